@@ -1,0 +1,3 @@
+"""Cold-chain reagent logistics tracker."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,53 @@
+"""The composition root: builds every long-lived object from one settings object."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from logistics.core.profiles import StorageProfile
+from logistics.db.engine import make_engine, make_session_factory
+from logistics.profiles import load_profiles
+from logistics.settings import Settings, load_settings
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the adapters share: settings, the database and the storage profiles."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    profiles: dict[str, StorageProfile]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings | None = None) -> Runtime:
+    """Create the runtime from `settings` (or the effective settings of this environment)."""
+    settings = settings or load_settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the CLI reports the revision itself
+    engine = make_engine(settings.database_url,
+                         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    return Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine),
+                   profiles=load_profiles())
+
+
+def build_web_app(runtime: Runtime) -> Flask:
+    """The Flask application for `runtime`; starts no background work."""
+    from logistics.web import create_app
+
+    return create_app(runtime)
+
+
+def wsgi() -> Flask:
+    """Entry point for WSGI servers: `gunicorn 'logistics.app:wsgi()'`."""
+    return build_web_app(build_runtime())

@@ -1,0 +1,85 @@
+"""Quantities with units at the edges: "500 mL" or "12 kit" becomes a float in a known unit.
+
+Countable units of issue (kit, bag, vial, ...) are handled here: they never convert into
+anything else. Physical units (mL, L, mg, µg, ...) go through pint. Input is matched against a
+strict pattern first, so pint never evaluates arbitrary expressions from a form.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cache
+
+import pint
+
+COUNT_UNITS = frozenset({"kit", "set", "bag", "vial", "bottle", "box", "pack", "tube", "ampoule",
+                         "test", "each", "unit"})
+_QUANTITY = re.compile(
+    r"^\s*(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?)\s*"
+    r"(?P<unit>[A-Za-zµμ][A-Za-z0-9µμ_/.]{0,19})?\s*$"
+)
+
+
+class QuantityError(ValueError):
+    """A quantity or unit that cannot be read or does not fit the expected unit."""
+
+
+@cache
+def registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
+    """pint's unit registry, built once on first use."""
+    return pint.UnitRegistry()
+
+
+def _count_unit(word: str) -> str | None:
+    """The count unit `word` names (singular or plural), if any."""
+    lowered = word.lower()
+    for candidate in (lowered, lowered.removesuffix("s"), lowered.removesuffix("es")):
+        if candidate in COUNT_UNITS:
+            return candidate
+    return None
+
+
+def _physical_unit(word: str) -> pint.Unit:
+    try:
+        return registry().Unit(word)
+    except Exception:  # pint raises several types (and asserts) on unreadable units
+        raise QuantityError(f"unknown unit {word!r}") from None
+
+
+def check_unit(unit: str) -> str:
+    """Return `unit` unchanged if it is a count unit or a unit pint knows, else raise."""
+    if _count_unit(unit) is None:
+        _physical_unit(unit)
+    return unit
+
+
+def parse_quantity(text: str, unit: str) -> float:
+    """Read a typed quantity such as "500 mL" or "12 kit" and express it in `unit`.
+
+    A bare number is taken to be in `unit` already.
+    """
+    if not text.strip():
+        raise QuantityError("a quantity is required")
+    match = _QUANTITY.match(text)
+    if match is None:
+        raise QuantityError(f"cannot read {text.strip()!r} as a quantity (try e.g. \"12 {unit}\")")
+    value = float(match["number"])
+    if not math.isfinite(value) or value < 0:
+        raise QuantityError(f"{text.strip()!r} must be a finite, non-negative quantity")
+    given = match["unit"]
+    if given:
+        value = _convert(value, given, unit, text.strip())
+    return value
+
+
+def _convert(value: float, given: str, target: str, text: str) -> float:
+    given_count, target_count = _count_unit(given), _count_unit(target)
+    if given_count or target_count:
+        if given_count != target_count:
+            raise QuantityError(f"{text!r} cannot be expressed in {target}")
+        return value
+    try:
+        return float(registry().Quantity(value, _physical_unit(given)).to(target).magnitude)
+    except pint.errors.DimensionalityError:
+        raise QuantityError(f"{text!r} cannot be expressed in {target}") from None

@@ -1,0 +1,63 @@
+"""Engine and session construction. Called by the composition root, never at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, create_engine
+
+from logistics import paths
+from logistics.db.audit import install_audit_trail
+
+
+def resolve_database_url(url: str) -> str:
+    """Make a relative SQLite path absolute from the project root, so any working directory works."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return url
+    path = Path(parsed.database).expanduser()
+    if not path.is_absolute():
+        path = paths.PROJECT_ROOT / path
+    return parsed.set(database=str(path)).render_as_string(hide_password=False)
+
+
+def make_engine(database_url: str, *, sqlite_busy_timeout_ms: int = 5000) -> Engine:
+    """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL."""
+    url = resolve_database_url(database_url)
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": sqlite_busy_timeout_ms / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that write the audit trail for every change to a GxP record."""
+    factory = sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
+    install_audit_trail(factory)
+    return factory
+
+
+@contextmanager
+def unit_of_work(
+    factory: sessionmaker[Session], *, actor: str, reason: str | None = None
+) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error; `actor` signs the audit events."""
+    with factory(info={"actor": actor, "reason": reason}) as session:
+        with session.begin():
+            yield session

@@ -1,0 +1,229 @@
+"""The tables. Times are aware UTC (`UTCDateTime`); quantities are floats in the item's unit.
+
+Tables whose class sets `__audited__ = True` are GxP records: every insert, update and delete of
+them is written to the append-only audit trail (see `logistics.db.audit`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import ClassVar
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from logistics.db.types import UTCDateTime
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _time(*, nullable: bool = True, index: bool = False) -> datetime | None:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Audited:
+    """Marks a table as a GxP record; `__audit_redact__` names columns never copied into the trail."""
+
+    __audited__: ClassVar[bool] = True
+    __audit_redact__: ClassVar[frozenset[str]] = frozenset()
+
+
+class Site(Audited, SQLModel, table=True):
+    __tablename__ = "sites"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=20)  # warehouse, airport, customs, hospital
+    country: str = Field(max_length=2)  # ISO 3166-1 alpha-2
+    timezone: str = Field(max_length=64)  # IANA zone name
+
+
+class Item(Audited, SQLModel, table=True):
+    __tablename__ = "items"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    category: str = Field(max_length=20)  # reagent, consumable
+    storage_profile: str = Field(max_length=40)
+    unit: str = Field(max_length=20)  # unit of issue, a pint unit
+    pack_size: float = 1.0
+    shelf_life_days: int | None = None
+    shock_sensitive: bool = False
+    stability_budget_s: float | None = None  # allowed lifetime above stability_limit_c
+    stability_limit_c: float | None = None
+
+
+class Lot(Audited, SQLModel, table=True):
+    __tablename__ = "lots"
+    __table_args__ = (UniqueConstraint("item_id", "lot_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    lot_number: str = Field(max_length=60)
+    expiry: date
+    manufactured: date | None = None
+
+
+class Shipment(Audited, SQLModel, table=True):
+    __tablename__ = "shipments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=40, unique=True)
+    air_waybill: str | None = Field(default=None, max_length=20)
+    origin_id: int = Field(foreign_key="sites.id", index=True)
+    destination_id: int = Field(foreign_key="sites.id", index=True)
+    status: str = Field(default="planned", max_length=20, index=True)
+    planned_departure: datetime | None = _time()
+    planned_arrival: datetime | None = _time()
+    actual_departure: datetime | None = _time()
+    actual_arrival: datetime | None = _time()
+    packaging: str | None = Field(default=None, max_length=200)
+    packaging_validated_s: float | None = None  # qualified duration of the passive shipper
+    import_permit: str | None = Field(default=None, max_length=60)
+    notes: str | None = Field(default=None, max_length=4000)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+class ShipmentLine(Audited, SQLModel, table=True):
+    __tablename__ = "shipment_lines"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    lot_id: int = Field(foreign_key="lots.id", index=True)
+    quantity: float  # in `unit`, which is the item's unit of issue
+    unit: str = Field(max_length=20)
+
+
+class Leg(Audited, SQLModel, table=True):
+    __tablename__ = "legs"
+    __table_args__ = (UniqueConstraint("shipment_id", "sequence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    sequence: int
+    mode: str = Field(max_length=20)  # truck, air, customs, courier, storage
+    from_site_id: int = Field(foreign_key="sites.id")
+    to_site_id: int = Field(foreign_key="sites.id")
+    carrier: str | None = Field(default=None, max_length=100)
+    transport_ref: str | None = Field(default=None, max_length=40)  # flight or truck number
+    planned_start: datetime | None = _time()
+    planned_end: datetime | None = _time()
+    actual_start: datetime | None = _time()
+    actual_end: datetime | None = _time()
+
+
+class Milestone(Audited, SQLModel, table=True):
+    __tablename__ = "milestones"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    kind: str = Field(max_length=40)  # packed, picked_up, departed, landed, customs_cleared, ...
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    site_id: int | None = Field(default=None, foreign_key="sites.id")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class Logger(Audited, SQLModel, table=True):
+    __tablename__ = "loggers"
+    __audit_redact__ = frozenset({"credential_hash"})
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)  # the logger id on the wire (MQTT username)
+    serial: str = Field(max_length=64)
+    model: str | None = Field(default=None, max_length=100)
+    calibration_due: date | None = None
+    status: str = Field(default="active", max_length=20)  # active, maintenance, retired
+    credential_hash: str | None = Field(default=None, max_length=255)
+    firmware: str | None = Field(default=None, max_length=40)
+    battery: float | None = None
+    online: bool | None = None
+    last_seen_at: datetime | None = _time()
+
+
+class LoggerAssignment(Audited, SQLModel, table=True):
+    __tablename__ = "logger_assignments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    logger_id: int = Field(foreign_key="loggers.id", index=True)
+    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ends_at: datetime | None = _time()
+    position: str | None = Field(default=None, max_length=100)  # where in the shipper it sits
+
+
+class Reading(SQLModel, table=True):
+    """Raw telemetry (SPEC §3). Not audited row by row: it is append-only by construction."""
+
+    __tablename__ = "readings"
+    __table_args__ = (
+        Index("ux_readings_logger_time", "logger_id", "device_time", unique=True),
+        Index("ix_readings_received", "received_at"),
+    )
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
+    logger_id: int = Field(sa_column=Column(Integer, ForeignKey("loggers.id"), nullable=False))
+    device_time: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    temperature_c: float | None = None
+    shock_g: float | None = None
+    humidity: float | None = None
+    battery: float | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    seq: int | None = None
+    source: str = Field(sa_column=Column(String(8), nullable=False))  # mqtt, http, file
+    time_flagged: bool = False  # device sent no time (or no zone); receive time was used
+
+
+class User(Audited, SQLModel, table=True):
+    __tablename__ = "users"
+    __audit_redact__ = frozenset({"password_hash"})
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    full_name: str = Field(default="", max_length=200)
+    role: str = Field(max_length=20)
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    language: str = Field(default="en", max_length=10)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+class ApiToken(Audited, SQLModel, table=True):
+    __tablename__ = "api_tokens"
+    __audit_redact__ = frozenset({"token_hash"})
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)  # SHA-256 of a 256-bit random token
+    label: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = _time()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only; ids are assigned in order by the writer and hashed into the chain."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True, autoincrement=False))
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=10)  # create, update, delete
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(max_length=40)
+    field: str | None = Field(default=None, max_length=64)
+    old_value: str | None = None
+    new_value: str | None = None
+    reason: str | None = Field(default=None, max_length=1000)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -1,0 +1,121 @@
+"""Reference records: sites, items, lots and loggers, each validated before it is stored."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, select
+
+from logistics.core.profiles import StorageProfile
+from logistics.core.units import QuantityError, check_unit
+from logistics.db.models import Item, Logger, Lot, Site
+from logistics.services.errors import InputError, NotFound
+
+SITE_KINDS = ("warehouse", "airport", "customs", "hospital")
+ITEM_CATEGORIES = ("reagent", "consumable")
+
+
+def add_site(
+    session: Session, *, code: str, name: str, kind: str, country: str, timezone: str
+) -> Site:
+    errors = {}
+    if kind not in SITE_KINDS:
+        errors["kind"] = f"must be one of {', '.join(SITE_KINDS)}"
+    if len(country) != 2 or not country.isalpha():
+        errors["country"] = "use the two-letter ISO 3166 code, e.g. TH"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = f"{timezone!r} is not an IANA time zone (e.g. Asia/Bangkok)"
+    if errors:
+        raise InputError(errors)
+    site = Site(code=code, name=name, kind=kind, country=country.upper(), timezone=timezone)
+    session.add(site)
+    return site
+
+
+def add_item(
+    session: Session,
+    profiles: dict[str, StorageProfile],
+    *,
+    code: str,
+    name: str,
+    category: str,
+    storage_profile: str,
+    unit: str,
+    pack_size: float = 1.0,
+    shelf_life_days: int | None = None,
+    shock_sensitive: bool = False,
+    stability_budget_hours: float | None = None,
+    stability_limit_c: float | None = None,
+) -> Item:
+    errors = {}
+    if category not in ITEM_CATEGORIES:
+        errors["category"] = f"must be one of {', '.join(ITEM_CATEGORIES)}"
+    if storage_profile not in profiles:
+        errors["storage_profile"] = f"unknown profile; known: {', '.join(sorted(profiles))}"
+    try:
+        check_unit(unit)
+    except QuantityError as error:
+        errors["unit"] = str(error)
+    if pack_size <= 0:
+        errors["pack_size"] = "must be positive"
+    if errors:
+        raise InputError(errors)
+    item = Item(
+        code=code, name=name, category=category, storage_profile=storage_profile, unit=unit,
+        pack_size=pack_size, shelf_life_days=shelf_life_days, shock_sensitive=shock_sensitive,
+        stability_budget_s=None if stability_budget_hours is None else stability_budget_hours * 3600,
+        stability_limit_c=stability_limit_c,
+    )
+    session.add(item)
+    return item
+
+
+def get_item(session: Session, code: str) -> Item:
+    item = session.exec(select(Item).where(Item.code == code)).first()
+    if item is None:
+        raise NotFound(f"no item {code!r}")
+    return item
+
+
+def add_lot(session: Session, *, item_code: str, lot_number: str, expiry: date) -> Lot:
+    item = get_item(session, item_code)
+    session.flush()
+    lot = Lot(item_id=item.id, lot_number=lot_number, expiry=expiry)
+    session.add(lot)
+    return lot
+
+
+def get_lot(session: Session, item_code: str, lot_number: str) -> tuple[Lot, Item]:
+    row = session.exec(
+        select(Lot, Item).join(Item, Item.id == Lot.item_id)
+        .where(Item.code == item_code, Lot.lot_number == lot_number)
+    ).first()
+    if row is None:
+        raise NotFound(f"no lot {lot_number!r} of item {item_code!r}")
+    return row[0], row[1]
+
+
+def add_logger(
+    session: Session, *, code: str, serial: str, model: str | None = None,
+    calibration_due: date | None = None,
+) -> Logger:
+    logger = Logger(code=code, serial=serial, model=model, calibration_due=calibration_due)
+    session.add(logger)
+    return logger
+
+
+def get_logger(session: Session, code: str) -> Logger:
+    logger = session.exec(select(Logger).where(Logger.code == code)).first()
+    if logger is None:
+        raise NotFound(f"no logger {code!r}")
+    return logger
+
+
+def get_site(session: Session, code: str) -> Site:
+    site = session.exec(select(Site).where(Site.code == code)).first()
+    if site is None:
+        raise NotFound(f"no site {code!r}")
+    return site

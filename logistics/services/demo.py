@@ -1,0 +1,114 @@
+"""Loads the demo scenario (config/demo.toml) with times relative to `now`."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from logistics import paths
+from logistics.core.lifecycle import ShipmentStatus, transition
+from logistics.core.profiles import StorageProfile
+from logistics.core.units import parse_quantity
+from logistics.db.models import Leg, LoggerAssignment, Milestone, Shipment, ShipmentLine, Site
+from logistics.schemas import ShipmentCreate
+from logistics.services import catalogue, shipments, users
+
+# The order a shipment passes through on its way to a demo status.
+PATH = [ShipmentStatus.PACKED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.ARRIVED,
+        ShipmentStatus.RECEIVED, ShipmentStatus.CLOSED]
+
+
+class DemoAlreadyLoaded(RuntimeError):
+    """The database already holds the demo scenario."""
+
+
+def read_scenario() -> dict[str, Any]:
+    with paths.config_file("demo.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def load_demo(
+    session: Session, profiles: dict[str, StorageProfile], *, now: datetime,
+    scenario: dict[str, Any] | None = None,
+) -> dict[str, int]:
+    """Insert the scenario's users, sites, items, lots, loggers and shipments; returns counts."""
+    scenario = scenario or read_scenario()
+    if session.exec(select(Site.id).where(Site.code == scenario["sites"][0]["code"])).first():
+        raise DemoAlreadyLoaded("the demo data is already in this database")
+    today = now.date()
+    for user in scenario["users"]:
+        users.add_user(session, **user)
+    for site in scenario["sites"]:
+        catalogue.add_site(session, **site)
+    for item in scenario["items"]:
+        catalogue.add_item(session, profiles, **item)
+    session.flush()
+    for lot in scenario["lots"]:
+        catalogue.add_lot(session, item_code=lot["item"], lot_number=lot["lot_number"],
+                          expiry=today + timedelta(days=lot["expiry_days"]))
+    for logger in scenario["loggers"]:
+        catalogue.add_logger(session, code=logger["code"], serial=logger["serial"],
+                             model=logger["model"],
+                             calibration_due=today + timedelta(days=logger["calibration_due_days"]))
+    session.flush()
+    for spec in scenario["shipments"]:
+        _add_shipment(session, spec, now)
+    return {name: len(scenario[name]) for name in
+            ("users", "sites", "items", "lots", "loggers", "shipments")}
+
+
+def _add_shipment(session: Session, spec: dict[str, Any], now: datetime) -> None:
+    def at(hours: float | None) -> datetime | None:
+        return None if hours is None else now + timedelta(hours=hours)
+
+    shipment = shipments.create_shipment(session, ShipmentCreate(
+        reference=spec["reference"], origin=spec["origin"], destination=spec["destination"],
+        air_waybill=spec.get("air_waybill"), packaging=spec.get("packaging"),
+        packaging_validated_hours=spec.get("packaging_validated_hours"),
+        import_permit=spec.get("import_permit"), notes=spec.get("notes"),
+        planned_departure=at(spec.get("planned_departure_h")),
+        planned_arrival=at(spec.get("planned_arrival_h")),
+    ))
+    _walk_to(shipment, ShipmentStatus(spec["status"]))
+    shipment.actual_departure = at(spec.get("actual_departure_h"))
+    shipment.actual_arrival = at(spec.get("actual_arrival_h"))
+    for line in spec.get("lines", []):
+        item_code, lot_number = line["lot"].split("/", 1)
+        lot, item = catalogue.get_lot(session, item_code, lot_number)
+        session.add(ShipmentLine(shipment_id=shipment.id, lot_id=lot.id, unit=item.unit,
+                                 quantity=parse_quantity(line["quantity"], item.unit)))
+    for sequence, leg in enumerate(spec.get("legs", []), start=1):
+        planned, actual = leg["planned"], leg.get("actual", [])
+        session.add(Leg(
+            shipment_id=shipment.id, sequence=sequence, mode=leg["mode"],
+            from_site_id=catalogue.get_site(session, leg["from"]).id,
+            to_site_id=catalogue.get_site(session, leg["to"]).id,
+            carrier=leg.get("carrier"), transport_ref=leg.get("transport_ref"),
+            planned_start=at(planned[0]), planned_end=at(planned[1]),
+            actual_start=at(actual[0] if actual else None),
+            actual_end=at(actual[1] if len(actual) > 1 else None),
+        ))
+    for assignment in spec.get("loggers", []):
+        session.add(LoggerAssignment(
+            logger_id=catalogue.get_logger(session, assignment["logger"]).id,
+            shipment_id=shipment.id, starts_at=at(assignment["start_h"]),
+            ends_at=at(assignment.get("end_h")),
+        ))
+    for milestone in spec.get("milestones", []):
+        session.add(Milestone(
+            shipment_id=shipment.id, kind=milestone["kind"], at=at(milestone["at_h"]),
+            site_id=catalogue.get_site(session, milestone["site"]).id, note=milestone.get("note"),
+        ))
+    session.flush()
+
+
+def _walk_to(shipment: Shipment, target: ShipmentStatus) -> None:
+    """Move a new shipment along the lifecycle to `target`, one allowed step at a time."""
+    if target == ShipmentStatus.CANCELLED:
+        shipment.status = transition(shipment.status, target)
+        return
+    for status in PATH[: PATH.index(target) + 1] if target in PATH else []:
+        shipment.status = transition(shipment.status, status)

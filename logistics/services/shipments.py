@@ -1,0 +1,222 @@
+"""Shipment records: create, edit, move through the lifecycle, and read them whole."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from logistics.core.lifecycle import InvalidTransition, ShipmentStatus, next_statuses, transition
+from logistics.db.models import (
+    Item,
+    Leg,
+    Logger,
+    LoggerAssignment,
+    Lot,
+    Milestone,
+    Shipment,
+    ShipmentLine,
+    Site,
+)
+from logistics.schemas import (
+    AssignmentPublic,
+    LegPublic,
+    LinePublic,
+    MilestonePublic,
+    ShipmentCreate,
+    ShipmentPage,
+    ShipmentPublic,
+    ShipmentSummary,
+    ShipmentUpdate,
+)
+from logistics.services.errors import InputError, NotFound
+
+HOUR_S = 3600.0
+
+
+def get_shipment(session: Session, reference: str) -> Shipment:
+    shipment = session.exec(select(Shipment).where(Shipment.reference == reference)).first()
+    if shipment is None:
+        raise NotFound(f"no shipment {reference!r}")
+    return shipment
+
+
+def create_shipment(session: Session, draft: ShipmentCreate) -> Shipment:
+    """Record a new shipment in status planned."""
+    if session.exec(select(Shipment.id).where(Shipment.reference == draft.reference)).first():
+        raise InputError({"reference": f"{draft.reference!r} is already used"})
+    shipment = Shipment(
+        reference=draft.reference,
+        origin_id=_site_id(session, "origin", draft.origin),
+        destination_id=_site_id(session, "destination", draft.destination),
+        status=ShipmentStatus.PLANNED,
+    )
+    _apply_fields(shipment, draft.model_dump(exclude={"reference", "origin", "destination"}))
+    session.add(shipment)
+    session.flush()
+    return shipment
+
+
+def update_shipment(
+    session: Session, reference: str, changes: ShipmentUpdate, *, now: datetime
+) -> Shipment:
+    """Apply the fields that were sent; a status change goes through the lifecycle."""
+    shipment = get_shipment(session, reference)
+    sent = changes.model_dump(exclude_unset=True, exclude={"reason"})
+    for end in ("origin", "destination"):
+        if end in sent:
+            setattr(shipment, f"{end}_id", _site_id(session, end, sent.pop(end)))
+    if shipment.origin_id == shipment.destination_id:
+        raise InputError({"destination": "must differ from the origin"})
+    status = sent.pop("status", None)
+    _apply_fields(shipment, sent)
+    if shipment.planned_departure and shipment.planned_arrival:
+        if shipment.planned_arrival < shipment.planned_departure:
+            raise InputError({"planned_arrival": "must not be before the planned departure"})
+    if status is not None and status != shipment.status:
+        change_status(session, shipment, status, now=now)
+    session.flush()
+    return shipment
+
+
+def change_status(
+    session: Session, shipment: Shipment, target: ShipmentStatus | str, *, now: datetime
+) -> None:
+    """Move along the lifecycle; departing and arriving stamp the actual times."""
+    try:
+        shipment.status = transition(shipment.status, target)
+    except InvalidTransition as error:
+        raise InputError({"status": str(error)}) from None
+    if shipment.status == ShipmentStatus.IN_TRANSIT and shipment.actual_departure is None:
+        shipment.actual_departure = now
+    if shipment.status == ShipmentStatus.ARRIVED and shipment.actual_arrival is None:
+        shipment.actual_arrival = now
+
+
+def list_shipments(
+    session: Session,
+    *,
+    status: str | None = None,
+    search: str | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> ShipmentPage:
+    """A page of shipments, newest planned departure first, filtered by status and text."""
+    origin, destination = aliased(Site), aliased(Site)
+    query = (
+        select(Shipment, origin.code, destination.code)
+        .join(origin, origin.id == Shipment.origin_id)
+        .join(destination, destination.id == Shipment.destination_id)
+    )
+    if status:
+        query = query.where(Shipment.status == status)
+    if search:
+        pattern = f"%{search.strip()}%"
+        query = query.where(or_(col(Shipment.reference).ilike(pattern),
+                                col(Shipment.air_waybill).ilike(pattern),
+                                col(Shipment.import_permit).ilike(pattern)))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(Shipment.planned_departure).desc().nulls_first(),
+                       col(Shipment.id).desc())
+        .offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    items = [_summary(shipment, from_code, to_code) for shipment, from_code, to_code in rows]
+    return ShipmentPage(items=items, page=page, per_page=per_page, total=total)
+
+
+def describe_shipment(session: Session, reference: str) -> ShipmentPublic:
+    """The whole shipment: sites, contents, legs, loggers and milestones."""
+    shipment = get_shipment(session, reference)
+    sites = {site.id: site for site in session.exec(select(Site)).all()}
+    return ShipmentPublic(
+        **_summary(shipment, sites[shipment.origin_id].code,
+                   sites[shipment.destination_id].code).model_dump(),
+        packaging=shipment.packaging,
+        packaging_validated_hours=_hours(shipment.packaging_validated_s),
+        import_permit=shipment.import_permit,
+        notes=shipment.notes,
+        next_statuses=next_statuses(shipment.status),
+        lines=_lines(session, shipment),
+        legs=_legs(session, shipment, sites),
+        loggers=_assignments(session, shipment),
+        milestones=_milestones(session, shipment, sites),
+    )
+
+
+def _summary(shipment: Shipment, origin: str, destination: str) -> ShipmentSummary:
+    return ShipmentSummary(
+        reference=shipment.reference, air_waybill=shipment.air_waybill,
+        status=ShipmentStatus(shipment.status), origin=origin, destination=destination,
+        planned_departure=shipment.planned_departure, planned_arrival=shipment.planned_arrival,
+        actual_departure=shipment.actual_departure, actual_arrival=shipment.actual_arrival,
+    )
+
+
+def _lines(session: Session, shipment: Shipment) -> list[LinePublic]:
+    rows = session.exec(
+        select(ShipmentLine, Lot, Item)
+        .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
+        .where(ShipmentLine.shipment_id == shipment.id).order_by(col(ShipmentLine.id))
+    ).all()
+    return [LinePublic(item_code=item.code, item_name=item.name, lot_number=lot.lot_number,
+                       expiry=lot.expiry, quantity=line.quantity, unit=line.unit,
+                       storage_profile=item.storage_profile)
+            for line, lot, item in rows]
+
+
+def _legs(session: Session, shipment: Shipment, sites: dict[Any, Site]) -> list[LegPublic]:
+    legs = session.exec(
+        select(Leg).where(Leg.shipment_id == shipment.id).order_by(col(Leg.sequence))
+    ).all()
+    return [LegPublic(sequence=leg.sequence, mode=leg.mode, origin=sites[leg.from_site_id].code,
+                      destination=sites[leg.to_site_id].code, carrier=leg.carrier,
+                      transport_ref=leg.transport_ref, planned_start=leg.planned_start,
+                      planned_end=leg.planned_end, actual_start=leg.actual_start,
+                      actual_end=leg.actual_end)
+            for leg in legs]
+
+
+def _assignments(session: Session, shipment: Shipment) -> list[AssignmentPublic]:
+    rows = session.exec(
+        select(LoggerAssignment, Logger).join(Logger, Logger.id == LoggerAssignment.logger_id)
+        .where(LoggerAssignment.shipment_id == shipment.id)
+        .order_by(col(LoggerAssignment.starts_at))
+    ).all()
+    return [AssignmentPublic(logger=logger.code, model=logger.model,
+                             starts_at=assignment.starts_at, ends_at=assignment.ends_at)
+            for assignment, logger in rows]
+
+
+def _milestones(
+    session: Session, shipment: Shipment, sites: dict[Any, Site]
+) -> list[MilestonePublic]:
+    rows = session.exec(
+        select(Milestone).where(Milestone.shipment_id == shipment.id)
+        .order_by(col(Milestone.at))
+    ).all()
+    return [MilestonePublic(kind=row.kind, at=row.at, note=row.note,
+                            site=sites[row.site_id].code if row.site_id else None)
+            for row in rows]
+
+
+def _site_id(session: Session, field: str, code: str) -> int:
+    site_id = session.exec(select(Site.id).where(Site.code == code)).first()
+    if site_id is None:
+        raise InputError({field: f"no site with code {code!r}"})
+    return site_id
+
+
+def _apply_fields(shipment: Shipment, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        if name == "packaging_validated_hours":
+            shipment.packaging_validated_s = None if value is None else value * HOUR_S
+        else:
+            setattr(shipment, name, value)
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / HOUR_S

@@ -1,0 +1,118 @@
+"""Users, passwords (Argon2id) and API tokens (stored as SHA-256 of 256 random bits)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import UTC, datetime
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from logistics.core.roles import Role
+from logistics.db.models import ApiToken, User
+from logistics.services.errors import InputError, NotFound
+
+MIN_PASSWORD_LENGTH = 8  # NIST SP 800-63B minimum for user-chosen passwords
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_hasher = PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a login for an unknown user as slow as for a known one."""
+    return _hasher.hash("not a real password")
+
+
+def hash_password(password: str) -> str:
+    """An Argon2id hash of `password`, after checking it is long enough."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError({"password": f"must be at least {MIN_PASSWORD_LENGTH} characters"})
+    return _hasher.hash(password)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Check `password` against the user's hash in constant-ish time, even for no user."""
+    try:
+        return _hasher.verify(user.password_hash if user else _dummy_hash(), password) and bool(user)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def add_user(
+    session: Session, *, username: str, role: str, password: str, full_name: str = ""
+) -> User:
+    """Create a user; the username is lower-case letters, digits and . _ -."""
+    errors = {}
+    if not USERNAME.match(username):
+        errors["username"] = "use 2 to 64 lower-case letters, digits and . _ -"
+    elif find_user(session, username):
+        errors["username"] = f"{username!r} already exists"
+    if role not in set(Role):
+        errors["role"] = f"must be one of {', '.join(Role)}"
+    if errors:
+        raise InputError(errors)
+    user = User(username=username, role=role, full_name=full_name,
+                password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def get_user(session: Session, username: str) -> User:
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, or None."""
+    user = find_user(session, username)
+    if password_matches(user, password) and user is not None and user.active:
+        return user
+    return None
+
+
+def set_password(session: Session, username: str, password: str) -> None:
+    get_user(session, username).password_hash = hash_password(password)
+
+
+def issue_token(session: Session, username: str, label: str = "") -> str:
+    """Create an API token for the user and return it; only its hash is kept."""
+    user = get_user(session, username)
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), label=label))
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user owning an unrevoked token, or None."""
+    row = session.exec(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    return row if row is not None and row.active else None
+
+
+def revoke_tokens(session: Session, username: str, *, at: datetime | None = None) -> int:
+    """Revoke every live token of the user; returns how many."""
+    user = get_user(session, username)
+    tokens = session.exec(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = at or datetime.now(UTC)
+    return len(tokens)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

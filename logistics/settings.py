@@ -1,0 +1,145 @@
+"""One settings object: built-in defaults, an operator's TOML, then `LOGISTICS_*` environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from logistics import paths
+
+ENV_PREFIX = "LOGISTICS_"
+
+
+class SettingsError(ValueError):
+    """A setting is missing, unknown or malformed."""
+
+
+def _setting(help: str, *, secret: bool = False) -> Any:
+    return field(metadata={"help": help, "secret": secret})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the tracker reads; defaults live in config/settings.toml."""
+
+    database_url: str = _setting(
+        "SQLAlchemy URL of the database. A relative SQLite path is resolved from the project root."
+    )
+    mqtt_url: str = _setting(
+        "MQTT broker, as mqtt://[user:password@]host:port (mqtts:// for TLS).", secret=True
+    )
+    mqtt_topic_prefix: str = _setting(
+        "First topic level for telemetry: {prefix}/loggers/{logger_id}/telemetry."
+    )
+    secret_key: str = _setting(
+        "Signs session cookies and CSRF tokens. Required by `serve` and `web`; "
+        "`demo` makes a throw-away one.",
+        secret=True,
+    )
+    display_timezone: str = _setting(
+        "IANA time zone for times that belong to no site, such as audit entries."
+    )
+    sqlite_busy_timeout_ms: int = _setting(
+        "How long a SQLite connection waits for another writer's lock, in milliseconds."
+    )
+    session_cookie_secure: bool = _setting(
+        "Send the session cookie over HTTPS only. Turn on whenever the site is served over TLS."
+    )
+    session_lifetime_minutes: int = _setting(
+        "A login session ends after this many minutes without a request."
+    )
+    page_size: int = _setting("Rows per page in lists and in paginated API answers.")
+    log_level: str = _setting("Logging level: DEBUG, INFO, WARNING or ERROR.")
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.display_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"display_timezone: {self.display_timezone!r} is not an IANA time zone"
+            ) from None
+        if self.page_size < 1:
+            raise SettingsError("page_size: must be at least 1")
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings with secrets hidden, for `logistics config`."""
+        shown: dict[str, Any] = {}
+        for spec in dataclasses.fields(self):
+            value = getattr(self, spec.name)
+            if spec.name.endswith("_url"):
+                value = mask_url_password(value)
+            elif spec.metadata["secret"] and value:
+                value = "********"
+            shown[spec.name] = value
+        return shown
+
+
+def setting_fields() -> list[dataclasses.Field[Any]]:
+    """The declared settings, in order, each with `metadata['help']`."""
+    return list(dataclasses.fields(Settings))
+
+
+def mask_url_password(url: str) -> str:
+    """Replace the password in a URL's user info with asterisks."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":********@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, overrides: dict[str, Any] | None = None
+) -> Settings:
+    """Build the settings: defaults, then the operator's settings.toml, then the environment."""
+    environ = dict(os.environ) if environ is None else environ
+    values = _read_toml(paths.builtin_config_dir() / "settings.toml")
+    user_dir = environ.get("LOGISTICS_CONFIG_DIR")
+    if user_dir and (Path(user_dir) / "settings.toml").is_file():
+        values.update(_read_toml(Path(user_dir) / "settings.toml"))
+    for spec in setting_fields():
+        env_value = environ.get(ENV_PREFIX + spec.name.upper())
+        if env_value is not None:
+            values[spec.name] = env_value
+    values.update(overrides or {})
+    return Settings(**_coerce_all(values))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path}: {error}") from None
+
+
+def _coerce_all(values: dict[str, Any]) -> dict[str, Any]:
+    declared = {spec.name: spec for spec in setting_fields()}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
+    missing = sorted(set(declared) - set(values))
+    if missing:
+        raise SettingsError(f"setting(s) without a value: {', '.join(missing)}")
+    return {name: _coerce(name, declared[name].type, value) for name, value in values.items()}
+
+
+def _coerce(name: str, kind: Any, value: Any) -> Any:
+    kind = {"str": str, "int": int, "bool": bool}.get(kind, kind)
+    if kind is bool and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise SettingsError(f"{name}: expected true or false, got {value!r}")
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name}: expected {kind.__name__}, got {value!r}") from None

@@ -1,0 +1,97 @@
+"""The Flask application factory: pages, JSON API and login, over one runtime."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from logistics.web import api, auth, db, pages
+from logistics.web.formatting import install_filters
+
+if TYPE_CHECKING:
+    from logistics.app import Runtime
+
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
+
+
+def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
+    """Build the web app. Without a secret key only demo mode may run (with a throw-away key)."""
+    settings = runtime.settings
+    secret_key = settings.secret_key or (secrets.token_hex(32) if demo else "")
+    if not secret_key:
+        raise RuntimeError(
+            "LOGISTICS_SECRET_KEY is not set: set it (e.g. `python -c \"import secrets; "
+            "print(secrets.token_hex(32))\"`) or run `logistics demo`"
+        )
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_lifetime_minutes),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    app.extensions["logistics"] = runtime
+    CSRFProtect(app).exempt(api.blueprint)  # the API authenticates writes with bearer tokens
+    auth.install(app)
+    db.install(app)
+    install_filters(app)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api.blueprint)
+    app.add_url_rule("/health", "health", _health)
+    app.after_request(_security_headers)
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, _error_page)
+    return app
+
+
+ERROR_PAGES = {
+    400: ("Bad request", "The form was incomplete or has expired. Go back, reload and try again."),
+    403: ("Forbidden", "Your role may not do this. Ask an administrator if you need to."),
+    404: ("Not found", "There is no such page or record."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    413: ("Too large", "The upload or form is larger than this site accepts (2 MiB)."),
+}
+
+
+def _error_page(error: HTTPException) -> Any:
+    code = error.code or 500
+    title, message = ERROR_PAGES.get(code, ("Error", error.description or ""))
+    if request.path.startswith("/api/"):
+        return jsonify(error=error.description or title), code
+    if code == 400 and error.description:
+        message = error.description  # e.g. "The CSRF token is missing."
+    return render_template("error.html", code=code, title=title, message=message), code
+
+
+def _health() -> Any:
+    from sqlalchemy import text
+
+    try:
+        with db.runtime().engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # report, never raise: this is what monitoring polls
+        return jsonify(status="error", database=str(error.__class__.__name__)), 503
+    return jsonify(status="ok", database="ok")
+
+
+def _security_headers(response: Any) -> Any:
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

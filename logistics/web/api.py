@@ -1,0 +1,115 @@
+"""The JSON API under /api/v1. Writes need a bearer token; errors are JSON naming the field."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, g, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from logistics.core.roles import Permission
+from logistics.schemas import ShipmentCreate, ShipmentPage, ShipmentPublic, ShipmentUpdate
+from logistics.services import shipments
+from logistics.services.errors import InputError, NotFound, input_error_from
+from logistics.web import db
+from logistics.web.auth import require
+from logistics.web.openapi import ApiDescription
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+described = ApiDescription(prefix="/api/v1")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@blueprint.before_request
+def _writes_need_a_token() -> Any:
+    # A session cookie may read, but only a bearer token may write: no CSRF exposure.
+    if request.method not in SAFE_METHODS and not g.get("authenticated_by_token"):
+        return jsonify(error="writes need Authorization: Bearer TOKEN"), 401
+    return None
+
+
+@blueprint.errorhandler(InputError)
+def _input_error(error: InputError) -> Any:
+    return jsonify(error="invalid input", fields=error.errors), 422
+
+
+@blueprint.errorhandler(NotFound)
+def _not_found(error: NotFound) -> Any:
+    return jsonify(error=str(error)), 404
+
+
+@blueprint.route("/openapi.json")
+def openapi() -> Any:
+    return jsonify(described.document())
+
+
+@blueprint.route("/shipments")
+@described.operation("GET", "/shipments", "List shipments", response=ShipmentPage, query=(
+    ("status", "string", "Only shipments in this status"),
+    ("q", "string", "Text in the reference, air waybill or import permit"),
+    ("page", "integer", "Page number, from 1"),
+    ("per_page", "integer", "Rows per page (at most 200)"),
+))
+def list_shipments() -> Any:
+    page = _positive_int("page", 1)
+    per_page = min(_positive_int("per_page", db.runtime().settings.page_size), 200)
+    result = shipments.list_shipments(db.session(), status=request.args.get("status") or None,
+                                      search=request.args.get("q") or None, page=page,
+                                      per_page=per_page)
+    return _json(result)
+
+
+@blueprint.route("/shipments/<reference>")
+@described.operation("GET", "/shipments/{reference}", "One shipment, whole",
+                     response=ShipmentPublic)
+def get_shipment(reference: str) -> Any:
+    return _json(shipments.describe_shipment(db.session(), reference))
+
+
+@blueprint.route("/shipments", methods=["POST"])
+@described.operation("POST", "/shipments", "Create a shipment", body=ShipmentCreate,
+                     response=ShipmentPublic, status=201)
+@require(Permission.EDIT_SHIPMENTS)
+def create_shipment() -> Any:
+    draft = _body(ShipmentCreate)
+    shipments.create_shipment(db.writing("created through the API"), draft)
+    db.commit()
+    return _json(shipments.describe_shipment(db.session(), draft.reference), 201)
+
+
+@blueprint.route("/shipments/<reference>", methods=["PATCH"])
+@described.operation("PATCH", "/shipments/{reference}",
+                     "Change fields or status of a shipment (send `reason`)",
+                     body=ShipmentUpdate, response=ShipmentPublic)
+@require(Permission.EDIT_SHIPMENTS)
+def update_shipment(reference: str) -> Any:
+    changes = _body(ShipmentUpdate)
+    session = db.writing(changes.reason or "changed through the API")
+    shipments.update_shipment(session, reference, changes, now=datetime.now(UTC))
+    db.commit()
+    return _json(shipments.describe_shipment(db.session(), reference))
+
+
+def _body(model: type[Model]) -> Model:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise InputError({"body": "send a JSON object with Content-Type: application/json"})
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        raise input_error_from(error) from None
+
+
+def _positive_int(name: str, default: int) -> int:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise InputError({name: "must be a whole number of at least 1"})
+    return int(text)
+
+
+def _json(model: BaseModel, status: int = 200) -> Response:
+    return Response(model.model_dump_json(), status=status, mimetype="application/json")

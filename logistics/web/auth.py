@@ -1,0 +1,141 @@
+"""Login, logout, bearer tokens for the API, and the rule that everything else needs a login."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from logistics.core.roles import Permission, can
+from logistics.db.models import User
+from logistics.services import users
+from logistics.web import db
+
+blueprint = Blueprint("auth", __name__)
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health"})
+
+
+@dataclass
+class SignedInUser(UserMixin):  # type: ignore[misc]
+    """The user of this request, detached from any database session."""
+
+    id: int
+    username: str
+    full_name: str
+    role: str
+    language: str
+
+    @classmethod
+    def of(cls, user: User) -> SignedInUser:
+        assert user.id is not None
+        return cls(user.id, user.username, user.full_name, user.role, user.language)
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def can(self, permission: Permission | str) -> bool:
+        return can(self.role, Permission(permission))
+
+
+def install(app: Flask) -> None:
+    manager = LoginManager(app)
+    manager.session_protection = "strong"
+    manager.login_view = "auth.login"
+    manager.user_loader(_load_user)
+    manager.request_loader(_load_token_user)
+    app.before_request(_require_login)
+
+
+def _load_user(user_id: str) -> SignedInUser | None:
+    with db.runtime().sessions() as session:
+        user = session.get(User, int(user_id))
+        return SignedInUser.of(user) if user is not None and user.active else None
+
+
+def _load_token_user(req: Any) -> SignedInUser | None:
+    """Bearer tokens authenticate API requests only, never pages."""
+    header = req.headers.get("Authorization", "")
+    if not req.path.startswith("/api/") or not header.startswith("Bearer "):
+        return None
+    with db.runtime().sessions() as session:
+        user = users.user_for_token(session, header.removeprefix("Bearer ").strip())
+        if user is None:
+            return None
+        g.authenticated_by_token = True
+        return SignedInUser.of(user)
+
+
+def _require_login() -> Any:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if current_user.is_authenticated:
+        return None
+    if request.path.startswith("/api/"):
+        return jsonify(error="authentication required: send Authorization: Bearer TOKEN"), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def require(permission: Permission) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Refuse the view (403) unless the signed-in user's role holds `permission`."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.can(permission):
+                if request.path.startswith("/api/"):
+                    return jsonify(error=f"your role may not {permission.value}"), 403
+                abort(403)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        return render_template("login.html", next=request.args.get("next", ""))
+    username = request.form.get("username", "").strip().lower()
+    user = users.authenticate(db.session(), username, request.form.get("password", ""))
+    if user is None:
+        flash("Unknown user name or wrong password.", "error")
+        return render_template("login.html", username=username,
+                               next=request.form.get("next", "")), 401
+    session.permanent = True  # expires after session_lifetime_minutes without a request
+    login_user(SignedInUser.of(user))
+    return redirect(_safe_next(request.form.get("next")) or url_for("pages.index"))
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout() -> Any:
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only follow a `next` that stays on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -1,0 +1,43 @@
+"""One database session per request, signed with the signed-in user's name for the audit trail."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app, g
+from flask_login import current_user
+from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from logistics.app import Runtime
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["logistics"]  # type: ignore[no-any-return]
+
+
+def session() -> Session:
+    """The request's session; changes commit only when a view calls `commit()`."""
+    if "db_session" not in g:
+        actor = current_user.username if current_user.is_authenticated else None
+        g.db_session = runtime().sessions(info={"actor": actor, "reason": None})
+    return g.db_session  # type: ignore[no-any-return]
+
+
+def writing(reason: str) -> Session:
+    """The request's session, set to record `reason` on the audit events of what follows."""
+    current = session()
+    current.info["reason"] = reason
+    return current
+
+
+def commit() -> None:
+    session().commit()
+
+
+def install(app: Flask) -> None:
+    @app.teardown_appcontext
+    def _close(_error: Any) -> None:
+        current = g.pop("db_session", None)
+        if current is not None:
+            current.close()

@@ -1,0 +1,95 @@
+"""An OpenAPI 3.1 document built from the routes' own declarations and pydantic models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+import logistics
+
+REF = "#/components/schemas/{model}"
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str  # OpenAPI form: /shipments/{reference}
+    summary: str
+    response: type[BaseModel] | None
+    status: int
+    body: type[BaseModel] | None
+    query: tuple[tuple[str, str, str], ...]  # (name, JSON type, description)
+
+
+@dataclass
+class ApiDescription:
+    """Collects operations as routes are declared, and renders the document."""
+
+    prefix: str
+    operations: list[Operation] = field(default_factory=list)
+
+    def operation(
+        self, method: str, path: str, summary: str, *, response: type[BaseModel] | None = None,
+        status: int = 200, body: type[BaseModel] | None = None,
+        query: tuple[tuple[str, str, str], ...] = (),
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def record(view: Callable[..., Any]) -> Callable[..., Any]:
+            self.operations.append(Operation(method.lower(), path, summary, response, status,
+                                             body, query))
+            return view
+
+        return record
+
+    def document(self) -> dict[str, Any]:
+        models = {model for op in self.operations for model in (op.response, op.body) if model}
+        _, schemas = models_json_schema(
+            [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)],
+            ref_template=REF,
+        )
+        paths: dict[str, dict[str, Any]] = {}
+        for op in self.operations:
+            paths.setdefault(self.prefix + op.path, {})[op.method] = _describe(op)
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": "Cold-chain logistics tracker API", "version": logistics.__version__},
+            "paths": paths,
+            "components": {
+                "schemas": schemas.get("$defs", {}),
+                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            },
+            "security": [{"bearer": []}],
+        }
+
+
+def _describe(op: Operation) -> dict[str, Any]:
+    described: dict[str, Any] = {"summary": op.summary, "responses": {}}
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in _path_names(op.path)
+    ] + [
+        {"name": name, "in": "query", "required": False, "schema": {"type": kind},
+         "description": text}
+        for name, kind, text in op.query
+    ]
+    if parameters:
+        described["parameters"] = parameters
+    if op.body:
+        described["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": {"$ref": REF.format(model=op.body.__name__)}}}}
+    ok: dict[str, Any] = {"description": "OK"}
+    if op.response:
+        ok["content"] = {"application/json": {
+            "schema": {"$ref": REF.format(model=op.response.__name__)}}}
+    described["responses"][str(op.status)] = ok
+    for status, text in (("401", "Not signed in"), ("403", "Role not allowed"),
+                         ("404", "Not found"), ("422", "Invalid input; names the fields")):
+        described["responses"][status] = {"description": text}
+    return described
+
+
+def _path_names(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]

@@ -1,0 +1,135 @@
+"""Pages for supply-chain staff: the shipments list, a shipment, and its create/edit form."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from pydantic import ValidationError
+from sqlmodel import col, select
+
+from logistics.core.lifecycle import ShipmentStatus
+from logistics.core.roles import Permission
+from logistics.db.models import Site
+from logistics.schemas import ShipmentUpdate
+from logistics.services import audit, shipments
+from logistics.services.errors import InputError, NotFound, input_error_from
+from logistics.web import db
+from logistics.web.auth import require
+from logistics.web.forms import read_create_form, read_update_form
+
+blueprint = Blueprint("pages", __name__)
+
+
+@blueprint.route("/")
+def index() -> Any:
+    return redirect(url_for("pages.shipment_list"))
+
+
+@blueprint.route("/shipments")
+def shipment_list() -> Any:
+    status = request.args.get("status") or None
+    search = request.args.get("q", "").strip() or None
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = db.runtime().settings.page_size
+    result = shipments.list_shipments(db.session(), status=status, search=search, page=page,
+                                      per_page=per_page)
+    return render_template(
+        "shipments/list.html", result=result, status=status, search=search or "",
+        statuses=list(ShipmentStatus), pages=max(math.ceil(result.total / per_page), 1),
+        zones=_zones(),
+    )
+
+
+@blueprint.route("/shipments/<reference>")
+def shipment_detail(reference: str) -> Any:
+    session = db.session()
+    try:
+        shipment = shipments.describe_shipment(session, reference)
+        record = shipments.get_shipment(session, reference)
+    except NotFound:
+        abort(404)
+    trail = audit.history(session, "shipments", str(record.id))
+    return render_template("shipments/detail.html", shipment=shipment, zones=_zones(),
+                           sites=_sites(), trail=trail)
+
+
+@blueprint.route("/shipments/new", methods=["GET", "POST"])
+@require(Permission.EDIT_SHIPMENTS)
+def shipment_new() -> Any:
+    session = db.session()
+    if request.method == "GET":
+        return _form(None, {})
+    try:
+        draft = read_create_form(request.form, session)
+        shipments.create_shipment(db.writing("created"), draft)
+        db.commit()
+    except InputError as error:
+        session.rollback()
+        return _form(None, error.errors), 422
+    flash(f"Shipment {draft.reference} created.", "info")
+    return redirect(url_for("pages.shipment_detail", reference=draft.reference))
+
+
+@blueprint.route("/shipments/<reference>/edit", methods=["GET", "POST"])
+@require(Permission.EDIT_SHIPMENTS)
+def shipment_edit(reference: str) -> Any:
+    session = db.session()
+    try:
+        shipment = shipments.describe_shipment(session, reference)
+    except NotFound:
+        abort(404)
+    if request.method == "GET":
+        return _form(shipment, {})
+    reason = request.form.get("reason", "").strip()
+    try:
+        if not reason:
+            raise InputError({"reason": "say why the record changes (kept in the audit trail)"})
+        changes = read_update_form(request.form, session)
+        shipments.update_shipment(db.writing(reason), reference, changes, now=datetime.now(UTC))
+        db.commit()
+    except InputError as error:
+        session.rollback()
+        return _form(shipment, error.errors), 422
+    flash(f"Shipment {reference} saved.", "info")
+    return redirect(url_for("pages.shipment_detail", reference=reference))
+
+
+@blueprint.route("/shipments/<reference>/status", methods=["POST"])
+@require(Permission.EDIT_SHIPMENTS)
+def shipment_status(reference: str) -> Any:
+    target = request.form.get("status", "")
+    session = db.writing(request.form.get("reason", "").strip() or f"status set to {target}")
+    try:
+        shipments.update_shipment(session, reference, _status_change(target),
+                                  now=datetime.now(UTC))
+        db.commit()
+        flash(f"Shipment {reference} is now {target}.", "info")
+    except NotFound:
+        abort(404)
+    except InputError as error:
+        session.rollback()
+        flash("; ".join(error.errors.values()), "error")
+    return redirect(url_for("pages.shipment_detail", reference=reference))
+
+
+def _status_change(target: str) -> ShipmentUpdate:
+    try:
+        return ShipmentUpdate(status=target)
+    except ValidationError as error:
+        raise input_error_from(error) from None
+
+
+def _form(shipment: Any, errors: dict[str, str]) -> str:
+    return render_template("shipments/form.html", shipment=shipment, errors=errors,
+                           form=request.form, sites=_sites(), zones=_zones())
+
+
+def _sites() -> list[Site]:
+    return list(db.session().exec(select(Site).order_by(col(Site.code))).all())
+
+
+def _zones() -> dict[str, str]:
+    return {site.code: site.timezone for site in _sites()}

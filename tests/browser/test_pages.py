@@ -1,0 +1,56 @@
+"""The pages in a real browser against a real server process."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, url, username, password="coldchain-demo"):
+    page.goto(f"{url}/shipments")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_sign_in_and_see_the_demo_shipments(live_server, page):
+    sign_in(page, live_server, "logistics")
+    expect(page.get_by_role("heading", name="Shipments")).to_be_visible()
+    rows = page.locator("table.list tbody tr")
+    expect(rows).to_have_count(6)
+    expect(page.get_by_role("link", name="HG-2026-0045")).to_be_visible()
+    screenshot(page, "shipments-list")
+    page.get_by_role("link", name="HG-2026-0045").click()
+    expect(page.get_by_role("heading", name=re.compile("HG-2026-0045"))).to_be_visible()
+    expect(page.get_by_role("cell", name="Cathay Cargo CX705")).to_be_visible()
+    expect(page.get_by_text("+08:00").first).to_be_visible()
+    screenshot(page, "shipment-detail")
+
+
+def test_a_bad_air_waybill_is_shown_at_the_field(live_server, page):
+    sign_in(page, live_server, "logistics")
+    page.get_by_role("link", name="New shipment").click()
+    page.get_by_label("Reference").fill("HG-2026-0300")
+    page.get_by_label("Origin", exact=True).select_option("HG-SZ")
+    page.get_by_label("Destination", exact=True).select_option("SIRIRAJ-PH")
+    page.get_by_label("Air waybill").fill("160-48122035")
+    page.get_by_role("button", name="Create shipment").click()
+    error = page.locator("#air_waybill-error")
+    expect(error).to_have_text(re.compile("check digit should be 4, not 5"))
+    expect(page.get_by_label("Air waybill")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Air waybill").fill("160-48122034")
+    page.get_by_role("button", name="Create shipment").click()
+    expect(page.get_by_role("heading", name=re.compile("HG-2026-0300"))).to_be_visible()
+    expect(page.get_by_text("Shipment HG-2026-0300 created.")).to_be_visible()
+
+
+def test_a_viewer_sees_no_edit_controls(live_server, page):
+    sign_in(page, live_server, "viewer")
+    expect(page.get_by_role("link", name="New shipment")).to_have_count(0)
+    page.goto(f"{live_server}/shipments/new")
+    expect(page.get_by_role("heading", name="Forbidden")).to_be_visible()

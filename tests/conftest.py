@@ -1,0 +1,168 @@
+"""Shared fixtures: real databases (a SQLite file and PostgreSQL), the runtime, the web app.
+
+Building a database (migrate, load the demo with its Argon2 password hashes) costs about a
+second, so each kind is built once per test session and copied for every test: a file copy
+for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from logistics.app import Runtime, build_runtime
+from logistics.db import migrate
+from logistics.db.engine import unit_of_work
+from logistics.services import demo
+from logistics.settings import Settings, load_settings
+
+PG_ADMIN_URL = os.environ.get("LOGISTICS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+DEMO_PASSWORD = "coldchain-demo"
+NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+
+
+def settings_for(database_url: str, **overrides: object) -> Settings:
+    """Test settings: built-in defaults, this database, a fixed secret; no environment."""
+    return load_settings(environ={}, overrides={"database_url": database_url,
+                                                "secret_key": "test-secret", **overrides})
+
+
+def load_demo(runtime: Runtime) -> None:
+    with unit_of_work(runtime.sessions, actor="demo", reason="demo data") as session:
+        demo.load_demo(session, runtime.profiles, now=NOW)
+
+
+def _prepare(url: str, fill: Callable[[Runtime], None] | None) -> None:
+    built = build_runtime(settings_for(url))
+    migrate.upgrade(built.engine)
+    if fill:
+        fill(built)
+    built.close()
+
+
+# --- PostgreSQL --------------------------------------------------------------------------
+
+def _pg_admin():  # type: ignore[no-untyped-def]
+    import psycopg
+
+    try:
+        return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL must answer on CI ({PG_ADMIN_URL}): {error}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {error}")
+
+
+def _pg_url(name: str) -> str:
+    base = re.sub(r"^postgresql:", "postgresql+psycopg:", PG_ADMIN_URL).rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+@contextmanager
+def _pg_database(template: str = "template0") -> Iterator[str]:
+    name = f"logistics_test_{uuid.uuid4().hex[:12]}"
+    with _pg_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        with _pg_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def _pg_template(fill: Callable[[Runtime], None] | None) -> Iterator[str]:
+    with _pg_database() as url:
+        _prepare(url, fill)
+        yield url.rsplit("/", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def pg_templates() -> Iterator[dict[str, str]]:
+    with _pg_template(None) as empty, _pg_template(load_demo) as with_demo:
+        yield {"empty": empty, "demo": with_demo}
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """An empty, unmigrated PostgreSQL database for one test."""
+    with _pg_database() as url:
+        yield url
+
+
+# --- SQLite ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("templates")
+    templates = {"empty": folder / "empty.db", "demo": folder / "demo.db"}
+    _prepare(f"sqlite:///{templates['empty']}", None)
+    _prepare(f"sqlite:///{templates['demo']}", load_demo)  # closing checkpoints the WAL
+    return templates
+
+
+def _sqlite_copy(templates: dict[str, Path], kind: str, folder: Path) -> str:
+    target = folder / "shipments.db"
+    shutil.copyfile(templates[kind], target)
+    return f"sqlite:///{target}"
+
+
+# --- Runtimes ----------------------------------------------------------------------------
+
+@contextmanager
+def _runtime_on(request: pytest.FixtureRequest, kind: str, folder: Path) -> Iterator[Runtime]:
+    if request.param == "sqlite":
+        url = _sqlite_copy(request.getfixturevalue("sqlite_templates"), kind, folder)
+        built = build_runtime(settings_for(url))
+        yield built
+        built.close()
+        return
+    with _pg_database(request.getfixturevalue("pg_templates")[kind]) as url:
+        built = build_runtime(settings_for(url))
+        yield built
+        built.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, unmigrated database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shipments.db'}"
+    else:
+        yield request.getfixturevalue("pg_database")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    """A runtime on a migrated, empty database of each kind."""
+    with _runtime_on(request, "empty", tmp_path) as built:
+        yield built
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    """A runtime on a database of each kind holding the demo scenario (loaded at NOW)."""
+    with _runtime_on(request, "demo", tmp_path) as built:
+        yield built
+
+
+@pytest.fixture(params=["sqlite"])
+def sqlite_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    """A migrated SQLite runtime, where the backend does not matter."""
+    with _runtime_on(request, "empty", tmp_path) as built:
+        yield built
+
+
+@pytest.fixture(params=["sqlite"])
+def sqlite_demo_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    """SQLite with the demo scenario, where the backend does not matter (most web tests)."""
+    with _runtime_on(request, "demo", tmp_path) as built:
+        yield built

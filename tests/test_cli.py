@@ -1,0 +1,109 @@
+"""The installed `logistics` command, run as a real process from a foreign working directory."""
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from logistics.cli import main
+
+COMMANDS = [["init"], ["migrate"], ["serve"], ["web"], ["demo"], ["config"], ["users"],
+            ["users", "add"], ["users", "token"], ["users", "list"], ["users", "passwd"],
+            ["audit"], ["audit", "verify"]]
+
+
+def logistics_command() -> list[str]:
+    found = shutil.which("logistics", path=str(Path(sys.executable).parent))
+    return [found] if found else [sys.executable, "-m", "logistics"]
+
+
+@pytest.fixture
+def run(tmp_path):
+    database = tmp_path / "cli.db"
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
+    environ["LOGISTICS_DATABASE_URL"] = f"sqlite:///{database}"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    def invoke(*args, stdin=None, check=True, **extra_env):
+        result = subprocess.run(logistics_command() + list(args), input=stdin, text=True,
+                                capture_output=True, cwd=elsewhere, env={**environ, **extra_env},
+                                timeout=120)
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    invoke.database = database
+    return invoke
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(main, [*command, "--help"], prog_name="logistics")
+    assert result.exit_code == 0 and "Usage: logistics" in result.output
+
+
+def test_the_installed_command_runs(run):
+    assert "Usage: logistics" in run("--help").stdout
+
+
+def test_init_demo_then_users_tokens_and_audit(run):
+    assert "database at revision" in run("init", "--demo").stdout
+    assert "already" in run("init", "--demo").stdout  # loading twice adds nothing
+    run("users", "add", "somchai", "--role", "pharmacy", "--full-name", "Somchai P.",
+        stdin="a-long-password\n")
+    listed = run("users", "list").stdout
+    assert "somchai" in listed and "pharmacy" in listed
+    token = run("users", "token", "somchai").stdout.strip()
+    assert len(token) >= 40
+    verified = run("audit", "verify")
+    assert "audit trail intact" in verified.stdout
+
+
+def test_users_add_explains_bad_input(run):
+    run("init")
+    short = run("users", "add", "nok", "--role", "qa", stdin="short\n", check=False)
+    assert short.returncode == 1 and "password: must be at least 8 characters" in short.stderr
+    empty = run("users", "add", "nok", "--role", "qa", stdin="", check=False)
+    assert empty.returncode == 1 and "no password on standard input" in empty.stderr
+    assert "Traceback" not in short.stderr + empty.stderr
+
+
+def test_audit_verify_fails_after_a_hand_edit(run):
+    run("init", "--demo")
+    with sqlite3.connect(run.database) as connection:
+        connection.execute("DROP TRIGGER audit_events_no_update")
+        connection.execute("UPDATE audit_events SET new_value = '\"closed\"' WHERE id = 40")
+    result = run("audit", "verify", check=False)
+    assert result.returncode == 1
+    assert "BROKEN at event 40" in result.stderr
+
+
+def test_config_masks_secrets_and_shows_overrides(run):
+    shown = json.loads(run("config", "--json", LOGISTICS_SECRET_KEY="very-secret",
+                           LOGISTICS_PAGE_SIZE="50").stdout)
+    assert shown["secret_key"] == "********" and shown["page_size"] == 50
+
+
+def test_a_bad_setting_is_a_one_line_error(run):
+    result = run("config", check=False, LOGISTICS_PAGE_SIZE="lots")
+    assert result.returncode == 1
+    assert "page_size: expected int, got 'lots'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_web_refuses_to_start_without_a_secret_key(run):
+    run("init")
+    result = run("web", "--port", "1", check=False)
+    assert result.returncode == 1 and "LOGISTICS_SECRET_KEY is not set" in result.stderr
+
+
+def test_serve_refuses_an_unmigrated_database(run):
+    result = run("serve", "--port", "1", check=False, LOGISTICS_SECRET_KEY="k")
+    assert result.returncode == 1 and "run `logistics init` first" in result.stderr

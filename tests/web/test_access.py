@@ -1,0 +1,91 @@
+"""Every page and endpoint needs a signed-in user, except login, static files and /health."""
+
+import pytest
+
+from tests.web.conftest import csrf_token, login
+
+PUBLIC = {"auth.login", "static", "health"}
+SAMPLE_ARGS = {"reference": "HG-2026-0045", "filename": "style.css"}
+
+
+def all_routes(app):
+    for rule in app.url_map.iter_rules():
+        path = rule.rule
+        for name, value in SAMPLE_ARGS.items():
+            path = path.replace(f"<{name}>", value).replace(f"<path:{name}>", value)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, path
+
+
+def test_every_route_except_the_public_ones_refuses_anonymous_requests(app, client):
+    routes = list(all_routes(app))
+    assert len(routes) >= 10
+    for endpoint, method, path in routes:
+        if endpoint in PUBLIC:
+            continue
+        response = client.open(path, method=method)
+        if path.startswith("/api/"):
+            assert response.status_code == 401, (method, path)
+            assert "Bearer" in response.get_json()["error"]
+        elif method == "GET":
+            assert response.status_code == 302, (method, path)
+            assert response.location.startswith("/login"), (method, path)
+        else:
+            assert response.status_code in (400, 302), (method, path)  # CSRF first, then login
+
+
+def test_public_routes_answer_without_login(client):
+    assert client.get("/health").get_json() == {"status": "ok", "database": "ok"}
+    assert client.get("/login").status_code == 200
+    with client.get("/static/style.css") as response:
+        assert response.status_code == 200
+
+
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client):
+    response = client.post("/login", data={"username": "admin", "password": "nope",
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 401
+    assert "Unknown user name or wrong password" in response.get_data(as_text=True)
+    assert client.get("/shipments").status_code == 302
+
+
+def test_login_without_csrf_token_is_refused(client):
+    response = client.post("/login", data={"username": "admin", "password": "coldchain-demo"})
+    assert response.status_code == 400
+    assert client.get("/shipments").status_code == 302
+
+
+def test_login_returns_to_the_page_asked_for_but_never_off_site(client):
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": "viewer", "password": "coldchain-demo",
+                                           "csrf_token": token, "next": "/shipments/HG-2026-0045"})
+    assert response.location == "/shipments/HG-2026-0045"
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/shipments")})
+    response = client.post("/login", data={"username": "viewer", "password": "coldchain-demo",
+                                           "csrf_token": csrf_token(client),
+                                           "next": "//evil.example/phish"})
+    assert response.location == "/"
+
+
+def test_logout_ends_the_session(client):
+    login(client, "viewer")
+    assert client.get("/shipments").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/shipments")})
+    assert client.get("/shipments").status_code == 302
+
+
+@pytest.mark.parametrize(("username", "allowed"), [
+    ("admin", True), ("logistics", True), ("pharmacy", False), ("qa", False), ("viewer", False),
+])
+def test_only_roles_that_edit_shipments_see_the_form(client, username, allowed):
+    login(client, username)
+    assert client.get("/shipments/new").status_code == (200 if allowed else 403)
+    assert client.get("/shipments/HG-2026-0045/edit").status_code == (200 if allowed else 403)
+    page = client.get("/shipments").get_data(as_text=True)
+    assert ("New shipment" in page) == allowed
+
+
+def test_responses_carry_security_headers(client):
+    headers = client.get("/login").headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"

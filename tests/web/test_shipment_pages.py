@@ -1,0 +1,111 @@
+"""The shipment pages: list, detail with local times, create and edit with field errors."""
+
+from sqlmodel import select
+
+from logistics.db.models import AuditEvent
+from tests.web.conftest import csrf_token, login
+
+GOOD_FORM = {
+    "reference": "HG-2026-0101", "origin": "HG-SZ", "destination": "SIRIRAJ-PH",
+    "air_waybill": "160-48122034", "planned_departure": "2026-12-01T09:30",
+    "planned_arrival": "2026-12-04T14:00", "packaging": "Passive shipper, 2–8 °C",
+    "packaging_validated_hours": "96", "import_permit": "TFDA-IMP-2026-00501", "notes": "",
+}
+
+
+def test_the_list_shows_the_demo_shipments_and_filters(client):
+    login(client, "viewer")
+    page = client.get("/shipments").get_data(as_text=True)
+    for reference in ("HG-2026-0041", "HG-2026-0045", "HG-2026-0046", "HG-2026-0048"):
+        assert reference in page
+    arrived = client.get("/shipments?status=arrived").get_data(as_text=True)
+    assert "HG-2026-0046" in arrived and "HG-2026-0045" not in arrived
+    assert "No shipment matches" in client.get("/shipments?q=nothing-like-this").get_data(
+        as_text=True)
+
+
+def test_the_detail_page_shows_times_in_each_sites_zone(client):
+    login(client, "viewer")
+    page = client.get("/shipments/HG-2026-0045").get_data(as_text=True)
+    # Demo loaded at 06:00 UTC; planned departure 9 h earlier, from Shenzhen (UTC+8).
+    assert "2026-11-24 05:00 +08:00" in page
+    # Planned arrival 40 h later, in Bangkok (UTC+7).
+    assert "2026-11-26 05:00 +07:00" in page
+    assert "SK2609-031" in page and "6 kit" in page
+    assert "LG-24003" in page and "CX705" in page
+    assert client.get("/shipments/NOPE").status_code == 404
+
+
+def test_create_a_shipment_and_read_it_back(client):
+    login(client, "logistics")
+    response = client.post("/shipments/new",
+                           data={**GOOD_FORM, "csrf_token": csrf_token(client, "/shipments/new")})
+    assert response.status_code == 302
+    assert response.location == "/shipments/HG-2026-0101"
+    page = client.get("/shipments/HG-2026-0101").get_data(as_text=True)
+    assert "2026-12-01 09:30 +08:00" in page  # typed in the origin's local time
+    assert "2026-12-04 14:00 +07:00" in page  # typed in the destination's local time
+    assert "Shipment HG-2026-0101 created." in page
+
+
+def test_bad_fields_are_shown_next_to_the_field_and_nothing_is_stored(client, app):
+    login(client, "logistics")
+    form = {**GOOD_FORM, "air_waybill": "160-48122035", "packaging_validated_hours": "lots",
+            "csrf_token": csrf_token(client, "/shipments/new")}
+    response = client.post("/shipments/new", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "enter a number of hours" in page
+    assert 'id="packaging_validated_hours-error"' in page
+    form["packaging_validated_hours"] = "96"
+    page = client.post("/shipments/new", data=form).get_data(as_text=True)
+    assert "check digit should be 4, not 5" in page
+    assert 'aria-describedby="air_waybill-error"' in page
+    assert 'value="HG-2026-0101"' in page  # what was typed is kept
+    assert client.get("/shipments/HG-2026-0101").status_code == 404
+
+
+def test_a_form_without_csrf_token_is_refused(client):
+    login(client, "logistics")
+    response = client.post("/shipments/new", data=GOOD_FORM)
+    assert response.status_code == 400
+    assert client.get("/shipments/HG-2026-0101").status_code == 404
+
+
+def test_an_edit_needs_a_reason_which_goes_into_the_audit_trail(client, app):
+    login(client, "logistics")
+    token = csrf_token(client, "/shipments/HG-2026-0048/edit")
+    form = {"origin": "HG-SZ", "destination": "SIRIRAJ-PH", "planned_departure": "2026-12-01T09:30",
+            "planned_arrival": "2026-12-04T14:00", "import_permit": "TFDA-IMP-2026-00777",
+            "csrf_token": token}
+    response = client.post("/shipments/HG-2026-0048/edit", data=form)
+    assert response.status_code == 422
+    assert "say why the record changes" in response.get_data(as_text=True)
+    response = client.post("/shipments/HG-2026-0048/edit",
+                           data={**form, "reason": "permit issued by Thai FDA"})
+    assert response.status_code == 302
+    with app.extensions["logistics"].sessions() as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.field == "import_permit")).one()
+    assert (event.actor, event.reason) == ("logistics", "permit issued by Thai FDA")
+    assert "TFDA-IMP-2026-00777" in client.get("/shipments/HG-2026-0048").get_data(as_text=True)
+
+
+def test_status_buttons_follow_the_lifecycle(client):
+    login(client, "logistics")
+    token = csrf_token(client, "/shipments/HG-2026-0047")
+    page = client.get("/shipments/HG-2026-0047").get_data(as_text=True)
+    assert "Mark in transit" in page and "Mark arrived" not in page
+    client.post("/shipments/HG-2026-0047/status", data={"status": "in_transit", "csrf_token": token})
+    page = client.get("/shipments/HG-2026-0047").get_data(as_text=True)
+    assert "is now in_transit" in page and "Mark arrived" in page
+    client.post("/shipments/HG-2026-0047/status", data={"status": "closed", "csrf_token": token})
+    page = client.get("/shipments/HG-2026-0047").get_data(as_text=True)
+    assert "cannot go from in_transit to closed" in page
+
+
+def test_a_viewer_cannot_change_status(client):
+    login(client, "viewer")
+    token = csrf_token(client, "/shipments")
+    response = client.post("/shipments/HG-2026-0047/status",
+                           data={"status": "in_transit", "csrf_token": token})
+    assert response.status_code == 403
