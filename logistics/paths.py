@@ -9,6 +9,11 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 
 
+def data_root() -> Path:
+    """Where relative SQLite paths point: the project root of a checkout, else the working directory."""
+    return PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").is_file() else Path.cwd()
+
+
 def builtin_config_dir() -> Path:
     """The shipped defaults: `config/` in a checkout, or the copy bundled into a wheel."""
     checkout = PROJECT_ROOT / "config"

@@ -29,7 +29,8 @@ class Settings:
     """Every setting the tracker reads; defaults live in config/settings.toml."""
 
     database_url: str = _setting(
-        "SQLAlchemy URL of the database. A relative SQLite path is resolved from the project root."
+        "SQLAlchemy URL of the database. A relative SQLite path is resolved from the project root "
+        "(from the working directory when installed from a wheel)."
     )
     mqtt_url: str = _setting(
         "MQTT broker, as mqtt://[user:password@]host:port (mqtts:// for TLS).", secret=True

@@ -107,3 +107,9 @@ def test_web_refuses_to_start_without_a_secret_key(run):
 def test_serve_refuses_an_unmigrated_database(run):
     result = run("serve", "--port", "1", check=False, LOGISTICS_SECRET_KEY="k")
     assert result.returncode == 1 and "run `logistics init` first" in result.stderr
+
+
+def test_init_demo_and_verify_on_postgresql(run, pg_database):
+    url = pg_database
+    assert "demo data loaded" in run("init", "--demo", LOGISTICS_DATABASE_URL=url).stdout
+    assert "audit trail intact" in run("audit", "verify", LOGISTICS_DATABASE_URL=url).stdout

@@ -23,7 +23,7 @@ def resolve_database_url(url: str) -> str:
         return url
     path = Path(parsed.database).expanduser()
     if not path.is_absolute():
-        path = paths.PROJECT_ROOT / path
+        path = paths.data_root() / path
     return parsed.set(database=str(path)).render_as_string(hide_password=False)
 
 
