@@ -41,11 +41,11 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
                    profiles=load_profiles())
 
 
-def build_web_app(runtime: Runtime) -> Flask:
+def build_web_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     """The Flask application for `runtime`; starts no background work."""
     from logistics.web import create_app
 
-    return create_app(runtime)
+    return create_app(runtime, demo=demo)
 
 
 def wsgi() -> Flask:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 
@@ -109,7 +108,7 @@ def _serve_web(runtime: Runtime, host: str, port: int, *, demo: bool) -> None:
     import waitress
 
     try:
-        app = build_web_app_for(runtime, demo=demo)
+        app = build_web_app(runtime, demo=demo)
     except RuntimeError as error:
         raise click.ClickException(str(error)) from None
     current = migrations.current_revision(runtime.engine)
@@ -118,14 +117,6 @@ def _serve_web(runtime: Runtime, host: str, port: int, *, demo: bool) -> None:
             f"the database is at revision {current or 'none'}: run `logistics init` first")
     click.echo(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
     waitress.serve(app, host=host, port=port, threads=8, ident="logistics")
-
-
-def build_web_app_for(runtime: Runtime, *, demo: bool) -> Any:
-    if demo:
-        from logistics.web import create_app
-
-        return create_app(runtime, demo=True)
-    return build_web_app(runtime)
 
 
 @main.command(name="config")

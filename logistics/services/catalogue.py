@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
@@ -14,6 +15,7 @@ from logistics.services.errors import InputError, NotFound
 
 SITE_KINDS = ("warehouse", "airport", "customs", "hospital")
 ITEM_CATEGORIES = ("reagent", "consumable")
+Record = TypeVar("Record", Item, Logger, Site)
 
 
 def add_site(
@@ -73,11 +75,15 @@ def add_item(
     return item
 
 
+def _by_code(session: Session, model: type[Record], code: str) -> Record:
+    found = session.exec(select(model).where(model.code == code)).first()  # type: ignore[attr-defined]
+    if found is None:
+        raise NotFound(f"no {model.__name__.lower()} {code!r}")
+    return found
+
+
 def get_item(session: Session, code: str) -> Item:
-    item = session.exec(select(Item).where(Item.code == code)).first()
-    if item is None:
-        raise NotFound(f"no item {code!r}")
-    return item
+    return _by_code(session, Item, code)
 
 
 def add_lot(session: Session, *, item_code: str, lot_number: str, expiry: date) -> Lot:
@@ -108,14 +114,8 @@ def add_logger(
 
 
 def get_logger(session: Session, code: str) -> Logger:
-    logger = session.exec(select(Logger).where(Logger.code == code)).first()
-    if logger is None:
-        raise NotFound(f"no logger {code!r}")
-    return logger
+    return _by_code(session, Logger, code)
 
 
 def get_site(session: Session, code: str) -> Site:
-    site = session.exec(select(Site).where(Site.code == code)).first()
-    if site is None:
-        raise NotFound(f"no site {code!r}")
-    return site
+    return _by_code(session, Site, code)

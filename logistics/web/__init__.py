@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from logistics.web import api, auth, db, pages
@@ -74,8 +75,6 @@ def _error_page(error: HTTPException) -> Any:
 
 
 def _health() -> Any:
-    from sqlalchemy import text
-
     try:
         with db.runtime().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
