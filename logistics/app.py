@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from sqlalchemy.engine import Engine
@@ -14,6 +15,9 @@ from logistics.core.profiles import StorageProfile
 from logistics.db.engine import make_engine, make_session_factory
 from logistics.profiles import load_profiles
 from logistics.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sensors.ingest import MqttIngest
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,20 @@ def build_web_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     from logistics.web import create_app
 
     return create_app(runtime, demo=demo)
+
+
+def build_ingest(runtime: Runtime) -> MqttIngest:
+    """The MQTT subscriber that stores telemetry; `run(stop)` it in a thread or the main thread."""
+    from logistics.services.telemetry import TelemetryStore
+    from sensors.ingest import IngestOptions, MqttIngest
+    from sensors.topics import parse_broker_url
+
+    settings = runtime.settings
+    options = IngestOptions(prefix=settings.mqtt_topic_prefix, client_id=settings.ingest_client_id,
+                            shared_group=settings.ingest_shared_group or None,
+                            batch_size=settings.ingest_batch_size)
+    return MqttIngest(broker=parse_broker_url(settings.mqtt_url),
+                      store=TelemetryStore(runtime.engine).store, options=options)
 
 
 def wsgi() -> Flask:

@@ -144,3 +144,63 @@ class ShipmentPage(Schema):
     page: int
     per_page: int
     total: int
+
+
+class LoggerCreate(Schema):
+    code: str = Field(description="Logger id: its MQTT user name and topic level, e.g. LG-24009")
+    serial: str = Field(min_length=1, max_length=64)
+    model: str | None = Field(default=None, max_length=100)
+    calibration_due: date | None = None
+
+
+class LoggerPublic(Schema):
+    code: str
+    serial: str
+    model: str | None
+    calibration_due: date | None
+    status: str
+    online: bool | None
+    battery: float | None
+    firmware: str | None
+    last_seen_at: datetime | None
+    shipment: str | None = Field(description="Shipment it is assigned to now")
+
+
+class LoggerCredentials(LoggerPublic):
+    secret: str = Field(description="Shown once: the logger's MQTT password and HTTP bearer token")
+
+
+class AssignmentCreate(Schema):
+    shipment: str = Field(description="Shipment reference")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime | None = None
+
+
+class RejectionPublic(Schema):
+    id: int
+    received_at: datetime
+    source: str
+    topic: str | None
+    logger: str | None
+    reason: str
+    readings_rejected: int
+    payload_size: int
+    payload_preview: str = Field(description="The first 2,000 bytes, decoded as UTF-8 with replacement")
+
+
+class RejectionPage(Schema):
+    items: list[RejectionPublic]
+    page: int
+    per_page: int
+    total: int
+
+
+class LoggerList(Schema):
+    items: list[LoggerPublic]
+
+
+class IngestCounts(Schema):
+    accepted: int
+    duplicates: int
+    rejected: int
+    problems: list[str] = Field(description="Why readings were rejected (the first 100)")

@@ -38,6 +38,16 @@ class Settings:
     mqtt_topic_prefix: str = _setting(
         "First topic level for telemetry: {prefix}/loggers/{logger_id}/telemetry."
     )
+    ingest_client_id: str = _setting(
+        "MQTT client id of `logistics ingest`; fixed, so the broker keeps its session. Give each "
+        "worker its own."
+    )
+    ingest_shared_group: str = _setting(
+        "Shared-subscription group ($share/GROUP/...) for several ingest workers; empty for one."
+    )
+    ingest_batch_size: int = _setting(
+        "Messages stored per transaction; keep below the broker's max_inflight_messages (20)."
+    )
     secret_key: str = _setting(
         "Signs session cookies and CSRF tokens. Required by `serve` and `web`; "
         "`demo` makes a throw-away one.",
@@ -67,6 +77,8 @@ class Settings:
             ) from None
         if self.page_size < 1:
             raise SettingsError("page_size: must be at least 1")
+        if not 1 <= self.ingest_batch_size <= 1000:
+            raise SettingsError("ingest_batch_size: must be between 1 and 1000")
 
     def masked(self) -> dict[str, Any]:
         """The effective settings with secrets hidden, for `logistics config`."""

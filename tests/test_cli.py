@@ -13,7 +13,10 @@ from click.testing import CliRunner
 
 from logistics.cli import main
 
-COMMANDS = [["init"], ["migrate"], ["serve"], ["web"], ["demo"], ["config"], ["users"],
+COMMANDS = [["init"], ["migrate"], ["serve"], ["web"], ["demo"], ["ingest"], ["config"], ["users"],
+            ["loggers"], ["loggers", "add"], ["loggers", "list"], ["loggers", "rotate-secret"],
+            ["loggers", "assign"], ["loggers", "unassign"], ["broker-config"], ["readings"],
+            ["readings", "export"], ["simulate"],
             ["users", "add"], ["users", "token"], ["users", "list"], ["users", "passwd"],
             ["audit"], ["audit", "verify"]]
 

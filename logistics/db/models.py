@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import ClassVar
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from logistics.db.types import UTCDateTime
@@ -138,6 +148,8 @@ class Logger(Audited, SQLModel, table=True):
     calibration_due: date | None = None
     status: str = Field(default="active", max_length=20)  # active, maintenance, retired
     credential_hash: str | None = Field(default=None, max_length=255)
+    # Reported by the logger itself (status topic, readings); written by ingest without audit events,
+    # since they are observations rather than changes anyone made to the record.
     firmware: str | None = Field(default=None, max_length=40)
     battery: float | None = None
     online: bool | None = None
@@ -180,6 +192,25 @@ class Reading(SQLModel, table=True):
     seq: int | None = None
     source: str = Field(sa_column=Column(String(8), nullable=False))  # mqtt, http, file
     time_flagged: bool = False  # device sent no time (or no zone); receive time was used
+
+
+class Rejection(SQLModel, table=True):
+    """Telemetry that could not be stored (SPEC §5), kept with its raw bytes for investigation."""
+
+    __tablename__ = "rejections"
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
+    received_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    source: str = Field(sa_column=Column(String(8), nullable=False))  # mqtt, http, file
+    topic: str | None = Field(default=None, max_length=300)
+    logger_code: str | None = Field(default=None, max_length=64, index=True)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    readings_rejected: int = 0  # readings lost from this message (0 when none could be read)
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # first 64 KiB
+    payload_size: int  # the whole message, in bytes
 
 
 class User(Audited, SQLModel, table=True):

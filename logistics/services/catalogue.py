@@ -104,15 +104,6 @@ def get_lot(session: Session, item_code: str, lot_number: str) -> tuple[Lot, Ite
     return row[0], row[1]
 
 
-def add_logger(
-    session: Session, *, code: str, serial: str, model: str | None = None,
-    calibration_due: date | None = None,
-) -> Logger:
-    logger = Logger(code=code, serial=serial, model=model, calibration_due=calibration_due)
-    session.add(logger)
-    return logger
-
-
 def get_logger(session: Session, code: str) -> Logger:
     return _by_code(session, Logger, code)
 

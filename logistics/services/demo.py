@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,11 +15,17 @@ from logistics.core.profiles import StorageProfile
 from logistics.core.units import parse_quantity
 from logistics.db.models import Leg, LoggerAssignment, Milestone, Shipment, ShipmentLine, Site
 from logistics.schemas import ShipmentCreate
-from logistics.services import catalogue, shipments, users
+from logistics.services import catalogue, loggers, shipments, users
 
 # The order a shipment passes through on its way to a demo status.
 PATH = [ShipmentStatus.PACKED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.ARRIVED,
         ShipmentStatus.RECEIVED, ShipmentStatus.CLOSED]
+
+
+@dataclass(frozen=True)
+class DemoLoad:
+    counts: dict[str, int]
+    logger_secrets: dict[str, str]  # logger id -> its MQTT secret, for the simulator
 
 
 class DemoAlreadyLoaded(RuntimeError):
@@ -33,8 +40,8 @@ def read_scenario() -> dict[str, Any]:
 def load_demo(
     session: Session, profiles: dict[str, StorageProfile], *, now: datetime,
     scenario: dict[str, Any] | None = None,
-) -> dict[str, int]:
-    """Insert the scenario's users, sites, items, lots, loggers and shipments; returns counts."""
+) -> DemoLoad:
+    """Insert the scenario's users, sites, items, lots, loggers and shipments."""
     scenario = scenario or read_scenario()
     if session.exec(select(Site.id).where(Site.code == scenario["sites"][0]["code"])).first():
         raise DemoAlreadyLoaded("the demo data is already in this database")
@@ -49,15 +56,16 @@ def load_demo(
     for lot in scenario["lots"]:
         catalogue.add_lot(session, item_code=lot["item"], lot_number=lot["lot_number"],
                           expiry=today + timedelta(days=lot["expiry_days"]))
+    secrets = {}
     for logger in scenario["loggers"]:
-        catalogue.add_logger(session, code=logger["code"], serial=logger["serial"],
-                             model=logger["model"],
-                             calibration_due=today + timedelta(days=logger["calibration_due_days"]))
-    session.flush()
+        _, secrets[logger["code"]] = loggers.register_logger(
+            session, code=logger["code"], serial=logger["serial"], model=logger["model"],
+            calibration_due=today + timedelta(days=logger["calibration_due_days"]))
     for spec in scenario["shipments"]:
         _add_shipment(session, spec, now)
-    return {name: len(scenario[name]) for name in
-            ("users", "sites", "items", "lots", "loggers", "shipments")}
+    counts = {name: len(scenario[name]) for name in
+              ("users", "sites", "items", "lots", "loggers", "shipments")}
+    return DemoLoad(counts=counts, logger_secrets=secrets)
 
 
 def _add_shipment(session: Session, spec: dict[str, Any], now: datetime) -> None:

@@ -11,7 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from logistics.web import api, auth, db, pages
+from logistics.services.telemetry import TelemetryStore
+from logistics.web import api, auth, db, pages, registry, telemetry
 from logistics.web.formatting import install_filters
 
 if TYPE_CHECKING:
@@ -41,13 +42,18 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     app.extensions["logistics"] = runtime
-    CSRFProtect(app).exempt(api.blueprint)  # the API authenticates writes with bearer tokens
+    app.extensions["telemetry_store"] = TelemetryStore(runtime.engine)
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.blueprint)  # the API authenticates writes with bearer tokens
+    csrf.exempt(telemetry.blueprint)
     auth.install(app)
     db.install(app)
     install_filters(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(telemetry.blueprint)
+    app.register_blueprint(registry.blueprint)
     app.add_url_rule("/health", "health", _health)
     app.after_request(_security_headers)
     for code in ERROR_PAGES:

@@ -9,8 +9,19 @@ from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from logistics.core.roles import Permission
-from logistics.schemas import ShipmentCreate, ShipmentPage, ShipmentPublic, ShipmentUpdate
-from logistics.services import shipments
+from logistics.schemas import (
+    AssignmentCreate,
+    LoggerCreate,
+    LoggerCredentials,
+    LoggerList,
+    LoggerPublic,
+    RejectionPage,
+    ShipmentCreate,
+    ShipmentPage,
+    ShipmentPublic,
+    ShipmentUpdate,
+)
+from logistics.services import loggers, shipments, telemetry
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.web import db
 from logistics.web.auth import require
@@ -90,6 +101,55 @@ def update_shipment(reference: str) -> Any:
     shipments.update_shipment(session, reference, changes, now=datetime.now(UTC))
     db.commit()
     return _json(shipments.describe_shipment(db.session(), reference))
+
+
+@blueprint.route("/loggers")
+@described.operation("GET", "/loggers", "The logger registry", response=LoggerList)
+def list_loggers() -> Any:
+    rows = loggers.list_loggers(db.session(), now=datetime.now(UTC))
+    return _json(LoggerList(items=[loggers.public(row) for row in rows]))
+
+
+@blueprint.route("/loggers", methods=["POST"])
+@described.operation("POST", "/loggers", "Register a logger; the answer holds its secret, once",
+                     body=LoggerCreate, response=LoggerCredentials, status=201)
+@require(Permission.MANAGE_LOGGERS)
+def register_logger() -> Any:
+    draft = _body(LoggerCreate)
+    logger, secret = loggers.register_logger(db.writing("registered through the API"),
+                                             **draft.model_dump())
+    db.commit()
+    shown = loggers.public(loggers.LoggerRow(logger, None))
+    return _json(LoggerCredentials(**shown.model_dump(), secret=secret), 201)
+
+
+@blueprint.route("/loggers/<logger_id>/assignments", methods=["POST"])
+@described.operation("POST", "/loggers/{logger_id}/assignments",
+                     "Assign a logger to a shipment for a time window", body=AssignmentCreate,
+                     response=LoggerPublic, status=201)
+@require(Permission.MANAGE_LOGGERS)
+def assign_logger(logger_id: str) -> Any:
+    draft = _body(AssignmentCreate)
+    loggers.assign(db.writing("assigned through the API"), logger_code=logger_id,
+                   reference=draft.shipment, starts_at=draft.starts_at, ends_at=draft.ends_at)
+    db.commit()
+    row = next(row for row in loggers.list_loggers(db.session(), now=datetime.now(UTC))
+               if row.logger.code == logger_id)
+    return _json(loggers.public(row), 201)
+
+
+@blueprint.route("/ingest/rejections")
+@described.operation("GET", "/ingest/rejections", "Telemetry that was rejected, newest first",
+                     response=RejectionPage, query=(
+                         ("logger", "string", "Only this logger id"),
+                         ("page", "integer", "Page number, from 1"),
+                         ("per_page", "integer", "Rows per page (at most 200)"),
+                     ))
+def list_rejections() -> Any:
+    page = _positive_int("page", 1)
+    per_page = min(_positive_int("per_page", db.runtime().settings.page_size), 200)
+    return _json(telemetry.list_rejections(db.session(), page=page, per_page=per_page,
+                                           logger_code=request.args.get("logger") or None))
 
 
 def _body(model: type[Model]) -> Model:

@@ -1,4 +1,4 @@
-"""The `logistics` command line: thin wrappers that build the runtime and call services."""
+"""Administration: the database, settings, users and the audit trail."""
 
 from __future__ import annotations
 
@@ -8,54 +8,32 @@ from datetime import UTC, datetime
 
 import click
 
-from logistics.app import Runtime, build_runtime, build_web_app
+from logistics.app import Runtime
+from logistics.cli.common import CLI_ACTOR, failure, open_runtime
 from logistics.db import migrate as migrations
 from logistics.db.engine import unit_of_work
 from logistics.services import audit, demo, users
 from logistics.services.errors import InputError, NotFound
 from logistics.settings import SettingsError, load_settings
 
-HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True,
-                           help="Interface to listen on.")
-PORT_OPTION = click.option("--port", default=8000, show_default=True, type=int,
-                           help="TCP port to listen on.")
-CLI_ACTOR = "cli"
 
-
-def _runtime() -> Runtime:
-    try:
-        return build_runtime(load_settings())
-    except SettingsError as error:
-        raise click.ClickException(f"configuration: {error}") from None
-
-
-def _fail_on_input(error: InputError | NotFound) -> click.ClickException:
-    return click.ClickException(str(error))
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="coldchain-logistics")
-def main() -> None:
-    """Cold-chain reagent logistics tracker: shipments, logger telemetry, receiving, forecasts."""
-
-
-@main.command()
+@click.command()
 @click.option("--demo", "with_demo", is_flag=True, help="Also load the demo scenario and users.")
 def init(with_demo: bool) -> None:
     """Create the database or upgrade it to the newest schema."""
-    runtime = _runtime()
+    runtime = open_runtime()
     migrations.upgrade(runtime.engine)
     click.echo(f"database at revision {migrations.current_revision(runtime.engine)}")
     if with_demo:
-        _load_demo(runtime)
+        load_demo_data(runtime)
 
 
-@main.command()
+@click.command()
 @click.option("--new", "message", metavar="MESSAGE",
               help="Developers: autogenerate a new migration from the model changes.")
 def migrate(message: str | None) -> None:
     """Upgrade the database schema (the same as `init`), or write a new migration."""
-    runtime = _runtime()
+    runtime = open_runtime()
     if message:
         migrations.new_revision(runtime.engine, message)
         return
@@ -63,63 +41,25 @@ def migrate(message: str | None) -> None:
     click.echo(f"database at revision {migrations.current_revision(runtime.engine)}")
 
 
-@main.command()
-@HOST_OPTION
-@PORT_OPTION
-def serve(host: str, port: int) -> None:
-    """Run everything for one machine. (Today: the web app; ingest and scheduler join later.)"""
-    _serve_web(_runtime(), host, port, demo=False)
-
-
-@main.command()
-@HOST_OPTION
-@PORT_OPTION
-def web(host: str, port: int) -> None:
-    """Run only the web app and JSON API (for several workers, use gunicorn 'logistics.app:wsgi()')."""
-    _serve_web(_runtime(), host, port, demo=False)
-
-
-@main.command(name="demo")
-@HOST_OPTION
-@PORT_OPTION
-def demo_command(host: str, port: int) -> None:
-    """Create the database with the demo scenario (if needed) and serve it. Not for real use."""
-    runtime = _runtime()
-    migrations.upgrade(runtime.engine)
-    _load_demo(runtime)
-    _serve_web(runtime, host, port, demo=True)
-
-
-def _load_demo(runtime: Runtime) -> None:
+def load_demo_data(runtime: Runtime) -> demo.DemoLoad | None:
+    """Load the demo scenario unless it is there already; print the demo users."""
     scenario = demo.read_scenario()
+    loaded = None
     try:
         with unit_of_work(runtime.sessions, actor="demo", reason="demo data") as session:
-            counts = demo.load_demo(session, runtime.profiles, now=datetime.now(UTC),
+            loaded = demo.load_demo(session, runtime.profiles, now=datetime.now(UTC),
                                     scenario=scenario)
-        click.echo("demo data loaded: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+        click.echo("demo data loaded: " + ", ".join(f"{n} {name}"
+                                                     for name, n in loaded.counts.items()))
     except demo.DemoAlreadyLoaded as error:
         click.echo(str(error))
     click.echo("demo users (user name / password):")
     for user in scenario["users"]:
         click.echo(f"  {user['username']:<10} {user['password']:<16} {user['role']}")
+    return loaded
 
 
-def _serve_web(runtime: Runtime, host: str, port: int, *, demo: bool) -> None:
-    import waitress
-
-    try:
-        app = build_web_app(runtime, demo=demo)
-    except RuntimeError as error:
-        raise click.ClickException(str(error)) from None
-    current = migrations.current_revision(runtime.engine)
-    if current != migrations.head_revision(runtime.engine):
-        raise click.ClickException(
-            f"the database is at revision {current or 'none'}: run `logistics init` first")
-    click.echo(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
-    waitress.serve(app, host=host, port=port, threads=8, ident="logistics")
-
-
-@main.command(name="config")
+@click.command(name="config")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def show_config(as_json: bool) -> None:
     """Print the effective settings (secrets masked)."""
@@ -134,7 +74,7 @@ def show_config(as_json: bool) -> None:
         click.echo(f"{name} = {value!r}")
 
 
-@main.group(name="users")
+@click.group(name="users")
 def users_group() -> None:
     """Manage people who sign in, and their API tokens."""
 
@@ -147,13 +87,13 @@ def users_group() -> None:
 def users_add(name: str, role: str, full_name: str) -> None:
     """Add a user; the password is read from standard input when it is not a terminal."""
     password = _read_password()
-    runtime = _runtime()
+    runtime = open_runtime()
     try:
         with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="user added") as session:
             users.add_user(session, username=name, role=role, password=password,
                            full_name=full_name)
     except InputError as error:
-        raise _fail_on_input(error) from None
+        raise failure(error) from None
     click.echo(f"user {name} added with role {role}")
 
 
@@ -162,12 +102,12 @@ def users_add(name: str, role: str, full_name: str) -> None:
 def users_passwd(name: str) -> None:
     """Set a user's password (read from standard input when it is not a terminal)."""
     password = _read_password()
-    runtime = _runtime()
+    runtime = open_runtime()
     try:
         with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="password reset") as session:
             users.set_password(session, name, password)
     except (InputError, NotFound) as error:
-        raise _fail_on_input(error) from None
+        raise failure(error) from None
     click.echo(f"password of {name} changed")
 
 
@@ -178,7 +118,7 @@ def users_list() -> None:
 
     from logistics.db.models import User
 
-    with _runtime().sessions() as session:
+    with open_runtime().sessions() as session:
         for user in session.exec(select(User).order_by(col(User.username))).all():
             state = "" if user.active else " (disabled)"
             click.echo(f"{user.username:<20} {user.role:<10} {user.full_name}{state}")
@@ -189,12 +129,12 @@ def users_list() -> None:
 @click.option("--label", default="", help="What the token is for, e.g. 'ERP sync'.")
 def users_token(name: str, label: str) -> None:
     """Print a new API token for NAME (send it as `Authorization: Bearer TOKEN`)."""
-    runtime = _runtime()
+    runtime = open_runtime()
     try:
         with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="API token issued") as session:
             token = users.issue_token(session, name, label)
     except NotFound as error:
-        raise _fail_on_input(error) from None
+        raise failure(error) from None
     click.echo(token)
 
 
@@ -202,12 +142,12 @@ def users_token(name: str, label: str) -> None:
 @click.argument("name")
 def users_revoke(name: str) -> None:
     """Revoke every API token of NAME."""
-    runtime = _runtime()
+    runtime = open_runtime()
     try:
         with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="tokens revoked") as session:
             count = users.revoke_tokens(session, name)
     except NotFound as error:
-        raise _fail_on_input(error) from None
+        raise failure(error) from None
     click.echo(f"{count} token(s) revoked")
 
 
@@ -220,7 +160,7 @@ def _read_password() -> str:
     return line
 
 
-@main.group(name="audit")
+@click.group(name="audit")
 def audit_group() -> None:
     """The append-only audit trail."""
 
@@ -228,10 +168,13 @@ def audit_group() -> None:
 @audit_group.command(name="verify")
 def audit_verify() -> None:
     """Check the audit trail's hash chain; exit 1 at the first edited or removed event."""
-    with _runtime().sessions() as session:
+    with open_runtime().sessions() as session:
         count, broken = audit.verify_audit_trail(session)
     if broken is not None:
         click.echo(f"audit trail BROKEN at event {broken.event_id}: {broken.problem} "
                    f"({count} events read)", err=True)
         sys.exit(1)
     click.echo(f"audit trail intact: {count} events verified")
+
+
+COMMANDS = (init, migrate, show_config, users_group, audit_group)

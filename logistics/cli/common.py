@@ -1,0 +1,36 @@
+"""What every command needs: the runtime, and errors turned into one-line messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from logistics.app import Runtime, build_runtime
+from logistics.services.errors import InputError, NotFound
+from logistics.settings import SettingsError, load_settings
+
+CLI_ACTOR = "cli"
+
+
+def open_runtime() -> Runtime:
+    try:
+        return build_runtime(load_settings())
+    except SettingsError as error:
+        raise click.ClickException(f"configuration: {error}") from None
+
+
+def failure(error: InputError | NotFound) -> click.ClickException:
+    return click.ClickException(str(error))
+
+
+def parse_time(value: str | None, option: str) -> datetime | None:
+    """An ISO 8601 time from the command line; without an offset it is taken as UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time such as 2026-11-24T08:00+07:00",
+                                 param_hint=option) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

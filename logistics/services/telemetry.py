@@ -1,0 +1,204 @@
+"""Stores telemetry: decode, validate, then insert readings and rejections in one transaction.
+
+The one writer path for readings, shared by MQTT and HTTP ingest. A batch of messages is one
+transaction, so the caller can acknowledge every message of it once `store` has returned.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sensors.decode import decode
+from sensors.validate import reading_problem
+from sqlalchemy import func, insert, update
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, col, select
+
+from logistics.db.models import Logger, Reading, Rejection
+from logistics.schemas import RejectionPage, RejectionPublic
+from sensors.readings import DecodedMessage, DecodedReading, DecodeError
+from sensors.status import decode_status
+
+log = logging.getLogger(__name__)
+RAW_KEPT_BYTES = 64 * 1024
+PROBLEMS_IN_REASON = 20
+PREVIEW_BYTES = 2000
+READING_COLUMNS = ("logger_id", "device_time", "received_at", "temperature_c", "shock_g", "humidity",
+                   "battery", "latitude", "longitude", "seq", "source", "time_flagged")
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """One telemetry message as it arrived, before anything was decoded."""
+
+    source: str  # mqtt, http, file
+    logger_code: str  # from the topic or the URL
+    payload: bytes
+    received_at: datetime
+    topic: str | None = None
+    content_type: str | None = None
+    kind: str = "telemetry"  # or "status"
+
+
+@dataclass
+class StoreResult:
+    """What became of one message's readings."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Prepared:
+    message: IncomingMessage
+    result: StoreResult
+    logger_id: int | None = None
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    last_battery: float | None = None
+
+
+class TelemetryStore:
+    """Decodes and stores telemetry messages; keeps a cache of logger ids."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._logger_ids: dict[str, int] = {}
+        dialect = engine.dialect
+        self._time_to_db = Reading.__table__.c.device_time.type.bind_processor(dialect)
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._insert_sql = (
+            f"INSERT INTO readings ({', '.join(READING_COLUMNS)}) "
+            f"VALUES ({', '.join([marker] * len(READING_COLUMNS))}) "
+            "ON CONFLICT (logger_id, device_time) DO NOTHING"
+        )
+
+    def store(self, messages: Sequence[IncomingMessage]) -> list[StoreResult]:
+        """Store a batch in one transaction; raises (storing nothing) if the database fails."""
+        with self._engine.begin() as connection:
+            prepared = [self._prepare(connection, message) for message in messages]
+            for item in prepared:
+                self._write(connection, item)
+        return [item.result for item in prepared]
+
+    def _prepare(self, connection: Connection, message: IncomingMessage) -> _Prepared:
+        item = _Prepared(message, StoreResult())
+        if message.kind == "status":
+            return self._prepare_status(connection, item)
+        try:
+            decoded = decode(message.payload, content_type=message.content_type)
+        except DecodeError as error:
+            return _refuse(item, str(error))
+        if decoded.logger_id is not None and decoded.logger_id != message.logger_code:
+            return _refuse(item, f"payload names logger {decoded.logger_id!r} but it came as "
+                                 f"{message.logger_code!r}", len(decoded.readings))
+        item.logger_id = self._logger_id(connection, message.logger_code)
+        if item.logger_id is None:
+            return _refuse(item, f"unknown logger {message.logger_code!r}", len(decoded.readings))
+        self._rows(item, decoded)
+        return item
+
+    def _prepare_status(self, connection: Connection, item: _Prepared) -> _Prepared:
+        try:
+            status = decode_status(item.message.payload)
+        except DecodeError as error:
+            return _refuse(item, str(error))
+        item.logger_id = self._logger_id(connection, item.message.logger_code)
+        if item.logger_id is None:
+            return _refuse(item, f"unknown logger {item.message.logger_code!r}")
+        values = {name: value for name, value in (("online", status.online), ("battery", status.battery),
+                                                  ("firmware", status.firmware)) if value is not None}
+        if values:
+            connection.execute(update(Logger).where(Logger.id == item.logger_id)  # type: ignore[arg-type]
+                               .values(**values))
+        return item
+
+    def _rows(self, item: _Prepared, decoded: DecodedMessage) -> None:
+        message, problems = item.message, [problem.reason for problem in decoded.problems]
+        received = self._time_to_db(message.received_at)
+        for index, reading in enumerate(decoded.readings):
+            problem = reading_problem(reading, now=message.received_at)
+            if problem is not None:
+                problems.append(f"reading {index}: {problem}")
+                continue
+            item.rows.append(self._row(item.logger_id, reading, received, message))
+            if reading.battery is not None:
+                item.last_battery = reading.battery
+        item.result.rejected = len(problems)
+        item.result.problems = problems
+
+    def _row(self, logger_id: int | None, reading: DecodedReading, received: Any,
+             message: IncomingMessage) -> tuple[Any, ...]:
+        flagged = reading.time_flagged or reading.device_time is None
+        device_time = self._time_to_db(reading.device_time or message.received_at)
+        return (logger_id, device_time, received, reading.temperature_c, reading.shock_g,
+                reading.humidity, reading.battery, reading.latitude, reading.longitude, reading.seq,
+                message.source, flagged)
+
+    def _write(self, connection: Connection, item: _Prepared) -> None:
+        if item.rows:
+            cursor = connection.exec_driver_sql(self._insert_sql, item.rows)
+            item.result.accepted = max(cursor.rowcount, 0)
+            item.result.duplicates = len(item.rows) - item.result.accepted
+            self._mark_seen(connection, item)
+        if item.result.problems:
+            connection.execute(insert(Rejection), [_rejection(item)])
+
+    def _mark_seen(self, connection: Connection, item: _Prepared) -> None:
+        seen = item.message.received_at
+        values: dict[str, Any] = {"last_seen_at": seen}
+        if item.last_battery is not None:
+            values["battery"] = item.last_battery
+        connection.execute(
+            update(Logger).where(Logger.id == item.logger_id)  # type: ignore[arg-type]
+            .where((Logger.last_seen_at.is_(None)) | (Logger.last_seen_at < seen))  # type: ignore[union-attr,operator]
+            .values(**values)
+        )
+
+    def _logger_id(self, connection: Connection, code: str) -> int | None:
+        if code not in self._logger_ids:
+            found = connection.execute(select(Logger.id).where(Logger.code == code)).scalar()
+            if found is None:
+                return None
+            self._logger_ids[code] = found
+        return self._logger_ids[code]
+
+
+def list_rejections(session: Session, *, page: int = 1, per_page: int = 25,
+                    logger_code: str | None = None) -> RejectionPage:
+    """Rejected telemetry, newest first."""
+    query = select(Rejection)
+    if logger_code:
+        query = query.where(Rejection.logger_code == logger_code)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(Rejection.id).desc())
+                        .offset((page - 1) * per_page).limit(per_page)).all()
+    items = [RejectionPublic(
+        id=row.id, received_at=row.received_at, source=row.source, topic=row.topic,
+        logger=row.logger_code, reason=row.reason, readings_rejected=row.readings_rejected,
+        payload_size=row.payload_size,
+        payload_preview=row.payload[:PREVIEW_BYTES].decode("utf-8", errors="replace"),
+    ) for row in rows]
+    return RejectionPage(items=items, page=page, per_page=per_page, total=total)
+
+
+def _refuse(item: _Prepared, reason: str, readings: int = 0) -> _Prepared:
+    item.result.rejected = readings
+    item.result.problems = [reason]
+    return item
+
+
+def _rejection(item: _Prepared) -> dict[str, Any]:
+    message, problems = item.message, item.result.problems
+    reason = "; ".join(problems[:PROBLEMS_IN_REASON])
+    if len(problems) > PROBLEMS_IN_REASON:
+        reason += f"; and {len(problems) - PROBLEMS_IN_REASON} more"
+    return dict(received_at=message.received_at, source=message.source, topic=message.topic,
+                logger_code=message.logger_code[:64], reason=reason,
+                readings_rejected=item.result.rejected, payload=message.payload[:RAW_KEPT_BYTES],
+                payload_size=len(message.payload))

@@ -1,0 +1,60 @@
+"""Pages for the logger registry and for rejected telemetry."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from logistics.core.roles import Permission
+from logistics.services import loggers, telemetry
+from logistics.services.errors import InputError
+from logistics.web import db
+from logistics.web.auth import require
+
+blueprint = Blueprint("registry", __name__)
+
+
+@blueprint.route("/loggers")
+def logger_list() -> Any:
+    return _logger_page({}, None)
+
+
+@blueprint.route("/loggers", methods=["POST"])
+@require(Permission.MANAGE_LOGGERS)
+def logger_add() -> Any:
+    form = request.form
+    try:
+        due = form.get("calibration_due", "").strip()
+        calibration_due = date.fromisoformat(due) if due else None
+    except ValueError:
+        return _logger_page({"calibration_due": "enter a date, e.g. 2027-03-31"}, None), 422
+    try:
+        logger, secret = loggers.register_logger(
+            db.writing("registered"), code=form.get("code", "").strip(),
+            serial=form.get("serial", ""), model=form.get("model", "").strip() or None,
+            calibration_due=calibration_due)
+        db.commit()
+    except InputError as error:
+        db.session().rollback()
+        return _logger_page(error.errors, None), 422
+    return _logger_page({}, (logger.code, secret))
+
+
+def _logger_page(errors: dict[str, str], created: tuple[str, str] | None) -> str:
+    rows = loggers.list_loggers(db.session(), now=datetime.now(UTC))
+    return render_template("loggers/list.html", rows=rows, errors=errors, created=created,
+                           form=request.form if errors else {}, today=datetime.now(UTC).date())
+
+
+@blueprint.route("/ingest/rejections")
+def rejections() -> Any:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = db.runtime().settings.page_size
+    logger_code = request.args.get("logger", "").strip() or None
+    result = telemetry.list_rejections(db.session(), page=page, per_page=per_page,
+                                       logger_code=logger_code)
+    return render_template("rejections.html", result=result, logger=logger_code or "",
+                           pages=max(math.ceil(result.total / per_page), 1))

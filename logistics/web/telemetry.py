@@ -1,0 +1,44 @@
+"""Telemetry over HTTP (SPEC §3) for loggers and gateways without MQTT, with the logger's own token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sensors.decode import MAX_PAYLOAD_BYTES
+
+from logistics.schemas import IngestCounts
+from logistics.services.loggers import authenticate_logger
+from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from logistics.web import db
+from logistics.web.api import described
+
+blueprint = Blueprint("telemetry", __name__, url_prefix="/api/v1")
+
+
+def store() -> TelemetryStore:
+    return current_app.extensions["telemetry_store"]  # type: ignore[no-any-return]
+
+
+@blueprint.route("/loggers/<logger_id>/readings", methods=["POST"])
+@described.operation("POST", "/loggers/{logger_id}/readings",
+                     "Readings from a logger (native JSON or SenML), with the logger's secret as "
+                     "bearer token; answers 202 with counts", response=IngestCounts, status=202)
+def post_readings(logger_id: str) -> Any:
+    """Store readings sent by the logger itself: 202 with accepted, duplicate, rejected counts."""
+    token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    with db.runtime().sessions() as session:
+        logger = authenticate_logger(session, logger_id, token) if token else None
+    if logger is None:
+        return jsonify(error="send this logger's secret as Authorization: Bearer SECRET"), 401
+    payload = request.get_data(cache=False)
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        return jsonify(error=f"payload over {MAX_PAYLOAD_BYTES} bytes"), 413
+    message = IncomingMessage(source="http", logger_code=logger_id, payload=payload,
+                              received_at=datetime.now(UTC), topic=None,
+                              content_type=request.mimetype or None)
+    result = store().store([message])[0]
+    counts = IngestCounts(accepted=result.accepted, duplicates=result.duplicates,
+                          rejected=result.rejected, problems=result.problems[:100])
+    return Response(counts.model_dump_json(), status=202, mimetype="application/json")

@@ -1,0 +1,136 @@
+"""The one writer path for telemetry, against real databases of each kind."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from logistics.db.models import Logger, Reading, Rejection
+from logistics.services.telemetry import IncomingMessage, TelemetryStore
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
+RECEIVED = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
+
+
+def message(payload, logger="LG-24003", received=RECEIVED, **extra):
+    raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return IncomingMessage(source="mqtt", logger_code=logger, payload=raw, received_at=received,
+                           topic=f"coldchain/loggers/{logger}/telemetry", **extra)
+
+
+def stored(runtime, logger="LG-24003"):
+    with runtime.sessions() as session:
+        logger_id = session.exec(select(Logger.id).where(Logger.code == logger)).one()
+        return session.exec(select(Reading).where(Reading.logger_id == logger_id)
+                            .order_by(col(Reading.device_time))).all()
+
+
+def rejections(runtime):
+    with runtime.sessions() as session:
+        return session.exec(select(Rejection).order_by(col(Rejection.id))).all()
+
+
+@pytest.fixture
+def store(demo_runtime):
+    return TelemetryStore(demo_runtime.engine)
+
+
+def test_a_native_reading_is_stored_whole(demo_runtime, store):
+    payload = (FIXTURES / "native-single.json").read_bytes()
+    [result] = store.store([message(payload)])
+    assert (result.accepted, result.duplicates, result.rejected) == (1, 0, 0)
+    [reading] = stored(demo_runtime)
+    assert reading.device_time == datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
+    assert (reading.temperature_c, reading.shock_g, reading.humidity, reading.battery) == (5.1, 0.3, 41.5, 87)
+    assert (reading.latitude, reading.longitude, reading.seq) == (22.639, 113.811, 1042)
+    assert reading.source == "mqtt"
+    assert reading.received_at == RECEIVED and reading.time_flagged is False
+
+
+def test_a_redelivered_message_is_counted_as_duplicates_and_stored_once(demo_runtime, store):
+    payload = (FIXTURES / "native-batch-flight-mode.json").read_bytes()
+    first, again = store.store([message(payload), message(payload)])
+    assert (first.accepted, again.accepted, again.duplicates) == (4, 0, 4)
+    assert len(stored(demo_runtime)) == 4
+    [later] = store.store([message(payload)])
+    assert (later.accepted, later.duplicates) == (0, 4)
+
+
+def test_a_senml_pack_is_stored(demo_runtime, store):
+    payload = (FIXTURES / "senml-pack.json").read_bytes()
+    [result] = store.store([message(payload, logger="LG-0007", content_type="application/senml+json")])
+    assert result.problems == ["unknown logger 'LG-0007'"]
+    [result] = store.store([message(payload, logger="LG-24003")])
+    assert result.accepted == 0 and "LG-0007" in result.problems[0]  # payload names another logger
+
+
+def test_an_unknown_logger_is_rejected_with_the_raw_bytes(demo_runtime, store):
+    [result] = store.store([message({"ts": "2026-03-01T02:00:00Z", "temp": 5}, logger="LG-NOPE")])
+    assert (result.accepted, result.rejected) == (0, 1)
+    [rejection] = rejections(demo_runtime)
+    assert rejection.reason == "unknown logger 'LG-NOPE'"
+    assert json.loads(rejection.payload)["temp"] == 5
+    assert (rejection.topic, rejection.source, rejection.received_at) == (
+        "coldchain/loggers/LG-NOPE/telemetry", "mqtt", RECEIVED)
+
+
+def test_bad_readings_are_rejected_while_their_neighbours_are_stored(demo_runtime, store):
+    batch = {"readings": [
+        {"ts": "2026-03-01T01:00:00Z", "temp": 5.0},
+        {"ts": "2026-03-01T01:05:00Z", "temp": 500},
+        {"ts": "2026-03-05T01:05:00Z", "temp": 5.0},  # four days in the future
+        {"ts": "2019-12-31T23:59:59Z", "temp": 5.0},
+        {"ts": "2026-03-01T01:10:00Z", "temp": 5.2},
+    ]}
+    [result] = store.store([message(batch)])
+    assert (result.accepted, result.rejected) == (2, 3)
+    assert [r.temperature_c for r in stored(demo_runtime)] == [5.0, 5.2]
+    [rejection] = rejections(demo_runtime)
+    assert rejection.readings_rejected == 3
+    assert "reading 1" in rejection.reason and "reading 2" in rejection.reason
+
+
+def test_undecodable_messages_are_rejected_and_kept_truncated(demo_runtime, store):
+    huge = b"{" + b" " * (70 * 1024)
+    results = store.store([message(b"not json at all"), message(huge)])
+    assert all(result.accepted == 0 and result.problems for result in results)
+    first, second = rejections(demo_runtime)
+    assert first.payload == b"not json at all"
+    assert (len(second.payload), second.payload_size) == (64 * 1024, len(huge))
+
+
+def test_a_reading_without_time_uses_the_receive_time_and_is_flagged(demo_runtime, store):
+    [result] = store.store([message({"temp": 4.2})])
+    assert result.accepted == 1
+    [reading] = stored(demo_runtime)
+    assert reading.device_time == RECEIVED and reading.time_flagged is True
+
+
+def test_last_seen_and_battery_follow_the_readings(demo_runtime, store):
+    store.store([message({"ts": "2026-03-01T02:00:00Z", "temp": 5, "battery": 77})])
+    store.store([message({"ts": "2026-03-01T01:00:00Z", "temp": 5}, received=RECEIVED - timedelta(hours=1))])
+    with demo_runtime.sessions() as session:
+        logger = session.exec(select(Logger).where(Logger.code == "LG-24003")).one()
+    assert (logger.last_seen_at, logger.battery) == (RECEIVED, 77)
+
+
+def test_status_messages_update_the_logger(demo_runtime, store):
+    status = IncomingMessage(source="mqtt", logger_code="LG-24003", kind="status", received_at=RECEIVED,
+                             payload=b'{"state": "online", "battery": 64, "firmware": "2.4.1"}')
+    store.store([status])
+    store.store([IncomingMessage(source="mqtt", logger_code="LG-24003", kind="status",
+                                 received_at=RECEIVED, payload=b"offline")])
+    with demo_runtime.sessions() as session:
+        logger = session.exec(select(Logger).where(Logger.code == "LG-24003")).one()
+    assert (logger.online, logger.battery, logger.firmware) == (False, 64, "2.4.1")
+
+
+def test_a_failing_batch_stores_nothing(demo_runtime, store):
+    good = message({"ts": "2026-03-01T02:00:00Z", "temp": 5})
+    with demo_runtime.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE rejections")
+    with pytest.raises(Exception):  # noqa: B017 - any database error
+        store.store([good, message(b"garbage")])
+    assert stored(demo_runtime) == []

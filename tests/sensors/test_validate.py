@@ -1,0 +1,74 @@
+"""Per-reading validation (SPEC §5), each rule on its boundary."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from sensors.readings import DecodedReading
+from sensors.validate import reading_problem
+
+NOW = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
+GOOD = DecodedReading(device_time=NOW, temperature_c=5.0, shock_g=None, humidity=None, battery=None,
+                      latitude=None, longitude=None, seq=None, time_flagged=False)
+NOTHING = replace(GOOD, temperature_c=None)
+
+
+def problem(**changes: object) -> str | None:
+    return reading_problem(replace(GOOD, **changes), now=NOW)
+
+
+@pytest.mark.parametrize("changes", [
+    {"temperature_c": -273.15},
+    {"temperature_c": 100.0},
+    {"shock_g": 0.0},
+    {"device_time": NOW + timedelta(days=1)},
+    {"device_time": datetime(2020, 1, 1, tzinfo=UTC)},
+    {"device_time": None, "time_flagged": True},
+    {"temperature_c": None, "battery": 55.0},
+    {"temperature_c": None, "humidity": 41.0},
+    {"temperature_c": None, "shock_g": 12.0},
+    {"temperature_c": None, "latitude": 13.69, "longitude": 100.75},
+])
+def test_valid_at_the_boundary(changes):
+    assert problem(**changes) is None
+
+
+@pytest.mark.parametrize(("changes", "reason"), [
+    ({"temperature_c": -273.16},
+     "temperature_c: -273.16 °C is outside the physical range -273.15 to +100 °C"),
+    ({"temperature_c": 100.01}, "temperature_c: 100.01 °C is outside the physical range -273.15 to +100 °C"),
+    ({"temperature_c": float("nan")}, "temperature_c: NaN is not a finite number"),
+    ({"temperature_c": float("-inf")}, "temperature_c: -inf is not a finite number"),
+    ({"shock_g": float("nan")}, "shock_g: NaN is not a finite number"),
+    ({"shock_g": -0.001}, "shock_g: -0.001 g is negative, but a shock magnitude is never below 0"),
+    ({"device_time": NOW + timedelta(days=1, seconds=1)},
+     "device_time: 2026-03-02T02:00:01+00:00 is more than 1 day ahead of the receive time "
+     "2026-03-01T02:00:00+00:00; the logger's clock is wrong"),
+    ({"device_time": datetime(2019, 12, 31, 23, 59, 59, tzinfo=UTC)},
+     "device_time: 2019-12-31T23:59:59+00:00 is before 2020-01-01; "
+     "the logger's clock was probably never set"),
+    ({"temperature_c": None},
+     "no measurement: the reading has no temperature, shock, humidity, battery or position"),
+])
+def test_rejected_just_past_the_boundary_with_a_reason_naming_the_field(changes, reason):
+    assert problem(**changes) == reason
+
+
+def test_times_are_compared_as_instants_whatever_the_zone_of_now():
+    shenzhen = NOW.astimezone(timezone(timedelta(hours=8)))
+    assert reading_problem(replace(GOOD, device_time=NOW + timedelta(days=1)), now=shenzhen) is None
+
+
+def test_time_is_not_checked_when_the_payload_had_none():
+    assert reading_problem(replace(GOOD, device_time=None, time_flagged=True), now=NOW) is None
+
+
+def test_a_naive_now_is_a_programming_error():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        reading_problem(GOOD, now=datetime(2026, 3, 1, 2, 0))
+
+
+def test_no_measurement_is_reported_before_anything_else():
+    assert reading_problem(replace(NOTHING, device_time=datetime(2001, 1, 1, tzinfo=UTC)), now=NOW) == (
+        "no measurement: the reading has no temperature, shock, humidity, battery or position")
