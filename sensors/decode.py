@@ -33,8 +33,9 @@ SENML_CONTENT_TYPE = "application/senml+json"
 SENML_VERSION = 10  # RFC 8428 §4.4: the Base Version this decoder understands
 SENML_ABSOLUTE_FROM = 2**28  # RFC 8428 §4.5.3: smaller resolved times are relative to "now"
 
-Converter = Callable[[object, Mapping[str, object]], Any]
-_Plan = tuple[tuple[int, str, tuple[str, ...] | None, Converter], ...]  # (slot, key, nested path, convert)
+# A converter takes the raw value, and also the whole object when its field says `with_object`.
+Converter = Callable[..., Any]
+_Plan = tuple[tuple[int, str, tuple[str, ...] | None, Converter, bool], ...]  # a _Field, ready to apply
 _MAX_PLANS = 64  # bounds the per-shape cache when a hostile payload varies its keys
 
 
@@ -48,7 +49,8 @@ class _Field(NamedTuple):
 
     target: str  # one of _TARGETS
     path: tuple[str, ...]
-    convert: Converter  # called with the raw value and the whole object it came from
+    convert: Converter
+    with_object: bool = False  # the converter also needs the object the value came from
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +69,15 @@ class _Shape:
         plan = self.plans.get(keys)
         if plan is None:
             present = set(keys)
-            plan = tuple((_TARGETS.index(target), path[0], path if len(path) > 1 else None, to_canonical)
-                         for target, path, to_canonical in self.fields if path[0] in present)
+            plan = tuple(_ready(spec) for spec in self.fields if spec.path[0] in present)
             if len(self.plans) < _MAX_PLANS:
                 self.plans[keys] = plan
         return plan
+
+
+def _ready(spec: _Field) -> tuple[int, str, tuple[str, ...] | None, Converter, bool]:
+    nested = spec.path if len(spec.path) > 1 else None
+    return _TARGETS.index(spec.target), spec.path[0], nested, spec.convert, spec.with_object
 
 
 def decode(payload: bytes, *, content_type: str | None = None) -> DecodedMessage:
@@ -147,14 +153,14 @@ def _lookup(item: Mapping[str, object], path: tuple[str, ...]) -> object:
 def _reading(item: Mapping[str, object], shape: _Shape) -> DecodedReading:
     """One reading from an object, following a field table; the first field to yield a value wins."""
     values: list[Any] = [None] * len(_TARGETS)
-    for slot, key, path, to_canonical in shape.plan(tuple(item)):
+    for slot, key, path, to_canonical, with_object in shape.plan(tuple(item)):
         if values[slot] is not None:
             continue
         raw = item[key] if path is None else _lookup(item, path)
         if raw is None:
             continue
         try:
-            values[slot] = to_canonical(raw, item)
+            values[slot] = to_canonical(raw, item) if with_object else to_canonical(raw)
         except BadValue as error:
             raise BadValue(str(error), path=error.path or ".".join(path or (key,))) from None
     return _built(values)
@@ -201,15 +207,8 @@ def _decode_native_batch(items: object) -> DecodedMessage:
     return DecodedMessage(None, tuple(readings), tuple(problems))
 
 
-def _alone(read: Callable[[object], Any]) -> Converter:
-    """A converter that needs only the raw value, not the object around it."""
-    return lambda raw, _item: read(raw)
-
-
-_time = _alone(parse_time)
-_number = _alone(as_number)
-_sequence = _alone(as_sequence_number)
-_fahrenheit = _alone(lambda raw: convert(as_number(raw), "degF", "degC"))
+def _fahrenheit(raw: object) -> float:
+    return convert(as_number(raw), "degF", "degC")
 
 
 _NATIVE_TEMPERATURE_UNITS = {"C": "degC", "F": "degF", "K": "kelvin"}
@@ -226,7 +225,7 @@ def _native_temperature(raw: object, item: Mapping[str, object]) -> float:
     return convert(value, pint_unit, "degC")
 
 
-def _native_shock(raw: object, _item: Mapping[str, object]) -> float:
+def _native_shock(raw: object) -> float:
     if isinstance(raw, dict):
         return vector_magnitude(raw, ("x", "y", "z"))
     return as_number(raw)  # a bare number is already a magnitude in g
@@ -260,27 +259,27 @@ _NATIVE = _Shape(
     name="native",
     recognise=lambda item: not _NATIVE_KEYS.isdisjoint(item),
     fields=(
-        _Field("stamp", ("ts",), _time),
-        _Field("seq", ("seq",), _sequence),
-        _Field("temperature_c", ("temp",), _native_temperature),
-        _Field("shock_g", ("shock_g",), _number),
+        _Field("stamp", ("ts",), parse_time),
+        _Field("seq", ("seq",), as_sequence_number),
+        _Field("temperature_c", ("temp",), _native_temperature, with_object=True),
+        _Field("shock_g", ("shock_g",), as_number),
         _Field("shock_g", ("shock",), _native_shock),
-        _Field("humidity", ("humidity",), _number),
-        _Field("battery", ("battery",), _number),
-        _Field("latitude", ("lat",), _number),
-        _Field("longitude", ("lon",), _number),
+        _Field("humidity", ("humidity",), as_number),
+        _Field("battery", ("battery",), as_number),
+        _Field("latitude", ("lat",), as_number),
+        _Field("longitude", ("lon",), as_number),
     ),
 )
 _CELLULAR_TRACKER = _Shape(
     name="cellular tracker webhook",
     recognise=lambda item: "EntityName" in item or "EntryTimeEpoch" in item,
     fields=(
-        _Field("stamp", ("EntryTimeEpoch",), _time),
-        _Field("stamp", ("EntryTimeUtc",), _time),
-        _Field("temperature_c", ("Temperature", "Celsius"), _number),
+        _Field("stamp", ("EntryTimeEpoch",), parse_time),
+        _Field("stamp", ("EntryTimeUtc",), parse_time),
+        _Field("temperature_c", ("Temperature", "Celsius"), as_number),
         _Field("temperature_c", ("Temperature", "Fahrenheit"), _fahrenheit),
-        _Field("shock_g", ("Shock",), _tracker_shock),
-        _Field("battery", ("Battery", "Percentage"), _number),
+        _Field("shock_g", ("Shock",), _tracker_shock, with_object=True),
+        _Field("battery", ("Battery", "Percentage"), as_number),
     ),
     logger_key="EntityName",
 )
@@ -288,12 +287,12 @@ _WIFI_RPC = _Shape(
     name="Wi-Fi sensor Gen2 RPC notification",
     recognise=lambda item: isinstance(item.get("src"), str) and isinstance(item.get("params"), dict),
     fields=(
-        _Field("stamp", ("params", "ts"), _time),
-        _Field("stamp", ("params", "sys", "unixtime"), _time),
-        _Field("temperature_c", ("params", "temperature:0", "tC"), _number),
+        _Field("stamp", ("params", "ts"), parse_time),
+        _Field("stamp", ("params", "sys", "unixtime"), parse_time),
+        _Field("temperature_c", ("params", "temperature:0", "tC"), as_number),
         _Field("temperature_c", ("params", "temperature:0", "tF"), _fahrenheit),
-        _Field("humidity", ("params", "humidity:0", "rh"), _number),
-        _Field("battery", ("params", "devicepower:0", "battery", "percent"), _number),
+        _Field("humidity", ("params", "humidity:0", "rh"), as_number),
+        _Field("battery", ("params", "devicepower:0", "battery", "percent"), as_number),
     ),
     logger_key="src",
 )
@@ -301,10 +300,10 @@ _ZIGBEE2MQTT = _Shape(
     name="Zigbee2MQTT",
     recognise=lambda item: not {"temperature", "humidity", "battery", "linkquality"}.isdisjoint(item),
     fields=(
-        _Field("stamp", ("last_seen",), _time),  # only sent when the bridge is configured to add it
-        _Field("temperature_c", ("temperature",), _number),
-        _Field("humidity", ("humidity",), _number),
-        _Field("battery", ("battery",), _number),
+        _Field("stamp", ("last_seen",), parse_time),  # only sent when the bridge is configured to add it
+        _Field("temperature_c", ("temperature",), as_number),
+        _Field("humidity", ("humidity",), as_number),
+        _Field("battery", ("battery",), as_number),
     ),
 )
 # Order matters: the first shape that recognises an object decodes it.

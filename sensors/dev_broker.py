@@ -27,6 +27,8 @@ class DevelopmentBroker:
         self._broker: Any = None
 
     def start(self, timeout: float = 10.0) -> None:
+        for noisy in ("amqtt", "transitions"):  # they log every state change at INFO
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         self._thread.start()
         if not self._ready.wait(timeout) or self._failure is not None:
             raise RuntimeError(f"the development broker did not start: {self._failure}")

@@ -126,8 +126,8 @@ def _iso_to_utc(text: str) -> tuple[datetime, bool]:
     try:
         if len(text) <= len("2020-01-01"):
             raise ValueError("a date without a time of day")
-        # Python 3.11 accepts a "Z" suffix and truncates fractions beyond microseconds.
-        moment = datetime.fromisoformat(text)
+        # Python 3.11 accepts "Z" (RFC 3339 also allows "z") and truncates fractions beyond microseconds.
+        moment = datetime.fromisoformat(text[:-1] + "Z" if text.endswith("z") else text)
         if moment.tzinfo is None:
             return moment.replace(tzinfo=UTC), True
         return moment.astimezone(UTC), False

@@ -7,7 +7,8 @@ import signal
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -16,6 +17,7 @@ from logistics.app import Runtime, build_ingest, build_web_app
 from logistics.cli.admin import load_demo_data
 from logistics.cli.common import open_runtime
 from logistics.db import migrate as migrations
+from logistics.db.engine import unit_of_work
 from sensors.topics import parse_broker_url
 
 log = logging.getLogger(__name__)
@@ -61,18 +63,93 @@ def ingest() -> None:
 @click.command(name="demo")
 @HOST_OPTION
 @PORT_OPTION
-def demo_command(host: str, port: int) -> None:
-    """Create the database with the demo scenario (if needed) and serve it. Not for real use."""
+@click.option("--speed", type=click.FloatRange(min=1), default=30, show_default=True,
+              help="How fast the simulated loggers travel (simulated seconds per real second).")
+def demo_command(host: str, port: int, speed: float) -> None:
+    """Everything on one machine with the demo scenario: web, ingest and simulated loggers. Not for real use.
+
+    Uses the configured MQTT broker, or, when none answers on this machine, an embedded
+    development-only broker.
+    """
     runtime = open_runtime()
     migrations.upgrade(runtime.engine)
     load_demo_data(runtime)
     app = _web_app(runtime, demo=True)
-    if not broker_answers(runtime):
-        click.echo(f"no MQTT broker answers at {_broker_label(runtime)}: web only")
+    with ExitStack() as running:
+        if not broker_answers(runtime):
+            running.enter_context(_development_broker(runtime))
+        running.enter_context(_ingest_in_background(runtime))
+        running.enter_context(_simulator_in_background(runtime, speed))
         _serve(app, host, port)
-        return
-    with _ingest_in_background(runtime):
-        _serve(app, host, port)
+
+
+@contextmanager
+def _development_broker(runtime: Runtime) -> Iterator[None]:
+    from sensors.dev_broker import DevelopmentBroker
+
+    broker = parse_broker_url(runtime.settings.mqtt_url)
+    if broker.host not in ("127.0.0.1", "localhost", "::1"):
+        raise click.ClickException(f"no MQTT broker answers at {_broker_label(runtime)}")
+    embedded = DevelopmentBroker(broker.host, broker.port)
+    embedded.start()
+    click.echo(f"no MQTT broker answered: started an embedded DEVELOPMENT-ONLY broker on "
+               f"{broker.host}:{broker.port} (no persistence, no delivery guarantee)")
+    try:
+        yield
+    finally:
+        embedded.stop()
+
+
+@contextmanager
+def _simulator_in_background(runtime: Runtime, speed: float) -> Iterator[None]:
+    """Loggers of the demo's active shipments travel again, at `speed`, with fresh secrets."""
+    from logistics.cli.simulate import default_start
+    from sensors.simulator import SimulationOptions
+
+    stop = threading.Event()
+    broker = parse_broker_url(runtime.settings.mqtt_url)
+    start = default_start(via="HKG", customs_hours=24.0, speed=speed, now=datetime.now(UTC))
+    workers = []
+    for profile, secrets in demo_logger_secrets(runtime).items():
+        options = SimulationOptions(
+            loggers=sorted(secrets), secrets=secrets, prefix=runtime.settings.mqtt_topic_prefix,
+            profile=profile, speed=speed, interval_s=300, inject_excursion=True, inject_shock=True,
+            start=start)
+        workers.append(threading.Thread(target=_simulate, args=(broker, options, stop),
+                                        name=f"simulator-{profile}"))
+        click.echo(f"simulating {profile} loggers {', '.join(options.loggers)} at {speed:g}x")
+    for worker in workers:
+        worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=15)
+
+
+def _simulate(broker: Any, options: Any, stop: threading.Event) -> None:
+    from sensors.simulator import SimulationError, run_simulation
+
+    try:
+        run_simulation(broker, options, stop=stop)
+    except SimulationError:
+        log.exception("the demo simulator stopped")
+
+
+def demo_logger_secrets(runtime: Runtime) -> dict[str, dict[str, str]]:
+    """New secrets for the loggers travelling in demo shipments, grouped by the goods' storage profile."""
+    from logistics.services import loggers, shipments
+
+    grouped: dict[str, dict[str, str]] = {}
+    with unit_of_work(runtime.sessions, actor="demo", reason="demo simulator credentials") as session:
+        for row in loggers.list_loggers(session, now=datetime.now(UTC)):
+            if row.shipment:
+                lines = shipments.describe_shipment(session, row.shipment).lines
+                profile = lines[0].storage_profile if lines else "refrigerated"
+                grouped.setdefault(profile, {})[row.logger.code] = loggers.rotate_secret(
+                    session, row.logger.code)
+    return grouped
 
 
 def broker_answers(runtime: Runtime, timeout: float = 1.0) -> bool:

@@ -94,6 +94,8 @@ class TelemetryStore:
             decoded = decode(message.payload, content_type=message.content_type)
         except DecodeError as error:
             return _refuse(item, str(error))
+        if not decoded.readings and not decoded.problems:
+            return _refuse(item, "the message holds no readings")  # never drop a message silently
         if decoded.logger_id is not None and decoded.logger_id != message.logger_code:
             return _refuse(item, f"payload names logger {decoded.logger_id!r} but it came as "
                                  f"{message.logger_code!r}", len(decoded.readings))

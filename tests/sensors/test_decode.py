@@ -145,6 +145,8 @@ def test_unit_factors_are_computed_once_not_per_reading():
 
 @pytest.mark.parametrize(("ts", "expected", "flagged"), [
     ('"2026-03-01T02:00:00Z"', "2026-03-01T02:00:00", False),
+    ('"2026-03-01t02:00:00z"', "2026-03-01T02:00:00", False),  # RFC 3339 allows lower case
+    ('"2026-03-01 02:00:00.5+00:00"', "2026-03-01T02:00:00.500000", False),
     ('"2026-03-01T10:00:00+08:00"', "2026-03-01T02:00:00", False),  # Shenzhen local time with its offset
     ('"2026-03-01T02:00:00"', "2026-03-01T02:00:00", True),  # no zone: taken as UTC, flagged
     ('"2021-02-04T18:57:36.8229403"', "2021-02-04T18:57:36.822940", True),  # 7 digits truncated to 6
