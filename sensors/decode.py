@@ -35,7 +35,8 @@ SENML_ABSOLUTE_FROM = 2**28  # RFC 8428 §4.5.3: smaller resolved times are rela
 
 # A converter takes the raw value, and also the whole object when its field says `with_object`.
 Converter = Callable[..., Any]
-_Plan = tuple[tuple[int, str, tuple[str, ...] | None, Converter, bool], ...]  # a _Field, ready to apply
+_Step = tuple[int, str, tuple[str, ...] | None, Converter, bool]  # a _Field ready to apply: slot, key, ...
+_Plan = tuple[_Step, ...]
 _MAX_PLANS = 64  # bounds the per-shape cache when a hostile payload varies its keys
 
 
@@ -75,7 +76,8 @@ class _Shape:
         return plan
 
 
-def _ready(spec: _Field) -> tuple[int, str, tuple[str, ...] | None, Converter, bool]:
+def _ready(spec: _Field) -> _Step:
+    """The field as (slot in _TARGETS, top-level key, nested path or None, converter, with_object)."""
     nested = spec.path if len(spec.path) > 1 else None
     return _TARGETS.index(spec.target), spec.path[0], nested, spec.convert, spec.with_object
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -166,3 +168,31 @@ def sqlite_demo_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Itera
     """SQLite with the demo scenario, where the backend does not matter (most web tests)."""
     with _runtime_on(request, "demo", tmp_path) as built:
         yield built
+
+
+# --- The installed command ----------------------------------------------------------------
+
+def logistics_command() -> list[str]:
+    found = shutil.which("logistics", path=str(Path(sys.executable).parent))
+    return [found] if found else [sys.executable, "-m", "logistics"]
+
+
+@pytest.fixture
+def run(tmp_path):  # type: ignore[no-untyped-def]
+    """Run the installed `logistics` command in a folder of its own, on a SQLite file of its own."""
+    database = tmp_path / "cli.db"
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
+    environ["LOGISTICS_DATABASE_URL"] = f"sqlite:///{database}"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    def invoke(*args, stdin=None, check=True, **extra_env):
+        result = subprocess.run(logistics_command() + list(args), input=stdin, text=True,
+                                capture_output=True, cwd=elsewhere, env={**environ, **extra_env},
+                                timeout=120)
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    invoke.database = database
+    return invoke

@@ -1,12 +1,7 @@
 """The installed `logistics` command, run as a real process from a foreign working directory."""
 
 import json
-import os
-import shutil
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,31 +14,6 @@ COMMANDS = [["init"], ["migrate"], ["serve"], ["web"], ["demo"], ["ingest"], ["c
             ["readings", "export"], ["simulate"],
             ["users", "add"], ["users", "token"], ["users", "list"], ["users", "passwd"],
             ["audit"], ["audit", "verify"]]
-
-
-def logistics_command() -> list[str]:
-    found = shutil.which("logistics", path=str(Path(sys.executable).parent))
-    return [found] if found else [sys.executable, "-m", "logistics"]
-
-
-@pytest.fixture
-def run(tmp_path):
-    database = tmp_path / "cli.db"
-    environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
-    environ["LOGISTICS_DATABASE_URL"] = f"sqlite:///{database}"
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-
-    def invoke(*args, stdin=None, check=True, **extra_env):
-        result = subprocess.run(logistics_command() + list(args), input=stdin, text=True,
-                                capture_output=True, cwd=elsewhere, env={**environ, **extra_env},
-                                timeout=120)
-        if check:
-            assert result.returncode == 0, result.stderr
-        return result
-
-    invoke.database = database
-    return invoke
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from logistics.db.engine import make_engine
 from logistics.services.telemetry import IncomingMessage, TelemetryStore
-from tests.test_cli import run  # noqa: F401  (fixture)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sensors.decode import decode
-from sensors.validate import reading_problem
 from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from logistics.db.models import Logger, Reading, Rejection
 from logistics.schemas import RejectionPage, RejectionPublic
+from sensors.decode import decode
 from sensors.readings import DecodedMessage, DecodedReading, DecodeError
 from sensors.status import decode_status
+from sensors.validate import reading_problem
 
 log = logging.getLogger(__name__)
 RAW_KEPT_BYTES = 64 * 1024
@@ -123,10 +123,11 @@ class TelemetryStore:
     def _rows(self, item: _Prepared, decoded: DecodedMessage) -> None:
         message, problems = item.message, [problem.reason for problem in decoded.problems]
         received = self._time_to_db(message.received_at)
-        for index, reading in enumerate(decoded.readings):
+        for reading in decoded.readings:
             problem = reading_problem(reading, now=message.received_at)
             if problem is not None:
-                problems.append(f"reading {index}: {problem}")
+                when = reading.device_time.isoformat() if reading.device_time else "without time"
+                problems.append(f"reading {when}: {problem}")
                 continue
             item.rows.append(self._row(item.logger_id, reading, received, message))
             if reading.battery is not None:

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from sensors.decode import MAX_PAYLOAD_BYTES
 
 from logistics.schemas import IngestCounts
 from logistics.services.loggers import authenticate_logger
 from logistics.services.telemetry import IncomingMessage, TelemetryStore
 from logistics.web import db
 from logistics.web.api import described
+from sensors.decode import MAX_PAYLOAD_BYTES
 
 blueprint = Blueprint("telemetry", __name__, url_prefix="/api/v1")
 

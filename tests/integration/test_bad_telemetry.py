@@ -1,4 +1,4 @@
-"""A corpus of malformed telemetry through the real broker: each rejected with its reason, neighbours stored."""
+"""Malformed telemetry through the real broker: each message rejected with its reason, neighbours stored."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ def pipeline(start_broker, make_probe, sqlite_runtime):
     broker = start_broker(password_file_text=credentials.password_file_text,
                           acl_file_text=credentials.acl_file_text)
     with unit_of_work(sqlite_runtime.sessions, actor="test") as session:  # LG-GHOST: not in the registry
-        session.add(Logger(code="LG-A", serial="S-A", credential_hash=hash_secret(credentials.secrets["LG-A"])))
+        secret = credentials.secrets["LG-A"]
+        session.add(Logger(code="LG-A", serial="S-A", credential_hash=hash_secret(secret)))
     address = BrokerAddress(broker.host, broker.port, "ingest", credentials.secrets["ingest"], tls=False)
     ingest = MqttIngest(broker=address, store=TelemetryStore(sqlite_runtime.engine).store,
                         options=IngestOptions(client_id="corpus-ingest"))

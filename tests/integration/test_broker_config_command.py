@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_cli import run  # noqa: F401  (fixture: the installed command in a foreign directory)
-
 WRITE_DENIED = 135  # MQTT v5 "Not authorized", what Mosquitto answers to a publish the ACL refuses
 
 

@@ -16,7 +16,8 @@ def bearer(token):
 def reject_something(app):
     store = app.extensions["telemetry_store"]
     store.store([IncomingMessage(source="mqtt", logger_code="LG-GHOST", payload=b'{"temp": 5}',
-                                 received_at=datetime.now(UTC), topic="coldchain/loggers/LG-GHOST/telemetry")])
+                                 received_at=datetime.now(UTC),
+                                 topic="coldchain/loggers/LG-GHOST/telemetry")])
 
 
 def test_the_registry_lists_loggers_with_their_shipment(client):
