@@ -13,6 +13,7 @@ EARLIEST_DEVICE_TIME = datetime(2020, 1, 1, tzinfo=UTC)
 MAX_CLOCK_AHEAD = timedelta(days=1)
 
 _MEASUREMENTS = ("temperature_c", "shock_g", "humidity", "battery", "latitude", "longitude")
+_NOTHING = (None,) * len(_MEASUREMENTS)
 
 
 def reading_problem(reading: DecodedReading, *, now: datetime) -> str | None:
@@ -23,10 +24,11 @@ def reading_problem(reading: DecodedReading, *, now: datetime) -> str | None:
 
 
 def _measurement_problem(reading: DecodedReading) -> str | None:
-    values = {name: getattr(reading, name) for name in _MEASUREMENTS}
-    if all(value is None for value in values.values()):
+    values = (reading.temperature_c, reading.shock_g, reading.humidity, reading.battery,
+              reading.latitude, reading.longitude)
+    if values == _NOTHING:
         return "no measurement: the reading has no temperature, shock, humidity, battery or position"
-    for name, value in values.items():
+    for name, value in zip(_MEASUREMENTS, values, strict=True):
         if value is not None and not math.isfinite(value):
             return f"{name}: {'NaN' if math.isnan(value) else value} is not a finite number"
     temperature = reading.temperature_c

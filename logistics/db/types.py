@@ -25,9 +25,10 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime, got {type(value).__name__}")
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise NaiveDatetimeError(f"naive datetime {value.isoformat()} has no time zone")
-        value = value.astimezone(UTC)
+        if value.tzinfo is not UTC:  # the common case, UTC already, skips the conversion
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise NaiveDatetimeError(f"naive datetime {value.isoformat()} has no time zone")
+            value = value.astimezone(UTC)
         # SQLite has no zone-aware type: store the UTC wall time, re-attach UTC on reading.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 

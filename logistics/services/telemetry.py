@@ -72,18 +72,32 @@ class TelemetryStore:
         dialect = engine.dialect
         self._time_to_db = Reading.__table__.c.device_time.type.bind_processor(dialect)
         marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        # The hot path speaks to the driver directly: SQLAlchemy's per-statement work costs more
+        # than the insert itself. Times go through the column type's own bind processor.
         self._insert_sql = (
             f"INSERT INTO readings ({', '.join(READING_COLUMNS)}) "
             f"VALUES ({', '.join([marker] * len(READING_COLUMNS))}) "
             "ON CONFLICT (logger_id, device_time) DO NOTHING"
+        )
+        self._seen_sql = (
+            f"UPDATE loggers SET last_seen_at = {marker}, battery = COALESCE({marker}, battery) "
+            f"WHERE id = {marker} AND (last_seen_at IS NULL OR last_seen_at < {marker})"
         )
 
     def store(self, messages: Sequence[IncomingMessage]) -> list[StoreResult]:
         """Store a batch in one transaction; raises (storing nothing) if the database fails."""
         with self._engine.begin() as connection:
             prepared = [self._prepare(connection, message) for message in messages]
-            for item in prepared:
-                self._write(connection, item)
+            cursor = connection.connection.cursor()
+            try:
+                for item in prepared:
+                    self._write(cursor, item)
+                self._mark_seen(cursor, prepared)
+            finally:
+                cursor.close()
+            rejected = [_rejection(item) for item in prepared if item.result.problems]
+            if rejected:
+                connection.execute(insert(Rejection), rejected)
         return [item.result for item in prepared]
 
     def _prepare(self, connection: Connection, message: IncomingMessage) -> _Prepared:
@@ -143,25 +157,23 @@ class TelemetryStore:
                 reading.humidity, reading.battery, reading.latitude, reading.longitude, reading.seq,
                 message.source, flagged)
 
-    def _write(self, connection: Connection, item: _Prepared) -> None:
+    def _write(self, cursor: Any, item: _Prepared) -> None:
         if item.rows:
-            cursor = connection.exec_driver_sql(self._insert_sql, item.rows)
+            cursor.executemany(self._insert_sql, item.rows)
             item.result.accepted = max(cursor.rowcount, 0)
             item.result.duplicates = len(item.rows) - item.result.accepted
-            self._mark_seen(connection, item)
-        if item.result.problems:
-            connection.execute(insert(Rejection), [_rejection(item)])
 
-    def _mark_seen(self, connection: Connection, item: _Prepared) -> None:
-        seen = item.message.received_at
-        values: dict[str, Any] = {"last_seen_at": seen}
-        if item.last_battery is not None:
-            values["battery"] = item.last_battery
-        connection.execute(
-            update(Logger).where(Logger.id == item.logger_id)  # type: ignore[arg-type]
-            .where((Logger.last_seen_at.is_(None)) | (Logger.last_seen_at < seen))  # type: ignore[union-attr,operator]
-            .values(**values)
-        )
+    def _mark_seen(self, cursor: Any, prepared: list[_Prepared]) -> None:
+        """One update per logger per batch: the latest contact, and its latest battery level."""
+        latest: dict[int, tuple[datetime, float | None]] = {}
+        for item in prepared:
+            if item.rows and item.logger_id is not None:
+                _, battery = latest.get(item.logger_id, (item.message.received_at, None))
+                latest[item.logger_id] = (item.message.received_at,
+                                          item.last_battery if item.last_battery is not None else battery)
+        for logger_id, (seen, battery) in latest.items():
+            stamp = self._time_to_db(seen)
+            cursor.execute(self._seen_sql, (stamp, battery, logger_id, stamp))
 
     def _logger_id(self, connection: Connection, code: str) -> int | None:
         if code not in self._logger_ids:

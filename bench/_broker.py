@@ -1,0 +1,40 @@
+"""A throw-away Mosquitto for benchmarks: anonymous, in memory, with room to queue everything."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+
+class BenchBroker:
+    def __init__(self, inflight: int = 20) -> None:
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        if not Path(binary).exists():
+            raise SystemExit("mosquitto is not installed (apt-get install mosquitto)")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.host = "127.0.0.1"
+        self._dir = tempfile.TemporaryDirectory()
+        config = Path(self._dir.name) / "mosquitto.conf"
+        config.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                          f"max_queued_messages 0\nmax_inflight_messages {inflight}\nuser root\n")
+        self._process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection((self.host, self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("mosquitto did not start")
+
+    def close(self) -> None:
+        self._process.terminate()
+        self._process.wait(10)
+        self._dir.cleanup()
