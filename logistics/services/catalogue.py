@@ -88,7 +88,6 @@ def get_item(session: Session, code: str) -> Item:
 
 def add_lot(session: Session, *, item_code: str, lot_number: str, expiry: date) -> Lot:
     item = get_item(session, item_code)
-    session.flush()
     lot = Lot(item_id=item.id, lot_number=lot_number, expiry=expiry)
     session.add(lot)
     return lot

@@ -54,3 +54,16 @@ def test_a_viewer_sees_no_edit_controls(live_server, page):
     expect(page.get_by_role("link", name="New shipment")).to_have_count(0)
     page.goto(f"{live_server}/shipments/new")
     expect(page.get_by_role("heading", name="Forbidden")).to_be_visible()
+
+
+def test_the_logger_registry_and_rejections_pages(live_server, page):
+    sign_in(page, live_server, "logistics")
+    page.get_by_role("link", name="Loggers").click()
+    expect(page.get_by_role("heading", name="Loggers")).to_be_visible()
+    expect(page.get_by_role("cell", name="LG-24003")).to_be_visible()
+    page.get_by_label("Logger id").fill("LG-90001")
+    page.get_by_label("Serial number").fill("SN-90001")
+    page.get_by_role("button", name="Register logger").click()
+    expect(page.locator("#logger-secret")).to_have_text(re.compile(r"^[A-Za-z0-9_-]{43}$"))
+    page.get_by_role("link", name="Rejected telemetry").click()
+    expect(page.get_by_text("Nothing rejected.")).to_be_visible()
