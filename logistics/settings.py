@@ -53,6 +53,13 @@ class Settings:
         "`demo` makes a throw-away one.",
         secret=True,
     )
+    smtp_url: str = _setting(
+        "SMTP server for e-mail alerts: smtp://, smtp+starttls:// or smtps://[user:password@]host:port; "
+        "empty disables e-mail.",
+        secret=True,
+    )
+    alert_from: str = _setting("Sender address of e-mail alerts.")
+    public_url: str = _setting("The tracker's address as people reach it, for links in alerts.")
     display_timezone: str = _setting(
         "IANA time zone for times that belong to no site, such as audit entries."
     )

@@ -213,6 +213,41 @@ class Rejection(SQLModel, table=True):
     payload_size: int  # the whole message, in bytes
 
 
+class Alert(SQLModel, table=True):
+    """Something a person must hear about; `key` makes raising the same state change twice a no-op."""
+
+    __tablename__ = "alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=40)
+    severity: str = Field(max_length=20, index=True)
+    site: str | None = Field(default=None, max_length=20)
+    subject: str = Field(max_length=64)
+    title: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    link: str | None = Field(default=None, max_length=500)
+    raised_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class AlertDelivery(SQLModel, table=True):
+    """One alert to one target, with its attempts: the delivery log."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("alert_id", "channel", "address"),
+                      Index("ix_alert_deliveries_due", "status", "next_attempt_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    channel: str = Field(max_length=20)
+    address: str = Field(max_length=300)
+    status: str = Field(default="pending", max_length=20)  # pending, sent, failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    last_error: str | None = Field(default=None, max_length=1000)
+    sent_at: datetime | None = _time()
+
+
 class User(Audited, SQLModel, table=True):
     __tablename__ = "users"
     __audit_redact__ = frozenset({"password_hash"})

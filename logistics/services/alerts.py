@@ -1,0 +1,101 @@
+"""Raising alerts (once per state change) and delivering them, with retries and back-off."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col, select
+
+from logistics.core.alerting import MAX_ATTEMPTS, AlertFacts, Route, Target, next_attempt, targets_for
+from logistics.db.models import Alert, AlertDelivery
+
+log = logging.getLogger(__name__)
+Sender = Callable[[Target, AlertFacts], None]  # raises when the target did not take the alert
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def raise_alert(session: Session, routes: list[Route], facts: AlertFacts) -> Alert | None:
+    """Record the alert with one delivery per target; None when this key was raised before."""
+    if session.exec(select(Alert.id).where(Alert.key == facts.key)).first() is not None:
+        return None
+    alert = Alert(key=facts.key, kind=facts.kind, severity=facts.severity, site=facts.site,
+                  subject=facts.subject, title=facts.title, body=facts.body, link=facts.link,
+                  raised_at=facts.raised_at)
+    try:
+        with session.begin_nested():  # another writer may have raised it a moment ago
+            session.add(alert)
+            session.flush()
+    except IntegrityError:
+        return None
+    for target in targets_for(routes, facts):
+        shown_in_app = target.channel == "in_app"
+        session.add(AlertDelivery(alert_id=alert.id, channel=target.channel, address=target.address,
+                                  status="sent" if shown_in_app else "pending",
+                                  next_attempt_at=facts.raised_at,
+                                  sent_at=facts.raised_at if shown_in_app else None))
+    return alert
+
+
+def dispatch_due(
+    sessions: sessionmaker[Session], senders: Mapping[str, Sender], *, now: datetime, limit: int = 200
+) -> DispatchReport:
+    """Try every delivery that is due; each outcome is committed on its own, so one bad target never
+    holds up another."""
+    report = DispatchReport()
+    with sessions() as session:
+        due = session.exec(
+            select(AlertDelivery, Alert).join(Alert, Alert.id == AlertDelivery.alert_id)
+            .where(AlertDelivery.status == "pending", AlertDelivery.next_attempt_at <= now)
+            .order_by(col(AlertDelivery.next_attempt_at)).limit(limit)
+        ).all()
+    for delivery, alert in due:
+        error = _send(senders, delivery, alert)
+        _record(sessions, delivery.id, error, now, report)
+    return report
+
+
+def _send(senders: Mapping[str, Sender], delivery: AlertDelivery, alert: Alert) -> str | None:
+    sender = senders.get(delivery.channel)
+    if sender is None:
+        return f"no sender is configured for channel {delivery.channel!r}"
+    try:
+        sender(Target(delivery.channel, delivery.address), facts_of(alert))
+    except Exception as error:  # any failure of the far end is recorded and retried
+        log.warning("alert %s to %s %s failed: %s", alert.key, delivery.channel, delivery.address, error)
+        return f"{type(error).__name__}: {error}"[:1000]
+    return None
+
+
+def _record(sessions: sessionmaker[Session], delivery_id: int | None, error: str | None, now: datetime,
+            report: DispatchReport) -> None:
+    with sessions() as session, session.begin():
+        delivery = session.get(AlertDelivery, delivery_id)
+        if delivery is None:
+            return
+        delivery.attempts += 1
+        if error is None:
+            delivery.status, delivery.sent_at, delivery.last_error = "sent", now, None
+            report.sent += 1
+        elif delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status, delivery.last_error = "failed", error
+            report.failed += 1
+        else:
+            delivery.next_attempt_at, delivery.last_error = next_attempt(delivery.attempts, now), error
+            report.retrying += 1
+
+
+def facts_of(alert: Alert) -> AlertFacts:
+    return AlertFacts(key=alert.key, kind=alert.kind, severity=alert.severity, site=alert.site,
+                      subject=alert.subject, title=alert.title, body=alert.body, raised_at=alert.raised_at,
+                      link=alert.link)
