@@ -53,6 +53,13 @@ class Settings:
         "`demo` makes a throw-away one.",
         secret=True,
     )
+    scan_interval_seconds: int = _setting(
+        "How often the scheduler evaluates telemetry and raises alerts, in seconds."
+    )
+    silent_after_minutes: int = _setting(
+        "A logger in an active shipment not heard from for this long raises an alarm (not during a "
+        "planned flight)."
+    )
     smtp_url: str = _setting(
         "SMTP server for e-mail alerts: smtp://, smtp+starttls:// or smtps://[user:password@]host:port; "
         "empty disables e-mail.",
@@ -84,6 +91,8 @@ class Settings:
             ) from None
         if self.page_size < 1:
             raise SettingsError("page_size: must be at least 1")
+        if self.scan_interval_seconds < 5:
+            raise SettingsError("scan_interval_seconds: must be at least 5")
         if not 1 <= self.ingest_batch_size <= 1000:
             raise SettingsError("ingest_batch_size: must be between 1 and 1000")
 

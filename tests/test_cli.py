@@ -8,7 +8,8 @@ from click.testing import CliRunner
 
 from logistics.cli import main
 
-COMMANDS = [["init"], ["migrate"], ["serve"], ["web"], ["demo"], ["ingest"], ["config"], ["users"],
+COMMANDS = [["init"], ["migrate"], ["serve"], ["web"], ["demo"], ["ingest"], ["scheduler"], ["config"],
+            ["users"],
             ["loggers"], ["loggers", "add"], ["loggers", "list"], ["loggers", "rotate-secret"],
             ["loggers", "assign"], ["loggers", "unassign"], ["broker-config"], ["readings"],
             ["readings", "export"], ["simulate"],

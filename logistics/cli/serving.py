@@ -31,10 +31,10 @@ PORT_OPTION = click.option("--port", default=8000, show_default=True, type=int,
 @HOST_OPTION
 @PORT_OPTION
 def serve(host: str, port: int) -> None:
-    """Run the web app and MQTT ingest in one process, for one machine."""
+    """Run the web app, MQTT ingest and the scheduler in one process, for one machine."""
     runtime = open_runtime()
     app = _web_app(runtime, demo=False)
-    with _ingest_in_background(runtime):
+    with _ingest_in_background(runtime), _scheduler_in_background(runtime):
         _serve(app, host, port)
 
 
@@ -60,6 +60,33 @@ def ingest() -> None:
     build_ingest(runtime).run(stop)
 
 
+@click.command()
+def scheduler() -> None:
+    """Run only the scheduler (one per deployment): monitoring checks and alert delivery."""
+    runtime = open_runtime()
+    _require_current_schema(runtime)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with _scheduler_in_background(runtime):
+        click.echo(f"scheduler running (scan every {runtime.settings.scan_interval_seconds} s)")
+        stop.wait()
+
+
+@contextmanager
+def _scheduler_in_background(runtime: Runtime) -> Iterator[None]:
+    import requests
+
+    from logistics.scheduling import start_scheduler
+
+    with requests.Session() as http:
+        running = start_scheduler(runtime, http)
+        try:
+            yield
+        finally:
+            running.shutdown(wait=True)
+
+
 @click.command(name="demo")
 @HOST_OPTION
 @PORT_OPTION
@@ -79,6 +106,7 @@ def demo_command(host: str, port: int, speed: float) -> None:
         if not broker_answers(runtime):
             running.enter_context(_development_broker(runtime))
         running.enter_context(_ingest_in_background(runtime))
+        running.enter_context(_scheduler_in_background(runtime))
         running.enter_context(_simulator_in_background(runtime, speed))
         _serve(app, host, port)
 
@@ -200,4 +228,4 @@ def _broker_label(runtime: Runtime) -> str:
     return f"{'mqtts' if broker.tls else 'mqtt'}://{broker.host}:{broker.port}"
 
 
-COMMANDS = (serve, web, ingest, demo_command)
+COMMANDS = (serve, web, ingest, scheduler, demo_command)

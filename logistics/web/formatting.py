@@ -7,17 +7,13 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from logistics.core.clock import local_text
 from logistics.web import db
 
 
 def local_time(value: datetime | None, zone: str | None = None) -> str:
     """"2026-11-24 19:30 +07:00" in `zone` (default: the display zone); "—" for no time."""
-    if value is None:
-        return "—"
-    tz = ZoneInfo(zone or db.runtime().settings.display_timezone)
-    local = value.astimezone(tz)
-    offset = local.strftime("%z")
-    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
+    return local_text(value, zone or db.runtime().settings.display_timezone)
 
 
 def input_time(value: datetime | None, zone: str) -> str:

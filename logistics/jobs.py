@@ -1,0 +1,55 @@
+"""Scheduled job functions: one-line calls into services.
+
+APScheduler's persistent job store keeps jobs by the import path of these functions, so they are
+plain module-level functions; the scheduler binds them to its runtime once, when it starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from logistics.core.alerting import Route
+from logistics.db.engine import unit_of_work
+from logistics.services.alerts import dispatch_due
+from logistics.services.monitoring import MonitoringPolicy, run_checks
+
+if TYPE_CHECKING:
+    from logistics.app import Runtime
+
+
+@dataclass(frozen=True)
+class JobContext:
+    runtime: Runtime
+    routes: list[Route]
+    policy: MonitoringPolicy
+    senders: dict[str, Any]
+
+
+_context: JobContext | None = None
+
+
+def bind(context: JobContext) -> None:
+    """Give the job functions their runtime; called by the scheduler process at start."""
+    global _context
+    _context = context
+
+
+def _bound() -> JobContext:
+    if _context is None:
+        raise RuntimeError("scheduled jobs run only inside `logistics scheduler` or `logistics serve`")
+    return _context
+
+
+def monitor() -> None:
+    """Silent loggers, calibrations due, low batteries: raise their alerts."""
+    context = _bound()
+    with unit_of_work(context.runtime.sessions, actor="scheduler", reason="monitoring") as session:
+        run_checks(session, context.routes, context.policy, now=datetime.now(UTC))
+
+
+def dispatch_alerts() -> None:
+    """Deliver alerts that are due, retrying failed ones with back-off."""
+    context = _bound()
+    dispatch_due(context.runtime.sessions, context.senders, now=datetime.now(UTC))

@@ -1,0 +1,87 @@
+"""Scheduled checks that raise alerts: silent loggers, calibration due, low batteries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from logistics.core.alerting import AlertFacts, Route
+from logistics.core.clock import local_text
+from logistics.core.lifecycle import ACTIVE
+from logistics.core.silence import AirLeg, silence
+from logistics.db.models import Leg, Logger, LoggerAssignment, Shipment, Site
+from logistics.services.alerts import raise_alert
+
+
+@dataclass(frozen=True)
+class MonitoringPolicy:
+    silent_after: timedelta = timedelta(minutes=30)
+    flight_grace: timedelta = timedelta(minutes=60)  # late landings before a silent flight is an alarm
+    calibration_warning: timedelta = timedelta(days=30)
+    low_battery_percent: float = 20.0
+    public_url: str = "http://127.0.0.1:8000"
+
+
+def run_checks(session: Session, routes: list[Route], policy: MonitoringPolicy, *, now: datetime) -> int:
+    """Raise every alert the checks find; returns how many were new."""
+    found = [*silent_loggers(session, policy, now=now), *logger_upkeep(session, policy, now=now)]
+    return sum(raise_alert(session, routes, facts) is not None for facts in found)
+
+
+def silent_loggers(session: Session, policy: MonitoringPolicy, *, now: datetime) -> Iterator[AlertFacts]:
+    """Loggers in active shipments not heard from in time, except on a flight that is on schedule."""
+    rows = session.exec(
+        select(LoggerAssignment, Logger, Shipment, Site)
+        .join(Logger, Logger.id == LoggerAssignment.logger_id)
+        .join(Shipment, Shipment.id == LoggerAssignment.shipment_id)
+        .join(Site, Site.id == Shipment.destination_id)
+        .where(col(Shipment.status).in_([status.value for status in ACTIVE]),
+               LoggerAssignment.starts_at <= now,
+               or_(col(LoggerAssignment.ends_at).is_(None), col(LoggerAssignment.ends_at) > now))
+    ).all()
+    for assignment, logger, shipment, site in rows:
+        legs = [AirLeg(leg.planned_start, leg.planned_end, leg.actual_start, leg.actual_end)
+                for leg in session.exec(select(Leg).where(Leg.shipment_id == shipment.id, Leg.mode == "air"))]
+        found = silence(logger.last_seen_at, assignment.starts_at, legs, now=now,
+                        allowed=policy.silent_after, grace=policy.flight_grace)
+        if found is None:
+            continue
+        since = local_text(found.since, site.timezone)
+        overrun = found.overrun_leg is not None
+        why = ("its flight should have landed by "
+               f"{local_text(found.overrun_leg.planned_end, site.timezone)}" if found.overrun_leg
+               and found.overrun_leg.planned_end else "outside any planned flight")
+        yield AlertFacts(
+            key=f"silent:{logger.code}:{found.since.isoformat()}{':overrun' if overrun else ''}",
+            kind="silent_logger", severity="major", site=site.code, subject=logger.code,
+            title=f"Logger {logger.code} in {shipment.reference} silent since {since}",
+            body=f"No reading from {logger.code} since {since}, {why}.", raised_at=now,
+            link=f"{policy.public_url}/shipments/{shipment.reference}")
+
+
+def logger_upkeep(session: Session, policy: MonitoringPolicy, *, now: datetime) -> Iterator[AlertFacts]:
+    """Calibrations falling due and batteries running low."""
+    loggers = session.exec(select(Logger).where(Logger.status != "retired")).all()
+    warn_until = (now + policy.calibration_warning).date()
+    for logger in loggers:
+        due = logger.calibration_due
+        if due is not None and due <= warn_until:
+            overdue = due < now.date()
+            yield AlertFacts(
+                key=f"calibration:{logger.code}:{due.isoformat()}:{'overdue' if overdue else 'due'}",
+                kind="calibration_due", severity="major" if overdue else "minor", site=None,
+                subject=logger.code,
+                title=f"Logger {logger.code} calibration {'expired' if overdue else 'due'} on {due}",
+                body=f"Recalibrate {logger.code} ({logger.model or 'logger'}, serial {logger.serial}) "
+                     f"{'before its next use' if overdue else f'by {due}'}.",
+                raised_at=now, link=f"{policy.public_url}/loggers")
+        if logger.battery is not None and logger.battery < policy.low_battery_percent:
+            yield AlertFacts(
+                key=f"battery:{logger.code}:{now.date().isoformat()}", kind="low_battery", severity="minor",
+                site=None, subject=logger.code, title=f"Logger {logger.code} battery at {logger.battery:g} %",
+                body=f"Charge or replace the battery of {logger.code} before it travels again.",
+                raised_at=now, link=f"{policy.public_url}/loggers")

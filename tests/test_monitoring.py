@@ -1,0 +1,64 @@
+"""Scheduled checks on the demo scenario, and the scheduler itself."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import requests
+from sqlmodel import col, select
+
+from logistics.alert_routes import load_alert_routes
+from logistics.app import build_runtime
+from logistics.db.engine import unit_of_work
+from logistics.db.models import Alert
+from logistics.scheduling import start_scheduler
+from logistics.services.monitoring import MonitoringPolicy, run_checks
+from tests.conftest import NOW, settings_for
+
+
+def check(runtime, now):
+    with unit_of_work(runtime.sessions, actor="scheduler") as session:
+        return run_checks(session, load_alert_routes(), MonitoringPolicy(), now=now)
+
+
+def alerts(runtime):
+    with runtime.sessions() as session:
+        return {(alert.kind, alert.subject): alert for alert in session.exec(select(Alert).order_by(col(Alert.id)))}
+
+
+def test_silent_loggers_except_on_a_flight_and_calibrations_due(demo_runtime):
+    assert check(demo_runtime, NOW) == 4
+    raised = alerts(demo_runtime)
+    assert set(raised) == {("silent_logger", "LG-24005"), ("silent_logger", "LG-24007"),
+                           ("silent_logger", "LG-24006"), ("calibration_due", "LG-24006")}
+    silent = raised[("silent_logger", "LG-24005")]
+    assert silent.site == "SIRIRAJ-CM" and "HG-2026-0046" in silent.title and "+07:00" in silent.title
+    assert check(demo_runtime, NOW + timedelta(minutes=5)) == 0  # the same silence is not raised twice
+
+    # LG-24003/4 fly on CX705, planned to land 1.5 h after NOW; an hour's grace later it is overdue.
+    assert check(demo_runtime, NOW + timedelta(hours=2, minutes=40)) == 2
+    overrun = alerts(demo_runtime)[("silent_logger", "LG-24003")]
+    assert overrun.key.endswith(":overrun") and "should have landed by" in overrun.body
+
+
+def test_the_scheduler_runs_its_jobs_and_keeps_them_across_restarts(sqlite_demo_runtime):
+    url = sqlite_demo_runtime.settings.database_url
+    runtime = build_runtime(settings_for(url, scan_interval_seconds=5))
+    with requests.Session() as http:
+        scheduler = start_scheduler(runtime, http)
+        first = {job.id: job.next_run_time for job in scheduler.get_jobs()}
+        try:
+            deadline = time.monotonic() + 20
+            while not alerts(runtime) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            scheduler.shutdown(wait=True)
+        assert alerts(runtime), "the monitor job did not run within 20 s"
+        again = start_scheduler(runtime, http)
+        try:
+            kept = {job.id: job.next_run_time for job in again.get_jobs()}
+        finally:
+            again.shutdown(wait=True)
+    runtime.close()
+    assert set(first) == set(kept) == {"monitor", "dispatch_alerts"}
