@@ -12,7 +12,7 @@ COMMANDS = [["init"], ["migrate"], ["serve"], ["web"], ["demo"], ["ingest"], ["s
             ["users"],
             ["loggers"], ["loggers", "add"], ["loggers", "list"], ["loggers", "rotate-secret"],
             ["loggers", "assign"], ["loggers", "unassign"], ["broker-config"], ["readings"],
-            ["readings", "export"], ["simulate"],
+            ["readings", "export"], ["simulate"], ["analyze"],
             ["users", "add"], ["users", "token"], ["users", "list"], ["users", "passwd"],
             ["audit"], ["audit", "verify"]]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from logistics.cli import admin, serving, simulate, telemetry
+from logistics.cli import admin, analyze, serving, simulate, telemetry
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,5 +13,6 @@ def main() -> None:
     """Cold-chain reagent logistics tracker: shipments, logger telemetry, receiving, forecasts."""
 
 
-for command in (*admin.COMMANDS, *serving.COMMANDS, *telemetry.COMMANDS, *simulate.COMMANDS):
+for command in (*admin.COMMANDS, *serving.COMMANDS, *telemetry.COMMANDS, *simulate.COMMANDS,
+                *analyze.COMMANDS):
     main.add_command(command)

@@ -10,6 +10,7 @@ MODES = ("single", "cumulative")
 SEVERITIES = ("minor", "major", "critical")
 DEFAULT_SHOCK_G = 10.0
 DEFAULT_ACTIVATION_ENERGY_KJ = 83.144  # USP <1079.2> default ΔH for mean kinetic temperature
+DEFAULT_GAP_SEVERITY = "major"  # an unrecorded stretch cannot be shown to be in range (SPEC §2 data-gap rule)
 
 
 class ProfileError(ValueError):
@@ -41,6 +42,7 @@ class StorageProfile:
     shock_g: float = DEFAULT_SHOCK_G
     max_hold_minutes: float | None = None
     activation_energy_kj: float = DEFAULT_ACTIVATION_ENERGY_KJ
+    gap_severity: str = DEFAULT_GAP_SEVERITY
 
 
 def parse_profiles(data: dict[str, Any]) -> dict[str, StorageProfile]:
@@ -63,6 +65,7 @@ def _parse_profile(name: str, body: dict[str, Any]) -> StorageProfile:
             max_hold_minutes=_optional_float(body.get("max_hold_minutes")),
             activation_energy_kj=float(body.get("activation_energy_kj",
                                                 DEFAULT_ACTIVATION_ENERGY_KJ)),
+            gap_severity=str(body.get("gap_severity", DEFAULT_GAP_SEVERITY)),
         )
     except KeyError as missing:
         raise ProfileError(f"{where}: {missing.args[0]} is required") from None
@@ -72,6 +75,8 @@ def _parse_profile(name: str, body: dict[str, Any]) -> StorageProfile:
         raise ProfileError(f"{where}: {error}") from None
     if profile.min_c is None and profile.max_c is None:
         raise ProfileError(f"{where}: needs min_c, max_c or both")
+    if profile.gap_severity not in SEVERITIES:
+        raise ProfileError(f"{where}: gap_severity must be one of {', '.join(SEVERITIES)}")
     if profile.min_c is not None and profile.max_c is not None and profile.min_c > profile.max_c:
         raise ProfileError(f"{where}: min_c is above max_c")
     return profile

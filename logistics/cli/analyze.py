@@ -1,0 +1,225 @@
+"""`logistics analyze`: judge a logger's CSV file by a storage profile, offline (SPEC §2.2)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from logistics.core.excursions import Evaluation, Excursion, evaluate
+from logistics.core.profiles import ProfileError, Rule, StorageProfile
+from logistics.logger_files import LoggerFileError, read_logger_file
+from logistics.profiles import load_profiles
+
+AD_HOC_PROFILE = "custom"
+AD_HOC_SEVERITY = "major"
+
+
+class BadLoggerFile(click.ClickException):
+    """A file that cannot be analysed: a one-line message and exit status 2, like a usage error."""
+
+    exit_code = 2
+
+
+@click.command(name="analyze")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--profile", "profile_name", metavar="NAME",
+              help="Storage profile to judge by (refrigerated, crt, frozen, dry_ice, ln2_vapour, ...).")
+@click.option("--min", "min_c", type=float, metavar="C", help="Lower limit in °C, replacing the profile's.")
+@click.option("--max", "max_c", type=float, metavar="C", help="Upper limit in °C, replacing the profile's.")
+@click.option("--max-hold", "max_hold_minutes", type=click.FloatRange(min=0, min_open=True),
+              metavar="MINUTES", help="Longest time one reading counts for (default: the profile's, "
+                                      "else twice the median logging interval).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
+def analyze(file: Path, profile_name: str | None, min_c: float | None, max_c: float | None,
+            max_hold_minutes: float | None, as_json: bool) -> None:
+    """Judge the logger file FILE (CSV) by a storage profile; no database is needed.
+
+    \b
+    FILE's header has `timestamp` (ISO 8601 with an offset or Z, or Unix
+    seconds), one of `temperature_c`, `temperature_f`, `temperature_k`, or
+    `temperature` with a `unit` column (C, F or K), and optionally `shock_g`.
+    Rows are numbered from the header (row 1).
+
+    --min/--max replace the profile's limits. Each profile rule that sat on a
+    replaced limit (an "above" rule at the old maximum, a "below" rule at the
+    old minimum) moves to the new limit with its delay, mode and severity, and
+    is renamed after it (above_8c_30min becomes above_10c_30min). A limit that
+    no rule sits on gets the rule above_<max>c or below_<min>c: a single event
+    after 0 minutes, severity major. Without --profile, --min/--max describe a
+    profile named "custom" with only those rules, a 10 g shock threshold and
+    the default hold.
+
+    The report counts distinct reading times (a repeated time is dropped, the
+    first row kept); `end` is where the last reading's coverage ends, so the
+    four times add up to end − start. A row with a shock but no temperature
+    counts only for shocks. Gaps are reported as the rule no_data_gap, shocks
+    as shock_<threshold>g (e.g. shock_10g). Exit status: 0 whether the verdict
+    is pass or alarm, 2 when the file or the options cannot be used.
+    """
+    profile = _chosen_profile(profile_name, min_c, max_c, max_hold_minutes)
+    try:
+        samples = read_logger_file(file)
+    except LoggerFileError as error:
+        raise BadLoggerFile(f"{file.name}: {error}") from None
+    evaluation = evaluate(samples, profile)
+    report = analysis_report(evaluation)
+    if as_json:
+        click.echo(json.dumps(report))
+    else:
+        click.echo(readable_report(file.name, profile, evaluation, report))
+
+
+def _chosen_profile(name: str | None, min_c: float | None, max_c: float | None,
+                    max_hold_minutes: float | None) -> StorageProfile:
+    for option, value in (("--min", min_c), ("--max", max_c)):
+        if value is not None and not math.isfinite(value):
+            raise click.BadParameter("must be a finite number of °C", param_hint=option)
+    if name is None and min_c is None and max_c is None:
+        raise click.UsageError("give --profile NAME, or a range with --min and/or --max")
+    base = _named_profile(name) if name is not None else _ad_hoc_profile()
+    profile = with_limits(base, min_c, max_c)
+    if profile.min_c is not None and profile.max_c is not None and profile.min_c > profile.max_c:
+        raise click.UsageError(f"the lower limit {profile.min_c:g} °C is above the upper limit "
+                               f"{profile.max_c:g} °C")
+    return profile if max_hold_minutes is None else replace(profile, max_hold_minutes=max_hold_minutes)
+
+
+def _named_profile(name: str) -> StorageProfile:
+    try:
+        profiles = load_profiles()
+    except ProfileError as error:
+        raise click.ClickException(f"configuration: {error}") from None
+    if name not in profiles:
+        raise click.BadParameter(f"{name!r} is not a profile; choose from {', '.join(sorted(profiles))}",
+                                 param_hint="--profile")
+    return profiles[name]
+
+
+def _ad_hoc_profile() -> StorageProfile:
+    return StorageProfile(name=AD_HOC_PROFILE, version=0, label="Range given on the command line",
+                          min_c=None, max_c=None, rules=())
+
+
+def with_limits(profile: StorageProfile, min_c: float | None, max_c: float | None) -> StorageProfile:
+    """`profile` with its limits replaced where given, the rules on a replaced limit following it."""
+    rules = list(profile.rules)
+    for kind, old, new in (("above", profile.max_c, max_c), ("below", profile.min_c, min_c)):
+        if new is None:
+            continue
+        on_limit = [rule for rule in rules if rule.kind == kind and rule.threshold_c == old]
+        rules = [_moved(rule, new) if rule in on_limit else rule for rule in rules]
+        if not on_limit:
+            rules.append(Rule(name=rule_name(kind, new, "single", 0), kind=kind, threshold_c=new,
+                              mode="single", minutes=0, severity=AD_HOC_SEVERITY))
+    return replace(profile, rules=tuple(rules),
+                   min_c=profile.min_c if min_c is None else min_c,
+                   max_c=profile.max_c if max_c is None else max_c)
+
+
+def _moved(rule: Rule, threshold_c: float) -> Rule:
+    if rule.threshold_c == threshold_c:
+        return rule
+    return replace(rule, threshold_c=threshold_c,
+                   name=rule_name(rule.kind, threshold_c, rule.mode, rule.minutes))
+
+
+def rule_name(kind: str, threshold_c: float, mode: str, minutes: float) -> str:
+    """A rule name in the style of config/profiles.toml, e.g. above_minus15c_30min."""
+    threshold = f"minus{-threshold_c:g}" if threshold_c < 0 else f"{threshold_c:g}"
+    cumulative = "_cumulative" if mode == "cumulative" else ""
+    delay = f"_{minutes:g}min" if minutes else ""
+    return f"{kind}_{threshold}c{cumulative}{delay}"
+
+
+def analysis_report(evaluation: Evaluation) -> dict[str, Any]:
+    """The SPEC §2.2 JSON object for a finished evaluation with at least one temperature reading."""
+    stats, partition = evaluation.stats, evaluation.partition
+    if stats is None or evaluation.start is None or evaluation.end is None:
+        raise ValueError("an analysis needs at least one temperature reading")
+    return {
+        "readings": evaluation.readings, "start": iso_time(evaluation.start), "end": iso_time(evaluation.end),
+        "min_c": round(stats.min_c, 2), "max_c": round(stats.max_c, 2),
+        "mean_c": round(stats.mean_c, 2), "mkt_c": round(stats.mkt_c, 2),
+        "time_in_range_s": partition.in_range_s, "time_above_s": partition.above_s,
+        "time_below_s": partition.below_s, "time_no_data_s": partition.no_data_s,
+        "excursions": [_excursion_entry(excursion) for excursion in evaluation.excursions],
+        "verdict": "alarm" if evaluation.alarm else "pass",
+    }
+
+
+def _excursion_entry(excursion: Excursion) -> dict[str, Any]:
+    return {"rule": excursion.rule, "kind": excursion.kind, "mode": excursion.mode,
+            "severity": excursion.severity, "start": iso_time(excursion.start),
+            "end": None if excursion.end is None else iso_time(excursion.end),
+            "duration_s": excursion.duration_s,
+            "peak": None if excursion.peak is None else round(excursion.peak, 2)}
+
+
+def iso_time(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z, e.g. 2026-11-24T06:00:00Z."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def readable_report(file_name: str, profile: StorageProfile, evaluation: Evaluation,
+                    report: Mapping[str, Any]) -> str:
+    """The same figures as the JSON object, laid out for people."""
+    dropped = f" ({evaluation.duplicates} repeated times dropped)" if evaluation.duplicates else ""
+    lines = [
+        f"{file_name}: {report['readings']} readings{dropped}",
+        f"  from {report['start']} to {report['end']} ({duration_text(evaluation.partition.total_s)})",
+        f"  judged by {profile.name} v{profile.version} ({_range_text(profile)}), reading interval "
+        f"{duration_text(evaluation.cadence.interval.total_seconds())}, "
+        f"hold {duration_text(evaluation.cadence.hold.total_seconds())}",
+        f"temperature  min {report['min_c']:.2f} °C, max {report['max_c']:.2f} °C, "
+        f"mean {report['mean_c']:.2f} °C, MKT {report['mkt_c']:.2f} °C",
+        f"time         in range {duration_text(report['time_in_range_s'])}, "
+        f"above {duration_text(report['time_above_s'])}, below {duration_text(report['time_below_s'])}, "
+        f"no data {duration_text(report['time_no_data_s'])}",
+        f"excursions   {len(report['excursions']) or 'none'}",
+        *(f"  {_excursion_line(entry)}" for entry in report["excursions"]),
+        f"verdict      {report['verdict'].upper()}",
+    ]
+    return "\n".join(lines)
+
+
+def _range_text(profile: StorageProfile) -> str:
+    low, high = profile.min_c, profile.max_c
+    if low is None:
+        return f"≤ {high:g} °C"
+    return f"≥ {low:g} °C" if high is None else f"{low:g} to {high:g} °C"
+
+
+def _excursion_line(entry: Mapping[str, Any]) -> str:
+    mode, start, end = entry["mode"], entry["start"], entry["end"]
+    if mode == "event":
+        when = f"at {start}"
+    elif mode == "cumulative":
+        when = f"budget reached {start}, {duration_text(entry['duration_s'])} beyond in all"
+    else:
+        when = f"{start} → {end or 'still running'}, {duration_text(entry['duration_s'])}"
+    unit = "g" if entry["kind"] == "shock" else "°C"
+    peak = "" if entry["peak"] is None else f", peak {entry['peak']:.2f} {unit}"
+    return f"{entry['severity']:<8} {entry['rule']} ({entry['kind']}, {mode}): {when}{peak}"
+
+
+def duration_text(seconds: float) -> str:
+    """A duration for people: 1 d 2 h 5 min 30 s, leaving out zero parts."""
+    whole = round(seconds)
+    if whole == 0:
+        return "0 s" if seconds == 0 else f"{seconds:.3g} s"
+    parts = []
+    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "min"), (1, "s")):
+        count, whole = divmod(whole, size)
+        if count:
+            parts.append(f"{count} {unit}")
+    return " ".join(parts)
+
+
+COMMANDS = (analyze,)

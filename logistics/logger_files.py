@@ -1,0 +1,168 @@
+"""Logger files: a data logger's CSV export read into readings for `logistics analyze` (SPEC §2.2).
+
+The header names the columns (case and surrounding spaces do not matter, other columns are ignored):
+`timestamp` (ISO 8601 with an offset or `Z`, or Unix seconds), then exactly one of `temperature_c`,
+`temperature_f`, `temperature_k`, or `temperature` with a `unit` column (`C`, `F` or `K`); `shock_g` is
+optional. A row may leave its temperature empty if it has a shock (a shock-only reading); blank lines are
+skipped. Rows are numbered as a spreadsheet numbers them: the header is row 1.
+Every problem is reported as one `LoggerFileError` naming the row, e.g.
+"row 17: temperature_c 'abc' is not a number".
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from logistics.core.excursions import Sample
+from sensors.units import BadValue, as_number, convert, parse_time
+from sensors.validate import ABSOLUTE_ZERO_C, MAX_TEMPERATURE_C
+
+FIXED_UNIT_COLUMNS = {"temperature_c": "degC", "temperature_f": "degF", "temperature_k": "kelvin"}
+UNIT_COLUMN_VALUES = {"C": "degC", "F": "degF", "K": "kelvin"}
+TEMPERATURE_COLUMNS = (*FIXED_UNIT_COLUMNS, "temperature")
+
+
+class LoggerFileError(ValueError):
+    """A logger file that cannot be read; the message names the row and the problem."""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each column is, and the pint unit of the temperature column (None: the `unit` column says)."""
+
+    timestamp: int
+    temperature: int
+    temperature_name: str
+    fixed_unit: str | None
+    unit: int | None
+    shock: int | None
+
+
+def read_logger_file(path: Path) -> list[Sample]:
+    """The readings in the CSV file at `path`, in file order."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return read_logger_csv(handle)
+    except UnicodeDecodeError:
+        raise LoggerFileError("the file is not UTF-8 text") from None
+    except OSError as error:
+        raise LoggerFileError(f"cannot read the file: {error.strerror or error}") from None
+
+
+def read_logger_csv(lines: Iterable[str]) -> list[Sample]:
+    """The readings in CSV text (an open file or lines), in file order."""
+    reader = csv.reader(lines, strict=True)
+    try:
+        header = next(reader, None)
+        if header is None or _blank(header):
+            raise LoggerFileError("the file is empty" if header is None else "row 1: the header is empty")
+        layout = _layout(header)
+        samples = [_sample(row, layout, reader.line_num) for row in reader if not _blank(row)]
+    except csv.Error as error:
+        raise LoggerFileError(f"row {reader.line_num}: {error}") from None
+    if not samples:
+        raise LoggerFileError("the file has a header but no data rows")
+    if all(sample.temperature_c is None for sample in samples):
+        raise LoggerFileError("the file has no temperature readings")
+    return samples
+
+
+def _blank(row: Sequence[str]) -> bool:
+    return not any(cell.strip() for cell in row)
+
+
+def _layout(header: Sequence[str]) -> _Layout:
+    names = [cell.strip().lower() for cell in header]
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:
+        raise LoggerFileError(f"row 1: the header has the column {repeated[0]!r} more than once")
+    if "timestamp" not in names:
+        raise LoggerFileError("row 1: the header has no timestamp column")
+    temperature_name = _temperature_column(names)
+    if temperature_name == "temperature" and "unit" not in names:
+        raise LoggerFileError("row 1: the temperature column needs a unit column (C, F or K)")
+    return _Layout(
+        timestamp=names.index("timestamp"),
+        temperature=names.index(temperature_name), temperature_name=temperature_name,
+        fixed_unit=FIXED_UNIT_COLUMNS.get(temperature_name),
+        unit=names.index("unit") if temperature_name == "temperature" else None,
+        shock=names.index("shock_g") if "shock_g" in names else None,
+    )
+
+
+def _temperature_column(names: Sequence[str]) -> str:
+    present = [name for name in TEMPERATURE_COLUMNS if name in names]
+    if not present:
+        raise LoggerFileError("row 1: the header has no temperature column (temperature_c, temperature_f, "
+                              "temperature_k, or temperature with unit)")
+    if len(present) > 1:
+        raise LoggerFileError(f"row 1: the header has several temperature columns ({', '.join(present)}); "
+                              "keep one")
+    return present[0]
+
+
+def _cell(row: Sequence[str], index: int | None) -> str:
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
+def _sample(row: Sequence[str], layout: _Layout, number: int) -> Sample:
+    try:
+        sample = Sample(time=_time(_cell(row, layout.timestamp)),
+                        temperature_c=_temperature_c(row, layout),
+                        shock_g=_shock_g(_cell(row, layout.shock)))
+    except BadValue as error:
+        raise LoggerFileError(f"row {number}: {error}") from None
+    if sample.temperature_c is None and sample.shock_g is None:
+        raise LoggerFileError(f"row {number}: no {layout.temperature_name} and no shock_g")
+    return sample
+
+
+def _time(text: str) -> datetime:
+    if not text:
+        raise BadValue("timestamp is empty")
+    try:
+        moment, without_zone = parse_time(text)
+    except BadValue as error:
+        raise BadValue(f"timestamp {error}") from None
+    if without_zone:
+        raise BadValue(f"timestamp {text!r} has no UTC offset; add Z or an offset such as +07:00")
+    return moment
+
+
+def _temperature_c(row: Sequence[str], layout: _Layout) -> float | None:
+    text = _cell(row, layout.temperature)
+    if not text:
+        return None
+    unit = layout.fixed_unit or _row_unit(_cell(row, layout.unit))
+    try:
+        value = as_number(text)
+    except BadValue as error:
+        raise BadValue(f"{layout.temperature_name} {error}") from None
+    celsius = convert(value, unit, "degC")
+    if not ABSOLUTE_ZERO_C <= celsius <= MAX_TEMPERATURE_C:
+        raise BadValue(f"{layout.temperature_name} {text!r} is {celsius:g} °C, outside the physical range "
+                       f"{ABSOLUTE_ZERO_C:g} to +{MAX_TEMPERATURE_C:g} °C")
+    return celsius
+
+
+def _row_unit(text: str) -> str:
+    unit = UNIT_COLUMN_VALUES.get(text.upper().removeprefix("°"))
+    if unit is None:
+        raise BadValue(f"unit {text!r} is not C, F or K" if text else "unit is empty")
+    return unit
+
+
+def _shock_g(text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        shock = as_number(text)
+    except BadValue as error:
+        raise BadValue(f"shock_g {error}") from None
+    if shock < 0:
+        raise BadValue(f"shock_g {text!r} is negative, but a shock magnitude is never below 0")
+    return shock
