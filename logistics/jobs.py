@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from logistics.core.alerting import Route
 from logistics.db.engine import unit_of_work
 from logistics.services.alerts import dispatch_due
+from logistics.services.excursions import scan
 from logistics.services.monitoring import MonitoringPolicy, run_checks
 
 if TYPE_CHECKING:
@@ -40,6 +41,14 @@ def _bound() -> JobContext:
     if _context is None:
         raise RuntimeError("scheduled jobs run only inside `logistics scheduler` or `logistics serve`")
     return _context
+
+
+def evaluate_excursions() -> None:
+    """Judge the readings that arrived since the last scan; record and announce new excursions."""
+    context = _bound()
+    with unit_of_work(context.runtime.sessions, actor="scheduler", reason="excursion scan") as session:
+        scan(session, context.runtime.profiles, context.routes, now=datetime.now(UTC),
+             public_url=context.policy.public_url)
 
 
 def monitor() -> None:

@@ -27,7 +27,8 @@ JOB_TABLE = "apscheduler_jobs"
 def job_intervals(runtime: Runtime) -> dict[str, tuple[str, int]]:
     """Job id → (function path, interval in seconds)."""
     scan = runtime.settings.scan_interval_seconds
-    return {"monitor": ("logistics.jobs:monitor", scan),
+    return {"evaluate_excursions": ("logistics.jobs:evaluate_excursions", scan),
+            "monitor": ("logistics.jobs:monitor", scan),
             "dispatch_alerts": ("logistics.jobs:dispatch_alerts", max(scan // 2, 5))}
 
 

@@ -24,7 +24,8 @@ def check(runtime, now):
 
 def alerts(runtime):
     with runtime.sessions() as session:
-        return {(alert.kind, alert.subject): alert for alert in session.exec(select(Alert).order_by(col(Alert.id)))}
+        rows = session.exec(select(Alert).order_by(col(Alert.id)))
+        return {(alert.kind, alert.subject): alert for alert in rows}
 
 
 def test_silent_loggers_except_on_a_flight_and_calibrations_due(demo_runtime):
@@ -61,4 +62,4 @@ def test_the_scheduler_runs_its_jobs_and_keeps_them_across_restarts(sqlite_demo_
         finally:
             again.shutdown(wait=True)
     runtime.close()
-    assert set(first) == set(kept) == {"monitor", "dispatch_alerts"}
+    assert set(first) == set(kept) == {"evaluate_excursions", "monitor", "dispatch_alerts"}

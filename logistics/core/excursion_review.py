@@ -1,0 +1,46 @@
+"""The review of an excursion record: open → acknowledged → resolved (or withdrawn by re-evaluation)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ReviewStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"  # a later evaluation (late readings) no longer finds it
+
+
+# What is decided about the goods once the excursion has been assessed.
+DISPOSITIONS = ("no_impact", "use_within_stability_budget", "quarantine", "reject")
+
+
+class ReviewError(ValueError):
+    """A review step that is not allowed, or lacks what it needs; `field` names what is missing."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def acknowledge(status: ReviewStatus | str, comment: str) -> ReviewStatus:
+    """Someone has seen it and says what is being done; a comment is required."""
+    if ReviewStatus(status) != ReviewStatus.OPEN:
+        raise ReviewError("status", f"only an open excursion can be acknowledged (it is {status})")
+    if not comment.strip():
+        raise ReviewError("comment", "say what is being done about it")
+    return ReviewStatus.ACKNOWLEDGED
+
+
+def resolve(status: ReviewStatus | str, *, ended: bool, assessment: str, disposition: str) -> ReviewStatus:
+    """Closed with an assessment of the impact and a disposition of the goods; only once it has ended."""
+    if ReviewStatus(status) != ReviewStatus.ACKNOWLEDGED:
+        raise ReviewError("status", f"acknowledge the excursion before resolving it (it is {status})")
+    if not ended:
+        raise ReviewError("status", "the excursion is still running; it can be resolved once it has ended")
+    if not assessment.strip():
+        raise ReviewError("assessment", "describe the impact on the goods")
+    if disposition not in DISPOSITIONS:
+        raise ReviewError("disposition", f"choose one of {', '.join(DISPOSITIONS)}")
+    return ReviewStatus.RESOLVED

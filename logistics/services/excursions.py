@@ -1,0 +1,209 @@
+"""Excursion records: evaluate loggers with new readings, keep records in step, review them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from logistics.core.alerting import AlertFacts, Route
+from logistics.core.clock import local_text
+from logistics.core.excursion_review import ReviewError, ReviewStatus, acknowledge, resolve
+from logistics.core.excursions import Excursion, Sample, evaluate
+from logistics.core.lifecycle import ACTIVE, ShipmentStatus
+from logistics.core.profiles import StorageProfile
+from logistics.db.models import (
+    EvaluationMark,
+    ExcursionRecord,
+    Item,
+    Logger,
+    LoggerAssignment,
+    Lot,
+    Reading,
+    Shipment,
+    ShipmentLine,
+    Site,
+)
+from logistics.services.alerts import raise_alert
+from logistics.services.errors import InputError, NotFound
+
+# Shipments whose telemetry is still judged: on their way, and just received (late backfills).
+JUDGED = frozenset({*ACTIVE, ShipmentStatus.RECEIVED})
+
+
+@dataclass
+class ScanReport:
+    loggers: int = 0
+    found: int = 0
+    changed: int = 0
+    withdrawn: int = 0
+    alerts: list[AlertFacts] = field(default_factory=list)
+
+
+def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Route], *, now: datetime,
+         public_url: str = "") -> ScanReport:
+    """Evaluate every logger with readings newer than its mark, in every shipment it is judged in."""
+    report = ScanReport()
+    for logger_id, newest in _loggers_with_new_readings(session).items():
+        report.loggers += 1
+        for assignment, shipment in _judged_assignments(session, logger_id):
+            for profile_name in _profiles_in(session, shipment):
+                _evaluate_window(session, assignment, shipment, profiles[profile_name], now, report)
+        _mark(session, logger_id, newest, now)
+    for facts in report.alerts:
+        raise_alert(session, routes, _with_link(facts, public_url))
+    return report
+
+
+def _loggers_with_new_readings(session: Session) -> dict[int, int]:
+    rows = session.exec(
+        select(Reading.logger_id, func.max(Reading.id))
+        .join(EvaluationMark, EvaluationMark.logger_id == Reading.logger_id, isouter=True)
+        .where(col(Reading.id) > func.coalesce(EvaluationMark.last_reading_id, 0))
+        .group_by(Reading.logger_id)
+    ).all()
+    return {logger_id: int(newest) for logger_id, newest in rows}
+
+
+def _judged_assignments(session: Session, logger_id: int) -> list[tuple[LoggerAssignment, Shipment]]:
+    return list(session.exec(
+        select(LoggerAssignment, Shipment).join(Shipment, Shipment.id == LoggerAssignment.shipment_id)
+        .where(LoggerAssignment.logger_id == logger_id,
+               col(Shipment.status).in_([status.value for status in JUDGED]))
+    ).all())
+
+
+def _profiles_in(session: Session, shipment: Shipment) -> list[str]:
+    """Each storage profile among the shipment's goods: the logger is judged by every one of them."""
+    return sorted(set(session.exec(
+        select(Item.storage_profile).join(Lot, Lot.item_id == Item.id)
+        .join(ShipmentLine, ShipmentLine.lot_id == Lot.id).where(ShipmentLine.shipment_id == shipment.id)
+    ).all()))
+
+
+def _evaluate_window(session: Session, assignment: LoggerAssignment, shipment: Shipment,
+                     profile: StorageProfile, now: datetime, report: ScanReport) -> None:
+    query = select(Reading.device_time, Reading.temperature_c, Reading.shock_g).where(
+        Reading.logger_id == assignment.logger_id, Reading.device_time >= assignment.starts_at)
+    if assignment.ends_at is not None:
+        query = query.where(Reading.device_time < assignment.ends_at)
+    samples = [Sample(time, temperature, shock) for time, temperature, shock in session.exec(query).all()]
+    live = assignment.ends_at is None and shipment.status in ACTIVE
+    evaluation = evaluate(samples, profile, live_until=now if live else None)
+    _reconcile(session, assignment, shipment, profile, evaluation.excursions, now, report)
+
+
+def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipment, profile: StorageProfile,
+               excursions: tuple[Excursion, ...], now: datetime, report: ScanReport) -> None:
+    existing = {(record.rule, record.start): record for record in session.exec(
+        select(ExcursionRecord).where(
+            ExcursionRecord.shipment_id == shipment.id, ExcursionRecord.logger_id == assignment.logger_id,
+            ExcursionRecord.profile == profile.name, ExcursionRecord.status != ReviewStatus.WITHDRAWN.value))}
+    for excursion in excursions:
+        record = existing.pop((excursion.rule, excursion.start), None)
+        if record is None:
+            record = _new_record(session, assignment, shipment, profile, excursion, now)
+            report.found += 1
+            report.alerts.append(_opened_alert(session, record, shipment, now))
+        elif _update(record, excursion):
+            report.changed += 1
+    for stale in existing.values():  # late readings changed the picture: this one no longer stands
+        if stale.status != ReviewStatus.RESOLVED.value:
+            stale.status = ReviewStatus.WITHDRAWN.value
+            report.withdrawn += 1
+
+
+def _new_record(session: Session, assignment: LoggerAssignment, shipment: Shipment, profile: StorageProfile,
+                excursion: Excursion, now: datetime) -> ExcursionRecord:
+    record = ExcursionRecord(
+        shipment_id=shipment.id, logger_id=assignment.logger_id, rule=excursion.rule, kind=excursion.kind,
+        mode=excursion.mode, severity=excursion.severity, profile=profile.name,
+        profile_version=profile.version, start=excursion.start, end=excursion.end,
+        duration_s=excursion.duration_s, peak=excursion.peak, found_at=now)
+    session.add(record)
+    session.flush()
+    return record
+
+
+def _update(record: ExcursionRecord, excursion: Excursion) -> bool:
+    changes = {"end": excursion.end, "duration_s": excursion.duration_s, "peak": excursion.peak,
+               "severity": excursion.severity}
+    changed = {name: value for name, value in changes.items() if getattr(record, name) != value}
+    for name, value in changed.items():
+        setattr(record, name, value)
+    return bool(changed)
+
+
+def _opened_alert(session: Session, record: ExcursionRecord, shipment: Shipment, now: datetime) -> AlertFacts:
+    logger = session.get(Logger, record.logger_id)
+    site = session.get(Site, shipment.destination_id)
+    code, zone = (logger.code if logger else "?"), (site.timezone if site else "UTC")
+    what = {"above": "above its range", "below": "below its range", "shock": "a shock",
+            "no_data": "no data"}.get(record.kind, record.kind)
+    unit = "g" if record.kind == "shock" else "°C"
+    peak = f"; peak {record.peak:g} {unit}" if record.peak is not None else ""
+    return AlertFacts(
+        key=f"excursion:{record.id}:opened", kind="excursion", severity=record.severity,
+        site=site.code if site else None, subject=shipment.reference,
+        title=f"{shipment.reference}: {what} on {code} ({record.rule})",
+        body=(f"Logger {code} in {shipment.reference}: {record.rule} "
+              f"({record.profile} v{record.profile_version}) from {local_text(record.start, zone)}{peak}. "
+              "Acknowledge it in the tracker."),
+        raised_at=now, link=f"/shipments/{shipment.reference}")
+
+
+def _with_link(facts: AlertFacts, public_url: str) -> AlertFacts:
+    if facts.link and facts.link.startswith("/"):
+        return AlertFacts(**{**facts.__dict__, "link": public_url.rstrip("/") + facts.link})
+    return facts
+
+
+def _mark(session: Session, logger_id: int, newest: int, now: datetime) -> None:
+    mark = session.get(EvaluationMark, logger_id)
+    if mark is None:
+        session.add(EvaluationMark(logger_id=logger_id, last_reading_id=newest, evaluated_at=now))
+    else:
+        mark.last_reading_id, mark.evaluated_at = max(mark.last_reading_id, newest), now
+
+
+def get_record(session: Session, record_id: int) -> ExcursionRecord:
+    record = session.get(ExcursionRecord, record_id)
+    if record is None:
+        raise NotFound(f"no excursion {record_id}")
+    return record
+
+
+def acknowledge_record(session: Session, record_id: int, *, by: str, comment: str, now: datetime) -> None:
+    """Open → acknowledged, with what is being done (audited through the session's actor)."""
+    record = get_record(session, record_id)
+    record.status = _reviewed(lambda: acknowledge(record.status, comment))
+    record.acknowledged_by, record.acknowledged_at, record.acknowledgement = by, now, comment.strip()
+
+
+def resolve_record(session: Session, record_id: int, *, by: str, assessment: str, disposition: str,
+                   now: datetime) -> None:
+    """Acknowledged → resolved, with the assessment and the disposition of the goods."""
+    record = get_record(session, record_id)
+    record.status = _reviewed(lambda: resolve(record.status, ended=record.end is not None,
+                                              assessment=assessment, disposition=disposition))
+    record.resolved_by, record.resolved_at = by, now
+    record.assessment, record.disposition = assessment.strip(), disposition
+
+
+def _reviewed(step: Callable[[], ReviewStatus]) -> str:
+    try:
+        return str(step().value)
+    except ReviewError as error:
+        raise InputError({error.field: str(error).split(": ", 1)[1]}) from None
+
+
+def open_excursions(session: Session, shipment_id: int) -> list[ExcursionRecord]:
+    """The shipment's excursions that still need review, oldest first."""
+    return list(session.exec(
+        select(ExcursionRecord).where(
+            ExcursionRecord.shipment_id == shipment_id,
+            or_(ExcursionRecord.status == "open", ExcursionRecord.status == "acknowledged"))
+        .order_by(col(ExcursionRecord.start))).all())

@@ -1,0 +1,105 @@
+"""Excursion records from stored telemetry: found once, kept in step with late readings, reviewed."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from logistics.alert_routes import load_alert_routes
+from logistics.db.engine import unit_of_work
+from logistics.db.models import Alert, AuditEvent, ExcursionRecord
+from logistics.services.errors import InputError
+from logistics.services.excursions import acknowledge_record, resolve_record, scan
+from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from tests.conftest import NOW
+
+START = NOW - timedelta(hours=9)  # LG-24003 joined HG-2026-0045 (refrigerated, in transit) at NOW - 10 h
+
+
+def send(runtime, readings, logger="LG-24003"):
+    payload = json.dumps({"readings": [{"ts": time.isoformat(), "temp": temp} for time, temp in readings]})
+    TelemetryStore(runtime.engine).store([IncomingMessage(source="mqtt", logger_code=logger,
+                                                          payload=payload.encode(), received_at=NOW)])
+
+
+def trace_with_a_40_minute_excursion():
+    # every 5 min for 8 h at 5 °C, except 40 min at 9.5 °C starting 3 h in
+    return [(START + timedelta(minutes=5 * i), 9.5 if 36 <= i < 44 else 5.0) for i in range(97)]
+
+
+def run_scan(runtime, now=NOW):
+    with unit_of_work(runtime.sessions, actor="scheduler") as session:
+        return scan(session, runtime.profiles, load_alert_routes(), now=now, public_url="http://tracker")
+
+
+def records(runtime):
+    with runtime.sessions() as session:
+        return list(session.exec(select(ExcursionRecord).order_by(col(ExcursionRecord.id))))
+
+
+def test_an_excursion_is_found_once_and_announced(demo_runtime):
+    send(demo_runtime, trace_with_a_40_minute_excursion())
+    report = run_scan(demo_runtime)
+    assert (report.loggers, report.found) == (1, 1)
+    [record] = records(demo_runtime)
+    assert (record.rule, record.kind, record.severity, record.status) == ("above_8c_30min", "above", "major",
+                                                                          "open")
+    assert (record.profile, record.profile_version) == ("refrigerated", 1)
+    assert record.start == START + timedelta(minutes=180) and record.duration_s == 40 * 60
+    assert record.peak == 9.5
+    assert run_scan(demo_runtime).loggers == 0  # nothing new: nothing evaluated
+    with demo_runtime.sessions() as session:
+        [alert] = session.exec(select(Alert)).all()
+    assert alert.key == f"excursion:{record.id}:opened" and alert.link == "http://tracker/shipments/HG-2026-0045"
+    assert "above its range on LG-24003" in alert.title
+
+
+def test_a_late_reading_that_splits_the_run_withdraws_the_record(demo_runtime):
+    send(demo_runtime, trace_with_a_40_minute_excursion())
+    run_scan(demo_runtime)
+    send(demo_runtime, [(START + timedelta(minutes=5 * 40 + 2), 6.0)])  # backfilled: in range mid-run
+    report = run_scan(demo_runtime)
+    assert (report.found, report.withdrawn) == (0, 1)  # 22 + 18 min: neither run reaches 30 min
+    assert [record.status for record in records(demo_runtime)] == ["withdrawn"]
+
+
+def test_review_needs_a_comment_then_an_assessment_and_is_audited(demo_runtime):
+    send(demo_runtime, trace_with_a_40_minute_excursion())
+    run_scan(demo_runtime)
+    [record] = records(demo_runtime)
+    with pytest.raises(InputError) as missing:
+        with unit_of_work(demo_runtime.sessions, actor="somchai") as session:
+            acknowledge_record(session, record.id, by="somchai", comment=" ", now=NOW)
+    assert "comment" in missing.value.errors
+    with unit_of_work(demo_runtime.sessions, actor="somchai", reason="seen") as session:
+        acknowledge_record(session, record.id, by="somchai", comment="QA informed; goods stay cold", now=NOW)
+    with pytest.raises(InputError) as bad:
+        with unit_of_work(demo_runtime.sessions, actor="napat") as session:
+            resolve_record(session, record.id, by="napat", assessment="ok", disposition="keep", now=NOW)
+    assert "disposition" in bad.value.errors
+    with unit_of_work(demo_runtime.sessions, actor="napat", reason="assessed") as session:
+        resolve_record(session, record.id, by="napat", assessment="40 min at 9.5 °C is within the kit's "
+                       "72 h stability budget", disposition="use_within_stability_budget", now=NOW)
+    [done] = records(demo_runtime)
+    assert (done.status, done.acknowledged_by, done.resolved_by) == ("resolved", "somchai", "napat")
+    with demo_runtime.sessions() as session:
+        trail = session.exec(select(AuditEvent).where(AuditEvent.entity == "excursions",
+                                                      AuditEvent.field == "status")).all()
+    assert [(event.actor, json.loads(event.new_value)) for event in trail] == [
+        ("somchai", "acknowledged"), ("napat", "resolved")]
+
+
+def test_a_running_excursion_cannot_be_resolved(demo_runtime):
+    # 5 °C, then above 8 °C for the last 45 min up to NOW: still running in a live shipment
+    send(demo_runtime, [(NOW - timedelta(minutes=5 * (20 - i)), 9.0 if i >= 11 else 5.0) for i in range(21)])
+    run_scan(demo_runtime, now=NOW)
+    [record] = [r for r in records(demo_runtime) if r.mode == "single"]
+    assert record.end is None
+    with unit_of_work(demo_runtime.sessions, actor="somchai") as session:
+        acknowledge_record(session, record.id, by="somchai", comment="courier called", now=NOW)
+    with pytest.raises(InputError, match="still running"):
+        with unit_of_work(demo_runtime.sessions, actor="napat") as session:
+            resolve_record(session, record.id, by="napat", assessment="x", disposition="reject", now=NOW)
