@@ -20,14 +20,18 @@ class Permission(StrEnum):
     RECEIVE = "receive"
     RELEASE = "release"
     MANAGE_USERS = "manage_users"
+    ACKNOWLEDGE_EXCURSIONS = "acknowledge_excursions"
+    RESOLVE_EXCURSIONS = "resolve_excursions"
 
 
+P = Permission
+# Anyone who acts on shipments may acknowledge an excursion; only QA decides what it means for the goods.
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.LOGISTICS: frozenset({Permission.VIEW, Permission.EDIT_SHIPMENTS, Permission.MANAGE_LOGGERS}),
-    Role.PHARMACY: frozenset({Permission.VIEW, Permission.RECEIVE}),
-    Role.QA: frozenset({Permission.VIEW, Permission.RELEASE}),
-    Role.VIEWER: frozenset({Permission.VIEW}),
+    Role.LOGISTICS: frozenset({P.VIEW, P.EDIT_SHIPMENTS, P.MANAGE_LOGGERS, P.ACKNOWLEDGE_EXCURSIONS}),
+    Role.PHARMACY: frozenset({P.VIEW, P.RECEIVE, P.ACKNOWLEDGE_EXCURSIONS}),
+    Role.QA: frozenset({P.VIEW, P.RELEASE, P.ACKNOWLEDGE_EXCURSIONS, P.RESOLVE_EXCURSIONS}),
+    Role.VIEWER: frozenset({P.VIEW}),
 }
 
 

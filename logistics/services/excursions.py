@@ -207,3 +207,19 @@ def open_excursions(session: Session, shipment_id: int) -> list[ExcursionRecord]
             ExcursionRecord.shipment_id == shipment_id,
             or_(ExcursionRecord.status == "open", ExcursionRecord.status == "acknowledged"))
         .order_by(col(ExcursionRecord.start))).all())
+
+
+@dataclass(frozen=True)
+class ExcursionRow:
+    record: ExcursionRecord
+    logger: str
+
+
+def listing(session: Session, shipment_id: int | None) -> list[ExcursionRow]:
+    """Every excursion of a shipment except withdrawn ones, newest first, with its logger's id."""
+    rows = session.exec(
+        select(ExcursionRecord, Logger.code).join(Logger, Logger.id == ExcursionRecord.logger_id)
+        .where(ExcursionRecord.shipment_id == shipment_id,
+               ExcursionRecord.status != ReviewStatus.WITHDRAWN.value)
+        .order_by(col(ExcursionRecord.start).desc())).all()
+    return [ExcursionRow(record, code) for record, code in rows]

@@ -7,14 +7,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from pydantic import ValidationError
 from sqlmodel import col, select
 
+from logistics.core.excursion_review import DISPOSITIONS
 from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.roles import Permission
 from logistics.db.models import Site
 from logistics.schemas import ShipmentUpdate
-from logistics.services import audit, shipments
+from logistics.services import audit, excursions, shipments
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.web import db
 from logistics.web.auth import require
@@ -53,7 +55,39 @@ def shipment_detail(reference: str) -> Any:
         abort(404)
     trail = audit.history(session, "shipments", str(record.id))
     return render_template("shipments/detail.html", shipment=shipment, zones=_zones(),
-                           sites=_sites(), trail=trail)
+                           sites=_sites(), trail=trail, excursions=excursions.listing(session, record.id),
+                           dispositions=DISPOSITIONS)
+
+
+@blueprint.route("/shipments/<reference>/excursions/<int:record_id>/acknowledge", methods=["POST"])
+@require(Permission.ACKNOWLEDGE_EXCURSIONS)
+def excursion_acknowledge(reference: str, record_id: int) -> Any:
+    comment = request.form.get("comment", "")
+    return _review(reference, "acknowledged", lambda session: excursions.acknowledge_record(
+        session, record_id, by=current_user.username, comment=comment, now=datetime.now(UTC)))
+
+
+@blueprint.route("/shipments/<reference>/excursions/<int:record_id>/resolve", methods=["POST"])
+@require(Permission.RESOLVE_EXCURSIONS)
+def excursion_resolve(reference: str, record_id: int) -> Any:
+    form = request.form
+    return _review(reference, "resolved", lambda session: excursions.resolve_record(
+        session, record_id, by=current_user.username, assessment=form.get("assessment", ""),
+        disposition=form.get("disposition", ""), now=datetime.now(UTC)))
+
+
+def _review(reference: str, done: str, step: Any) -> Any:
+    session = db.writing(f"excursion {done}")
+    try:
+        step(session)
+        db.commit()
+        flash(f"Excursion {done}.", "info")
+    except NotFound:
+        abort(404)
+    except InputError as error:
+        session.rollback()
+        flash("; ".join(f"{field}: {message}" for field, message in error.errors.items()), "error")
+    return redirect(url_for("pages.shipment_detail", reference=reference) + "#excursions")
 
 
 @blueprint.route("/shipments/new", methods=["GET", "POST"])

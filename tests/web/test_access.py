@@ -1,18 +1,18 @@
 """Every page and endpoint needs a signed-in user, except login, static files and /health."""
 
+import re
+
 import pytest
 
 from tests.web.conftest import csrf_token, login
 
 PUBLIC = {"auth.login", "static", "health"}
-SAMPLE_ARGS = {"reference": "HG-2026-0045", "filename": "style.css"}
+SAMPLE_ARGS = {"reference": "HG-2026-0045", "filename": "style.css", "logger_id": "LG-24003"}
 
 
 def all_routes(app):
     for rule in app.url_map.iter_rules():
-        path = rule.rule
-        for name, value in SAMPLE_ARGS.items():
-            path = path.replace(f"<{name}>", value).replace(f"<path:{name}>", value)
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda match: SAMPLE_ARGS.get(match.group(1), "1"), rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, path
 
