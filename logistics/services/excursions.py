@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, or_
@@ -157,7 +157,7 @@ def _opened_alert(session: Session, record: ExcursionRecord, shipment: Shipment,
 
 def _with_link(facts: AlertFacts, public_url: str) -> AlertFacts:
     if facts.link and facts.link.startswith("/"):
-        return AlertFacts(**{**facts.__dict__, "link": public_url.rstrip("/") + facts.link})
+        return replace(facts, link=public_url.rstrip("/") + facts.link)
     return facts
 
 
