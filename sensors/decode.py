@@ -1,22 +1,33 @@
 """Telemetry payloads (native JSON, SenML, vendor shapes) decoded into readings in canonical units.
 
 Pure: no I/O and no clock. A payload's shape is recognised from its JSON structure; each object shape is a
-small recogniser plus a field table. A reading that cannot be decoded becomes a ReadingProblem naming the
-field, and its valid neighbours are still returned; a message that cannot be decoded at all raises
-DecodeError.
+small recogniser plus a field table, and SenML packs are read by `sensors.senml`. A reading that cannot be
+decoded becomes a ReadingProblem naming the field, and its valid neighbours are still returned; a message
+that cannot be decoded at all raises DecodeError.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sensors.readings import DecodedMessage, DecodedReading, DecodeError, ReadingProblem
+from sensors._fields import TARGETS, empty_slots, reading_fields, reason
+from sensors.readings import DecodedFields, DecodedMessage, DecodeError, ReadingFields, ReadingProblem
+from sensors.senml import (
+    SENML_ABSOLUTE_FROM,
+    SENML_CONTENT_TYPE,
+    SENML_VERSION,
+    decode_senml,
+    looks_like_senml_record,
+)
 from sensors.units import (
+    LARGEST_SEQUENCE,
+    MILLISECONDS_ABOVE,
     BadValue,
     as_number,
     as_sequence_number,
@@ -24,14 +35,13 @@ from sensors.units import (
     json_type,
     parse_time,
     shown,
-    unix_seconds_to_utc,
     vector_magnitude,
 )
 
+__all__ = ["MAX_PAYLOAD_BYTES", "SENML_ABSOLUTE_FROM", "SENML_CONTENT_TYPE", "SENML_VERSION", "decode",
+           "decode_fields"]
+
 MAX_PAYLOAD_BYTES = 1024 * 1024
-SENML_CONTENT_TYPE = "application/senml+json"
-SENML_VERSION = 10  # RFC 8428 §4.4: the Base Version this decoder understands
-SENML_ABSOLUTE_FROM = 2**28  # RFC 8428 §4.5.3: smaller resolved times are relative to "now"
 
 # A converter takes the raw value, and also the whole object when its field says `with_object`.
 Converter = Callable[..., Any]
@@ -40,15 +50,10 @@ _Plan = tuple[_Step, ...]
 _MAX_PLANS = 64  # bounds the per-shape cache when a hostile payload varies its keys
 
 
-# What a field table can fill: "stamp" is (device_time, time_flagged), the rest are DecodedReading's fields
-# in its own order, so that a reading is built positionally (it is built 10,000 times per backfill).
-_TARGETS = ("stamp", "temperature_c", "shock_g", "humidity", "battery", "latitude", "longitude", "seq")
-
-
 class _Field(NamedTuple):
     """Where one reading field sits in an object, and how its raw value becomes canonical."""
 
-    target: str  # one of _TARGETS
+    target: str  # one of TARGETS
     path: tuple[str, ...]
     convert: Converter
     with_object: bool = False  # the converter also needs the object the value came from
@@ -77,25 +82,33 @@ class _Shape:
 
 
 def _ready(spec: _Field) -> _Step:
-    """The field as (slot in _TARGETS, top-level key, nested path or None, converter, with_object)."""
+    """The field as (slot in TARGETS, top-level key, nested path or None, converter, with_object)."""
     nested = spec.path if len(spec.path) > 1 else None
-    return _TARGETS.index(spec.target), spec.path[0], nested, spec.convert, spec.with_object
+    return TARGETS.index(spec.target), spec.path[0], nested, spec.convert, spec.with_object
 
 
 def decode(payload: bytes, *, content_type: str | None = None) -> DecodedMessage:
     """Decode one telemetry message; raise DecodeError when no part of it can be used."""
-    media_type = (content_type or "").split(";")[0].strip().lower()
+    return decode_fields(payload, content_type=content_type).message()
+
+
+def decode_fields(payload: bytes, *, content_type: str | None = None) -> DecodedFields:
+    """`decode`, with each reading left as a plain ReadingFields tuple (the writer's hot path)."""
+    media_type = content_type.split(";")[0].strip().lower() if content_type else ""
     document = _parse_json(payload, media_type)
     if isinstance(document, list):
-        return _decode_senml(document)
+        return decode_senml(document)
     if not isinstance(document, dict):
         raise DecodeError(f"payload is a JSON {json_type(document)}; expected an object or a SenML array")
     if not document:
         raise DecodeError("payload is an empty JSON object: it holds no reading")
-    if media_type == SENML_CONTENT_TYPE or _looks_like_senml_record(document):
-        return _decode_senml([document])
+    if media_type == SENML_CONTENT_TYPE or looks_like_senml_record(document):
+        return decode_senml([document])
     if "readings" in document:
         return _decode_native_batch(document["readings"])
+    plain = _plain_native(document)
+    if plain is not None:
+        return DecodedFields(None, (plain,), ())
     for shape in _SHAPES:
         if shape.recognise(document):
             return _decode_single(document, shape)
@@ -109,8 +122,10 @@ def _parse_json(payload: bytes, media_type: str) -> object:
         raise DecodeError(f"payload is {len(payload)} bytes, over the {MAX_PAYLOAD_BYTES}-byte (1 MiB) limit")
     if "cbor" in media_type:
         raise DecodeError(f"content type {media_type} is not supported; send JSON ({SENML_CONTENT_TYPE})")
+    if payload.startswith(codecs.BOM_UTF8):  # what "utf-8-sig" would drop, without its slower codec
+        payload = payload[len(codecs.BOM_UTF8):]
     try:
-        text = payload.decode("utf-8-sig")
+        text = payload.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DecodeError(f"payload is not UTF-8 text (invalid byte at offset {error.start})") from None
     if not text.strip():
@@ -132,12 +147,6 @@ def _some_keys(document: Mapping[str, object]) -> str:
     return listed + (", ..." if len(keys) > 8 else "")
 
 
-def _reason(prefix: str, error: BadValue) -> str:
-    """One sentence naming where the problem is ("readings[3].temp") and what it is."""
-    where = ".".join(part for part in (prefix, error.path) if part)
-    return f"{where}: {error}" if where else str(error)
-
-
 # --- Object shapes: one reading per object ---------------------------------------------------------------
 
 def _lookup(item: Mapping[str, object], path: tuple[str, ...]) -> object:
@@ -152,9 +161,9 @@ def _lookup(item: Mapping[str, object], path: tuple[str, ...]) -> object:
     return value
 
 
-def _reading(item: Mapping[str, object], shape: _Shape) -> DecodedReading:
+def _reading(item: Mapping[str, object], shape: _Shape) -> ReadingFields:
     """One reading from an object, following a field table; the first field to yield a value wins."""
-    values: list[Any] = [None] * len(_TARGETS)
+    values = empty_slots()
     for slot, key, path, to_canonical, with_object in shape.plan(tuple(item)):
         if values[slot] is not None:
             continue
@@ -165,22 +174,15 @@ def _reading(item: Mapping[str, object], shape: _Shape) -> DecodedReading:
             values[slot] = to_canonical(raw, item) if with_object else to_canonical(raw)
         except BadValue as error:
             raise BadValue(str(error), path=error.path or ".".join(path or (key,))) from None
-    return _built(values)
+    return reading_fields(values)
 
 
-def _built(values: list[Any]) -> DecodedReading:
-    """A reading from values in _TARGETS order."""
-    device_time, flagged = values[0] or (None, True)
-    return DecodedReading(device_time, values[1], values[2], values[3], values[4], values[5], values[6],
-                          values[7], flagged)
-
-
-def _decode_single(document: Mapping[str, object], shape: _Shape) -> DecodedMessage:
+def _decode_single(document: Mapping[str, object], shape: _Shape) -> DecodedFields:
     logger_id = _logger_id(document, shape.logger_key)
     try:
-        return DecodedMessage(logger_id, (_reading(document, shape),), ())
+        return DecodedFields(logger_id, (_reading(document, shape),), ())
     except BadValue as error:
-        return DecodedMessage(logger_id, (), (ReadingProblem(0, _reason("", error)),))
+        return DecodedFields(logger_id, (), (ReadingProblem(0, reason("", error)),))
 
 
 def _logger_id(document: Mapping[str, object], key: str | None) -> str | None:
@@ -192,21 +194,58 @@ def _logger_id(document: Mapping[str, object], key: str | None) -> str | None:
     return raw.strip()
 
 
-def _decode_native_batch(items: object) -> DecodedMessage:
+def _decode_native_batch(items: object) -> DecodedFields:
     if not isinstance(items, list):
         raise DecodeError(f"'readings' must be a list of readings, got a JSON {json_type(items)}")
-    readings: list[DecodedReading] = []
+    readings: list[ReadingFields] = []
     problems: list[ReadingProblem] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            reason = f"readings[{index}]: expected an object, got {shown(item)}"
-            problems.append(ReadingProblem(index, reason))
+            reason_text = f"readings[{index}]: expected an object, got {shown(item)}"
+            problems.append(ReadingProblem(index, reason_text))
+            continue
+        plain = _plain_native(item)
+        if plain is not None:
+            readings.append(plain)
             continue
         try:
             readings.append(_reading(item, _NATIVE))
         except BadValue as error:
-            problems.append(ReadingProblem(index, _reason(f"readings[{index}]", error)))
-    return DecodedMessage(None, tuple(readings), tuple(problems))
+            problems.append(ReadingProblem(index, reason(f"readings[{index}]", error)))
+    return DecodedFields(None, tuple(readings), tuple(problems))
+
+
+# The native measurements whose plain numbers need no conversion, by slot in TARGETS.
+_PLAIN_SLOTS = {key: TARGETS.index(target) for key, target in (
+    ("temp", "temperature_c"), ("shock_g", "shock_g"), ("humidity", "humidity"), ("battery", "battery"),
+    ("lat", "latitude"), ("lon", "longitude"))}
+_SEQ_SLOT = TARGETS.index("seq")
+_FLOAT_SAFE = 2**1023  # any integer nearer to 0 than this becomes a float without overflow
+
+
+def _plain_native(item: dict[str, object]) -> ReadingFields | None:
+    """The usual native reading, decoded without the field table, or None when it needs the table.
+
+    Usual means: "ts" in whole Unix seconds, an integer "seq", finite numbers for the measurements, and
+    no unit, vector or null. The result is what the _NATIVE table would give (a property test holds the
+    two to that).
+    """
+    ts = item.get("ts")
+    if type(ts) is not int or not 0 <= ts <= MILLISECONDS_ABOVE:
+        return None
+    values = empty_slots()
+    for key, raw in item.items():
+        slot = _PLAIN_SLOTS.get(key)
+        if slot is not None and type(raw) is float and -math.inf < raw < math.inf:
+            values[slot] = raw
+        elif slot is not None and type(raw) is int and -_FLOAT_SAFE < raw < _FLOAT_SAFE:
+            values[slot] = float(raw)
+        elif key == "seq" and type(raw) is int and 0 <= raw <= LARGEST_SEQUENCE:
+            values[_SEQ_SLOT] = raw
+        elif key != "ts":
+            return None
+    values[0] = (datetime.fromtimestamp(ts, UTC), False)
+    return reading_fields(values)
 
 
 def _fahrenheit(raw: object) -> float:
@@ -310,226 +349,3 @@ _ZIGBEE2MQTT = _Shape(
 )
 # Order matters: the first shape that recognises an object decodes it.
 _SHAPES = (_CELLULAR_TRACKER, _WIFI_RPC, _NATIVE, _ZIGBEE2MQTT)
-
-
-# --- SenML (RFC 8428) ----------------------------------------------------------------------------------
-
-_SENML_BASE_KEYS = frozenset({"bn", "bt", "bu", "bv", "bs", "bver"})
-_SENML_KEYS = _SENML_BASE_KEYS | {"n", "u", "v", "vs", "vb", "vd", "s", "t", "ut"}
-
-
-@dataclass(frozen=True, slots=True)
-class _Measure:
-    """A SenML measurement this decoder stores, with the units it accepts (SenML name -> pint name)."""
-
-    target: str
-    kind: str
-    units: Mapping[str, str]
-    target_unit: str
-    default_unit: str | None  # assumed when neither u nor bu is given
-    refused: Mapping[str, str] = field(default_factory=dict)  # units that look right but are not
-
-
-_TEMPERATURE = _Measure("temperature_c", "temperature", {"Cel": "degC", "K": "kelvin", "degF": "degF"},
-                        "degC", "Cel")
-_SHOCK = _Measure("shock_g", "acceleration", {"m/s2": "meter / second ** 2"}, "standard_gravity", None,
-                  {"g": "'g' is grams in SenML, not g-force; send acceleration in m/s2"})
-_HUMIDITY = _Measure("humidity", "humidity", {"%RH": "percent", "%": "percent"}, "percent", "%RH")
-_BATTERY = _Measure("battery", "battery level", {"%EL": "percent", "%": "percent", "/": "dimensionless"},
-                    "percent", "%EL")
-_LATITUDE = _Measure("latitude", "latitude", {"lat": "degree"}, "degree", "lat")
-_LONGITUDE = _Measure("longitude", "longitude", {"lon": "degree"}, "degree", "lon")
-_SENML_NAMES = {
-    "temp": _TEMPERATURE, "temperature": _TEMPERATURE, "shock": _SHOCK, "acceleration": _SHOCK,
-    "humidity": _HUMIDITY, "battery": _BATTERY, "lat": _LATITUDE, "latitude": _LATITUDE,
-    "lon": _LONGITUDE, "longitude": _LONGITUDE,
-}
-
-
-@dataclass(slots=True)
-class _SenmlBase:
-    """Base values in force; RFC 8428 §4.1: they apply to their own record and all records after it."""
-
-    name: str = ""
-    time: float = 0.0
-    unit: str | None = None
-    value: float = 0.0
-    unusable: dict[str, str] = field(default_factory=dict)  # base field -> why it cannot be applied
-
-
-class _Resolved(NamedTuple):
-    logger_id: str | None
-    measure: _Measure | None  # None for names this decoder does not store (ignored)
-    time: datetime | None = None
-    value: float = 0.0
-
-
-def _looks_like_senml_record(document: Mapping[str, object]) -> bool:
-    """A lone SenML record sent as an object instead of a one-record pack."""
-    return not _SENML_BASE_KEYS.isdisjoint(document) or ("n" in document and "v" in document)
-
-
-def _decode_senml(pack: list[object]) -> DecodedMessage:
-    """Resolve a SenML pack and merge the records that share a resolved time into one reading each."""
-    base = _SenmlBase()
-    merged: dict[datetime | None, list[Any]] = {}  # resolved time -> values in _TARGETS order
-    problems: list[ReadingProblem] = []
-    logger_id: str | None = None
-    for index, record in enumerate(pack):
-        try:
-            resolved = _senml_record(record, base, index)
-            logger_id = _same_logger(logger_id, resolved.logger_id)
-            if resolved.measure is not None:
-                _merge(merged, resolved, resolved.measure)
-        except BadValue as error:
-            problems.append(ReadingProblem(index, _reason(f"records[{index}]", error)))
-    readings = tuple(_built(values) for values in merged.values())
-    return DecodedMessage(logger_id, readings, tuple(problems))
-
-
-def _senml_record(record: object, base: _SenmlBase, index: int) -> _Resolved:
-    if not isinstance(record, dict):
-        raise BadValue(f"expected a SenML record (an object), got {shown(record)}")
-    if _SENML_KEYS.isdisjoint(record):
-        raise BadValue("not a SenML record (it has none of the RFC 8428 fields n, v, t, bn, bt, ...)")
-    _check_version(record)
-    _apply_base(record, base, index)
-    logger_id, local_name = _split_name(_resolved_name(record, base))
-    measure = _SENML_NAMES.get(local_name.lower())
-    if measure is None:
-        return _Resolved(logger_id, None)
-    return _Resolved(logger_id, measure, _senml_time(record, base), _senml_value(record, base, measure))
-
-
-def _check_version(record: Mapping[str, object]) -> None:
-    """RFC 8428 §4.4: a newer version, or a must-understand field ("..._"), means the record is not used."""
-    if record.get("bver") is not None:
-        try:
-            version = as_number(record["bver"])
-        except BadValue as error:
-            raise BadValue(str(error), path="bver") from None
-        if version > SENML_VERSION:
-            raise BadValue(f"SenML version {version:g} is newer than {SENML_VERSION}, the version read here",
-                           path="bver")
-    for key in record:
-        if key.endswith("_"):
-            raise BadValue("a must-understand field this decoder does not know (RFC 8428 §4.4)", path=key)
-
-
-def _as_text(raw: object) -> str:
-    if not isinstance(raw, str):
-        raise BadValue(f"{shown(raw)} is not text")
-    return raw
-
-
-_BASE_FIELDS: tuple[tuple[str, str, Callable[[object], object]], ...] = (
-    ("bn", "name", _as_text), ("bt", "time", as_number), ("bu", "unit", _as_text), ("bv", "value", as_number),
-)
-
-
-def _apply_base(record: Mapping[str, object], base: _SenmlBase, index: int) -> None:
-    """Take up the record's base fields; a bad one is remembered so that later records can say so."""
-    first_error: BadValue | None = None
-    for key, attribute, read in _BASE_FIELDS:
-        if record.get(key) is None:
-            continue
-        try:
-            setattr(base, attribute, read(record[key]))
-            base.unusable.pop(key, None)
-        except BadValue as error:
-            base.unusable[key] = f"records[{index}].{key}: {error}"
-            first_error = first_error or BadValue(str(error), path=key)
-    if first_error is not None:
-        raise first_error
-
-
-def _usable_base(base: _SenmlBase, key: str) -> None:
-    if key in base.unusable:
-        raise BadValue(f"the base field it relies on is unusable ({base.unusable[key]})", path=key)
-
-
-def _resolved_name(record: Mapping[str, object], base: _SenmlBase) -> str:
-    _usable_base(base, "bn")
-    name = record.get("n")
-    if name is None:
-        return base.name
-    if not isinstance(name, str):
-        raise BadValue(f"{shown(name)} is not a name", path="n")
-    return base.name + name
-
-
-def _split_name(name: str) -> tuple[str | None, str]:
-    """The logger a resolved name belongs to, and the measurement it names: "urn:dev:sn:LG-7:temp"."""
-    cut = max(name.rfind("/"), name.rfind(":"))
-    if cut < 0:
-        return None, name
-    head, local = name[:cut], name[cut + 1:]
-    if head.startswith("urn:dev:"):  # RFC 8428 §4.5.1: urn:dev:<kind>:<id>
-        head = head.split(":", 3)[3] if head.count(":") >= 3 else ""
-    return head.strip("/:") or None, local
-
-
-def _same_logger(current: str | None, named: str | None) -> str | None:
-    if current is not None and named is not None and named != current:
-        raise BadValue(f"names logger {named!r}, but the pack is for logger {current!r}", path="bn")
-    return current or named
-
-
-def _senml_time(record: Mapping[str, object], base: _SenmlBase) -> datetime | None:
-    _usable_base(base, "bt")
-    key = "t" if record.get("t") is not None else "bt"
-    try:
-        resolved = base.time + (as_number(record["t"]) if key == "t" else 0.0)
-        if resolved == 0:
-            return None  # no time at all means "now": the receiver supplies it, and the reading is flagged
-        if resolved >= SENML_ABSOLUTE_FROM:
-            return unix_seconds_to_utc(resolved)
-    except BadValue as error:
-        raise BadValue(str(error), path=key) from None
-    raise BadValue(f"relative SenML time needs a clock: the resolved time {resolved:g} s is below 2**28, "
-                   "so it counts from 'now' (RFC 8428 §4.5.3); send absolute times or a base time (bt)",
-                   path=key)
-
-
-def _senml_value(record: Mapping[str, object], base: _SenmlBase, measure: _Measure) -> float:
-    key = "v" if record.get("v") is not None else "vs"
-    if record.get(key) is None:
-        raise BadValue(f"no numeric value (v) for the {measure.kind}")
-    if key == "v":
-        _usable_base(base, "bv")
-    try:
-        number = as_number(record[key]) + (base.value if key == "v" else 0.0)
-    except BadValue as error:
-        raise BadValue(str(error), path=key) from None
-    value = convert(number, _senml_unit(record, base, measure), measure.target_unit)
-    if not math.isfinite(value):
-        raise BadValue(f"{number:g} is out of range for the {measure.kind}", path=key)
-    return value
-
-
-def _senml_unit(record: Mapping[str, object], base: _SenmlBase, measure: _Measure) -> str:
-    """The pint unit of a record's value: its own unit, else the base unit, else the usual one."""
-    key = "u" if record.get("u") is not None else "bu"
-    if key == "bu":
-        _usable_base(base, "bu")
-    unit = record["u"] if key == "u" else base.unit or measure.default_unit
-    if unit is None:
-        raise BadValue(f"the {measure.kind} needs a unit ({', '.join(measure.units)})", path="u")
-    if isinstance(unit, str) and unit in measure.refused:
-        raise BadValue(measure.refused[unit], path=key)
-    pint_unit = measure.units.get(unit) if isinstance(unit, str) else None
-    if pint_unit is None:
-        accepted = ", ".join(measure.units)
-        raise BadValue(f"{shown(unit)} is not a unit of {measure.kind} ({accepted})", path=key)
-    return pint_unit
-
-
-def _merge(merged: dict[datetime | None, list[Any]], resolved: _Resolved, measure: _Measure) -> None:
-    """Records with the same resolved time describe one moment: they become one reading."""
-    time = resolved.time
-    values = merged.setdefault(time, [None if time is None else (time, False)] + [None] * 7)
-    slot = _TARGETS.index(measure.target)
-    if values[slot] is not None:
-        when = time.isoformat() if time else "the receive time"
-        raise BadValue(f"a second {measure.kind} for {when} in this pack", path="n")
-    values[slot] = resolved.value

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
+
+# A DecodedReading's fields as a plain tuple, in the same order. The writer works on these: building a
+# frozen dataclass per reading costs more than decoding the reading (a flight-mode backfill holds thousands).
+ReadingFields = tuple[
+    datetime | None, float | None, float | None, float | None, float | None, float | None, float | None,
+    int | None, bool,
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +27,11 @@ class DecodedReading:
     longitude: float | None
     seq: int | None
     time_flagged: bool  # True when the time was missing, or had no zone/offset (taken as UTC)
+
+    def fields(self) -> ReadingFields:
+        """The reading as a plain tuple, in field order."""
+        return (self.device_time, self.temperature_c, self.shock_g, self.humidity, self.battery,
+                self.latitude, self.longitude, self.seq, self.time_flagged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +49,19 @@ class DecodedMessage:
     logger_id: str | None  # logger named inside the payload (SenML base name, vendor "EntityName"), else None
     readings: tuple[DecodedReading, ...]
     problems: tuple[ReadingProblem, ...]  # readings that could not be decoded; valid neighbours are returned
+
+
+class DecodedFields(NamedTuple):
+    """A DecodedMessage whose readings are still plain ReadingFields tuples."""
+
+    logger_id: str | None
+    readings: tuple[ReadingFields, ...]
+    problems: tuple[ReadingProblem, ...]
+
+    def message(self) -> DecodedMessage:
+        """The same message with each reading as a DecodedReading."""
+        readings = tuple(DecodedReading(*fields) for fields in self.readings)
+        return DecodedMessage(self.logger_id, readings, self.problems)
 
 
 class DecodeError(ValueError):

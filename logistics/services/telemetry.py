@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, update
@@ -18,10 +18,10 @@ from sqlmodel import Session, col, select
 
 from logistics.db.models import Logger, Reading, Rejection
 from logistics.schemas import RejectionPage, RejectionPublic
-from sensors.decode import decode
-from sensors.readings import DecodedMessage, DecodedReading, DecodeError
+from sensors.decode import decode_fields
+from sensors.readings import DecodedFields, DecodeError, ReadingFields
 from sensors.status import decode_status
-from sensors.validate import reading_problem
+from sensors.validate import fields_problem, time_limits
 
 log = logging.getLogger(__name__)
 RAW_KEPT_BYTES = 64 * 1024
@@ -58,9 +58,11 @@ class StoreResult:
 class _Prepared:
     message: IncomingMessage
     result: StoreResult
+    decoded: DecodedFields | None = None  # None for status messages and refused ones
+    valid: list[ReadingFields] = field(default_factory=list)  # the decoded readings that passed validation
+    last_battery: float | None = None  # among the valid readings
     logger_id: int | None = None
     rows: list[tuple[Any, ...]] = field(default_factory=list)
-    last_battery: float | None = None
 
 
 class TelemetryStore:
@@ -70,10 +72,11 @@ class TelemetryStore:
         self._engine = engine
         self._logger_ids: dict[str, int] = {}
         dialect = engine.dialect
-        self._time_to_db = Reading.__table__.c.device_time.type.bind_processor(dialect)
+        self._bind_time = Reading.__table__.c.device_time.type.bind_processor(dialect)
+        self._time_to_db = self._sqlite_time if dialect.name == "sqlite" else self._bind_time
         marker = "?" if dialect.paramstyle == "qmark" else "%s"
         # The hot path speaks to the driver directly: SQLAlchemy's per-statement work costs more
-        # than the insert itself. Times go through the column type's own bind processor.
+        # than the insert itself.
         self._insert_sql = (
             f"INSERT INTO readings ({', '.join(READING_COLUMNS)}) "
             f"VALUES ({', '.join([marker] * len(READING_COLUMNS))}) "
@@ -86,8 +89,10 @@ class TelemetryStore:
 
     def store(self, messages: Sequence[IncomingMessage]) -> list[StoreResult]:
         """Store a batch in one transaction; raises (storing nothing) if the database fails."""
+        prepared = [self._decoded(message) for message in messages]  # pure work, before the transaction
         with self._engine.begin() as connection:
-            prepared = [self._prepare(connection, message) for message in messages]
+            for item in prepared:
+                self._prepare(connection, item)
             cursor = connection.connection.cursor()
             try:
                 for item in prepared:
@@ -100,12 +105,20 @@ class TelemetryStore:
                 connection.execute(insert(Rejection), rejected)
         return [item.result for item in prepared]
 
-    def _prepare(self, connection: Connection, message: IncomingMessage) -> _Prepared:
+    def _sqlite_time(self, moment: datetime) -> str:
+        """The text SQLAlchemy itself stores for a time on SQLite, always with six fractional digits,
+        so that queries comparing times match what was stored (built here: it is the hot path)."""
+        if moment.tzinfo is not UTC:
+            moment = self._bind_time(moment)  # refuses a naive time, converts to UTC (naive)
+        return moment.date().isoformat() + " " + moment.time().isoformat(timespec="microseconds")
+
+    def _decoded(self, message: IncomingMessage) -> _Prepared:
+        """The message decoded and its readings validated, or refused as a whole."""
         item = _Prepared(message, StoreResult())
         if message.kind == "status":
-            return self._prepare_status(connection, item)
+            return item
         try:
-            decoded = decode(message.payload, content_type=message.content_type)
+            decoded = decode_fields(message.payload, content_type=message.content_type)
         except DecodeError as error:
             return _refuse(item, str(error))
         if not decoded.readings and not decoded.problems:
@@ -113,49 +126,49 @@ class TelemetryStore:
         if decoded.logger_id is not None and decoded.logger_id != message.logger_code:
             return _refuse(item, f"payload names logger {decoded.logger_id!r} but it came as "
                                  f"{message.logger_code!r}", len(decoded.readings))
-        item.logger_id = self._logger_id(connection, message.logger_code)
-        if item.logger_id is None:
-            return _refuse(item, f"unknown logger {message.logger_code!r}", len(decoded.readings))
-        self._rows(item, decoded)
+        item.decoded = decoded
+        _validate(item, decoded)
         return item
 
-    def _prepare_status(self, connection: Connection, item: _Prepared) -> _Prepared:
+    def _prepare(self, connection: Connection, item: _Prepared) -> None:
+        """Find the message's logger and turn its valid readings into rows."""
+        if item.message.kind == "status":
+            self._prepare_status(connection, item)
+            return
+        if item.decoded is None:
+            return
+        item.logger_id = self._logger_id(connection, item.message.logger_code)
+        if item.logger_id is None:
+            item.valid = []
+            _refuse(item, f"unknown logger {item.message.logger_code!r}", len(item.decoded.readings))
+            return
+        item.rows = self._rows(item.logger_id, item.valid, item.message)
+
+    def _prepare_status(self, connection: Connection, item: _Prepared) -> None:
         try:
             status = decode_status(item.message.payload)
         except DecodeError as error:
-            return _refuse(item, str(error))
+            _refuse(item, str(error))
+            return
         item.logger_id = self._logger_id(connection, item.message.logger_code)
         if item.logger_id is None:
-            return _refuse(item, f"unknown logger {item.message.logger_code!r}")
+            _refuse(item, f"unknown logger {item.message.logger_code!r}")
+            return
         values = {name: value for name, value in (("online", status.online), ("battery", status.battery),
                                                   ("firmware", status.firmware)) if value is not None}
         if values:
             connection.execute(update(Logger).where(Logger.id == item.logger_id)  # type: ignore[arg-type]
                                .values(**values))
-        return item
 
-    def _rows(self, item: _Prepared, decoded: DecodedMessage) -> None:
-        message, problems = item.message, [problem.reason for problem in decoded.problems]
-        received = self._time_to_db(message.received_at)
-        for reading in decoded.readings:
-            problem = reading_problem(reading, now=message.received_at)
-            if problem is not None:
-                when = reading.device_time.isoformat() if reading.device_time else "without time"
-                problems.append(f"reading {when}: {problem}")
-                continue
-            item.rows.append(self._row(item.logger_id, reading, received, message))
-            if reading.battery is not None:
-                item.last_battery = reading.battery
-        item.result.rejected = len(problems)
-        item.result.problems = problems
-
-    def _row(self, logger_id: int | None, reading: DecodedReading, received: Any,
-             message: IncomingMessage) -> tuple[Any, ...]:
-        flagged = reading.time_flagged or reading.device_time is None
-        device_time = self._time_to_db(reading.device_time or message.received_at)
-        return (logger_id, device_time, received, reading.temperature_c, reading.shock_g,
-                reading.humidity, reading.battery, reading.latitude, reading.longitude, reading.seq,
-                message.source, flagged)
+    def _rows(self, logger_id: int, valid: list[ReadingFields],
+              message: IncomingMessage) -> list[tuple[Any, ...]]:
+        """One row per reading, in READING_COLUMNS order; a reading without time takes the receive time."""
+        to_db, source = self._time_to_db, message.source
+        received = to_db(message.received_at)
+        return [(logger_id, received if device_time is None else to_db(device_time), received, temperature,
+                 shock, humidity, battery, latitude, longitude, seq, source, flagged or device_time is None)
+                for device_time, temperature, shock, humidity, battery, latitude, longitude, seq, flagged
+                in valid]
 
     def _write(self, cursor: Any, item: _Prepared) -> None:
         if item.rows:
@@ -206,6 +219,24 @@ def _refuse(item: _Prepared, reason: str, readings: int = 0) -> _Prepared:
     item.result.rejected = readings
     item.result.problems = [reason]
     return item
+
+
+def _validate(item: _Prepared, decoded: DecodedFields) -> None:
+    """Keep the readings that pass validation; the others, and the undecodable ones, are problems."""
+    problems = [problem.reason for problem in decoded.problems]
+    limits = time_limits(item.message.received_at)
+    for fields in decoded.readings:
+        problem = fields_problem(fields, limits)
+        if problem is not None:
+            device_time = fields[0]
+            when = device_time.isoformat() if device_time else "without time"
+            problems.append(f"reading {when}: {problem}")
+            continue
+        item.valid.append(fields)
+        if fields[4] is not None:  # battery
+            item.last_battery = fields[4]
+    item.result.rejected = len(problems)
+    item.result.problems = problems
 
 
 def _rejection(item: _Prepared) -> dict[str, Any]:

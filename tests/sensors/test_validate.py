@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from sensors.readings import DecodedReading
-from sensors.validate import reading_problem
+from sensors.validate import fields_problem, reading_problem, time_limits
 
 NOW = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 GOOD = DecodedReading(device_time=NOW, temperature_c=5.0, shock_g=None, humidity=None, battery=None,
@@ -41,6 +41,10 @@ def test_valid_at_the_boundary(changes):
     ({"temperature_c": float("nan")}, "temperature_c: NaN is not a finite number"),
     ({"temperature_c": float("-inf")}, "temperature_c: -inf is not a finite number"),
     ({"shock_g": float("nan")}, "shock_g: NaN is not a finite number"),
+    ({"humidity": float("-inf")}, "humidity: -inf is not a finite number"),
+    ({"battery": float("inf")}, "battery: inf is not a finite number"),
+    ({"latitude": 13.69, "longitude": float("nan")}, "longitude: NaN is not a finite number"),
+    ({"temperature_c": 500.0, "latitude": float("nan")}, "latitude: NaN is not a finite number"),
     ({"shock_g": -0.001}, "shock_g: -0.001 g is negative, but a shock magnitude is never below 0"),
     ({"device_time": NOW + timedelta(days=1, seconds=1)},
      "device_time: 2026-03-02T02:00:01+00:00 is more than 1 day ahead of the receive time "
@@ -72,3 +76,12 @@ def test_a_naive_now_is_a_programming_error():
 def test_no_measurement_is_reported_before_anything_else():
     assert reading_problem(replace(NOTHING, device_time=datetime(2001, 1, 1, tzinfo=UTC)), now=NOW) == (
         "no measurement: the reading has no temperature, shock, humidity, battery or position")
+
+
+def test_the_writers_form_takes_the_limits_once_and_gives_the_same_answers():
+    limits = time_limits(NOW)
+    too_late = replace(GOOD, device_time=NOW + timedelta(days=2))
+    for reading in (GOOD, NOTHING, replace(GOOD, shock_g=-1.0), too_late):
+        assert fields_problem(reading.fields(), limits) == reading_problem(reading, now=NOW)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        time_limits(datetime(2026, 3, 1, 2, 0))
