@@ -107,6 +107,7 @@ class MqttIngest:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         return client
 
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any,
@@ -119,6 +120,11 @@ class MqttIngest:
         client.subscribe([(topic, 1) for topic in subscriptions(self.options.prefix,
                                                                self.options.shared_group)])
         self._connection += 1
+
+    def _on_subscribe(self, _client: mqtt.Client, _userdata: Any, _mid: int, _reasons: Any,
+                      _properties: Any) -> None:
+        # Ready only once the broker has our subscriptions: messages published before would not
+        # be routed to us on a first connection (no session yet).
         self.connected.set()
         log.info("ingest connected to %s:%s", self.broker.host, self.broker.port)
 

@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 import click
 
 from logistics.app import Runtime
-from logistics.cli.common import CLI_ACTOR, failure, open_runtime
+from logistics.cli.common import changing, open_runtime
 from logistics.db import migrate as migrations
 from logistics.db.engine import unit_of_work
 from logistics.services import audit, demo, users
-from logistics.services.errors import InputError, NotFound
 from logistics.settings import SettingsError, load_settings
 
 
@@ -87,13 +86,8 @@ def users_group() -> None:
 def users_add(name: str, role: str, full_name: str) -> None:
     """Add a user; the password is read from standard input when it is not a terminal."""
     password = _read_password()
-    runtime = open_runtime()
-    try:
-        with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="user added") as session:
-            users.add_user(session, username=name, role=role, password=password,
-                           full_name=full_name)
-    except InputError as error:
-        raise failure(error) from None
+    with changing("user added") as session:
+        users.add_user(session, username=name, role=role, password=password, full_name=full_name)
     click.echo(f"user {name} added with role {role}")
 
 
@@ -102,12 +96,8 @@ def users_add(name: str, role: str, full_name: str) -> None:
 def users_passwd(name: str) -> None:
     """Set a user's password (read from standard input when it is not a terminal)."""
     password = _read_password()
-    runtime = open_runtime()
-    try:
-        with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="password reset") as session:
-            users.set_password(session, name, password)
-    except (InputError, NotFound) as error:
-        raise failure(error) from None
+    with changing("password reset") as session:
+        users.set_password(session, name, password)
     click.echo(f"password of {name} changed")
 
 
@@ -129,12 +119,8 @@ def users_list() -> None:
 @click.option("--label", default="", help="What the token is for, e.g. 'ERP sync'.")
 def users_token(name: str, label: str) -> None:
     """Print a new API token for NAME (send it as `Authorization: Bearer TOKEN`)."""
-    runtime = open_runtime()
-    try:
-        with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="API token issued") as session:
-            token = users.issue_token(session, name, label)
-    except NotFound as error:
-        raise failure(error) from None
+    with changing("API token issued") as session:
+        token = users.issue_token(session, name, label)
     click.echo(token)
 
 
@@ -142,12 +128,8 @@ def users_token(name: str, label: str) -> None:
 @click.argument("name")
 def users_revoke(name: str) -> None:
     """Revoke every API token of NAME."""
-    runtime = open_runtime()
-    try:
-        with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="tokens revoked") as session:
-            count = users.revoke_tokens(session, name)
-    except NotFound as error:
-        raise failure(error) from None
+    with changing("tokens revoked") as session:
+        count = users.revoke_tokens(session, name)
     click.echo(f"{count} token(s) revoked")
 
 

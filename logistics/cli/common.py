@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import click
+from sqlmodel import Session
 
 from logistics.app import Runtime, build_runtime
+from logistics.db.engine import unit_of_work
 from logistics.services.errors import InputError, NotFound
 from logistics.settings import SettingsError, load_settings
 
@@ -22,6 +26,19 @@ def open_runtime() -> Runtime:
 
 def failure(error: InputError | NotFound) -> click.ClickException:
     return click.ClickException(str(error))
+
+
+@contextmanager
+def changing(reason: str) -> Iterator[Session]:
+    """A transaction signed by the command line; bad input ends the command with a one-line error."""
+    runtime = open_runtime()
+    try:
+        with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason=reason) as session:
+            yield session
+    except (InputError, NotFound) as error:
+        raise failure(error) from None
+    finally:
+        runtime.close()
 
 
 def parse_time(value: str | None, option: str) -> datetime | None:

@@ -13,9 +13,8 @@ from typing import IO, Any
 import click
 from sqlmodel import col, select
 
-from logistics.cli.common import CLI_ACTOR, failure, open_runtime, parse_time
+from logistics.cli.common import changing, failure, open_runtime, parse_time
 from logistics.core.mosquitto import acl_file, hash_secret, new_secret, password_file
-from logistics.db.engine import unit_of_work
 from logistics.db.models import Logger
 from logistics.services import loggers, readings
 from logistics.services.errors import InputError, NotFound
@@ -46,13 +45,9 @@ def loggers_group() -> None:
 def loggers_add(logger_id: str, serial: str, model: str | None, calibration_due: str | None) -> None:
     """Register a logger and print its secret (shown once: its MQTT password and HTTP token)."""
     due = _date(calibration_due, "--calibration-due")
-    runtime = open_runtime()
-    try:
-        with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="logger registered") as session:
-            _, secret = loggers.register_logger(session, code=logger_id, serial=serial, model=model,
-                                                calibration_due=due)
-    except InputError as error:
-        raise failure(error) from None
+    with changing("logger registered") as session:
+        _, secret = loggers.register_logger(session, code=logger_id, serial=serial, model=model,
+                                            calibration_due=due)
     click.echo(secret)
     click.echo(f"logger {logger_id} registered; the line above is its secret, shown only now. "
                "Run `logistics broker-config` to update the broker.", err=True)
@@ -77,12 +72,8 @@ def loggers_list(as_json: bool) -> None:
 @click.argument("logger_id")
 def loggers_rotate(logger_id: str) -> None:
     """Give a logger a new secret and print it once; the old one stops working."""
-    runtime = open_runtime()
-    try:
-        with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="secret rotated") as session:
-            secret = loggers.rotate_secret(session, logger_id)
-    except NotFound as error:
-        raise failure(error) from None
+    with changing("secret rotated") as session:
+        secret = loggers.rotate_secret(session, logger_id)
     click.echo(secret)
 
 
@@ -94,13 +85,9 @@ def loggers_rotate(logger_id: str) -> None:
 def loggers_assign(logger_id: str, reference: str, start: str | None, end: str | None) -> None:
     """Assign a logger to a shipment for a time window."""
     starts_at = parse_time(start, "--from") or datetime.now(UTC)
-    runtime = open_runtime()
-    try:
-        with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="logger assigned") as session:
-            loggers.assign(session, logger_code=logger_id, reference=reference, starts_at=starts_at,
-                           ends_at=parse_time(end, "--to"))
-    except (InputError, NotFound) as error:
-        raise failure(error) from None
+    with changing("logger assigned") as session:
+        loggers.assign(session, logger_code=logger_id, reference=reference, starts_at=starts_at,
+                       ends_at=parse_time(end, "--to"))
     click.echo(f"{logger_id} assigned to {reference} from {starts_at.isoformat(timespec='seconds')}")
 
 
@@ -110,12 +97,8 @@ def loggers_assign(logger_id: str, reference: str, start: str | None, end: str |
 def loggers_unassign(logger_id: str, at: str | None) -> None:
     """End a logger's open assignment (it was stopped or taken out of the shipment)."""
     ended = parse_time(at, "--at") or datetime.now(UTC)
-    runtime = open_runtime()
-    try:
-        with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="logger unassigned") as session:
-            loggers.unassign(session, logger_code=logger_id, at=ended)
-    except (InputError, NotFound) as error:
-        raise failure(error) from None
+    with changing("logger unassigned") as session:
+        loggers.unassign(session, logger_code=logger_id, at=ended)
     click.echo(f"{logger_id} unassigned at {ended.isoformat(timespec='seconds')}")
 
 
