@@ -103,3 +103,30 @@ def test_a_running_excursion_cannot_be_resolved(demo_runtime):
     with pytest.raises(InputError, match="still running"):
         with unit_of_work(demo_runtime.sessions, actor="napat") as session:
             resolve_record(session, record.id, by="napat", assessment="x", disposition="reject", now=NOW)
+
+
+def test_a_withdrawn_excursion_that_comes_back_is_reinstated_not_duplicated(demo_runtime):
+    send(demo_runtime, trace_with_a_40_minute_excursion())
+    run_scan(demo_runtime)
+    send(demo_runtime, [(START + timedelta(minutes=5 * 40 + 2), 6.0)])  # splits the run: withdrawn
+    run_scan(demo_runtime)
+    with demo_runtime.engine.begin() as connection:  # the stray reading is corrected away
+        connection.exec_driver_sql("DELETE FROM readings WHERE temperature_c = 6.0")
+        connection.exec_driver_sql("DELETE FROM evaluation_marks")
+    report = run_scan(demo_runtime)
+    assert (report.found, report.failed) == (0, 0)
+    assert [record.status for record in records(demo_runtime)] == ["open"]
+
+
+def test_one_loggers_failure_does_not_stop_the_scan(demo_runtime):
+    send(demo_runtime, trace_with_a_40_minute_excursion())  # LG-24003, refrigerated shipment
+    send(demo_runtime, trace_with_a_40_minute_excursion(), logger="LG-24005")  # dry-ice shipment
+    with demo_runtime.engine.begin() as connection:  # a profile the configuration no longer has
+        connection.exec_driver_sql("UPDATE items SET storage_profile = 'withdrawn_profile' "
+                                   "WHERE code = 'QC-VCN'")
+    report = run_scan(demo_runtime)
+    assert (report.loggers, report.failed, report.found) == (2, 1, 1)
+    with demo_runtime.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE items SET storage_profile = 'frozen' WHERE code = 'QC-VCN'")
+    retried = run_scan(demo_runtime)  # LG-24005's mark did not move: it is evaluated again
+    assert (retried.loggers, retried.failed) == (1, 0) and retried.found > 0

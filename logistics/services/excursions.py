@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -12,7 +13,7 @@ from sqlmodel import Session, col, select
 from logistics.core.alerting import AlertFacts, Route
 from logistics.core.clock import local_text
 from logistics.core.excursion_review import ReviewError, ReviewStatus, acknowledge, resolve
-from logistics.core.excursions import Excursion, Sample, evaluate
+from logistics.core.excursions import Evaluation, Excursion, Sample, evaluate
 from logistics.core.lifecycle import ACTIVE, ShipmentStatus
 from logistics.core.profiles import StorageProfile
 from logistics.db.models import (
@@ -30,6 +31,7 @@ from logistics.db.models import (
 from logistics.services.alerts import raise_alert
 from logistics.services.errors import InputError, NotFound
 
+log = logging.getLogger(__name__)
 # Shipments whose telemetry is still judged: on their way, and just received (late backfills).
 JUDGED = frozenset({*ACTIVE, ShipmentStatus.RECEIVED})
 
@@ -40,7 +42,14 @@ class ScanReport:
     found: int = 0
     changed: int = 0
     withdrawn: int = 0
+    failed: int = 0
     alerts: list[AlertFacts] = field(default_factory=list)
+
+    def merge(self, other: ScanReport) -> None:
+        self.found += other.found
+        self.changed += other.changed
+        self.withdrawn += other.withdrawn
+        self.alerts += other.alerts
 
 
 def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Route], *, now: datetime,
@@ -49,10 +58,19 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
     report = ScanReport()
     for logger_id, newest in _loggers_with_new_readings(session).items():
         report.loggers += 1
-        for assignment, shipment in _judged_assignments(session, logger_id):
-            for profile_name in _profiles_in(session, shipment):
-                _evaluate_window(session, assignment, shipment, profiles[profile_name], now, report)
-        _mark(session, logger_id, newest, now)
+        this_logger = ScanReport()  # merged only if its savepoint commits
+        try:
+            with session.begin_nested():  # one logger's trouble must not stop the scan of the others
+                for assignment, shipment in _judged_assignments(session, logger_id):
+                    for profile_name in _profiles_in(session, shipment):
+                        _evaluate_window(session, assignment, shipment, profiles[profile_name], now,
+                                         this_logger)
+                _mark(session, logger_id, newest, now)
+        except Exception:  # logged loudly; its mark stays, so the next scan tries it again
+            report.failed += 1
+            log.exception("evaluating logger %s failed; it will be tried again", logger_id)
+            continue
+        report.merge(this_logger)
     for facts in report.alerts:
         raise_alert(session, routes, _with_link(facts, public_url))
     return report
@@ -86,14 +104,38 @@ def _profiles_in(session: Session, shipment: Shipment) -> list[str]:
 
 def _evaluate_window(session: Session, assignment: LoggerAssignment, shipment: Shipment,
                      profile: StorageProfile, now: datetime, report: ScanReport) -> None:
+    evaluation = _evaluation(session, assignment, shipment, profile, now)
+    _reconcile(session, assignment, shipment, profile, evaluation.excursions, now, report)
+
+
+def _evaluation(session: Session, assignment: LoggerAssignment, shipment: Shipment,
+                profile: StorageProfile, now: datetime) -> Evaluation:
+    """The logger's readings while it was in the shipment, judged by `profile` (live while travelling)."""
     query = select(Reading.device_time, Reading.temperature_c, Reading.shock_g).where(
         Reading.logger_id == assignment.logger_id, Reading.device_time >= assignment.starts_at)
     if assignment.ends_at is not None:
         query = query.where(Reading.device_time < assignment.ends_at)
     samples = [Sample(time, temperature, shock) for time, temperature, shock in session.exec(query).all()]
     live = assignment.ends_at is None and shipment.status in ACTIVE
-    evaluation = evaluate(samples, profile, live_until=now if live else None)
-    _reconcile(session, assignment, shipment, profile, evaluation.excursions, now, report)
+    return evaluate(samples, profile, live_until=now if live else None)
+
+
+@dataclass(frozen=True)
+class LoggerSummary:
+    logger: str
+    profile: StorageProfile
+    evaluation: Evaluation
+
+
+def summaries(session: Session, shipment: Shipment, profiles: dict[str, StorageProfile],
+              *, now: datetime) -> list[LoggerSummary]:
+    """Per logger and storage profile of the goods: readings, min/max, mean, MKT and time out of range."""
+    rows = session.exec(
+        select(LoggerAssignment, Logger.code).join(Logger, Logger.id == LoggerAssignment.logger_id)
+        .where(LoggerAssignment.shipment_id == shipment.id).order_by(col(Logger.code))).all()
+    judged_by = [profiles[name] for name in _profiles_in(session, shipment)]
+    return [LoggerSummary(code, profile, _evaluation(session, assignment, shipment, profile, now))
+            for assignment, code in rows for profile in judged_by]
 
 
 def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipment, profile: StorageProfile,
@@ -101,17 +143,20 @@ def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipmen
     existing = {(record.rule, record.start): record for record in session.exec(
         select(ExcursionRecord).where(
             ExcursionRecord.shipment_id == shipment.id, ExcursionRecord.logger_id == assignment.logger_id,
-            ExcursionRecord.profile == profile.name, ExcursionRecord.status != ReviewStatus.WITHDRAWN.value))}
+            ExcursionRecord.profile == profile.name))}
     for excursion in excursions:
         record = existing.pop((excursion.rule, excursion.start), None)
         if record is None:
             record = _new_record(session, assignment, shipment, profile, excursion, now)
             report.found += 1
             report.alerts.append(_opened_alert(session, record, shipment, now))
-        elif _update(record, excursion):
-            report.changed += 1
+            continue
+        changed = _update(record, excursion)
+        if record.status == ReviewStatus.WITHDRAWN.value:  # later readings brought it back
+            record.status, changed = ReviewStatus.OPEN.value, True
+        report.changed += changed
     for stale in existing.values():  # late readings changed the picture: this one no longer stands
-        if stale.status != ReviewStatus.RESOLVED.value:
+        if stale.status in (ReviewStatus.OPEN.value, ReviewStatus.ACKNOWLEDGED.value):
             stale.status = ReviewStatus.WITHDRAWN.value
             report.withdrawn += 1
 

@@ -56,7 +56,9 @@ def shipment_detail(reference: str) -> Any:
     trail = audit.history(session, "shipments", str(record.id))
     return render_template("shipments/detail.html", shipment=shipment, zones=_zones(),
                            sites=_sites(), trail=trail, excursions=excursions.listing(session, record.id),
-                           dispositions=DISPOSITIONS)
+                           dispositions=DISPOSITIONS,
+                           summaries=excursions.summaries(session, record, db.runtime().profiles,
+                                                          now=datetime.now(UTC)))
 
 
 @blueprint.route("/shipments/<reference>/excursions/<int:record_id>/acknowledge", methods=["POST"])

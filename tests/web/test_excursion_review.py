@@ -65,3 +65,14 @@ def test_viewers_and_pharmacists_are_refused_what_their_role_may_not_do(app, cli
     login(client, "pharmacy")
     token = csrf_token(client, PAGE)
     assert client.post(f"{PAGE}/excursions/{number}/resolve", data={"csrf_token": token}).status_code == 403
+
+
+def test_the_shipment_page_summarises_each_loggers_temperatures(app, client):
+    with_an_excursion(app)
+    login(client, "viewer")
+    page = client.get(PAGE).get_data(as_text=True)
+    summary = page[page.index("<h2>Temperature</h2>"):page.index('<h2 id="excursions">')]
+    # LG-24003: 97 readings, 5.0 to 9.5 °C, 40 min above the range; LG-24004 sent nothing.
+    assert "LG-24003" in summary and "<td>97</td>" in summary and "5.0 / 9.5 °C" in summary
+    assert ">40 min</td>" in summary and "Refrigerated, 2–8 °C" in summary
+    assert "LG-24004" in summary and "no temperature yet" in summary
