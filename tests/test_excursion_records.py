@@ -130,3 +130,18 @@ def test_one_loggers_failure_does_not_stop_the_scan(demo_runtime):
         connection.exec_driver_sql("UPDATE items SET storage_profile = 'frozen' WHERE code = 'QC-VCN'")
     retried = run_scan(demo_runtime)  # LG-24005's mark did not move: it is evaluated again
     assert (retried.loggers, retried.failed) == (1, 0) and retried.found > 0
+
+
+def test_a_shock_in_a_shipment_with_two_storage_profiles_is_one_record(demo_runtime):
+    # HG-2026-0046 holds dry-ice vector and frozen QC kits: LG-24005 is judged by both profiles,
+    # and both call a 12 g drop "shock_10g" at the same moment.
+    base = NOW - timedelta(hours=20)
+    readings = [{"ts": (base + timedelta(minutes=5 * i)).isoformat(), "temp": -75.0,
+                 **({"shock_g": 12.0} if i == 10 else {})} for i in range(30)]
+    TelemetryStore(demo_runtime.engine).store([IncomingMessage(
+        source="mqtt", logger_code="LG-24005", payload=json.dumps({"readings": readings}).encode(),
+        received_at=NOW)])
+    report = run_scan(demo_runtime)
+    assert report.failed == 0
+    shocks = [record for record in records(demo_runtime) if record.kind == "shock"]
+    assert [(record.rule, record.peak) for record in shocks] == [("shock_10g", 12.0)]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
@@ -53,6 +53,17 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
+def begin_writing(connection: Connection) -> None:
+    """Start a transaction that will write. On SQLite, take the write lock now (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads first and writes later fails at once with "database is
+    locked" when another writer committed in between (its snapshot is stale, so SQLite cannot wait);
+    taking the lock first makes it wait its turn (busy timeout) instead.
+    """
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @contextmanager
 def unit_of_work(
     factory: sessionmaker[Session], *, actor: str, reason: str | None = None
@@ -60,4 +71,5 @@ def unit_of_work(
     """A session that commits on success and rolls back on error; `actor` signs the audit events."""
     with factory(info={"actor": actor, "reason": reason}) as session:
         with session.begin():
+            begin_writing(session.connection())
             yield session

@@ -62,9 +62,8 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
         try:
             with session.begin_nested():  # one logger's trouble must not stop the scan of the others
                 for assignment, shipment in _judged_assignments(session, logger_id):
-                    for profile_name in _profiles_in(session, shipment):
-                        _evaluate_window(session, assignment, shipment, profiles[profile_name], now,
-                                         this_logger)
+                    judged_by = [profiles[name] for name in _profiles_in(session, shipment)]
+                    _evaluate_window(session, assignment, shipment, judged_by, now, this_logger)
                 _mark(session, logger_id, newest, now)
         except Exception:  # logged loudly; its mark stays, so the next scan tries it again
             report.failed += 1
@@ -103,9 +102,14 @@ def _profiles_in(session: Session, shipment: Shipment) -> list[str]:
 
 
 def _evaluate_window(session: Session, assignment: LoggerAssignment, shipment: Shipment,
-                     profile: StorageProfile, now: datetime, report: ScanReport) -> None:
-    evaluation = _evaluation(session, assignment, shipment, profile, now)
-    _reconcile(session, assignment, shipment, profile, evaluation.excursions, now, report)
+                     judged_by: list[StorageProfile], now: datetime, report: ScanReport) -> None:
+    """Judge the window by every profile of the goods; an excursion that several profiles find alike
+    (a shock, a data gap: same rule name, same start) is kept once, from the first profile."""
+    found: dict[tuple[str, datetime], tuple[StorageProfile, Excursion]] = {}
+    for profile in judged_by:
+        for excursion in _evaluation(session, assignment, shipment, profile, now).excursions:
+            found.setdefault((excursion.rule, excursion.start), (profile, excursion))
+    _reconcile(session, assignment, shipment, found, now, report)
 
 
 def _evaluation(session: Session, assignment: LoggerAssignment, shipment: Shipment,
@@ -138,14 +142,14 @@ def summaries(session: Session, shipment: Shipment, profiles: dict[str, StorageP
             for assignment, code in rows for profile in judged_by]
 
 
-def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipment, profile: StorageProfile,
-               excursions: tuple[Excursion, ...], now: datetime, report: ScanReport) -> None:
+def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipment,
+               found: dict[tuple[str, datetime], tuple[StorageProfile, Excursion]], now: datetime,
+               report: ScanReport) -> None:
     existing = {(record.rule, record.start): record for record in session.exec(
-        select(ExcursionRecord).where(
-            ExcursionRecord.shipment_id == shipment.id, ExcursionRecord.logger_id == assignment.logger_id,
-            ExcursionRecord.profile == profile.name))}
-    for excursion in excursions:
-        record = existing.pop((excursion.rule, excursion.start), None)
+        select(ExcursionRecord).where(ExcursionRecord.shipment_id == shipment.id,
+                                      ExcursionRecord.logger_id == assignment.logger_id))}
+    for key, (profile, excursion) in found.items():
+        record = existing.pop(key, None)
         if record is None:
             record = _new_record(session, assignment, shipment, profile, excursion, now)
             report.found += 1

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
+from logistics.db.engine import begin_writing
 from logistics.db.models import Logger, Reading, Rejection
 from logistics.schemas import RejectionPage, RejectionPublic
 from sensors.decode import decode_fields
@@ -91,6 +92,7 @@ class TelemetryStore:
         """Store a batch in one transaction; raises (storing nothing) if the database fails."""
         prepared = [self._decoded(message) for message in messages]  # pure work, before the transaction
         with self._engine.begin() as connection:
+            begin_writing(connection)
             for item in prepared:
                 self._prepare(connection, item)
             cursor = connection.connection.cursor()

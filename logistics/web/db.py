@@ -8,6 +8,8 @@ from flask import Flask, current_app, g
 from flask_login import current_user
 from sqlmodel import Session
 
+from logistics.db.engine import begin_writing
+
 if TYPE_CHECKING:
     from logistics.app import Runtime
 
@@ -25,9 +27,14 @@ def session() -> Session:
 
 
 def writing(reason: str) -> Session:
-    """The request's session, set to record `reason` on the audit events of what follows."""
+    """The request's session, set to record `reason` on the audit events of what follows.
+
+    What the request read so far ends here, and a writing transaction begins (see `begin_writing`).
+    """
     current = session()
+    current.commit()
     current.info["reason"] = reason
+    begin_writing(current.connection())
     return current
 
 
