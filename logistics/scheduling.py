@@ -13,7 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from logistics import jobs
-from logistics.alert_routes import load_alert_routes
+from logistics.config_files import load_alert_routes
 from logistics.notify import make_senders
 from logistics.services.monitoring import MonitoringPolicy
 

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from logistics.cli.analyze import analyze, rule_name, with_limits
-from logistics.profiles import load_profiles
+from logistics.config_files import load_profiles
 
 FILES = Path(__file__).parent / "fixtures" / "logger-files"
 

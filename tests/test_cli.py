@@ -87,3 +87,15 @@ def test_init_demo_and_verify_on_postgresql(run, pg_database):
     url = pg_database
     assert "demo data loaded" in run("init", "--demo", LOGISTICS_DATABASE_URL=url).stdout
     assert "audit trail intact" in run("audit", "verify", LOGISTICS_DATABASE_URL=url).stdout
+
+
+def test_a_broken_profile_file_is_a_one_line_error(run, tmp_path):
+    config = tmp_path / "operator-config"
+    config.mkdir()
+    (config / "profiles.toml").write_text('[refrigerated]\nversion = 1\nmin_c = 9\nmax_c = 2\n')
+    result = run("config", check=False, LOGISTICS_CONFIG_DIR=str(config))
+    assert result.returncode == 0  # `config` reads settings only
+    result = run("init", check=False, LOGISTICS_CONFIG_DIR=str(config))
+    assert result.returncode == 1
+    assert "profiles.toml: profile 'refrigerated': min_c is above max_c" in result.stderr
+    assert "Traceback" not in result.stderr

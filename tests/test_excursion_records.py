@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from logistics.alert_routes import load_alert_routes
+from logistics.config_files import load_alert_routes
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Alert, AuditEvent, ExcursionRecord
 from logistics.services.errors import InputError

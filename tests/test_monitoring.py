@@ -8,8 +8,8 @@ from datetime import timedelta
 import requests
 from sqlmodel import col, select
 
-from logistics.alert_routes import load_alert_routes
 from logistics.app import build_runtime
+from logistics.config_files import load_alert_routes
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Alert
 from logistics.scheduling import start_scheduler

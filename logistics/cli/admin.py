@@ -10,6 +10,7 @@ import click
 
 from logistics.app import Runtime
 from logistics.cli.common import changing, open_runtime
+from logistics.config_files import load_demo_scenario
 from logistics.db import migrate as migrations
 from logistics.db.engine import unit_of_work
 from logistics.services import audit, demo, users
@@ -42,7 +43,7 @@ def migrate(message: str | None) -> None:
 
 def load_demo_data(runtime: Runtime) -> demo.DemoLoad | None:
     """Load the demo scenario unless it is there already; print the demo users."""
-    scenario = demo.read_scenario()
+    scenario = load_demo_scenario()
     loaded = None
     try:
         with unit_of_work(runtime.sessions, actor="demo", reason="demo data") as session:

@@ -12,10 +12,10 @@ from typing import Any
 
 import click
 
+from logistics.config_files import ConfigFileError, load_profiles
 from logistics.core.excursions import Evaluation, Excursion, evaluate
-from logistics.core.profiles import ProfileError, Rule, StorageProfile
+from logistics.core.profiles import Rule, StorageProfile
 from logistics.logger_files import LoggerFileError, read_logger_file
-from logistics.profiles import load_profiles
 
 AD_HOC_PROFILE = "custom"
 AD_HOC_SEVERITY = "major"
@@ -94,7 +94,7 @@ def _chosen_profile(name: str | None, min_c: float | None, max_c: float | None,
 def _named_profile(name: str) -> StorageProfile:
     try:
         profiles = load_profiles()
-    except ProfileError as error:
+    except ConfigFileError as error:
         raise click.ClickException(f"configuration: {error}") from None
     if name not in profiles:
         raise click.BadParameter(f"{name!r} is not a profile; choose from {', '.join(sorted(profiles))}",

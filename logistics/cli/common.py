@@ -10,6 +10,7 @@ import click
 from sqlmodel import Session
 
 from logistics.app import Runtime, build_runtime
+from logistics.config_files import ConfigFileError
 from logistics.db.engine import unit_of_work
 from logistics.services.errors import InputError, NotFound
 from logistics.settings import SettingsError, load_settings
@@ -20,7 +21,7 @@ CLI_ACTOR = "cli"
 def open_runtime() -> Runtime:
     try:
         return build_runtime(load_settings())
-    except SettingsError as error:
+    except (SettingsError, ConfigFileError) as error:
         raise click.ClickException(f"configuration: {error}") from None
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
 
-from logistics import paths
+from logistics.config_files import load_demo_scenario
 from logistics.core.lifecycle import ShipmentStatus, transition
 from logistics.core.profiles import StorageProfile
 from logistics.core.units import parse_quantity
@@ -32,17 +31,12 @@ class DemoAlreadyLoaded(RuntimeError):
     """The database already holds the demo scenario."""
 
 
-def read_scenario() -> dict[str, Any]:
-    with paths.config_file("demo.toml").open("rb") as handle:
-        return tomllib.load(handle)
-
-
 def load_demo(
     session: Session, profiles: dict[str, StorageProfile], *, now: datetime,
     scenario: dict[str, Any] | None = None,
 ) -> DemoLoad:
     """Insert the scenario's users, sites, items, lots, loggers and shipments."""
-    scenario = scenario or read_scenario()
+    scenario = scenario or load_demo_scenario()
     if session.exec(select(Site.id).where(Site.code == scenario["sites"][0]["code"])).first():
         raise DemoAlreadyLoaded("the demo data is already in this database")
     today = now.date()

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from logistics.alert_routes import load_alert_routes
+from logistics.config_files import load_alert_routes
 from logistics.core.alerting import (
     AlertConfigError,
     AlertFacts,

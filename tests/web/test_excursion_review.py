@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from logistics.alert_routes import load_alert_routes
+from logistics.config_files import load_alert_routes
 from logistics.db.engine import unit_of_work
 from logistics.services.excursions import scan
 from tests.conftest import NOW
