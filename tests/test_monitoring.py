@@ -63,3 +63,45 @@ def test_the_scheduler_runs_its_jobs_and_keeps_them_across_restarts(sqlite_demo_
             again.shutdown(wait=True)
     runtime.close()
     assert set(first) == set(kept) == {"evaluate_excursions", "monitor", "dispatch_alerts"}
+
+
+def test_unacknowledged_excursions_escalate_and_repeat_until_acknowledged(demo_runtime):
+    from logistics.core.alerting import parse_routes
+    from logistics.db.models import AlertDelivery
+    from logistics.services.excursions import acknowledge_record, scan
+    from tests.test_excursion_records import send, trace_with_a_40_minute_excursion
+
+    routes = parse_routes({"routes": [{
+        "targets": [{"channel": "in_app", "address": "logistics"}],
+        "escalate_after_minutes": 30, "escalate_to": [{"channel": "email", "address": "qa-lead@example"}],
+        "repeat_every_minutes": 60}]})
+    send(demo_runtime, trace_with_a_40_minute_excursion())
+    with unit_of_work(demo_runtime.sessions, actor="scheduler") as session:
+        scan(session, demo_runtime.profiles, routes, now=NOW)
+
+    def remind(minutes):
+        with unit_of_work(demo_runtime.sessions, actor="scheduler") as session:
+            return run_checks(session, routes, MonitoringPolicy(), now=NOW + timedelta(minutes=minutes))
+
+    remind(0)  # silent loggers and calibrations; nothing about the excursion yet
+    assert remind(20) == 0
+    assert remind(31) == 1 and remind(35) == 0  # escalated once
+    assert remind(61) == 1 and remind(125) == 1  # repeat 1, then repeat 2
+    keys = excursion_alerts(demo_runtime)
+    with demo_runtime.sessions() as session:
+        escalation_to = session.exec(select(AlertDelivery.address).where(
+            AlertDelivery.alert_id == keys["escalated"].id)).all()
+        record_id = int(keys["opened"].key.split(":")[1])
+    assert set(keys) == {"opened", "escalated", "repeat:1", "repeat:2"}
+    assert escalation_to == ["qa-lead@example"]
+    assert keys["escalated"].title.startswith("Not acknowledged: ")
+    with unit_of_work(demo_runtime.sessions, actor="somchai") as session:
+        acknowledge_record(session, record_id, by="somchai", comment="on it", now=NOW)
+    remind(300)
+    assert set(excursion_alerts(demo_runtime)) == set(keys)  # acknowledged: no more reminders
+
+
+def excursion_alerts(runtime):
+    with runtime.sessions() as session:
+        return {alert.key.split(":", 2)[2]: alert for alert in session.exec(select(Alert))
+                if alert.kind == "excursion"}

@@ -25,8 +25,10 @@ class DispatchReport:
     failed: int = 0
 
 
-def raise_alert(session: Session, routes: list[Route], facts: AlertFacts) -> Alert | None:
-    """Record the alert with one delivery per target; None when this key was raised before."""
+def raise_alert(session: Session, routes: list[Route], facts: AlertFacts,
+                targets: list[Target] | None = None) -> Alert | None:
+    """Record the alert with one delivery per target (by default, every route's that matches);
+    None when this key was raised before."""
     if session.exec(select(Alert.id).where(Alert.key == facts.key)).first() is not None:
         return None
     alert = Alert(key=facts.key, kind=facts.kind, severity=facts.severity, site=facts.site,
@@ -38,7 +40,7 @@ def raise_alert(session: Session, routes: list[Route], facts: AlertFacts) -> Ale
             session.flush()
     except IntegrityError:
         return None
-    for target in targets_for(routes, facts):
+    for target in targets if targets is not None else targets_for(routes, facts):
         shown_in_app = target.channel == "in_app"
         session.add(AlertDelivery(alert_id=alert.id, channel=target.channel, address=target.address,
                                   status="sent" if shown_in_app else "pending",

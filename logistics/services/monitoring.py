@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import String, cast, literal, or_
 from sqlmodel import Session, col, select
 
-from logistics.core.alerting import AlertFacts, Route
+from logistics.core.alerting import AlertFacts, Route, Target, matching_routes
 from logistics.core.clock import local_text
+from logistics.core.excursion_review import ReviewStatus
 from logistics.core.lifecycle import ACTIVE
 from logistics.core.silence import AirLeg, silence
-from logistics.db.models import Leg, Logger, LoggerAssignment, Shipment, Site
-from logistics.services.alerts import raise_alert
+from logistics.db.models import Alert, ExcursionRecord, Leg, Logger, LoggerAssignment, Shipment, Site
+from logistics.services.alerts import facts_of, raise_alert
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,37 @@ class MonitoringPolicy:
 def run_checks(session: Session, routes: list[Route], policy: MonitoringPolicy, *, now: datetime) -> int:
     """Raise every alert the checks find; returns how many were new."""
     found = [*silent_loggers(session, policy, now=now), *logger_upkeep(session, policy, now=now)]
-    return sum(raise_alert(session, routes, facts) is not None for facts in found)
+    raised = sum(raise_alert(session, routes, facts) is not None for facts in found)
+    for facts, targets in unacknowledged_reminders(session, routes, now=now):
+        raised += raise_alert(session, routes, facts, targets) is not None
+    return raised
+
+
+def unacknowledged_reminders(session: Session, routes: list[Route], *, now: datetime
+                             ) -> Iterator[tuple[AlertFacts, list[Target]]]:
+    """For excursions nobody has acknowledged: the escalation to a second contact, and the repeats,
+    as each matching route asks (each raised once: its key names the step)."""
+    rows = session.exec(
+        select(Alert).join(ExcursionRecord, col(Alert.key) == literal("excursion:")
+                           + cast(ExcursionRecord.id, String) + literal(":opened"))
+        .where(ExcursionRecord.status == ReviewStatus.OPEN.value)).all()
+    for alert in rows:
+        opened = facts_of(alert)
+        waited = now - opened.raised_at
+        for route in matching_routes(routes, opened):
+            if route.escalate_after_minutes is not None and route.escalate_to and \
+                    waited >= timedelta(minutes=route.escalate_after_minutes):
+                yield _reminder(opened, "escalated", "Not acknowledged: ", now), list(route.escalate_to)
+            if route.repeat_every_minutes:
+                repeats = int(waited / timedelta(minutes=route.repeat_every_minutes))
+                if repeats >= 1:
+                    yield (_reminder(opened, f"repeat:{repeats}", "Still not acknowledged: ", now),
+                           list(route.targets))
+
+
+def _reminder(opened: AlertFacts, step: str, prefix: str, now: datetime) -> AlertFacts:
+    return replace(opened, key=opened.key.removesuffix(":opened") + f":{step}", title=prefix + opened.title,
+                   raised_at=now)
 
 
 def silent_loggers(session: Session, policy: MonitoringPolicy, *, now: datetime) -> Iterator[AlertFacts]:
