@@ -79,17 +79,22 @@ def excursion_resolve(reference: str, record_id: int) -> Any:
 
 
 def _review(reference: str, done: str, step: Any) -> Any:
-    session = db.writing(f"excursion {done}")
+    return _change_shipment(reference, f"excursion {done}", f"Excursion {done}.", step, "#excursions")
+
+
+def _change_shipment(reference: str, reason: str, done: str, step: Any, anchor: str = "") -> Any:
+    """Make one change from a button on the shipment page, then show the page again with the outcome."""
+    session = db.writing(reason)
     try:
         step(session)
         db.commit()
-        flash(f"Excursion {done}.", "info")
+        flash(done, "info")
     except NotFound:
         abort(404)
     except InputError as error:
         session.rollback()
         flash("; ".join(f"{field}: {message}" for field, message in error.errors.items()), "error")
-    return redirect(url_for("pages.shipment_detail", reference=reference) + "#excursions")
+    return redirect(url_for("pages.shipment_detail", reference=reference) + anchor)
 
 
 @blueprint.route("/shipments/new", methods=["GET", "POST"])
@@ -137,18 +142,10 @@ def shipment_edit(reference: str) -> Any:
 @require(Permission.EDIT_SHIPMENTS)
 def shipment_status(reference: str) -> Any:
     target = request.form.get("status", "")
-    session = db.writing(request.form.get("reason", "").strip() or f"status set to {target}")
-    try:
-        shipments.update_shipment(session, reference, _status_change(target),
-                                  now=datetime.now(UTC))
-        db.commit()
-        flash(f"Shipment {reference} is now {target}.", "info")
-    except NotFound:
-        abort(404)
-    except InputError as error:
-        session.rollback()
-        flash("; ".join(error.errors.values()), "error")
-    return redirect(url_for("pages.shipment_detail", reference=reference))
+    reason = request.form.get("reason", "").strip() or f"status set to {target}"
+    return _change_shipment(reference, reason, f"Shipment {reference} is now {target}.",
+                            lambda session: shipments.update_shipment(
+                                session, reference, _status_change(target), now=datetime.now(UTC)))
 
 
 def _status_change(target: str) -> ShipmentUpdate:
