@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from flask import Flask
@@ -17,7 +18,7 @@ from logistics.db.engine import make_engine, make_session_factory
 from logistics.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from sensors.ingest import MqttIngest
+    from sensors.ingest import MqttIngest, Store
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,17 @@ class Runtime:
 def build_runtime(settings: Settings | None = None) -> Runtime:
     """Create the runtime from `settings` (or the effective settings of this environment)."""
     settings = settings or load_settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # the CLI reports the revision itself
+    configure_logging(settings)
     engine = make_engine(settings.database_url,
                          sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     return Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine),
                    profiles=load_profiles())
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the CLI reports the revision itself
 
 
 def build_web_app(runtime: Runtime, *, demo: bool = False) -> Flask:
@@ -54,7 +59,6 @@ def build_web_app(runtime: Runtime, *, demo: bool = False) -> Flask:
 
 def build_ingest(runtime: Runtime) -> MqttIngest:
     """The MQTT subscriber that stores telemetry; `run(stop)` it in a thread or the main thread."""
-    from logistics.services.telemetry import TelemetryStore
     from sensors.ingest import IngestOptions, MqttIngest
     from sensors.topics import parse_broker_url
 
@@ -63,7 +67,16 @@ def build_ingest(runtime: Runtime) -> MqttIngest:
                             shared_group=settings.ingest_shared_group or None,
                             batch_size=settings.ingest_batch_size)
     return MqttIngest(broker=parse_broker_url(settings.mqtt_url),
-                      store=TelemetryStore(runtime.engine).store, options=options)
+                      open_store=partial(open_telemetry_store, settings), options=options)
+
+
+def open_telemetry_store(settings: Settings) -> Store:
+    """The ingest writer's store, opened in the writer's own process (see sensors.ingest)."""
+    from logistics.services.telemetry import TelemetryStore
+
+    configure_logging(settings)
+    engine = make_engine(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    return TelemetryStore(engine).store
 
 
 def wsgi() -> Flask:

@@ -46,7 +46,7 @@ class Settings:
         "Shared-subscription group ($share/GROUP/...) for several ingest workers; empty for one."
     )
     ingest_batch_size: int = _setting(
-        "Messages stored per transaction; keep below the broker's max_inflight_messages (20)."
+        "The most messages stored in one transaction (the broker's in-flight window caps it too)."
     )
     secret_key: str = _setting(
         "Signs session cookies and CSRF tokens. Required by `serve` and `web`; "

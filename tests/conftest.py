@@ -19,12 +19,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from logistics.app import Runtime, build_runtime
 from logistics.db import migrate
 from logistics.db.engine import unit_of_work
 from logistics.services import demo
 from logistics.settings import Settings, load_settings
+
+# These machines are shared and noisy: a property test is judged on its examples, not on how fast
+# hypothesis managed to generate them.
+hypothesis_settings.register_profile("shared-machine", deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("shared-machine")
 
 PG_ADMIN_URL = os.environ.get("LOGISTICS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "coldchain-demo"

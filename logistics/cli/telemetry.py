@@ -24,7 +24,7 @@ BROKER_SETTINGS = """\
 # Broker settings the tracker relies on (SPEC §4). Include this file from mosquitto.conf.
 persistence true                 # keep sessions and queued QoS 1 messages across broker restarts
 autosave_interval 60
-max_inflight_messages 20         # per client; ingest batches stay below it (ingest_batch_size)
+max_inflight_messages 100        # unacknowledged messages per client: the ingest's window
 max_queued_messages 100000       # a silent ingest must not make the broker drop telemetry
 allow_anonymous false
 password_file {passwd}

@@ -1,54 +1,75 @@
-"""How the MQTT writer gathers a batch, entered where paho delivers: real MQTTMessage objects, no broker."""
+"""How the ingest's writer forms batches from the chunks the subscriber sends it: a real pipe, no broker."""
 
+import multiprocessing
 import threading
 import time
 
-import paho.mqtt.client as mqtt
+import pytest
 
-from sensors.ingest import IngestOptions, MqttIngest
-from sensors.topics import BrokerAddress
+from sensors.ingest import WriterInbox
 
-
-def delivered(mid: int) -> mqtt.MQTTMessage:
-    message = mqtt.MQTTMessage(mid=mid, topic=b"coldchain/loggers/LG-1/telemetry")
-    message.qos, message.payload = 1, b'{"temp": 5.0}'
-    return message
+TOPIC = "coldchain/loggers/LG-1/telemetry"
 
 
-def writer(batch_size: int, linger_s: float) -> MqttIngest:
-    return MqttIngest(broker=BrokerAddress("127.0.0.1", 1883, None, None, False), store=lambda messages: [],
-                      options=IngestOptions(batch_size=batch_size, linger_s=linger_s))
+def message(n: int) -> tuple[str, bytes]:
+    return TOPIC, f'{{"temp": {n}}}'.encode()
 
 
-def deliver(ingest: MqttIngest, *mids: int) -> None:
-    for mid in mids:
-        ingest._on_message(None, None, delivered(mid))
+@pytest.fixture
+def pipe():
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    yield WriterInbox(receiving), sending
+    receiving.close()
+    sending.close()
 
 
-def mids(batch) -> list[int]:
-    return [message.mid for _, message in batch]
+def numbers(batch) -> list[int]:
+    return [int(payload[9:-1]) for _, payload in batch]
 
 
-def test_a_full_batch_is_taken_at_once_and_a_partial_one_after_the_linger():
-    ingest = writer(batch_size=4, linger_s=0.3)
-    deliver(ingest, 1, 2, 3, 4, 5, 6)
+def test_what_is_waiting_is_taken_at_once_up_to_a_batch(pipe):
+    inbox, sending = pipe
+    sending.send([message(1), message(2), message(3)])
+    sending.send([message(4), message(5), message(6)])
+    assert numbers(inbox.next_batch(4)) == [1, 2, 3, 4]
+    assert numbers(inbox.next_batch(4)) == [5, 6]
+
+
+def test_the_writer_waits_for_the_first_message_and_for_no_other(pipe):
+    inbox, sending = pipe
+    threading.Timer(0.1, sending.send, args=([message(1)],)).start()
     began = time.monotonic()
-    assert mids(ingest._next_batch()) == [1, 2, 3, 4]
-    assert time.monotonic() - began < 0.2
-    assert mids(ingest._next_batch()) == [5, 6]
-    assert time.monotonic() - began >= 0.25
+    assert numbers(inbox.next_batch(4)) == [1]
+    assert 0.05 < time.monotonic() - began < 5
 
 
-def test_the_writer_wakes_as_soon_as_the_rest_of_a_batch_arrives():
-    ingest = writer(batch_size=4, linger_s=30)
-    deliver(ingest, 1)
-    late = threading.Timer(0.1, deliver, args=(ingest, 2, 3, 4))
-    late.start()
-    began = time.monotonic()
-    assert mids(ingest._next_batch()) == [1, 2, 3, 4]
-    assert time.monotonic() - began < 10
-    late.join()
+def test_stop_ends_the_writer_after_the_messages_sent_before_it(pipe):
+    inbox, sending = pipe
+    sending.send([message(1), message(2)])
+    sending.send(None)
+    sending.send([message(3)])  # after stop: never stored, so never acknowledged, so redelivered
+    assert numbers(inbox.next_batch(4)) == [1, 2]
+    assert inbox.next_batch(4) is None
 
 
-def test_an_idle_writer_comes_back_empty_handed_to_check_for_stop():
-    assert writer(batch_size=4, linger_s=0.01)._next_batch() == []
+def test_while_a_batch_is_retried_the_pipe_is_read_ahead_and_nothing_is_lost(pipe):
+    inbox, sending = pipe
+    sending.send([message(1)])
+    assert numbers(inbox.next_batch(4)) == [1]
+    sending.send([message(2), message(3)])
+    assert inbox.hold_for(0.05)
+    sending.send([message(4)])
+    assert numbers(inbox.next_batch(4)) == [2, 3, 4]
+
+
+def test_stop_during_a_retry_is_noticed(pipe):
+    inbox, sending = pipe
+    sending.send(None)
+    assert inbox.hold_for(5) is False
+
+
+def test_a_subscriber_that_died_ends_the_writer(pipe):
+    inbox, sending = pipe
+    sending.close()
+    with pytest.raises(EOFError):
+        inbox.next_batch(4)

@@ -6,14 +6,15 @@ import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlmodel import col, select
 
+from logistics.app import open_telemetry_store
 from logistics.core.mosquitto import hash_secret
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Logger, Reading, Rejection
-from logistics.services.telemetry import TelemetryStore
 from sensors.ingest import IngestOptions, MqttIngest
 from sensors.topics import BrokerAddress
 from tests.integration.mosquitto_helpers import broker_credentials
@@ -54,7 +55,7 @@ def pipeline(start_broker, make_probe, sqlite_runtime):
         secret = credentials.secrets["LG-A"]
         session.add(Logger(code="LG-A", serial="S-A", credential_hash=hash_secret(secret)))
     address = BrokerAddress(broker.host, broker.port, "ingest", credentials.secrets["ingest"], tls=False)
-    ingest = MqttIngest(broker=address, store=TelemetryStore(sqlite_runtime.engine).store,
+    ingest = MqttIngest(broker=address, open_store=partial(open_telemetry_store, sqlite_runtime.settings),
                         options=IngestOptions(client_id="corpus-ingest"))
     stop = threading.Event()
     thread = threading.Thread(target=ingest.run, args=(stop,))

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
 
 from logistics.services.telemetry import StoreResult
-from sensors.ingest import IngestOptions, MqttIngest
+from sensors.ingest import IngestOptions, MqttIngest, StoreOpener
 from sensors.topics import BrokerAddress
 from tests.integration.mosquitto_helpers import broker_credentials
 
 
 @contextmanager
-def running(broker, secret: str, store: Callable) -> Iterator[MqttIngest]:
+def running(broker, secret: str, open_store: StoreOpener) -> Iterator[MqttIngest]:
     address = BrokerAddress(broker.host, broker.port, "ingest", secret, tls=False)
-    ingest = MqttIngest(broker=address, store=store, options=IngestOptions(client_id="acks-under-test"))
+    ingest = MqttIngest(broker=address, open_store=open_store,
+                        options=IngestOptions(client_id="acks-under-test"))
     stop = threading.Event()
     thread = threading.Thread(target=ingest.run, args=(stop,))
     thread.start()
@@ -37,38 +42,66 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10) -> bool:
     return condition()
 
 
-def recorder(into: list[bytes]) -> Callable:
+# The stores below run in the ingest's writer process: they are module-level so that they can be sent
+# there, and they report through a file.
+
+def open_recorder(path: Path) -> Callable:
     def store(messages):
-        into.extend(message.payload for message in messages)
+        with path.open("ab") as out:
+            out.writelines(message.payload + b"\n" for message in messages)
         return [StoreResult(accepted=1) for _ in messages]
 
     return store
 
 
-def test_a_failed_store_is_not_acknowledged_and_comes_back(start_broker, make_probe):
+def open_failing_store() -> Callable:
+    def store(messages):
+        raise RuntimeError("database is locked")
+
+    return store
+
+
+def recorded(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines() if path.exists() else []
+
+
+def test_a_failed_store_is_not_acknowledged_and_comes_back(start_broker, make_probe, tmp_path):
     credentials = broker_credentials(logger_ids=["LG-A"])
     broker = start_broker(password_file_text=credentials.password_file_text,
                           acl_file_text=credentials.acl_file_text)
-    attempts: list[int] = []
-
-    def failing_store(messages):
-        attempts.append(len(messages))
-        raise RuntimeError("database is locked")
-
     publisher = make_probe(broker, "pub-LG-A", username="LG-A", password=credentials.secrets["LG-A"])
     publisher.connect()
-    with running(broker, credentials.secrets["ingest"], failing_store) as ingest:
+    with running(broker, credentials.secrets["ingest"], open_failing_store) as ingest:
         for index in range(3):
             publisher.publish("coldchain/loggers/LG-A/telemetry", f'{{"temp": {index}}}'.encode())
-        assert wait_until(lambda: len(attempts) >= 2), "the failing batch was not retried"
-        assert ingest.counters.store_failures >= 2 and ingest.counters.messages == 0
+        assert wait_until(lambda: ingest.counters.store_failures >= 2), "the failing batch was not retried"
+        assert ingest.counters.messages == 0
 
-    redelivered: list[bytes] = []
-    with running(broker, credentials.secrets["ingest"], recorder(redelivered)):
-        assert wait_until(lambda: len(set(redelivered)) == 3), f"redelivered only {redelivered}"
+    redelivered = tmp_path / "redelivered"
+    with running(broker, credentials.secrets["ingest"], partial(open_recorder, redelivered)):
+        assert wait_until(lambda: len(set(recorded(redelivered))) == 3), recorded(redelivered)
 
-    after_ack: list[bytes] = []
-    with running(broker, credentials.secrets["ingest"], recorder(after_ack)):
+    after_ack = tmp_path / "after-ack"
+    with running(broker, credentials.secrets["ingest"], partial(open_recorder, after_ack)):
         publisher.publish("coldchain/loggers/LG-A/telemetry", b'{"temp": 9}')
-        assert wait_until(lambda: b'{"temp": 9}' in after_ack)
-    assert after_ack == [b'{"temp": 9}'], "stored-and-acknowledged messages must not come back"
+        assert wait_until(lambda: b'{"temp": 9}' in recorded(after_ack))
+    assert recorded(after_ack) == [b'{"temp": 9}'], "stored-and-acknowledged messages must not come back"
+
+
+def test_a_writer_process_that_dies_is_replaced_and_its_messages_stored(start_broker, make_probe, tmp_path):
+    credentials = broker_credentials(logger_ids=["LG-A"])
+    broker = start_broker(password_file_text=credentials.password_file_text,
+                          acl_file_text=credentials.acl_file_text)
+    publisher = make_probe(broker, "pub-LG-A", username="LG-A", password=credentials.secrets["LG-A"])
+    publisher.connect()
+    stored = tmp_path / "stored"
+    with running(broker, credentials.secrets["ingest"], partial(open_recorder, stored)) as ingest:
+        publisher.publish("coldchain/loggers/LG-A/telemetry", b'{"temp": 1}')
+        assert wait_until(lambda: recorded(stored) == [b'{"temp": 1}'])
+        first_writer = ingest.writer_pid
+        os.kill(first_writer, signal.SIGKILL)
+        for index in range(2, 6):
+            publisher.publish("coldchain/loggers/LG-A/telemetry", f'{{"temp": {index}}}'.encode())
+        assert wait_until(lambda: len(recorded(stored)) >= 5, timeout=30), recorded(stored)
+        assert ingest.writer_pid != first_writer and ingest.counters.writer_restarts == 1
+    assert sorted(set(recorded(stored))) == [f'{{"temp": {n}}}'.encode() for n in range(1, 6)]
