@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlmodel import select  # noqa: E402
 
 from logistics.app import Runtime, build_runtime  # noqa: E402
-from logistics.core.excursions import Sample, evaluate  # noqa: E402
+from logistics.core.excursions import evaluate  # noqa: E402
 from logistics.db import migrate  # noqa: E402
 from logistics.db.engine import unit_of_work  # noqa: E402
 from logistics.db.models import (  # noqa: E402
@@ -106,8 +106,7 @@ def bench_evaluation(folder: Path) -> None:
         read_s.append(time.perf_counter() - began)
         began = time.perf_counter()
         with runtime.sessions() as session:
-            samples = [Sample(t, c, g) for t, c, g in session.exec(query).all()]
-        evaluate(samples, runtime.profiles["refrigerated"], live_until=NOW)
+            evaluate(session.exec(query).all(), runtime.profiles["refrigerated"], live_until=NOW)
         full_s.append(time.perf_counter() - began)
     runtime.close()
     read, full = min(read_s), min(full_s)

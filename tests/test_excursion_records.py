@@ -145,3 +145,52 @@ def test_a_shock_in_a_shipment_with_two_storage_profiles_is_one_record(demo_runt
     assert report.failed == 0
     shocks = [record for record in records(demo_runtime) if record.kind == "shock"]
     assert [(record.rule, record.peak) for record in shocks] == [("shock_10g", 12.0)]
+
+
+def eventful_trace():
+    """Every 5 min for 8 h: a 40 min excursion above 8 °C, a 25 min freeze, a 45 min silence, a shock."""
+    def temperature(i):
+        return 9.5 if 36 <= i < 44 else -0.5 if 60 <= i < 65 else 5.0
+    return [{"ts": (START + timedelta(minutes=5 * i)).isoformat(), "temp": temperature(i),
+             **({"shock_g": 14.0} if i == 52 else {})} for i in range(97) if not 80 <= i < 89]
+
+
+def send_raw(runtime, readings, logger="LG-24003"):
+    TelemetryStore(runtime.engine).store([IncomingMessage(
+        source="mqtt", logger_code=logger, payload=json.dumps({"readings": readings}).encode(),
+        received_at=NOW)])
+
+
+def standing(runtime):
+    return sorted((record.rule, record.start, record.end, record.duration_s, record.peak)
+                  for record in records(runtime) if record.status != "withdrawn")
+
+
+def test_scanning_as_readings_trickle_in_ends_where_one_scan_of_them_all_does(demo_runtime,
+                                                                              sqlite_demo_runtime):
+    trace, end = eventful_trace(), START + timedelta(hours=8, minutes=30)
+    send_raw(sqlite_demo_runtime, trace)
+    run_scan(sqlite_demo_runtime, now=end)
+    # In time order, one scan after each part, then a backfill of readings held back (flight mode).
+    held_back = trace[40:48]
+    for part in (trace[:20], trace[20:40], trace[48:70], trace[70:], held_back):
+        send_raw(demo_runtime, part)
+        run_scan(demo_runtime, now=end)
+    assert standing(demo_runtime) == standing(sqlite_demo_runtime)
+    assert {rule for rule, *_ in standing(demo_runtime)} == {
+        "above_8c_30min", "freeze_below_0c", "no_data_gap", "shock_10g"}
+
+
+def test_each_scan_carries_the_evaluation_on_from_where_the_last_stopped(demo_runtime):
+    from logistics.core.excursions import Progress
+    from logistics.db.models import EvaluationProgress
+
+    trace = eventful_trace()
+    send_raw(demo_runtime, trace[:50])
+    run_scan(demo_runtime, now=START + timedelta(hours=5))
+    send_raw(demo_runtime, trace[50:51])
+    run_scan(demo_runtime, now=START + timedelta(hours=5))
+    with demo_runtime.sessions() as session:
+        [stored] = session.exec(select(EvaluationProgress)).all()
+    progress = Progress.from_json(stored.state)
+    assert progress.resume_at == START + timedelta(minutes=5 * 50) and progress.readings == 50

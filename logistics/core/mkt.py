@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from logistics.core.profiles import DEFAULT_ACTIVATION_ENERGY_KJ
 
@@ -59,3 +60,64 @@ def _kelvin(temperature_c: float) -> float:
     if kelvin <= 0:
         raise ValueError(f"{temperature_c:g} °C is at or below absolute zero")
     return kelvin
+
+
+@dataclass
+class RunningMeans:
+    """The time-weighted mean and the MKT of readings added one at a time (the same formulas as above).
+
+    Its fields are plain numbers so that an evaluation can be stored and carried on later.
+    """
+
+    ratio_k: float  # ΔH/R
+    total_weight: float = 0.0
+    weighted_sum: float = 0.0  # Σ wᵢ·Tᵢ
+    largest_exponent: float = -math.inf  # Σ wᵢ·e^(−ΔH/(R·Tᵢ)) is kept as e^largest · scaled_sum
+    scaled_sum: float = 0.0
+    low: float = math.inf  # the range of the weighted readings: the means lie inside it
+    high: float = -math.inf
+
+    @classmethod
+    def for_energy(cls, activation_energy_kj: float = DEFAULT_ACTIVATION_ENERGY_KJ) -> RunningMeans:
+        if activation_energy_kj <= 0:
+            raise ValueError("the activation energy must be positive")
+        return cls(ratio_k=activation_energy_kj * 1000.0 / GAS_CONSTANT_J_PER_MOL_K)
+
+    def add(self, temperature_c: float, weight: float) -> None:
+        if weight <= 0:
+            if weight < 0:
+                raise ValueError("weights must not be negative")
+            return
+        kelvin = temperature_c + KELVIN_OFFSET
+        exponent = -self.ratio_k / (kelvin if kelvin > 0 else _kelvin(temperature_c))
+        if exponent > self.largest_exponent:
+            # Rescaled rather than summed directly: e^(−ΔH/RT) underflows below about 14 K.
+            self.scaled_sum = self.scaled_sum * math.exp(self.largest_exponent - exponent) + weight
+            self.largest_exponent = exponent
+        else:
+            self.scaled_sum += weight * math.exp(exponent - self.largest_exponent)
+        self.total_weight += weight
+        self.weighted_sum += weight * temperature_c
+        if temperature_c < self.low:
+            self.low = temperature_c
+        if temperature_c > self.high:
+            self.high = temperature_c
+
+    @property
+    def empty(self) -> bool:
+        return not self.total_weight > 0
+
+    def mean_c(self) -> float:
+        return self._within(self.weighted_sum / self._total())
+
+    def mkt_c(self) -> float:
+        log_mean = self.largest_exponent + math.log(self.scaled_sum / self._total())
+        return self._within(self.ratio_k / -log_mean - KELVIN_OFFSET)
+
+    def _total(self) -> float:
+        if self.empty:
+            raise ValueError("the weights add up to nothing")
+        return self.total_weight
+
+    def _within(self, value: float) -> float:
+        return min(max(value, self.low), self.high)

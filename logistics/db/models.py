@@ -237,6 +237,23 @@ class EvaluationMark(SQLModel, table=True):
     evaluated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
+class EvaluationProgress(SQLModel, table=True):
+    """How far one logger's window in a shipment has been evaluated under one storage profile.
+
+    Derived data, rebuilt from the readings whenever it cannot be carried on (so not audited): the
+    engine's `Progress` as JSON, and the window it was made for.
+    """
+
+    __tablename__ = "evaluation_progress"
+
+    assignment_id: int = Field(foreign_key="logger_assignments.id", primary_key=True)
+    profile: str = Field(primary_key=True, max_length=40)
+    window_start: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    window_end: datetime | None = _time()
+    state: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
 class Rejection(SQLModel, table=True):
     """Telemetry that could not be stored (SPEC §5), kept with its raw bytes for investigation."""
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -13,11 +13,19 @@ from sqlmodel import Session, col, select
 from logistics.core.alerting import AlertFacts, Route
 from logistics.core.clock import local_text
 from logistics.core.excursion_review import ReviewError, ReviewStatus, acknowledge, resolve
-from logistics.core.excursions import Evaluation, Excursion, Sample, evaluate
+from logistics.core.excursions import (
+    Evaluation,
+    Excursion,
+    Progress,
+    Sample,
+    evaluate_with_progress,
+    resume,
+)
 from logistics.core.lifecycle import ACTIVE, ShipmentStatus
 from logistics.core.profiles import StorageProfile
 from logistics.db.models import (
     EvaluationMark,
+    EvaluationProgress,
     ExcursionRecord,
     Item,
     Logger,
@@ -56,14 +64,14 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
          public_url: str = "") -> ScanReport:
     """Evaluate every logger with readings newer than its mark, in every shipment it is judged in."""
     report = ScanReport()
-    for logger_id, newest in _loggers_with_new_readings(session).items():
+    for logger_id, (newest, earliest) in _loggers_with_new_readings(session).items():
         report.loggers += 1
         this_logger = ScanReport()  # merged only if its savepoint commits
         try:
             with session.begin_nested():  # one logger's trouble must not stop the scan of the others
                 for assignment, shipment in _judged_assignments(session, logger_id):
                     judged_by = [profiles[name] for name in _profiles_in(session, shipment)]
-                    _evaluate_window(session, assignment, shipment, judged_by, now, this_logger)
+                    _evaluate_window(session, assignment, shipment, judged_by, now, earliest, this_logger)
                 _mark(session, logger_id, newest, now)
         except Exception:  # logged loudly; its mark stays, so the next scan tries it again
             report.failed += 1
@@ -75,14 +83,23 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
     return report
 
 
-def _loggers_with_new_readings(session: Session) -> dict[int, int]:
+def _loggers_with_new_readings(session: Session) -> dict[int, tuple[int, datetime]]:
+    """Per logger with readings newer than its mark: the newest reading's id, and the earliest device
+    time among them (a backfill can reach back before what was evaluated)."""
     rows = session.exec(
-        select(Reading.logger_id, func.max(Reading.id))
+        select(Reading.logger_id, func.max(Reading.id), func.min(Reading.device_time))
         .join(EvaluationMark, EvaluationMark.logger_id == Reading.logger_id, isouter=True)
         .where(col(Reading.id) > func.coalesce(EvaluationMark.last_reading_id, 0))
         .group_by(Reading.logger_id)
     ).all()
-    return {logger_id: int(newest) for logger_id, newest in rows}
+    return {logger_id: (int(newest), _as_utc(earliest)) for logger_id, newest, earliest in rows}
+
+
+def _as_utc(moment: datetime | str) -> datetime:
+    """min() over a time column comes back untyped from SQLite: read it as the column would."""
+    if isinstance(moment, datetime):
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime.fromisoformat(moment).replace(tzinfo=UTC)
 
 
 def _judged_assignments(session: Session, logger_id: int) -> list[tuple[LoggerAssignment, Shipment]]:
@@ -102,26 +119,62 @@ def _profiles_in(session: Session, shipment: Shipment) -> list[str]:
 
 
 def _evaluate_window(session: Session, assignment: LoggerAssignment, shipment: Shipment,
-                     judged_by: list[StorageProfile], now: datetime, report: ScanReport) -> None:
+                     judged_by: list[StorageProfile], now: datetime, earliest_new: datetime,
+                     report: ScanReport) -> None:
     """Judge the window by every profile of the goods; an excursion that several profiles find alike
     (a shock, a data gap: same rule name, same start) is kept once, from the first profile."""
     found: dict[tuple[str, datetime], tuple[StorageProfile, Excursion]] = {}
+    since: dict[str, datetime | None] = {}
     for profile in judged_by:
-        for excursion in _evaluation(session, assignment, shipment, profile, now).excursions:
+        evaluation = _evaluation(session, assignment, shipment, profile, now, earliest_new, keep=True)
+        since[profile.name] = evaluation.since
+        for excursion in evaluation.excursions:
             found.setdefault((excursion.rule, excursion.start), (profile, excursion))
-    _reconcile(session, assignment, shipment, found, now, report)
+    _reconcile(session, assignment, shipment, found, since, now, report)
 
 
-def _evaluation(session: Session, assignment: LoggerAssignment, shipment: Shipment,
-                profile: StorageProfile, now: datetime) -> Evaluation:
-    """The logger's readings while it was in the shipment, judged by `profile` (live while travelling)."""
+def _evaluation(session: Session, assignment: LoggerAssignment, shipment: Shipment, profile: StorageProfile,
+                now: datetime, earliest_new: datetime | None, *, keep: bool) -> Evaluation:
+    """The logger's readings while it was in the shipment, judged by `profile` (live while travelling).
+
+    Carried on from the stored progress when the new readings all lie after where it stopped (their
+    earliest time is `earliest_new`); otherwise the whole window again. `keep` stores the new progress.
+    """
+    live_until = now if assignment.ends_at is None and shipment.status in ACTIVE else None
+    stored = session.get(EvaluationProgress, (assignment.id, profile.name))
+    result = None
+    if stored is not None and (stored.window_start, stored.window_end) == (assignment.starts_at,
+                                                                           assignment.ends_at):
+        progress = Progress.from_json(stored.state)
+        if progress.resume_at is None or earliest_new is None or earliest_new >= progress.resume_at:
+            result = resume(progress, _samples(session, assignment, progress.resume_at), profile,
+                            live_until=live_until)
+    if result is None:
+        result = evaluate_with_progress(_samples(session, assignment, None), profile, live_until=live_until)
+    if keep:
+        _keep(session, stored, assignment, profile, result[1], now)
+    return result[0]
+
+
+def _samples(session: Session, assignment: LoggerAssignment, since: datetime | None) -> Sequence[Sample]:
+    """The logger's readings in the assignment's window, from `since` on if given."""
     query = select(Reading.device_time, Reading.temperature_c, Reading.shock_g).where(
-        Reading.logger_id == assignment.logger_id, Reading.device_time >= assignment.starts_at)
+        Reading.logger_id == assignment.logger_id,
+        Reading.device_time >= max(assignment.starts_at, since or assignment.starts_at))
     if assignment.ends_at is not None:
         query = query.where(Reading.device_time < assignment.ends_at)
-    samples = [Sample(time, temperature, shock) for time, temperature, shock in session.exec(query).all()]
-    live = assignment.ends_at is None and shipment.status in ACTIVE
-    return evaluate(samples, profile, live_until=now if live else None)
+    return session.exec(query).all()  # rows are (time, temperature, shock) tuples, as Sample is
+
+
+def _keep(session: Session, stored: EvaluationProgress | None, assignment: LoggerAssignment,
+          profile: StorageProfile, progress: Progress, now: datetime) -> None:
+    if stored is None:
+        assert assignment.id is not None
+        stored = EvaluationProgress(assignment_id=assignment.id, profile=profile.name,
+                                    window_start=assignment.starts_at, state="", updated_at=now)
+        session.add(stored)
+    stored.window_start, stored.window_end = assignment.starts_at, assignment.ends_at
+    stored.state, stored.updated_at = progress.to_json(), now
 
 
 @dataclass(frozen=True)
@@ -138,13 +191,25 @@ def summaries(session: Session, shipment: Shipment, profiles: dict[str, StorageP
         select(LoggerAssignment, Logger.code).join(Logger, Logger.id == LoggerAssignment.logger_id)
         .where(LoggerAssignment.shipment_id == shipment.id).order_by(col(Logger.code))).all()
     judged_by = [profiles[name] for name in _profiles_in(session, shipment)]
-    return [LoggerSummary(code, profile, _evaluation(session, assignment, shipment, profile, now))
+    return [LoggerSummary(code, profile, _evaluation(session, assignment, shipment, profile, now,
+                                                     _earliest_unscanned(session, assignment.logger_id),
+                                                     keep=False))
             for assignment, code in rows for profile in judged_by]
 
 
+def _earliest_unscanned(session: Session, logger_id: int) -> datetime | None:
+    """The earliest device time among the logger's readings no scan has seen yet."""
+    mark = session.get(EvaluationMark, logger_id)
+    earliest = session.exec(select(func.min(Reading.device_time)).where(
+        Reading.logger_id == logger_id, col(Reading.id) > (mark.last_reading_id if mark else 0))).one()
+    return _as_utc(earliest) if earliest is not None else None
+
+
 def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipment,
-               found: dict[tuple[str, datetime], tuple[StorageProfile, Excursion]], now: datetime,
-               report: ScanReport) -> None:
+               found: dict[tuple[str, datetime], tuple[StorageProfile, Excursion]],
+               since: dict[str, datetime | None], now: datetime, report: ScanReport) -> None:
+    """Records follow what was found. Only what the evaluations looked at can be withdrawn: a record
+    that began before where its profile's evaluation resumed was settled by an earlier one."""
     existing = {(record.rule, record.start): record for record in session.exec(
         select(ExcursionRecord).where(ExcursionRecord.shipment_id == shipment.id,
                                       ExcursionRecord.logger_id == assignment.logger_id))}
@@ -160,6 +225,9 @@ def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipmen
             record.status, changed = ReviewStatus.OPEN.value, True
         report.changed += changed
     for stale in existing.values():  # late readings changed the picture: this one no longer stands
+        resumed_at = since.get(stale.profile)
+        if resumed_at is not None and stale.start < resumed_at:
+            continue
         if stale.status in (ReviewStatus.OPEN.value, ReviewStatus.ACKNOWLEDGED.value):
             stale.status = ReviewStatus.WITHDRAWN.value
             report.withdrawn += 1

@@ -1,0 +1,85 @@
+"""Carrying an evaluation on with new readings gives what evaluating the whole window again gives."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from logistics.config_files import load_profiles
+from logistics.core.excursions import Progress, Sample, evaluate, evaluate_with_progress, resume
+
+T0 = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
+PROFILES = load_profiles()
+FRIDGE = PROFILES["refrigerated"]
+NOW = T0 + timedelta(days=2)
+
+
+def every_minute(temperatures, start=0):
+    return [Sample(T0 + timedelta(minutes=start + index), value) for index, value in enumerate(temperatures)]
+
+
+def later_than(samples, moment):
+    return [sample for sample in samples if moment is None or sample.time >= moment]
+
+
+def test_resuming_reads_only_from_the_last_reading_and_matches_the_whole():
+    history = every_minute([5.0] * 100 + [9.0] * 20)
+    _, progress = evaluate_with_progress(history, FRIDGE, live_until=NOW)
+    assert progress.resume_at == history[-1].time and progress.readings == 119
+    new = every_minute([9.0] * 15 + [5.0], start=120)
+    resumed, _ = resume(progress, [history[-1], *new], FRIDGE, live_until=NOW)
+    whole = evaluate(history + new, FRIDGE, live_until=NOW)
+    assert resumed == replace(whole, since=history[-1].time)
+    [above] = resumed.excursions  # the run that began before the resumed part, now closed
+    assert (above.rule, above.start, above.duration_s) == ("above_8c_30min", history[100].time, 35 * 60)
+
+
+def test_progress_survives_being_stored_as_json():
+    _, progress = evaluate_with_progress(every_minute([9.0, 1.0, -1.0, 5.0] * 30), FRIDGE)
+    assert Progress.from_json(progress.to_json()) == progress
+
+
+def test_it_declines_what_it_cannot_carry_on_exactly():
+    history = every_minute([5.0] * 10)
+    _, progress = evaluate_with_progress(history, FRIDGE)
+    too_early = [history[-3], *history[-1:]]
+    assert resume(progress, too_early, FRIDGE) is None  # a reading before where it stopped
+    assert resume(progress, every_minute([5.0], start=10), FRIDGE) is None  # the last reading is missing
+    slower = [history[-1], *[Sample(history[-1].time + timedelta(minutes=5 * n), 5.0) for n in range(1, 12)]]
+    assert resume(progress, slower, FRIDGE) is None  # Δ would change from 1 to 5 minutes
+    other = replace(FRIDGE, version=FRIDGE.version + 1)
+    assert resume(progress, history[-1:], other) is None  # judged by other rules
+
+
+# Regular traces: steps of mostly one minute, some longer (gaps), so that Δ stays one minute.
+steps_s = st.lists(st.sampled_from([60, 60, 60, 60, 60, 30, 90, 400]), min_size=2, max_size=80)
+temperature = st.sampled_from([-1.0, 1.5, 2.0, 5.0, 8.0, 8.5, 12.0, 26.0, 31.0])
+shock = st.sampled_from([None, None, None, 2.0, 12.0])
+
+
+@settings(max_examples=300)
+@given(st.data(), steps_s, st.booleans())
+def test_any_split_resumed_equals_the_whole(data, steps, live):
+    times, moment = [], T0
+    for step in steps:
+        moment += timedelta(seconds=step)
+        times.append(moment)
+    samples = [Sample(time, data.draw(st.none() | temperature if index % 7 == 3 else temperature),
+                      data.draw(shock)) for index, time in enumerate(times)]
+    split = data.draw(st.integers(min_value=1, max_value=len(samples)))
+    live_until = times[-1] + timedelta(minutes=data.draw(st.integers(0, 10))) if live else None
+    profile = data.draw(st.sampled_from(sorted(PROFILES.values(), key=lambda p: p.name)))
+
+    before, progress = evaluate_with_progress(samples[:split], profile, live_until=live_until)
+    resumed = resume(progress, later_than(samples, progress.resume_at), profile, live_until=live_until)
+    whole = evaluate(samples, profile, live_until=live_until)
+    assume(resumed is not None)  # declined when Δ is not certainly unchanged (the test above)
+    evaluation, _ = resumed
+    assert replace(evaluation, excursions=(), since=None) == replace(whole, excursions=())
+    since = progress.resume_at
+    settled = {item for item in before.excursions
+               if since is not None and item.mode != "cumulative" and item.end is not None
+               and item.end <= since and not (item.kind == "shock" and item.start >= since)}
+    assert set(whole.excursions) == settled | set(evaluation.excursions)
+    assert all(item in whole.excursions for item in evaluation.excursions)
