@@ -15,6 +15,7 @@ from logistics.db.engine import unit_of_work
 from logistics.services.alerts import dispatch_due
 from logistics.services.excursions import scan
 from logistics.services.monitoring import MonitoringPolicy, run_checks
+from logistics.services.stability import check_budgets
 
 if TYPE_CHECKING:
     from logistics.app import Runtime
@@ -44,11 +45,14 @@ def _bound() -> JobContext:
 
 
 def evaluate_excursions() -> None:
-    """Judge the readings that arrived since the last scan; record and announce new excursions."""
+    """Judge the readings that arrived since the last scan; record and announce new excursions, and
+    lots of the shipments concerned whose stability budget runs low or out."""
     context = _bound()
-    with unit_of_work(context.runtime.sessions, actor="scheduler", reason="excursion scan") as session:
-        scan(session, context.runtime.profiles, context.routes, now=datetime.now(UTC),
-             public_url=context.policy.public_url)
+    now, runtime, public_url = datetime.now(UTC), context.runtime, context.policy.public_url
+    with unit_of_work(runtime.sessions, actor="scheduler", reason="excursion scan") as session:
+        report = scan(session, runtime.profiles, context.routes, now=now, public_url=public_url)
+        check_budgets(session, report.shipments, runtime.profiles, context.routes, now=now,
+                      public_url=public_url)
 
 
 def monitor() -> None:

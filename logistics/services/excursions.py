@@ -47,6 +47,7 @@ JUDGED = frozenset({*ACTIVE, ShipmentStatus.RECEIVED})
 @dataclass
 class ScanReport:
     loggers: int = 0
+    shipments: set[int] = field(default_factory=set)  # whose windows were evaluated
     found: int = 0
     changed: int = 0
     withdrawn: int = 0
@@ -57,6 +58,7 @@ class ScanReport:
         self.found += other.found
         self.changed += other.changed
         self.withdrawn += other.withdrawn
+        self.shipments |= other.shipments
         self.alerts += other.alerts
 
 
@@ -72,6 +74,7 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
                 for assignment, shipment in _judged_assignments(session, logger_id):
                     judged_by = [profiles[name] for name in _profiles_in(session, shipment)]
                     _evaluate_window(session, assignment, shipment, judged_by, now, earliest, this_logger)
+                    this_logger.shipments.add(shipment.id)
                 _mark(session, logger_id, newest, now)
         except Exception:  # logged loudly; its mark stays, so the next scan tries it again
             report.failed += 1
@@ -126,15 +129,16 @@ def _evaluate_window(session: Session, assignment: LoggerAssignment, shipment: S
     found: dict[tuple[str, datetime], tuple[StorageProfile, Excursion]] = {}
     since: dict[str, datetime | None] = {}
     for profile in judged_by:
-        evaluation = _evaluation(session, assignment, shipment, profile, now, earliest_new, keep=True)
+        evaluation = window_evaluation(session, assignment, shipment, profile, now, earliest_new, keep=True)
         since[profile.name] = evaluation.since
         for excursion in evaluation.excursions:
             found.setdefault((excursion.rule, excursion.start), (profile, excursion))
     _reconcile(session, assignment, shipment, found, since, now, report)
 
 
-def _evaluation(session: Session, assignment: LoggerAssignment, shipment: Shipment, profile: StorageProfile,
-                now: datetime, earliest_new: datetime | None, *, keep: bool) -> Evaluation:
+def window_evaluation(session: Session, assignment: LoggerAssignment, shipment: Shipment,
+                      profile: StorageProfile, now: datetime, earliest_new: datetime | None, *,
+                      keep: bool) -> Evaluation:
     """The logger's readings while it was in the shipment, judged by `profile` (live while travelling).
 
     Carried on from the stored progress when the new readings all lie after where it stopped (their
@@ -191,13 +195,13 @@ def summaries(session: Session, shipment: Shipment, profiles: dict[str, StorageP
         select(LoggerAssignment, Logger.code).join(Logger, Logger.id == LoggerAssignment.logger_id)
         .where(LoggerAssignment.shipment_id == shipment.id).order_by(col(Logger.code))).all()
     judged_by = [profiles[name] for name in _profiles_in(session, shipment)]
-    return [LoggerSummary(code, profile, _evaluation(session, assignment, shipment, profile, now,
-                                                     _earliest_unscanned(session, assignment.logger_id),
-                                                     keep=False))
+    return [LoggerSummary(code, profile, window_evaluation(session, assignment, shipment, profile, now,
+                                                           earliest_unscanned(session, assignment.logger_id),
+                                                           keep=False))
             for assignment, code in rows for profile in judged_by]
 
 
-def _earliest_unscanned(session: Session, logger_id: int) -> datetime | None:
+def earliest_unscanned(session: Session, logger_id: int) -> datetime | None:
     """The earliest device time among the logger's readings no scan has seen yet."""
     mark = session.get(EvaluationMark, logger_id)
     earliest = session.exec(select(func.min(Reading.device_time)).where(

@@ -16,7 +16,7 @@ from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.roles import Permission
 from logistics.db.models import Site
 from logistics.schemas import ShipmentUpdate
-from logistics.services import audit, excursions, shipments
+from logistics.services import audit, excursions, shipments, stability
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.web import db
 from logistics.web.auth import require
@@ -54,11 +54,12 @@ def shipment_detail(reference: str) -> Any:
     except NotFound:
         abort(404)
     trail = audit.history(session, "shipments", str(record.id))
+    now = datetime.now(UTC)
     return render_template("shipments/detail.html", shipment=shipment, zones=_zones(),
                            sites=_sites(), trail=trail, excursions=excursions.listing(session, record.id),
                            dispositions=DISPOSITIONS,
-                           summaries=excursions.summaries(session, record, db.runtime().profiles,
-                                                          now=datetime.now(UTC)))
+                           summaries=excursions.summaries(session, record, db.runtime().profiles, now=now),
+                           lots=stability.shipment_lots(session, record, db.runtime().profiles, now=now))
 
 
 @blueprint.route("/shipments/<reference>/excursions/<int:record_id>/acknowledge", methods=["POST"])

@@ -36,6 +36,14 @@ def test_the_detail_page_shows_times_in_each_sites_zone(client):
     assert client.get("/shipments/NOPE").status_code == 404
 
 
+def test_the_detail_page_shows_each_lots_stability_budget(client):
+    login(client, "viewer")
+    page = client.get("/shipments/HG-2026-0045").get_data(as_text=True)
+    stability = page.split("Stability of the lots carried", 1)[1].split("</table>", 1)[0]
+    kits = stability.split("SK2609-031", 1)[1].split("</tr>", 1)[0]
+    assert "72.0 h at ≤ 25 °C" in kits and "badge-budget-ok" in kits  # no telemetry yet: all of it left
+
+
 def test_create_a_shipment_and_read_it_back(client):
     login(client, "logistics")
     response = client.post("/shipments/new",
