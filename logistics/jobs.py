@@ -6,6 +6,7 @@ plain module-level functions; the scheduler binds them to its runtime once, when
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -51,8 +52,10 @@ def evaluate_excursions() -> None:
     now, runtime, public_url = datetime.now(UTC), context.runtime, context.policy.public_url
     with unit_of_work(runtime.sessions, actor="scheduler", reason="excursion scan") as session:
         report = scan(session, runtime.profiles, context.routes, now=now, public_url=public_url)
-        check_budgets(session, report.shipments, runtime.profiles, context.routes, now=now,
-                      public_url=public_url)
+        raised = len(report.alerts) + check_budgets(session, report.shipments, runtime.profiles,
+                                                    context.routes, now=now, public_url=public_url)
+    if raised:  # deliver now rather than at the next dispatch: people hear within one scan interval
+        _dispatch(context)
 
 
 def monitor() -> None:
@@ -64,5 +67,13 @@ def monitor() -> None:
 
 def dispatch_alerts() -> None:
     """Deliver alerts that are due, retrying failed ones with back-off."""
-    context = _bound()
-    dispatch_due(context.runtime.sessions, context.senders, now=datetime.now(UTC))
+    _dispatch(_bound())
+
+
+# The scan and this job may both dispatch; one at a time, or a delivery could go out twice.
+_dispatching = threading.Lock()
+
+
+def _dispatch(context: JobContext) -> None:
+    with _dispatching:
+        dispatch_due(context.runtime.sessions, context.senders, now=datetime.now(UTC))

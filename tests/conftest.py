@@ -28,6 +28,8 @@ from logistics.db.engine import unit_of_work
 from logistics.services import demo
 from logistics.settings import Settings, load_settings
 
+pytest_plugins = ["tests.local_receivers"]  # receiver (webhook) and mailbox (SMTP) fixtures
+
 # These machines are shared and noisy: a property test is judged on its examples, not on how fast
 # hypothesis managed to generate them.
 hypothesis_settings.register_profile("shared-machine", deadline=None,

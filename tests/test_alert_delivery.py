@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 import requests
-from aiosmtpd.controller import Controller
 from sqlmodel import col, select
 
 from logistics.core.alerting import AlertFacts, parse_routes
@@ -18,65 +12,8 @@ from logistics.db.engine import unit_of_work
 from logistics.db.models import AlertDelivery
 from logistics.notify import make_senders
 from logistics.services.alerts import dispatch_due, raise_alert
-from tests.browser.conftest import free_port
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-
-
-class Receiver:
-    """A local webhook endpoint that records bodies, and can be told to fail."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict] = []
-        self.failing = False
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if outer.failing:
-                    self.send_response(503)
-                else:
-                    outer.bodies.append(json.loads(body))
-                    self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *_args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, _server, _session, envelope):  # noqa: N802 (aiosmtpd's naming)
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver()
-    yield started
-    started.close()
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box, port = Mailbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
 
 
 def facts(key="excursion:7:opened", severity="critical"):
