@@ -204,8 +204,12 @@ def summaries(session: Session, shipment: Shipment, profiles: dict[str, StorageP
 def earliest_unscanned(session: Session, logger_id: int) -> datetime | None:
     """The earliest device time among the logger's readings no scan has seen yet."""
     mark = session.get(EvaluationMark, logger_id)
-    earliest = session.exec(select(func.min(Reading.device_time)).where(
-        Reading.logger_id == logger_id, col(Reading.id) > (mark.last_reading_id if mark else 0))).one()
+    query = select(func.min(Reading.device_time))
+    if mark is None:  # never scanned: all its readings are new
+        query = query.where(Reading.logger_id == logger_id)
+    else:  # "+ 0": find the new readings by id (few), not by logger (its whole history)
+        query = query.where(col(Reading.id) > mark.last_reading_id, col(Reading.logger_id) + 0 == logger_id)
+    earliest = session.exec(query).one()
     return _as_utc(earliest) if earliest is not None else None
 
 
