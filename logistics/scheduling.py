@@ -37,8 +37,7 @@ def start_scheduler(runtime: Runtime, http: requests.Session) -> BackgroundSched
     settings = runtime.settings
     jobs.bind(jobs.JobContext(
         runtime=runtime, routes=load_alert_routes(),
-        policy=MonitoringPolicy(silent_after=timedelta(minutes=settings.silent_after_minutes),
-                                public_url=settings.public_url.rstrip("/")),
+        policy=MonitoringPolicy.of(settings),
         senders=make_senders(http, smtp_url=settings.smtp_url, sender=settings.alert_from)))
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=runtime.engine, tablename=JOB_TABLE)},

@@ -16,6 +16,7 @@ from logistics.core.lifecycle import ACTIVE
 from logistics.core.silence import AirLeg, silence
 from logistics.db.models import Alert, ExcursionRecord, Leg, Logger, LoggerAssignment, Shipment, Site
 from logistics.services.alerts import facts_of, raise_alert
+from logistics.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,11 @@ class MonitoringPolicy:
     calibration_warning: timedelta = timedelta(days=30)
     low_battery_percent: float = 20.0
     public_url: str = "http://127.0.0.1:8000"
+
+    @classmethod
+    def of(cls, settings: Settings) -> MonitoringPolicy:
+        return cls(silent_after=timedelta(minutes=settings.silent_after_minutes),
+                   public_url=settings.public_url.rstrip("/"))
 
 
 def run_checks(session: Session, routes: list[Route], policy: MonitoringPolicy, *, now: datetime) -> int:

@@ -1,4 +1,4 @@
-"""Template filters: times shown in a site's own zone with its UTC offset."""
+"""Template filters: times shown in a site's own zone with its UTC offset, ages, quantities."""
 
 from __future__ import annotations
 
@@ -25,7 +25,23 @@ def quantity(value: float) -> str:
     return f"{value:g}"
 
 
+def age(value: datetime | None, now: datetime) -> str:
+    """How long ago, in the largest unit that says it: "40 s", "12 min", "3 h 5 min", "2 d 4 h"."""
+    if value is None:
+        return "never"
+    seconds = max(int((now - value).total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if hours < 1:
+        return f"{minutes} min"
+    if days < 1:
+        return f"{hours} h {minutes % 60} min" if minutes % 60 else f"{hours} h"
+    return f"{days} d {hours % 24} h" if hours % 24 else f"{days} d"
+
+
 def install_filters(app: Flask) -> None:
     app.add_template_filter(local_time, "localtime")
     app.add_template_filter(input_time, "inputtime")
     app.add_template_filter(quantity, "qty")
+    app.add_template_filter(age, "age")

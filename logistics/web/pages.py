@@ -1,4 +1,4 @@
-"""Pages for supply-chain staff: the shipments list, a shipment, and its create/edit form."""
+"""Pages for supply-chain staff: the dashboard, the shipments list, a shipment, and its create/edit form."""
 
 from __future__ import annotations
 
@@ -16,18 +16,34 @@ from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.roles import Permission
 from logistics.db.models import Site
 from logistics.schemas import ShipmentUpdate
-from logistics.services import audit, excursions, shipments, stability
+from logistics.services import audit, dashboard, excursions, shipments, stability
 from logistics.services.errors import InputError, NotFound, input_error_from
+from logistics.services.monitoring import MonitoringPolicy
 from logistics.web import db
 from logistics.web.auth import require
 from logistics.web.forms import read_create_form, read_update_form
 
 blueprint = Blueprint("pages", __name__)
+DASHBOARD_REFRESH_SECONDS = 15
 
 
 @blueprint.route("/")
 def index() -> Any:
-    return redirect(url_for("pages.shipment_list"))
+    """The dashboard: active shipments as they are now; the table refreshes itself (see live.js)."""
+    return render_template("dashboard.html", **_dashboard())
+
+
+@blueprint.route("/dashboard/live")
+def dashboard_live() -> Any:
+    """The dashboard's table alone, for the page to swap in without a reload."""
+    return render_template("dashboard/_table.html", **_dashboard())
+
+
+def _dashboard() -> dict[str, Any]:
+    runtime, now = db.runtime(), datetime.now(UTC)
+    rows = dashboard.overview(db.session(), runtime.profiles, MonitoringPolicy.of(runtime.settings), now=now)
+    every = request.args.get("every", DASHBOARD_REFRESH_SECONDS, type=int) or DASHBOARD_REFRESH_SECONDS
+    return {"rows": rows, "now": now, "refresh_seconds": min(max(every, 5), 300)}  # ?every=N seconds
 
 
 @blueprint.route("/shipments")

@@ -67,3 +67,26 @@ def test_the_logger_registry_and_rejections_pages(live_server, page):
     expect(page.locator("#logger-secret")).to_have_text(re.compile(r"^[A-Za-z0-9_-]{43}$"))
     page.get_by_role("link", name="Rejected telemetry").click()
     expect(page.get_by_text("Nothing rejected.")).to_be_visible()
+
+
+def test_the_dashboard_shows_a_new_reading_without_a_reload(live_server, page, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from logistics.db.engine import make_engine
+    from logistics.services.telemetry import IncomingMessage, TelemetryStore
+
+    sign_in(page, live_server, "logistics")
+    page.goto(f"{live_server}/?every=5")
+    logger = page.locator('tr[data-reference="HG-2026-0045"] .logger-now', has_text="LG-24003")
+    expect(logger).to_contain_text("never")
+    screenshot(page, "dashboard")
+    engine = make_engine(f"sqlite:///{tmp_path / 'shipments.db'}")
+    now = datetime.now(UTC)
+    payload = f'{{"ts": "{(now - timedelta(seconds=20)).isoformat()}", "temp": 9.6}}'.encode()
+    TelemetryStore(engine).store([IncomingMessage(source="mqtt", logger_code="LG-24003", payload=payload,
+                                                  received_at=now)])
+    engine.dispose()
+    loaded_at = page.evaluate("performance.timeOrigin")
+    expect(logger).to_contain_text("9.6 °C", timeout=15_000)
+    expect(logger.get_by_text("above range")).to_be_visible()
+    assert page.evaluate("performance.timeOrigin") == loaded_at, "the page was reloaded"

@@ -1,0 +1,49 @@
+"""The dashboard: active shipments as they are now, and the fragment the page refreshes itself with."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from tests.web.conftest import login
+
+
+def send(app, logger, *readings):
+    runtime = app.extensions["logistics"]
+    payload = json.dumps({"readings": [{"ts": time.isoformat(), "temp": temp} for time, temp in readings]})
+    TelemetryStore(runtime.engine).store([IncomingMessage(source="mqtt", logger_code=logger,
+                                                          payload=payload.encode(),
+                                                          received_at=datetime.now(UTC))])
+
+
+def row_of(page, reference):
+    return page.split(f'data-reference="{reference}"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_it_lists_the_shipments_under_way_with_what_their_loggers_say_now(app, client):
+    login(client, "viewer")
+    now = datetime.now(UTC)
+    send(app, "LG-24003", (now - timedelta(minutes=12), 5.0), (now - timedelta(minutes=2), 9.4))
+    page = client.get("/").get_data(as_text=True)
+    assert "Shipments under way" in page and 'data-live-url="/dashboard/live"' in page
+    row = row_of(page, "HG-2026-0045")
+    logger = row.split("LG-24003", 1)[1].split("</div>", 1)[0]
+    assert "9.4 °C" in logger and "2 min ago" in logger and "above range" in logger
+    assert "state-above" in row.split("LG-24003", 1)[0].rsplit("<div", 1)[1]
+    assert "LG-24004" in row and "never" in row.split("LG-24004", 1)[1]  # nothing from it yet
+    assert "HG-2026-0041" not in page  # delivered long ago: not under way
+
+
+def test_the_live_fragment_is_the_table_alone_and_follows_new_readings(app, client):
+    login(client, "viewer")
+    before = client.get("/dashboard/live").get_data(as_text=True)
+    assert "<html" not in before and "<table" in before
+    assert "°C" not in row_of(before, "HG-2026-0045").split("LG-24003", 1)[1].split("</div>", 1)[0]
+    send(app, "LG-24003", (datetime.now(UTC) - timedelta(seconds=30), 4.6))
+    after = client.get("/dashboard/live").get_data(as_text=True)
+    assert "4.6 °C" in row_of(after, "HG-2026-0045")
+
+
+def test_anonymous_people_are_sent_to_sign_in(client):
+    assert client.get("/").status_code == 302 and client.get("/dashboard/live").status_code in (302, 401)
