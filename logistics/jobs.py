@@ -16,6 +16,7 @@ from logistics.db.engine import unit_of_work
 from logistics.services.alerts import dispatch_due
 from logistics.services.excursions import scan
 from logistics.services.monitoring import MonitoringPolicy, run_checks
+from logistics.services.series import roll_up
 from logistics.services.stability import check_budgets
 
 if TYPE_CHECKING:
@@ -63,6 +64,15 @@ def monitor() -> None:
     context = _bound()
     with unit_of_work(context.runtime.sessions, actor="scheduler", reason="monitoring") as session:
         run_checks(session, context.routes, context.policy, now=datetime.now(UTC))
+
+
+def roll_up_readings() -> None:
+    """Fold new readings into the chart rollups, a batch per transaction, until none is left."""
+    context = _bound()
+    while True:
+        with unit_of_work(context.runtime.sessions, actor="scheduler", reason="chart rollups") as session:
+            if roll_up(session) == 0:
+                return
 
 
 def dispatch_alerts() -> None:

@@ -29,7 +29,8 @@ def job_intervals(runtime: Runtime) -> dict[str, tuple[str, int]]:
     scan = runtime.settings.scan_interval_seconds
     return {"evaluate_excursions": ("logistics.jobs:evaluate_excursions", scan),
             "monitor": ("logistics.jobs:monitor", scan),
-            "dispatch_alerts": ("logistics.jobs:dispatch_alerts", max(scan // 2, 5))}
+            "dispatch_alerts": ("logistics.jobs:dispatch_alerts", max(scan // 2, 5)),
+            "roll_up_readings": ("logistics.jobs:roll_up_readings", scan)}
 
 
 def start_scheduler(runtime: Runtime, http: requests.Session) -> BackgroundScheduler:

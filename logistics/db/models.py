@@ -254,6 +254,39 @@ class EvaluationProgress(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
+class ReadingRollup(SQLModel, table=True):
+    """One logger's readings in one time bucket, summarised for charts (see logistics.core.series).
+
+    Derived from `readings` by the rollup job, which folds each reading in exactly once (its cursor
+    advances in the same transaction); not audited.
+    """
+
+    __tablename__ = "reading_rollups"
+
+    logger_id: int = Field(foreign_key="loggers.id", primary_key=True)
+    level_s: int = Field(primary_key=True)
+    bucket: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    count: int = 0
+    first_at: datetime | None = _time()
+    first_c: float | None = None
+    last_at: datetime | None = _time()
+    last_c: float | None = None
+    min_at: datetime | None = _time()
+    min_c: float | None = None
+    max_at: datetime | None = _time()
+    max_c: float | None = None
+    max_shock_g: float | None = None
+
+
+class RollupCursor(SQLModel, table=True):
+    """How far the rollup job has read the readings table: the highest reading id folded in."""
+
+    __tablename__ = "rollup_cursor"
+
+    id: int = Field(default=1, primary_key=True)
+    last_reading_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
 class Rejection(SQLModel, table=True):
     """Telemetry that could not be stored (SPEC §5), kept with its raw bytes for investigation."""
 

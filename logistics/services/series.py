@@ -1,0 +1,118 @@
+"""Chart series of loggers: rollups kept up to date from new readings, and read back for a window.
+
+The rollup job reads readings by id past its cursor (cost follows new readings, late ones included)
+and merges them into the buckets of every level. A chart reads the buckets of the finest level that
+fits its window, plus the readings not rolled up yet, so what it shows is never behind the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from logistics.core.series import LEVELS_S, Bucket, bucket_start, envelope, level_for, summarise
+from logistics.db.models import Reading, ReadingRollup, RollupCursor
+
+ROLLUP_BATCH = 20_000  # readings per transaction
+CHART_BUCKETS = 800  # buckets per chart: four points each at most, about a point per pixel
+_SUMMARY = [item.name for item in fields(Bucket) if item.name != "start"]
+
+
+@dataclass(frozen=True)
+class Series:
+    level_s: int
+    points: list[tuple[datetime, float]]
+    shocks: list[tuple[datetime, float]]  # the strongest shock in each bucket that had one
+
+
+def roll_up(session: Session, *, batch: int = ROLLUP_BATCH) -> int:
+    """Fold the next `batch` new readings into the rollups; how many were folded (0: up to date)."""
+    cursor = session.get(RollupCursor, 1) or RollupCursor(id=1, last_reading_id=0)
+    rows = session.exec(
+        select(Reading.id, Reading.logger_id, Reading.device_time, Reading.temperature_c, Reading.shock_g)
+        .where(col(Reading.id) > cursor.last_reading_id).order_by(col(Reading.id)).limit(batch)).all()
+    if not rows:
+        return 0
+    by_logger: dict[int, list[tuple[datetime, float | None, float | None]]] = {}
+    for _, logger_id, time, temperature, shock in rows:
+        by_logger.setdefault(logger_id, []).append((time, temperature, shock))
+    for logger_id, readings in by_logger.items():
+        for level in LEVELS_S:
+            _merge_into_store(session, logger_id, level, summarise(readings, level))
+    cursor.last_reading_id = rows[-1][0]
+    session.add(cursor)
+    return len(rows)
+
+
+def _merge_into_store(session: Session, logger_id: int, level: int, buckets: dict[datetime, Bucket]) -> None:
+    stored = {row.bucket: row for row in session.exec(select(ReadingRollup).where(
+        ReadingRollup.logger_id == logger_id, ReadingRollup.level_s == level,
+        col(ReadingRollup.bucket).in_(list(buckets))))}
+    for start, bucket in buckets.items():
+        row = stored.get(start)
+        if row is None:
+            row = ReadingRollup(logger_id=logger_id, level_s=level, bucket=start)
+            session.add(row)
+        else:
+            merged = _bucket_of(row)
+            merged.merge(bucket)
+            bucket = merged
+        for name in _SUMMARY:
+            setattr(row, name, getattr(bucket, name))
+
+
+def _bucket_of(row: ReadingRollup) -> Bucket:
+    return Bucket(row.bucket, **{name: getattr(row, name) for name in _SUMMARY})
+
+
+def series(session: Session, logger_id: int, start: datetime, end: datetime, *,
+           max_buckets: int = CHART_BUCKETS) -> Series:
+    """The logger's readings in [start, end) as chart points: a few per bucket, every extreme kept.
+
+    Whole buckets come from the rollups (and the readings not rolled up yet); the two at the edges,
+    which the window cuts, are summarised afresh from the readings inside it.
+    """
+    level = level_for(end - start, max_buckets)
+    edges = {bucket_start(start, level), bucket_start(end - timedelta(microseconds=1), level)}
+    buckets = {row.bucket: _bucket_of(row) for row in session.exec(select(ReadingRollup).where(
+        ReadingRollup.logger_id == logger_id, ReadingRollup.level_s == level,
+        col(ReadingRollup.bucket) >= bucket_start(start, level), col(ReadingRollup.bucket) < end,
+        col(ReadingRollup.bucket).not_in(edges)))}
+    for at, bucket in summarise(_not_rolled_up(session, logger_id, start, end), level).items():
+        if at in buckets:
+            buckets[at].merge(bucket)
+        elif at not in edges:
+            buckets[at] = bucket
+    for edge in edges:
+        readings = _readings(session, logger_id, max(edge, start), min(edge + timedelta(seconds=level), end))
+        buckets.update(summarise(readings, level))
+    ordered = sorted(buckets.values(), key=_start)
+    return Series(level_s=level, points=envelope(ordered),
+                  shocks=[(bucket.start, bucket.max_shock_g) for bucket in ordered
+                          if bucket.max_shock_g is not None])
+
+
+def _readings(session: Session, logger_id: int, start: datetime,
+              end: datetime) -> Sequence[tuple[datetime, float | None, float | None]]:
+    return session.exec(select(Reading.device_time, Reading.temperature_c, Reading.shock_g).where(
+        Reading.logger_id == logger_id, col(Reading.device_time) >= start,
+        col(Reading.device_time) < end)).all()
+
+
+def _start(bucket: Bucket) -> datetime:
+    return bucket.start
+
+
+def _not_rolled_up(session: Session, logger_id: int, start: datetime,
+                   end: datetime) -> Sequence[tuple[datetime, float | None, float | None]]:
+    cursor = session.get(RollupCursor, 1)
+    query = select(Reading.device_time, Reading.temperature_c, Reading.shock_g).where(
+        col(Reading.device_time) >= start, col(Reading.device_time) < end)
+    if cursor is None:  # nothing rolled up yet: every reading of the logger
+        return session.exec(query.where(Reading.logger_id == logger_id)).all()
+    # "+ 0": find the few readings past the cursor by id, not by logger (its whole history).
+    return session.exec(query.where(col(Reading.id) > cursor.last_reading_id,
+                                    col(Reading.logger_id) + 0 == logger_id)).all()
