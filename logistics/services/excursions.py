@@ -72,7 +72,7 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
         try:
             with session.begin_nested():  # one logger's trouble must not stop the scan of the others
                 for assignment, shipment in _judged_assignments(session, logger_id):
-                    judged_by = [profiles[name] for name in _profiles_in(session, shipment)]
+                    judged_by = [profiles[name] for name in profiles_in(session, shipment)]
                     _evaluate_window(session, assignment, shipment, judged_by, now, earliest, this_logger)
                     this_logger.shipments.add(shipment.id)
                 _mark(session, logger_id, newest, now)
@@ -113,7 +113,7 @@ def _judged_assignments(session: Session, logger_id: int) -> list[tuple[LoggerAs
     ).all())
 
 
-def _profiles_in(session: Session, shipment: Shipment) -> list[str]:
+def profiles_in(session: Session, shipment: Shipment) -> list[str]:
     """Each storage profile among the shipment's goods: the logger is judged by every one of them."""
     return sorted(set(session.exec(
         select(Item.storage_profile).join(Lot, Lot.item_id == Item.id)
@@ -194,7 +194,7 @@ def summaries(session: Session, shipment: Shipment, profiles: dict[str, StorageP
     rows = session.exec(
         select(LoggerAssignment, Logger.code).join(Logger, Logger.id == LoggerAssignment.logger_id)
         .where(LoggerAssignment.shipment_id == shipment.id).order_by(col(Logger.code))).all()
-    judged_by = [profiles[name] for name in _profiles_in(session, shipment)]
+    judged_by = [profiles[name] for name in profiles_in(session, shipment)]
     return [LoggerSummary(code, profile, window_evaluation(session, assignment, shipment, profile, now,
                                                            earliest_unscanned(session, assignment.logger_id),
                                                            keep=False))

@@ -13,8 +13,18 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from logistics.core.profiles import StorageProfile
 from logistics.core.series import LEVELS_S, Bucket, bucket_start, envelope, level_for, summarise
-from logistics.db.models import Reading, ReadingRollup, RollupCursor
+from logistics.db.models import (
+    ExcursionRecord,
+    Logger,
+    LoggerAssignment,
+    Reading,
+    ReadingRollup,
+    RollupCursor,
+    Shipment,
+)
+from logistics.services.excursions import profiles_in
 
 ROLLUP_BATCH = 20_000  # readings per transaction
 CHART_BUCKETS = 800  # buckets per chart: four points each at most, about a point per pixel
@@ -116,3 +126,53 @@ def _not_rolled_up(session: Session, logger_id: int, start: datetime,
     # "+ 0": find the few readings past the cursor by id, not by logger (its whole history).
     return session.exec(query.where(col(Reading.id) > cursor.last_reading_id,
                                     col(Reading.logger_id) + 0 == logger_id)).all()
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One logger's chart on a shipment page: its series, the storage range and what was found."""
+
+    logger: str
+    start: datetime
+    end: datetime
+    low_c: float | None  # the narrowest range of the goods carried
+    high_c: float | None
+    series: Series
+    marks: list[tuple[str, str, datetime, datetime | None]]  # (kind, severity, start, end) of excursions
+
+    def as_json(self) -> dict[str, object]:
+        """What the page's script draws: times as Unix milliseconds."""
+        def ms(moment: datetime | None) -> int | None:
+            return None if moment is None else int(moment.timestamp() * 1000)
+        return {"logger": self.logger, "start": ms(self.start), "end": ms(self.end), "low": self.low_c,
+                "high": self.high_c, "level_s": self.series.level_s,
+                "points": [[ms(time), value] for time, value in self.series.points],
+                "shocks": [[ms(time), value] for time, value in self.series.shocks],
+                "marks": [[kind, severity, ms(start), ms(end)] for kind, severity, start, end in self.marks]}
+
+
+def shipment_charts(session: Session, shipment: Shipment, profiles: dict[str, StorageProfile], *,
+                    now: datetime, start: datetime | None = None, end: datetime | None = None) -> list[Chart]:
+    """A chart per logger assigned to the shipment, over its time there (or [start, end) within it)."""
+    ranges = [profiles[name] for name in profiles_in(session, shipment) if name in profiles]
+    lows = [profile.min_c for profile in ranges if profile.min_c is not None]
+    highs = [profile.max_c for profile in ranges if profile.max_c is not None]
+    rows = session.exec(
+        select(LoggerAssignment, Logger.code).join(Logger, Logger.id == LoggerAssignment.logger_id)
+        .where(LoggerAssignment.shipment_id == shipment.id).order_by(col(Logger.code))).all()
+    charts = []
+    for assignment, code in rows:
+        window_start = max(assignment.starts_at, start or assignment.starts_at)
+        window_end = min(assignment.ends_at or now, end or now)
+        if window_end <= window_start:
+            continue
+        marks = session.exec(select(ExcursionRecord).where(
+            ExcursionRecord.shipment_id == shipment.id, ExcursionRecord.logger_id == assignment.logger_id,
+            ExcursionRecord.status != "withdrawn", ExcursionRecord.mode != "cumulative")).all()
+        charts.append(Chart(
+            logger=code, start=window_start, end=window_end, low_c=max(lows) if lows else None,
+            high_c=min(highs) if highs else None,
+            series=series(session, assignment.logger_id, window_start, window_end),
+            marks=[(mark.kind, mark.severity, mark.start, mark.end) for mark in marks]))
+    return charts
+

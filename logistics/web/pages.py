@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from pydantic import ValidationError
 from sqlmodel import col, select
@@ -16,7 +17,7 @@ from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.roles import Permission
 from logistics.db.models import Site
 from logistics.schemas import ShipmentUpdate
-from logistics.services import audit, dashboard, excursions, shipments, stability
+from logistics.services import audit, dashboard, excursions, series, shipments, stability
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.services.monitoring import MonitoringPolicy
 from logistics.web import db
@@ -70,12 +71,40 @@ def shipment_detail(reference: str) -> Any:
     except NotFound:
         abort(404)
     trail = audit.history(session, "shipments", str(record.id))
-    now = datetime.now(UTC)
-    return render_template("shipments/detail.html", shipment=shipment, zones=_zones(),
+    now, zones = datetime.now(UTC), _zones()
+    offset = ZoneInfo(zones[shipment.destination]).utcoffset(now) or timedelta(0)
+    return render_template("shipments/detail.html", shipment=shipment, zones=zones,
+                           zone_offset_minutes=int(offset.total_seconds() // 60),
                            sites=_sites(), trail=trail, excursions=excursions.listing(session, record.id),
                            dispositions=DISPOSITIONS,
                            summaries=excursions.summaries(session, record, db.runtime().profiles, now=now),
+                           charts=[chart.as_json() for chart in series.shipment_charts(
+                               session, record, db.runtime().profiles, now=now)],
                            lots=stability.shipment_lots(session, record, db.runtime().profiles, now=now))
+
+
+@blueprint.route("/shipments/<reference>/charts")
+def shipment_charts(reference: str) -> Any:
+    """The charts' data for ?from=&to= (Unix milliseconds): what the page fetches when zooming in."""
+    session = db.session()
+    try:
+        record = shipments.get_shipment(session, reference)
+        start, end = (_moment(request.args.get(name)) for name in ("from", "to"))
+    except NotFound:
+        abort(404)
+    except ValueError as error:
+        return jsonify({"error": str(error)}), 400
+    charts = series.shipment_charts(session, record, db.runtime().profiles, now=datetime.now(UTC),
+                                    start=start, end=end)
+    return jsonify([chart.as_json() for chart in charts])
+
+
+def _moment(milliseconds: str | None) -> datetime | None:
+    if milliseconds is None:
+        return None
+    if not milliseconds.isdigit():
+        raise ValueError(f"from and to are Unix milliseconds, got {milliseconds!r}")
+    return datetime.fromtimestamp(int(milliseconds) / 1000, UTC)
 
 
 @blueprint.route("/shipments/<reference>/excursions/<int:record_id>/acknowledge", methods=["POST"])

@@ -1,5 +1,6 @@
 """The pages in a real browser against a real server process."""
 
+import json
 import re
 
 import pytest
@@ -90,3 +91,43 @@ def test_the_dashboard_shows_a_new_reading_without_a_reload(live_server, page, t
     expect(logger).to_contain_text("9.6 °C", timeout=15_000)
     expect(logger.get_by_text("above range")).to_be_visible()
     assert page.evaluate("performance.timeOrigin") == loaded_at, "the page was reloaded"
+
+
+def test_the_shipment_chart_draws_the_range_an_excursion_and_zooms(live_server, page, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from logistics.app import build_runtime
+    from logistics.config_files import load_alert_routes
+    from logistics.db.engine import unit_of_work
+    from logistics.services.excursions import scan
+    from logistics.services.telemetry import IncomingMessage, TelemetryStore
+    from tests.conftest import settings_for
+
+    runtime = build_runtime(settings_for(f"sqlite:///{tmp_path / 'shipments.db'}"))
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    # LG-24003's last 8 hours: 5 °C every 5 minutes, 40 minutes at 9.5 °C three hours ago.
+    readings = [{"ts": (now - timedelta(minutes=480 - 5 * i)).isoformat(),
+                 "temp": 9.5 if 60 <= i < 68 else 5.0 + (i % 5) / 10} for i in range(96)]
+    TelemetryStore(runtime.engine).store([IncomingMessage(
+        source="mqtt", logger_code="LG-24003", payload=json.dumps({"readings": readings}).encode(),
+        received_at=now)])
+    with unit_of_work(runtime.sessions, actor="scheduler") as session:
+        assert scan(session, runtime.profiles, load_alert_routes(), now=now).found == 1
+    runtime.close()
+
+    sign_in(page, live_server, "logistics")
+    page.goto(f"{live_server}/shipments/HG-2026-0045")
+    chart = page.locator("figure.chart", has_text="LG-24003")
+    expect(chart.locator("rect.band")).to_have_count(1)
+    expect(chart.locator("rect.excursion")).to_have_count(1)
+    assert len(chart.locator("path.reading-line").get_attribute("d")) > 100
+    box = chart.locator("svg").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+    expect(chart.locator("output.readout")).to_contain_text("°C")
+    screenshot(page, "shipment-chart")
+    before = chart.locator("text.axis").all_text_contents()
+    page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2)
+    page.mouse.up()
+    expect(chart.locator("text.axis")).not_to_have_text(before)  # new time axis for the zoomed span

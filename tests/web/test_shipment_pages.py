@@ -117,3 +117,28 @@ def test_a_viewer_cannot_change_status(client):
     response = client.post("/shipments/HG-2026-0047/status",
                            data={"status": "in_transit", "csrf_token": token})
     assert response.status_code == 403
+
+
+def test_the_chart_data_follow_the_window_asked_for(app, client):
+    import json as json_module
+    from datetime import UTC, datetime, timedelta
+
+    from logistics.services.telemetry import IncomingMessage, TelemetryStore
+
+    login(client, "viewer")
+    now = datetime.now(UTC).replace(microsecond=0)
+    readings = [{"ts": (now - timedelta(minutes=2 * i)).isoformat(), "temp": 5.0 + i % 3} for i in range(120)]
+    TelemetryStore(app.extensions["logistics"].engine).store([IncomingMessage(
+        source="mqtt", logger_code="LG-24003", payload=json_module.dumps({"readings": readings}).encode(),
+        received_at=now)])
+    page = client.get("/shipments/HG-2026-0045").get_data(as_text=True)
+    assert 'id="chart-data"' in page and "chart.js" in page
+    start, end = now - timedelta(hours=1), now
+    ms = lambda moment: int(moment.timestamp() * 1000)  # noqa: E731
+    charts = client.get(f"/shipments/HG-2026-0045/charts?from={ms(start)}&to={ms(end)}").get_json()
+    [lg3] = [chart for chart in charts if chart["logger"] == "LG-24003"]
+    assert (lg3["low"], lg3["high"], lg3["level_s"]) == (2.0, 8.0, 60)
+    assert lg3["points"] and all(ms(start) <= time < ms(end) for time, _ in lg3["points"])
+    assert len(lg3["points"]) == 30  # one reading every 2 min for the hour: each its own bucket's point
+    bad = client.get("/shipments/HG-2026-0045/charts?from=yesterday")
+    assert bad.status_code == 400 and "Unix milliseconds" in bad.get_json()["error"]

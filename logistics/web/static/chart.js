@@ -1,0 +1,161 @@
+// Temperature charts on the shipment page: one SVG per logger with the storage range as a band,
+// excursions shaded, data gaps in grey, shocks marked, a hover read-out, drag to zoom (finer data is
+// fetched for the zoomed span) and double-click to zoom out. Times are shown in the destination's zone.
+(function () {
+  "use strict";
+  var holder = document.getElementById("charts");
+  var source = document.getElementById("chart-data");
+  if (!holder || !source) { return; }
+  var SVG = "http://www.w3.org/2000/svg";
+  var W = 900, H = 240, LEFT = 46, RIGHT = 12, TOP = 10, BOTTOM = 26;
+  var offsetMs = Number(holder.dataset.zoneOffset || 0) * 60000;
+  var zoneLabel = holder.dataset.zoneLabel || "UTC";
+  var full = JSON.parse(source.textContent);
+  var panels = {};
+
+  function el(name, attributes, parent) {
+    var node = document.createElementNS(SVG, name);
+    Object.keys(attributes).forEach(function (key) { node.setAttribute(key, attributes[key]); });
+    if (parent) { parent.appendChild(node); }
+    return node;
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function local(ms, withDate) {
+    var d = new Date(ms + offsetMs);  // shifted so that the UTC fields read as local time
+    var time = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+    return withDate ? d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " + time
+                    : time;
+  }
+
+  function ticks(low, high, count) {
+    var step = (high - low) / count, magnitude = Math.pow(10, Math.floor(Math.log10(step || 1)));
+    var nice = [1, 2, 5, 10].map(function (f) { return f * magnitude; }).find(function (s) { return s >= step; });
+    var out = [];
+    for (var v = Math.ceil(low / nice) * nice; v <= high; v += nice) { out.push(Math.round(v * 1e6) / 1e6); }
+    return out;
+  }
+
+  function timeTicks(start, end) {
+    var spans = [3600e3 / 4, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3, 2 * 86400e3, 7 * 86400e3];
+    var step = spans.find(function (s) { return (end - start) / s <= 8; }) || spans[spans.length - 1];
+    var out = [];
+    for (var t = Math.ceil((start + offsetMs) / step) * step - offsetMs; t <= end; t += step) { out.push(t); }
+    return { at: out, withDate: step >= 86400e3 || (end - start) > 86400e3 };
+  }
+
+  function draw(chart, panel) {
+    var svg = panel.svg;
+    while (svg.firstChild) { svg.removeChild(svg.firstChild); }
+    var values = chart.points.map(function (p) { return p[1]; });
+    var low = Math.min.apply(null, values.concat(chart.low === null ? [] : [chart.low]));
+    var high = Math.max.apply(null, values.concat(chart.high === null ? [] : [chart.high]));
+    if (!isFinite(low)) { low = 0; high = 10; }
+    var margin = Math.max((high - low) * 0.08, 0.5);
+    low -= margin; high += margin;
+    var x = function (t) { return LEFT + (t - chart.start) / (chart.end - chart.start) * (W - LEFT - RIGHT); };
+    var y = function (v) { return TOP + (high - v) / (high - low) * (H - TOP - BOTTOM); };
+    var clip = function (t) { return Math.min(Math.max(t === null ? chart.end : t, chart.start), chart.end); };
+
+    if (chart.low !== null || chart.high !== null) {
+      var top = y(chart.high === null ? high : chart.high), bottom = y(chart.low === null ? low : chart.low);
+      el("rect", { x: LEFT, y: top, width: W - LEFT - RIGHT, height: bottom - top, class: "band" }, svg);
+    }
+    chart.marks.forEach(function (m) {
+      if (m[0] === "shock") { return; }
+      var from = x(clip(m[2])), to = x(clip(m[3]));
+      el("rect", { x: from, y: TOP, width: Math.max(to - from, 2), height: H - TOP - BOTTOM,
+                   class: m[0] === "no_data" ? "gap" : "excursion " + m[1] }, svg);
+    });
+    ticks(low, high, 5).forEach(function (v) {
+      el("line", { x1: LEFT, x2: W - RIGHT, y1: y(v), y2: y(v), class: "grid" }, svg);
+      el("text", { x: LEFT - 6, y: y(v) + 4, class: "axis", "text-anchor": "end" }, svg).textContent = v + "°";
+    });
+    var tt = timeTicks(chart.start, chart.end);
+    tt.at.forEach(function (t) {
+      el("text", { x: x(t), y: H - 8, class: "axis", "text-anchor": "middle" }, svg).textContent = local(t, tt.withDate);
+    });
+    // Break the line where readings are further apart than a few buckets: the gap stays visible.
+    var gap = Math.max(chart.level_s * 3000, 2 * 60000), path = "";
+    chart.points.forEach(function (p, i) {
+      var jump = i === 0 || p[0] - chart.points[i - 1][0] > gap;
+      path += (jump ? "M" : "L") + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1);
+    });
+    el("path", { d: path, class: "reading-line" }, svg);
+    chart.shocks.forEach(function (s) {
+      var px = x(s[0]);
+      el("path", { d: "M" + px + " " + (TOP + 2) + "l-5 9h10z", class: "shock" }, svg)
+        .appendChild(el("title", {})).textContent = "shock " + s[1] + " g at " + local(s[0], true);
+    });
+    panel.cursor = el("line", { x1: 0, x2: 0, y1: TOP, y2: H - BOTTOM, class: "cursor", visibility: "hidden" }, svg);
+    panel.selection = el("rect", { x: 0, y: TOP, width: 0, height: H - TOP - BOTTOM, class: "selection",
+                                   visibility: "hidden" }, svg);
+    panel.x = x; panel.chart = chart;
+  }
+
+  function timeAt(panel, event) {
+    var box = panel.svg.getBoundingClientRect();
+    var px = (event.clientX - box.left) / box.width * W;
+    var chart = panel.chart;
+    return chart.start + (px - LEFT) / (W - LEFT - RIGHT) * (chart.end - chart.start);
+  }
+
+  function nearest(points, t) {
+    var best = null;
+    points.forEach(function (p) { if (best === null || Math.abs(p[0] - t) < Math.abs(best[0] - t)) { best = p; } });
+    return best;
+  }
+
+  function zoom(from, to) {
+    var url = holder.dataset.url + "?from=" + Math.round(from) + "&to=" + Math.round(to);
+    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (charts) { if (charts) { charts.forEach(function (c) { show(c); }); } });
+  }
+
+  function show(chart) {
+    var panel = panels[chart.logger];
+    if (!panel) {
+      var figure = document.createElement("figure");
+      figure.className = "chart";
+      var caption = document.createElement("figcaption");
+      caption.textContent = chart.logger + " (°C, times " + zoneLabel + ")";
+      var readout = document.createElement("output");
+      readout.className = "readout";
+      caption.appendChild(readout);
+      figure.appendChild(caption);
+      var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img",
+                            "aria-label": "Temperature of logger " + chart.logger }, figure);
+      holder.appendChild(figure);
+      panel = panels[chart.logger] = { svg: svg, readout: readout };
+      listen(panel);
+    }
+    draw(chart, panel);
+  }
+
+  function listen(panel) {
+    var dragFrom = null;
+    panel.svg.addEventListener("mousemove", function (event) {
+      var t = timeAt(panel, event), p = nearest(panel.chart.points, t);
+      if (dragFrom !== null) {
+        var a = panel.x(Math.min(dragFrom, t)), b = panel.x(Math.max(dragFrom, t));
+        panel.selection.setAttribute("x", a); panel.selection.setAttribute("width", b - a);
+        panel.selection.setAttribute("visibility", "visible");
+      }
+      if (!p) { return; }
+      panel.cursor.setAttribute("x1", panel.x(p[0])); panel.cursor.setAttribute("x2", panel.x(p[0]));
+      panel.cursor.setAttribute("visibility", "visible");
+      panel.readout.textContent = local(p[0], true) + "  " + p[1].toFixed(1) + " °C";
+    });
+    panel.svg.addEventListener("mousedown", function (event) { dragFrom = timeAt(panel, event); });
+    panel.svg.addEventListener("mouseup", function (event) {
+      var to = timeAt(panel, event), from = dragFrom;
+      dragFrom = null;
+      panel.selection.setAttribute("visibility", "hidden");
+      if (from !== null && Math.abs(panel.x(to) - panel.x(from)) > 8) { zoom(Math.min(from, to), Math.max(from, to)); }
+    });
+    panel.svg.addEventListener("dblclick", function () { full.forEach(show); });
+  }
+
+  full.forEach(show);
+})();
