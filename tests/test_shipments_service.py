@@ -103,16 +103,34 @@ def test_an_update_cannot_put_arrival_before_departure(demo):
     assert "planned_arrival" in raised.value.errors
 
 
+def listed(session, **criteria):
+    page = shipments.list_shipments(session, shipments.ShipmentFilter(**criteria))
+    return [s.reference for s in page.items]
+
+
 def test_lists_filter_by_status_and_text_and_paginate(demo):
     with demo.sessions() as session:
-        assert [s.reference for s in shipments.list_shipments(session, status="arrived").items] \
-            == ["HG-2026-0046"]
-        assert [s.reference for s in shipments.list_shipments(session, search="784-5530").items] \
-            == ["HG-2026-0044"]
+        assert listed(session, status="arrived") == ["HG-2026-0046"]
+        assert listed(session, search="784-5530") == ["HG-2026-0044"]
         first = shipments.list_shipments(session, page=1, per_page=4)
         second = shipments.list_shipments(session, page=2, per_page=4)
     assert (first.total, len(first.items), len(second.items)) == (6, 4, 2)
     assert not {s.reference for s in first.items} & {s.reference for s in second.items}
+
+
+def test_lists_filter_by_route_departure_dates_and_contents(demo):
+    from datetime import timedelta
+
+    from tests.conftest import NOW
+    with demo.sessions() as session:
+        to_cell_manufacturing = listed(session, destination="SIRIRAJ-CM")
+        assert to_cell_manufacturing and "HG-2026-0045" not in to_cell_manufacturing
+        assert listed(session, destination="SIRIRAJ-CM", origin="HG-SZ") == to_cell_manufacturing
+        assert "HG-2026-0045" in listed(session, lot="SK2609-031", item="SEL-CD34")
+        assert "HG-2026-0045" not in listed(session, lot="SK2607-114")
+        today = NOW.date()  # HG-2026-0045 left 8.5 h before the demo's NOW, 06:00 UTC: the day before
+        assert "HG-2026-0045" in listed(session, departs_from=today - timedelta(days=1), departs_to=today)
+        assert "HG-2026-0045" not in listed(session, departs_from=today)
 
 
 def test_a_missing_shipment_is_not_found(demo):

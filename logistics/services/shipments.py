@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -96,36 +97,70 @@ def change_status(
         shipment.actual_arrival = now
 
 
-def list_shipments(
-    session: Session,
-    *,
-    status: str | None = None,
-    search: str | None = None,
-    page: int = 1,
-    per_page: int = 25,
-) -> ShipmentPage:
-    """A page of shipments, newest planned departure first, filtered by status and text."""
+@dataclass(frozen=True)
+class ShipmentFilter:
+    """What the shipments list is narrowed to; every criterion is optional."""
+
+    status: str | None = None
+    search: str | None = None  # text in the reference, air waybill or import permit
+    origin: str | None = None  # site codes
+    destination: str | None = None
+    departs_from: date | None = None  # departure (actual, else planned) on or after, UTC
+    departs_to: date | None = None  # ... on or before
+    item: str | None = None  # item code among the contents
+    lot: str | None = None  # lot number among the contents
+
+
+def list_shipments(session: Session, filters: ShipmentFilter | None = None, *, page: int = 1,
+                   per_page: int = 25) -> ShipmentPage:
+    """A page of shipments, newest planned departure first."""
+    query = _filtered(filters or ShipmentFilter())
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(_newest_first(query).offset((page - 1) * per_page).limit(per_page)).all()
+    items = [_summary(shipment, from_code, to_code) for shipment, from_code, to_code in rows]
+    return ShipmentPage(items=items, page=page, per_page=per_page, total=total)
+
+
+def all_shipments(session: Session, filters: ShipmentFilter | None = None) -> list[ShipmentSummary]:
+    """Every shipment the filters let through, newest first (for exports)."""
+    rows = session.exec(_newest_first(_filtered(filters or ShipmentFilter()))).all()
+    return [_summary(shipment, from_code, to_code) for shipment, from_code, to_code in rows]
+
+
+def _filtered(filters: ShipmentFilter) -> Any:
     origin, destination = aliased(Site), aliased(Site)
-    query = (
-        select(Shipment, origin.code, destination.code)
-        .join(origin, origin.id == Shipment.origin_id)
-        .join(destination, destination.id == Shipment.destination_id)
-    )
-    if status:
-        query = query.where(Shipment.status == status)
-    if search:
-        pattern = f"%{search.strip()}%"
+    query = (select(Shipment, origin.code, destination.code)
+             .join(origin, origin.id == Shipment.origin_id)
+             .join(destination, destination.id == Shipment.destination_id))
+    if filters.status:
+        query = query.where(Shipment.status == filters.status)
+    if filters.search:
+        pattern = f"%{filters.search.strip()}%"
         query = query.where(or_(col(Shipment.reference).ilike(pattern),
                                 col(Shipment.air_waybill).ilike(pattern),
                                 col(Shipment.import_permit).ilike(pattern)))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(Shipment.planned_departure).desc().nulls_first(),
-                       col(Shipment.id).desc())
-        .offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    items = [_summary(shipment, from_code, to_code) for shipment, from_code, to_code in rows]
-    return ShipmentPage(items=items, page=page, per_page=per_page, total=total)
+    if filters.origin:
+        query = query.where(origin.code == filters.origin)
+    if filters.destination:
+        query = query.where(destination.code == filters.destination)
+    departure = func.coalesce(Shipment.actual_departure, Shipment.planned_departure)
+    if filters.departs_from:
+        query = query.where(departure >= datetime.combine(filters.departs_from, time(), UTC))
+    if filters.departs_to:
+        query = query.where(departure < datetime.combine(filters.departs_to + timedelta(days=1), time(), UTC))
+    if filters.item or filters.lot:
+        carried = (select(ShipmentLine.id).join(Lot, Lot.id == ShipmentLine.lot_id)
+                   .join(Item, Item.id == Lot.item_id).where(ShipmentLine.shipment_id == Shipment.id))
+        if filters.item:
+            carried = carried.where(Item.code == filters.item)
+        if filters.lot:
+            carried = carried.where(Lot.lot_number == filters.lot)
+        query = query.where(carried.exists())
+    return query
+
+
+def _newest_first(query: Any) -> Any:
+    return query.order_by(col(Shipment.planned_departure).desc().nulls_first(), col(Shipment.id).desc())
 
 
 def describe_shipment(session: Session, reference: str) -> ShipmentPublic:

@@ -25,6 +25,7 @@ from logistics.services import loggers, shipments, telemetry
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.web import db
 from logistics.web.auth import require
+from logistics.web.forms import FILTER_PARAMETERS, read_filters
 from logistics.web.openapi import ApiDescription
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -58,17 +59,14 @@ def openapi() -> Any:
 
 @blueprint.route("/shipments")
 @described.operation("GET", "/shipments", "List shipments", response=ShipmentPage, query=(
-    ("status", "string", "Only shipments in this status"),
-    ("q", "string", "Text in the reference, air waybill or import permit"),
+    *FILTER_PARAMETERS,
     ("page", "integer", "Page number, from 1"),
     ("per_page", "integer", "Rows per page (at most 200)"),
 ))
 def list_shipments() -> Any:
     page = _positive_int("page", 1)
     per_page = min(_positive_int("per_page", db.runtime().settings.page_size), 200)
-    result = shipments.list_shipments(db.session(), status=request.args.get("status") or None,
-                                      search=request.args.get("q") or None, page=page,
-                                      per_page=per_page)
+    result = shipments.list_shipments(db.session(), read_filters(request.args), page=page, per_page=per_page)
     return _json(result)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import csv
+import io
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,8 +13,9 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from logistics.db.models import Site
-from logistics.schemas import ShipmentCreate, ShipmentUpdate
+from logistics.schemas import ShipmentCreate, ShipmentSummary, ShipmentUpdate
 from logistics.services.errors import InputError, input_error_from
+from logistics.services.shipments import ShipmentFilter
 
 TEXT_FIELDS = ("air_waybill", "packaging", "import_permit", "notes")
 
@@ -66,3 +70,50 @@ def _local(
         errors[field] = "enter a date and time, e.g. 2026-12-01 09:30"
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone))
+
+
+# The shipments list's filters, as query parameters (pages, CSV export and API alike).
+FILTER_PARAMETERS = (
+    ("status", "string", "Only shipments in this status"),
+    ("q", "string", "Text in the reference, air waybill or import permit"),
+    ("origin", "string", "Origin site code"),
+    ("destination", "string", "Destination site code"),
+    ("departs_from", "string", "Departure (actual, else planned) on or after this day, YYYY-MM-DD (UTC)"),
+    ("departs_to", "string", "Departure on or before this day, YYYY-MM-DD (UTC)"),
+    ("item", "string", "Carrying this item (code)"),
+    ("lot", "string", "Carrying this lot (lot number)"),
+)
+
+
+def read_filters(args: Mapping[str, str]) -> ShipmentFilter:
+    """The filters from query parameters; a bad day is an InputError naming its parameter."""
+    def text(name: str) -> str | None:
+        return (args.get(name) or "").strip() or None
+
+    def day(name: str) -> date | None:
+        value = text(name)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise InputError({name: f"expected a day as YYYY-MM-DD, got {value!r}"}) from None
+
+    return ShipmentFilter(status=text("status"), search=text("q"), origin=text("origin"),
+                          destination=text("destination"), departs_from=day("departs_from"),
+                          departs_to=day("departs_to"), item=text("item"), lot=text("lot"))
+
+
+EXPORT_COLUMNS = ("reference", "status", "origin", "destination", "air_waybill", "planned_departure",
+                  "actual_departure", "planned_arrival", "actual_arrival")
+
+
+def export_csv(rows: list[ShipmentSummary]) -> str:
+    """Shipments as CSV with a header row; times as ISO 8601 in UTC, empty when unknown."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        values = row.model_dump(mode="json")
+        writer.writerow(["" if values[name] is None else values[name] for name in EXPORT_COLUMNS])
+    return out.getvalue()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from pydantic import ValidationError
 from sqlmodel import col, select
@@ -20,9 +20,10 @@ from logistics.schemas import ShipmentUpdate
 from logistics.services import audit, dashboard, excursions, series, shipments, stability
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.services.monitoring import MonitoringPolicy
+from logistics.services.shipments import ShipmentFilter
 from logistics.web import db
 from logistics.web.auth import require
-from logistics.web.forms import read_create_form, read_update_form
+from logistics.web.forms import export_csv, read_create_form, read_filters, read_update_form
 
 blueprint = Blueprint("pages", __name__)
 DASHBOARD_REFRESH_SECONDS = 15
@@ -49,17 +50,31 @@ def _dashboard() -> dict[str, Any]:
 
 @blueprint.route("/shipments")
 def shipment_list() -> Any:
-    status = request.args.get("status") or None
-    search = request.args.get("q", "").strip() or None
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     per_page = db.runtime().settings.page_size
-    result = shipments.list_shipments(db.session(), status=status, search=search, page=page,
-                                      per_page=per_page)
+    try:
+        filters, problems = read_filters(request.args), {}
+    except InputError as error:
+        filters, problems = ShipmentFilter(), error.errors
+    result = shipments.list_shipments(db.session(), filters, page=page, per_page=per_page)
+    chosen = {name: value for name, value in request.args.items() if name != "page" and value}
     return render_template(
-        "shipments/list.html", result=result, status=status, search=search or "",
+        "shipments/list.html", result=result, filters=chosen, problems=problems,
         statuses=list(ShipmentStatus), pages=max(math.ceil(result.total / per_page), 1),
-        zones=_zones(),
+        zones=_zones(), sites=_sites(),
     )
+
+
+@blueprint.route("/shipments.csv")
+def shipment_export() -> Any:
+    """The shipments the list's filters let through, every page, as CSV (times in UTC)."""
+    try:
+        filters = read_filters(request.args)
+    except InputError as error:
+        return jsonify({"error": "invalid input", "fields": error.errors}), 422
+    rows = shipments.all_shipments(db.session(), filters)
+    return Response(export_csv(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=shipments.csv"})
 
 
 @blueprint.route("/shipments/<reference>")

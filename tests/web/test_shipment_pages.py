@@ -142,3 +142,23 @@ def test_the_chart_data_follow_the_window_asked_for(app, client):
     assert len(lg3["points"]) == 30  # one reading every 2 min for the hour: each its own bucket's point
     bad = client.get("/shipments/HG-2026-0045/charts?from=yesterday")
     assert bad.status_code == 400 and "Unix milliseconds" in bad.get_json()["error"]
+
+
+def test_the_list_filters_by_route_dates_and_contents_and_exports_what_it_shows(client):
+    import csv
+    import io
+
+    login(client, "viewer")
+    page = client.get("/shipments?lot=SK2609-031&destination=SIRIRAJ-PH").get_data(as_text=True)
+    assert "HG-2026-0045" in page and "HG-2026-0046" not in page
+    assert 'href="/shipments.csv?lot=SK2609-031&amp;destination=SIRIRAJ-PH"' in page
+    exported = client.get("/shipments.csv?lot=SK2609-031&destination=SIRIRAJ-PH")
+    assert exported.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
+    assert [row["reference"] for row in rows] == ["HG-2026-0045"]
+    assert rows[0]["status"] == "in_transit" and rows[0]["actual_departure"].endswith("Z")
+    everything = client.get("/shipments.csv").get_data(as_text=True).splitlines()
+    assert len(everything) == 1 + 6  # a header and every demo shipment, not one page
+    bad = client.get("/shipments?departs_from=31/12/2026").get_data(as_text=True)
+    assert "expected a day as YYYY-MM-DD" in bad and 'aria-invalid="true"' in bad
+    assert client.get("/shipments.csv?departs_to=soon").status_code == 422
