@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
@@ -101,3 +102,41 @@ def facts_of(alert: Alert) -> AlertFacts:
     return AlertFacts(key=alert.key, kind=alert.kind, severity=alert.severity, site=alert.site,
                       subject=alert.subject, title=alert.title, body=alert.body, raised_at=alert.raised_at,
                       link=alert.link)
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    alert: Alert
+    deliveries: list[AlertDelivery]
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    rows: list[AlertRow]
+    total: int
+
+
+def list_alerts(session: Session, *, kind: str | None = None, severity: str | None = None,
+                undelivered: bool = False, page: int = 1, per_page: int = 50) -> AlertPage:
+    """Alerts, newest first, each with its delivery log; `undelivered`: only those with a delivery
+    still pending or failed."""
+    query = select(Alert)
+    if kind:
+        query = query.where(Alert.kind == kind)
+    if severity:
+        query = query.where(Alert.severity == severity)
+    if undelivered:
+        query = query.where(select(AlertDelivery.id).where(
+            AlertDelivery.alert_id == Alert.id, col(AlertDelivery.status) != "sent").exists())
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    alerts = session.exec(query.order_by(col(Alert.raised_at).desc(), col(Alert.id).desc())
+                          .offset((page - 1) * per_page).limit(per_page)).all()
+    deliveries: dict[int | None, list[AlertDelivery]] = {alert.id: [] for alert in alerts}
+    for delivery in session.exec(select(AlertDelivery).where(
+            col(AlertDelivery.alert_id).in_(list(deliveries))).order_by(col(AlertDelivery.id))):
+        deliveries[delivery.alert_id].append(delivery)
+    return AlertPage([AlertRow(alert, deliveries[alert.id]) for alert in alerts], total)
+
+
+def alert_kinds(session: Session) -> list[str]:
+    return list(session.exec(select(Alert.kind).distinct().order_by(col(Alert.kind))).all())

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from logistics.core.audit import AuditRecord, ChainBreak, first_break
@@ -36,3 +39,35 @@ def history(session: Session, entity: str, entity_id: str) -> list[AuditEvent]:
         select(AuditEvent).where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
         .order_by(col(AuditEvent.id))
     ).all())
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    total: int
+
+
+def search(session: Session, *, entity: str | None = None, entity_id: str | None = None,
+           actor: str | None = None, since: datetime | None = None, until: datetime | None = None,
+           page: int = 1, per_page: int = 100) -> AuditPage:
+    """Audit events, newest first, narrowed by record, person and time (read only: nothing here writes)."""
+    query = select(AuditEvent)
+    if entity:
+        query = query.where(AuditEvent.entity == entity)
+    if entity_id:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if since:
+        query = query.where(col(AuditEvent.at) >= since)
+    if until:
+        query = query.where(col(AuditEvent.at) < until)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    events = session.exec(query.order_by(col(AuditEvent.id).desc())
+                          .offset((page - 1) * per_page).limit(per_page)).all()
+    return AuditPage(list(events), total)
+
+
+def entities(session: Session) -> list[str]:
+    """The kinds of record the trail holds (table names)."""
+    return list(session.exec(select(AuditEvent.entity).distinct().order_by(col(AuditEvent.entity))).all())

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from logistics.services.telemetry import TelemetryStore
-from logistics.web import api, auth, db, pages, registry, telemetry
+from logistics.web import api, auth, db, pages, records, registry, telemetry
 from logistics.web.formatting import install_filters
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(telemetry.blueprint)
     app.register_blueprint(registry.blueprint)
+    app.register_blueprint(records.blueprint)
     app.add_url_rule("/health", "health", _health)
     app.after_request(_security_headers)
     for code in ERROR_PAGES:
