@@ -6,22 +6,35 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, g, jsonify, request
+from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
 from logistics.core.roles import Permission
+from logistics.db.models import ExcursionRecord, Logger
 from logistics.schemas import (
+    Acknowledgement,
+    AlertPage,
+    AlertPublic,
     AssignmentCreate,
+    AuditEventPublic,
+    AuditPage,
+    DeliveryPublic,
+    ExcursionList,
+    ExcursionPublic,
     LoggerCreate,
     LoggerCredentials,
     LoggerList,
     LoggerPublic,
+    LotStabilityList,
+    LotStabilityPublic,
     RejectionPage,
+    Resolution,
     ShipmentCreate,
     ShipmentPage,
     ShipmentPublic,
     ShipmentUpdate,
 )
-from logistics.services import loggers, shipments, telemetry
+from logistics.services import alerts, audit, excursions, loggers, shipments, stability, telemetry
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.web import db
 from logistics.web.auth import require
@@ -148,6 +161,115 @@ def list_rejections() -> Any:
     per_page = min(_positive_int("per_page", db.runtime().settings.page_size), 200)
     return _json(telemetry.list_rejections(db.session(), page=page, per_page=per_page,
                                            logger_code=request.args.get("logger") or None))
+
+
+@blueprint.route("/shipments/<reference>/excursions")
+@described.operation("GET", "/shipments/{reference}/excursions",
+                     "The shipment's excursions, newest first (withdrawn ones left out)",
+                     response=ExcursionList)
+def list_excursions(reference: str) -> Any:
+    session = db.session()
+    record = shipments.get_shipment(session, reference)
+    return _json(ExcursionList(items=[_excursion(row.record, row.logger)
+                                      for row in excursions.listing(session, record.id)]))
+
+
+@blueprint.route("/excursions/<int:record_id>/acknowledge", methods=["POST"])
+@described.operation("POST", "/excursions/{record_id}/acknowledge",
+                     "Acknowledge an open excursion, saying what is being done", body=Acknowledgement,
+                     response=ExcursionPublic)
+@require(Permission.ACKNOWLEDGE_EXCURSIONS)
+def acknowledge_excursion(record_id: int) -> Any:
+    draft = _body(Acknowledgement)
+    excursions.acknowledge_record(db.writing("acknowledged through the API"), record_id,
+                                  by=current_user.username, comment=draft.comment, now=datetime.now(UTC))
+    db.commit()
+    return _json(_reviewed(record_id))
+
+
+@blueprint.route("/excursions/<int:record_id>/resolve", methods=["POST"])
+@described.operation("POST", "/excursions/{record_id}/resolve",
+                     "Resolve an acknowledged excursion that has ended, with assessment and disposition",
+                     body=Resolution, response=ExcursionPublic)
+@require(Permission.RESOLVE_EXCURSIONS)
+def resolve_excursion(record_id: int) -> Any:
+    draft = _body(Resolution)
+    excursions.resolve_record(db.writing("resolved through the API"), record_id, by=current_user.username,
+                              assessment=draft.assessment, disposition=draft.disposition,
+                              now=datetime.now(UTC))
+    db.commit()
+    return _json(_reviewed(record_id))
+
+
+def _reviewed(record_id: int) -> ExcursionPublic:
+    session = db.session()
+    record = excursions.get_record(session, record_id)
+    logger = session.get(Logger, record.logger_id)
+    return _excursion(record, logger.code if logger else "?")
+
+
+def _excursion(record: ExcursionRecord, logger: str) -> ExcursionPublic:
+    fields = set(ExcursionPublic.model_fields) - {"logger"}
+    return ExcursionPublic(logger=logger, **{name: getattr(record, name) for name in fields})
+
+
+@blueprint.route("/shipments/<reference>/lots")
+@described.operation("GET", "/shipments/{reference}/lots",
+                     "Each lot the shipment carries, with its stability budget over its whole life",
+                     response=LotStabilityList)
+def list_lots(reference: str) -> Any:
+    session = db.session()
+    record = shipments.get_shipment(session, reference)
+    rows = stability.shipment_lots(session, record, db.runtime().profiles, now=datetime.now(UTC))
+    return _json(LotStabilityList(items=[LotStabilityPublic(
+        item=row.item.code, lot=row.lot.lot_number, shipments=len(row.stability.exposures),
+        out_of_range_s=row.stability.out_of_range_s, min_c=row.stability.min_c, max_c=row.stability.max_c,
+        mkt_c=row.stability.mkt_c, budget_s=row.stability.budget_s, remaining_s=row.stability.remaining_s,
+        limit_c=row.stability.limit_c, limit_exceeded=row.stability.limit_exceeded,
+        state=row.stability.state.value) for row in rows]))
+
+
+@blueprint.route("/alerts")
+@described.operation("GET", "/alerts", "Alerts raised, newest first, with their deliveries",
+                     response=AlertPage, query=(
+                         ("kind", "string", "Only this kind (excursion, silent_logger, stability, ...)"),
+                         ("severity", "string", "Only this severity"),
+                         ("undelivered", "boolean", "Only alerts with a delivery still pending or failed"),
+                         ("page", "integer", "Page number, from 1"),
+                         ("per_page", "integer", "Rows per page (at most 200)"),
+                     ))
+def list_alerts() -> Any:
+    page = _positive_int("page", 1)
+    per_page = min(_positive_int("per_page", db.runtime().settings.page_size), 200)
+    args = request.args
+    result = alerts.list_alerts(db.session(), kind=args.get("kind") or None,
+                                severity=args.get("severity") or None,
+                                undelivered=args.get("undelivered", "").lower() in ("1", "true", "yes"),
+                                page=page, per_page=per_page)
+    items = [AlertPublic(**row.alert.model_dump(exclude={"id"}), deliveries=[
+        DeliveryPublic(**delivery.model_dump(include=set(DeliveryPublic.model_fields)))
+        for delivery in row.deliveries]) for row in result.rows]
+    return _json(AlertPage(items=items, page=page, per_page=per_page, total=result.total))
+
+
+@blueprint.route("/audit")
+@described.operation("GET", "/audit", "The audit trail, newest first (read only)", response=AuditPage, query=(
+    ("entity", "string", "Kind of record (table name, e.g. shipments)"),
+    ("entity_id", "string", "Record id"),
+    ("actor", "string", "Who made the change"),
+    ("page", "integer", "Page number, from 1"),
+    ("per_page", "integer", "Rows per page (at most 500)"),
+))
+def list_audit() -> Any:
+    page = _positive_int("page", 1)
+    per_page = min(_positive_int("per_page", 100), 500)
+    args = request.args
+    result = audit.search(db.session(), entity=args.get("entity") or None,
+                          entity_id=args.get("entity_id") or None, actor=args.get("actor") or None,
+                          page=page, per_page=per_page)
+    items = [AuditEventPublic(**event.model_dump(include=set(AuditEventPublic.model_fields)))
+             for event in result.events]
+    return _json(AuditPage(items=items, page=page, per_page=per_page, total=result.total))
 
 
 def _body(model: type[Model]) -> Model:

@@ -1,0 +1,68 @@
+"""The API for what the pages show besides shipments: excursions (with review), lots, alerts, audit."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from logistics.config_files import load_alert_routes
+from logistics.db.engine import unit_of_work
+from logistics.services.excursions import scan
+from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from tests.web.test_api import bearer
+
+
+def an_excursion(app) -> None:
+    """LG-24003 (HG-2026-0045): 40 min at 9.5 °C that ended an hour ago."""
+    runtime = app.extensions["logistics"]
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    readings = [{"ts": (now - timedelta(minutes=240 - 5 * i)).isoformat(),
+                 "temp": 9.5 if 24 <= i < 32 else 5.0} for i in range(48)]
+    TelemetryStore(runtime.engine).store([IncomingMessage(
+        source="mqtt", logger_code="LG-24003", payload=json.dumps({"readings": readings}).encode(),
+        received_at=now)])
+    with unit_of_work(runtime.sessions, actor="scheduler") as session:
+        scan(session, runtime.profiles, load_alert_routes(), now=now)
+
+
+def test_an_excursion_is_listed_acknowledged_and_resolved_through_the_api(app, client, token_for):
+    an_excursion(app)
+    [found] = client.get("/api/v1/shipments/HG-2026-0045/excursions",
+                         headers=bearer(token_for("viewer"))).get_json()["items"]
+    assert (found["logger"], found["rule"], found["status"], found["duration_s"]) == (
+        "LG-24003", "above_8c_30min", "open", 2400.0)
+    path = f"/api/v1/excursions/{found['id']}"
+    assert client.post(f"{path}/acknowledge", json={"comment": "seen"},
+                       headers=bearer(token_for("viewer"))).status_code == 403
+    empty = client.post(f"{path}/acknowledge", json={"comment": " "}, headers=bearer(token_for("logistics")))
+    assert empty.status_code == 422 and "comment" in empty.get_json()["fields"]
+    seen = client.post(f"{path}/acknowledge", json={"comment": "QA told; shipper re-iced"},
+                       headers=bearer(token_for("logistics"))).get_json()
+    assert (seen["status"], seen["acknowledged_by"]) == ("acknowledged", "logistics")
+    wrong = client.post(f"{path}/resolve", json={"assessment": "fine", "disposition": "keep"},
+                        headers=bearer(token_for("qa")))
+    assert wrong.status_code == 422 and "disposition" in wrong.get_json()["fields"]
+    done = client.post(f"{path}/resolve", json={"assessment": "Within stability data",
+                                                "disposition": "use_within_stability_budget"},
+                       headers=bearer(token_for("qa"))).get_json()
+    assert (done["status"], done["resolved_by"]) == ("resolved", "qa")
+    assert client.post("/api/v1/excursions/99999/acknowledge", json={"comment": "x"},
+                       headers=bearer(token_for("logistics"))).status_code == 404
+    trail = client.get(f"/api/v1/audit?entity=excursions&entity_id={found['id']}",
+                       headers=bearer(token_for("viewer"))).get_json()
+    assert {"acknowledged", "resolved"} <= {event["new_value"].strip('"') for event in trail["items"]
+                                             if event["field"] == "status"}
+    assert all(event["actor"] in ("scheduler", "logistics", "qa") for event in trail["items"])
+
+
+def test_lots_and_alerts_are_readable(app, client, token_for):
+    an_excursion(app)
+    lots = client.get("/api/v1/shipments/HG-2026-0045/lots", headers=bearer(token_for("viewer"))).get_json()
+    kits = next(lot for lot in lots["items"] if lot["lot"] == "SK2609-031")
+    assert (kits["item"], kits["state"], kits["budget_s"]) == ("SEL-CD34", "ok", 72 * 3600.0)
+    assert kits["out_of_range_s"] == 40 * 60.0 and kits["remaining_s"] == 72 * 3600.0 - 2400
+    page = client.get("/api/v1/alerts?kind=excursion", headers=bearer(token_for("viewer"))).get_json()
+    [alert] = page["items"]
+    assert alert["severity"] == "major" and "LG-24003" in alert["title"]
+    assert {delivery["channel"] for delivery in alert["deliveries"]} == {"in_app"}
+    assert client.get("/api/v1/alerts?page=0", headers=bearer(token_for("viewer"))).status_code == 422
