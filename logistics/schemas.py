@@ -79,6 +79,7 @@ class SitePublic(Schema):
 
 
 class LinePublic(Schema):
+    id: int
     item_code: str
     item_name: str
     lot_number: str
@@ -308,3 +309,9 @@ class LotStabilityPublic(Schema):
 
 class LotStabilityList(Schema):
     items: list[LotStabilityPublic]
+
+
+class LineCreate(Schema):
+    lot: str = Field(description="ITEM/LOT, e.g. SEL-CD34/SK2609-031")
+    quantity: str = Field(description="With its unit, e.g. \"12 kit\" or \"500 mL\"; a bare number is in "
+                                      "the item's unit of issue")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from logistics.core.lifecycle import InvalidTransition, ShipmentStatus, next_statuses, transition
+from logistics.core.units import QuantityError, parse_quantity
 from logistics.db.models import (
     Item,
     Leg,
@@ -163,6 +164,58 @@ def _newest_first(query: Any) -> Any:
     return query.order_by(col(Shipment.planned_departure).desc().nulls_first(), col(Shipment.id).desc())
 
 
+# Contents are what was packed: they change only until the goods leave.
+CONTENTS_OPEN = frozenset({ShipmentStatus.PLANNED.value, ShipmentStatus.PACKED.value})
+
+
+def add_line(session: Session, reference: str, *, lot: str, quantity: str) -> ShipmentLine:
+    """Add a lot ("ITEM/LOT") with a typed quantity ("12 kit", "500 mL"), in the item's unit of issue."""
+    shipment = _open_contents(session, reference)
+    item_code, _, lot_number = lot.partition("/")
+    found = session.exec(select(Lot, Item).join(Item, Item.id == Lot.item_id).where(
+        Item.code == item_code.strip(), Lot.lot_number == lot_number.strip())).first()
+    if found is None:
+        raise InputError({"lot": f"no lot {lot!r} (write ITEM/LOT, e.g. SEL-CD34/SK2609-031)"})
+    chosen, item = found
+    try:
+        amount = parse_quantity(quantity, item.unit)
+    except QuantityError as error:
+        raise InputError({"quantity": f"{error} (this item is issued in {item.unit})"}) from None
+    if amount <= 0:
+        raise InputError({"quantity": "must be more than nothing"})
+    if session.exec(select(ShipmentLine.id).where(ShipmentLine.shipment_id == shipment.id,
+                                                  ShipmentLine.lot_id == chosen.id)).first() is not None:
+        raise InputError({"lot": f"{lot} is listed already: remove that line to change its quantity"})
+    line = ShipmentLine(shipment_id=shipment.id, lot_id=chosen.id, quantity=amount, unit=item.unit)
+    session.add(line)
+    session.flush()
+    return line
+
+
+def remove_line(session: Session, reference: str, line_id: int) -> None:
+    shipment = _open_contents(session, reference)
+    line = session.get(ShipmentLine, line_id)
+    if line is None or line.shipment_id != shipment.id:
+        raise NotFound(f"no line {line_id} in {reference}")
+    session.delete(line)
+
+
+def _open_contents(session: Session, reference: str) -> Shipment:
+    shipment = get_shipment(session, reference)
+    if str(shipment.status) not in CONTENTS_OPEN:
+        raise InputError({"lot": f"the contents of a shipment {str(shipment.status).replace('_', ' ')} "
+                                 "cannot change (only while planned or packed)"})
+    return shipment
+
+
+def lot_choices(session: Session) -> list[tuple[str, str]]:
+    """("ITEM/LOT", "ITEM/LOT — name, unit") for every lot not past its expiry, for forms."""
+    rows = session.exec(select(Item, Lot).join(Lot, Lot.item_id == Item.id)
+                        .order_by(col(Item.code), col(Lot.lot_number))).all()
+    return [(f"{item.code}/{lot.lot_number}", f"{item.code}/{lot.lot_number} — {item.name} (per {item.unit})")
+            for item, lot in rows]
+
+
 def describe_shipment(session: Session, reference: str) -> ShipmentPublic:
     """The whole shipment: sites, contents, legs, loggers and milestones."""
     shipment = get_shipment(session, reference)
@@ -197,7 +250,7 @@ def _lines(session: Session, shipment: Shipment) -> list[LinePublic]:
         .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
         .where(ShipmentLine.shipment_id == shipment.id).order_by(col(ShipmentLine.id))
     ).all()
-    return [LinePublic(item_code=item.code, item_name=item.name, lot_number=lot.lot_number,
+    return [LinePublic(id=line.id, item_code=item.code, item_name=item.name, lot_number=lot.lot_number,
                        expiry=lot.expiry, quantity=line.quantity, unit=line.unit,
                        storage_profile=item.storage_profile)
             for line, lot, item in rows]

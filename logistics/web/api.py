@@ -21,6 +21,7 @@ from logistics.schemas import (
     DeliveryPublic,
     ExcursionList,
     ExcursionPublic,
+    LineCreate,
     LoggerCreate,
     LoggerCredentials,
     LoggerList,
@@ -110,6 +111,29 @@ def update_shipment(reference: str) -> Any:
     changes = _body(ShipmentUpdate)
     session = db.writing(changes.reason or "changed through the API")
     shipments.update_shipment(session, reference, changes, now=datetime.now(UTC))
+    db.commit()
+    return _json(shipments.describe_shipment(db.session(), reference))
+
+
+@blueprint.route("/shipments/<reference>/lines", methods=["POST"])
+@described.operation("POST", "/shipments/{reference}/lines",
+                     "Add a lot with a quantity and its unit (only while planned or packed)",
+                     body=LineCreate, response=ShipmentPublic, status=201)
+@require(Permission.EDIT_SHIPMENTS)
+def add_line(reference: str) -> Any:
+    draft = _body(LineCreate)
+    shipments.add_line(db.writing(f"line added through the API: {draft.lot}"), reference, lot=draft.lot,
+                       quantity=draft.quantity)
+    db.commit()
+    return _json(shipments.describe_shipment(db.session(), reference), 201)
+
+
+@blueprint.route("/shipments/<reference>/lines/<int:line_id>", methods=["DELETE"])
+@described.operation("DELETE", "/shipments/{reference}/lines/{line_id}",
+                     "Remove a line (only while planned or packed)", response=ShipmentPublic)
+@require(Permission.EDIT_SHIPMENTS)
+def remove_line(reference: str, line_id: int) -> Any:
+    shipments.remove_line(db.writing("line removed through the API"), reference, line_id)
     db.commit()
     return _json(shipments.describe_shipment(db.session(), reference))
 

@@ -89,6 +89,8 @@ def shipment_detail(reference: str) -> Any:
     now, zones = datetime.now(UTC), _zones()
     offset = ZoneInfo(zones[shipment.destination]).utcoffset(now) or timedelta(0)
     return render_template("shipments/detail.html", shipment=shipment, zones=zones,
+                           contents_open=shipment.status.value in shipments.CONTENTS_OPEN,
+                           lot_choices=shipments.lot_choices(session),
                            zone_offset_minutes=int(offset.total_seconds() // 60),
                            sites=_sites(), trail=trail, excursions=excursions.listing(session, record.id),
                            dispositions=DISPOSITIONS,
@@ -197,6 +199,24 @@ def shipment_edit(reference: str) -> Any:
         return _form(shipment, error.errors), 422
     flash(f"Shipment {reference} saved.", "info")
     return redirect(url_for("pages.shipment_detail", reference=reference))
+
+
+@blueprint.route("/shipments/<reference>/lines", methods=["POST"])
+@require(Permission.EDIT_SHIPMENTS)
+def shipment_line_add(reference: str) -> Any:
+    lot, quantity = request.form.get("lot", ""), request.form.get("quantity", "")
+
+    def add(session: Any) -> None:
+        shipments.add_line(session, reference, lot=lot, quantity=quantity)
+
+    return _change_shipment(reference, f"line added: {lot} {quantity}", f"{lot} added.", add, "#contents")
+
+
+@blueprint.route("/shipments/<reference>/lines/<int:line_id>/remove", methods=["POST"])
+@require(Permission.EDIT_SHIPMENTS)
+def shipment_line_remove(reference: str, line_id: int) -> Any:
+    return _change_shipment(reference, "line removed", "Line removed.",
+                            lambda session: shipments.remove_line(session, reference, line_id), "#contents")
 
 
 @blueprint.route("/shipments/<reference>/status", methods=["POST"])

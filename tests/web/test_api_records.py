@@ -66,3 +66,21 @@ def test_lots_and_alerts_are_readable(app, client, token_for):
     assert alert["severity"] == "major" and "LG-24003" in alert["title"]
     assert {delivery["channel"] for delivery in alert["deliveries"]} == {"in_app"}
     assert client.get("/api/v1/alerts?page=0", headers=bearer(token_for("viewer"))).status_code == 422
+
+
+def test_lines_through_the_api_name_the_field_at_fault(client, token_for):
+    headers = bearer(token_for("logistics"))
+    path = "/api/v1/shipments/HG-2026-0048/lines"
+    added = client.post(path, json={"lot": "CYT-SCF/SCF-2604-B", "quantity": "3 vials"}, headers=headers)
+    assert added.status_code == 201
+    [line] = [line for line in added.get_json()["lines"] if line["lot_number"] == "SCF-2604-B"]
+    assert (line["quantity"], line["unit"]) == (3.0, "vial")
+    bad = client.post(path, json={"lot": "CYT-SCF/SCF-2604-B", "quantity": "two"}, headers=headers)
+    assert bad.status_code == 422 and "quantity" in bad.get_json()["fields"]
+    unknown = client.post(path, json={"lot": "NOPE/1", "quantity": "1"}, headers=headers)
+    assert unknown.status_code == 422 and "lot" in unknown.get_json()["fields"]
+    gone = client.delete(f"{path}/{line['id']}", headers=headers)
+    assert gone.status_code == 200 and line["id"] not in [entry["id"] for entry in gone.get_json()["lines"]]
+    moving = client.post("/api/v1/shipments/HG-2026-0045/lines", json={"lot": "CYT-SCF/SCF-2604-B",
+                                                                        "quantity": "1"}, headers=headers)
+    assert moving.status_code == 422 and "only while planned or packed" in moving.get_json()["fields"]["lot"]

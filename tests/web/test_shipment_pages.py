@@ -162,3 +162,35 @@ def test_the_list_filters_by_route_dates_and_contents_and_exports_what_it_shows(
     bad = client.get("/shipments?departs_from=31/12/2026").get_data(as_text=True)
     assert "expected a day as YYYY-MM-DD" in bad and 'aria-invalid="true"' in bad
     assert client.get("/shipments.csv?departs_to=soon").status_code == 422
+
+
+def test_lines_are_added_with_typed_quantities_checked_against_the_unit_of_issue(client):
+    login(client, "logistics")
+    client.post("/shipments/new", data={**GOOD_FORM, "csrf_token": csrf_token(client, "/shipments/new")})
+    token = csrf_token(client, "/shipments/HG-2026-0101")
+    added = client.post("/shipments/HG-2026-0101/lines", follow_redirects=True,
+                        data={"lot": "MED-HSC/M26K05", "quantity": "6 bottles", "csrf_token": token})
+    page = added.get_data(as_text=True)
+    assert "MED-HSC/M26K05 added." in page and "6 bottle" in page
+    wrong = client.post("/shipments/HG-2026-0101/lines", follow_redirects=True,
+                        data={"lot": "SEL-CD34/SK2609-031", "quantity": "500 mL", "csrf_token": token})
+    assert "quantity: &#39;500 mL&#39; cannot be expressed in kit (this item is issued in kit)" in \
+        wrong.get_data(as_text=True)
+    twice = client.post("/shipments/HG-2026-0101/lines", follow_redirects=True,
+                        data={"lot": "MED-HSC/M26K05", "quantity": "2", "csrf_token": token})
+    assert "is listed already" in twice.get_data(as_text=True)
+    line_id = page.split("/shipments/HG-2026-0101/lines/", 1)[1].split("/remove", 1)[0]
+    removed = client.post(f"/shipments/HG-2026-0101/lines/{line_id}/remove", follow_redirects=True,
+                          data={"csrf_token": token}).get_data(as_text=True)
+    assert "Line removed." in removed and "No lines yet." in removed
+    # Goods on their way keep their contents.
+    in_transit = client.get("/shipments/HG-2026-0045").get_data(as_text=True)
+    assert "Add line" not in in_transit
+
+
+def test_adding_a_line_needs_the_right_role(client):
+    login(client, "viewer")
+    token = csrf_token(client, "/shipments/HG-2026-0048")
+    response = client.post("/shipments/HG-2026-0048/lines", data={"lot": "MED-HSC/M26K05", "quantity": "1",
+                                                                  "csrf_token": token})
+    assert response.status_code == 403
