@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from logistics.core.lifecycle import ACTIVE
@@ -93,8 +93,7 @@ def overview(session: Session, profiles: dict[str, StorageProfile], policy: Moni
     judged_by = _profiles_by_shipment(session, ids, profiles)
     excursions = _open_excursions(session, ids)
     assigned = _open_assignments(session, ids)
-    latest = {logger_id: _latest_reading(session, logger_id)
-              for logger_id in {logger_id for rows in assigned.values() for logger_id, *_ in rows}}
+    latest = _latest_readings(session, {logger_id for rows in assigned.values() for logger_id, *_ in rows})
     rows = []
     for shipment in shipments:
         shipment_legs = legs.get(shipment.id, [])
@@ -159,13 +158,20 @@ def _open_assignments(session: Session, ids: list[int | None]) -> dict[int, list
     return grouped
 
 
-def _latest_reading(session: Session, logger_id: int) -> tuple[datetime, float | None] | None:
-    """The newest reading with a temperature (an index seek on (logger, time))."""
-    row = session.exec(
-        select(Reading.device_time, Reading.temperature_c)
-        .where(Reading.logger_id == logger_id, col(Reading.temperature_c).is_not(None))
-        .order_by(col(Reading.device_time).desc()).limit(1)).first()
-    return (row[0], row[1]) if row else None
+# The newest reading with a temperature, one index seek on (logger, time) per logger; built once, as
+# building a statement costs more than running it.
+_LATEST = (select(Reading.device_time, Reading.temperature_c)
+           .where(Reading.logger_id == bindparam("logger"), col(Reading.temperature_c).is_not(None))
+           .order_by(col(Reading.device_time).desc()).limit(1))
+
+
+def _latest_readings(session: Session,
+                     logger_ids: set[int]) -> dict[int, tuple[datetime, float | None] | None]:
+    latest: dict[int, tuple[datetime, float | None] | None] = {}
+    for logger_id in logger_ids:
+        row = session.execute(_LATEST, {"logger": logger_id}).first()
+        latest[logger_id] = (row[0], row[1]) if row else None
+    return latest
 
 
 def _logger_now(code: str, latest: tuple[datetime, float | None] | None, assigned_at: datetime,
