@@ -181,7 +181,8 @@ class Chart:
     low_c: float | None  # the narrowest range of the goods carried
     high_c: float | None
     series: Series
-    marks: list[tuple[str, str, datetime, datetime | None]]  # (kind, severity, start, end) of excursions
+    marks: list[tuple[str, str, datetime, datetime | None, float | None]]  # excursions: kind, severity,
+    # start, end, peak
 
     def as_json(self) -> dict[str, object]:
         """What the page's script draws: times as Unix milliseconds."""
@@ -191,7 +192,8 @@ class Chart:
                 "high": self.high_c, "level_s": self.series.level_s,
                 "points": [[ms(time), value] for time, value in self.series.points],
                 "shocks": [[ms(time), value] for time, value in self.series.shocks],
-                "marks": [[kind, severity, ms(start), ms(end)] for kind, severity, start, end in self.marks]}
+                "marks": [[kind, severity, ms(start), ms(end), peak]
+                          for kind, severity, start, end, peak in self.marks]}
 
 
 def shipment_charts(session: Session, shipment: Shipment, profiles: dict[str, StorageProfile], *,
@@ -216,6 +218,6 @@ def shipment_charts(session: Session, shipment: Shipment, profiles: dict[str, St
             logger=code, start=window_start, end=window_end, low_c=max(lows) if lows else None,
             high_c=min(highs) if highs else None,
             series=series(session, assignment.logger_id, window_start, window_end),
-            marks=[(mark.kind, mark.severity, mark.start, mark.end) for mark in marks]))
+            marks=[(mark.kind, mark.severity, mark.start, mark.end, mark.peak) for mark in marks]))
     return charts
 

@@ -76,17 +76,22 @@
     tt.at.forEach(function (t) {
       el("text", { x: x(t), y: H - 8, class: "axis", "text-anchor": "middle" }, svg).textContent = local(t, tt.withDate);
     });
-    // Break the line where readings are further apart than a few buckets: the gap stays visible.
-    var gap = Math.max(chart.level_s * 3000, 2 * 60000), path = "";
+    // Break the line where readings are further apart than usual (2.5 times the median spacing, and at
+    // least two buckets): a gap in the data stays a gap in the line.
+    var spacing = chart.points.slice(1).map(function (p, i) { return p[0] - chart.points[i][0]; })
+      .sort(function (a, b) { return a - b; });
+    var median = spacing.length ? spacing[Math.floor(spacing.length / 2)] : 0;
+    var gap = Math.max(2.5 * median, 2 * chart.level_s * 1000), path = "";
     chart.points.forEach(function (p, i) {
       var jump = i === 0 || p[0] - chart.points[i - 1][0] > gap;
       path += (jump ? "M" : "L") + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1);
     });
     el("path", { d: path, class: "reading-line" }, svg);
-    chart.shocks.forEach(function (s) {
-      var px = x(s[0]);
+    chart.marks.forEach(function (m) {
+      if (m[0] !== "shock" || m[2] < chart.start || m[2] > chart.end) { return; }
+      var px = x(m[2]);
       el("path", { d: "M" + px + " " + (TOP + 2) + "l-5 9h10z", class: "shock" }, svg)
-        .appendChild(el("title", {})).textContent = "shock " + s[1] + " g at " + local(s[0], true);
+        .appendChild(el("title", {})).textContent = "shock " + m[4] + " g at " + local(m[2], true);
     });
     panel.cursor = el("line", { x1: 0, x2: 0, y1: TOP, y2: H - BOTTOM, class: "cursor", visibility: "hidden" }, svg);
     panel.selection = el("rect", { x: 0, y: TOP, width: 0, height: H - TOP - BOTTOM, class: "selection",
