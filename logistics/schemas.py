@@ -315,3 +315,44 @@ class LineCreate(Schema):
     lot: str = Field(description="ITEM/LOT, e.g. SEL-CD34/SK2609-031")
     quantity: str = Field(description="With its unit, e.g. \"12 kit\" or \"500 mL\"; a bare number is in "
                                       "the item's unit of issue")
+
+
+LEG_MODES = ("truck", "air", "customs", "courier", "storage")
+
+
+class LegCreate(Schema):
+    mode: str = Field(description="truck, air, customs, courier or storage")
+    origin: str = Field(description="Site code")
+    destination: str = Field(description="Site code (the same as origin for customs or storage)")
+    carrier: str | None = Field(default=None, max_length=100)
+    transport_ref: str | None = Field(default=None, max_length=40, description="Flight or truck number")
+    planned_start: AwareDatetime | None = None
+    planned_end: AwareDatetime | None = None
+
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, value: str) -> str:
+        if value not in LEG_MODES:
+            raise ValueError(f"choose one of {', '.join(LEG_MODES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> LegCreate:
+        if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
+            raise ValueError("planned_end: must not be before the planned start")
+        return self
+
+
+class LegTimes(Schema):
+    """What actually happened on a leg; send what is known."""
+
+    actual_start: AwareDatetime | None = None
+    actual_end: AwareDatetime | None = None
+
+
+class MilestoneCreate(Schema):
+    kind: str = Field(min_length=2, max_length=40,
+                      description="packed, departed, landed, customs_cleared, delivered, ...")
+    at: AwareDatetime
+    site: str | None = Field(default=None, description="Site code")
+    note: str | None = Field(default=None, max_length=1000)

@@ -25,8 +25,11 @@ from logistics.db.models import (
 )
 from logistics.schemas import (
     AssignmentPublic,
+    LegCreate,
     LegPublic,
+    LegTimes,
     LinePublic,
+    MilestoneCreate,
     MilestonePublic,
     ShipmentCreate,
     ShipmentPage,
@@ -162,6 +165,43 @@ def _filtered(filters: ShipmentFilter) -> Any:
 
 def _newest_first(query: Any) -> Any:
     return query.order_by(col(Shipment.planned_departure).desc().nulls_first(), col(Shipment.id).desc())
+
+
+def add_leg(session: Session, reference: str, draft: LegCreate) -> Leg:
+    """Append a leg to the route (its sequence follows the last one)."""
+    shipment = get_shipment(session, reference)
+    last = session.exec(select(func.max(Leg.sequence)).where(Leg.shipment_id == shipment.id)).one()
+    leg = Leg(shipment_id=shipment.id, sequence=(last or 0) + 1, mode=draft.mode,
+              from_site_id=_site_id(session, "origin", draft.origin),
+              to_site_id=_site_id(session, "destination", draft.destination), carrier=draft.carrier,
+              transport_ref=draft.transport_ref, planned_start=draft.planned_start,
+              planned_end=draft.planned_end)
+    session.add(leg)
+    session.flush()
+    return leg
+
+
+def record_leg(session: Session, reference: str, sequence: int, times: LegTimes) -> Leg:
+    """Set when a leg actually started or ended (flight mode and the dashboard follow these)."""
+    shipment = get_shipment(session, reference)
+    leg = session.exec(select(Leg).where(Leg.shipment_id == shipment.id, Leg.sequence == sequence)).first()
+    if leg is None:
+        raise NotFound(f"no leg {sequence} in {reference}")
+    for name, value in times.model_dump(exclude_unset=True).items():
+        setattr(leg, name, value)
+    if leg.actual_start and leg.actual_end and leg.actual_end < leg.actual_start:
+        raise InputError({"actual_end": "must not be before the actual start"})
+    return leg
+
+
+def add_milestone(session: Session, reference: str, draft: MilestoneCreate) -> Milestone:
+    shipment = get_shipment(session, reference)
+    milestone = Milestone(shipment_id=shipment.id, kind=draft.kind.strip(), at=draft.at,
+                          site_id=_site_id(session, "site", draft.site) if draft.site else None,
+                          note=(draft.note or "").strip() or None)
+    session.add(milestone)
+    session.flush()
+    return milestone
 
 
 # Contents are what was packed: they change only until the goods leave.

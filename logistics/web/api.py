@@ -21,6 +21,8 @@ from logistics.schemas import (
     DeliveryPublic,
     ExcursionList,
     ExcursionPublic,
+    LegCreate,
+    LegTimes,
     LineCreate,
     LoggerCreate,
     LoggerCredentials,
@@ -28,6 +30,7 @@ from logistics.schemas import (
     LoggerPublic,
     LotStabilityList,
     LotStabilityPublic,
+    MilestoneCreate,
     RejectionPage,
     Resolution,
     ShipmentCreate,
@@ -136,6 +139,37 @@ def remove_line(reference: str, line_id: int) -> Any:
     shipments.remove_line(db.writing("line removed through the API"), reference, line_id)
     db.commit()
     return _json(shipments.describe_shipment(db.session(), reference))
+
+
+@blueprint.route("/shipments/<reference>/legs", methods=["POST"])
+@described.operation("POST", "/shipments/{reference}/legs", "Append a leg to the route", body=LegCreate,
+                     response=ShipmentPublic, status=201)
+@require(Permission.EDIT_SHIPMENTS)
+def add_leg(reference: str) -> Any:
+    shipments.add_leg(db.writing("leg added through the API"), reference, _body(LegCreate))
+    db.commit()
+    return _json(shipments.describe_shipment(db.session(), reference), 201)
+
+
+@blueprint.route("/shipments/<reference>/legs/<int:sequence>", methods=["PATCH"])
+@described.operation("PATCH", "/shipments/{reference}/legs/{sequence}",
+                     "Record when a leg actually started or ended", body=LegTimes, response=ShipmentPublic)
+@require(Permission.EDIT_SHIPMENTS)
+def record_leg(reference: str, sequence: int) -> Any:
+    shipments.record_leg(db.writing(f"leg {sequence} times recorded through the API"), reference, sequence,
+                         _body(LegTimes))
+    db.commit()
+    return _json(shipments.describe_shipment(db.session(), reference))
+
+
+@blueprint.route("/shipments/<reference>/milestones", methods=["POST"])
+@described.operation("POST", "/shipments/{reference}/milestones", "Add a milestone", body=MilestoneCreate,
+                     response=ShipmentPublic, status=201)
+@require(Permission.EDIT_SHIPMENTS)
+def add_milestone(reference: str) -> Any:
+    shipments.add_milestone(db.writing("milestone added through the API"), reference, _body(MilestoneCreate))
+    db.commit()
+    return _json(shipments.describe_shipment(db.session(), reference), 201)
 
 
 @blueprint.route("/loggers")

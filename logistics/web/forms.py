@@ -13,7 +13,14 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from logistics.db.models import Site
-from logistics.schemas import ShipmentCreate, ShipmentSummary, ShipmentUpdate
+from logistics.schemas import (
+    LegCreate,
+    LegTimes,
+    MilestoneCreate,
+    ShipmentCreate,
+    ShipmentSummary,
+    ShipmentUpdate,
+)
 from logistics.services.errors import InputError, input_error_from
 from logistics.services.shipments import ShipmentFilter
 
@@ -117,3 +124,46 @@ def export_csv(rows: list[ShipmentSummary]) -> str:
         values = row.model_dump(mode="json")
         writer.writerow(["" if values[name] is None else values[name] for name in EXPORT_COLUMNS])
     return out.getvalue()
+
+
+def _validated(model: type[Any], values: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        raise input_error_from(error) from None
+
+
+def read_leg_form(form: Any, session: Session) -> LegCreate:
+    """A new leg; its planned start is read in its origin's zone, its planned end in its destination's."""
+    errors: dict[str, str] = {}
+    zones = dict(session.exec(select(Site.code, Site.timezone)).all())
+    values: dict[str, Any] = {name: form.get(name, "").strip() or None
+                              for name in ("mode", "origin", "destination", "carrier", "transport_ref")}
+    for field, end in (("planned_start", "origin"), ("planned_end", "destination")):
+        values[field] = _local(form.get(field, ""), zones.get(values[end] or ""), field, end, errors)
+    if errors:
+        raise InputError(errors)
+    return _validated(LegCreate, {name: value for name, value in values.items() if value is not None})
+
+
+def read_leg_times(form: Any, zone_start: str, zone_end: str, now: datetime) -> LegTimes:
+    """"Record start" or "Record end": at the time typed (in the leg's origin or destination zone), or now."""
+    which = form.get("record", "")
+    if which not in ("start", "end"):
+        raise InputError({"record": "choose start or end"})
+    errors: dict[str, str] = {}
+    typed = _local(form.get("at", ""), zone_start if which == "start" else zone_end, "at", "at", errors)
+    if errors:
+        raise InputError(errors)
+    return LegTimes(**{f"actual_{which}": typed or now})
+
+
+def read_milestone_form(form: Any, session: Session, default_zone: str) -> MilestoneCreate:
+    errors: dict[str, str] = {}
+    site = form.get("site", "").strip() or None
+    zones = dict(session.exec(select(Site.code, Site.timezone)).all())
+    at = _local(form.get("at", ""), zones.get(site or "", default_zone), "at", "site", errors)
+    if errors:
+        raise InputError(errors)
+    return _validated(MilestoneCreate, {"kind": form.get("kind", "").strip(), "at": at, "site": site,
+                                        "note": form.get("note", "").strip() or None})

@@ -16,14 +16,22 @@ from logistics.core.excursion_review import DISPOSITIONS
 from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.roles import Permission
 from logistics.db.models import Site
-from logistics.schemas import ShipmentUpdate
+from logistics.schemas import LEG_MODES, ShipmentUpdate
 from logistics.services import audit, dashboard, excursions, series, shipments, stability
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.services.monitoring import MonitoringPolicy
 from logistics.services.shipments import ShipmentFilter
 from logistics.web import db
 from logistics.web.auth import require
-from logistics.web.forms import export_csv, read_create_form, read_filters, read_update_form
+from logistics.web.forms import (
+    export_csv,
+    read_create_form,
+    read_filters,
+    read_leg_form,
+    read_leg_times,
+    read_milestone_form,
+    read_update_form,
+)
 
 blueprint = Blueprint("pages", __name__)
 DASHBOARD_REFRESH_SECONDS = 15
@@ -90,6 +98,7 @@ def shipment_detail(reference: str) -> Any:
     offset = ZoneInfo(zones[shipment.destination]).utcoffset(now) or timedelta(0)
     return render_template("shipments/detail.html", shipment=shipment, zones=zones,
                            contents_open=shipment.status.value in shipments.CONTENTS_OPEN,
+                           leg_modes=LEG_MODES,
                            lot_choices=shipments.lot_choices(session),
                            zone_offset_minutes=int(offset.total_seconds() // 60),
                            sites=_sites(), trail=trail, excursions=excursions.listing(session, record.id),
@@ -217,6 +226,44 @@ def shipment_line_add(reference: str) -> Any:
 def shipment_line_remove(reference: str, line_id: int) -> Any:
     return _change_shipment(reference, "line removed", "Line removed.",
                             lambda session: shipments.remove_line(session, reference, line_id), "#contents")
+
+
+@blueprint.route("/shipments/<reference>/legs", methods=["POST"])
+@require(Permission.EDIT_SHIPMENTS)
+def shipment_leg_add(reference: str) -> Any:
+    def add(session: Any) -> None:
+        shipments.add_leg(session, reference, read_leg_form(request.form, session))
+
+    return _change_shipment(reference, "leg added", "Leg added.", add, "#legs")
+
+
+@blueprint.route("/shipments/<reference>/legs/<int:sequence>/times", methods=["POST"])
+@require(Permission.EDIT_SHIPMENTS)
+def shipment_leg_times(reference: str, sequence: int) -> Any:
+    which = request.form.get("record", "")
+
+    def record(session: Any) -> None:
+        legs = {leg.sequence: leg for leg in shipments.describe_shipment(session, reference).legs}
+        if sequence not in legs:
+            raise NotFound(f"no leg {sequence} in {reference}")
+        zones = _zones()
+        times = read_leg_times(request.form, zones[legs[sequence].origin], zones[legs[sequence].destination],
+                               datetime.now(UTC))
+        shipments.record_leg(session, reference, sequence, times)
+
+    done = f"leg {sequence}: {which} recorded"
+    return _change_shipment(reference, done, done.capitalize() + ".", record, "#legs")
+
+
+@blueprint.route("/shipments/<reference>/milestones", methods=["POST"])
+@require(Permission.EDIT_SHIPMENTS)
+def shipment_milestone_add(reference: str) -> Any:
+    def add(session: Any) -> None:
+        destination = shipments.describe_shipment(session, reference).destination
+        milestone = read_milestone_form(request.form, session, _zones()[destination])
+        shipments.add_milestone(session, reference, milestone)
+
+    return _change_shipment(reference, "milestone added", "Milestone added.", add, "#milestones")
 
 
 @blueprint.route("/shipments/<reference>/status", methods=["POST"])

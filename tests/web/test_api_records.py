@@ -84,3 +84,24 @@ def test_lines_through_the_api_name_the_field_at_fault(client, token_for):
     moving = client.post("/api/v1/shipments/HG-2026-0045/lines", json={"lot": "CYT-SCF/SCF-2604-B",
                                                                         "quantity": "1"}, headers=headers)
     assert moving.status_code == 422 and "only while planned or packed" in moving.get_json()["fields"]["lot"]
+
+
+def test_legs_and_milestones_through_the_api(client, token_for):
+    headers = bearer(token_for("logistics"))
+    added = client.post("/api/v1/shipments/HG-2026-0048/legs", headers=headers, json={
+        "mode": "courier", "origin": "BKK", "destination": "SIRIRAJ-PH",
+        "planned_start": "2026-12-06T08:00:00+07:00", "planned_end": "2026-12-06T10:00:00+07:00"})
+    assert added.status_code == 201
+    leg = added.get_json()["legs"][-1]
+    assert (leg["mode"], leg["origin"], leg["destination"]) == ("courier", "BKK", "SIRIRAJ-PH")
+    done = client.patch(f"/api/v1/shipments/HG-2026-0048/legs/{leg['sequence']}", headers=headers,
+                        json={"actual_start": "2026-12-06T08:20:00+07:00"})
+    assert done.get_json()["legs"][-1]["actual_start"] == "2026-12-06T01:20:00Z"
+    naive = client.patch(f"/api/v1/shipments/HG-2026-0048/legs/{leg['sequence']}", headers=headers,
+                         json={"actual_end": "2026-12-06T10:00:00"})
+    assert naive.status_code == 422 and "actual_end" in naive.get_json()["fields"]
+    milestone = client.post("/api/v1/shipments/HG-2026-0048/milestones", headers=headers, json={
+        "kind": "delivered", "at": "2026-12-06T09:55:00+07:00", "site": "SIRIRAJ-PH"})
+    assert milestone.status_code == 201 and milestone.get_json()["milestones"][-1]["kind"] == "delivered"
+    assert client.post("/api/v1/shipments/HG-2026-0048/milestones", headers=bearer(token_for("viewer")),
+                       json={"kind": "x", "at": "2026-12-06T09:55:00+07:00"}).status_code == 403

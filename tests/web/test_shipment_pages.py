@@ -1,5 +1,7 @@
 """The shipment pages: list, detail with local times, create and edit with field errors."""
 
+import re
+
 from sqlmodel import select
 
 from logistics.db.models import AuditEvent
@@ -194,3 +196,37 @@ def test_adding_a_line_needs_the_right_role(client):
     response = client.post("/shipments/HG-2026-0048/lines", data={"lot": "MED-HSC/M26K05", "quantity": "1",
                                                                   "csrf_token": token})
     assert response.status_code == 403
+
+
+def test_legs_are_added_and_their_actual_times_recorded_in_local_time(client):
+    login(client, "logistics")
+    token = csrf_token(client, "/shipments/HG-2026-0048")
+    added = client.post("/shipments/HG-2026-0048/legs", follow_redirects=True, data={
+        "mode": "air", "origin": "HKG", "destination": "BKK", "carrier": "Cathay Cargo",
+        "transport_ref": "CX705", "planned_start": "2026-12-05T13:30", "planned_end": "2026-12-05T15:30",
+        "csrf_token": token})
+    page = added.get_data(as_text=True)
+    assert "Leg added." in page and "2026-12-05 13:30 +08:00 – 2026-12-05 15:30 +07:00" in page
+    sequence = max(int(found) for found in re.findall(r"/shipments/HG-2026-0048/legs/(\d+)/times", page))
+    recorded = client.post(f"/shipments/HG-2026-0048/legs/{sequence}/times", follow_redirects=True,
+                           data={"record": "start", "at": "2026-12-05T13:52", "csrf_token": token})
+    assert "2026-12-05 13:52 +08:00 – ongoing" in recorded.get_data(as_text=True)
+    backwards = client.post(f"/shipments/HG-2026-0048/legs/{sequence}/times", follow_redirects=True,
+                            data={"record": "end", "at": "2026-12-05T11:00", "csrf_token": token})
+    assert "actual_end: must not be before the actual start" in backwards.get_data(as_text=True)
+    wrong = client.post("/shipments/HG-2026-0048/legs", follow_redirects=True, data={
+        "mode": "boat", "origin": "HKG", "destination": "BKK", "csrf_token": token})
+    assert "mode: choose one of truck, air, customs, courier, storage" in wrong.get_data(as_text=True)
+
+
+def test_a_milestone_is_added_at_its_sites_local_time(client):
+    login(client, "logistics")
+    token = csrf_token(client, "/shipments/HG-2026-0045")
+    page = client.post("/shipments/HG-2026-0045/milestones", follow_redirects=True, data={
+        "kind": "landed", "at": "2026-11-24T15:10", "site": "BKK", "note": "CX705 on blocks",
+        "csrf_token": token}).get_data(as_text=True)
+    assert "Milestone added." in page
+    assert "2026-11-24 15:10 +07:00</time> <b>landed</b> at BKK — CX705 on blocks" in page
+    missing = client.post("/shipments/HG-2026-0045/milestones", follow_redirects=True, data={
+        "kind": "landed", "at": "", "csrf_token": token}).get_data(as_text=True)
+    assert "at:" in missing
