@@ -131,3 +131,11 @@ def _overlapping(
     if ends_at is not None:
         query = query.where(LoggerAssignment.starts_at < ends_at)
     return session.exec(query).first()
+
+
+def free_codes(session: Session) -> list[str]:
+    """Active loggers not recording for any shipment now, for assignment forms."""
+    busy = select(LoggerAssignment.logger_id).where(col(LoggerAssignment.ends_at).is_(None))
+    return list(session.exec(select(Logger.code).where(Logger.status == "active",
+                                                      col(Logger.id).not_in(busy))
+                             .order_by(col(Logger.code))).all())

@@ -167,3 +167,12 @@ def read_milestone_form(form: Any, session: Session, default_zone: str) -> Miles
         raise InputError(errors)
     return _validated(MilestoneCreate, {"kind": form.get("kind", "").strip(), "at": at, "site": site,
                                         "note": form.get("note", "").strip() or None})
+
+
+def read_local_time(form: Any, field: str, zone: str) -> datetime | None:
+    """A datetime-local field read in `zone`; None when empty."""
+    errors: dict[str, str] = {}
+    value = _local(form.get(field, ""), zone, field, field, errors)
+    if errors:
+        raise InputError(errors)
+    return value

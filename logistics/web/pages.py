@@ -17,7 +17,7 @@ from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.roles import Permission
 from logistics.db.models import Site
 from logistics.schemas import LEG_MODES, ShipmentUpdate
-from logistics.services import audit, dashboard, excursions, series, shipments, stability
+from logistics.services import audit, dashboard, excursions, loggers, series, shipments, stability
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.services.monitoring import MonitoringPolicy
 from logistics.services.shipments import ShipmentFilter
@@ -29,6 +29,7 @@ from logistics.web.forms import (
     read_filters,
     read_leg_form,
     read_leg_times,
+    read_local_time,
     read_milestone_form,
     read_update_form,
 )
@@ -98,7 +99,7 @@ def shipment_detail(reference: str) -> Any:
     offset = ZoneInfo(zones[shipment.destination]).utcoffset(now) or timedelta(0)
     return render_template("shipments/detail.html", shipment=shipment, zones=zones,
                            contents_open=shipment.status.value in shipments.CONTENTS_OPEN,
-                           leg_modes=LEG_MODES,
+                           leg_modes=LEG_MODES, free_loggers=loggers.free_codes(session),
                            lot_choices=shipments.lot_choices(session),
                            zone_offset_minutes=int(offset.total_seconds() // 60),
                            sites=_sites(), trail=trail, excursions=excursions.listing(session, record.id),
@@ -253,6 +254,31 @@ def shipment_leg_times(reference: str, sequence: int) -> Any:
 
     done = f"leg {sequence}: {which} recorded"
     return _change_shipment(reference, done, done.capitalize() + ".", record, "#legs")
+
+
+@blueprint.route("/shipments/<reference>/loggers", methods=["POST"])
+@require(Permission.MANAGE_LOGGERS)
+def shipment_logger_assign(reference: str) -> Any:
+    code = request.form.get("logger", "").strip()
+
+    def assign(session: Any) -> None:
+        origin = shipments.describe_shipment(session, reference).origin
+        starts_at = read_local_time(request.form, "starts_at", _zones()[origin]) or datetime.now(UTC)
+        loggers.assign(session, logger_code=code, reference=reference, starts_at=starts_at)
+
+    return _change_shipment(reference, f"logger {code} assigned", f"{code} assigned.", assign, "#loggers")
+
+
+@blueprint.route("/shipments/<reference>/loggers/<code>/stop", methods=["POST"])
+@require(Permission.MANAGE_LOGGERS)
+def shipment_logger_stop(reference: str, code: str) -> Any:
+    def stop(session: Any) -> None:
+        recording = shipments.describe_shipment(session, reference).loggers
+        if code not in {a.logger for a in recording if a.ends_at is None}:
+            raise InputError({"logger": f"{code} is not recording for {reference}"})
+        loggers.unassign(session, logger_code=code, at=datetime.now(UTC))
+
+    return _change_shipment(reference, f"logger {code} stopped", f"{code} stopped.", stop, "#loggers")
 
 
 @blueprint.route("/shipments/<reference>/milestones", methods=["POST"])

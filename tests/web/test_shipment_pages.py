@@ -230,3 +230,21 @@ def test_a_milestone_is_added_at_its_sites_local_time(client):
     missing = client.post("/shipments/HG-2026-0045/milestones", follow_redirects=True, data={
         "kind": "landed", "at": "", "csrf_token": token}).get_data(as_text=True)
     assert "at:" in missing
+
+
+def test_a_logger_is_assigned_from_the_shipment_page_and_stopped(client):
+    login(client, "logistics")
+    token = csrf_token(client, "/shipments/HG-2026-0048")
+    page = client.get("/shipments/HG-2026-0048").get_data(as_text=True)
+    free = page.split('id="assign-logger"', 1)[1].split("</select>", 1)[0]
+    assert "LG-24003" not in free  # recording for HG-2026-0045
+    code = re.findall(r"<option>(LG-[0-9]+)</option>", free)[0]
+    assigned = client.post("/shipments/HG-2026-0048/loggers", follow_redirects=True,
+                           data={"logger": code, "starts_at": "", "csrf_token": token}).get_data(as_text=True)
+    assert f"{code} assigned." in assigned and f"Stop {code} now" in assigned
+    stopped = client.post(f"/shipments/HG-2026-0048/loggers/{code}/stop", follow_redirects=True,
+                          data={"csrf_token": token}).get_data(as_text=True)
+    assert f"{code} stopped." in stopped and f"Stop {code} now" not in stopped
+    again = client.post("/shipments/HG-2026-0048/loggers/LG-24003/stop", follow_redirects=True,
+                        data={"csrf_token": token}).get_data(as_text=True)
+    assert "LG-24003 is not recording for HG-2026-0048" in again
