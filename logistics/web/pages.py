@@ -18,6 +18,7 @@ from logistics.core.roles import Permission
 from logistics.db.models import Site
 from logistics.schemas import LEG_MODES, ShipmentUpdate
 from logistics.services import audit, dashboard, excursions, loggers, series, shipments, stability
+from logistics.services import shipment_import as importing
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.services.monitoring import MonitoringPolicy
 from logistics.services.shipments import ShipmentFilter
@@ -72,6 +73,38 @@ def shipment_list() -> Any:
         statuses=list(ShipmentStatus), pages=max(math.ceil(result.total / per_page), 1),
         zones=_zones(), sites=_sites(),
     )
+
+
+@blueprint.route("/shipments/import", methods=["GET", "POST"])
+@require(Permission.EDIT_SHIPMENTS)
+def shipment_import() -> Any:
+    """Upload a CSV of shipments; all rows are recorded, or none and a report of every problem."""
+    if request.method == "GET":
+        return _import_page(None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _import_page(_file_problem("choose a CSV file to upload"))
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return _import_page(_file_problem("the file is not UTF-8 text"))
+    session = db.writing(f"imported from {upload.filename}")
+    report = importing.import_csv(session, text)
+    if not report.ok:
+        session.rollback()
+        return _import_page(report)
+    db.commit()
+    flash(f"{len(report.created)} shipment(s) imported from {upload.filename}.", "info")
+    return redirect(url_for("pages.shipment_list"))
+
+
+def _file_problem(problem: str) -> importing.ImportReport:
+    return importing.ImportReport(problems=[importing.RowProblem(0, "file", problem)])
+
+
+def _import_page(report: importing.ImportReport | None) -> Any:
+    page = render_template("shipments/import.html", report=report, columns=importing.COLUMNS)
+    return page if report is None else (page, 422)
 
 
 @blueprint.route("/shipments.csv")

@@ -248,3 +248,46 @@ def test_a_logger_is_assigned_from_the_shipment_page_and_stopped(client):
     again = client.post("/shipments/HG-2026-0048/loggers/LG-24003/stop", follow_redirects=True,
                         data={"csrf_token": token}).get_data(as_text=True)
     assert "LG-24003 is not recording for HG-2026-0048" in again
+
+
+IMPORT_HEADER = "reference,origin,destination,air_waybill,planned_departure,planned_arrival,lines\n"
+
+
+def upload(client, text, name="shipments.csv"):
+    import io
+
+    token = csrf_token(client, "/shipments/import")
+    data = {"csrf_token": token, "file": (io.BytesIO(text.encode()), name)}
+    return client.post("/shipments/import", data=data, content_type="multipart/form-data",
+                       follow_redirects=True)
+
+
+def test_a_csv_import_records_every_row_or_none_and_names_each_problem(client):
+    login(client, "logistics")
+    rows = [
+        "HG-2026-0301,HG-SZ,SIRIRAJ-PH,160-48122034,2026-12-10 09:00,2026-12-12 15:00,"
+        "SEL-CD34/SK2609-031=6 kit",
+        "HG-2026-0302,HG-SZ,SIRIRAJ-CM,160-48122035,2026-12-11 09:00,,",
+        "HG-2026-0303,HG-SZ,NOWHERE,,,,MED-HSC/M26K05=2 L",
+    ]
+    refused = upload(client, IMPORT_HEADER + "\n".join(rows) + "\n")
+    assert refused.status_code == 422
+    report = refused.get_data(as_text=True).split('id="import-problems"', 1)[1]
+    assert "<td>3</td><td>air_waybill</td><td>check digit should be 4, not 5</td>" in report
+    assert "<td>4</td><td>destination</td><td>no site with code &#39;NOWHERE&#39;</td>" in report
+    assert "HG-2026-0301" not in client.get("/shipments?q=HG-2026-030").get_data(as_text=True)
+
+    rows[1] = rows[1].replace("160-48122035", "160-48122034")
+    rows[2] = rows[2].replace("NOWHERE", "SIRIRAJ-CM").replace("2 L", "12 bottles")
+    imported = upload(client, IMPORT_HEADER + "\n".join(rows) + "\n").get_data(as_text=True)
+    assert "3 shipment(s) imported from shipments.csv." in imported
+    detail = client.get("/shipments/HG-2026-0301").get_data(as_text=True)
+    assert "2026-12-10 09:00 +08:00" in detail and "6 kit" in detail  # local time at the origin
+
+
+def test_a_csv_import_refuses_a_bad_header_or_file(client):
+    login(client, "logistics")
+    header = upload(client, "ref,from,to\nX,Y,Z\n").get_data(as_text=True)
+    assert "missing column &#39;reference&#39;" in header and "unknown column &#39;ref&#39;" in header
+    assert "choose a CSV file" in client.post("/shipments/import", data={
+        "csrf_token": csrf_token(client, "/shipments/import")}).get_data(as_text=True)
