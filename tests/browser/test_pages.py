@@ -100,6 +100,15 @@ def test_the_dashboard_shows_a_new_reading_without_a_reload(live_server, page, t
     expect(logger).to_contain_text("9.6 °C", timeout=15_000)
     expect(logger.get_by_text("above range")).to_be_visible()
     assert page.evaluate("performance.timeOrigin") == loaded_at, "the page was reloaded"
+    # On a phone at the airport: each shipment a card, nothing wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(logger).to_be_visible()
+    wide = page.evaluate("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
+                         ".right > window.innerWidth + 1).map(e => e.tagName).slice(0, 8).join(' ')")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), wide
+    card = page.locator('tr[data-reference="HG-2026-0045"]')
+    assert card.evaluate("row => getComputedStyle(row).display") == "block"
+    screenshot(page, "dashboard-phone")
 
 
 def test_the_shipment_chart_draws_the_range_an_excursion_and_zooms(live_server, page, tmp_path):
