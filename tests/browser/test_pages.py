@@ -150,3 +150,11 @@ def test_the_shipment_chart_draws_the_range_an_excursion_and_zooms(live_server, 
     page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2)
     page.mouse.up()
     expect(chart.locator("text.axis")).not_to_have_text(before)  # new time axis for the zoomed span
+    # Without a mouse: the buttons, and the keyboard on the focused chart.
+    chart.get_by_role("button", name="Whole time on LG-24003").click()
+    expect(chart.locator("text.axis")).to_have_text(before)
+    chart.locator("svg").focus()
+    page.keyboard.press("+")
+    expect(chart.locator("text.axis")).not_to_have_text(before)
+    page.keyboard.press("0")
+    expect(chart.locator("text.axis")).to_have_text(before)

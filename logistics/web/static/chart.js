@@ -1,6 +1,7 @@
 // Temperature charts on the shipment page: one SVG per logger with the storage range as a band,
 // excursions shaded, data gaps in grey, shocks marked, a hover read-out, drag to zoom (finer data is
-// fetched for the zoomed span) and double-click to zoom out. Times are shown in the destination's zone.
+// fetched for the zoomed span) and double-click to zoom out; buttons and keys (+ - arrows 0) do the same
+// without a mouse. Times are shown in the destination's zone.
 (function () {
   "use strict";
   var holder = document.getElementById("charts");
@@ -129,16 +130,48 @@
       readout.className = "readout";
       caption.appendChild(readout);
       figure.appendChild(caption);
-      var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img",
-                            "aria-label": "Temperature of logger " + chart.logger }, figure);
+      var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", tabindex: "0",
+                            "aria-label": "Temperature of logger " + chart.logger +
+                              ". Keys: + zoom in, - zoom out, arrows move, 0 the whole time." }, figure);
+      var controls = document.createElement("div");
+      controls.className = "chart-controls";
+      [["Zoom in", 0.5], ["Zoom out", 2], ["Whole time", 0]].forEach(function (button) {
+        var b = document.createElement("button");
+        b.type = "button"; b.textContent = button[0];
+        b.setAttribute("aria-label", button[0] + " on " + chart.logger);
+        b.addEventListener("click", function () { scale(panels[chart.logger], button[1]); });
+        controls.appendChild(b);
+      });
+      figure.appendChild(controls);
       holder.appendChild(figure);
-      panel = panels[chart.logger] = { svg: svg, readout: readout };
+      panel = panels[chart.logger] = { svg: svg, readout: readout, full: [chart.start, chart.end] };
       listen(panel);
     }
     draw(chart, panel);
   }
 
+  // Zoom by `factor` around the middle of what is shown (0: the whole time), never past the whole time.
+  function scale(panel, factor) {
+    var whole = panel.full, shown = panel.chart;
+    if (!factor) { zoom(whole[0], whole[1]); return; }
+    var middle = (shown.start + shown.end) / 2, half = (shown.end - shown.start) * factor / 2;
+    zoom(Math.max(whole[0], middle - half), Math.min(whole[1], middle + half));
+  }
+
+  function pan(panel, share) {
+    var whole = panel.full, shown = panel.chart, step = (shown.end - shown.start) * share;
+    step = Math.max(Math.min(step, whole[1] - shown.end), whole[0] - shown.start);
+    zoom(shown.start + step, shown.end + step);
+  }
+
   function listen(panel) {
+    panel.svg.addEventListener("keydown", function (event) {
+      var actions = { "+": function () { scale(panel, 0.5); }, "=": function () { scale(panel, 0.5); },
+                      "-": function () { scale(panel, 2); }, "0": function () { scale(panel, 0); },
+                      "ArrowLeft": function () { pan(panel, -0.25); },
+                      "ArrowRight": function () { pan(panel, 0.25); } };
+      if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
+    });
     var dragFrom = null;
     panel.svg.addEventListener("mousemove", function (event) {
       var t = timeAt(panel, event), p = nearest(panel.chart.points, t);
