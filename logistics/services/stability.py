@@ -25,8 +25,13 @@ class LotRow:
     stability: LotStability
 
 
+# Shipment and profile → that shipment's exposure: lots travelling together share their shipments'
+# evaluations, so a page or a check over several lots evaluates each logger window once.
+Exposures = dict[tuple[int | None, str], Exposure | None]
+
+
 def stability_of(session: Session, lot: Lot, profiles: dict[str, StorageProfile], *,
-                 now: datetime) -> LotStability:
+                 now: datetime, known: Exposures | None = None) -> LotStability:
     """The lot's life so far, judged by its item's profile, against its item's budget."""
     item = session.get(Item, lot.item_id)
     if item is None:
@@ -35,8 +40,12 @@ def stability_of(session: Session, lot: Lot, profiles: dict[str, StorageProfile]
     shipments = session.exec(
         select(Shipment).join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
         .where(ShipmentLine.lot_id == lot.id).distinct().order_by(col(Shipment.id))).all()
+    known = {} if known is None else known
+    for shipment in shipments:
+        if (shipment.id, profile.name) not in known:
+            known[shipment.id, profile.name] = _shipment_exposure(session, shipment, profile, now)
     exposures = [exposure for shipment in shipments
-                 if (exposure := _shipment_exposure(session, shipment, profile, now)) is not None]
+                 if (exposure := known[shipment.id, profile.name]) is not None]
     return lot_stability(exposures, budget_s=item.stability_budget_s, limit_c=item.stability_limit_c,
                          activation_energy_kj=profile.activation_energy_kj)
 
@@ -48,7 +57,9 @@ def shipment_lots(session: Session, shipment: Shipment, profiles: dict[str, Stor
         select(Item, Lot).join(Lot, Lot.item_id == Item.id)
         .join(ShipmentLine, ShipmentLine.lot_id == Lot.id).where(ShipmentLine.shipment_id == shipment.id)
         .distinct().order_by(col(Item.code), col(Lot.lot_number))).all()
-    return [LotRow(item, lot, stability_of(session, lot, profiles, now=now)) for item, lot in rows]
+    known = Exposures()
+    return [LotRow(item, lot, stability_of(session, lot, profiles, now=now, known=known))
+            for item, lot in rows]
 
 
 def _shipment_exposure(session: Session, shipment: Shipment, profile: StorageProfile,
@@ -82,9 +93,9 @@ def check_budgets(session: Session, shipment_ids: set[int], profiles: dict[str, 
         .where(col(ShipmentLine.shipment_id).in_(shipment_ids),
                col(Item.stability_budget_s).is_not(None) | col(Item.stability_limit_c).is_not(None))
         .distinct()).all()
-    raised = 0
+    raised, known = 0, Exposures()
     for lot in lots:
-        stability = stability_of(session, lot, profiles, now=now)
+        stability = stability_of(session, lot, profiles, now=now, known=known)
         for facts in _budget_alerts(session, lot, stability, now, public_url):
             raised += raise_alert(session, routes, facts) is not None
     return raised
