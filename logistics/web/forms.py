@@ -92,23 +92,33 @@ FILTER_PARAMETERS = (
 )
 
 
+def read_day(args: Mapping[str, str], name: str) -> date | None:
+    """A day given as YYYY-MM-DD in a query parameter; None when empty, an InputError naming it if bad."""
+    value = (args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError({name: f"expected a day as YYYY-MM-DD, got {value!r}"}) from None
+
+
+def page_number(args: Mapping[str, str]) -> int:
+    """The ?page= of a listing page, 1 when missing or nonsense (a page, unlike the API, forgives it)."""
+    try:
+        return max(int(args.get("page") or 1), 1)
+    except ValueError:
+        return 1
+
+
 def read_filters(args: Mapping[str, str]) -> ShipmentFilter:
     """The filters from query parameters; a bad day is an InputError naming its parameter."""
     def text(name: str) -> str | None:
         return (args.get(name) or "").strip() or None
 
-    def day(name: str) -> date | None:
-        value = text(name)
-        if value is None:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise InputError({name: f"expected a day as YYYY-MM-DD, got {value!r}"}) from None
-
     return ShipmentFilter(status=text("status"), search=text("q"), origin=text("origin"),
-                          destination=text("destination"), departs_from=day("departs_from"),
-                          departs_to=day("departs_to"), item=text("item"), lot=text("lot"))
+                          destination=text("destination"), departs_from=read_day(args, "departs_from"),
+                          departs_to=read_day(args, "departs_to"), item=text("item"), lot=text("lot"))
 
 
 EXPORT_COLUMNS = ("reference", "status", "origin", "destination", "air_waybill", "planned_departure",

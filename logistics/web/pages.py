@@ -26,6 +26,7 @@ from logistics.web import db
 from logistics.web.auth import require
 from logistics.web.forms import (
     export_csv,
+    page_number,
     read_create_form,
     read_filters,
     read_leg_form,
@@ -60,7 +61,7 @@ def _dashboard() -> dict[str, Any]:
 
 @blueprint.route("/shipments")
 def shipment_list() -> Any:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args)
     per_page = db.runtime().settings.page_size
     try:
         filters, problems = read_filters(request.args), {}

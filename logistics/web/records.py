@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, render_template, request
 
 from logistics.services import alerts, audit
+from logistics.services.errors import InputError
 from logistics.web import db
+from logistics.web.forms import page_number, read_day
 
 blueprint = Blueprint("records", __name__)
 SEVERITIES = ("critical", "major", "minor", "info")
@@ -32,7 +34,7 @@ def audit_trail() -> Any:
     page, per_page = _page(), 100
     chosen = _chosen("entity", "entity_id", "actor", "from", "to")
     problems: dict[str, str] = {}
-    since, until = _day(chosen["from"], "from", problems), _day(chosen["to"], "to", problems)
+    since, until = _day("from", problems), _day("to", problems)
     result = audit.search(db.session(), entity=chosen["entity"] or None,
                           entity_id=chosen["entity_id"] or None, actor=chosen["actor"] or None, since=since,
                           until=until + timedelta(days=1) if until else None, page=page, per_page=per_page)
@@ -46,14 +48,14 @@ def _chosen(*names: str) -> dict[str, str]:
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_number(request.args)
 
 
-def _day(text: str, name: str, problems: dict[str, str]) -> datetime | None:
-    if not text:
-        return None
+def _day(name: str, problems: dict[str, str]) -> datetime | None:
+    """The start of the day given (UTC); a bad one is noted in `problems` so every field can be named."""
     try:
-        return datetime.combine(date.fromisoformat(text), time(), UTC)
-    except ValueError:
-        problems[name] = f"expected a day as YYYY-MM-DD, got {text!r}"
+        day = read_day(request.args, name)
+    except InputError as error:
+        problems.update(error.errors)
         return None
+    return datetime.combine(day, time(), UTC) if day else None

@@ -13,6 +13,7 @@ from logistics.services import loggers, telemetry
 from logistics.services.errors import InputError
 from logistics.web import db
 from logistics.web.auth import require
+from logistics.web.forms import page_number
 
 blueprint = Blueprint("registry", __name__)
 
@@ -51,7 +52,7 @@ def _logger_page(errors: dict[str, str], created: tuple[str, str] | None) -> str
 
 @blueprint.route("/ingest/rejections")
 def rejections() -> Any:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args)
     per_page = db.runtime().settings.page_size
     logger_code = request.args.get("logger", "").strip() or None
     result = telemetry.list_rejections(db.session(), page=page, per_page=per_page,
