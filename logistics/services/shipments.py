@@ -249,7 +249,7 @@ def _open_contents(session: Session, reference: str) -> Shipment:
 
 
 def lot_choices(session: Session) -> list[tuple[str, str]]:
-    """("ITEM/LOT", "ITEM/LOT — name, unit") for every lot not past its expiry, for forms."""
+    """("ITEM/LOT", "ITEM/LOT — name (per unit)") for every lot, for the contents form's choice."""
     rows = session.exec(select(Item, Lot).join(Lot, Lot.item_id == Item.id)
                         .order_by(col(Item.code), col(Lot.lot_number))).all()
     return [(f"{item.code}/{lot.lot_number}", f"{item.code}/{lot.lot_number} — {item.name} (per {item.unit})")
