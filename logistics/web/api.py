@@ -81,8 +81,7 @@ def openapi() -> Any:
     ("per_page", "integer", "Rows per page (at most 200)"),
 ))
 def list_shipments() -> Any:
-    page = _positive_int("page", 1)
-    per_page = min(_positive_int("per_page", db.runtime().settings.page_size), 200)
+    page, per_page = _paging()
     result = shipments.list_shipments(db.session(), read_filters(request.args), page=page, per_page=per_page)
     return _json(result)
 
@@ -215,8 +214,7 @@ def assign_logger(logger_id: str) -> Any:
                          ("per_page", "integer", "Rows per page (at most 200)"),
                      ))
 def list_rejections() -> Any:
-    page = _positive_int("page", 1)
-    per_page = min(_positive_int("per_page", db.runtime().settings.page_size), 200)
+    page, per_page = _paging()
     return _json(telemetry.list_rejections(db.session(), page=page, per_page=per_page,
                                            logger_code=request.args.get("logger") or None))
 
@@ -297,8 +295,7 @@ def list_lots(reference: str) -> Any:
                          ("per_page", "integer", "Rows per page (at most 200)"),
                      ))
 def list_alerts() -> Any:
-    page = _positive_int("page", 1)
-    per_page = min(_positive_int("per_page", db.runtime().settings.page_size), 200)
+    page, per_page = _paging()
     args = request.args
     result = alerts.list_alerts(db.session(), kind=args.get("kind") or None,
                                 severity=args.get("severity") or None,
@@ -319,8 +316,7 @@ def list_alerts() -> Any:
     ("per_page", "integer", "Rows per page (at most 500)"),
 ))
 def list_audit() -> Any:
-    page = _positive_int("page", 1)
-    per_page = min(_positive_int("per_page", 100), 500)
+    page, per_page = _paging(default=100, most=500)
     args = request.args
     result = audit.search(db.session(), entity=args.get("entity") or None,
                           entity_id=args.get("entity_id") or None, actor=args.get("actor") or None,
@@ -338,6 +334,12 @@ def _body(model: type[Model]) -> Model:
         return model.model_validate(payload)
     except ValidationError as error:
         raise input_error_from(error) from None
+
+
+def _paging(default: int | None = None, most: int = 200) -> tuple[int, int]:
+    """?page= (from 1) and ?per_page= (default: the page_size setting, at most `most`)."""
+    page = _positive_int("page", 1)
+    return page, min(_positive_int("per_page", default or db.runtime().settings.page_size), most)
 
 
 def _positive_int(name: str, default: int) -> int:
