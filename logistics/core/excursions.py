@@ -407,7 +407,7 @@ class _Fold:
               following: datetime | None) -> None:
         """Account for one temperature reading covering `covered_us`, then `gap_us` without data."""
         progress, profile = self.progress, self.profile
-        state = _state(temperature, profile)
+        state = range_state(temperature, profile)
         progress.covered_us[state] += covered_us
         progress.no_data_us += gap_us
         progress.lowest = temperature if progress.lowest is None else min(progress.lowest, temperature)
@@ -513,7 +513,7 @@ def _seconds(microseconds: int) -> float:
     return microseconds / _MICROSECONDS_PER_SECOND
 
 
-def _state(temperature_c: float, profile: StorageProfile) -> str:
+def range_state(temperature_c: float, profile: StorageProfile) -> str:
     """above ⇔ T > max, below ⇔ T < min, else in range (limits inclusive)."""
     if profile.max_c is not None and temperature_c > profile.max_c:
         return "above"

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
+from logistics.core.excursions import range_state
 from logistics.core.lifecycle import ACTIVE
 from logistics.core.profiles import StorageProfile
 from logistics.core.silence import AirLeg, in_flight, silence
@@ -190,12 +191,8 @@ def _state(temperature: float | None, ranges: tuple[StorageProfile, ...]) -> str
     """Out of range if out of any of the goods' ranges (the strictest wins)."""
     if temperature is None:
         return "unknown"
-    for profile in ranges:
-        if profile.max_c is not None and temperature > profile.max_c:
-            return "above"
-        if profile.min_c is not None and temperature < profile.min_c:
-            return "below"
-    return "in_range"
+    states = [range_state(temperature, profile) for profile in ranges]
+    return next((state for state in states if state != "in_range"), "in_range")
 
 
 def _current_leg(legs: list[Leg], sites: dict[int | None, Site], now: datetime) -> LegNow | None:
