@@ -6,6 +6,7 @@ plain module-level functions; the scheduler binds them to its runtime once, when
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from logistics.db.engine import unit_of_work
 from logistics.services.alerts import dispatch_due
 from logistics.services.excursions import scan
 from logistics.services.monitoring import MonitoringPolicy, run_checks
-from logistics.services.series import roll_up
+from logistics.services.series import ROLLUP_BATCH, roll_up
 from logistics.services.stability import check_budgets
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class JobContext:
     senders: dict[str, Any]
 
 
+log = logging.getLogger(__name__)
 _context: JobContext | None = None
 
 
@@ -69,10 +71,15 @@ def monitor() -> None:
 def roll_up_readings() -> None:
     """Fold new readings into the chart rollups, a batch per transaction, until none is left."""
     context = _bound()
+    total = 0
     while True:
         with unit_of_work(context.runtime.sessions, actor="scheduler", reason="chart rollups") as session:
-            if roll_up(session) == 0:
-                return
+            folded = roll_up(session)
+        total += folded
+        if folded < ROLLUP_BATCH:
+            return
+        # A backlog (a first run over a long history): say how far it has got.
+        log.info("chart rollups: %d readings folded so far, continuing", total)
 
 
 def dispatch_alerts() -> None:
