@@ -7,13 +7,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from logistics.core.alerting import MAX_ATTEMPTS, AlertFacts, Route, Target, next_attempt, targets_for
 from logistics.db.models import Alert, AlertDelivery
+from logistics.services.paging import one_page
 
 log = logging.getLogger(__name__)
 Sender = Callable[[Target, AlertFacts], None]  # raises when the target did not take the alert
@@ -128,9 +128,8 @@ def list_alerts(session: Session, *, kind: str | None = None, severity: str | No
     if undelivered:
         query = query.where(select(AlertDelivery.id).where(
             AlertDelivery.alert_id == Alert.id, col(AlertDelivery.status) != "sent").exists())
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    alerts = session.exec(query.order_by(col(Alert.raised_at).desc(), col(Alert.id).desc())
-                          .offset((page - 1) * per_page).limit(per_page)).all()
+    alerts, total = one_page(session, query.order_by(col(Alert.raised_at).desc(), col(Alert.id).desc()),
+                             page=page, per_page=per_page)
     deliveries: dict[int | None, list[AlertDelivery]] = {alert.id: [] for alert in alerts}
     for delivery in session.exec(select(AlertDelivery).where(
             col(AlertDelivery.alert_id).in_(list(deliveries))).order_by(col(AlertDelivery.id))):

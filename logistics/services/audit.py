@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from logistics.core.audit import AuditRecord, ChainBreak, first_break
 from logistics.db.models import AuditEvent
+from logistics.services.paging import one_page
 
 
 def verify_audit_trail(session: Session) -> tuple[int, ChainBreak | None]:
@@ -62,9 +62,7 @@ def search(session: Session, *, entity: str | None = None, entity_id: str | None
         query = query.where(col(AuditEvent.at) >= since)
     if until:
         query = query.where(col(AuditEvent.at) < until)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    events = session.exec(query.order_by(col(AuditEvent.id).desc())
-                          .offset((page - 1) * per_page).limit(per_page)).all()
+    events, total = one_page(session, query.order_by(col(AuditEvent.id).desc()), page=page, per_page=per_page)
     return AuditPage(list(events), total)
 
 

@@ -38,6 +38,7 @@ from logistics.schemas import (
     ShipmentUpdate,
 )
 from logistics.services.errors import InputError, NotFound
+from logistics.services.paging import one_page
 
 HOUR_S = 3600.0
 
@@ -119,8 +120,7 @@ def list_shipments(session: Session, filters: ShipmentFilter | None = None, *, p
                    per_page: int = 25) -> ShipmentPage:
     """A page of shipments, newest planned departure first."""
     query = _filtered(filters or ShipmentFilter())
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(_newest_first(query).offset((page - 1) * per_page).limit(per_page)).all()
+    rows, total = one_page(session, _newest_first(query), page=page, per_page=per_page)
     items = [_summary(shipment, from_code, to_code) for shipment, from_code, to_code in rows]
     return ShipmentPage(items=items, page=page, per_page=per_page, total=total)
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from logistics.db.engine import begin_writing
 from logistics.db.models import Logger, Reading, Rejection
 from logistics.schemas import RejectionPage, RejectionPublic
+from logistics.services.paging import one_page
 from sensors.decode import decode_fields
 from sensors.readings import DecodedFields, DecodeError, ReadingFields
 from sensors.status import decode_status
@@ -205,9 +206,7 @@ def list_rejections(session: Session, *, page: int = 1, per_page: int = 25,
     query = select(Rejection)
     if logger_code:
         query = query.where(Rejection.logger_code == logger_code)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(Rejection.id).desc())
-                        .offset((page - 1) * per_page).limit(per_page)).all()
+    rows, total = one_page(session, query.order_by(col(Rejection.id).desc()), page=page, per_page=per_page)
     items = [RejectionPublic(
         id=row.id, received_at=row.received_at, source=row.source, topic=row.topic,
         logger=row.logger_code, reason=row.reason, readings_rejected=row.readings_rejected,
