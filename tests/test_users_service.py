@@ -30,6 +30,7 @@ def test_disabled_users_cannot_sign_in_or_use_tokens(sqlite_runtime):
     (dict(username="Bad Name", role="qa", password="long-enough-1"), "username"),
     (dict(username="nok", role="superuser", password="long-enough-1"), "role"),
     (dict(username="nok", role="qa", password="short"), "password"),
+    (dict(username="nok", role="qa", password="long-enough-1", language="fr"), "language"),
 ])
 def test_bad_user_input_names_the_field(sqlite_runtime, fields, field):
     with pytest.raises(InputError) as raised:
@@ -53,3 +54,12 @@ def test_tokens_are_stored_hashed_and_can_be_revoked(sqlite_runtime):
         assert users.revoke_tokens(session, "erp") == 1
     with sqlite_runtime.sessions() as session:
         assert users.user_for_token(session, token) is None
+
+
+def test_a_users_language_is_one_the_pages_speak(sqlite_runtime):
+    with unit_of_work(sqlite_runtime.sessions, actor="admin") as session:
+        users.add_user(session, username="somchai", role="pharmacy", password="long-enough-1", language="th")
+        users.set_language(session, "somchai", "zh_CN")
+        assert users.get_user(session, "somchai").language == "zh_CN"
+        with pytest.raises(InputError, match="language"):
+            users.set_language(session, "somchai", "zh")

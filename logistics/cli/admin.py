@@ -11,6 +11,7 @@ import click
 from logistics.app import Runtime
 from logistics.cli.common import changing, open_runtime
 from logistics.config_files import load_demo_scenario
+from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from logistics.db import migrate as migrations
 from logistics.db.engine import unit_of_work
 from logistics.services import audit, demo, users
@@ -84,11 +85,14 @@ def users_group() -> None:
 @click.option("--role", required=True, type=click.Choice(["admin", "logistics", "pharmacy", "qa",
                                                           "viewer"]))
 @click.option("--full-name", default="", help="Shown on pages and signatures.")
-def users_add(name: str, role: str, full_name: str) -> None:
+@click.option("--language", default=DEFAULT_LANGUAGE, type=click.Choice(list(LANGUAGES)),
+              help="The language of their pages (they can change it themselves).")
+def users_add(name: str, role: str, full_name: str, language: str) -> None:
     """Add a user; the password is read from standard input when it is not a terminal."""
     password = _read_password()
     with changing("user added") as session:
-        users.add_user(session, username=name, role=role, password=password, full_name=full_name)
+        users.add_user(session, username=name, role=role, password=password, full_name=full_name,
+                       language=language)
     click.echo(f"user {name} added with role {role}")
 
 

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
+from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from logistics.core.roles import Role
 from logistics.db.models import ApiToken, User
 from logistics.services.errors import InputError, NotFound
@@ -43,7 +44,8 @@ def password_matches(user: User | None, password: str) -> bool:
 
 
 def add_user(
-    session: Session, *, username: str, role: str, password: str, full_name: str = ""
+    session: Session, *, username: str, role: str, password: str, full_name: str = "",
+    language: str = DEFAULT_LANGUAGE,
 ) -> User:
     """Create a user; the username is lower-case letters, digits and . _ -."""
     errors = {}
@@ -53,9 +55,11 @@ def add_user(
         errors["username"] = f"{username!r} already exists"
     if role not in set(Role):
         errors["role"] = f"must be one of {', '.join(Role)}"
+    if problem := language_problem(language):
+        errors["language"] = problem
     if errors:
         raise InputError(errors)
-    user = User(username=username, role=role, full_name=full_name,
+    user = User(username=username, role=role, full_name=full_name, language=language,
                 password_hash=hash_password(password))
     session.add(user)
     session.flush()
@@ -83,6 +87,20 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 def set_password(session: Session, username: str, password: str) -> None:
     get_user(session, username).password_hash = hash_password(password)
+
+
+def set_language(session: Session, username: str, language: str) -> None:
+    """The language the user's pages are shown in (a locale code such as "th" or "zh_CN")."""
+    problem = language_problem(language)
+    if problem:
+        raise InputError({"language": problem})
+    get_user(session, username).language = language
+
+
+def language_problem(language: str) -> str | None:
+    if language in LANGUAGES:
+        return None
+    return f"unknown language: {language or '(none)'}; choose one of {', '.join(LANGUAGES)}"
 
 
 def issue_token(session: Session, username: str, label: str = "") -> str:

@@ -7,12 +7,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from logistics.services.telemetry import TelemetryStore
-from logistics.web import api, auth, db, pages, records, registry, telemetry
+from logistics.web import api, auth, db, i18n, pages, records, registry, telemetry
 from logistics.web.formatting import install_filters
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     csrf.exempt(telemetry.blueprint)
     auth.install(app)
     db.install(app)
+    i18n.install(app)
     install_filters(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
@@ -63,19 +65,19 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
 
 
 ERROR_PAGES = {
-    400: ("Bad request", "The form was incomplete or has expired. Go back, reload and try again."),
-    403: ("Forbidden", "Your role may not do this. Ask an administrator if you need to."),
-    404: ("Not found", "There is no such page or record."),
-    405: ("Method not allowed", "This address does not accept that kind of request."),
-    413: ("Too large", "The upload or form is larger than this site accepts (2 MiB)."),
+    400: (_l("Bad request"), _l("The form was incomplete or has expired. Go back, reload and try again.")),
+    403: (_l("Forbidden"), _l("Your role may not do this. Ask an administrator if you need to.")),
+    404: (_l("Not found"), _l("There is no such page or record.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("The upload or form is larger than this site accepts (2 MiB).")),
 }
 
 
 def _error_page(error: HTTPException) -> Any:
     code = error.code or 500
-    title, message = ERROR_PAGES.get(code, ("Error", error.description or ""))
+    title, message = ERROR_PAGES.get(code, (_l("Error"), error.description or ""))
     if request.path.startswith("/api/"):
-        return jsonify(error=error.description or title), code
+        return jsonify(error=error.description or str(title)), code
     if code == 400 and error.description:
         message = error.description  # e.g. "The CSRF token is missing."
     return render_template("error.html", code=code, title=title, message=message), code

@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from logistics.core.roles import Permission, can
@@ -120,7 +121,7 @@ def login() -> Any:
     username = request.form.get("username", "").strip().lower()
     user = users.authenticate(db.session(), username, request.form.get("password", ""))
     if user is None:
-        flash("Unknown user name or wrong password.", "error")
+        flash(_("Unknown user name or wrong password."), "error")
         return render_template("login.html", username=username,
                                next=request.form.get("next", "")), 401
     session.permanent = True  # expires after session_lifetime_minutes without a request
@@ -131,7 +132,7 @@ def login() -> Any:
 @blueprint.route("/logout", methods=["POST"])
 def logout() -> Any:
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 

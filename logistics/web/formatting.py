@@ -1,19 +1,36 @@
-"""Template filters: times shown in a site's own zone with its UTC offset, ages, quantities."""
+"""Template filters: times in a site's own zone with its UTC offset, ages, quantities and temperatures,
+each written the way the reader's language writes them (CLDR data through Babel)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_decimal
 from flask import Flask
+from flask_babel import gettext as _
 
-from logistics.core.clock import local_text
 from logistics.web import db
+from logistics.web.i18n import locale
 
 
 def local_time(value: datetime | None, zone: str | None = None) -> str:
-    """"2026-11-24 19:30 +07:00" in `zone` (default: the display zone); "—" for no time."""
-    return local_text(value, zone or db.runtime().settings.display_timezone)
+    """"Nov 24, 2026, 19:30 +07:00" ("24 พ.ย. 2026 19:30 น. +07:00" in Thai) in `zone` (default: the
+    display zone); "—" for no time. The offset is always shown: staff read times of several zones."""
+    if value is None:
+        return "—"
+    moment = value.astimezone(ZoneInfo(zone or db.runtime().settings.display_timezone))
+    reader = locale()
+    clock = format_skeleton("Hm", moment, locale=reader)
+    both = str(reader.datetime_formats["medium"]).format(clock, format_date(moment, "medium", locale=reader))
+    offset = moment.strftime("%z")
+    return f"{both} {offset[:3]}:{offset[3:]}"
+
+
+def day(value: date | None) -> str:
+    """A calendar day such as an expiry date, in the reader's format; "—" for none."""
+    return "—" if value is None else format_date(value, "medium", locale=locale())
 
 
 def input_time(value: datetime | None, zone: str) -> str:
@@ -22,26 +39,44 @@ def input_time(value: datetime | None, zone: str) -> str:
 
 
 def quantity(value: float) -> str:
-    return f"{value:g}"
+    """A quantity with as many decimals as it has (up to six), grouped for the reader's locale."""
+    return format_decimal(value, format="#,##0.######", locale=locale())
+
+
+def number(value: float, decimals: int = 1) -> str:
+    """A measurement to a fixed number of decimals: 5.0, 12.4."""
+    return format_decimal(value, format="#,##0." + "0" * decimals if decimals else "#,##0", locale=locale())
+
+
+def celsius(value: float | None) -> str:
+    return "—" if value is None else f"{number(value)} °C"
+
+
+def hours(seconds: float) -> str:
+    return _("%(h)s h", h=number(seconds / 3600))
+
+
+def minutes(seconds: float) -> str:
+    return _("%(m)s min", m=number(seconds / 60, 0))
 
 
 def age(value: datetime | None, now: datetime) -> str:
     """How long ago, in the largest unit that says it: "40 s", "12 min", "3 h 5 min", "2 d 4 h"."""
     if value is None:
-        return "never"
+        return _("never")
     seconds = max(int((now - value).total_seconds()), 0)
     if seconds < 60:
-        return f"{seconds} s"
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if hours < 1:
-        return f"{minutes} min"
-    if days < 1:
-        return f"{hours} h {minutes % 60} min" if minutes % 60 else f"{hours} h"
-    return f"{days} d {hours % 24} h" if hours % 24 else f"{days} d"
+        return _("%(s)s s", s=seconds)
+    m, h, d = seconds // 60, seconds // 3600, seconds // 86400
+    if h < 1:
+        return _("%(m)s min", m=m)
+    if d < 1:
+        return _("%(h)s h %(m)s min", h=h, m=m % 60) if m % 60 else _("%(h)s h", h=h)
+    return _("%(d)s d %(h)s h", d=d, h=h % 24) if h % 24 else _("%(d)s d", d=d)
 
 
 def install_filters(app: Flask) -> None:
-    app.add_template_filter(local_time, "localtime")
-    app.add_template_filter(input_time, "inputtime")
-    app.add_template_filter(quantity, "qty")
-    app.add_template_filter(age, "age")
+    for name, function in (("localtime", local_time), ("day", day), ("inputtime", input_time),
+                           ("qty", quantity), ("number", number), ("celsius", celsius),
+                           ("hours", hours), ("minutes", minutes), ("age", age)):
+        app.add_template_filter(function, name)

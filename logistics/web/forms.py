@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
@@ -40,7 +41,7 @@ def shipment_values(form: Any, session: Session) -> dict[str, Any]:
     try:
         values["packaging_validated_hours"] = float(hours) if hours else None
     except ValueError:
-        errors["packaging_validated_hours"] = "enter a number of hours, e.g. 96"
+        errors["packaging_validated_hours"] = _("enter a number of hours, e.g. 96")
     if errors:
         raise InputError(errors)
     return values
@@ -69,12 +70,12 @@ def _local(
     if not text:
         return None
     if zone is None:
-        errors.setdefault(end, "choose a site first")
+        errors.setdefault(end, _("choose a site first"))
         return None
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        errors[field] = "enter a date and time, e.g. 2026-12-01 09:30"
+        errors[field] = _("enter a date and time, e.g. %(example)s", example="2026-12-01 09:30")
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone))
 
@@ -100,7 +101,7 @@ def read_day(args: Mapping[str, str], name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError({name: f"expected a day as YYYY-MM-DD, got {value!r}"}) from None
+        raise InputError({name: _("expected a day as YYYY-MM-DD, got %(value)r", value=value)}) from None
 
 
 def page_number(args: Mapping[str, str]) -> int:
@@ -160,7 +161,7 @@ def read_leg_times(form: Any, zone_start: str, zone_end: str, now: datetime) -> 
     """"Record start" or "Record end": at the time typed (in the leg's origin or destination zone), or now."""
     which = form.get("record", "")
     if which not in ("start", "end"):
-        raise InputError({"record": "choose start or end"})
+        raise InputError({"record": _("choose start or end")})
     errors: dict[str, str] = {}
     typed = _local(form.get("at", ""), zone_start if which == "start" else zone_end, "at", "at", errors)
     if errors:

@@ -8,6 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from pydantic import ValidationError
 from sqlmodel import col, select
@@ -35,6 +37,7 @@ from logistics.web.forms import (
     read_milestone_form,
     read_update_form,
 )
+from logistics.web.i18n import label
 
 blueprint = Blueprint("pages", __name__)
 DASHBOARD_REFRESH_SECONDS = 15
@@ -84,18 +87,19 @@ def shipment_import() -> Any:
         return _import_page(None)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _import_page(_file_problem("choose a CSV file to upload"))
+        return _import_page(_file_problem(_("choose a CSV file to upload")))
     try:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        return _import_page(_file_problem("the file is not UTF-8 text"))
+        return _import_page(_file_problem(_("the file is not UTF-8 text")))
     session = db.writing(f"imported from {upload.filename}")
     report = importing.import_csv(session, text)
     if not report.ok:
         session.rollback()
         return _import_page(report)
     db.commit()
-    flash(f"{len(report.created)} shipment(s) imported from {upload.filename}.", "info")
+    flash(ngettext("%(num)d shipment imported from %(file)s.", "%(num)d shipments imported from %(file)s.",
+                   len(report.created), file=upload.filename), "info")
     return redirect(url_for("pages.shipment_list"))
 
 
@@ -139,9 +143,19 @@ def shipment_detail(reference: str) -> Any:
                            sites=_sites(), trail=trail, excursions=excursions.listing(session, record.id),
                            dispositions=DISPOSITIONS,
                            summaries=excursions.summaries(session, record, db.runtime().profiles, now=now),
+                           chart_words=_chart_words(),
                            charts=[chart.as_json() for chart in series.shipment_charts(
                                session, record, db.runtime().profiles, now=now)],
                            lots=stability.shipment_lots(session, record, db.runtime().profiles, now=now))
+
+
+def _chart_words() -> dict[str, str]:
+    """What chart.js writes, in the reader's language ({name} marks where it puts a value)."""
+    return {"caption": _("{logger} (°C, times {zone})"), "shock": _("shock {g} g at {time}"),
+            "keys": _("Temperature of logger {logger}. Keys: + zoom in, - zoom out, arrows move, "
+                      "0 the whole time."),
+            "zoomIn": _("Zoom in"), "zoomOut": _("Zoom out"), "whole": _("Whole time"),
+            "on": _("{action} on {logger}")}
 
 
 @blueprint.route("/shipments/<reference>/charts")
@@ -172,25 +186,28 @@ def _moment(milliseconds: str | None) -> datetime | None:
 @require(Permission.ACKNOWLEDGE_EXCURSIONS)
 def excursion_acknowledge(reference: str, record_id: int) -> Any:
     comment = request.form.get("comment", "")
-    return _review(reference, "acknowledged", lambda session: excursions.acknowledge_record(
-        session, record_id, by=current_user.username, comment=comment, now=datetime.now(UTC)))
+    return _review(reference, "acknowledged", _("Excursion acknowledged."), lambda session: (
+        excursions.acknowledge_record(session, record_id, by=current_user.username, comment=comment,
+                                      now=datetime.now(UTC))))
 
 
 @blueprint.route("/shipments/<reference>/excursions/<int:record_id>/resolve", methods=["POST"])
 @require(Permission.RESOLVE_EXCURSIONS)
 def excursion_resolve(reference: str, record_id: int) -> Any:
     form = request.form
-    return _review(reference, "resolved", lambda session: excursions.resolve_record(
+    return _review(reference, "resolved", _("Excursion resolved."), lambda session: excursions.resolve_record(
         session, record_id, by=current_user.username, assessment=form.get("assessment", ""),
         disposition=form.get("disposition", ""), now=datetime.now(UTC)))
 
 
-def _review(reference: str, done: str, step: Any) -> Any:
-    return _change_shipment(reference, f"excursion {done}", f"Excursion {done}.", step, "#excursions")
+def _review(reference: str, done: str, message: str, step: Any) -> Any:
+    return _change_shipment(reference, f"excursion {done}", message, step, "#excursions")
 
 
 def _change_shipment(reference: str, reason: str, done: str, step: Any, anchor: str = "") -> Any:
-    """Make one change from a button on the shipment page, then show the page again with the outcome."""
+    """Make one change from a button on the shipment page, then show the page again with the outcome.
+
+    `reason` goes to the audit trail (in English, as records are kept); `done` is shown to the user."""
     session = db.writing(reason)
     try:
         step(session)
@@ -200,7 +217,7 @@ def _change_shipment(reference: str, reason: str, done: str, step: Any, anchor: 
         abort(404)
     except InputError as error:
         session.rollback()
-        flash("; ".join(f"{field}: {message}" for field, message in error.errors.items()), "error")
+        flash("; ".join(f"{label(field)}: {message}" for field, message in error.errors.items()), "error")
     return redirect(url_for("pages.shipment_detail", reference=reference) + anchor)
 
 
@@ -217,7 +234,7 @@ def shipment_new() -> Any:
     except InputError as error:
         session.rollback()
         return _form(None, error.errors), 422
-    flash(f"Shipment {draft.reference} created.", "info")
+    flash(_("Shipment %(reference)s created.", reference=draft.reference), "info")
     return redirect(url_for("pages.shipment_detail", reference=draft.reference))
 
 
@@ -234,14 +251,14 @@ def shipment_edit(reference: str) -> Any:
     reason = request.form.get("reason", "").strip()
     try:
         if not reason:
-            raise InputError({"reason": "say why the record changes (kept in the audit trail)"})
+            raise InputError({"reason": _("say why the record changes (kept in the audit trail)")})
         changes = read_update_form(request.form, session)
         shipments.update_shipment(db.writing(reason), reference, changes, now=datetime.now(UTC))
         db.commit()
     except InputError as error:
         session.rollback()
         return _form(shipment, error.errors), 422
-    flash(f"Shipment {reference} saved.", "info")
+    flash(_("Shipment %(reference)s saved.", reference=reference), "info")
     return redirect(url_for("pages.shipment_detail", reference=reference))
 
 
@@ -253,13 +270,14 @@ def shipment_line_add(reference: str) -> Any:
     def add(session: Any) -> None:
         shipments.add_line(session, reference, lot=lot, quantity=quantity)
 
-    return _change_shipment(reference, f"line added: {lot} {quantity}", f"{lot} added.", add, "#contents")
+    return _change_shipment(reference, f"line added: {lot} {quantity}", _("%(lot)s added.", lot=lot), add,
+                            "#contents")
 
 
 @blueprint.route("/shipments/<reference>/lines/<int:line_id>/remove", methods=["POST"])
 @require(Permission.EDIT_SHIPMENTS)
 def shipment_line_remove(reference: str, line_id: int) -> Any:
-    return _change_shipment(reference, "line removed", "Line removed.",
+    return _change_shipment(reference, "line removed", _("Line removed."),
                             lambda session: shipments.remove_line(session, reference, line_id), "#contents")
 
 
@@ -269,7 +287,7 @@ def shipment_leg_add(reference: str) -> Any:
     def add(session: Any) -> None:
         shipments.add_leg(session, reference, read_leg_form(request.form, session))
 
-    return _change_shipment(reference, "leg added", "Leg added.", add, "#legs")
+    return _change_shipment(reference, "leg added", _("Leg added."), add, "#legs")
 
 
 @blueprint.route("/shipments/<reference>/legs/<int:sequence>/times", methods=["POST"])
@@ -286,8 +304,9 @@ def shipment_leg_times(reference: str, sequence: int) -> Any:
                                datetime.now(UTC))
         shipments.record_leg(session, reference, sequence, times)
 
-    done = f"leg {sequence}: {which} recorded"
-    return _change_shipment(reference, done, done.capitalize() + ".", record, "#legs")
+    done = _("Leg %(sequence)d: start recorded.", sequence=sequence) if which == "start" else _(
+        "Leg %(sequence)d: end recorded.", sequence=sequence)
+    return _change_shipment(reference, f"leg {sequence}: {which} recorded", done, record, "#legs")
 
 
 @blueprint.route("/shipments/<reference>/loggers", methods=["POST"])
@@ -300,7 +319,8 @@ def shipment_logger_assign(reference: str) -> Any:
         starts_at = read_local_time(request.form, "starts_at", _zones()[origin]) or datetime.now(UTC)
         loggers.assign(session, logger_code=code, reference=reference, starts_at=starts_at)
 
-    return _change_shipment(reference, f"logger {code} assigned", f"{code} assigned.", assign, "#loggers")
+    return _change_shipment(reference, f"logger {code} assigned", _("%(code)s assigned.", code=code), assign,
+                            "#loggers")
 
 
 @blueprint.route("/shipments/<reference>/loggers/<code>/stop", methods=["POST"])
@@ -309,10 +329,12 @@ def shipment_logger_stop(reference: str, code: str) -> Any:
     def stop(session: Any) -> None:
         recording = shipments.describe_shipment(session, reference).loggers
         if code not in {a.logger for a in recording if a.ends_at is None}:
-            raise InputError({"logger": f"{code} is not recording for {reference}"})
+            raise InputError({"logger": _("%(code)s is not recording for %(reference)s", code=code,
+                                          reference=reference)})
         loggers.unassign(session, logger_code=code, at=datetime.now(UTC))
 
-    return _change_shipment(reference, f"logger {code} stopped", f"{code} stopped.", stop, "#loggers")
+    return _change_shipment(reference, f"logger {code} stopped", _("%(code)s stopped.", code=code), stop,
+                            "#loggers")
 
 
 @blueprint.route("/shipments/<reference>/milestones", methods=["POST"])
@@ -323,7 +345,7 @@ def shipment_milestone_add(reference: str) -> Any:
         milestone = read_milestone_form(request.form, session, _zones()[destination])
         shipments.add_milestone(session, reference, milestone)
 
-    return _change_shipment(reference, "milestone added", "Milestone added.", add, "#milestones")
+    return _change_shipment(reference, "milestone added", _("Milestone added."), add, "#milestones")
 
 
 @blueprint.route("/shipments/<reference>/status", methods=["POST"])
@@ -331,7 +353,8 @@ def shipment_milestone_add(reference: str) -> Any:
 def shipment_status(reference: str) -> Any:
     target = request.form.get("status", "")
     reason = request.form.get("reason", "").strip() or f"status set to {target}"
-    return _change_shipment(reference, reason, f"Shipment {reference} is now {target}.",
+    done = _("Shipment %(reference)s is now %(status)s.", reference=reference, status=label(target))
+    return _change_shipment(reference, reason, done,
                             lambda session: shipments.update_shipment(
                                 session, reference, _status_change(target), now=datetime.now(UTC)))
 

@@ -13,6 +13,19 @@
   var zoneLabel = holder.dataset.zoneLabel || "UTC";
   var full = JSON.parse(source.textContent);
   var panels = {};
+  // The page's words, in the reader's language (see #chart-text); English when the page gives none.
+  var words = Object.assign({
+    caption: "{logger} (°C, times {zone})", shock: "shock {g} g at {time}",
+    keys: "Temperature of logger {logger}. Keys: + zoom in, - zoom out, arrows move, 0 the whole time.",
+    zoomIn: "Zoom in", zoomOut: "Zoom out", whole: "Whole time", on: "{action} on {logger}"
+  }, JSON.parse((document.getElementById("chart-text") || {}).textContent || "{}"));
+  var lang = document.documentElement.lang || "en";
+  // Local time is shown by formatting the shifted instant as if it were UTC.
+  var clock = new Intl.DateTimeFormat(lang, { timeZone: "UTC", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  var dated = new Intl.DateTimeFormat(lang, { timeZone: "UTC", month: "short", day: "numeric",
+                                              hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  var oneDecimal = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  var plain = new Intl.NumberFormat(lang);
 
   function el(name, attributes, parent) {
     var node = document.createElementNS(SVG, name);
@@ -21,13 +34,12 @@
     return node;
   }
 
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function say(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, name) { return name in values ? values[name] : whole; });
+  }
 
   function local(ms, withDate) {
-    var d = new Date(ms + offsetMs);  // shifted so that the UTC fields read as local time
-    var time = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
-    return withDate ? d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " + time
-                    : time;
+    return (withDate ? dated : clock).format(new Date(ms + offsetMs));
   }
 
   function ticks(low, high, count) {
@@ -71,7 +83,7 @@
     });
     ticks(low, high, 5).forEach(function (v) {
       el("line", { x1: LEFT, x2: W - RIGHT, y1: y(v), y2: y(v), class: "grid" }, svg);
-      el("text", { x: LEFT - 6, y: y(v) + 4, class: "axis", "text-anchor": "end" }, svg).textContent = v + "°";
+      el("text", { x: LEFT - 6, y: y(v) + 4, class: "axis", "text-anchor": "end" }, svg).textContent = plain.format(v) + "°";
     });
     var tt = timeTicks(chart.start, chart.end);
     tt.at.forEach(function (t) {
@@ -92,7 +104,7 @@
       if (m[0] !== "shock" || m[2] < chart.start || m[2] > chart.end) { return; }
       var px = x(m[2]);
       el("path", { d: "M" + px + " " + (TOP + 2) + "l-5 9h10z", class: "shock" }, svg)
-        .appendChild(el("title", {})).textContent = "shock " + m[4] + " g at " + local(m[2], true);
+        .appendChild(el("title", {})).textContent = say(words.shock, { g: oneDecimal.format(m[4]), time: local(m[2], true) });
     });
     panel.cursor = el("line", { x1: 0, x2: 0, y1: TOP, y2: H - BOTTOM, class: "cursor", visibility: "hidden" }, svg);
     panel.selection = el("rect", { x: 0, y: TOP, width: 0, height: H - TOP - BOTTOM, class: "selection",
@@ -125,20 +137,19 @@
       var figure = document.createElement("figure");
       figure.className = "chart";
       var caption = document.createElement("figcaption");
-      caption.textContent = chart.logger + " (°C, times " + zoneLabel + ")";
+      caption.textContent = say(words.caption, { logger: chart.logger, zone: zoneLabel });
       var readout = document.createElement("output");
       readout.className = "readout";
       caption.appendChild(readout);
       figure.appendChild(caption);
       var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", tabindex: "0",
-                            "aria-label": "Temperature of logger " + chart.logger +
-                              ". Keys: + zoom in, - zoom out, arrows move, 0 the whole time." }, figure);
+                            "aria-label": say(words.keys, { logger: chart.logger }) }, figure);
       var controls = document.createElement("div");
       controls.className = "chart-controls";
-      [["Zoom in", 0.5], ["Zoom out", 2], ["Whole time", 0]].forEach(function (button) {
+      [[words.zoomIn, 0.5], [words.zoomOut, 2], [words.whole, 0]].forEach(function (button) {
         var b = document.createElement("button");
         b.type = "button"; b.textContent = button[0];
-        b.setAttribute("aria-label", button[0] + " on " + chart.logger);
+        b.setAttribute("aria-label", say(words.on, { action: button[0], logger: chart.logger }));
         b.addEventListener("click", function () { scale(panels[chart.logger], button[1]); });
         controls.appendChild(b);
       });
@@ -183,7 +194,7 @@
       if (!p) { return; }
       panel.cursor.setAttribute("x1", panel.x(p[0])); panel.cursor.setAttribute("x2", panel.x(p[0]));
       panel.cursor.setAttribute("visibility", "visible");
-      panel.readout.textContent = local(p[0], true) + "  " + p[1].toFixed(1) + " °C";
+      panel.readout.textContent = local(p[0], true) + "  " + oneDecimal.format(p[1]) + " °C";
     });
     panel.svg.addEventListener("mousedown", function (event) { dragFrom = timeAt(panel, event); });
     panel.svg.addEventListener("mouseup", function (event) {
