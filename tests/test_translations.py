@@ -15,7 +15,7 @@ from logistics.web.i18n import LANGUAGES, catalog_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|\{\w+\}")
 
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 from flask import Flask
-from flask_babel import gettext as _
 
 from logistics.web import db
+from logistics.web.i18n import gettext as _
 from logistics.web.i18n import locale
 
 
