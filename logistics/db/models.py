@@ -386,3 +386,103 @@ class AuditEvent(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=1000)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+# --- Receiving at the hospital, QA release and stock ------------------------------------------------
+
+class Receipt(Audited, SQLModel, table=True):
+    """A shipment received at its destination: the inspection of the box (see core.receiving)."""
+
+    __tablename__ = "receipts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipments.id", unique=True)
+    site_id: int = Field(foreign_key="sites.id")
+    received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    received_by: str = Field(max_length=64)
+    packaging_intact: bool
+    seals_intact: bool
+    coolant_present: bool
+    coolant_state: str = Field(max_length=20)
+    logger_present: bool
+    logger_alarm: bool
+    documents_complete: bool
+    import_permit_present: bool
+    findings: str = Field(default="", max_length=500)  # checklist findings, comma-separated codes
+    open_excursions: int = 0  # when it was received
+    notes: str | None = Field(default=None, max_length=4000)
+
+
+class ReceiptLine(Audited, SQLModel, table=True):
+    """One shipped line as found in the box, where it went, and QA's decision when it was quarantined."""
+
+    __tablename__ = "receipt_lines"
+
+    id: int | None = Field(default=None, primary_key=True)
+    receipt_id: int = Field(foreign_key="receipts.id", index=True)
+    shipment_line_id: int = Field(foreign_key="shipment_lines.id", unique=True)
+    lot_number_seen: str = Field(max_length=60)
+    expiry_seen: date | None = None
+    received: float  # intact units, in the line's unit
+    damaged: float = 0.0
+    missing: float = 0.0
+    requested: str = Field(max_length=12)  # what the pharmacist asked for
+    disposition: str = Field(max_length=12)  # accept, quarantine, reject: what the rules allowed
+    reasons: str = Field(default="", max_length=500)  # why it may not be accepted, comma-separated codes
+    discrepancies: str = Field(default="", max_length=300)
+    qa_status: str | None = Field(default=None, max_length=20, index=True)  # pending, released, ...
+    released: float | None = None
+    rejected: float | None = None
+    decided_at: datetime | None = _time()
+    signature_id: int | None = Field(default=None, foreign_key="signatures.id")
+
+
+class Signature(Audited, SQLModel, table=True):
+    """An electronic signature (21 CFR 11.50, 11.70); append-only, bound to its record by a digest."""
+
+    __tablename__ = "signatures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_type: str = Field(max_length=40)
+    record_id: int
+    meaning: str = Field(max_length=30)
+    signer: str = Field(max_length=64)
+    signer_name: str = Field(max_length=200)
+    signed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    record_digest: str = Field(max_length=64)
+    digest: str = Field(max_length=64)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class SigningFailure(Audited, SQLModel, table=True):
+    """A signature refused (wrong password): kept, and so audited, though nothing was signed."""
+
+    __tablename__ = "signing_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    username: str = Field(max_length=64, index=True)
+    record_type: str = Field(max_length=40)
+    record_id: int
+    reason: str = Field(max_length=200)
+
+
+class StockMovement(Audited, SQLModel, table=True):
+    """One change of stock at a site: +quantity into a status or −quantity out of it. Append-only: a
+    lot's stock in a status is the sum of its movements."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (Index("ix_stock_movements_lot_status", "site_id", "lot_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    site_id: int = Field(foreign_key="sites.id")
+    lot_id: int = Field(foreign_key="lots.id")
+    status: str = Field(max_length=12)  # available, quarantined, rejected
+    quantity: float  # in the item's unit of issue; negative when leaving the status
+    kind: str = Field(max_length=12)  # receipt, release, reject, consume, dispose
+    receipt_line_id: int | None = Field(default=None, foreign_key="receipt_lines.id")
+    signature_id: int | None = Field(default=None, foreign_key="signatures.id")
+    used_for: str | None = Field(default=None, max_length=60)  # manufacturing run or patient code
+    actor: str = Field(max_length=64)
+    note: str | None = Field(default=None, max_length=1000)

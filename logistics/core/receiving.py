@@ -1,0 +1,161 @@
+"""Receiving goods at the pharmacy: what the checklist and the count found, and where each line goes.
+
+A line may be accepted only when nothing speaks against the goods: an excursion still open, a shipment
+that was not monitored (or whose logger is missing), a failed check of the box, or a line whose lot,
+expiry or count differs from the shipping record sends it to quarantine for QA to decide (EU GDP
+guidelines 2013/C 343/01, §5.2 and §9.2). Rejecting is always allowed. Damaged units are never usable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+# Counts are floats in the item's unit of issue; this much difference is rounding, not a discrepancy.
+COUNT_TOLERANCE = 1e-9
+
+
+class Disposition(StrEnum):
+    ACCEPT = "accept"
+    QUARANTINE = "quarantine"
+    REJECT = "reject"
+
+
+class CoolantState(StrEnum):
+    FROZEN = "frozen"  # gel packs or PCM still frozen
+    COLD = "cold"  # conditioned packs still cold
+    PARTLY_THAWED = "partly_thawed"
+    THAWED = "thawed"
+    DRY_ICE_PRESENT = "dry_ice_present"
+    DRY_ICE_GONE = "dry_ice_gone"
+    NOT_USED = "not_used"  # an active container, or goods shipped without coolant
+
+
+SPENT_COOLANT = frozenset({CoolantState.THAWED, CoolantState.DRY_ICE_GONE})
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The pharmacist's inspection of the box before it is opened."""
+
+    packaging_intact: bool
+    seals_intact: bool
+    coolant_present: bool
+    coolant_state: CoolantState
+    logger_present: bool
+    logger_alarm: bool  # the logger's own alarm indicator shows an alarm
+    documents_complete: bool
+    import_permit_present: bool
+
+
+def checklist_findings(checklist: Checklist) -> list[str]:
+    """What the inspection found wrong, as stable codes (shown translated, kept on the receipt)."""
+    no_coolant = not checklist.coolant_present and checklist.coolant_state != CoolantState.NOT_USED
+    failed = [
+        (not checklist.packaging_intact, "packaging_damaged"),
+        (not checklist.seals_intact, "seal_broken"),
+        (no_coolant, "coolant_missing"),
+        (checklist.coolant_state in SPENT_COOLANT, "coolant_spent"),
+        (not checklist.logger_present, "logger_missing"),
+        (checklist.logger_alarm, "logger_alarm"),
+        (not checklist.documents_complete, "documents_missing"),
+        (not checklist.import_permit_present, "import_permit_missing"),
+    ]
+    return [code for wrong, code in failed if wrong]
+
+
+@dataclass(frozen=True)
+class ShippedLine:
+    """A line as the shipping record has it."""
+
+    lot_number: str
+    expiry: date
+    quantity: float
+
+
+@dataclass(frozen=True)
+class CountedLine:
+    """The same line as found in the box."""
+
+    lot_number: str
+    expiry: date | None
+    received: float  # intact units
+    damaged: float
+    missing: float
+    requested: Disposition
+
+
+def count_problems(counted: CountedLine) -> dict[str, str]:
+    """Field → problem for counts that cannot be right whatever was shipped."""
+    problems = {}
+    for field in ("received", "damaged", "missing"):
+        value = getattr(counted, field)
+        if not value >= 0:  # also catches NaN
+            problems[field] = f"must be zero or more, not {value}"
+    return problems
+
+
+def line_discrepancies(shipped: ShippedLine, counted: CountedLine) -> list[str]:
+    """How the line in the box differs from the shipping record."""
+    found = []
+    if counted.lot_number.strip() != shipped.lot_number:
+        found.append("lot_mismatch")
+    if counted.expiry is not None and counted.expiry != shipped.expiry:
+        found.append("expiry_mismatch")
+    if abs(counted.received + counted.damaged + counted.missing - shipped.quantity) > COUNT_TOLERANCE:
+        found.append("count_mismatch")
+    if counted.damaged > 0:
+        found.append("damaged")
+    if counted.missing > 0:
+        found.append("missing")
+    return found
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """What is known about the shipment as a whole when its lines are decided."""
+
+    open_excursions: int
+    monitored: bool  # at least one logger recorded the journey
+    findings: tuple[str, ...]  # from the checklist
+
+
+def quarantine_reasons(conditions: Conditions, discrepancies: list[str]) -> list[str]:
+    """Why a line may not be accepted as it is; empty when nothing speaks against it."""
+    reasons = []
+    if conditions.open_excursions:
+        reasons.append("open_excursion")
+    if not conditions.monitored or "logger_missing" in conditions.findings:
+        reasons.append("no_monitor")
+    reasons += [finding for finding in conditions.findings if finding != "logger_missing"]
+    if discrepancies:
+        reasons.append("discrepancy")
+    return reasons
+
+
+def decide(requested: Disposition, reasons: list[str]) -> Disposition:
+    """Where the line goes: a requested acceptance becomes quarantine when there is any reason."""
+    if requested == Disposition.ACCEPT and reasons:
+        return Disposition.QUARANTINE
+    return requested
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Units of a received line by the stock status they enter."""
+
+    available: float
+    quarantined: float
+    rejected: float
+
+
+def place(counted: CountedLine, disposition: Disposition) -> Placement:
+    """Intact units go where the line's disposition says; damaged units are rejected; missing ones are not
+    stock at all."""
+    intact = counted.received
+    return Placement(
+        available=intact if disposition == Disposition.ACCEPT else 0.0,
+        quarantined=intact if disposition == Disposition.QUARANTINE else 0.0,
+        rejected=(intact if disposition == Disposition.REJECT else 0.0) + counted.damaged,
+    )

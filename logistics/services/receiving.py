@@ -1,0 +1,210 @@
+"""Receiving a shipment at the hospital: find it, stop its loggers, inspect the box, count each line and
+place the goods in stock (available, quarantined for QA, or rejected)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from logistics.core.lifecycle import ShipmentStatus
+from logistics.core.profiles import StorageProfile
+from logistics.core.receiving import (
+    Checklist,
+    Conditions,
+    CountedLine,
+    Disposition,
+    ShippedLine,
+    checklist_findings,
+    count_problems,
+    decide,
+    line_discrepancies,
+    place,
+    quarantine_reasons,
+)
+from logistics.core.stock import StockStatus
+from logistics.db.models import (
+    ExcursionRecord,
+    Logger,
+    LoggerAssignment,
+    Lot,
+    Receipt,
+    ReceiptLine,
+    Shipment,
+    ShipmentLine,
+    StockMovement,
+)
+from logistics.services.errors import InputError
+from logistics.services.excursions import summaries
+from logistics.services.shipments import change_status, get_shipment
+
+RECEIVABLE = (ShipmentStatus.IN_TRANSIT, ShipmentStatus.ARRIVED)
+UNRESOLVED = ("open", "acknowledged")
+
+
+def reference_from_scan(text: str) -> str:
+    """The shipment reference in what was typed or scanned: the reference itself, or the packing list's
+    QR code, which holds the receiving page's address (".../receiving/HG-2026-0045")."""
+    text = text.strip()
+    if "/receiving/" in text:
+        text = text.rsplit("/receiving/", 1)[1]
+    return text.split("?", 1)[0].split("#", 1)[0].strip("/ ")
+
+
+def awaiting(session: Session) -> list[Shipment]:
+    """Shipments on their way or arrived, not yet received, soonest arrival first."""
+    return list(session.exec(
+        select(Shipment).where(col(Shipment.status).in_([status.value for status in RECEIVABLE]))
+        .order_by(col(Shipment.planned_arrival))).all())
+
+
+def find_receipt(session: Session, shipment: Shipment) -> Receipt | None:
+    return session.exec(select(Receipt).where(Receipt.shipment_id == shipment.id)).first()
+
+
+def stop_loggers(session: Session, shipment: Shipment, at: datetime) -> list[str]:
+    """End every assignment still recording for the shipment; the codes of the loggers stopped."""
+    rows = session.exec(
+        select(LoggerAssignment, Logger.code).join(Logger, Logger.id == LoggerAssignment.logger_id)
+        .where(LoggerAssignment.shipment_id == shipment.id, col(LoggerAssignment.ends_at).is_(None))).all()
+    for assignment, _code in rows:
+        assignment.ends_at = max(at, assignment.starts_at)
+    return [code for _assignment, code in rows]
+
+
+def unresolved_excursions(session: Session, shipment: Shipment, profiles: dict[str, StorageProfile], *,
+                          now: datetime) -> int:
+    """Excursions that nobody has resolved: recorded ones still open or acknowledged, and any the loggers'
+    readings show that the scheduler has not recorded yet (the box may arrive between two scans)."""
+    records = session.exec(
+        select(ExcursionRecord, Logger.code).join(Logger, Logger.id == ExcursionRecord.logger_id)
+        .where(ExcursionRecord.shipment_id == shipment.id)).all()
+    status = {(code, record.rule, record.start): record.status for record, code in records}
+    unresolved = {key for key, state in status.items() if state in UNRESOLVED}
+    for summary in summaries(session, shipment, profiles, now=now):
+        for excursion in summary.evaluation.excursions:
+            key = (summary.logger, excursion.rule, excursion.start)
+            if status.get(key) not in ("resolved", "withdrawn"):
+                unresolved.add(key)
+    return len(unresolved)
+
+
+@dataclass(frozen=True)
+class LineCount:
+    """What the pharmacist found for one shipped line."""
+
+    line_id: int
+    lot_number: str
+    expiry: date | None
+    received: float
+    damaged: float
+    missing: float
+    requested: Disposition
+
+    def counted(self) -> CountedLine:
+        return CountedLine(self.lot_number, self.expiry, self.received, self.damaged, self.missing,
+                           self.requested)
+
+
+@dataclass(frozen=True)
+class ReceiptDraft:
+    checklist: Checklist
+    lines: list[LineCount]
+    notes: str | None = None
+
+
+def receive(session: Session, reference: str, draft: ReceiptDraft, profiles: dict[str, StorageProfile], *,
+            by: str, now: datetime) -> Receipt:
+    """Record the receipt: stop the loggers, decide each line, put the goods in stock, mark the shipment
+    received. All or nothing: an InputError names every field that is wrong."""
+    shipment = get_shipment(session, reference)
+    shipped = _shipped_lines(session, shipment)
+    _check(session, shipment, shipped, draft)
+    stop_loggers(session, shipment, now)
+    conditions = Conditions(open_excursions=unresolved_excursions(session, shipment, profiles, now=now),
+                            monitored=_monitored(session, shipment),
+                            findings=tuple(checklist_findings(draft.checklist)))
+    receipt = _receipt(shipment, draft, conditions, by=by, now=now)
+    session.add(receipt)
+    session.flush()
+    for count in draft.lines:
+        line, lot = shipped[count.line_id]
+        _receive_line(session, receipt, shipment, line, lot, count, conditions, by=by, now=now)
+    if shipment.status == ShipmentStatus.IN_TRANSIT:
+        change_status(session, shipment, ShipmentStatus.ARRIVED, now=now)
+    change_status(session, shipment, ShipmentStatus.RECEIVED, now=now)
+    session.flush()
+    return receipt
+
+
+def _shipped_lines(session: Session, shipment: Shipment) -> dict[int, tuple[ShipmentLine, Lot]]:
+    rows = session.exec(select(ShipmentLine, Lot).join(Lot, Lot.id == ShipmentLine.lot_id)
+                        .where(ShipmentLine.shipment_id == shipment.id)).all()
+    return {line.id: (line, lot) for line, lot in rows if line.id is not None}
+
+
+def _check(session: Session, shipment: Shipment, shipped: dict[int, tuple[ShipmentLine, Lot]],
+           draft: ReceiptDraft) -> None:
+    errors: dict[str, str] = {}
+    if find_receipt(session, shipment) is not None:
+        errors["shipment"] = f"{shipment.reference} has been received already"
+    elif shipment.status not in RECEIVABLE:
+        errors["shipment"] = (f"{shipment.reference} is {shipment.status.replace('_', ' ')}: only a shipment "
+                              "in transit or arrived can be received")
+    counted = [count.line_id for count in draft.lines]
+    for line_id in shipped.keys() - set(counted):
+        errors[f"line-{line_id}"] = "count this line (enter 0 received and the units missing if it is absent)"
+    for line_id in set(counted) - shipped.keys():
+        errors[f"line-{line_id}"] = f"line {line_id} is not in {shipment.reference}"
+    if len(counted) != len(set(counted)):
+        errors["lines"] = "each line is counted once"
+    for count in draft.lines:
+        for field, problem in count_problems(count.counted()).items():
+            errors[f"line-{count.line_id}-{field}"] = problem
+    if errors:
+        raise InputError(errors)
+
+
+def _monitored(session: Session, shipment: Shipment) -> bool:
+    return session.exec(select(LoggerAssignment.id).where(LoggerAssignment.shipment_id == shipment.id)
+                        ).first() is not None
+
+
+def _receipt(shipment: Shipment, draft: ReceiptDraft, conditions: Conditions, *, by: str,
+             now: datetime) -> Receipt:
+    checklist = draft.checklist
+    return Receipt(
+        shipment_id=shipment.id, site_id=shipment.destination_id, received_at=now, received_by=by,
+        packaging_intact=checklist.packaging_intact, seals_intact=checklist.seals_intact,
+        coolant_present=checklist.coolant_present, coolant_state=checklist.coolant_state.value,
+        logger_present=checklist.logger_present, logger_alarm=checklist.logger_alarm,
+        documents_complete=checklist.documents_complete,
+        import_permit_present=checklist.import_permit_present,
+        findings=",".join(conditions.findings), open_excursions=conditions.open_excursions,
+        notes=(draft.notes or "").strip() or None)
+
+
+def _receive_line(session: Session, receipt: Receipt, shipment: Shipment, line: ShipmentLine, lot: Lot,
+                  count: LineCount, conditions: Conditions, *, by: str, now: datetime) -> None:
+    counted = count.counted()
+    discrepancies = line_discrepancies(ShippedLine(lot.lot_number, lot.expiry, line.quantity), counted)
+    reasons = quarantine_reasons(conditions, discrepancies)
+    disposition = decide(count.requested, reasons)
+    row = ReceiptLine(
+        receipt_id=receipt.id, shipment_line_id=line.id, lot_number_seen=count.lot_number.strip(),
+        expiry_seen=count.expiry, received=count.received, damaged=count.damaged, missing=count.missing,
+        requested=count.requested.value, disposition=disposition.value,
+        reasons=",".join(reasons),
+        discrepancies=",".join(discrepancies),
+        qa_status="pending" if disposition == Disposition.QUARANTINE and count.received > 0 else None)
+    session.add(row)
+    session.flush()
+    placement = place(counted, disposition)
+    for status, quantity in ((StockStatus.AVAILABLE, placement.available),
+                             (StockStatus.QUARANTINED, placement.quarantined),
+                             (StockStatus.REJECTED, placement.rejected)):
+        if quantity > 0:
+            session.add(StockMovement(at=now, site_id=shipment.destination_id, lot_id=lot.id,
+                                      status=status.value, quantity=quantity, kind="receipt",
+                                      receipt_line_id=row.id, actor=by))

@@ -1,0 +1,135 @@
+"""The receiving rules: what sends a line to quarantine, how units are placed, and QA's split."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from logistics.core.receiving import (
+    Checklist,
+    Conditions,
+    CoolantState,
+    CountedLine,
+    Disposition,
+    ShippedLine,
+    checklist_findings,
+    count_problems,
+    decide,
+    line_discrepancies,
+    place,
+    quarantine_reasons,
+)
+from logistics.core.signatures import Meaning, SignatureFacts, record_digest, signature_digest, still_binds
+from logistics.core.stock import Holding, InsufficientStock, StockStatus, expiring, pick_fefo, qa_split
+
+GOOD_BOX = Checklist(packaging_intact=True, seals_intact=True, coolant_present=True,
+                     coolant_state=CoolantState.COLD, logger_present=True, logger_alarm=False,
+                     documents_complete=True, import_permit_present=True)
+SHIPPED = ShippedLine("SK2609-031", date(2027, 3, 31), 6.0)
+CLEAN = Conditions(open_excursions=0, monitored=True, findings=())
+
+
+def counted(**changes):
+    values = dict(lot_number="SK2609-031", expiry=date(2027, 3, 31), received=6.0, damaged=0.0, missing=0.0,
+                  requested=Disposition.ACCEPT)
+    return CountedLine(**{**values, **changes})
+
+
+def test_a_good_box_has_no_findings_and_each_failed_check_is_named():
+    assert checklist_findings(GOOD_BOX) == []
+    bad = Checklist(packaging_intact=False, seals_intact=False, coolant_present=False,
+                    coolant_state=CoolantState.THAWED, logger_present=False, logger_alarm=True,
+                    documents_complete=False, import_permit_present=False)
+    assert checklist_findings(bad) == ["packaging_damaged", "seal_broken", "coolant_missing", "coolant_spent",
+                                       "logger_missing", "logger_alarm", "documents_missing",
+                                       "import_permit_missing"]
+    no_coolant_by_design = Checklist(**{**GOOD_BOX.__dict__, "coolant_present": False,
+                                        "coolant_state": CoolantState.NOT_USED})
+    assert checklist_findings(no_coolant_by_design) == []
+
+
+def test_discrepancies_against_the_shipping_record():
+    assert line_discrepancies(SHIPPED, counted()) == []
+    assert line_discrepancies(SHIPPED, counted(lot_number="SK2609-013")) == ["lot_mismatch"]
+    assert line_discrepancies(SHIPPED, counted(expiry=date(2027, 1, 31))) == ["expiry_mismatch"]
+    assert line_discrepancies(SHIPPED, counted(expiry=None)) == []  # not read: nothing to compare
+    assert line_discrepancies(SHIPPED, counted(received=5.0)) == ["count_mismatch"]
+    short = counted(received=4.0, damaged=1.0, missing=1.0)
+    assert line_discrepancies(SHIPPED, short) == ["damaged", "missing"]
+
+
+def test_an_accepted_line_goes_to_quarantine_for_any_reason_and_a_rejection_stands():
+    assert decide(Disposition.ACCEPT, quarantine_reasons(CLEAN, [])) == Disposition.ACCEPT
+    cases = [(Conditions(1, True, ()), [], ["open_excursion"]),
+             (Conditions(0, False, ()), [], ["no_monitor"]),
+             (Conditions(0, True, ("logger_missing",)), [], ["no_monitor"]),
+             (Conditions(0, True, ("seal_broken",)), [], ["seal_broken"]),
+             (CLEAN, ["lot_mismatch"], ["discrepancy"])]
+    for conditions, discrepancies, reasons in cases:
+        assert quarantine_reasons(conditions, discrepancies) == reasons
+        assert decide(Disposition.ACCEPT, reasons) == Disposition.QUARANTINE
+        assert decide(Disposition.REJECT, reasons) == Disposition.REJECT
+
+
+def test_damaged_units_are_rejected_and_missing_ones_are_not_stock():
+    line = counted(received=4.0, damaged=1.5, missing=0.5)
+    def units(disposition):
+        placed = place(line, disposition)
+        return placed.available, placed.quarantined, placed.rejected
+
+    assert units(Disposition.ACCEPT) == (4, 0, 1.5)
+    assert units(Disposition.QUARANTINE) == (0, 4, 1.5)
+    assert units(Disposition.REJECT) == (0, 0, 5.5)
+
+
+def test_counts_must_be_zero_or_more():
+    assert count_problems(counted(received=-1.0, damaged=float("nan"))) == {
+        "received": "must be zero or more, not -1.0", "damaged": "must be zero or more, not nan"}
+
+
+@given(st.floats(0, 1e6), st.floats(0, 1e6), st.floats(0, 1e6), st.sampled_from(list(Disposition)))
+def test_placement_never_creates_or_loses_units(received, damaged, missing, disposition):
+    placed = place(counted(received=received, damaged=damaged, missing=missing), disposition)
+    assert placed.available + placed.quarantined + placed.rejected == pytest.approx(received + damaged)
+
+
+def holding(lot, expiry, quantity, status=StockStatus.AVAILABLE):
+    return Holding(lot_id=hash(lot) % 1000, item_code="SEL-CD34", lot_number=lot, expiry=expiry,
+                   status=status, quantity=quantity)
+
+
+def test_picking_takes_the_first_expiring_usable_lots():
+    today = date(2026, 12, 2)
+    stock = [holding("LATE", date(2027, 6, 1), 5), holding("SOON", date(2027, 1, 1), 2),
+             holding("GONE", date(2026, 11, 30), 9),
+             holding("HELD", date(2026, 12, 15), 9, StockStatus.QUARANTINED),
+             holding("TODAY", date(2026, 12, 2), 1)]
+    picks = pick_fefo(stock, 4, today)
+    assert [(h.lot_number, taken) for h, taken in picks] == [("TODAY", 1), ("SOON", 2), ("LATE", 1)]
+    with pytest.raises(InsufficientStock, match="only 8 usable"):
+        pick_fefo(stock, 9, today)
+    assert [h.lot_number for h in expiring(stock, today, 40)] == ["GONE", "TODAY", "SOON"]
+
+
+def test_qa_splits_the_quarantined_quantity():
+    assert qa_split(6, Meaning.RELEASED) == (6, 0)
+    assert qa_split(6, Meaning.REJECTED) == (0, 6)
+    assert qa_split(6, Meaning.PARTIALLY_RELEASED, 4) == (4, 2)
+    for wrong in (None, 0, 6, 7):
+        with pytest.raises(ValueError):
+            qa_split(6, Meaning.PARTIALLY_RELEASED, wrong)
+
+
+def test_a_signature_binds_its_record_and_no_other():
+    content = {"lot": "SK2609-031", "released": 6.0}
+    digest = record_digest("receipt_line", 7, content)
+    signed_at = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+    facts = SignatureFacts("qa", "Dr. Malee S.", Meaning.RELEASED, signed_at, digest)
+    signed = signature_digest(facts)
+    assert still_binds(facts, signed, record_digest("receipt_line", 7, dict(content)))
+    # moved to another record:
+    assert not still_binds(facts, signed, record_digest("receipt_line", 8, content))
+    assert not still_binds(facts, signed, record_digest("receipt_line", 7, {**content, "released": 5.0}))
+    forged = SignatureFacts("qa", "Dr. Malee S.", Meaning.REJECTED, facts.signed_at, digest)
+    assert not still_binds(forged, signed, digest)  # the meaning cannot be changed after signing
