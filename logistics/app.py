@@ -48,6 +48,7 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the CLI reports the revision itself
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # font subsetting narrates every PDF made
 
 
 def build_web_app(runtime: Runtime, *, demo: bool = False) -> Flask:

@@ -80,7 +80,14 @@ class Settings:
         "A login session ends after this many minutes without a request."
     )
     page_size: int = _setting("Rows per page in lists and in paginated API answers.")
+    expiry_warning_days: int = _setting(
+        "Stock expiring within this many days is listed on the stock page (and stock past its expiry).")
     log_level: str = _setting("Logging level: DEBUG, INFO, WARNING or ERROR.")
+    pdf_fonts: tuple[str, ...] = _setting(
+        "TrueType font files for PDF documents, in order: the first writes, the others supply the "
+        "characters it lacks (Thai, Chinese). Empty: DejaVu Sans, a Thai TLWG font and WenQuanYi Zen Hei "
+        "from the system. In the environment, separate the paths with `:`."
+    )
 
     def __post_init__(self) -> None:
         try:
@@ -91,6 +98,8 @@ class Settings:
             ) from None
         if self.page_size < 1:
             raise SettingsError("page_size: must be at least 1")
+        if self.expiry_warning_days < 0:
+            raise SettingsError("expiry_warning_days: must be zero or more")
         if self.scan_interval_seconds < 5:
             raise SettingsError("scan_interval_seconds: must be at least 5")
         if not 1 <= self.ingest_batch_size <= 1000:
@@ -160,6 +169,8 @@ def _coerce_all(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _coerce(name: str, kind: Any, value: Any) -> Any:
+    if kind == "tuple[str, ...]":
+        return _coerce_paths(name, value)
     kind = {"str": str, "int": int, "bool": bool}.get(kind, kind)
     if kind is bool and isinstance(value, str):
         lowered = value.strip().lower()
@@ -172,3 +183,12 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
         return kind(value)
     except (TypeError, ValueError):
         raise SettingsError(f"{name}: expected {kind.__name__}, got {value!r}") from None
+
+
+def _coerce_paths(name: str, value: Any) -> tuple[str, ...]:
+    """A list of paths: a TOML array, or one string with them separated like PATH (`:` on Linux)."""
+    if isinstance(value, str):
+        value = value.split(os.pathsep)
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise SettingsError(f"{name}: expected a list of file paths, got {value!r}")
+    return tuple(item.strip() for item in value if item.strip())

@@ -217,3 +217,9 @@ def test_the_ledger_is_append_only(demo_runtime):
         with unit_of_work(demo_runtime.sessions, actor="mallory") as session:
             movement = session.exec(select(StockMovement)).first()
             movement.quantity = 600.0
+
+
+def test_loggers_that_recorded_nothing_leave_the_goods_unmonitored(demo_runtime):
+    receive(demo_runtime)  # the demo's loggers are assigned but sent no reading
+    with demo_runtime.sessions() as session:
+        assert {line.reasons for line in session.exec(select(ReceiptLine)).all()} == {"no_monitor"}

@@ -40,6 +40,11 @@ def _count_unit(word: str) -> str | None:
     return None
 
 
+def is_count_unit(unit: str) -> bool:
+    """True for a countable unit of issue (kit, vials, ...), which counts things rather than measures."""
+    return _count_unit(unit) is not None
+
+
 def _physical_unit(word: str) -> pint.Unit:
     try:
         return registry().Unit(word)

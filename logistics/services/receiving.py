@@ -73,21 +73,30 @@ def stop_loggers(session: Session, shipment: Shipment, at: datetime) -> list[str
     return [code for _assignment, code in rows]
 
 
-def unresolved_excursions(session: Session, shipment: Shipment, profiles: dict[str, StorageProfile], *,
-                          now: datetime) -> int:
-    """Excursions that nobody has resolved: recorded ones still open or acknowledged, and any the loggers'
-    readings show that the scheduler has not recorded yet (the box may arrive between two scans)."""
+@dataclass(frozen=True)
+class Journey:
+    """What the loggers say about the trip, as receiving needs it."""
+
+    unresolved: int  # excursions nobody has resolved
+    monitored: bool  # some logger recorded readings during the trip
+
+
+def journey(session: Session, shipment: Shipment, profiles: dict[str, StorageProfile], *,
+            now: datetime) -> Journey:
+    """Unresolved excursions are recorded ones still open or acknowledged, and any the loggers' readings
+    show that the scheduler has not recorded yet (the box may arrive between two scans)."""
     records = session.exec(
         select(ExcursionRecord, Logger.code).join(Logger, Logger.id == ExcursionRecord.logger_id)
         .where(ExcursionRecord.shipment_id == shipment.id)).all()
     status = {(code, record.rule, record.start): record.status for record, code in records}
     unresolved = {key for key, state in status.items() if state in UNRESOLVED}
-    for summary in summaries(session, shipment, profiles, now=now):
+    evaluated = summaries(session, shipment, profiles, now=now)
+    for summary in evaluated:
         for excursion in summary.evaluation.excursions:
             key = (summary.logger, excursion.rule, excursion.start)
             if status.get(key) not in ("resolved", "withdrawn"):
                 unresolved.add(key)
-    return len(unresolved)
+    return Journey(len(unresolved), any(summary.evaluation.readings for summary in evaluated))
 
 
 @dataclass(frozen=True)
@@ -122,8 +131,8 @@ def receive(session: Session, reference: str, draft: ReceiptDraft, profiles: dic
     shipped = _shipped_lines(session, shipment)
     _check(session, shipment, shipped, draft)
     stop_loggers(session, shipment, now)
-    conditions = Conditions(open_excursions=unresolved_excursions(session, shipment, profiles, now=now),
-                            monitored=_monitored(session, shipment),
+    trip = journey(session, shipment, profiles, now=now)
+    conditions = Conditions(open_excursions=trip.unresolved, monitored=trip.monitored,
                             findings=tuple(checklist_findings(draft.checklist)))
     receipt = _receipt(shipment, draft, conditions, by=by, now=now)
     session.add(receipt)
@@ -164,11 +173,6 @@ def _check(session: Session, shipment: Shipment, shipped: dict[int, tuple[Shipme
             errors[f"line-{count.line_id}-{field}"] = problem
     if errors:
         raise InputError(errors)
-
-
-def _monitored(session: Session, shipment: Shipment) -> bool:
-    return session.exec(select(LoggerAssignment.id).where(LoggerAssignment.shipment_id == shipment.id)
-                        ).first() is not None
 
 
 def _receipt(shipment: Shipment, draft: ReceiptDraft, conditions: Conditions, *, by: str,

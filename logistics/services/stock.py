@@ -138,6 +138,10 @@ def _ledger_query(item: str | None, lot: str | None) -> Any:
     return query
 
 
+LEDGER_COLUMNS = ("at", "site", "item", "lot", "status", "quantity", "unit", "kind", "used_for", "actor",
+                  "note")
+
+
 def rows_as_dicts(rows: Sequence[LedgerRow]) -> list[dict[str, object]]:
     """The ledger as flat records for CSV and the API (times in UTC)."""
     return [{"at": row.movement.at.isoformat(), "site": row.site, "item": row.item, "lot": row.lot,

@@ -13,7 +13,19 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from logistics.services.telemetry import TelemetryStore
-from logistics.web import api, auth, db, i18n, pages, records, registry, telemetry
+from logistics.web import (
+    api,
+    auth,
+    db,
+    documents,
+    i18n,
+    pages,
+    receiving,
+    records,
+    registry,
+    stock,
+    telemetry,
+)
 from logistics.web.formatting import install_filters
 
 if TYPE_CHECKING:
@@ -57,6 +69,9 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(telemetry.blueprint)
     app.register_blueprint(registry.blueprint)
     app.register_blueprint(records.blueprint)
+    app.register_blueprint(receiving.blueprint)
+    app.register_blueprint(stock.blueprint)
+    app.register_blueprint(documents.blueprint)
     app.add_url_rule("/health", "health", _health)
     app.after_request(_security_headers)
     for code in ERROR_PAGES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -9,6 +10,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
+from logistics.core.epcis import EPCIS_SCHEMA_ID, MEDIA_TYPES
 from logistics.core.roles import Permission
 from logistics.db.models import ExcursionRecord, Logger
 from logistics.schemas import (
@@ -38,7 +40,7 @@ from logistics.schemas import (
     ShipmentPublic,
     ShipmentUpdate,
 )
-from logistics.services import alerts, audit, excursions, loggers, shipments, stability, telemetry
+from logistics.services import alerts, audit, epcis, excursions, loggers, shipments, stability, telemetry
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.web import db
 from logistics.web.auth import require
@@ -283,6 +285,17 @@ def list_lots(reference: str) -> Any:
         mkt_c=row.stability.mkt_c, budget_s=row.stability.budget_s, remaining_s=row.stability.remaining_s,
         limit_c=row.stability.limit_c, limit_exceeded=row.stability.limit_exceeded,
         state=row.stability.state.value) for row in rows]))
+
+
+@blueprint.route("/shipments/<reference>/epcis")
+@described.operation("GET", "/shipments/{reference}/epcis",
+                     "The shipment's shipping and receiving events as an EPCIS 2.0 document (GS1's JSON "
+                     "schema), with each logger's temperatures and alarms", media_types=MEDIA_TYPES,
+                     schema_url=EPCIS_SCHEMA_ID)
+def export_epcis(reference: str) -> Any:
+    document = epcis.export_document(db.session(), reference, db.runtime().profiles, now=datetime.now(UTC))
+    media_type = request.accept_mimetypes.best_match(MEDIA_TYPES, default=MEDIA_TYPES[0])
+    return Response(json.dumps(document, ensure_ascii=False), mimetype=media_type)
 
 
 @blueprint.route("/alerts")

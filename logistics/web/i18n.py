@@ -128,6 +128,25 @@ LABELS = {
     "origin": N_("origin"), "destination": N_("destination"), "record": N_("record"),
     "planned_start": N_("planned start"), "planned_end": N_("planned end"),
     "actual_start": N_("actual start"), "actual_end": N_("actual end"), "starts_at": N_("from"),
+    # receiving: the checklist, coolant, dispositions, why a line is quarantined, what differs
+    "packaging_intact": N_("Outer packaging intact"), "seals_intact": N_("Seals intact"),
+    "coolant_present": N_("Coolant present"), "logger_present": N_("Logger present"),
+    "logger_alarm": N_("Logger shows an alarm"), "documents_complete": N_("Documents complete"),
+    "import_permit_present": N_("Import permit present"),
+    "frozen": N_("frozen"), "cold": N_("cold"), "partly_thawed": N_("partly thawed"), "thawed": N_("thawed"),
+    "dry_ice_present": N_("dry ice present"), "dry_ice_gone": N_("dry ice gone"), "not_used": N_("not used"),
+    "accept": N_("accept"), "open_excursion": N_("excursion not resolved"),
+    "no_monitor": N_("not monitored"), "discrepancy": N_("differs from the shipping record"),
+    "packaging_damaged": N_("packaging damaged"), "seal_broken": N_("seal broken"),
+    "coolant_missing": N_("coolant missing"), "coolant_spent": N_("coolant spent"),
+    "logger_missing": N_("logger missing"), "documents_missing": N_("documents missing"),
+    "import_permit_missing": N_("import permit missing"),
+    "lot_mismatch": N_("other lot"), "expiry_mismatch": N_("other expiry"),
+    "count_mismatch": N_("count differs"), "damaged": N_("damaged"), "missing": N_("missing"),
+    # QA and stock
+    "released": N_("released"), "partially_released": N_("partially released"), "rejected": N_("rejected"),
+    "available": N_("available"), "quarantined": N_("in quarantine"), "expired": N_("expired"),
+    "release": N_("release"), "consume": N_("consumed"), "receipt": N_("receipt"),
     # alert deliveries
     "pending": N_("pending"), "sent": N_("sent"), "failed": N_("failed"),
 }

@@ -23,6 +23,8 @@ class Operation:
     status: int
     body: type[BaseModel] | None
     query: tuple[tuple[str, str, str], ...]  # (name, JSON type, description)
+    media_types: tuple[str, ...] = ("application/json",)
+    schema_url: str | None = None  # a published JSON schema the answer follows, when no model describes it
 
 
 @dataclass
@@ -35,11 +37,12 @@ class ApiDescription:
     def operation(
         self, method: str, path: str, summary: str, *, response: type[BaseModel] | None = None,
         status: int = 200, body: type[BaseModel] | None = None,
-        query: tuple[tuple[str, str, str], ...] = (),
+        query: tuple[tuple[str, str, str], ...] = (), media_types: tuple[str, ...] = ("application/json",),
+        schema_url: str | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def record(view: Callable[..., Any]) -> Callable[..., Any]:
             self.operations.append(Operation(method.lower(), path, summary, response, status,
-                                             body, query))
+                                             body, query, media_types, schema_url))
             return view
 
         return record
@@ -81,9 +84,9 @@ def _describe(op: Operation) -> dict[str, Any]:
         described["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": {"$ref": REF.format(model=op.body.__name__)}}}}
     ok: dict[str, Any] = {"description": "OK"}
-    if op.response:
-        ok["content"] = {"application/json": {
-            "schema": {"$ref": REF.format(model=op.response.__name__)}}}
+    schema_ref = op.schema_url or (REF.format(model=op.response.__name__) if op.response else None)
+    if schema_ref:
+        ok["content"] = {media_type: {"schema": {"$ref": schema_ref}} for media_type in op.media_types}
     described["responses"][str(op.status)] = ok
     for status, text in (("401", "Not signed in"), ("403", "Role not allowed"),
                          ("404", "Not found"), ("422", "Invalid input; names the fields")):

@@ -143,13 +143,13 @@ def shipment_detail(reference: str) -> Any:
                            sites=_sites(), trail=trail, excursions=excursions.listing(session, record.id),
                            dispositions=DISPOSITIONS,
                            summaries=excursions.summaries(session, record, db.runtime().profiles, now=now),
-                           chart_words=_chart_words(),
+                           chart_words=chart_words(),
                            charts=[chart.as_json() for chart in series.shipment_charts(
                                session, record, db.runtime().profiles, now=now)],
                            lots=stability.shipment_lots(session, record, db.runtime().profiles, now=now))
 
 
-def _chart_words() -> dict[str, str]:
+def chart_words() -> dict[str, str]:
     """What chart.js writes, in the reader's language ({name} marks where it puts a value)."""
     return {"caption": _("{logger} (°C, times {zone})"), "shock": _("shock {g} g at {time}"),
             "keys": _("Temperature of logger {logger}. Keys: + zoom in, - zoom out, arrows move, "

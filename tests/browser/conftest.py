@@ -88,3 +88,29 @@ def page(browser):
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def an_excursion_on_the_way(database: Path) -> int:
+    """LG-24003 (HG-2026-0045) over the last 8 hours: about 5 °C every 5 minutes, and 40 minutes at 9.5 °C
+    three hours ago; the scheduler has scanned it. Returns how many excursions the scan found."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from logistics.app import build_runtime
+    from logistics.config_files import load_alert_routes
+    from logistics.db.engine import unit_of_work
+    from logistics.services.excursions import scan
+    from logistics.services.telemetry import IncomingMessage, TelemetryStore
+    from tests.conftest import settings_for
+
+    runtime = build_runtime(settings_for(f"sqlite:///{database}"))
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    readings = [{"ts": (now - timedelta(minutes=480 - 5 * i)).isoformat(),
+                 "temp": 9.5 if 60 <= i < 68 else 5.0 + (i % 5) / 10} for i in range(96)]
+    TelemetryStore(runtime.engine).store([IncomingMessage(
+        source="mqtt", logger_code="LG-24003", payload=json.dumps({"readings": readings}).encode(),
+        received_at=now)])
+    with unit_of_work(runtime.sessions, actor="scheduler") as session:
+        found = scan(session, runtime.profiles, load_alert_routes(), now=now).found
+    runtime.close()
+    return found

@@ -1,12 +1,11 @@
 """The pages in a real browser against a real server process."""
 
-import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import an_excursion_on_the_way, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -112,27 +111,7 @@ def test_the_dashboard_shows_a_new_reading_without_a_reload(live_server, page, t
 
 
 def test_the_shipment_chart_draws_the_range_an_excursion_and_zooms(live_server, page, tmp_path):
-    from datetime import UTC, datetime, timedelta
-
-    from logistics.app import build_runtime
-    from logistics.config_files import load_alert_routes
-    from logistics.db.engine import unit_of_work
-    from logistics.services.excursions import scan
-    from logistics.services.telemetry import IncomingMessage, TelemetryStore
-    from tests.conftest import settings_for
-
-    runtime = build_runtime(settings_for(f"sqlite:///{tmp_path / 'shipments.db'}"))
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
-    # LG-24003's last 8 hours: 5 °C every 5 minutes, 40 minutes at 9.5 °C three hours ago.
-    readings = [{"ts": (now - timedelta(minutes=480 - 5 * i)).isoformat(),
-                 "temp": 9.5 if 60 <= i < 68 else 5.0 + (i % 5) / 10} for i in range(96)]
-    TelemetryStore(runtime.engine).store([IncomingMessage(
-        source="mqtt", logger_code="LG-24003", payload=json.dumps({"readings": readings}).encode(),
-        received_at=now)])
-    with unit_of_work(runtime.sessions, actor="scheduler") as session:
-        assert scan(session, runtime.profiles, load_alert_routes(), now=now).found == 1
-    runtime.close()
-
+    assert an_excursion_on_the_way(tmp_path / "shipments.db") == 1
     sign_in(page, live_server, "logistics")
     page.goto(f"{live_server}/shipments/HG-2026-0045")
     chart = page.locator("figure.chart", has_text="LG-24003")

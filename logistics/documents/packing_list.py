@@ -1,0 +1,164 @@
+"""The packing list: printed where the goods are packed and put in the box, read where they arrive.
+
+Its QR code opens the shipment's receiving page, so the pharmacy's scanner or tablet starts the receipt
+from the box itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from logistics.core.clock import local_text
+from logistics.core.profiles import StorageProfile
+from logistics.documents.fonts import FontChoice
+from logistics.documents.pdf import (
+    Column,
+    Document,
+    PageFrame,
+    heading,
+    key_values,
+    paragraph,
+    qr_code,
+    signature_lines,
+    table,
+    title,
+)
+from logistics.schemas import ShipmentPublic
+
+TITLE = "Packing list"
+QR_SIZE_MM = 38.0
+CONTENTS_COLUMNS = (Column("Item code", 25), Column("Item", 51), Column("Lot", 27), Column("Expiry", 22),
+                    Column("Quantity", 24, "RIGHT"), Column("Storage", 31))
+LOGGER_COLUMNS = (Column("Logger", 30), Column("Model", 75), Column("Recording from", 75))
+SIGNING_ROLES = ("Packed by", "Checked by")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A site as the packing list names it, with the zone its times are written in."""
+
+    code: str
+    name: str
+    zone: str
+
+
+@dataclass(frozen=True)
+class PackingList:
+    """Everything the packing list prints."""
+
+    shipment: ShipmentPublic
+    origin: Place
+    destination: Place
+    profiles: Mapping[str, StorageProfile]
+    receiving_url: str
+    generated_at: datetime
+
+
+def render(content: PackingList, fonts: FontChoice) -> bytes:
+    """The packing list as PDF bytes."""
+    doc = Document(PageFrame(TITLE, content.shipment.reference, content.generated_at), fonts)
+    _top(doc, content)
+    if content.shipment.notes:
+        key_values(doc, [("Notes", content.shipment.notes)])
+    _storage(doc, content)
+    _contents(doc, content)
+    _loggers(doc, content)
+    heading(doc, "Signatures", keep_with_next_mm=30)
+    signature_lines(doc, SIGNING_ROLES)
+    return doc.to_bytes()
+
+
+def _top(doc: Document, content: PackingList) -> None:
+    """Title and facts on the left; the QR code to the receiving page on the right, the reference under it."""
+    reference, top = content.shipment.reference, doc.get_y()
+    qr_bottom = qr_code(doc, content.receiving_url, caption=reference,
+                        x=doc.w - doc.r_margin - QR_SIZE_MM, y=top, size=QR_SIZE_MM)
+    doc.set_xy(doc.l_margin, top)
+    beside = doc.epw - QR_SIZE_MM - 6
+    title(doc, TITLE, reference, f"{content.origin.code} → {content.destination.code}", width=beside)
+    key_values(doc, _facts(content), width=beside)
+    doc.set_y(max(doc.get_y(), qr_bottom + 2))
+
+
+def _facts(content: PackingList) -> list[tuple[str, str]]:
+    shipment, origin, destination = content.shipment, content.origin, content.destination
+    return [
+        ("Air waybill", shipment.air_waybill or "—"),
+        ("From", f"{origin.code} — {origin.name}"),
+        ("To", f"{destination.code} — {destination.name}"),
+        ("Planned departure", _when(shipment.planned_departure, origin)),
+        ("Planned arrival", _when(shipment.planned_arrival, destination)),
+        ("Packaging", _packaging(shipment)),
+        ("Import permit", shipment.import_permit or "—"),
+    ]
+
+
+def _storage(doc: Document, content: PackingList) -> None:
+    heading(doc, "Storage on receipt")
+    items_by_profile: dict[str, list[str]] = {}
+    for line in content.shipment.lines:
+        codes = items_by_profile.setdefault(line.storage_profile, [])
+        if line.item_code not in codes:
+            codes.append(line.item_code)
+    if not items_by_profile:
+        paragraph(doc, "No goods are listed.")
+        return
+    key_values(doc, [(name, storage_instruction(content.profiles.get(name), codes))
+                     for name, codes in items_by_profile.items()], label_width=32)
+
+
+def storage_instruction(profile: StorageProfile | None, item_codes: list[str]) -> str:
+    """"Refrigerated, 2–8 °C: keep between 2 °C and 8 °C. Items: SEL-CD34, QC-ENDO." """
+    items = f"Items: {', '.join(item_codes)}."
+    if profile is None:
+        return f"This storage profile is not defined here: ask QA before storing. {items}"
+    if profile.min_c is not None and profile.max_c is not None:
+        keep = f"keep between {_celsius(profile.min_c)} and {_celsius(profile.max_c)}"
+    elif profile.max_c is not None:
+        keep = f"keep at or below {_celsius(profile.max_c)}"
+    else:
+        keep = f"keep at or above {_celsius(profile.min_c)}"
+    return f"{profile.label}: {keep}. {items}"
+
+
+def _contents(doc: Document, content: PackingList) -> None:
+    heading(doc, "Contents")
+    lines = content.shipment.lines
+    if not lines:
+        paragraph(doc, "No goods are listed.")
+        return
+    table(doc, CONTENTS_COLUMNS, ([line.item_code, line.item_name, line.lot_number, line.expiry.isoformat(),
+                                   f"{_amount(line.quantity)} {line.unit}", line.storage_profile]
+                                  for line in lines))
+
+
+def _loggers(doc: Document, content: PackingList) -> None:
+    heading(doc, "Data loggers")
+    assigned = content.shipment.loggers
+    if not assigned:
+        paragraph(doc, "No data logger is assigned.")
+        return
+    table(doc, LOGGER_COLUMNS, ([row.logger, row.model or "—", _when(row.starts_at, content.origin)]
+                                for row in assigned))
+
+
+def _when(moment: datetime | None, place: Place) -> str:
+    """The time at `place`, with its offset and zone, so that nobody converts in their head."""
+    return f"{local_text(moment, place.zone)} ({place.zone})" if moment else "—"
+
+
+def _packaging(shipment: ShipmentPublic) -> str:
+    hours = shipment.packaging_validated_hours
+    validated = f"validated for {_amount(hours)} h" if hours else ""
+    return "; ".join(part for part in (shipment.packaging, validated) if part) or "—"
+
+
+def _amount(value: float) -> str:
+    """1,250 or 0.5: as many decimals as the number has, up to six."""
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
+def _celsius(value: float | None) -> str:
+    return f"{value:g} °C".replace("-", "−")

@@ -1,0 +1,224 @@
+"""Pages for the pharmacy receiving goods (role pharmacy) and for QA deciding on quarantined goods."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from logistics.core.receiving import Checklist, CoolantState, Disposition
+from logistics.core.roles import Permission
+from logistics.core.signatures import Meaning
+from logistics.db.models import ReceiptLine, Shipment, Signature, Site
+from logistics.services import excursions, quality, receiving, series, shipments
+from logistics.services.errors import InputError, NotFound
+from logistics.web import db
+from logistics.web.auth import require
+from logistics.web.i18n import gettext as _
+from logistics.web.pages import chart_words
+
+blueprint = Blueprint("receiving", __name__)
+
+CHECKS = ("packaging_intact", "seals_intact", "coolant_present", "logger_present", "logger_alarm",
+          "documents_complete", "import_permit_present")
+
+
+@blueprint.route("/receiving")
+@require(Permission.RECEIVE)
+def find() -> Any:
+    """Type or scan a reference (or the packing list's QR code) to open its receipt."""
+    scanned = request.args.get("scan", "").strip()
+    if scanned:
+        reference = receiving.reference_from_scan(scanned)
+        try:
+            shipments.get_shipment(db.session(), reference)
+        except NotFound:
+            flash(_("No shipment %(reference)s.", reference=reference), "error")
+        else:
+            return redirect(url_for("receiving.receive", reference=reference))
+    return render_template("receiving/find.html", awaiting=receiving.awaiting(db.session()), scanned=scanned)
+
+
+@blueprint.route("/receiving/<reference>")
+@require(Permission.RECEIVE)
+def receive(reference: str) -> Any:
+    return _receipt_page(reference, {}, {})
+
+
+@blueprint.route("/receiving/<reference>", methods=["POST"])
+@require(Permission.RECEIVE)
+def record(reference: str) -> Any:
+    session = db.session()
+    try:
+        shipment = shipments.get_shipment(session, reference)
+        draft = read_receipt_form(request.form, _line_ids(session, shipment))
+        receiving.receive(db.writing("received"), reference, draft, db.runtime().profiles,
+                          by=current_user.username, now=datetime.now(UTC))
+        db.commit()
+    except NotFound:
+        abort(404)
+    except InputError as error:
+        session.rollback()
+        return _receipt_page(reference, error.errors, request.form), 422
+    flash(_("%(reference)s received.", reference=reference), "info")
+    return redirect(url_for("receiving.receive", reference=reference))
+
+
+@blueprint.route("/receiving/<reference>/stop-loggers", methods=["POST"])
+@require(Permission.RECEIVE)
+def stop_loggers(reference: str) -> Any:
+    session = db.writing("loggers stopped on arrival")
+    try:
+        shipment = shipments.get_shipment(session, reference)
+    except NotFound:
+        abort(404)
+    stopped = receiving.stop_loggers(session, shipment, datetime.now(UTC))
+    db.commit()
+    flash(_("Stopped: %(loggers)s.", loggers=", ".join(stopped)) if stopped
+          else _("No logger was recording."), "info")
+    return redirect(url_for("receiving.receive", reference=reference) + "#loggers")
+
+
+def _line_ids(session: Any, shipment: Shipment) -> list[int]:
+    return [line.id for line in shipments.describe_shipment(session, shipment.reference).lines]
+
+
+def _receipt_page(reference: str, errors: dict[str, str], form: Any) -> Any:
+    session, runtime, now = db.session(), db.runtime(), datetime.now(UTC)
+    try:
+        record = shipments.get_shipment(session, reference)
+        shipment = shipments.describe_shipment(session, reference)
+    except NotFound:
+        abort(404)
+    zone = session.exec(select(Site.timezone).where(Site.id == record.destination_id)).one()
+    receipt = receiving.find_receipt(session, record)
+    lines = {row.shipment_line_id: row for row in session.exec(
+        select(ReceiptLine).where(ReceiptLine.receipt_id == receipt.id)).all()} if receipt else {}
+    return render_template(
+        "receiving/receive.html", shipment=shipment, receipt=receipt, received_lines=lines,
+        errors=errors, form=form, coolant_states=list(CoolantState), dispositions=list(Disposition),
+        checks=CHECKS, summaries=excursions.summaries(session, record, runtime.profiles, now=now),
+        journey=receiving.journey(session, record, runtime.profiles, now=now),
+        excursions=excursions.listing(session, record.id), chart_words=chart_words(),
+        charts=[chart.as_json()
+                for chart in series.shipment_charts(session, record, runtime.profiles, now=now)],
+        recording=[a.logger for a in shipment.loggers if a.ends_at is None], zone=zone,
+        zone_offset_minutes=int((ZoneInfo(zone).utcoffset(now) or timedelta(0)).total_seconds() // 60))
+
+
+def read_receipt_form(form: Any, line_ids: list[int]) -> receiving.ReceiptDraft:
+    """The checklist (every question answered yes or no) and a count of every line."""
+    errors: dict[str, str] = {}
+    answers = {}
+    for check in CHECKS:
+        answer = form.get(check, "")
+        if answer not in ("yes", "no"):
+            errors[check] = _("answer yes or no")
+        answers[check] = answer == "yes"
+    try:
+        coolant = CoolantState(form.get("coolant_state", ""))
+    except ValueError:
+        errors["coolant_state"] = _("choose the coolant's state")
+        coolant = CoolantState.NOT_USED
+    counts = [_read_line(form, line_id, errors) for line_id in line_ids]
+    if errors:
+        raise InputError(errors)
+    return receiving.ReceiptDraft(Checklist(coolant_state=coolant, **answers),
+                                  [count for count in counts if count is not None],
+                                  notes=form.get("notes", "").strip() or None)
+
+
+def _read_line(form: Any, line_id: int, errors: dict[str, str]) -> receiving.LineCount | None:
+    prefix = f"line-{line_id}"
+    numbers = {}
+    for field in ("received", "damaged", "missing"):
+        text = form.get(f"{prefix}-{field}", "").strip() or "0"
+        try:
+            numbers[field] = float(text)
+        except ValueError:
+            errors[f"{prefix}-{field}"] = _("enter a number")
+    lot = form.get(f"{prefix}-lot", "").strip()
+    if not lot:
+        errors[f"{prefix}-lot"] = _("type or scan the lot number on the pack")
+    expiry = None
+    if form.get(f"{prefix}-expiry", "").strip():
+        try:
+            expiry = date.fromisoformat(form.get(f"{prefix}-expiry").strip())
+        except ValueError:
+            errors[f"{prefix}-expiry"] = _("enter a date, e.g. 2027-03-31")
+    try:
+        requested = Disposition(form.get(f"{prefix}-disposition", ""))
+    except ValueError:
+        errors[f"{prefix}-disposition"] = _("choose accept, quarantine or reject")
+        return None
+    if len(numbers) < 3 or not lot:
+        return None
+    return receiving.LineCount(line_id, lot, expiry, requested=requested, **numbers)
+
+
+# --- QA -----------------------------------------------------------------------------------------
+
+@blueprint.route("/qa")
+def qa_queue() -> Any:
+    rows = quality.queue(db.session(), db.runtime().profiles, now=datetime.now(UTC))
+    return render_template("receiving/qa_queue.html", rows=rows)
+
+
+@blueprint.route("/qa/lines/<int:line_id>")
+def qa_line(line_id: int) -> Any:
+    return _decision_page(line_id, {}, {})
+
+
+@blueprint.route("/qa/lines/<int:line_id>", methods=["POST"])
+@require(Permission.RELEASE)
+def qa_sign(line_id: int) -> Any:
+    form, now = request.form, datetime.now(UTC)
+    try:
+        decision = _read_decision(form)
+        quality.sign_decision(db.writing("QA decision signed"), line_id, decision,
+                              signer=current_user.username, password=form.get("password", ""), now=now)
+        db.commit()
+    except NotFound:
+        abort(404)
+    except InputError as error:
+        db.session().rollback()
+        return _decision_page(line_id, error.errors, form), 422
+    except quality.SignatureRefused:
+        db.session().rollback()
+        quality.record_refusal(db.writing("signature refused: wrong password"), line_id,
+                               username=current_user.username, reason="wrong password", now=now)
+        db.commit()
+        return _decision_page(line_id, {"password": _("wrong password: nothing was signed, and the attempt "
+                                                      "is recorded")}, form), 401
+    flash(_("Decision signed."), "info")
+    return redirect(url_for("receiving.qa_queue"))
+
+
+def _read_decision(form: Any) -> quality.Decision:
+    try:
+        meaning = Meaning(form.get("decision", ""))
+    except ValueError:
+        raise InputError({"decision": _("choose release, partial release or reject")}) from None
+    released = None
+    if meaning == Meaning.PARTIALLY_RELEASED:
+        try:
+            released = float(form.get("released", "").strip())
+        except ValueError:
+            raise InputError({"released": _("enter how much is released")}) from None
+    return quality.Decision(meaning, released, form.get("comment", ""))
+
+
+def _decision_page(line_id: int, errors: dict[str, str], form: Any) -> Any:
+    session = db.session()
+    try:
+        row = quality.quarantined_line(session, line_id, db.runtime().profiles, now=datetime.now(UTC))
+    except NotFound:
+        abort(404)
+    signature = session.get(Signature, row.line.signature_id) if row.line.signature_id else None
+    return render_template("receiving/qa_line.html", row=row, errors=errors, form=form,
+                           meanings=list(Meaning), signature=signature,
+                           signature_holds=quality.signature_holds(session, signature) if signature else None)

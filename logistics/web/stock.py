@@ -1,0 +1,110 @@
+"""Stock at the hospital: balances by item and lot, expiry warnings, consumption and the movement ledger."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import col, select
+
+from logistics.core.roles import Permission
+from logistics.core.stock import StockStatus, shown_status
+from logistics.db.models import Item, Site
+from logistics.services import stock
+from logistics.services.errors import InputError
+from logistics.web import db
+from logistics.web.auth import require
+from logistics.web.forms import page_number
+from logistics.web.i18n import gettext as _
+
+blueprint = Blueprint("stock", __name__)
+COLUMNS = (StockStatus.AVAILABLE, StockStatus.EXPIRED, StockStatus.QUARANTINED, StockStatus.REJECTED)
+
+
+@blueprint.route("/stock")
+def overview() -> Any:
+    return _overview({}, {})
+
+
+@blueprint.route("/stock/consume", methods=["POST"])
+@require(Permission.RECEIVE)
+def consume() -> Any:
+    form = request.form
+    try:
+        use = stock.read_use(form.get("use", ""), form.get("code", ""))
+        stock.consume(db.writing(f"used for {use.label()}"), site=form.get("site", ""),
+                      item=form.get("item", ""), quantity=form.get("quantity", ""), use=use,
+                      by=current_user.username, now=datetime.now(UTC), note=form.get("note"))
+        db.commit()
+    except InputError as error:
+        db.session().rollback()
+        return _overview(error.errors, form), 422
+    flash(_("%(quantity)s of %(item)s taken for %(use)s, first expiry first out.",
+            quantity=form.get("quantity", ""), item=form.get("item", ""), use=use.label()), "info")
+    return redirect(url_for("stock.overview"))
+
+
+def _overview(errors: dict[str, str], form: Any) -> Any:
+    session, settings = db.session(), db.runtime().settings
+    today = datetime.now(UTC).date()
+    site, item = request.args.get("site") or None, request.args.get("item") or None
+    rows = _table(stock.balances(session, site=site, item=item), today)
+    return render_template(
+        "stock/overview.html", rows=rows, columns=COLUMNS, errors=errors, form=form,
+        chosen={"site": site, "item": item},
+        warnings=stock.expiry_warnings(session, today=today, within_days=settings.expiry_warning_days),
+        warning_days=settings.expiry_warning_days, today=today,
+        items=session.exec(select(Item).order_by(col(Item.code))).all(),
+        sites=session.exec(select(Site).where(Site.kind == "hospital").order_by(col(Site.code))).all())
+
+
+def _table(balances: list[stock.Balance], today: Any) -> list[dict[str, Any]]:
+    """One row per site and lot, with a column per status shown (available past expiry shows as expired)."""
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    for balance in balances:
+        holding = balance.holding
+        row = rows.setdefault((balance.site, holding.lot_id), {
+            "site": balance.site, "item": holding.item_code, "name": balance.item_name,
+            "lot": holding.lot_number, "expiry": holding.expiry, "unit": balance.unit, "quantities": {}})
+        row["quantities"][shown_status(holding, today)] = holding.quantity
+    return list(rows.values())
+
+
+@blueprint.route("/stock.csv")
+def export() -> Any:
+    today = datetime.now(UTC).date()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["site", "item", "lot", "expiry", "status", "quantity", "unit"])
+    for balance in stock.balances(db.session()):
+        holding = balance.holding
+        writer.writerow([balance.site, holding.item_code, holding.lot_number, holding.expiry.isoformat(),
+                         shown_status(holding, today).value, f"{holding.quantity:g}", balance.unit])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=stock.csv"})
+
+
+@blueprint.route("/stock/ledger")
+def ledger() -> Any:
+    page, per_page = page_number(request.args), db.runtime().settings.page_size
+    item, lot = request.args.get("item") or None, request.args.get("lot") or None
+    rows, total = stock.ledger(db.session(), item=item, lot=lot, page=page, per_page=per_page)
+    return render_template("stock/ledger.html", rows=rows, total=total, page=page,
+                           pages=max(math.ceil(total / per_page), 1), chosen={"item": item, "lot": lot})
+
+
+@blueprint.route("/stock/ledger.csv")
+def ledger_export() -> Any:
+    rows = stock.rows_as_dicts(stock.whole_ledger(db.session(), item=request.args.get("item") or None,
+                                                  lot=request.args.get("lot") or None))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(stock.LEDGER_COLUMNS))
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=stock-ledger.csv"})

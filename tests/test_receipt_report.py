@@ -1,0 +1,60 @@
+"""The receipt report for the batch record, read back with pypdf."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from logistics.core.signatures import Meaning
+from logistics.db.engine import unit_of_work
+from logistics.db.models import ReceiptLine
+from logistics.services import documents, quality
+from tests.conftest import DEMO_PASSWORD, NOW
+from tests.test_documents import page_texts
+from tests.test_excursion_records import run_scan, send, trace_with_a_40_minute_excursion
+from tests.test_receiving_service import REFERENCE, receive
+
+
+def report_text(runtime):
+    with runtime.sessions() as session:
+        content = documents.receipt_report_pdf(session, REFERENCE, settings=runtime.settings,
+                                               profiles=runtime.profiles, now=NOW + timedelta(hours=3))
+    assert content.startswith(b"%PDF")
+    return " ".join(page_texts(content))
+
+
+def received_and_partly_released(runtime):
+    send(runtime, trace_with_a_40_minute_excursion())
+    run_scan(runtime)
+    receive(runtime)
+    with unit_of_work(runtime.sessions, actor="qa") as session:
+        line = session.exec(select(ReceiptLine).where(ReceiptLine.lot_number_seen == "SK2609-031")).one()
+        quality.sign_decision(session, line.id, quality.Decision(Meaning.PARTIALLY_RELEASED, 4.0, "4 of 6"),
+                              signer="qa", password=DEMO_PASSWORD, now=NOW + timedelta(hours=2))
+        return line.id
+
+
+def test_the_report_carries_the_journey_the_inspection_and_the_signatures(sqlite_demo_runtime):
+    received_and_partly_released(sqlite_demo_runtime)
+    report = report_text(sqlite_demo_runtime)
+    for expected in ("Shipment receipt report", REFERENCE, "HG-SZ → SIRIRAJ-PH",
+                     "Temperature during the journey", "LG-24003", "above_8c_30min", "Seals intact yes",
+                     "Logger shows an alarm no",
+                     "Coolant cold", "SK2609-031", "quarantine", "open excursion",
+                     "partially released", "(qa)", "valid", "Waiting for QA: MED-HSC M26K05"):
+        assert expected in report, expected
+    assert "DOES NOT MATCH" not in report
+
+
+def test_a_changed_record_shows_its_signature_no_longer_binds(sqlite_demo_runtime):
+    line_id = received_and_partly_released(sqlite_demo_runtime)
+    with sqlite_demo_runtime.engine.begin() as connection:  # behind the application's back
+        connection.execute(text("UPDATE receipt_lines SET released = 6, rejected = 0 WHERE id = :id"),
+                           {"id": line_id})
+    assert "DOES NOT MATCH THE RECORD" in report_text(sqlite_demo_runtime)
+
+
+def test_a_shipment_not_received_yet_says_so(sqlite_demo_runtime):
+    assert "Not received yet." in report_text(sqlite_demo_runtime)
