@@ -18,7 +18,12 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator, FormatChecker
 
-SCHEMA = Path(__file__).resolve().parents[2] / "shared/data/epcis/EPCIS-JSON-Schema.json"
+# The shared reference data: named by LOGISTICS_EPCIS_DATA, else beside the repository, else at the
+# workplace's usual place (a clone elsewhere, such as CI's, still finds it there).
+_CANDIDATES = [Path(os.environ["LOGISTICS_EPCIS_DATA"])] if os.environ.get("LOGISTICS_EPCIS_DATA") else []
+_CANDIDATES += [Path(__file__).resolve().parents[2] / "shared/data/epcis", Path("/work/shared/data/epcis")]
+SCHEMA = next((folder / "EPCIS-JSON-Schema.json" for folder in _CANDIDATES
+               if (folder / "EPCIS-JSON-Schema.json").is_file()), _CANDIDATES[0] / "EPCIS-JSON-Schema.json")
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")  # RFC 3986: a scheme, then no spaces
 
@@ -26,7 +31,9 @@ URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")  # RFC 3986: a 
 def official_schema() -> dict[str, Any]:
     """The schema; the test is skipped when the reference data is missing, and fails so on CI."""
     if not SCHEMA.is_file():
-        reason = f"GS1's EPCIS JSON schema is not at {SCHEMA} (the shared reference data)"
+        places = ", ".join(str(folder) for folder in _CANDIDATES)
+        reason = (f"GS1's EPCIS JSON schema (EPCIS-JSON-Schema.json) is in none of {places}; "
+                  "set LOGISTICS_EPCIS_DATA to its folder")
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)

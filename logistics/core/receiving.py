@@ -49,6 +49,11 @@ class Checklist:
     import_permit_present: bool
 
 
+# The checklist's yes/no questions, in the order they are asked (the coolant's state is a choice).
+YES_NO_CHECKS = ("packaging_intact", "seals_intact", "coolant_present", "logger_present", "logger_alarm",
+                 "documents_complete", "import_permit_present")
+
+
 def checklist_findings(checklist: Checklist) -> list[str]:
     """What the inspection found wrong, as stable codes (shown translated, kept on the receipt)."""
     no_coolant = not checklist.coolant_present and checklist.coolant_state != CoolantState.NOT_USED

@@ -68,23 +68,42 @@ def _bold_companion(path: Path, exists: Callable[[Path], bool]) -> Path | None:
     return bold if exists(bold) else None
 
 
-def install_fonts(pdf: FPDF, choice: FontChoice) -> str:
-    """Register the chosen faces on `pdf` and return the family to write with."""
-    registered = [(f"face{index}", face) for index, face in enumerate(choice.faces)
-                  if _add(pdf, f"face{index}", "", face.regular)]
-    if not registered:
+def install_fonts(pdf: FPDF, choice: FontChoice, text: str | None = None) -> str:
+    """Register the chosen faces on `pdf` and return the family to write with. Given the document's
+    `text`, the fallback faces are registered only when it has characters the first face lacks:
+    reading a Chinese font costs about half a second a document."""
+    first = next(((index, face) for index, face in enumerate(choice.faces)
+                  if _add(pdf, f"face{index}", "", face.regular)), None)
+    if first is None:
         log.warning("no Unicode font found (set pdf_fonts or install fonts-dejavu-core): PDFs use "
                     "Helvetica and print '?' for characters outside Latin-1")
         return CORE_FAMILY
-    main = registered[0][0]
-    for family, face in registered:
-        has_bold = face.bold is not None and _add(pdf, family, "B", face.bold)
-        if family == main and not has_bold:
-            pdf.add_font(main, "B", str(face.regular))  # headings are bold: the regular face stands in
-    if len(registered) > 1:
+    index, face = first
+    main = f"face{index}"
+    if not (face.bold is not None and _add(pdf, main, "B", face.bold)):
+        pdf.add_font(main, "B", str(face.regular))  # headings are bold: the regular face stands in
+    lacking = None if text is None else {char for char in text if ord(char) not in pdf.fonts[main].cmap}
+    fallbacks = [(f"face{later}", typeface) for later, typeface in enumerate(choice.faces) if later > index
+                 and (lacking is None or lacking & _characters(typeface.regular))]
+    registered = []
+    for family, typeface in fallbacks:
+        if _add(pdf, family, "", typeface.regular):
+            if typeface.bold is not None:
+                _add(pdf, family, "B", typeface.bold)
+            registered.append(family)
+    if registered:
         # Not exact: WenQuanYi has no bold, and Chinese in a heading is better regular than missing.
-        pdf.set_fallback_fonts([family for family, _ in registered[1:]], exact_match=False)
+        pdf.set_fallback_fonts(registered, exact_match=False)
     return main
+
+
+def _characters(path: Path) -> set[str]:
+    """The characters a font file has glyphs for (its cmap; cheap next to embedding the font)."""
+    try:
+        with path.open("rb") as handle, TTFont(handle, lazy=True, fontNumber=0) as font:
+            return {chr(code) for code in font.getBestCmap()}
+    except Exception:  # an unreadable file is reported when it is added
+        return set()
 
 
 def _add(pdf: FPDF, family: str, style: str, path: Path) -> bool:

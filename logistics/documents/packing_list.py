@@ -58,7 +58,8 @@ class PackingList:
 
 def render(content: PackingList, fonts: FontChoice) -> bytes:
     """The packing list as PDF bytes."""
-    doc = Document(PageFrame(TITLE, content.shipment.reference, content.generated_at), fonts)
+    doc = Document(PageFrame(TITLE, content.shipment.reference, content.generated_at), fonts,
+                   text=repr(content))  # the records' strings, to choose the fonts
     _top(doc, content)
     if content.shipment.notes:
         key_values(doc, [("Notes", content.shipment.notes)])

@@ -59,10 +59,12 @@ class Column:
 class Document(FPDF):
     """An A4 document, first page open, whose pages carry the frame's header and footer."""
 
-    def __init__(self, frame: PageFrame, fonts: FontChoice) -> None:
+    def __init__(self, frame: PageFrame, fonts: FontChoice, text: str | None = None) -> None:
+        """`text`: everything the document will print that comes from the records (names, notes), so
+        that only the fonts it needs are embedded; None embeds them all."""
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.page_frame = frame
-        self.text_family = install_fonts(self, fonts)
+        self.text_family = install_fonts(self, fonts, text)
         self.set_margins(MARGIN_MM, TOP_MARGIN_MM, MARGIN_MM)
         self.set_auto_page_break(auto=True, margin=BOTTOM_MARGIN_MM)
         self.set_creation_date(frame.generated_at)

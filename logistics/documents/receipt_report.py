@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from logistics.core.clock import local_text
+from logistics.core.receiving import YES_NO_CHECKS
 from logistics.db.models import ExcursionRecord, Receipt, ReceiptLine, Signature
 from logistics.documents.chart import temperature_chart
 from logistics.documents.fonts import FontChoice
@@ -18,10 +19,10 @@ from logistics.services.excursions import LoggerSummary
 from logistics.services.series import Chart
 
 TITLE = "Shipment receipt report"
-CHECKS = (("packaging_intact", "Outer packaging intact"), ("seals_intact", "Seals intact"),
-          ("coolant_present", "Coolant present"), ("logger_present", "Logger present"),
-          ("logger_alarm", "Logger shows an alarm"), ("documents_complete", "Documents complete"),
-          ("import_permit_present", "Import permit present"))
+QUESTIONS = {"packaging_intact": "Outer packaging intact", "seals_intact": "Seals intact",
+             "coolant_present": "Coolant present", "logger_present": "Logger present",
+             "logger_alarm": "Logger shows an alarm", "documents_complete": "Documents complete",
+             "import_permit_present": "Import permit present"}
 SUMMARY_COLUMNS = (Column("Logger", 24), Column("Readings", 18, "RIGHT"), Column("Min / max", 30),
                    Column("Mean", 18, "RIGHT"), Column("MKT", 18, "RIGHT"), Column("Above", 18, "RIGHT"),
                    Column("Below", 18, "RIGHT"), Column("No data", 18, "RIGHT"), Column("Judged by", 18))
@@ -59,7 +60,8 @@ class ReceiptReport:
 
 
 def render(report: ReceiptReport, fonts: FontChoice) -> bytes:
-    doc = Document(PageFrame(TITLE, report.shipment.reference, report.generated_at), fonts)
+    doc = Document(PageFrame(TITLE, report.shipment.reference, report.generated_at), fonts,
+                   text=repr(report))  # the records' strings, to choose the fonts
     shipment = report.shipment
     title(doc, TITLE, shipment.reference, f"{report.origin.code} → {report.destination.code}")
     key_values(doc, _facts(report))
@@ -142,7 +144,7 @@ def _review(record: ExcursionRecord) -> str:
 
 def _inspection(doc: Document, report: ReceiptReport, receipt: Receipt) -> None:
     heading(doc, "Inspection of the box")
-    rows = [(label, "yes" if getattr(receipt, name) else "no") for name, label in CHECKS]
+    rows = [(QUESTIONS[name], "yes" if getattr(receipt, name) else "no") for name in YES_NO_CHECKS]
     rows.append(("Coolant", receipt.coolant_state.replace("_", " ")))
     rows.append(("Unresolved excursions at receipt", str(receipt.open_excursions)))
     if receipt.notes:

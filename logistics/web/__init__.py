@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from logistics.services.telemetry import TelemetryStore
 from logistics.web import (
     api,
+    api_stock,  # noqa: F401  (its routes join api.blueprint: receipts, the QA queue, stock)
     auth,
     db,
     documents,

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlmodel import select
 
-from logistics.core.receiving import Checklist, CoolantState, Disposition
+from logistics.core.receiving import YES_NO_CHECKS, Checklist, CoolantState, Disposition
 from logistics.core.roles import Permission
 from logistics.core.signatures import Meaning
 from logistics.db.models import ReceiptLine, Shipment, Signature, Site
@@ -23,8 +23,6 @@ from logistics.web.pages import chart_words
 
 blueprint = Blueprint("receiving", __name__)
 
-CHECKS = ("packaging_intact", "seals_intact", "coolant_present", "logger_present", "logger_alarm",
-          "documents_complete", "import_permit_present")
 
 
 @blueprint.route("/receiving")
@@ -101,7 +99,7 @@ def _receipt_page(reference: str, errors: dict[str, str], form: Any) -> Any:
     return render_template(
         "receiving/receive.html", shipment=shipment, receipt=receipt, received_lines=lines,
         errors=errors, form=form, coolant_states=list(CoolantState), dispositions=list(Disposition),
-        checks=CHECKS, summaries=excursions.summaries(session, record, runtime.profiles, now=now),
+        checks=YES_NO_CHECKS, summaries=excursions.summaries(session, record, runtime.profiles, now=now),
         journey=receiving.journey(session, record, runtime.profiles, now=now),
         excursions=excursions.listing(session, record.id), chart_words=chart_words(),
         charts=[chart.as_json()
@@ -114,7 +112,7 @@ def read_receipt_form(form: Any, line_ids: list[int]) -> receiving.ReceiptDraft:
     """The checklist (every question answered yes or no) and a count of every line."""
     errors: dict[str, str] = {}
     answers = {}
-    for check in CHECKS:
+    for check in YES_NO_CHECKS:
         answer = form.get(check, "")
         if answer not in ("yes", "no"):
             errors[check] = _("answer yes or no")
