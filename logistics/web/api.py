@@ -83,16 +83,16 @@ def openapi() -> Any:
     ("per_page", "integer", "Rows per page (at most 200)"),
 ))
 def list_shipments() -> Any:
-    page, per_page = _paging()
+    page, per_page = read_paging()
     result = shipments.list_shipments(db.session(), read_filters(request.args), page=page, per_page=per_page)
-    return _json(result)
+    return json_answer(result)
 
 
 @blueprint.route("/shipments/<reference>")
 @described.operation("GET", "/shipments/{reference}", "One shipment, whole",
                      response=ShipmentPublic)
 def get_shipment(reference: str) -> Any:
-    return _json(shipments.describe_shipment(db.session(), reference))
+    return json_answer(shipments.describe_shipment(db.session(), reference))
 
 
 @blueprint.route("/shipments", methods=["POST"])
@@ -100,10 +100,10 @@ def get_shipment(reference: str) -> Any:
                      response=ShipmentPublic, status=201)
 @require(Permission.EDIT_SHIPMENTS)
 def create_shipment() -> Any:
-    draft = _body(ShipmentCreate)
+    draft = read_body(ShipmentCreate)
     shipments.create_shipment(db.writing("created through the API"), draft)
     db.commit()
-    return _json(shipments.describe_shipment(db.session(), draft.reference), 201)
+    return json_answer(shipments.describe_shipment(db.session(), draft.reference), 201)
 
 
 @blueprint.route("/shipments/<reference>", methods=["PATCH"])
@@ -112,11 +112,11 @@ def create_shipment() -> Any:
                      body=ShipmentUpdate, response=ShipmentPublic)
 @require(Permission.EDIT_SHIPMENTS)
 def update_shipment(reference: str) -> Any:
-    changes = _body(ShipmentUpdate)
+    changes = read_body(ShipmentUpdate)
     session = db.writing(changes.reason or "changed through the API")
     shipments.update_shipment(session, reference, changes, now=datetime.now(UTC))
     db.commit()
-    return _json(shipments.describe_shipment(db.session(), reference))
+    return json_answer(shipments.describe_shipment(db.session(), reference))
 
 
 @blueprint.route("/shipments/<reference>/lines", methods=["POST"])
@@ -125,11 +125,11 @@ def update_shipment(reference: str) -> Any:
                      body=LineCreate, response=ShipmentPublic, status=201)
 @require(Permission.EDIT_SHIPMENTS)
 def add_line(reference: str) -> Any:
-    draft = _body(LineCreate)
+    draft = read_body(LineCreate)
     shipments.add_line(db.writing(f"line added through the API: {draft.lot}"), reference, lot=draft.lot,
                        quantity=draft.quantity)
     db.commit()
-    return _json(shipments.describe_shipment(db.session(), reference), 201)
+    return json_answer(shipments.describe_shipment(db.session(), reference), 201)
 
 
 @blueprint.route("/shipments/<reference>/lines/<int:line_id>", methods=["DELETE"])
@@ -139,7 +139,7 @@ def add_line(reference: str) -> Any:
 def remove_line(reference: str, line_id: int) -> Any:
     shipments.remove_line(db.writing("line removed through the API"), reference, line_id)
     db.commit()
-    return _json(shipments.describe_shipment(db.session(), reference))
+    return json_answer(shipments.describe_shipment(db.session(), reference))
 
 
 @blueprint.route("/shipments/<reference>/legs", methods=["POST"])
@@ -147,9 +147,9 @@ def remove_line(reference: str, line_id: int) -> Any:
                      response=ShipmentPublic, status=201)
 @require(Permission.EDIT_SHIPMENTS)
 def add_leg(reference: str) -> Any:
-    shipments.add_leg(db.writing("leg added through the API"), reference, _body(LegCreate))
+    shipments.add_leg(db.writing("leg added through the API"), reference, read_body(LegCreate))
     db.commit()
-    return _json(shipments.describe_shipment(db.session(), reference), 201)
+    return json_answer(shipments.describe_shipment(db.session(), reference), 201)
 
 
 @blueprint.route("/shipments/<reference>/legs/<int:sequence>", methods=["PATCH"])
@@ -158,9 +158,9 @@ def add_leg(reference: str) -> Any:
 @require(Permission.EDIT_SHIPMENTS)
 def record_leg(reference: str, sequence: int) -> Any:
     shipments.record_leg(db.writing(f"leg {sequence} times recorded through the API"), reference, sequence,
-                         _body(LegTimes))
+                         read_body(LegTimes))
     db.commit()
-    return _json(shipments.describe_shipment(db.session(), reference))
+    return json_answer(shipments.describe_shipment(db.session(), reference))
 
 
 @blueprint.route("/shipments/<reference>/milestones", methods=["POST"])
@@ -168,16 +168,17 @@ def record_leg(reference: str, sequence: int) -> Any:
                      response=ShipmentPublic, status=201)
 @require(Permission.EDIT_SHIPMENTS)
 def add_milestone(reference: str) -> Any:
-    shipments.add_milestone(db.writing("milestone added through the API"), reference, _body(MilestoneCreate))
+    milestone = read_body(MilestoneCreate)
+    shipments.add_milestone(db.writing("milestone added through the API"), reference, milestone)
     db.commit()
-    return _json(shipments.describe_shipment(db.session(), reference), 201)
+    return json_answer(shipments.describe_shipment(db.session(), reference), 201)
 
 
 @blueprint.route("/loggers")
 @described.operation("GET", "/loggers", "The logger registry", response=LoggerList)
 def list_loggers() -> Any:
     rows = loggers.list_loggers(db.session(), now=datetime.now(UTC))
-    return _json(LoggerList(items=[loggers.public(row) for row in rows]))
+    return json_answer(LoggerList(items=[loggers.public(row) for row in rows]))
 
 
 @blueprint.route("/loggers", methods=["POST"])
@@ -185,12 +186,12 @@ def list_loggers() -> Any:
                      body=LoggerCreate, response=LoggerCredentials, status=201)
 @require(Permission.MANAGE_LOGGERS)
 def register_logger() -> Any:
-    draft = _body(LoggerCreate)
+    draft = read_body(LoggerCreate)
     logger, secret = loggers.register_logger(db.writing("registered through the API"),
                                              **draft.model_dump())
     db.commit()
     shown = loggers.public(loggers.LoggerRow(logger, None))
-    return _json(LoggerCredentials(**shown.model_dump(), secret=secret), 201)
+    return json_answer(LoggerCredentials(**shown.model_dump(), secret=secret), 201)
 
 
 @blueprint.route("/loggers/<logger_id>/assignments", methods=["POST"])
@@ -199,13 +200,13 @@ def register_logger() -> Any:
                      response=LoggerPublic, status=201)
 @require(Permission.MANAGE_LOGGERS)
 def assign_logger(logger_id: str) -> Any:
-    draft = _body(AssignmentCreate)
+    draft = read_body(AssignmentCreate)
     loggers.assign(db.writing("assigned through the API"), logger_code=logger_id,
                    reference=draft.shipment, starts_at=draft.starts_at, ends_at=draft.ends_at)
     db.commit()
     row = next(row for row in loggers.list_loggers(db.session(), now=datetime.now(UTC))
                if row.logger.code == logger_id)
-    return _json(loggers.public(row), 201)
+    return json_answer(loggers.public(row), 201)
 
 
 @blueprint.route("/ingest/rejections")
@@ -216,8 +217,8 @@ def assign_logger(logger_id: str) -> Any:
                          ("per_page", "integer", "Rows per page (at most 200)"),
                      ))
 def list_rejections() -> Any:
-    page, per_page = _paging()
-    return _json(telemetry.list_rejections(db.session(), page=page, per_page=per_page,
+    page, per_page = read_paging()
+    return json_answer(telemetry.list_rejections(db.session(), page=page, per_page=per_page,
                                            logger_code=request.args.get("logger") or None))
 
 
@@ -228,7 +229,7 @@ def list_rejections() -> Any:
 def list_excursions(reference: str) -> Any:
     session = db.session()
     record = shipments.get_shipment(session, reference)
-    return _json(ExcursionList(items=[_excursion(row.record, row.logger)
+    return json_answer(ExcursionList(items=[_excursion(row.record, row.logger)
                                       for row in excursions.listing(session, record.id)]))
 
 
@@ -238,11 +239,11 @@ def list_excursions(reference: str) -> Any:
                      response=ExcursionPublic)
 @require(Permission.ACKNOWLEDGE_EXCURSIONS)
 def acknowledge_excursion(record_id: int) -> Any:
-    draft = _body(Acknowledgement)
+    draft = read_body(Acknowledgement)
     excursions.acknowledge_record(db.writing("acknowledged through the API"), record_id,
                                   by=current_user.username, comment=draft.comment, now=datetime.now(UTC))
     db.commit()
-    return _json(_reviewed(record_id))
+    return json_answer(_reviewed(record_id))
 
 
 @blueprint.route("/excursions/<int:record_id>/resolve", methods=["POST"])
@@ -251,12 +252,12 @@ def acknowledge_excursion(record_id: int) -> Any:
                      body=Resolution, response=ExcursionPublic)
 @require(Permission.RESOLVE_EXCURSIONS)
 def resolve_excursion(record_id: int) -> Any:
-    draft = _body(Resolution)
+    draft = read_body(Resolution)
     excursions.resolve_record(db.writing("resolved through the API"), record_id, by=current_user.username,
                               assessment=draft.assessment, disposition=draft.disposition,
                               now=datetime.now(UTC))
     db.commit()
-    return _json(_reviewed(record_id))
+    return json_answer(_reviewed(record_id))
 
 
 def _reviewed(record_id: int) -> ExcursionPublic:
@@ -279,7 +280,7 @@ def list_lots(reference: str) -> Any:
     session = db.session()
     record = shipments.get_shipment(session, reference)
     rows = stability.shipment_lots(session, record, db.runtime().profiles, now=datetime.now(UTC))
-    return _json(LotStabilityList(items=[LotStabilityPublic(
+    return json_answer(LotStabilityList(items=[LotStabilityPublic(
         item=row.item.code, lot=row.lot.lot_number, shipments=len(row.stability.exposures),
         out_of_range_s=row.stability.out_of_range_s, min_c=row.stability.min_c, max_c=row.stability.max_c,
         mkt_c=row.stability.mkt_c, budget_s=row.stability.budget_s, remaining_s=row.stability.remaining_s,
@@ -308,7 +309,7 @@ def export_epcis(reference: str) -> Any:
                          ("per_page", "integer", "Rows per page (at most 200)"),
                      ))
 def list_alerts() -> Any:
-    page, per_page = _paging()
+    page, per_page = read_paging()
     args = request.args
     result = alerts.list_alerts(db.session(), kind=args.get("kind") or None,
                                 severity=args.get("severity") or None,
@@ -317,7 +318,7 @@ def list_alerts() -> Any:
     items = [AlertPublic(**row.alert.model_dump(exclude={"id"}), deliveries=[
         DeliveryPublic(**delivery.model_dump(include=set(DeliveryPublic.model_fields)))
         for delivery in row.deliveries]) for row in result.rows]
-    return _json(AlertPage(items=items, page=page, per_page=per_page, total=result.total))
+    return json_answer(AlertPage(items=items, page=page, per_page=per_page, total=result.total))
 
 
 @blueprint.route("/audit")
@@ -329,17 +330,17 @@ def list_alerts() -> Any:
     ("per_page", "integer", "Rows per page (at most 500)"),
 ))
 def list_audit() -> Any:
-    page, per_page = _paging(default=100, most=500)
+    page, per_page = read_paging(default=100, most=500)
     args = request.args
     result = audit.search(db.session(), entity=args.get("entity") or None,
                           entity_id=args.get("entity_id") or None, actor=args.get("actor") or None,
                           page=page, per_page=per_page)
     items = [AuditEventPublic(**event.model_dump(include=set(AuditEventPublic.model_fields)))
              for event in result.events]
-    return _json(AuditPage(items=items, page=page, per_page=per_page, total=result.total))
+    return json_answer(AuditPage(items=items, page=page, per_page=per_page, total=result.total))
 
 
-def _body(model: type[Model]) -> Model:
+def read_body(model: type[Model]) -> Model:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise InputError({"body": "send a JSON object with Content-Type: application/json"})
@@ -349,7 +350,7 @@ def _body(model: type[Model]) -> Model:
         raise input_error_from(error) from None
 
 
-def _paging(default: int | None = None, most: int = 200) -> tuple[int, int]:
+def read_paging(default: int | None = None, most: int = 200) -> tuple[int, int]:
     """?page= (from 1) and ?per_page= (default: the page_size setting, at most `most`)."""
     page = _positive_int("page", 1)
     return page, min(_positive_int("per_page", default or db.runtime().settings.page_size), most)
@@ -364,5 +365,5 @@ def _positive_int(name: str, default: int) -> int:
     return int(text)
 
 
-def _json(model: BaseModel, status: int = 200) -> Response:
+def json_answer(model: BaseModel, status: int = 200) -> Response:
     return Response(model.model_dump_json(), status=status, mimetype="application/json")

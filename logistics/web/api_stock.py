@@ -44,7 +44,7 @@ from logistics.schemas_stock import (
 from logistics.services import quality, receiving, shipments, stock
 from logistics.services.errors import NotFound
 from logistics.web import db
-from logistics.web.api import _body, _json, _paging, blueprint, described
+from logistics.web.api import blueprint, described, json_answer, read_body, read_paging
 from logistics.web.auth import require
 
 PAGING = (("page", "integer", "Page number, from 1"),
@@ -62,7 +62,7 @@ def get_receipt(reference: str) -> Any:
     if receipt is None:
         raise NotFound(f"{reference} has not been received yet")
     site = session.get(Site, receipt.site_id)
-    return _json(ReceiptPublic(
+    return json_answer(ReceiptPublic(
         shipment=shipment.reference, site=site.code if site else "?", received_at=receipt.received_at,
         received_by=receipt.received_by,
         checklist=ChecklistPublic(**{name: getattr(receipt, name) for name in ChecklistPublic.model_fields}),
@@ -100,7 +100,7 @@ def _signature(session: Session, signature_id: int | None) -> SignaturePublic | 
                      "and the lot's stability budget", response=QaQueue)
 def qa_queue() -> Any:
     rows = quality.queue(db.session(), db.runtime().profiles, now=datetime.now(UTC))
-    return _json(QaQueue(items=[QuarantinedLinePublic(
+    return json_answer(QaQueue(items=[QuarantinedLinePublic(
         line_id=row.line.id, shipment=row.shipment.reference, received_at=row.receipt.received_at,
         item=row.item.code, item_name=row.item.name, lot=row.lot.lot_number, expiry=row.lot.expiry,
         quantity=row.line.received, unit=row.unit, reasons=_codes(row.line.reasons),
@@ -122,7 +122,7 @@ def list_stock() -> Any:
     today = datetime.now(UTC).date()
     balances = stock.balances(db.session(), site=request.args.get("site") or None,
                               item=request.args.get("item") or None)
-    return _json(BalanceList(items=[BalancePublic(
+    return json_answer(BalanceList(items=[BalancePublic(
         site=balance.site, item=balance.holding.item_code, item_name=balance.item_name,
         lot=balance.holding.lot_number, expiry=balance.holding.expiry,
         status=shown_status(balance.holding, today).value, quantity=balance.holding.quantity,
@@ -134,10 +134,10 @@ def list_stock() -> Any:
                      query=(("item", "string", "Only this item code"),
                             ("lot", "string", "Only this lot number"), *PAGING))
 def list_movements() -> Any:
-    page, per_page = _paging()
+    page, per_page = read_paging()
     rows, total = stock.ledger(db.session(), item=request.args.get("item") or None,
                                lot=request.args.get("lot") or None, page=page, per_page=per_page)
-    return _json(MovementPage(items=[_movement(row.movement, site=row.site, item=row.item, lot=row.lot,
+    return json_answer(MovementPage(items=[_movement(row.movement, site=row.site, item=row.item, lot=row.lot,
                                                unit=row.unit) for row in rows],
                               page=page, per_page=per_page, total=total))
 
@@ -149,7 +149,7 @@ def list_movements() -> Any:
                      body=ConsumptionCreate, response=MovementList, status=201)
 @require(Permission.RECEIVE)
 def consume() -> Any:
-    draft = _body(ConsumptionCreate)
+    draft = read_body(ConsumptionCreate)
     use = stock.read_use(draft.use, draft.code)
     movements = stock.consume(db.writing(f"used for {use.label()}"), site=draft.site, item=draft.item,
                               quantity=draft.quantity, use=use, by=current_user.username,
@@ -159,7 +159,7 @@ def consume() -> Any:
     unit = session.exec(select(Item.unit).where(Item.code == draft.item)).one()
     lots = {lot.id: lot.lot_number for lot in session.exec(
         select(Lot).where(col(Lot.id).in_({movement.lot_id for movement in movements}))).all()}
-    return _json(MovementList(items=[_movement(movement, site=draft.site, item=draft.item,
+    return json_answer(MovementList(items=[_movement(movement, site=draft.site, item=draft.item,
                                                lot=lots[movement.lot_id], unit=unit)
                                      for movement in movements]), 201)
 
