@@ -36,7 +36,7 @@ from logistics.db.models import (
     StockMovement,
 )
 from logistics.services.errors import InputError
-from logistics.services.excursions import summaries
+from logistics.services.excursions import LoggerSummary, summaries
 from logistics.services.shipments import change_status, get_shipment
 
 RECEIVABLE = (ShipmentStatus.IN_TRANSIT, ShipmentStatus.ARRIVED)
@@ -79,6 +79,7 @@ class Journey:
 
     unresolved: int  # excursions nobody has resolved
     monitored: bool  # some logger recorded readings during the trip
+    summaries: list[LoggerSummary]  # per logger and profile, as the receiving page shows them
 
 
 def journey(session: Session, shipment: Shipment, profiles: dict[str, StorageProfile], *,
@@ -96,7 +97,7 @@ def journey(session: Session, shipment: Shipment, profiles: dict[str, StoragePro
             key = (summary.logger, excursion.rule, excursion.start)
             if status.get(key) not in ("resolved", "withdrawn"):
                 unresolved.add(key)
-    return Journey(len(unresolved), any(summary.evaluation.readings for summary in evaluated))
+    return Journey(len(unresolved), any(summary.evaluation.readings for summary in evaluated), evaluated)
 
 
 @dataclass(frozen=True)

@@ -134,19 +134,23 @@ def shipment_detail(reference: str) -> Any:
         abort(404)
     trail = audit.history(session, "shipments", str(record.id))
     now, zones = datetime.now(UTC), _zones()
-    offset = ZoneInfo(zones[shipment.destination]).utcoffset(now) or timedelta(0)
     return render_template("shipments/detail.html", shipment=shipment, zones=zones,
                            contents_open=shipment.status.value in shipments.CONTENTS_OPEN,
                            leg_modes=LEG_MODES, free_loggers=loggers.free_codes(session),
                            lot_choices=shipments.lot_choices(session),
-                           zone_offset_minutes=int(offset.total_seconds() // 60),
                            sites=_sites(), trail=trail, excursions=excursions.listing(session, record.id),
                            dispositions=DISPOSITIONS,
                            summaries=excursions.summaries(session, record, db.runtime().profiles, now=now),
-                           chart_words=chart_words(),
-                           charts=[chart.as_json() for chart in series.shipment_charts(
-                               session, record, db.runtime().profiles, now=now)],
+                           **chart_context(session, record, zones[shipment.destination], now),
                            lots=stability.shipment_lots(session, record, db.runtime().profiles, now=now))
+
+
+def chart_context(session: Any, record: Any, zone: str, now: datetime) -> dict[str, Any]:
+    """What shipments/_charts.html draws: each logger's chart, in `zone` (the destination's)."""
+    offset = ZoneInfo(zone).utcoffset(now) or timedelta(0)
+    charts = series.shipment_charts(session, record, db.runtime().profiles, now=now)
+    return {"charts": [chart.as_json() for chart in charts], "chart_words": chart_words(), "chart_zone": zone,
+            "zone_offset_minutes": int(offset.total_seconds() // 60)}
 
 
 def chart_words() -> dict[str, str]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,12 +13,12 @@ from logistics.core.receiving import YES_NO_CHECKS, Checklist, CoolantState, Dis
 from logistics.core.roles import Permission
 from logistics.core.signatures import Meaning
 from logistics.db.models import ReceiptLine, Shipment, Signature, Site
-from logistics.services import excursions, quality, receiving, series, shipments
+from logistics.services import excursions, quality, receiving, shipments
 from logistics.services.errors import InputError, NotFound
 from logistics.web import db
 from logistics.web.auth import require
 from logistics.web.i18n import gettext as _
-from logistics.web.pages import chart_words
+from logistics.web.pages import chart_context
 
 blueprint = Blueprint("receiving", __name__)
 
@@ -99,13 +98,10 @@ def _receipt_page(reference: str, errors: dict[str, str], form: Any) -> Any:
     return render_template(
         "receiving/receive.html", shipment=shipment, receipt=receipt, received_lines=lines,
         errors=errors, form=form, coolant_states=list(CoolantState), dispositions=list(Disposition),
-        checks=YES_NO_CHECKS, summaries=excursions.summaries(session, record, runtime.profiles, now=now),
-        journey=receiving.journey(session, record, runtime.profiles, now=now),
-        excursions=excursions.listing(session, record.id), chart_words=chart_words(),
-        charts=[chart.as_json()
-                for chart in series.shipment_charts(session, record, runtime.profiles, now=now)],
-        recording=[a.logger for a in shipment.loggers if a.ends_at is None], zone=zone,
-        zone_offset_minutes=int((ZoneInfo(zone).utcoffset(now) or timedelta(0)).total_seconds() // 60))
+        checks=YES_NO_CHECKS, journey=receiving.journey(session, record, runtime.profiles, now=now),
+        excursions=excursions.listing(session, record.id), zone=zone,
+        recording=[a.logger for a in shipment.loggers if a.ends_at is None],
+        **chart_context(session, record, zone, now))
 
 
 def read_receipt_form(form: Any, line_ids: list[int]) -> receiving.ReceiptDraft:

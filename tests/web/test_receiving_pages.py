@@ -127,3 +127,13 @@ def test_the_receipt_report_is_served_as_pdf(client):
     assert report.status_code == 200 and report.mimetype == "application/pdf"
     assert report.headers["Content-Disposition"] == f"inline; filename=receipt-report-{REFERENCE}.pdf"
     assert client.get("/shipments/HG-1999-0001/receipt-report.pdf").status_code == 404
+
+
+def test_the_loggers_are_stopped_from_the_receiving_page(client):
+    login(client, "pharmacy")
+    token = csrf_token(client, PAGE)
+    page = client.post(f"{PAGE}/stop-loggers", data={"csrf_token": token}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "Stopped: LG-24003, LG-24004." in text and "Stop the loggers now" not in text
+    again = client.post(f"{PAGE}/stop-loggers", data={"csrf_token": token}, follow_redirects=True)
+    assert "No logger was recording." in again.get_data(as_text=True)
