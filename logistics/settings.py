@@ -81,7 +81,8 @@ class Settings:
     )
     page_size: int = _setting("Rows per page in lists and in paginated API answers.")
     expiry_warning_days: int = _setting(
-        "Stock expiring within this many days is listed on the stock page (and stock past its expiry).")
+        "Stock expiring within this many days is listed on the stock page and raises an alert (stock past "
+        "its expiry too).")
     log_level: str = _setting("Logging level: DEBUG, INFO, WARNING or ERROR.")
     pdf_fonts: tuple[str, ...] = _setting(
         "TrueType font files for PDF documents, in order: the first writes, the others supply the "

@@ -106,3 +106,36 @@ def excursion_alerts(runtime):
     with runtime.sessions() as session:
         return {alert.key.split(":", 2)[2]: alert for alert in session.exec(select(Alert))
                 if alert.kind == "excursion"}
+
+
+def test_stock_close_to_expiry_is_announced_once_and_again_when_it_expires(demo_runtime):
+    from logistics.db.models import Lot
+    from tests.test_receiving_service import receive, steady_readings
+
+    steady_readings(demo_runtime)
+    receive(demo_runtime)
+    with demo_runtime.sessions() as session:
+        expiry = session.exec(select(Lot.expiry).where(Lot.lot_number == "M26K05")).one()
+    policy = MonitoringPolicy(expiry_warning_days=30)
+
+    def expiry_alerts(day):
+        with unit_of_work(demo_runtime.sessions, actor="scheduler") as session:
+            run_checks(session, load_alert_routes(), policy, now=NOW.replace(
+                year=day.year, month=day.month, day=day.day))
+        return {alert.key: alert for alert in alerts_of_kind(demo_runtime, "stock_expiry")}
+
+    assert expiry_alerts(expiry - timedelta(days=31)) == {}  # outside the warning window
+    soon = expiry_alerts(expiry - timedelta(days=30))
+    assert [(a.subject, a.severity, a.site) for a in soon.values()] == [("M26K05", "minor", "SIRIRAJ-PH")]
+    (warning,) = soon.values()
+    assert "12 bottle" in warning.body and "30 days left" in warning.body
+    assert warning.link.endswith("/stock?item=MED-HSC")
+    assert expiry_alerts(expiry - timedelta(days=10)).keys() == soon.keys()  # said once
+    expired = expiry_alerts(expiry + timedelta(days=1))
+    assert len(expired) == 2
+    assert {a.severity for key, a in expired.items() if key.endswith(":expired")} == {"major"}
+
+
+def alerts_of_kind(runtime, kind):
+    with runtime.sessions() as session:
+        return session.exec(select(Alert).where(Alert.kind == kind).order_by(col(Alert.id))).all()

@@ -1,4 +1,4 @@
-"""Scheduled checks that raise alerts: silent loggers, calibration due, low batteries."""
+"""Scheduled checks that raise alerts: silent loggers, calibration due, low batteries, stock expiring."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from logistics.core.lifecycle import ACTIVE
 from logistics.core.silence import AirLeg, silence
 from logistics.db.models import Alert, ExcursionRecord, Leg, Logger, LoggerAssignment, Shipment, Site
 from logistics.services.alerts import facts_of, raise_alert
+from logistics.services.stock import expiry_warnings
 from logistics.settings import Settings
 
 
@@ -25,17 +26,20 @@ class MonitoringPolicy:
     flight_grace: timedelta = timedelta(minutes=60)  # late landings before a silent flight is an alarm
     calibration_warning: timedelta = timedelta(days=30)
     low_battery_percent: float = 20.0
+    expiry_warning_days: int = 90
     public_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def of(cls, settings: Settings) -> MonitoringPolicy:
         return cls(silent_after=timedelta(minutes=settings.silent_after_minutes),
+                   expiry_warning_days=settings.expiry_warning_days,
                    public_url=settings.public_url.rstrip("/"))
 
 
 def run_checks(session: Session, routes: list[Route], policy: MonitoringPolicy, *, now: datetime) -> int:
     """Raise every alert the checks find; returns how many were new."""
-    found = [*silent_loggers(session, policy, now=now), *logger_upkeep(session, policy, now=now)]
+    found = [*silent_loggers(session, policy, now=now), *logger_upkeep(session, policy, now=now),
+             *stock_expiry(session, policy, now=now)]
     raised = sum(raise_alert(session, routes, facts) is not None for facts in found)
     for facts, targets in unacknowledged_reminders(session, routes, now=now):
         raised += raise_alert(session, routes, facts, targets) is not None
@@ -122,3 +126,24 @@ def logger_upkeep(session: Session, policy: MonitoringPolicy, *, now: datetime) 
                 site=None, subject=logger.code, title=f"Logger {logger.code} battery at {logger.battery:g} %",
                 body=f"Charge or replace the battery of {logger.code} before it travels again.",
                 raised_at=now, link=f"{policy.public_url}/loggers")
+
+
+def stock_expiry(session: Session, policy: MonitoringPolicy, *, now: datetime) -> Iterator[AlertFacts]:
+    """Available stock expiring within the warning window, then again once it has expired: each lot at
+    each site is announced once per stage, so the pharmacy uses it first or takes it out of stock."""
+    today = now.date()
+    for balance in expiry_warnings(session, today=today, within_days=policy.expiry_warning_days):
+        held = balance.holding
+        expired = held.expiry < today
+        stage = "expired" if expired else "expiring"
+        amount = f"{held.quantity:g} {balance.unit}"
+        yield AlertFacts(
+            key=f"expiry:{balance.site}:{held.lot_id}:{stage}", kind="stock_expiry",
+            severity="major" if expired else "minor", site=balance.site, subject=held.lot_number,
+            title=(f"{held.item_code} lot {held.lot_number} at {balance.site} "
+                   f"{'expired' if expired else 'expires'} on {held.expiry}"),
+            body=(f"{amount} of {balance.item_name} still available; "
+                  + ("take it out of use." if expired else
+                     f"use it first (first expiry, first out) or plan its replacement "
+                     f"({(held.expiry - today).days} days left).")),
+            raised_at=now, link=f"{policy.public_url}/stock?item={held.item_code}")
