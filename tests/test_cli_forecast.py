@@ -1,0 +1,47 @@
+"""`logistics forecast --scenario`, run as the installed command, without a database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SPEC_EXAMPLE = Path(__file__).parent / "fixtures" / "forecast" / "spec-example.toml"
+ITEM_KEYS = {"code", "unit", "window_days", "demand_mean", "demand_p50", "demand_p90", "demand_p95", "position",
+             "reorder_point", "order_up_to", "order_quantity", "order_by", "stockout_probability",
+             "expected_waste"}
+
+
+def test_the_spec_example_gives_the_spec_shape_and_the_same_answer_twice(run):
+    first = run("forecast", "--scenario", str(SPEC_EXAMPLE), "--json")
+    answer = json.loads(first.stdout)
+    assert answer["as_of"] == "2026-06-01"
+    assert set(answer["recruitment"]) == {"rate_per_30d", "remaining", "enrolments_mean", "enrolments_p50",
+                                          "enrolments_p90", "enrolments_p95"}
+    assert answer["recruitment"]["remaining"] == 7
+    (kit,) = answer["items"]
+    assert set(kit) == ITEM_KEYS and kit["code"] == "SEL-KIT" and kit["window_days"] == 111
+    assert kit["position"] == 2 and kit["order_quantity"] == kit["order_up_to"] - 2
+    assert kit["demand_p50"] <= kit["demand_p90"] <= kit["demand_p95"] <= 7  # 7 patients are left
+    assert run("forecast", "--scenario", str(SPEC_EXAMPLE), "--json").stdout == first.stdout
+    assert not run.database.exists()  # no database was needed, or made
+
+
+def test_without_json_it_prints_a_table(run):
+    text = run("forecast", "--scenario", str(SPEC_EXAMPLE)).stdout
+    assert "7 patients still to enrol" in text and "SEL-KIT" in text
+
+
+def test_a_bad_scenario_is_refused_with_its_problem_named(run, tmp_path):
+    typo = tmp_path / "typo.toml"
+    typo.write_text(SPEC_EXAMPLE.read_text().replace("service_level", "service_levle"))
+    refused = run("forecast", "--scenario", str(typo), "--json", check=False)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "[forecast]: unknown key service_levle" in refused.stderr
+    broken = tmp_path / "broken.toml"
+    broken.write_text("as_of = 2026-06-01\n[recruitment\n")
+    assert "not a TOML file" in run("forecast", "--scenario", str(broken), check=False).stderr
+    units = tmp_path / "units.toml"
+    units.write_text(SPEC_EXAMPLE.read_text().replace("per_patient = 1", 'per_patient = "500 mL"'))
+    assert "cannot be expressed in kit" in run("forecast", "--scenario", str(units), check=False).stderr
+    missing = run("forecast", "--scenario", str(tmp_path / "none.toml"), check=False)
+    assert missing.returncode == 2 and "none.toml" in missing.stderr
