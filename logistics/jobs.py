@@ -12,9 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from logistics.core.alerting import Route
+import requests
+
+from logistics.core.alerting import AlertFacts, Route
+from logistics.core.forecast import ForecastError
 from logistics.db.engine import unit_of_work
-from logistics.services.alerts import dispatch_due
+from logistics.recruitment_feed import FeedError, fetch_enrolments
+from logistics.services import forecasting, recruitment
+from logistics.services.alerts import dispatch_due, raise_alert
 from logistics.services.excursions import scan
 from logistics.services.monitoring import MonitoringPolicy, run_checks
 from logistics.services.series import ROLLUP_BATCH, roll_up
@@ -30,6 +35,7 @@ class JobContext:
     routes: list[Route]
     policy: MonitoringPolicy
     senders: dict[str, Any]
+    http: requests.Session
 
 
 log = logging.getLogger(__name__)
@@ -80,6 +86,55 @@ def roll_up_readings() -> None:
             return
         # A backlog (a first run over a long history): say how far it has got.
         log.info("chart rollups: %d readings folded so far, continuing", total)
+
+
+def forecast_reorders() -> None:
+    """Forecast again whenever the inputs changed (a new day, an enrolment, a receipt, the plan) and
+    announce order-by dates inside the warning window."""
+    context = _bound()
+    settings, now = context.runtime.settings, datetime.now(UTC)
+    with unit_of_work(context.runtime.sessions, actor="scheduler", reason="reorder forecast") as session:
+        try:
+            run = forecasting.refresh(session, settings, now=now)
+        except ForecastError as error:  # the plan as entered cannot be forecast: say so, once a day
+            log.warning("reorder forecast: %s", error)
+            raised = _forecast_failed(session, context, str(error), now) is not None
+        else:
+            raised = run is not None and forecasting.reorder_alerts(
+                session, context.routes, run, warning_days=settings.forecast_warning_days,
+                public_url=context.policy.public_url) > 0
+    if raised:
+        _dispatch(context)
+
+
+def _forecast_failed(session: Any, context: JobContext, problem: str, now: datetime) -> object:
+    return raise_alert(session, context.routes, AlertFacts(
+        key=f"forecast-failed:{now.date().isoformat()}", kind="forecast_failed", severity="minor", site=None,
+        subject="forecast", title="The reorder forecast cannot run", body=problem, raised_at=now,
+        link=f"{context.policy.public_url}/recruitment"))
+
+
+def pull_recruitment() -> None:
+    """Fetch enrolments from the registry or CTMS when one is configured; a failure is recorded (and
+    announced once a day) and what was pulled before stays."""
+    context = _bound()
+    settings, now = context.runtime.settings, datetime.now(UTC)
+    if not settings.recruitment_url:
+        return
+    records, error = None, None
+    try:
+        records = fetch_enrolments(context.http, settings)
+    except FeedError as failure:
+        error = str(failure)
+        log.warning("recruitment pull from %s failed: %s", settings.recruitment_url, error)
+    with unit_of_work(context.runtime.sessions, actor="registry", reason="recruitment pull") as session:
+        pull = recruitment.record_pull(session, url=settings.recruitment_url, records=records, error=error,
+                                       now=now, today=forecasting.today(settings, now))
+        if not pull.ok:
+            raise_alert(session, context.routes, AlertFacts(
+                key=f"recruitment-pull:{now.date().isoformat()}", kind="recruitment_pull", severity="minor",
+                site=None, subject="recruitment", title="Enrolments could not be pulled from the registry",
+                body=pull.message, raised_at=now, link=f"{context.policy.public_url}/recruitment"))
 
 
 def dispatch_alerts() -> None:

@@ -30,7 +30,10 @@ def job_intervals(runtime: Runtime) -> dict[str, tuple[str, int]]:
     return {"evaluate_excursions": ("logistics.jobs:evaluate_excursions", scan),
             "monitor": ("logistics.jobs:monitor", scan),
             "dispatch_alerts": ("logistics.jobs:dispatch_alerts", max(scan // 2, 5)),
-            "roll_up_readings": ("logistics.jobs:roll_up_readings", scan)}
+            "roll_up_readings": ("logistics.jobs:roll_up_readings", scan),
+            "forecast_reorders": ("logistics.jobs:forecast_reorders", scan),
+            "pull_recruitment": ("logistics.jobs:pull_recruitment",
+                                 runtime.settings.recruitment_poll_minutes * 60)}
 
 
 def start_scheduler(runtime: Runtime, http: requests.Session) -> BackgroundScheduler:
@@ -39,7 +42,7 @@ def start_scheduler(runtime: Runtime, http: requests.Session) -> BackgroundSched
     jobs.bind(jobs.JobContext(
         runtime=runtime, routes=load_alert_routes(),
         policy=MonitoringPolicy.of(settings),
-        senders=make_senders(http, smtp_url=settings.smtp_url, sender=settings.alert_from)))
+        senders=make_senders(http, smtp_url=settings.smtp_url, sender=settings.alert_from), http=http))
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=runtime.engine, tablename=JOB_TABLE)},
         job_defaults={"coalesce": True, "misfire_grace_time": 120, "max_instances": 1}, timezone=UTC)

@@ -83,6 +83,28 @@ class Settings:
     expiry_warning_days: int = _setting(
         "Stock expiring within this many days is listed on the stock page and raises an alert (stock past "
         "its expiry too).")
+    forecast_horizon_days: int = _setting(
+        "Review period of the reorder forecast, in days: an order covers the lead time plus this.")
+    forecast_service_level: float = _setting(
+        "Share of recruitment futures an order must cover without a stock-out (0.95: all but the worst 5 %).")
+    forecast_runs: int = _setting("Monte Carlo runs per forecast.")
+    forecast_lead_time_days: int = _setting(
+        "Door-to-door days from order to receipt, used until enough completed shipments teach it.")
+    forecast_lead_time_shipments: int = _setting(
+        "Completed shipments needed before the forecast learns lead times from their door-to-door times.")
+    forecast_warning_days: int = _setting("An order-by date within this many days raises an alert.")
+    recruitment_url: str = _setting(
+        "JSON endpoint of the trial's registry or CTMS to pull enrolments from; empty: enrolments are "
+        "entered on the recruitment page, through the API or from CSV.")
+    recruitment_token: str = _setting(
+        "Bearer token sent to recruitment_url (empty: none).", secret=True)
+    recruitment_poll_minutes: int = _setting("How often enrolments are pulled from recruitment_url.")
+    recruitment_records: str = _setting(
+        "Where the list of enrolments sits in the pulled JSON, as a dotted path (empty: the document is "
+        "the list).")
+    recruitment_patient_field: str = _setting("Field of a pulled enrolment holding the patient's code.")
+    recruitment_site_field: str = _setting("Field of a pulled enrolment holding the site code.")
+    recruitment_date_field: str = _setting("Field of a pulled enrolment holding its date (ISO 8601).")
     log_level: str = _setting("Logging level: DEBUG, INFO, WARNING or ERROR.")
     pdf_fonts: tuple[str, ...] = _setting(
         "TrueType font files for PDF documents, in order: the first writes, the others supply the "
@@ -105,6 +127,23 @@ class Settings:
             raise SettingsError("scan_interval_seconds: must be at least 5")
         if not 1 <= self.ingest_batch_size <= 1000:
             raise SettingsError("ingest_batch_size: must be between 1 and 1000")
+        self._check_forecast()
+
+    def _check_forecast(self) -> None:
+        if not 1 <= self.forecast_horizon_days <= 730:
+            raise SettingsError("forecast_horizon_days: must be between 1 and 730")
+        if not 0 < self.forecast_service_level < 1:
+            raise SettingsError("forecast_service_level: must be more than 0 and less than 1")
+        if not 100 <= self.forecast_runs <= 1_000_000:
+            raise SettingsError("forecast_runs: must be between 100 and 1,000,000")
+        if not 0 <= self.forecast_lead_time_days <= 365:
+            raise SettingsError("forecast_lead_time_days: must be between 0 and 365")
+        if self.forecast_lead_time_shipments < 1:
+            raise SettingsError("forecast_lead_time_shipments: must be at least 1")
+        if self.forecast_warning_days < 0:
+            raise SettingsError("forecast_warning_days: must be zero or more")
+        if self.recruitment_poll_minutes < 1:
+            raise SettingsError("recruitment_poll_minutes: must be at least 1")
 
     def masked(self) -> dict[str, Any]:
         """The effective settings with secrets hidden, for `logistics config`."""
@@ -172,7 +211,7 @@ def _coerce_all(values: dict[str, Any]) -> dict[str, Any]:
 def _coerce(name: str, kind: Any, value: Any) -> Any:
     if kind == "tuple[str, ...]":
         return _coerce_paths(name, value)
-    kind = {"str": str, "int": int, "bool": bool}.get(kind, kind)
+    kind = {"str": str, "int": int, "float": float, "bool": bool}.get(kind, kind)
     if kind is bool and isinstance(value, str):
         lowered = value.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:

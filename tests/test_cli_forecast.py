@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 SPEC_EXAMPLE = Path(__file__).parent / "fixtures" / "forecast" / "spec-example.toml"
-ITEM_KEYS = {"code", "unit", "window_days", "demand_mean", "demand_p50", "demand_p90", "demand_p95", "position",
-             "reorder_point", "order_up_to", "order_quantity", "order_by", "stockout_probability",
+ITEM_KEYS = {"code", "unit", "window_days", "demand_mean", "demand_p50", "demand_p90", "demand_p95",
+             "position", "reorder_point", "order_up_to", "order_quantity", "order_by", "stockout_probability",
              "expected_waste"}
 
 
@@ -45,3 +46,35 @@ def test_a_bad_scenario_is_refused_with_its_problem_named(run, tmp_path):
     assert "cannot be expressed in kit" in run("forecast", "--scenario", str(units), check=False).stderr
     missing = run("forecast", "--scenario", str(tmp_path / "none.toml"), check=False)
     assert missing.returncode == 2 and "none.toml" in missing.stderr
+
+
+def test_from_the_database_the_forecast_is_stored_and_printed(run):
+    run("init", "--demo")
+    answer = json.loads(run("forecast", "--json", LOGISTICS_FORECAST_RUNS="1000").stdout)
+    assert answer["forecast_id"] == 1 and len(answer["items"]) == 14
+    assert set(answer["items"][0]) >= ITEM_KEYS
+    text = run("forecast", LOGISTICS_FORECAST_RUNS="1000").stdout
+    assert "LV-BGLOB" in text and "order by" in text
+
+
+def test_without_a_plan_the_database_forecast_says_what_is_missing(run):
+    run("init")
+    refused = run("forecast", check=False)
+    assert refused.returncode == 2 and "recruitment plan" in refused.stderr
+
+
+def test_enrolments_import_from_csv_all_or_nothing(run, tmp_path):
+    run("init", "--demo")
+    good = tmp_path / "enrolments.csv"
+    yesterday = date.today() - timedelta(days=1)  # the demo's dates are relative to today
+    good.write_text(f"patient_code,site,enrolled_on\nTDT-006,TH-01,{yesterday}\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"patient_code,site,enrolled_on\nTDT-007,TH-01,{yesterday}\nTDT-008,TH-77,{yesterday}\n",
+                   encoding="utf-8")
+    refused = run("recruitment", "import", str(bad), check=False)
+    assert refused.returncode == 2 and refused.stderr.endswith(
+        "nothing recorded; row 3: site: no trial site 'TH-77' (known: TH-01, TH-02)\n")
+    assert run("recruitment", "import", str(good)).stdout == "1 enrolments recorded, 0 already known\n"
+    assert run("recruitment", "import", str(good)).stdout == "0 enrolments recorded, 1 already known\n"
+    pulled = run("recruitment", "pull", check=False)
+    assert pulled.returncode == 2 and "recruitment_url is not set" in pulled.stderr

@@ -63,7 +63,7 @@ def test_the_scheduler_runs_its_jobs_and_keeps_them_across_restarts(sqlite_demo_
             again.shutdown(wait=True)
     runtime.close()
     assert set(first) == set(kept) == {"evaluate_excursions", "monitor", "dispatch_alerts",
-                                         "roll_up_readings"}
+                                         "roll_up_readings", "forecast_reorders", "pull_recruitment"}
 
 
 def test_unacknowledged_excursions_escalate_and_repeat_until_acknowledged(demo_runtime):

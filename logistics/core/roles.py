@@ -22,14 +22,17 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     ACKNOWLEDGE_EXCURSIONS = "acknowledge_excursions"
     RESOLVE_EXCURSIONS = "resolve_excursions"
+    PLAN_SUPPLY = "plan_supply"  # the recruitment plan, bill of materials, supply terms, forecasts
+    RECORD_ENROLMENTS = "record_enrolments"
 
 
 P = Permission
 # Anyone who acts on shipments may acknowledge an excursion; only QA decides what it means for the goods.
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.LOGISTICS: frozenset({P.VIEW, P.EDIT_SHIPMENTS, P.MANAGE_LOGGERS, P.ACKNOWLEDGE_EXCURSIONS}),
-    Role.PHARMACY: frozenset({P.VIEW, P.RECEIVE, P.ACKNOWLEDGE_EXCURSIONS}),
+    Role.LOGISTICS: frozenset({P.VIEW, P.EDIT_SHIPMENTS, P.MANAGE_LOGGERS, P.ACKNOWLEDGE_EXCURSIONS,
+                               P.PLAN_SUPPLY, P.RECORD_ENROLMENTS}),
+    Role.PHARMACY: frozenset({P.VIEW, P.RECEIVE, P.ACKNOWLEDGE_EXCURSIONS, P.RECORD_ENROLMENTS}),
     Role.QA: frozenset({P.VIEW, P.RELEASE, P.ACKNOWLEDGE_EXCURSIONS, P.RESOLVE_EXCURSIONS}),
     Role.VIEWER: frozenset({P.VIEW}),
 }

@@ -14,7 +14,7 @@ from logistics.core.profiles import StorageProfile
 from logistics.core.units import parse_quantity
 from logistics.db.models import Leg, LoggerAssignment, Milestone, Shipment, ShipmentLine, Site
 from logistics.schemas import ShipmentCreate
-from logistics.services import catalogue, loggers, shipments, users
+from logistics.services import catalogue, loggers, recruitment, shipments, stock, users
 
 # The order a shipment passes through on its way to a demo status.
 PATH = [ShipmentStatus.PACKED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.ARRIVED,
@@ -57,9 +57,38 @@ def load_demo(
             calibration_due=today + timedelta(days=logger["calibration_due_days"]))
     for spec in scenario["shipments"]:
         _add_shipment(session, spec, now)
+    for held in scenario.get("stock", []):
+        stock.open_balance(session, **held, by="demo", now=now)
+    _add_trial(session, scenario, now)
     counts = {name: len(scenario[name]) for name in
               ("users", "sites", "items", "lots", "loggers", "shipments")}
     return DemoLoad(counts=counts, logger_secrets=secrets)
+
+
+def _add_trial(session: Session, scenario: dict[str, Any], now: datetime) -> None:
+    """The trial's recruitment plan, sites and enrolments, its bill of materials and supply terms."""
+    plan = scenario.get("recruitment")
+    if plan is None:
+        return
+    today = now.date()
+    recruitment.save_plan(session, trial=plan["trial"], target=plan["target"],
+                          prior_strength=plan["prior_strength"], fixed_rate=False,
+                          screen_failure_ratio=plan["screen_failure_ratio"],
+                          batches_per_patient=plan["batches_per_patient"])
+    for site in plan["sites"]:
+        recruitment.save_site(session, code=site["code"], name=site["name"],
+                              planned_rate=site["planned_rate"],
+                              activated_on=today + timedelta(days=site["activated_days"]))
+    for patient in plan["enrolments"]:
+        recruitment.enrol(session, site=patient["site"], patient_code=patient["patient_code"],
+                          enrolled_on=today + timedelta(days=patient["days"]), source="page", by="demo",
+                          today=today)
+    for line in scenario.get("bom", []):
+        recruitment.add_bom_line(session, **line)
+    for terms in scenario.get("supply", []):
+        recruitment.set_supply_terms(session, item=terms["item"],
+                                     minimum_order=terms.get("minimum_order", 0.0),
+                                     overage=terms.get("overage", 1.0))
 
 
 def _add_shipment(session: Session, spec: dict[str, Any], now: datetime) -> None:

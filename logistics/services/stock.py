@@ -106,6 +106,28 @@ def consume(session: Session, *, site: str, item: str, quantity: str, use: Use, 
     return movements
 
 
+def open_balance(session: Session, *, site: str, lot: str, quantity: str, by: str, now: datetime
+                 ) -> StockMovement:
+    """Stock held before the tracker was used ("ITEM/LOT", "3 set"), taken in as available."""
+    item_code, _, lot_number = lot.partition("/")
+    row = session.exec(select(Lot, Item).join(Item, Item.id == Lot.item_id)
+                       .where(Item.code == item_code, Lot.lot_number == lot_number)).first()
+    if row is None:
+        raise InputError({"lot": f"no lot {lot!r} (write ITEM/LOT)"})
+    site_row = session.exec(select(Site).where(Site.code == site)).first()
+    if site_row is None:
+        raise InputError({"site": f"no site {site!r}"})
+    try:
+        amount = parse_quantity(quantity, row[1].unit)
+    except QuantityError as error:
+        raise InputError({"quantity": str(error)}) from None
+    movement = StockMovement(at=now, site_id=site_row.id, lot_id=row[0].id, status=StockStatus.AVAILABLE,
+                             quantity=amount, kind="opening", actor=by, note="opening balance")
+    session.add(movement)
+    session.flush()
+    return movement
+
+
 @dataclass(frozen=True)
 class LedgerRow:
     movement: StockMovement

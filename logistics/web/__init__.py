@@ -15,14 +15,17 @@ from werkzeug.exceptions import HTTPException
 from logistics.services.telemetry import TelemetryStore
 from logistics.web import (
     api,
+    api_forecast,  # noqa: F401  (its routes join api.blueprint: recruitment and forecasts)
     api_stock,  # noqa: F401  (its routes join api.blueprint: receipts, the QA queue, stock)
     auth,
     db,
     documents,
+    forecast,
     i18n,
     pages,
     receiving,
     records,
+    recruitment,
     registry,
     stock,
     telemetry,
@@ -72,6 +75,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(records.blueprint)
     app.register_blueprint(receiving.blueprint)
     app.register_blueprint(stock.blueprint)
+    app.register_blueprint(forecast.blueprint)
+    app.register_blueprint(recruitment.blueprint)
     app.register_blueprint(documents.blueprint)
     app.add_url_rule("/health", "health", _health)
     app.after_request(_security_headers)

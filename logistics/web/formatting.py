@@ -7,7 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from flask import Flask
 
 from logistics.web import db
@@ -33,6 +33,11 @@ def day(value: date | None) -> str:
     return "—" if value is None else format_date(value, "medium", locale=locale())
 
 
+def short_day(value: date) -> str:
+    """A day without its year, for a chart's axis: "Dec 6"."""
+    return format_skeleton("MMMd", value, locale=locale())
+
+
 def input_time(value: datetime | None, zone: str) -> str:
     """A time as a datetime-local form value in `zone`."""
     return "" if value is None else value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
@@ -46,6 +51,11 @@ def quantity(value: float) -> str:
 def number(value: float, decimals: int = 1) -> str:
     """A measurement to a fixed number of decimals: 5.0, 12.4."""
     return format_decimal(value, format="#,##0." + "0" * decimals if decimals else "#,##0", locale=locale())
+
+
+def percent(share: float) -> str:
+    """A share such as a probability as a whole percentage, written as the reader's language does."""
+    return format_percent(share, locale=locale())
 
 
 def celsius(value: float | None) -> str:
@@ -78,5 +88,6 @@ def age(value: datetime | None, now: datetime) -> str:
 def install_filters(app: Flask) -> None:
     for name, function in (("localtime", local_time), ("day", day), ("inputtime", input_time),
                            ("qty", quantity), ("number", number), ("celsius", celsius),
+                           ("percent", percent), ("short_day", short_day),
                            ("hours", hours), ("minutes", minutes), ("age", age)):
         app.add_template_filter(function, name)

@@ -147,8 +147,13 @@ LABELS = {
     "released": N_("released"), "partially_released": N_("partially released"), "rejected": N_("rejected"),
     "available": N_("available"), "quarantined": N_("in quarantine"), "expired": N_("expired"),
     "release": N_("release"), "consume": N_("consumed"), "receipt": N_("receipt"),
+    "opening": N_("opening balance"),
     # alert deliveries
     "pending": N_("pending"), "sent": N_("sent"), "failed": N_("failed"),
+    # the trial: what a bill-of-materials line counts per, where an enrolment came from, who ran a forecast
+    "patient": N_("patient"), "screened": N_("screened patient"), "batch": N_("manufacturing batch"),
+    "page": N_("web page"), "api": N_("API"), "csv": N_("CSV file"), "registry": N_("registry"),
+    "manual": N_("by hand"), "schedule": N_("scheduler"), "cli": N_("command line"),
 }
 
 

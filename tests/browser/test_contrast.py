@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 MEASURE = Path(__file__).with_name("contrast.js").read_text(encoding="utf-8")
 
 PAGES = ["/", "/shipments", "/shipments/HG-2026-0045", "/shipments/new", "/shipments/import",
-         "/loggers", "/rejections", "/alerts", "/audit"]
+         "/loggers", "/rejections", "/alerts", "/audit", "/forecast", "/recruitment"]
 
 
 def test_text_contrast_on_every_page(live_server, page):

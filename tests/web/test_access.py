@@ -89,3 +89,16 @@ def test_responses_carry_security_headers(client):
     headers = client.get("/login").headers
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(("username", "plans", "enrols"), [
+    ("admin", True, True), ("logistics", True, True), ("pharmacy", False, True), ("qa", False, False),
+    ("viewer", False, False),
+])
+def test_supply_planning_and_enrolment_forms_follow_the_role(client, username, plans, enrols):
+    login(client, username)
+    forecast = client.get("/forecast").get_data(as_text=True)
+    recruitment = client.get("/recruitment").get_data(as_text=True)
+    assert ("Run the forecast now" in forecast) == plans
+    assert (">Save the plan</button>" in recruitment) == plans
+    assert (">Record the enrolment</button>" in recruitment) == enrols

@@ -131,7 +131,9 @@ def test_stock_by_site_and_item_shows_expired_stock_as_expired(app, client, toke
         "site": "SIRIRAJ-PH", "item": "SEL-CD34", "unit": "kit"}
     assert held[1]["item_name"].startswith("CD34") and held[1]["expiry"] > "2027"
     everything = client.get("/api/v1/stock", headers=headers).get_json()["items"]
-    assert {row["item"] for row in everything} == {"SEL-CD34", "MED-HSC", "TE-POLOX", "CRYO-CS10"}
+    opening = {"TUB-TS310", "CYT-SCF", "CYT-TPO", "CYT-FLT3L", "CRYO-BAG", "CRYO-CS10", "QC-ENDO", "QC-MYCO",
+               "REF-CELL"}  # the demo's opening stock
+    assert {row["item"] for row in everything} == {"SEL-CD34", "MED-HSC", "TE-POLOX", "CRYO-CS10"} | opening
     assert client.get("/api/v1/stock?site=HG-SZ", headers=headers).get_json()["items"] == []
 
 

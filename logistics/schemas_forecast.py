@@ -1,0 +1,114 @@
+"""API shapes for the trial's recruitment and the reorder forecast (SPEC §8)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from logistics.schemas import Schema
+
+
+class PlanPublic(Schema):
+    trial: str
+    target: int = Field(description="Patients in total")
+    prior_strength: float = Field(description="Gamma shape α of each site's planned rate")
+    fixed_rate: bool
+    screen_failure_ratio: float
+    batches_per_patient: float
+
+
+class SitePublic(Schema):
+    code: str
+    name: str
+    activated_on: date
+    planned_rate: float = Field(description="Patients per 30 days")
+    enrolled: int
+
+
+class RecruitmentPublic(Schema):
+    plan: PlanPublic | None
+    sites: list[SitePublic]
+
+
+class EnrolmentPublic(Schema):
+    patient_code: str = Field(description="Pseudonymous code, never a name")
+    site: str
+    enrolled_on: date
+    source: str = Field(description="page, api, csv or registry")
+    recorded_by: str
+
+
+class EnrolmentList(Schema):
+    items: list[EnrolmentPublic]
+
+
+class EnrolmentCreate(Schema):
+    patient_code: str = Field(max_length=40, description="Upper-case letters, digits and dashes")
+    site: str = Field(max_length=20, description="The trial site's code")
+    enrolled_on: date
+
+
+class BomLinePublic(Schema):
+    id: int
+    item: str
+    basis: str = Field(description="patient, screened or batch")
+    quantity: float
+    unit: str
+    offset_days: int = Field(description="Days after enrolment (negative: before it)")
+    note: str | None
+
+
+class BomList(Schema):
+    items: list[BomLinePublic]
+
+
+class FanPublic(Schema):
+    days: list[date]
+    bands: list[list[float]] = Field(description="Projected usable stock with no new order, per day, at "
+                                                 "P5, P25, P50, P75 and P95")
+
+
+class ItemForecastPublic(Schema):
+    code: str
+    unit: str
+    window_days: int = Field(description="Lead time plus review period")
+    lead_time_days: int
+    demand_mean: float
+    demand_p50: float
+    demand_p90: float
+    demand_p95: float
+    on_hand: float = Field(description="Available, unexpired stock at the hospital")
+    in_transit: float = Field(description="On shipments planned or under way to the hospital")
+    expected_waste: float = Field(description="Stock expected to expire unused within the window")
+    position: float
+    reorder_point: float
+    order_up_to: float
+    order_quantity: float
+    order_by: date | None
+    stockout_probability: float
+    fan: FanPublic
+
+
+class OutlookPublic(Schema):
+    rate_per_30d: float
+    remaining: int
+    enrolments_mean: float
+    enrolments_p50: int
+    enrolments_p90: int
+    enrolments_p95: int
+
+
+class ForecastPublic(Schema):
+    id: int
+    run_at: datetime
+    as_of: date
+    trigger: str = Field(description="schedule, manual or cli")
+    recruitment: OutlookPublic
+    items: list[ItemForecastPublic]
+
+
+class ForecastInputs(Schema):
+    """A stored forecast's inputs: a scenario document for `logistics forecast --scenario FILE.json`."""
+
+    model_config = {"extra": "allow"}

@@ -1,0 +1,239 @@
+"""Reorder forecasts from the database: their inputs gathered as one scenario document (SPEC §8),
+computed, stored beside those inputs, and announced when an order-by date comes close.
+
+The stock that counts is usable stock: available at the hospital and not expired (quarantined and
+rejected stock does not count), plus what is on its way (shipments planned or under way to a
+hospital). A receipt that quarantines goods therefore changes the next forecast, and the scheduler
+runs one as soon as its inputs change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from logistics.core.alerting import AlertFacts, Route
+from logistics.core.forecast import Forecast, WhatIf, forecast
+from logistics.core.forecast_scenario import forecast_json, read_scenario
+from logistics.core.lifecycle import ACTIVE, ShipmentStatus
+from logistics.core.stock import StockStatus
+from logistics.db.models import BomLine, ForecastRun, Item, Lot, Shipment, ShipmentLine, Site
+from logistics.services.alerts import raise_alert
+from logistics.services.recruitment import enrolments, sites, the_plan
+from logistics.services.stock import balances
+from logistics.settings import Settings
+
+SEED = 1  # a fixed seed: the same inputs give the same recommendation
+ON_ORDER = frozenset({ShipmentStatus.PLANNED, *ACTIVE})
+COMPLETED = (ShipmentStatus.RECEIVED.value, ShipmentStatus.CLOSED.value)
+LEAD_TIME_HISTORY = 50  # the most recent completed shipments teach the lead time
+
+
+class NoPlan(LookupError):
+    """There is nothing to forecast from yet: no recruitment plan or no bill of materials."""
+
+
+def inputs(session: Session, settings: Settings, *, as_of: date) -> dict[str, Any]:
+    """Everything the forecast reads, as a scenario document (JSON-ready)."""
+    plan = the_plan(session)
+    bom = session.exec(select(BomLine, Item).join(Item, Item.id == BomLine.item_id)
+                       .order_by(col(Item.code), col(BomLine.id))).all()
+    if plan is None or not bom:
+        raise NoPlan("enter the trial's recruitment plan and its bill of materials first")
+    enrolled: dict[int | None, list[str]] = defaultdict(list)
+    for row in enrolments(session):
+        enrolled[row.enrolment.site_id].append(row.enrolment.enrolled_on.isoformat())
+    recruitment = {
+        "target": plan.target, "prior_strength": plan.prior_strength, "fixed_rate": plan.fixed_rate,
+        "screen_failure_ratio": plan.screen_failure_ratio, "batches_per_patient": plan.batches_per_patient,
+        "sites": [{"code": site.code, "activated": site.activated_on.isoformat(),
+                   "planned_rate": site.planned_rate, "enrolled": enrolled[site.id]}
+                  for site in sites(session)]}
+    uses: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    items: dict[str, Item] = {}
+    for line, item in bom:
+        uses[item.code].append({"quantity": line.quantity, "offset_days": line.offset_days,
+                                "basis": line.basis})
+        items[item.code] = item
+    on_hand, on_order = usable_stock(session, as_of), stock_on_order(session)
+    return {"as_of": as_of.isoformat(), "recruitment": recruitment,
+            "items": [{"code": code, "unit": item.unit, "uses": uses[code], "pack_size": item.pack_size,
+                       "minimum_order": item.minimum_order, "overage": item.overage,
+                       "on_hand": on_hand.get(code, []), "in_transit": on_order.get(code, [])}
+                      for code, item in items.items()],
+            "forecast": {"horizon_days": settings.forecast_horizon_days,
+                         "service_level": settings.forecast_service_level, "runs": settings.forecast_runs,
+                         "seed": SEED, **_lead_time(session, settings)}}
+
+
+def usable_stock(session: Session, as_of: date) -> dict[str, list[dict[str, Any]]]:
+    """Available, unexpired stock at every site, per item, by lot: {quantity, expiry}."""
+    lots: dict[str, dict[str, Any]] = {}
+    for balance in balances(session):
+        held = balance.holding
+        if held.status != StockStatus.AVAILABLE or held.expiry < as_of or held.quantity <= 0:
+            continue
+        lot = lots.setdefault(f"{held.item_code}/{held.lot_id}",
+                              {"item": held.item_code, "quantity": 0.0, "expiry": held.expiry.isoformat()})
+        lot["quantity"] += held.quantity
+    return _by_item(lots.values())
+
+
+def stock_on_order(session: Session) -> dict[str, list[dict[str, Any]]]:
+    """What shipments planned or under way will bring to a hospital, per item, by lot."""
+    rows = session.exec(
+        select(Item.code, Lot.expiry, ShipmentLine.quantity)
+        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+        .join(Site, Site.id == Shipment.destination_id)
+        .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
+        .where(col(Shipment.status).in_([status.value for status in ON_ORDER]), Site.kind == "hospital")
+        .order_by(col(Item.code), col(Lot.expiry))).all()
+    return _by_item({"item": code, "quantity": quantity, "expiry": expiry.isoformat()}
+                    for code, expiry, quantity in rows)
+
+
+def _by_item(lots: Any) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for lot in lots:
+        found[lot["item"]].append({"quantity": lot["quantity"], "expiry": lot["expiry"]})
+    return dict(found)
+
+
+def door_to_door_days(session: Session) -> list[int]:
+    """Days from departure to arrival of the most recent completed shipments to a hospital."""
+    rows = session.exec(
+        select(Shipment.actual_departure, Shipment.actual_arrival)
+        .join(Site, Site.id == Shipment.destination_id)
+        .where(col(Shipment.status).in_(COMPLETED), Site.kind == "hospital",
+               col(Shipment.actual_departure).is_not(None), col(Shipment.actual_arrival).is_not(None))
+        .order_by(col(Shipment.actual_arrival).desc()).limit(LEAD_TIME_HISTORY)).all()
+    return [max(math.ceil((arrival - departure).total_seconds() / 86400), 0)
+            for departure, arrival in rows if arrival >= departure]
+
+
+def _lead_time(session: Session, settings: Settings) -> dict[str, Any]:
+    observed = door_to_door_days(session)
+    if len(observed) >= settings.forecast_lead_time_shipments:
+        return {"lead_time_samples": observed}
+    return {"lead_time_days": settings.forecast_lead_time_days}
+
+
+def fingerprint(document: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def compute(document: dict[str, Any], what_if: WhatIf | None = None) -> Forecast:
+    """The forecast of a scenario document; ForecastError names what it cannot use."""
+    scenario = read_scenario(document)
+    return forecast(scenario.as_of, scenario.recruitment, scenario.items, scenario.lead_time, scenario.policy,
+                    what_if or scenario.what_if)
+
+
+def today(settings: Settings, now: datetime) -> date:
+    """The forecast's day: the date where the tracker is used, so a new one starts at local midnight."""
+    return now.astimezone(ZoneInfo(settings.display_timezone)).date()
+
+
+def run_forecast(session: Session, settings: Settings, *, now: datetime, trigger: str) -> ForecastRun:
+    """Compute today's forecast and store it with its inputs."""
+    document = inputs(session, settings, as_of=today(settings, now))
+    return _store(session, document, now=now, trigger=trigger)
+
+
+def _store(session: Session, document: dict[str, Any], *, now: datetime, trigger: str) -> ForecastRun:
+    started = time.perf_counter()
+    result = compute(document)
+    run = ForecastRun(run_at=now, as_of=result.as_of, trigger=trigger, fingerprint=fingerprint(document),
+                      inputs=json.dumps(document, sort_keys=True), result=json.dumps(result_record(result)),
+                      seconds=round(time.perf_counter() - started, 3))
+    session.add(run)
+    session.flush()
+    return run
+
+
+def refresh(session: Session, settings: Settings, *, now: datetime) -> ForecastRun | None:
+    """Run the forecast when its inputs differ from the last one's (a new day, an enrolment, a receipt,
+    a changed plan); None when nothing changed or there is nothing to forecast."""
+    try:
+        document = inputs(session, settings, as_of=today(settings, now))
+    except NoPlan:
+        return None
+    last = latest(session)
+    if last is not None and last.fingerprint == fingerprint(document):
+        return None
+    return _store(session, document, now=now, trigger="schedule")
+
+
+def latest(session: Session) -> ForecastRun | None:
+    return session.exec(select(ForecastRun).order_by(col(ForecastRun.run_at).desc(),
+                                                     col(ForecastRun.id).desc())).first()
+
+
+def history(session: Session, limit: int = 30) -> list[ForecastRun]:
+    return list(session.exec(select(ForecastRun).order_by(col(ForecastRun.run_at).desc(),
+                                                          col(ForecastRun.id).desc()).limit(limit)).all())
+
+
+def result_record(result: Forecast) -> dict[str, Any]:
+    """What is stored of a forecast: the SPEC §8 answer, and per item the figures behind it and its fan."""
+    record = forecast_json(result)
+    for shown, item in zip(record["items"], result.items, strict=True):
+        shown.update(lead_time_days=item.lead_time_days, on_hand=item.on_hand, in_transit=item.in_transit,
+                     fan={"days": [day.isoformat() for day in item.fan.days],
+                          "bands": [[round(value, 3) for value in band] for band in item.fan.bands]})
+    policy = result.policy
+    record["policy"] = {"horizon_days": policy.horizon_days, "service_level": policy.service_level,
+                        "runs": policy.runs}
+    record["what_if"] = {"recruitment_factor": result.what_if.recruitment_factor,
+                         "extra_lead_days": result.what_if.extra_lead_days}
+    return record
+
+
+@dataclass(frozen=True)
+class StoredForecast:
+    run: ForecastRun
+    result: dict[str, Any]
+    inputs: dict[str, Any]
+
+    def item(self, code: str) -> dict[str, Any] | None:
+        return next((item for item in self.result["items"] if item["code"] == code), None)
+
+
+def stored(run: ForecastRun) -> StoredForecast:
+    return StoredForecast(run, json.loads(run.result), json.loads(run.inputs))
+
+
+def what_if(run: ForecastRun, *, recruitment_factor: float, extra_lead_days: int) -> dict[str, Any]:
+    """The stored forecast's inputs run again beside the plan (not stored)."""
+    return result_record(compute(json.loads(run.inputs), WhatIf(recruitment_factor, extra_lead_days)))
+
+
+def reorder_alerts(session: Session, routes: list[Route], run: ForecastRun, *, warning_days: int,
+                   public_url: str) -> int:
+    """An alert for each item whose order-by date falls within the warning window (once per date)."""
+    raised = 0
+    for item in json.loads(run.result)["items"]:
+        order_by = date.fromisoformat(item["order_by"]) if item["order_by"] else None
+        if order_by is None or (order_by - run.as_of).days > warning_days:
+            continue
+        late = order_by <= run.as_of
+        facts = AlertFacts(
+            key=f"reorder:{item['code']}:{order_by.isoformat()}", kind="reorder",
+            severity="major" if late else "minor", site=None, subject=item["code"],
+            title=f"Order {item['code']} {'now' if late else 'by ' + order_by.isoformat()}",
+            body=(f"Recommended order: {item['order_quantity']:g} {item['unit']} (order-up-to level "
+                  f"{item['order_up_to']:g}, usable position {item['position']:.4g}, stock-out risk "
+                  f"{item['stockout_probability']:.0%} without it)."),
+            raised_at=run.run_at, link=f"{public_url}/forecast/items/{item['code']}")
+        raised += raise_alert(session, routes, facts) is not None
+    return raised
+

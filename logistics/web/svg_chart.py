@@ -1,0 +1,156 @@
+"""Geometry of the charts the server draws as inline SVG: a forecast's fan of projected stock and the
+trial's cumulative enrolments. Figures in, pixel coordinates and ticks out; the templates only place
+what this computes, so the charts need no script and this module no Flask."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+WIDTH, HEIGHT = 720, 260
+LEFT, RIGHT, TOP, BOTTOM = 52, 24, 12, 30  # room for the value labels left, the dates below
+DAY_STEPS = (1, 2, 7, 14, 30, 61, 91, 182, 365)  # tick spacings in days, from a day to a year
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Maps values in [low, high] linearly onto pixels [start, end] (end < start for the y axis)."""
+
+    low: float
+    high: float
+    start: float
+    end: float
+
+    def __call__(self, value: float) -> float:
+        return self.start + (value - self.low) / (self.high - self.low) * (self.end - self.start)
+
+
+@dataclass(frozen=True)
+class Tick:
+    at: float  # pixel
+    value: float | date
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The drawing area inside the margins, and both axes' ticks."""
+
+    x_ticks: tuple[Tick, ...]
+    y_ticks: tuple[Tick, ...]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: float = LEFT
+    right: float = WIDTH - RIGHT
+    top: float = TOP
+    bottom: float = HEIGHT - BOTTOM
+
+
+def nice_step(low: float, high: float, count: int = 5) -> float:
+    """A round step (1, 2 or 5 times a power of ten) giving at most about `count` intervals."""
+    rough = (high - low) / count if high > low else 1.0
+    magnitude = 10 ** math.floor(math.log10(rough))
+    return next(factor * magnitude for factor in (1, 2, 5, 10) if factor * magnitude >= rough - 1e-12)
+
+
+def value_span(values: Sequence[float]) -> tuple[float, float]:
+    """A range covering `values` and zero, widened to round numbers."""
+    low, high = min(0.0, *values), max(0.0, *values)
+    if high - low < 1e-9:
+        high = low + 1.0
+    step = nice_step(low, high)
+    return math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step
+
+
+def value_ticks(scale: Scale) -> tuple[Tick, ...]:
+    """Round values across the scale, at whole multiples of the step (so zero is one when in range)."""
+    step = nice_step(scale.low, scale.high)
+    first, last = math.ceil(scale.low / step - 1e-9), math.floor(scale.high / step + 1e-9)
+    return tuple(Tick(scale(i * step), round(i * step, 9)) for i in range(first, last + 1))
+
+
+def day_ticks(first: date, days: int, scale: Scale, count: int = 6) -> tuple[Tick, ...]:
+    """Dates every few days from `first`, at most about `count` of them."""
+    step = next((step for step in DAY_STEPS if days / step <= count), DAY_STEPS[-1])
+    return tuple(Tick(scale(day), first + timedelta(days=day)) for day in range(0, days + 1, step))
+
+
+def points(xs: Sequence[float], ys: Sequence[float]) -> str:
+    """An SVG points attribute: "x,y x,y …" to a tenth of a pixel."""
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+
+
+# -- a forecast's fan ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FanChart:
+    frame: Frame
+    outer: str  # polygon: P5 forwards, P95 back
+    inner: str  # polygon: P25 forwards, P75 back
+    median: str  # polyline
+    reorder_y: float
+    zero_y: float
+    order_by_x: float | None  # the order-by date's marker, if it falls on the chart
+
+
+def fan_span(bands: Sequence[Sequence[float]], reorder_point: float) -> list[float]:
+    """The values a fan chart must show: every band's extremes and the reorder point (to share one
+    scale between several fans, pass all of theirs to `value_span`)."""
+    return [min(bands[0]), max(bands[-1]), reorder_point]
+
+
+def fan(days: Sequence[date], bands: Sequence[Sequence[float]], *, reorder_point: float,
+        order_by: date | None, span: tuple[float, float] | None = None) -> FanChart:
+    """The fan of projected stock: `bands` are the P5, P25, P50, P75 and P95 rows, one value per day."""
+    last = max(len(days) - 1, 1)
+    x = Scale(0, last, LEFT, WIDTH - RIGHT)
+    y = Scale(*(span or value_span(fan_span(bands, reorder_point))), HEIGHT - BOTTOM, TOP)
+    xs = [x(day) for day in range(len(days))]
+    p5, p25, p50, p75, p95 = ([y(value) for value in band] for band in bands)
+    marker = None
+    if order_by is not None and 0 <= (order_by - days[0]).days <= last:
+        marker = x((order_by - days[0]).days)
+    return FanChart(
+        frame=Frame(x_ticks=day_ticks(days[0], last, x), y_ticks=value_ticks(y)),
+        outer=points(xs + xs[::-1], p5 + p95[::-1]), inner=points(xs + xs[::-1], p25 + p75[::-1]),
+        median=points(xs, p50), reorder_y=y(reorder_point), zero_y=y(0.0), order_by_x=marker)
+
+
+# -- enrolments so far ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EnrolmentChart:
+    frame: Frame
+    actual: str  # a step line: each enrolment lifts it by one
+    planned: str  # what the sites' planned rates add up to since each was activated
+    enrolled: int
+    planned_now: float
+
+
+def planned_total(day: date, sites: Sequence[tuple[date, float]], target: int) -> float:
+    """Patients the plan expects by `day`: each site's rate per 30 days since its activation, up to the
+    target."""
+    expected = sum(rate / 30 * max((day - activated).days, 0) for activated, rate in sites)
+    return min(expected, float(target))
+
+
+def enrolment(enrolled: Sequence[date], sites: Sequence[tuple[date, float]], *, target: int,
+              today: date) -> EnrolmentChart:
+    """Actual enrolments against the plan, from the first site's activation to `today`."""
+    first = min([activated for activated, _rate in sites] + list(enrolled) + [today])
+    days = max((today - first).days, 1)
+    plan = [planned_total(first + timedelta(days=day), sites, target) for day in range(days + 1)]
+    x = Scale(0, days, LEFT, WIDTH - RIGHT)
+    y = Scale(*value_span([len(enrolled), plan[-1], *plan]), HEIGHT - BOTTOM, TOP)
+    xs, ys = [x(0)], [y(0)]
+    for count, day in enumerate(sorted(enrolled), start=1):
+        at = x(max((day - first).days, 0))
+        xs += [at, at]
+        ys += [y(count - 1), y(count)]
+    xs.append(x(days))
+    ys.append(y(len(enrolled)))
+    return EnrolmentChart(
+        frame=Frame(x_ticks=day_ticks(first, days, x), y_ticks=value_ticks(y)),
+        actual=points(xs, ys), planned=points([x(day) for day in range(days + 1)], [y(v) for v in plan]),
+        enrolled=len(enrolled), planned_now=plan[-1])

@@ -1,0 +1,123 @@
+"""Reorder forecasts from the database: inputs, storage, the closed loop with receiving, alerts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from logistics.core.alerting import parse_routes
+from logistics.core.signatures import Meaning
+from logistics.db.engine import unit_of_work
+from logistics.db.models import Alert, ForecastRun
+from logistics.services import forecasting, recruitment
+from logistics.services.forecasting import NoPlan
+from tests.conftest import NOW
+from tests.test_excursion_records import run_scan, send, trace_with_a_40_minute_excursion
+from tests.test_receiving_service import quarantined_line_id, receive, sign
+
+ROUTES = parse_routes({"routes": [{"targets": [{"channel": "in_app", "address": "logistics"}]}]})
+
+
+def quick(runtime, **changes):
+    """The runtime's settings with fewer runs: these tests are about the plumbing, not the statistics."""
+    return dataclasses.replace(runtime.settings, **{"forecast_runs": 2000, **changes})
+
+
+def forecast_now(runtime, at=NOW, **changes):
+    with unit_of_work(runtime.sessions, actor="scheduler") as session:
+        run = forecasting.refresh(session, quick(runtime, **changes), now=at)
+        return None if run is None else forecasting.stored(run)
+
+
+def test_the_demo_trial_is_forecast_from_plan_enrolments_stock_and_shipments(demo_runtime):
+    result = forecast_now(demo_runtime)
+    assert result.run.as_of == NOW.date()  # 13:00 in Bangkok
+    sites = result.inputs["recruitment"]["sites"]
+    assert [(site["code"], len(site["enrolled"])) for site in sites] == [("TH-01", 4), ("TH-02", 1)]
+    assert result.result["recruitment"]["remaining"] == 7
+    items = {item["code"]: item for item in result.result["items"]}
+    assert len(items) == 14
+    # opening stock at the hospital, and what the planned and moving shipments bring
+    assert items["CRYO-BAG"]["on_hand"] == 20 and items["CRYO-BAG"]["in_transit"] == 40
+    assert items["SEL-CD34"]["on_hand"] == 0 and items["SEL-CD34"]["in_transit"] == 6
+    assert items["QC-ENDO"]["order_quantity"] > 0 and items["REF-CELL"]["order_quantity"] == 0
+    for item in items.values():
+        assert item["order_quantity"] >= max(item["order_up_to"] - item["position"], 0) - 1e-9
+        assert len(item["fan"]["days"]) == 91 and len(item["fan"]["bands"]) == 5
+
+
+def test_a_stored_forecast_is_explained_by_its_inputs(demo_runtime):
+    result = forecast_now(demo_runtime)
+    again = forecasting.result_record(forecasting.compute(result.inputs))
+    assert again == result.result  # the same inputs, the same recommendation
+
+
+def test_nothing_is_computed_again_until_an_input_changes(demo_runtime):
+    assert forecast_now(demo_runtime) is not None
+    assert forecast_now(demo_runtime, at=NOW + timedelta(hours=1)) is None
+    with unit_of_work(demo_runtime.sessions, actor="pharmacy") as session:
+        recruitment.enrol(session, site="TH-02", patient_code="TDT-006", enrolled_on=NOW.date(),
+                          source="page", by="pharmacy", today=NOW.date())
+    changed = forecast_now(demo_runtime, at=NOW + timedelta(hours=2))
+    assert changed is not None and changed.result["recruitment"]["remaining"] == 6
+    assert forecast_now(demo_runtime, at=NOW + timedelta(days=1)) is not None  # a new day
+
+
+def test_stock_quarantined_at_receipt_leaves_the_position_and_comes_back_when_released(demo_runtime):
+    before = forecast_now(demo_runtime).item("SEL-CD34")
+    send(demo_runtime, trace_with_a_40_minute_excursion())
+    run_scan(demo_runtime)
+    receive(demo_runtime)  # HG-2026-0045: its 6 kit of SEL-CD34 go to quarantine
+    quarantined = forecast_now(demo_runtime, at=NOW + timedelta(minutes=1)).item("SEL-CD34")
+    assert (before["in_transit"], quarantined["in_transit"]) == (6, 0)
+    assert quarantined["position"] == pytest.approx(before["position"] - 6)
+    assert quarantined["order_quantity"] > before["order_quantity"]
+    sign(demo_runtime, quarantined_line_id(demo_runtime), Meaning.RELEASED)
+    released = forecast_now(demo_runtime, at=NOW + timedelta(minutes=2)).item("SEL-CD34")
+    assert released["on_hand"] == 6 and released["position"] == pytest.approx(before["position"])
+
+
+def test_lead_times_are_learned_once_enough_shipments_are_complete(demo_runtime):
+    configured = forecast_now(demo_runtime, forecast_lead_time_shipments=5)
+    assert configured.inputs["forecast"] == {"horizon_days": 90, "service_level": 0.95, "runs": 2000,
+                                             "seed": 1, "lead_time_days": 21}
+    learned = forecast_now(demo_runtime, at=NOW + timedelta(minutes=1), forecast_lead_time_shipments=2)
+    samples = learned.inputs["forecast"]["lead_time_samples"]
+    assert len(samples) == 2 and all(2 <= days <= 4 for days in samples)  # the demo's two completed trips
+    assert min(samples) <= learned.item("SEL-CD34")["lead_time_days"] <= max(samples)
+
+
+def test_order_by_dates_inside_the_warning_window_raise_one_alert_each(demo_runtime):
+    result = forecast_now(demo_runtime)
+    due = sorted(item["code"] for item in result.result["items"]
+                 if item["order_by"] and item["order_by"] <= (NOW.date() + timedelta(days=14)).isoformat())
+    assert due  # the demo has items to order soon
+    with unit_of_work(demo_runtime.sessions, actor="scheduler") as session:
+        run = session.get(ForecastRun, result.run.id)
+        raised = forecasting.reorder_alerts(session, ROUTES, run, warning_days=14, public_url="http://x")
+        again = forecasting.reorder_alerts(session, ROUTES, run, warning_days=14, public_url="http://x")
+    assert (raised, again) == (len(due), 0)
+    with demo_runtime.sessions() as session:
+        alerts = session.exec(select(Alert).where(Alert.kind == "reorder")).all()
+    assert sorted(alert.subject for alert in alerts) == due
+    assert all(alert.link.startswith("http://x/forecast/items/") for alert in alerts)
+
+
+def test_without_a_plan_there_is_nothing_to_forecast(runtime):
+    assert forecast_now(runtime) is None
+    with runtime.sessions() as session, pytest.raises(NoPlan, match="recruitment plan"):
+        forecasting.inputs(session, runtime.settings, as_of=NOW.date())
+
+
+def test_the_stored_inputs_run_as_a_scenario_file(demo_runtime, run, tmp_path):
+    result = forecast_now(demo_runtime)
+    scenario = tmp_path / "inputs.json"
+    scenario.write_text(json.dumps(result.inputs))
+    printed = json.loads(run("forecast", "--scenario", str(scenario), "--json").stdout)
+    stored_items = [{key: value for key, value in item.items() if key in printed["items"][0]}
+                    for item in result.result["items"]]
+    assert printed["items"] == stored_items

@@ -1,0 +1,92 @@
+"""The geometry of the server-drawn charts: scales, round ticks, the fan's polygons and markers."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from logistics.web import svg_chart
+from logistics.web.svg_chart import HEIGHT, WIDTH, Scale
+
+START = date(2026, 12, 6)
+
+
+def parse(points: str) -> list[tuple[float, float]]:
+    return [tuple(float(value) for value in pair.split(",")) for pair in points.split()]
+
+
+def test_a_scale_maps_its_ends_and_flips_for_the_y_axis():
+    x, y = Scale(0, 90, 50, 700), Scale(-10, 10, 230, 10)
+    assert (x(0), x(45), x(90)) == (50, 375, 700)
+    assert (y(-10), y(0), y(10)) == (230, 120, 10)
+
+
+@pytest.mark.parametrize(("low", "high", "step"), [(0, 7, 2), (0, 1, 0.2), (-7.3, 60, 20), (0, 12_000, 5000)])
+def test_steps_are_round_and_few(low, high, step):
+    assert svg_chart.nice_step(low, high) == pytest.approx(step)
+
+
+def test_a_value_span_takes_in_zero_and_ends_on_round_numbers():
+    assert svg_chart.value_span([3.2, 14.5]) == (0, 15)
+    assert svg_chart.value_span([-7, 0.5, 2]) == (-8, 2)
+    assert svg_chart.value_span([0, 0]) == (0, 1)  # nothing to show still has a scale
+
+
+def test_day_ticks_are_few_and_start_on_the_first_day():
+    ticks = svg_chart.day_ticks(START, 90, Scale(0, 90, 50, 700))
+    assert [tick.value for tick in ticks] == [START + timedelta(days=d) for d in (0, 30, 60, 90)]
+    assert ticks[0].at == 50 and ticks[-1].at == 700
+
+
+def fan_of(days=91, start=10.0, per_day=0.2, reorder=2.0, order_by=None, span=None):
+    dates = [START + timedelta(days=d) for d in range(days)]
+    median = [start - per_day * d for d in range(days)]
+    bands = [[value + spread for value in median] for spread in (-3, -1, 0, 1, 3)]
+    return svg_chart.fan(dates, bands, reorder_point=reorder, order_by=order_by, span=span), bands
+
+
+def test_the_fan_is_two_closed_bands_around_the_median_within_the_plot():
+    chart, bands = fan_of()
+    outer, inner, median = parse(chart.outer), parse(chart.inner), parse(chart.median)
+    assert len(outer) == len(inner) == 2 * 91 and len(median) == 91
+    frame = chart.frame
+    for x, y in outer + inner + median:
+        assert frame.left <= x <= frame.right and frame.top <= y <= frame.bottom
+    assert frame.right <= WIDTH and frame.bottom <= HEIGHT
+    # The outer band runs along P5 and back along P95 (higher stock: higher up, smaller y).
+    assert outer[0][0] == outer[-1][0] == frame.left and outer[0][1] > outer[-1][1]
+    assert inner[0][1] < outer[0][1] and inner[-1][1] > outer[-1][1]  # the inner band lies inside
+    assert median[0][1] < median[-1][1]  # stock falls as days pass
+
+
+def test_the_reorder_and_zero_lines_and_the_order_by_marker():
+    chart, _bands = fan_of(reorder=2.0, order_by=START + timedelta(days=45))
+    y_ticks = {tick.value: tick.at for tick in chart.frame.y_ticks}
+    assert chart.zero_y == pytest.approx(y_ticks[0])
+    assert chart.frame.top < chart.reorder_y < chart.zero_y  # 2 above zero: a little higher up
+    assert chart.order_by_x == pytest.approx((chart.frame.left + chart.frame.right) / 2)
+    none_due, _bands = fan_of(order_by=None)
+    assert none_due.order_by_x is None
+    past, _bands = fan_of(order_by=START - timedelta(days=3))
+    assert past.order_by_x is None  # off the chart: no marker
+
+
+def test_fans_drawn_on_one_span_share_their_scale():
+    span = svg_chart.value_span([-20, 30])
+    low, _bands = fan_of(start=0, span=span)
+    high, _bands = fan_of(start=20, span=span)
+    assert [t.value for t in low.frame.y_ticks] == [t.value for t in high.frame.y_ticks]
+    assert low.zero_y == high.zero_y and parse(low.median)[0][1] > parse(high.median)[0][1]
+
+
+def test_the_enrolment_chart_steps_up_once_per_patient_against_a_straight_plan():
+    sites = [(START - timedelta(days=120), 3.0)]  # 3 per 30 days since 120 days ago: 12 planned by now
+    enrolled = [START - timedelta(days=d) for d in (100, 60, 59, 10)]
+    chart = svg_chart.enrolment(enrolled, sites, target=10, today=START)
+    assert chart.enrolled == 4 and chart.planned_now == 10  # the plan stops at the target
+    steps = parse(chart.actual)
+    assert len(steps) == 2 + 2 * len(enrolled) and steps[-1][0] == chart.frame.right
+    ys = [y for _x, y in steps]
+    assert ys == sorted(ys, reverse=True)  # never down
+    assert len(parse(chart.planned)) == 121
