@@ -6,8 +6,11 @@ plain module-level functions; the scheduler binds them to its runtime once, when
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -21,6 +24,7 @@ from logistics.recruitment_feed import FeedError, fetch_enrolments
 from logistics.services import forecasting, recruitment
 from logistics.services.alerts import dispatch_due, raise_alert
 from logistics.services.excursions import scan
+from logistics.services.metrics import record_run
 from logistics.services.monitoring import MonitoringPolicy, run_checks
 from logistics.services.series import ROLLUP_BATCH, roll_up
 from logistics.services.stability import check_budgets
@@ -42,6 +46,30 @@ log = logging.getLogger(__name__)
 _context: JobContext | None = None
 
 
+def _recorded(job: Callable[[], None]) -> Callable[[], None]:
+    """Keep each run's duration and outcome in job_runs (for the metrics); a failure is noted, then
+    raised again for APScheduler to log."""
+    @functools.wraps(job)
+    def run() -> None:
+        started, began, error = datetime.now(UTC), time.perf_counter(), None
+        try:
+            job()
+        except Exception as failure:
+            error = f"{type(failure).__name__}: {failure}"
+            raise
+        finally:
+            _note(job.__name__, started, time.perf_counter() - began, error)
+    return run
+
+
+def _note(job: str, started: datetime, seconds: float, error: str | None) -> None:
+    try:
+        with _bound().runtime.sessions() as session, session.begin():
+            record_run(session, job, started=started, seconds=seconds, error=error)
+    except Exception as failure:  # the database may be what failed: the job's own error matters more
+        log.warning("could not record the run of %s: %s", job, failure)
+
+
 def bind(context: JobContext) -> None:
     """Give the job functions their runtime; called by the scheduler process at start."""
     global _context
@@ -54,6 +82,7 @@ def _bound() -> JobContext:
     return _context
 
 
+@_recorded
 def evaluate_excursions() -> None:
     """Judge the readings that arrived since the last scan; record and announce new excursions, and
     lots of the shipments concerned whose stability budget runs low or out."""
@@ -67,6 +96,7 @@ def evaluate_excursions() -> None:
         _dispatch(context)
 
 
+@_recorded
 def monitor() -> None:
     """Silent loggers, calibrations due, low batteries: raise their alerts."""
     context = _bound()
@@ -74,6 +104,7 @@ def monitor() -> None:
         run_checks(session, context.routes, context.policy, now=datetime.now(UTC))
 
 
+@_recorded
 def roll_up_readings() -> None:
     """Fold new readings into the chart rollups, a batch per transaction, until none is left."""
     context = _bound()
@@ -88,6 +119,7 @@ def roll_up_readings() -> None:
         log.info("chart rollups: %d readings folded so far, continuing", total)
 
 
+@_recorded
 def forecast_reorders() -> None:
     """Forecast again whenever the inputs changed (a new day, an enrolment, a receipt, the plan) and
     announce order-by dates inside the warning window."""
@@ -114,6 +146,7 @@ def _forecast_failed(session: Any, context: JobContext, problem: str, now: datet
         link=f"{context.policy.public_url}/recruitment"))
 
 
+@_recorded
 def pull_recruitment() -> None:
     """Fetch enrolments from the registry or CTMS when one is configured; a failure is recorded (and
     announced once a day) and what was pulled before stays."""
@@ -137,6 +170,7 @@ def pull_recruitment() -> None:
                 body=pull.message, raised_at=now, link=f"{context.policy.public_url}/recruitment"))
 
 
+@_recorded
 def dispatch_alerts() -> None:
     """Deliver alerts that are due, retrying failed ones with back-off."""
     _dispatch(_bound())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from logistics.cli import admin, analyze, documents, epcis, forecast, serving, simulate, telemetry
+from logistics.cli import admin, analyze, backup, documents, epcis, forecast, serving, simulate, telemetry
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,5 +14,6 @@ def main() -> None:
 
 
 for command in (*admin.COMMANDS, *serving.COMMANDS, *telemetry.COMMANDS, *simulate.COMMANDS,
-                *analyze.COMMANDS, *epcis.COMMANDS, *documents.COMMANDS, *forecast.COMMANDS):
+                *analyze.COMMANDS, *epcis.COMMANDS, *documents.COMMANDS, *forecast.COMMANDS,
+                *backup.COMMANDS):
     main.add_command(command)

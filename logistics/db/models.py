@@ -568,3 +568,18 @@ class RecruitmentPull(SQLModel, table=True):
     ok: bool
     added: int = 0
     message: str = Field(default="", max_length=1000)
+
+
+class JobRun(SQLModel, table=True):
+    """The latest run of each scheduled job, for /api/v1/metrics and for seeing that the scheduler lives."""
+
+    __tablename__ = "job_runs"
+
+    job: str = Field(primary_key=True, max_length=40)
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    seconds: float
+    ok: bool
+    error: str | None = Field(default=None, max_length=1000)
+    last_success_at: datetime | None = _time()
+    runs: int = 0
+    failures: int = 0

@@ -16,6 +16,7 @@ from logistics.services.telemetry import TelemetryStore
 from logistics.web import (
     api,
     api_forecast,  # noqa: F401  (its routes join api.blueprint: recruitment and forecasts)
+    api_metrics,  # noqa: F401  (its route joins api.blueprint: /metrics for Prometheus)
     api_stock,  # noqa: F401  (its routes join api.blueprint: receipts, the QA queue, stock)
     auth,
     db,
