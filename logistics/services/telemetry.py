@@ -67,6 +67,23 @@ class _Prepared:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
+READINGS_LOCK = 0x636F6C64  # "cold": the advisory lock that orders reading inserts on PostgreSQL
+
+
+def serialise_reading_inserts(connection: Connection) -> None:
+    """Make reading ids become visible in the order they were drawn.
+
+    Scans and chart rollups pick up "readings with an id above my mark". With several ingest workers on
+    PostgreSQL, a transaction could draw id 100, another draw 101 and commit first; a scan in between
+    would move its mark past 100 before 100 was visible, and never see it. Holding one transaction-wide
+    advisory lock from the first insert to the commit makes the inserting transactions take turns, so
+    every id a scan can miss is above its mark. Decoding and validation stay parallel. SQLite has one
+    writer at a time already (BEGIN IMMEDIATE).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({READINGS_LOCK})")
+
+
 class TelemetryStore:
     """Decodes and stores telemetry messages; keeps a cache of logger ids."""
 
@@ -96,6 +113,8 @@ class TelemetryStore:
             begin_writing(connection)
             for item in prepared:
                 self._prepare(connection, item)
+            if any(item.rows for item in prepared):
+                serialise_reading_inserts(connection)
             cursor = connection.connection.cursor()
             try:
                 for item in prepared:
