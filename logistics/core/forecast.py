@@ -26,6 +26,9 @@ from numpy.typing import NDArray
 
 DAYS_PER_RATE = 30  # planned rates are patients per 30 days
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+MAX_TARGET = 10_000
+BIGGEST = 1e12  # any quantity beyond this is a typing mistake, and would overflow the sums
+MAX_CELLS = 40_000_000  # runs × enrolments drawn at one site: the simulation's largest matrix, 320 MB
 _CHUNK = 16  # enrolments drawn per site at a time; a fixed size keeps the random streams reproducible
 
 Matrix = NDArray[np.float64]
@@ -210,18 +213,20 @@ def check_inputs(recruitment: Recruitment, items: Sequence[ItemSupply], lead_tim
 
 def _recruitment_problems(recruitment: Recruitment) -> list[str]:
     problems = []
-    if recruitment.target < 0:
-        problems.append("target: must be zero or more")
+    if not 0 <= recruitment.target <= MAX_TARGET:
+        problems.append(f"target: between 0 and {MAX_TARGET:,} patients")
+    if not recruitment.prior_strength <= 1_000_000:
+        problems.append("prior_strength: at most 1,000,000")
     if not recruitment.sites and recruitment.remaining:
         problems.append("recruitment: no site to recruit the remaining patients")
     if not recruitment.fixed_rate and not recruitment.prior_strength > 0:
         problems.append("prior_strength: must be more than zero (or set fixed_rate)")
     if not 0 <= recruitment.screen_failure_ratio < 1:
         problems.append("screen_failure_ratio: must be at least 0 and less than 1")
-    if not recruitment.batches_per_patient >= 0:
-        problems.append("batches_per_patient: must be zero or more")
-    problems += [f"site {site.code}: planned_rate must be zero or more" for site in recruitment.sites
-                 if not site.planned_rate >= 0]
+    if not 0 <= recruitment.batches_per_patient <= 100:
+        problems.append("batches_per_patient: between 0 and 100")
+    problems += [f"site {site.code}: planned_rate must be between 0 and 10,000 patients per 30 days"
+                 for site in recruitment.sites if not 0 <= site.planned_rate <= 10_000]
     return problems
 
 
@@ -235,8 +240,8 @@ def _policy_problems(lead_time: LeadTime, policy: Policy, what_if: WhatIf) -> li
         problems.append("runs: between 1 and 1,000,000")
     if not lead_time.days or not all(0 <= days <= 365 for days in lead_time.days):
         problems.append("lead_time_days: between 0 and 365")
-    if not what_if.recruitment_factor > 0:
-        problems.append("recruitment_factor: must be more than zero")
+    if not 0 < what_if.recruitment_factor <= 100:
+        problems.append("recruitment_factor: more than zero, at most 100")
     if not 0 <= what_if.extra_lead_days <= 365:
         problems.append("extra_lead_days: between 0 and 365")
     return problems
@@ -246,16 +251,18 @@ def _item_problems(item: ItemSupply) -> list[str]:
     problems = []
     if not item.uses:
         problems.append("no bill-of-materials line")
-    if any(not use.quantity >= 0 for use in item.uses):
-        problems.append("a bill-of-materials quantity is negative")
-    if not item.pack_size > 0:
+    if any(not 0 <= use.quantity <= BIGGEST for use in item.uses):
+        problems.append("a bill-of-materials quantity is negative or beyond reason")
+    if any(not -3650 <= use.offset_days <= 3650 for use in item.uses):
+        problems.append("offset_days between -3650 and 3650")
+    if not 0 < item.pack_size <= BIGGEST:
         problems.append("pack_size must be more than zero")
-    if not item.minimum_order >= 0:
+    if not 0 <= item.minimum_order <= BIGGEST:
         problems.append("minimum_order must be zero or more")
-    if not item.overage >= 1:
-        problems.append("overage is a factor of at least 1 (1.1 for 10 % more)")
-    if any(not lot.quantity >= 0 for lot in (*item.on_hand, *item.in_transit)):
-        problems.append("a stock quantity is negative")
+    if not 1 <= item.overage <= 100:
+        problems.append("overage is a factor from 1 to 100 (1.1 for 10 % more)")
+    if any(not 0 <= lot.quantity <= BIGGEST for lot in (*item.on_hand, *item.in_transit)):
+        problems.append("a stock quantity is negative or beyond reason")
     if item.lead_time_days is not None and not 0 <= item.lead_time_days <= 365:
         problems.append("lead_time_days between 0 and 365")
     return problems
@@ -319,6 +326,9 @@ def _site_times(index: int, site: SitePlan, recruitment: Recruitment, as_of: dat
     chunks: list[Matrix] = []
     reached = np.zeros(runs)
     while len(chunks) * _CHUNK < recruitment.remaining and (start + reached < span).any():
+        if runs * (len(chunks) + 1) * _CHUNK > MAX_CELLS:
+            raise ForecastError(f"site {site.code}: so many enrolments within the horizon that "
+                                f"{runs:,} runs do not fit in memory; use fewer runs")
         gaps = streams(_GAPS, index, len(chunks)).exponential(1.0, (runs, _CHUNK))
         chunks.append(reached[:, None] + np.cumsum(gaps / rates[:, None], axis=1))
         reached = chunks[-1][:, -1]
@@ -394,8 +404,10 @@ def _cumulative_demand(item: ItemSupply, recruitment: Recruitment, daily: Matrix
     for use in item.uses:
         each = use.quantity * recruitment.per_enrolment(use.basis) * item.overage
         offset = use.offset_days
-        if offset >= 0:
-            demand[:, offset:] += each * daily[:, :max(span - offset, 0)]
+        if offset >= span or -offset >= span:
+            pass  # no simulated enrolment's consumption falls inside the simulated days
+        elif offset >= 0:
+            demand[:, offset:] += each * daily[:, :span - offset]
         else:  # consumed before enrolment (screening): only what still lies ahead of as_of
             demand[:, :span + offset] += each * daily[:, -offset:]
         for enrolled in past:  # patients enrolled already still consume at their later offsets

@@ -7,6 +7,7 @@ Unknown keys are refused by name: a misspelt setting must not pass silently as i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -116,7 +117,10 @@ def _uses(table: Mapping[str, Any], unit: str, where: str) -> tuple[Consumption,
     offset = _int(table, "offset_days", where) if "offset_days" in table else 0
     uses = [Consumption(_amount(table[key], unit, f"{where} {key}"), offset, basis)
             for key, basis in (("per_patient", Basis.PATIENT), ("per_batch", Basis.BATCH)) if key in table]
-    for number, entry in enumerate(table.get("uses", []), start=1):
+    listed = table.get("uses", [])
+    if not isinstance(listed, list):
+        raise ForecastError(f"{where} uses: a list of tables {{quantity, offset_days, basis}}")
+    for number, entry in enumerate(listed, start=1):
         spot = f"{where} uses #{number}"
         if not isinstance(entry, Mapping):
             raise ForecastError(f"{spot}: a table is expected")
@@ -230,8 +234,8 @@ def _date(value: Any, where: str) -> date:
 
 def _number(table: Mapping[str, Any], key: str, where: str, default: float | None = None) -> float:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ForecastError(f"{where} {key}: a number is expected, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ForecastError(f"{where} {key}: a finite number is expected, not {value!r}")
     return float(value)
 
 

@@ -3,8 +3,6 @@ bill of materials that turns patients into demand for items."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +12,7 @@ from sqlmodel import Session, col, select
 from logistics.core.forecast import Basis
 from logistics.core.units import QuantityError, parse_quantity
 from logistics.db.models import BomLine, Enrolment, Item, RecruitmentPlan, RecruitmentPull, RecruitmentSite
+from logistics.services.csv_rows import CsvError, read_rows
 from logistics.services.errors import InputError, NotFound
 from logistics.services.stock import USE_CODE
 
@@ -188,12 +187,14 @@ def _same(session: Session, enrolment: Enrolment, site: str, day: date) -> bool:
 def import_enrolments_csv(session: Session, text: str, *, by: str, today: date) -> EnrolmentImport:
     """Enrolments from a CSV file with columns patient_code, site, enrolled_on: all of it or, on any
     problem, none of it (the caller rolls back; the report names every problem by row)."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [name for name in CSV_COLUMNS if name not in (reader.fieldnames or [])]
+    try:
+        header, records = read_rows(text)
+    except CsvError as error:
+        return EnrolmentImport(problems=[str(error)])
+    missing = [name for name in CSV_COLUMNS if name not in header]
     if missing:
         return EnrolmentImport(problems=[f"row 1: missing column {', '.join(missing)} "
                                          f"(columns: {', '.join(CSV_COLUMNS)})"])
-    records = list(reader)
     if len(records) > MAX_ROWS:
         return EnrolmentImport(problems=[f"more than {MAX_ROWS} rows: split the file"])
     return import_enrolments(session, records, source="csv", by=by, today=today, first_row=2)

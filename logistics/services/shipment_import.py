@@ -6,8 +6,6 @@ it; so the whole file is one transaction, and the report names every problem by 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +16,7 @@ from sqlmodel import Session, select
 
 from logistics.db.models import Site
 from logistics.schemas import ShipmentCreate
+from logistics.services.csv_rows import CsvError, read_rows
 from logistics.services.errors import InputError, input_error_from
 from logistics.services.shipments import add_line, create_shipment
 
@@ -46,17 +45,21 @@ class ImportReport:
 
 def import_csv(session: Session, text: str) -> ImportReport:
     """Create a shipment per row (with its lines); on any problem nothing is kept (the caller rolls back)."""
-    reader = csv.DictReader(io.StringIO(text))
     report = ImportReport()
-    missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
-    unknown = [name for name in reader.fieldnames or [] if name not in COLUMNS]
+    try:
+        header, rows = read_rows(text)
+    except CsvError as error:
+        report.problems.append(RowProblem(error.row, "file", error.problem))
+        return report
+    missing = [name for name in REQUIRED if name not in header]
+    unknown = [name for name in header if name not in COLUMNS]
     if missing or unknown:
         detail = "; ".join([*(f"missing column {name!r}" for name in missing),
                             *(f"unknown column {name!r}" for name in unknown)])
         report.problems.append(RowProblem(1, "header", f"{detail} (columns: {', '.join(COLUMNS)})"))
         return report
     zones = dict(session.exec(select(Site.code, Site.timezone)).all())
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(rows, start=2):
         if number - 1 > MAX_ROWS:
             report.problems.append(RowProblem(number, "file", f"at most {MAX_ROWS} shipments per file"))
             break

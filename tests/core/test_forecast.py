@@ -50,7 +50,7 @@ def negative_binomial(shape, p):
                               + shape * math.log(p) + n * math.log1p(-p))
 
 
-def one_site(rate, *, target=100_000, prior_strength=2.0, fixed=True, activated=AS_OF, enrolled=()):
+def one_site(rate, *, target=10_000, prior_strength=2.0, fixed=True, activated=AS_OF, enrolled=()):
     return Recruitment(target=target, sites=(SitePlan("S1", activated, rate, tuple(enrolled)),),
                        prior_strength=prior_strength, fixed_rate=fixed)
 
@@ -215,3 +215,15 @@ def test_faster_recruitment_never_lowers_the_order_quantity(rate, faster, stock,
         return result.items[0].order_quantity
     assert ordered(rate * faster) >= ordered(rate)
     assert ordered(rate, faster) >= ordered(rate)
+
+
+def test_offsets_beyond_the_simulated_days_consume_nothing_in_them():
+    for offset in (-500, 500):
+        item = replace(KIT, uses=(Consumption(1.0, offset_days=offset),))
+        result = forecast(AS_OF, one_site(3.0), [item], LeadTime.fixed(21), POLICY).items[0]
+        assert result.demand_p95 == 0 and result.order_quantity == 0
+
+
+def test_a_simulation_too_large_for_memory_is_refused_with_advice():
+    with pytest.raises(ForecastError, match="use fewer runs"):
+        forecast(AS_OF, one_site(9000.0), [KIT], LeadTime.fixed(21), POLICY)
