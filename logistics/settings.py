@@ -79,6 +79,11 @@ class Settings:
     session_lifetime_minutes: int = _setting(
         "A login session ends after this many minutes without a request."
     )
+    login_max_failures: int = _setting(
+        "Failed sign-ins for one user name (within login_lockout_minutes, since its last success) after "
+        "which further attempts are refused until the oldest leaves that window; an address may fail four "
+        "times as often, over any names.")
+    login_lockout_minutes: int = _setting("The window of login_max_failures, in minutes.")
     page_size: int = _setting("Rows per page in lists and in paginated API answers.")
     expiry_warning_days: int = _setting(
         "Stock expiring within this many days is listed on the stock page and raises an alert (stock past "
@@ -119,6 +124,8 @@ class Settings:
             raise SettingsError(
                 f"display_timezone: {self.display_timezone!r} is not an IANA time zone"
             ) from None
+        if self.login_max_failures < 1 or self.login_lockout_minutes < 1:
+            raise SettingsError("login_max_failures and login_lockout_minutes: must be at least 1")
         if self.page_size < 1:
             raise SettingsError("page_size: must be at least 1")
         if self.expiry_warning_days < 0:

@@ -583,3 +583,17 @@ class JobRun(SQLModel, table=True):
     last_success_at: datetime | None = _time()
     runs: int = 0
     failures: int = 0
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A sign-in attempt, kept for throttling (see core.throttle) and for security review."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),
+                      Index("ix_login_attempts_address_at", "address", "at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    username: str = Field(max_length=64)
+    address: str = Field(max_length=64)
+    ok: bool

@@ -10,11 +10,13 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from logistics.core.roles import Role
-from logistics.db.models import ApiToken, User
+from logistics.core.throttle import ThrottlePolicy, locked_until
+from logistics.db.models import ApiToken, LoginAttempt, User
 from logistics.services.errors import InputError, NotFound
 
 MIN_PASSWORD_LENGTH = 8  # NIST SP 800-63B minimum for user-chosen passwords
@@ -134,3 +136,22 @@ def revoke_tokens(session: Session, username: str, *, at: datetime | None = None
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def sign_in_locked_until(session: Session, username: str, address: str, policy: ThrottlePolicy,
+                         now: datetime) -> datetime | None:
+    """When sign-in attempts for this name or from this address may start again (None: now)."""
+    since = now - policy.window
+    last_success = session.exec(select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == username, LoginAttempt.ok)).one()
+    name_since = max(since, last_success) if last_success else since
+    by_name = session.exec(select(LoginAttempt.at).where(
+        LoginAttempt.username == username, col(LoginAttempt.ok).is_(False),
+        LoginAttempt.at > name_since)).all()
+    by_address = session.exec(select(LoginAttempt.at).where(
+        LoginAttempt.address == address, col(LoginAttempt.ok).is_(False), LoginAttempt.at > since)).all()
+    return locked_until(by_name, by_address, policy, now)
+
+
+def record_sign_in(session: Session, username: str, address: str, *, ok: bool, now: datetime) -> None:
+    session.add(LoginAttempt(at=now, username=username[:64], address=address[:64], ok=ok))

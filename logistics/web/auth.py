@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,9 +24,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from logistics.core.roles import Permission, can
+from logistics.core.throttle import ThrottlePolicy
 from logistics.db.models import User
 from logistics.services import users
 from logistics.web import db
@@ -118,8 +122,18 @@ def require(permission: Permission) -> Callable[[Callable[..., Any]], Callable[.
 def login() -> Any:
     if request.method == "GET":
         return render_template("login.html", next=request.args.get("next", ""))
-    username = request.form.get("username", "").strip().lower()
+    username = request.form.get("username", "").strip().lower()[:64]
+    address, now, policy = request.remote_addr or "unknown", datetime.now(UTC), _throttle_policy()
+    locked = users.sign_in_locked_until(db.session(), username, address, policy, now)
+    if locked is not None:  # refused without looking at the password: guessing gets nowhere
+        minutes = max(math.ceil((locked - now).total_seconds() / 60), 1)
+        flash(ngettext("Too many failed sign-ins. Try again in %(num)d minute.",
+                       "Too many failed sign-ins. Try again in %(num)d minutes.", minutes), "error")
+        page = render_template("login.html", username=username, next=request.form.get("next", ""))
+        return page, 429, {"Retry-After": str(minutes * 60)}
     user = users.authenticate(db.session(), username, request.form.get("password", ""))
+    users.record_sign_in(db.writing("sign-in"), username, address, ok=user is not None, now=now)
+    db.commit()
     if user is None:
         flash(_("Unknown user name or wrong password."), "error")
         return render_template("login.html", username=username,
@@ -127,6 +141,13 @@ def login() -> Any:
     session.permanent = True  # expires after session_lifetime_minutes without a request
     login_user(SignedInUser.of(user))
     return redirect(_safe_next(request.form.get("next")) or url_for("pages.index"))
+
+
+def _throttle_policy() -> ThrottlePolicy:
+    settings = db.runtime().settings
+    return ThrottlePolicy(failures_per_name=settings.login_max_failures,
+                          failures_per_address=settings.login_max_failures * 4,
+                          window=timedelta(minutes=settings.login_lockout_minutes))
 
 
 @blueprint.route("/logout", methods=["POST"])

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from tests.conftest import DEMO_PASSWORD
 from tests.web.conftest import csrf_token, login
 
 PUBLIC = {"auth.login", "static", "health"}
@@ -102,3 +103,35 @@ def test_supply_planning_and_enrolment_forms_follow_the_role(client, username, p
     assert ("Run the forecast now" in forecast) == plans
     assert (">Save the plan</button>" in recruitment) == plans
     assert (">Record the enrolment</button>" in recruitment) == enrols
+
+
+def test_repeated_failed_sign_ins_lock_the_name_without_checking_the_password(client):
+    def attempt(username, password):
+        return client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": csrf_token(client)})
+    for _ in range(5):
+        assert attempt("pharmacy", "guess").status_code == 401
+    locked = attempt("pharmacy", DEMO_PASSWORD)  # even the right password is not looked at
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) == 15 * 60
+    assert "Too many failed sign-ins. Try again in 15 minutes." in locked.get_data(as_text=True)
+    assert attempt("qa", DEMO_PASSWORD).status_code == 302  # another name is not held up
+
+
+def test_a_successful_sign_in_clears_the_count_for_its_name(app):
+    from datetime import UTC, datetime, timedelta
+
+    from logistics.core.throttle import ThrottlePolicy
+    from logistics.db.engine import unit_of_work
+    from logistics.services import users
+
+    runtime, now = app.extensions["logistics"], datetime.now(UTC)
+    policy = ThrottlePolicy(failures_per_name=2)
+    with unit_of_work(runtime.sessions, actor="test") as session:
+        for minutes, ok in ((5, False), (4, True), (3, False)):
+            users.record_sign_in(session, "qa", "10.0.0.9", ok=ok, now=now - timedelta(minutes=minutes))
+    with runtime.sessions() as session:
+        assert users.sign_in_locked_until(session, "qa", "10.0.0.1", policy, now) is None
+        with unit_of_work(runtime.sessions, actor="test") as writing:
+            users.record_sign_in(writing, "qa", "10.0.0.9", ok=False, now=now - timedelta(minutes=1))
+        until = users.sign_in_locked_until(session, "qa", "10.0.0.1", policy, now)
+    assert until == now - timedelta(minutes=3) + timedelta(minutes=15)
