@@ -23,7 +23,8 @@ def users(run, env):
 
 
 def test_a_backup_restores_the_database_as_it_was(run, database, tmp_path):
-    run("init", "--demo", **database)
+    run("init", **database)
+    run("users", "add", "amara", "--role", "pharmacy", stdin=PASSWORD, **database)
     target = tmp_path / "backups" / "before.bak"
     made = run("backup", "-o", str(target), **database)
     assert f"backup written to {target}" in made.stdout and target.stat().st_size > 0
@@ -33,12 +34,13 @@ def test_a_backup_restores_the_database_as_it_was(run, database, tmp_path):
     assert refused.returncode == 2 and "add --yes" in refused.stderr and "nok" in users(run, database)
     restored = run("restore", str(target), "--yes", **database)
     assert "database at revision" in restored.stdout
-    assert "nok" not in users(run, database) and "pharmacy" in users(run, database)
+    assert "nok" not in users(run, database) and "amara" in users(run, database)
     assert "audit trail intact" in run("audit", "verify", **database).stdout
 
 
 def test_a_backup_never_overwrites_and_a_bad_file_is_not_restored(run, database, tmp_path):
-    run("init", "--demo", **database)
+    run("init", **database)
+    run("users", "add", "amara", "--role", "pharmacy", stdin=PASSWORD, **database)
     target = tmp_path / "one.bak"
     run("backup", "-o", str(target), **database)
     again = run("backup", "-o", str(target), check=False, **database)
@@ -47,7 +49,7 @@ def test_a_backup_never_overwrites_and_a_bad_file_is_not_restored(run, database,
     junk.write_bytes(b"not a backup at all" * 100)
     bad = run("restore", str(junk), "--yes", check=False, **database)
     assert bad.returncode == 2 and bad.stderr.startswith("Error: ")
-    assert "pharmacy" in users(run, database)  # untouched
+    assert "amara" in users(run, database)  # untouched
     missing = run("restore", str(tmp_path / "none.bak"), "--yes", check=False, **database)
     assert missing.returncode == 2 and "no such backup file" in missing.stderr
 

@@ -99,3 +99,19 @@ def test_a_broken_profile_file_is_a_one_line_error(run, tmp_path):
     assert result.returncode == 1
     assert "profiles.toml: profile 'refrigerated': min_c is above max_c" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_command_is_listed_where_the_command_line_finds_it():
+    import importlib
+
+    from logistics.cli import COMMANDS
+
+    for module in set(COMMANDS.values()):
+        names = {command.name for command in importlib.import_module(f"logistics.cli.{module}").COMMANDS}
+        assert names == {name for name, where in COMMANDS.items() if where == module}
+
+
+def test_commands_on_a_database_without_the_schema_say_to_run_init(run):
+    refused = run("users", "list", check=False)
+    assert refused.returncode == 1
+    assert refused.stderr == "Error: the database is at revision none: run `logistics init` first\n"

@@ -22,7 +22,7 @@ from logistics.settings import SettingsError, load_settings
 @click.option("--demo", "with_demo", is_flag=True, help="Also load the demo scenario and users.")
 def init(with_demo: bool) -> None:
     """Create the database or upgrade it to the newest schema."""
-    runtime = open_runtime()
+    runtime = open_runtime(schema=False)
     migrations.upgrade(runtime.engine)
     click.echo(f"database at revision {migrations.current_revision(runtime.engine)}")
     if with_demo:
@@ -34,7 +34,7 @@ def init(with_demo: bool) -> None:
               help="Developers: autogenerate a new migration from the model changes.")
 def migrate(message: str | None) -> None:
     """Upgrade the database schema (the same as `init`), or write a new migration."""
-    runtime = open_runtime()
+    runtime = open_runtime(schema=False)
     if message:
         migrations.new_revision(runtime.engine, message)
         return

@@ -80,7 +80,7 @@ def restore_command(backup_file: Path, yes: bool) -> None:
         raise Refused(str(error)) from None
     finally:
         bar.close()
-    runtime = open_runtime()  # the restored schema may be older than this version's: bring it up to date
+    runtime = open_runtime(schema=False)  # the restored schema may be older: bring it up to date
     try:
         migrations.upgrade(runtime.engine)
         revision = migrations.current_revision(runtime.engine)

@@ -7,10 +7,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import click
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from logistics.app import Runtime, build_runtime
 from logistics.config_files import ConfigFileError
+from logistics.db import migrate as migrations
 from logistics.db.engine import unit_of_work
 from logistics.services.errors import InputError, NotFound
 from logistics.settings import SettingsError, load_settings
@@ -18,11 +20,30 @@ from logistics.settings import SettingsError, load_settings
 CLI_ACTOR = "cli"
 
 
-def open_runtime() -> Runtime:
+def open_runtime(*, schema: bool = True) -> Runtime:
+    """The runtime; with `schema`, only on a database whose schema is this version's (else a one-line
+    error saying to run `logistics init`, rather than a traceback at the first query)."""
     try:
-        return build_runtime(load_settings())
+        runtime = build_runtime(load_settings())
     except (SettingsError, ConfigFileError) as error:
         raise click.ClickException(f"configuration: {error}") from None
+    if schema:
+        try:
+            require_current_schema(runtime)
+        except click.ClickException:
+            runtime.close()
+            raise
+    return runtime
+
+
+def require_current_schema(runtime: Runtime) -> None:
+    try:
+        current = migrations.current_revision(runtime.engine)
+    except OperationalError as error:
+        raise click.ClickException(f"the database cannot be opened: {error.orig}") from None
+    if current != migrations.head_revision(runtime.engine):
+        raise click.ClickException(
+            f"the database is at revision {current or 'none'}: run `logistics init` first")
 
 
 def failure(error: InputError | NotFound) -> click.ClickException:

@@ -15,7 +15,7 @@ import click
 
 from logistics.app import Runtime, build_ingest, build_web_app
 from logistics.cli.admin import load_demo_data
-from logistics.cli.common import open_runtime
+from logistics.cli.common import open_runtime, require_current_schema
 from logistics.db import migrate as migrations
 from logistics.db.engine import unit_of_work
 from sensors.topics import parse_broker_url
@@ -51,7 +51,6 @@ def web(host: str, port: int) -> None:
 def ingest() -> None:
     """Run only the MQTT ingest: store telemetry, acknowledge after commit. Stops on SIGTERM/Ctrl+C."""
     runtime = open_runtime()
-    _require_current_schema(runtime)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -64,7 +63,6 @@ def ingest() -> None:
 def scheduler() -> None:
     """Run only the scheduler (one per deployment): monitoring checks and alert delivery."""
     runtime = open_runtime()
-    _require_current_schema(runtime)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -98,7 +96,7 @@ def demo_command(host: str, port: int, speed: float) -> None:
     Uses the configured MQTT broker, or, when none answers on this machine, an embedded
     development-only broker.
     """
-    runtime = open_runtime()
+    runtime = open_runtime(schema=False)
     migrations.upgrade(runtime.engine)
     load_demo_data(runtime)
     app = _web_app(runtime, demo=True)
@@ -202,18 +200,11 @@ def _ingest_in_background(runtime: Runtime) -> Iterator[None]:
 
 
 def _web_app(runtime: Runtime, *, demo: bool) -> Any:
-    _require_current_schema(runtime)
+    require_current_schema(runtime)  # demo migrated it just now; the others checked it when opening
     try:
         return build_web_app(runtime, demo=demo)
     except RuntimeError as error:
         raise click.ClickException(str(error)) from None
-
-
-def _require_current_schema(runtime: Runtime) -> None:
-    current = migrations.current_revision(runtime.engine)
-    if current != migrations.head_revision(runtime.engine):
-        raise click.ClickException(
-            f"the database is at revision {current or 'none'}: run `logistics init` first")
 
 
 def _serve(app: Any, host: str, port: int) -> None:

@@ -124,7 +124,7 @@ def _read_credentials(path: Path | None) -> dict[str, str]:
 
 def _broker() -> tuple[BrokerAddress, str]:
     """The broker's address and the topic prefix from the settings; the URL's own user is not used."""
-    runtime = open_runtime()
+    runtime = open_runtime(schema=False)
     try:
         return parse_broker_url(runtime.settings.mqtt_url), runtime.settings.mqtt_topic_prefix
     except ValueError as error:
