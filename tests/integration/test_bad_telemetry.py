@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from logistics.app import open_telemetry_store
@@ -50,7 +52,8 @@ CORPUS = [  # (logger publishing, payload, what the rejection reason must mentio
 def pipeline(start_broker, make_probe, sqlite_runtime):
     credentials = broker_credentials(logger_ids=["LG-A", "LG-GHOST"])
     broker = start_broker(password_file_text=credentials.password_file_text,
-                          acl_file_text=credentials.acl_file_text)
+                          acl_file_text=credentials.acl_file_text,
+                          extra_config="max_queued_messages 100000\n")  # the corpus outpaces the ingest
     with unit_of_work(sqlite_runtime.sessions, actor="test") as session:  # LG-GHOST: not in the registry
         secret = credentials.secrets["LG-A"]
         session.add(Logger(code="LG-A", serial="S-A", credential_hash=hash_secret(secret)))
@@ -105,3 +108,47 @@ def test_status_messages_update_the_registry(pipeline):
     with runtime.sessions() as session:
         logger = session.exec(select(Logger).where(Logger.code == "LG-A")).one()
     assert (logger.online, logger.battery, logger.firmware) == (True, 71, "4.2.0")
+
+
+def malformed(rng: random.Random, number: int) -> bytes:
+    """A message that is wrong in one of the ways loggers and gateways get it wrong; never valid."""
+    good = json.dumps({"ts": iso(300 + number / 100), "temp": 5.0, "shock_g": 0.5}).encode()
+    kind = number % 9
+    if kind == 0:
+        return good[:rng.randrange(1, len(good) - 1)]  # cut short: the closing brace is always lost
+    if kind == 1:
+        return b"\xff" + good  # not UTF-8
+    if kind == 2:
+        return b"\x00" + bytes(rng.randrange(256) for _ in range(rng.randrange(0, 200)))
+    if kind == 3:
+        return json.dumps({"ts": iso(300), "temp": rng.choice([100.5, 1e6, -274, -1e9])}).encode()
+    if kind == 4:
+        return json.dumps({"ts": iso(300), "temp": rng.choice(["warm", True, [5], {"v": 5}])}).encode()
+    if kind == 5:
+        when = rng.choice(["2019-12-31T23:59:59Z", iso(-3 * 24 * 60), "yesterday", 12.5e15])
+        return json.dumps({"ts": when, "temp": 5.0}).encode()
+    if kind == 6:
+        return json.dumps({"ts": iso(300), "temp": 5.0, "shock_g": -rng.uniform(0.01, 100)}).encode()
+    if kind == 7:
+        return json.dumps(rng.choice([[], {}, {"readings": []}, {"readings": 7}, "text", 42, None])).encode()
+    return good.replace(b'"temp"', b'"tmp"').replace(b'"shock_g"', b'"shk"')  # no measurement at all
+
+
+def test_ten_thousand_malformed_messages_through_the_broker_each_rejected_and_neighbours_kept(pipeline):
+    publishers, ingest, runtime = pipeline
+    rng, bad, good = random.Random(20261206), 10_000, 1_000
+    for number in range(bad):
+        if number % (bad // good) == 0:  # a valid neighbour every tenth message, each at its own time
+            neighbour = {"ts": iso(200 - number / 100), "temp": 4.0 + (number // 10) % 4}
+            publishers["LG-A"].publish("coldchain/loggers/LG-A/telemetry", json.dumps(neighbour).encode())
+        assert publishers["LG-A"].publish("coldchain/loggers/LG-A/telemetry", malformed(rng, number)) == 0
+    deadline = time.monotonic() + 120
+    while ingest.counters.messages < bad + good and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ingest.counters.messages == bad + good
+    with runtime.sessions() as session:
+        stored = session.exec(select(func.count()).select_from(Reading)).one()
+        reasons = session.exec(select(Rejection.reason)).all()
+    assert stored == good
+    assert len(reasons) == bad and all(reason.strip() for reason in reasons)
+    assert ingest.counters.messages_rejected == bad
