@@ -3,6 +3,8 @@
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-06 05:11:54.787799
+
+The latest run of each scheduled job (duration, outcome, counts), for the metrics.
 """
 from collections.abc import Sequence
 

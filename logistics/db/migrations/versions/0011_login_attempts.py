@@ -3,6 +3,8 @@
 Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-06 05:32:05.602920
+
+Every sign-in attempt, for throttling by user name and by address.
 """
 from collections.abc import Sequence
 
