@@ -79,3 +79,28 @@ def test_email_without_a_server_is_a_recorded_failure(sqlite_runtime, receiver):
     with requests.Session() as http:
         dispatch_due(sqlite_runtime.sessions, make_senders(http, smtp_url="", sender="x@example"), now=NOW)
     assert "smtp_url" in deliveries(sqlite_runtime)["email"].last_error
+
+
+def test_mail_queued_while_the_smtp_server_is_down_goes_out_once_it_is_back(sqlite_runtime, receiver):
+    from aiosmtpd.controller import Controller
+
+    from tests.browser.conftest import free_port
+    from tests.local_receivers import Mailbox
+
+    port = free_port()  # nothing listens here yet: the server is down
+    with unit_of_work(sqlite_runtime.sessions, actor="scheduler") as session:
+        raise_alert(session, routes(receiver.url), facts())
+    with requests.Session() as http:
+        senders = make_senders(http, smtp_url=f"smtp://127.0.0.1:{port}", sender="tracker@example")
+        down = dispatch_due(sqlite_runtime.sessions, senders, now=NOW)
+        assert (down.sent, down.retrying) == (2, 1) and deliveries(sqlite_runtime)["email"].last_error
+        box = Mailbox()
+        server = Controller(box, hostname="127.0.0.1", port=port)
+        server.start()
+        try:
+            back = dispatch_due(sqlite_runtime.sessions, senders, now=NOW + timedelta(seconds=31))
+            again = dispatch_due(sqlite_runtime.sessions, senders, now=NOW + timedelta(hours=2))
+        finally:
+            server.stop()
+    assert (back.sent, again.sent) == (1, 0) and len(box.messages) == 1
+    assert deliveries(sqlite_runtime)["email"].status == "sent"
