@@ -1,0 +1,52 @@
+"""The database unavailable for a while (SQLite held locked by another writer): the ingest stops
+acknowledging, keeps its place, and once the lock is gone stores every reading exactly once."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from logistics.app import open_telemetry_store
+from logistics.core.mosquitto import hash_secret
+from logistics.db.engine import unit_of_work
+from logistics.db.models import Logger, Reading
+from tests.integration.mosquitto_helpers import broker_credentials
+from tests.integration.test_ingest_acks import running, wait_until
+
+
+def stored(runtime):
+    with runtime.sessions() as session:
+        return session.exec(select(func.count()).select_from(Reading)).one()
+
+
+def test_a_locked_database_holds_the_acknowledgements_back_until_it_is_free(start_broker, make_probe,
+                                                                            sqlite_runtime):
+    credentials = broker_credentials(logger_ids=["LG-A"])
+    broker = start_broker(password_file_text=credentials.password_file_text,
+                          acl_file_text=credentials.acl_file_text)
+    with unit_of_work(sqlite_runtime.sessions, actor="test") as session:
+        secret = credentials.secrets["LG-A"]
+        session.add(Logger(code="LG-A", serial="S-A", credential_hash=hash_secret(secret)))
+    impatient = dataclasses.replace(sqlite_runtime.settings, sqlite_busy_timeout_ms=200)
+    publisher = make_probe(broker, "pub-LG-A", username="LG-A", password=credentials.secrets["LG-A"])
+    publisher.connect()
+    now = datetime.now(UTC).replace(microsecond=0)
+    path = sqlite_runtime.settings.database_url.removeprefix("sqlite:///")
+    with running(broker, credentials.secrets["ingest"], partial(open_telemetry_store, impatient)) as ingest, \
+            closing(sqlite3.connect(path, timeout=10)) as other_writer:
+        other_writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        for minute in range(20):
+            reading = {"ts": (now - timedelta(minutes=minute)).isoformat(), "temp": 5.0}
+            assert publisher.publish("coldchain/loggers/LG-A/telemetry", json.dumps(reading).encode()) == 0
+        assert wait_until(lambda: ingest.counters.store_failures >= 2), "the locked store was not retried"
+        assert ingest.counters.messages == 0 and stored(sqlite_runtime) == 0  # nothing acknowledged
+        other_writer.rollback()  # the database is free again
+        assert wait_until(lambda: ingest.counters.messages == 20, timeout=30), ingest.counters
+    assert stored(sqlite_runtime) == 20 and ingest.counters.duplicates == 0
