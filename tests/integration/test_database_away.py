@@ -1,5 +1,6 @@
-"""The database unavailable for a while (SQLite held locked by another writer): the ingest stops
-acknowledging, keeps its place, and once the lock is gone stores every reading exactly once."""
+"""The database unavailable for a while (SQLite held locked by another writer; a PostgreSQL database that
+refuses connections and has its open ones cut): the ingest stops acknowledging, keeps its place, and once
+the database is back stores every reading exactly once."""
 
 from __future__ import annotations
 
@@ -50,3 +51,48 @@ def test_a_locked_database_holds_the_acknowledgements_back_until_it_is_free(star
         other_writer.rollback()  # the database is free again
         assert wait_until(lambda: ingest.counters.messages == 20, timeout=30), ingest.counters
     assert stored(sqlite_runtime) == 20 and ingest.counters.duplicates == 0
+
+
+def test_postgresql_going_away_and_coming_back_loses_nothing(start_broker, make_probe, pg_database):
+    from logistics.app import build_runtime
+    from logistics.db import migrate
+    from tests.conftest import _pg_admin, settings_for
+
+    runtime = build_runtime(settings_for(pg_database))
+    migrate.upgrade(runtime.engine)
+    credentials = broker_credentials(logger_ids=["LG-A"])
+    broker = start_broker(password_file_text=credentials.password_file_text,
+                          acl_file_text=credentials.acl_file_text)
+    with unit_of_work(runtime.sessions, actor="test") as session:
+        secret = credentials.secrets["LG-A"]
+        session.add(Logger(code="LG-A", serial="S-A", credential_hash=hash_secret(secret)))
+    publisher = make_probe(broker, "pub-LG-A", username="LG-A", password=credentials.secrets["LG-A"])
+    publisher.connect()
+    now, name = datetime.now(UTC).replace(microsecond=0), pg_database.rsplit("/", 1)[1]
+
+    def publish(minutes):
+        for minute in minutes:
+            reading = {"ts": (now - timedelta(minutes=minute)).isoformat(), "temp": 5.0}
+            assert publisher.publish("coldchain/loggers/LG-A/telemetry", json.dumps(reading).encode()) == 0
+
+    try:
+        with running(broker, credentials.secrets["ingest"], partial(open_telemetry_store, runtime.settings)) \
+                as ingest:
+            publish(range(10))
+            assert wait_until(lambda: ingest.counters.messages == 10)
+            with _pg_admin() as admin:  # the database goes away: no new connections, the open ones cut
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                              (name,))
+            publish(range(10, 20))
+            assert wait_until(lambda: ingest.counters.store_failures >= 2), "the store was not retried"
+            assert ingest.counters.messages == 10  # nothing acknowledged while it is away
+            with _pg_admin() as admin:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            assert wait_until(lambda: ingest.counters.messages == 20, timeout=60), ingest.counters
+        runtime.engine.dispose()
+        assert stored(runtime) == 20
+    finally:
+        with _pg_admin() as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        runtime.close()
