@@ -69,8 +69,7 @@ def add_enrolment() -> Any:
                                   enrolled_on=draft.enrolled_on, source="api", by=current_user.username,
                                   today=forecasting.today(db.runtime().settings, now))
     db.commit()
-    row = next(row for row in recruitment.enrolments(db.session()) if row.enrolment.id == enrolment.id)
-    return json_answer(_enrolment(row), 201)
+    return json_answer(_enrolment(recruitment.EnrolmentRow(enrolment, draft.site.strip().upper())), 201)
 
 
 def _enrolment(row: recruitment.EnrolmentRow) -> EnrolmentPublic:
