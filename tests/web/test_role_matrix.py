@@ -1,0 +1,72 @@
+"""Every write route against every role: refused (403) exactly when the role lacks the route's permission.
+
+The table below is the contract. A write route that is not in it fails the test, so a new one cannot
+land without someone deciding who may use it.
+"""
+
+import pytest
+
+from logistics.core.roles import GRANTS, Permission, Role
+from tests.web.conftest import csrf_token, login
+from tests.web.test_access import all_routes
+
+P = Permission
+NEEDS: dict[str, Permission | None] = {
+    # pages
+    "pages.shipment_new": P.EDIT_SHIPMENTS, "pages.shipment_edit": P.EDIT_SHIPMENTS,
+    "pages.shipment_import": P.EDIT_SHIPMENTS, "pages.shipment_line_add": P.EDIT_SHIPMENTS,
+    "pages.shipment_line_remove": P.EDIT_SHIPMENTS, "pages.shipment_leg_add": P.EDIT_SHIPMENTS,
+    "pages.shipment_leg_times": P.EDIT_SHIPMENTS, "pages.shipment_milestone_add": P.EDIT_SHIPMENTS,
+    "pages.shipment_status": P.EDIT_SHIPMENTS,
+    "pages.shipment_logger_assign": P.MANAGE_LOGGERS, "pages.shipment_logger_stop": P.MANAGE_LOGGERS,
+    "registry.logger_add": P.MANAGE_LOGGERS,
+    "pages.excursion_acknowledge": P.ACKNOWLEDGE_EXCURSIONS, "pages.excursion_resolve": P.RESOLVE_EXCURSIONS,
+    "receiving.record": P.RECEIVE, "receiving.stop_loggers": P.RECEIVE, "stock.consume": P.RECEIVE,
+    "receiving.qa_sign": P.RELEASE,
+    "recruitment.save_plan": P.PLAN_SUPPLY, "recruitment.save_site": P.PLAN_SUPPLY,
+    "recruitment.add_bom_line": P.PLAN_SUPPLY, "recruitment.remove_bom_line": P.PLAN_SUPPLY,
+    "recruitment.set_supply_terms": P.PLAN_SUPPLY, "forecast.run_now": P.PLAN_SUPPLY,
+    "recruitment.enrol": P.RECORD_ENROLMENTS, "recruitment.import_enrolments": P.RECORD_ENROLMENTS,
+    # API
+    "api.create_shipment": P.EDIT_SHIPMENTS, "api.update_shipment": P.EDIT_SHIPMENTS,
+    "api.add_line": P.EDIT_SHIPMENTS, "api.remove_line": P.EDIT_SHIPMENTS, "api.add_leg": P.EDIT_SHIPMENTS,
+    "api.record_leg": P.EDIT_SHIPMENTS, "api.add_milestone": P.EDIT_SHIPMENTS,
+    "api.register_logger": P.MANAGE_LOGGERS, "api.assign_logger": P.MANAGE_LOGGERS,
+    "api.acknowledge_excursion": P.ACKNOWLEDGE_EXCURSIONS, "api.resolve_excursion": P.RESOLVE_EXCURSIONS,
+    "api.consume": P.RECEIVE, "api.run_forecast": P.PLAN_SUPPLY, "api.add_enrolment": P.RECORD_ENROLMENTS,
+    # open to every signed-in user (or to anyone): they change no record
+    "auth.login": None, "auth.logout": None, "i18n.choose": None,
+    # authenticated by the logger's own credentials (tests/ingest/test_http_ingest.py)
+    "telemetry.post_readings": None,
+}
+
+
+def write_routes(app):
+    return [(endpoint, method, path) for endpoint, method, path in all_routes(app) if method != "GET"]
+
+
+def test_every_write_route_is_in_the_table(app):
+    endpoints = {endpoint for endpoint, _method, _path in write_routes(app)}
+    assert endpoints - NEEDS.keys() == set(), "write routes nobody has decided the roles of"
+    assert NEEDS.keys() - endpoints == set(), "the table names routes that no longer exist"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_may_write_exactly_where_its_permissions_allow(app, token_for, role):
+    page_client = login(app.test_client(), role.value)  # the demo has one user per role, named after it
+    form = {"csrf_token": csrf_token(page_client, "/shipments")}
+    api = {"Authorization": f"Bearer {token_for(role.value)}"}
+    checked = 0
+    for endpoint, method, path in write_routes(app):
+        permission = NEEDS[endpoint]
+        if permission is None:
+            continue
+        if path.startswith("/api/"):
+            response = app.test_client().open(path, method=method, headers=api, json={})
+        else:
+            response = page_client.open(path, method=method, data=form)
+        allowed = permission in GRANTS[role]
+        assert response.status_code < 500, (role, method, path, response.status_code)
+        assert (response.status_code == 403) == (not allowed), (role, method, path, response.status_code)
+        checked += 1
+    assert checked == sum(permission is not None for permission in NEEDS.values())
