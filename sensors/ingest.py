@@ -66,6 +66,7 @@ class IngestCounters:
     store_failures: int = 0
     writer_restarts: int = 0
     last_commit_at: float | None = None
+    last_failure: str | None = None  # why the last store failed, e.g. "OperationalError: database is locked"
 
     def add(self, tally: BatchTally) -> None:
         self.messages += tally.messages
@@ -206,6 +207,7 @@ class MqttIngest:
                 self._acknowledge(client, self._committed(report.messages))
             elif isinstance(report, StoreFailure):
                 self.counters.store_failures += 1
+                self.counters.last_failure = report.error
             with self._lock:
                 if self._unsent:
                     self._send_unsent()

@@ -103,6 +103,14 @@ def pg_templates() -> Iterator[dict[str, str]]:
         yield {"empty": empty, "demo": with_demo}
 
 
+def pg_read_only(url: str, on: bool) -> None:
+    """Make a database refuse every write, as a hot standby does, or accept them again; cut its sessions."""
+    name = url.rsplit("/", 1)[1]
+    with _pg_admin() as admin:
+        admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = {"on" if on else "off"}')
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+
+
 @pytest.fixture
 def pg_database() -> Iterator[str]:
     """An empty, unmigrated PostgreSQL database for one test."""

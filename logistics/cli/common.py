@@ -13,7 +13,7 @@ from sqlmodel import Session
 from logistics.app import Runtime, build_runtime
 from logistics.config_files import ConfigFileError
 from logistics.db import migrate as migrations
-from logistics.db.engine import unit_of_work
+from logistics.db.engine import REFUSALS, refusal_reason, unit_of_work
 from logistics.services.errors import InputError, NotFound
 from logistics.settings import SettingsError, load_settings
 
@@ -59,6 +59,9 @@ def changing(reason: str) -> Iterator[Session]:
             yield session
     except (InputError, NotFound) as error:
         raise failure(error) from None
+    except REFUSALS as error:
+        raise click.ClickException(f"the database refused the change ({refusal_reason(error)}); "
+                                   "nothing was saved") from None
     finally:
         runtime.close()
 

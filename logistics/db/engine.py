@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError, InternalError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
@@ -25,6 +26,15 @@ def resolve_database_url(url: str) -> str:
     if not path.is_absolute():
         path = paths.data_root() / path
     return parsed.set(database=str(path)).render_as_string(hide_password=False)
+
+
+# What a database raises when it cannot take a change for now: away, locked, disk full, read-only.
+REFUSALS = (OperationalError, InternalError)
+
+
+def refusal_reason(error: DBAPIError) -> str:
+    """The database's own first line, e.g. "database or disk is full", without the SQL statement."""
+    return str(error.orig or error).strip().splitlines()[0]
 
 
 def make_engine(database_url: str, *, sqlite_busy_timeout_ms: int = 5000) -> Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -10,8 +11,10 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from logistics.db.engine import REFUSALS, refusal_reason
 from logistics.services.telemetry import TelemetryStore
 from logistics.web import (
     api,
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from logistics.app import Runtime
 
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
@@ -83,6 +87,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.after_request(_security_headers)
     for code in ERROR_PAGES:
         app.register_error_handler(code, _error_page)
+    for refusal in REFUSALS:
+        app.register_error_handler(refusal, _database_refused)
     return app
 
 
@@ -103,6 +109,20 @@ def _error_page(error: HTTPException) -> Any:
     if code == 400 and error.description:
         message = error.description  # e.g. "The CSRF token is missing."
     return render_template("error.html", code=code, title=title, message=message), code
+
+
+def _database_refused(error: DBAPIError) -> Any:
+    """503 naming the database's reason: the transaction was rolled back, nothing was saved."""
+    log.exception("the database refused %s %s", request.method, request.path)
+    reason = refusal_reason(error)
+    headers = {"Retry-After": "30"}
+    if request.path.startswith("/api/"):
+        return jsonify(error=f"the database refused the request ({reason}); nothing was saved, "
+                             "try again later"), 503, headers
+    message = _l("The database refused the request (%(reason)s). Nothing was saved: try again later, "
+                 "and tell your administrator if it goes on.", reason=reason)
+    page = render_template("error.html", code=503, title=_l("Database unavailable"), message=message)
+    return page, 503, headers
 
 
 def _health() -> Any:

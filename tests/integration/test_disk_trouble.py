@@ -1,0 +1,114 @@
+"""The database's disk full, or the database read-only: the ingest acknowledges nothing it could not store,
+says why, and stores every reading exactly once when the disk is usable again. The full disk is a real (small)
+tmpfs filled under SQLite's feet; the read-only database is PostgreSQL refusing every write."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from logistics.app import build_runtime, open_telemetry_store
+from logistics.core.mosquitto import hash_secret
+from logistics.db import migrate
+from logistics.db.engine import unit_of_work
+from logistics.db.models import Logger
+from tests.conftest import _sqlite_copy, pg_read_only, settings_for
+from tests.integration.mosquitto_helpers import broker_credentials
+from tests.integration.test_database_away import stored
+from tests.integration.test_ingest_acks import running, wait_until
+
+
+@contextmanager
+def small_disk(folder: Path, size: str = "8m") -> Iterator[Path]:
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        reason = f"cannot mount a small file system here (needs root): {mounted.stderr.strip()}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "--lazy", str(folder)], check=True)
+
+
+def fill(folder: Path) -> Path:
+    """Take every free byte of the file system, as a runaway log would."""
+    filler = folder / "filler"
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        for chunk in (65536, 1):  # then the last partial block
+            try:
+                while os.write(descriptor, b"\0" * chunk):
+                    pass
+            except OSError:  # ENOSPC: full
+                pass
+    finally:
+        os.close(descriptor)
+    return filler
+
+
+def ingest_through_trouble(runtime, start_broker, make_probe, make_trouble, end_trouble, said: str) -> None:
+    """Store 10 readings; make trouble; send 40 more: none acknowledged, the reason said; end it: all 50."""
+    credentials = broker_credentials(logger_ids=["LG-A"])
+    broker = start_broker(password_file_text=credentials.password_file_text,
+                          acl_file_text=credentials.acl_file_text)
+    with unit_of_work(runtime.sessions, actor="test") as session:
+        secret = credentials.secrets["LG-A"]
+        session.add(Logger(code="LG-A", serial="S-A", credential_hash=hash_secret(secret)))
+    quick = dataclasses.replace(runtime.settings, sqlite_busy_timeout_ms=200)
+    publisher = make_probe(broker, "pub-LG-A", username="LG-A", password=credentials.secrets["LG-A"])
+    publisher.connect()
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def publish(minutes: range) -> None:
+        for minute in minutes:
+            reading = {"ts": (now - timedelta(minutes=minute)).isoformat(), "temp": 5.0}
+            assert publisher.publish("coldchain/loggers/LG-A/telemetry", json.dumps(reading).encode()) == 0
+
+    with running(broker, credentials.secrets["ingest"], partial(open_telemetry_store, quick)) as ingest:
+        publish(range(10))
+        assert wait_until(lambda: ingest.counters.messages == 10)
+        make_trouble()
+        publish(range(10, 50))
+        assert wait_until(lambda: ingest.counters.store_failures >= 2, timeout=20), ingest.counters
+        assert ingest.counters.messages == 10, "acknowledged what could not be stored"
+        assert said in (ingest.counters.last_failure or ""), ingest.counters.last_failure
+        end_trouble()
+        assert wait_until(lambda: ingest.counters.messages == 50, timeout=30), ingest.counters
+    runtime.engine.dispose()
+    assert stored(runtime) == 50 and ingest.counters.duplicates == 0
+
+
+def test_a_full_disk_holds_the_acknowledgements_back(start_broker, make_probe, sqlite_templates, tmp_path):
+    with small_disk(tmp_path / "disk") as disk:
+        runtime = build_runtime(settings_for(_sqlite_copy(sqlite_templates, "empty", disk)))
+        try:
+            ingest_through_trouble(runtime, start_broker, make_probe, make_trouble=partial(fill, disk),
+                                   end_trouble=(disk / "filler").unlink, said="database or disk is full")
+        finally:
+            runtime.close()
+
+
+def test_a_read_only_database_holds_the_acknowledgements_back(start_broker, make_probe, pg_database):
+    """As a hot standby is after a fail-over that went wrong: connections work, every write is refused."""
+    runtime = build_runtime(settings_for(pg_database))
+    migrate.upgrade(runtime.engine)
+    try:
+        ingest_through_trouble(runtime, start_broker, make_probe,
+                               make_trouble=partial(pg_read_only, pg_database, True),
+                               end_trouble=partial(pg_read_only, pg_database, False),
+                               said="read-only transaction")
+    finally:
+        runtime.close()
