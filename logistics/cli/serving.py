@@ -56,7 +56,12 @@ def ingest() -> None:
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"ingest: {runtime.settings.mqtt_topic_prefix}/loggers/+/telemetry from "
                f"{_broker_label(runtime)}")
-    build_ingest(runtime).run(stop)
+    subscriber = build_ingest(runtime)
+    subscriber.run(stop)
+    done = subscriber.counters
+    click.echo(f"ingest stopped: {done.messages} messages acknowledged, {done.readings_stored} readings "
+               f"stored, {done.duplicates} duplicates, {done.readings_rejected} readings rejected, "
+               f"{done.store_failures} failed stores")
 
 
 @click.command()

@@ -40,11 +40,19 @@ class Tracker:
         return result.stdout
 
     @contextmanager
-    def running(self, *args: str) -> Iterator[Path]:
-        log_path = self.folder / f"{args[0]}.log"
+    def running(self, *args: str, log_name: str | None = None, **settings: str) -> Iterator[Path]:
+        """Run `logistics ARGS` (with these extra settings) until the block ends; yield its log file."""
+        with self.process(logistics_command() + list(args), log_name or args[0], **settings) as log_path:
+            yield log_path
+
+    @contextmanager
+    def process(self, argv: list[str], log_name: str, **settings: str) -> Iterator[Path]:
+        """Run any command in the tracker's environment; SIGTERM at the end, as systemd would."""
+        log_path = self.folder / f"{log_name}.log"
+        environ = self.environ | {f"LOGISTICS_{name.upper()}": value for name, value in settings.items()}
         with log_path.open("wb") as log:
-            process = subprocess.Popen(logistics_command() + list(args), env=self.environ, cwd=self.folder,
-                                       stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(argv, env=environ, cwd=self.folder, stdout=log,
+                                       stderr=subprocess.STDOUT)
         try:
             yield log_path
         finally:
