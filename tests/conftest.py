@@ -21,11 +21,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy import inspect
 
 from logistics.app import Runtime, build_runtime
 from logistics.db import migrate
 from logistics.db.engine import unit_of_work
 from logistics.services import demo
+from logistics.services.audit import verify_audit_trail
 from logistics.settings import Settings, load_settings
 
 pytest_plugins = ["tests.local_receivers"]  # receiver (webhook) and mailbox (SMTP) fixtures
@@ -58,6 +60,43 @@ def _prepare(url: str, fill: Callable[[Runtime], None] | None) -> None:
     if fill:
         fill(built)
     built.close()
+
+
+# --- The audit chain, checked on every test's database --------------------------------------
+# Whatever a test did to its records, the audit trail it leaves must still verify; checked as each
+# database is torn down, so a break is reported against the test that made it. Tests that break the
+# chain on purpose say so with @pytest.mark.audit_tampered.
+
+AUDIT_TALLY = {"databases": 0, "events": 0}
+
+
+def check_audit_chain(request: pytest.FixtureRequest, runtime: Runtime) -> None:
+    if request.node.get_closest_marker("audit_tampered"):
+        return
+    with runtime.sessions() as session:
+        if not inspect(session.connection()).has_table("audit_events"):
+            return  # a test of the schema itself, or of a database never set up
+        events, broken = verify_audit_trail(session)
+    if broken is not None:
+        pytest.fail(f"the audit chain of this test's database is broken at event {broken.event_id}: "
+                    f"{broken.problem}", pytrace=False)
+    AUDIT_TALLY["databases"] += 1
+    AUDIT_TALLY["events"] += events
+
+
+def check_audit_chain_at(request: pytest.FixtureRequest, url: str) -> None:
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return
+    checking = build_runtime(settings_for(url))
+    try:
+        check_audit_chain(request, checking)
+    finally:
+        checking.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(f"audit chain verified in {AUDIT_TALLY['databases']} test databases "
+                                f"({AUDIT_TALLY['events']} events)")
 
 
 # --- PostgreSQL --------------------------------------------------------------------------
@@ -112,10 +151,11 @@ def pg_read_only(url: str, on: bool) -> None:
 
 
 @pytest.fixture
-def pg_database() -> Iterator[str]:
+def pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
     """An empty, unmigrated PostgreSQL database for one test."""
     with _pg_database() as url:
         yield url
+        check_audit_chain_at(request, url)
 
 
 # --- SQLite ------------------------------------------------------------------------------
@@ -141,13 +181,21 @@ def _sqlite_copy(templates: dict[str, Path], kind: str, folder: Path) -> str:
 def _runtime_on(request: pytest.FixtureRequest, kind: str, folder: Path) -> Iterator[Runtime]:
     if request.param == "sqlite":
         url = _sqlite_copy(request.getfixturevalue("sqlite_templates"), kind, folder)
-        built = build_runtime(settings_for(url))
-        yield built
-        built.close()
+        with _checked_runtime(request, url) as built:
+            yield built
         return
     with _pg_database(request.getfixturevalue("pg_templates")[kind]) as url:
-        built = build_runtime(settings_for(url))
+        with _checked_runtime(request, url) as built:
+            yield built
+
+
+@contextmanager
+def _checked_runtime(request: pytest.FixtureRequest, url: str) -> Iterator[Runtime]:
+    built = build_runtime(settings_for(url))
+    try:
         yield built
+        check_audit_chain(request, built)
+    finally:
         built.close()
 
 
@@ -156,6 +204,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """An empty, unmigrated database of each kind."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'shipments.db'}"
+        check_audit_chain_at(request, f"sqlite:///{tmp_path / 'shipments.db'}")
     else:
         yield request.getfixturevalue("pg_database")
 
@@ -196,7 +245,7 @@ def logistics_command() -> list[str]:
 
 
 @pytest.fixture
-def run(tmp_path):  # type: ignore[no-untyped-def]
+def run(request, tmp_path):  # type: ignore[no-untyped-def]
     """Run the installed `logistics` command in a folder of its own, on a SQLite file of its own."""
     database = tmp_path / "cli.db"
     environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
@@ -213,4 +262,5 @@ def run(tmp_path):  # type: ignore[no-untyped-def]
         return result
 
     invoke.database = database
-    return invoke
+    yield invoke
+    check_audit_chain_at(request, f"sqlite:///{database}")

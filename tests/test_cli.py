@@ -49,6 +49,7 @@ def test_users_add_explains_bad_input(run):
     assert "Traceback" not in short.stderr + empty.stderr
 
 
+@pytest.mark.audit_tampered
 def test_audit_verify_fails_after_a_hand_edit(run):
     run("init", "--demo")
     with sqlite3.connect(run.database) as connection:
