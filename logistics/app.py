@@ -58,15 +58,17 @@ def build_web_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     return create_app(runtime, demo=demo)
 
 
-def build_ingest(runtime: Runtime) -> MqttIngest:
-    """The MQTT subscriber that stores telemetry; `run(stop)` it in a thread or the main thread."""
+def build_ingest(runtime: Runtime, *, retiring: bool = False) -> MqttIngest:
+    """The MQTT subscriber that stores telemetry; `run(stop)` it in a thread or the main thread.
+
+    `retiring`: leave the shared subscription for good (see IngestOptions.retiring)."""
     from sensors.ingest import IngestOptions, MqttIngest
     from sensors.topics import parse_broker_url
 
     settings = runtime.settings
     options = IngestOptions(prefix=settings.mqtt_topic_prefix, client_id=settings.ingest_client_id,
                             shared_group=settings.ingest_shared_group or None,
-                            batch_size=settings.ingest_batch_size)
+                            batch_size=settings.ingest_batch_size, retiring=retiring)
     return MqttIngest(broker=parse_broker_url(settings.mqtt_url),
                       open_store=partial(open_telemetry_store, settings), options=options)
 

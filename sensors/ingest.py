@@ -88,6 +88,10 @@ class IngestOptions:
     # max_inflight_messages: 20 by default, 100 in the configuration we generate) caps them too.
     batch_size: int = 50
     max_backoff_s: float = 30.0
+    # Retiring a worker for good: a shared subscription keeps routing a share to a stopped worker's
+    # persistent session, so it leaves the group, stores what is queued for it, then ends its session.
+    retiring: bool = False
+    retire_quiet_s: float = 2.0  # the queue counts as drained after this long with nothing new
 
 
 class _InFlight(NamedTuple):
@@ -114,6 +118,7 @@ class MqttIngest:
         self._connection = 0  # counts connects
         self._writer: WriterProcess | None = None
         self._stopping = False
+        self._last_message_at = 0.0  # monotonic; for retiring: when the queue last gave us something
         self.connecting = threading.Event()  # the writer is ready and the client starts connecting
         self.connected = threading.Event()  # the broker has our subscriptions
 
@@ -125,32 +130,61 @@ class MqttIngest:
         """Start the writer, connect (retrying), then acknowledge what it stores until `stop` is set."""
         self._writer = WriterProcess.start(self.open_store, self.options)
         client = self._client()
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
+        client.on_unsubscribe = self._on_unsubscribe
         try:
             self.connecting.set()
             client.connect_async(self.broker.host, self.broker.port, keepalive=30)
             client.loop_start()
-            self._acknowledge_until(stop, client)
+            drained = self._acknowledge_until(stop, client)
         finally:
             self._stopping = True
             client.disconnect()
             client.loop_stop()
             self._writer.close()
+        if drained:
+            self._end_session()
 
-    def _client(self) -> mqtt.Client:
+    def _client(self, clean_session: bool = False) -> mqtt.Client:
         # Fixed client id and clean_session=False: the broker keeps our subscriptions and the
         # unacknowledged messages while we are away (MQTT-3.1.2-4, MQTT-4.4.0-1).
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.options.client_id,
-                             clean_session=False, protocol=mqtt.MQTTv311, manual_ack=True)
+                             clean_session=clean_session, protocol=mqtt.MQTTv311, manual_ack=True)
         if self.broker.username:
             client.username_pw_set(self.broker.username, self.broker.password)
         if self.broker.tls:
             client.tls_set()
         client.reconnect_delay_set(min_delay=1, max_delay=30)
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        client.on_subscribe = self._on_subscribe
         return client
+
+    def _drained(self) -> bool:
+        """Retiring: out of the group, everything stored and acknowledged, and the queue quiet."""
+        with self._lock:
+            idle = not self._in_flight
+        return (self.connected.is_set() and idle
+                and time.monotonic() - self._last_message_at >= self.options.retire_quiet_s)
+
+    def _end_session(self) -> None:
+        """Connect once with a clean session: the broker discards our (now empty) session."""
+        ended = threading.Event()
+        client = self._client(clean_session=True)
+        client.on_connect = lambda *_: ended.set()
+        try:
+            client.connect(self.broker.host, self.broker.port, keepalive=30)
+        except OSError as error:
+            log.warning("could not end session %s (%s); run --retire again", self.options.client_id, error)
+            return
+        client.loop_start()
+        if ended.wait(10):
+            log.info("ingest retired: session %s ended", self.options.client_id)
+        else:
+            log.warning("could not end session %s (no answer from the broker); run --retire again",
+                        self.options.client_id)
+        client.disconnect()
+        client.loop_stop()
 
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any,
                     _properties: Any) -> None:
@@ -158,9 +192,11 @@ class MqttIngest:
             log.error("MQTT broker %s:%s refused the connection: %s", self.broker.host,
                       self.broker.port, reason)
             return
-        # Subscribe on every connect: a broker that lost our session must learn them again.
-        client.subscribe([(topic, 1) for topic in subscriptions(self.options.prefix,
-                                                               self.options.shared_group)])
+        topics = subscriptions(self.options.prefix, self.options.shared_group)
+        if self.options.retiring:
+            client.unsubscribe(topics)
+        else:  # on every connect: a broker that lost our session must learn them again
+            client.subscribe([(topic, 1) for topic in topics])
         self._connection += 1
 
     def _on_subscribe(self, _client: mqtt.Client, _userdata: Any, _mid: int, _reasons: Any,
@@ -169,6 +205,13 @@ class MqttIngest:
         # be routed to us on a first connection (no session yet).
         self.connected.set()
         log.info("ingest connected to %s:%s", self.broker.host, self.broker.port)
+
+    def _on_unsubscribe(self, _client: mqtt.Client, _userdata: Any, _mid: int, _reasons: Any,
+                        _properties: Any) -> None:
+        self._last_message_at = time.monotonic()
+        self.connected.set()
+        log.info("ingest retiring: left the shared subscription at %s:%s; storing what is queued for %s",
+                 self.broker.host, self.broker.port, self.options.client_id)
 
     def _on_disconnect(self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any,
                        _properties: Any) -> None:
@@ -179,6 +222,7 @@ class MqttIngest:
             log.warning("ingest disconnected from the broker (%s); reconnecting", reason)
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        self._last_message_at = time.monotonic()
         with self._lock:
             entry = _InFlight(self._connection, message.mid, message.qos, message.topic,
                               bytes(message.payload))
@@ -196,9 +240,12 @@ class MqttIngest:
         self._writer.send(self._unsent)
         self._unsent = []
 
-    def _acknowledge_until(self, stop: threading.Event, client: mqtt.Client) -> None:
+    def _acknowledge_until(self, stop: threading.Event, client: mqtt.Client) -> bool:
+        """Acknowledge what the writer commits until `stop`; True if a retiring worker's queue ran dry."""
         assert self._writer is not None
         while not stop.is_set():
+            if self.options.retiring and self._drained():
+                return True
             report = self._writer.report(timeout=0.25)
             if report is WRITER_GONE:
                 self._replace_writer()
@@ -211,6 +258,7 @@ class MqttIngest:
             with self._lock:
                 if self._unsent:
                     self._send_unsent()
+        return False
 
     def _committed(self, count: int) -> list[_InFlight]:
         """The `count` oldest in-flight messages: the writer commits them in the order they came."""

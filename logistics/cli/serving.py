@@ -48,15 +48,21 @@ def web(host: str, port: int) -> None:
 
 
 @click.command()
-def ingest() -> None:
+@click.option("--retire", is_flag=True,
+              help="Take this worker (its ingest_client_id) out of the shared subscription for good: store "
+                   "what the broker queued for it, leave the group, end its session, then exit.")
+def ingest(retire: bool) -> None:
     """Run only the MQTT ingest: store telemetry, acknowledge after commit. Stops on SIGTERM/Ctrl+C."""
     runtime = open_runtime()
+    if retire and not runtime.settings.ingest_shared_group:
+        raise click.UsageError("--retire is for a worker of a shared subscription, "
+                               "and ingest_shared_group is not set")
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"ingest: {runtime.settings.mqtt_topic_prefix}/loggers/+/telemetry from "
                f"{_broker_label(runtime)}")
-    subscriber = build_ingest(runtime)
+    subscriber = build_ingest(runtime, retiring=retire)
     subscriber.run(stop)
     done = subscriber.counters
     click.echo(f"ingest stopped: {done.messages} messages acknowledged, {done.readings_stored} readings "

@@ -92,6 +92,10 @@ def test_the_scaled_out_deployment_stores_each_reading_once_and_sends_each_alert
     assert hooks == Counter(dict.fromkeys(LOGGERS, 1)), hooks
     assert len(served) == 2, f"one sign-in should hold on both gunicorn workers: {served}"
 
+    # Scaling back down: the second worker's session leaves the group, with nothing held for it.
+    tracker.environ["LOGISTICS_INGEST_CLIENT_ID"] = "coldchain-ingest-2"
+    assert STOPPED.search(tracker.run("ingest", "--retire")).group(1) == "0"
+
 
 def run_the_topology(tracker, runtime, broker, secrets, make_probe,
                      receiver) -> tuple[Counter[str], set[str]]:
