@@ -1,7 +1,8 @@
 """Zero loss, no duplicates: `logistics ingest` as a real process against a real Mosquitto (SPEC §4).
 
-The ingest is killed with SIGKILL mid-stream and the broker is restarted; every reading published
-with QoS 1 must end up stored exactly once.
+The ingest is killed with SIGKILL and the broker restarted at random points of a 50,000-reading stream,
+and the broker is restarted while the ingest is away; every reading published with QoS 1 must end up
+stored exactly once.
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ class Publisher:
 
     def __init__(self, broker, logger: str, secret: str) -> None:
         self.logger = logger
+        self.failures: list[BaseException] = []
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{logger}")
         self.client.username_pw_set(logger, secret)
         self.client.reconnect_delay_set(min_delay=0.2, max_delay=1)
@@ -153,6 +155,38 @@ class Publisher:
                 return
         raise AssertionError(f"could not publish within {timeout} s")
 
+    def publish_stream(self, payloads: list[dict], window: int = 100) -> None:
+        """Publish in windows of `window` in flight; what the broker did not confirm is sent again."""
+        topic = f"coldchain/loggers/{self.logger}/telemetry"
+        try:
+            for first in range(0, len(payloads), window):
+                unconfirmed = [json.dumps(payload) for payload in payloads[first:first + window]]
+                give_up = time.monotonic() + 60
+                while unconfirmed:
+                    assert time.monotonic() < give_up, f"{len(unconfirmed)} messages unconfirmed for 60 s"
+                    infos = [(body, self.client.publish(topic, body, qos=1)) for body in unconfirmed]
+                    self._wait_for_pubacks([info for _, info in infos], seconds=10)
+                    unconfirmed = [body for body, info in infos if not self._confirmed(info)]
+        except BaseException as error:  # a thread's failure reaches the test through here
+            self.failures.append(error)
+
+    @staticmethod
+    def _confirmed(info) -> bool:
+        try:
+            return info.is_published()
+        except (RuntimeError, ValueError):  # never sent: the client was not connected
+            return False
+
+    @staticmethod
+    def _wait_for_pubacks(infos: list, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        for info in infos:
+            try:
+                info.wait_for_publish(timeout=max(0.01, deadline - time.monotonic()))
+            except (RuntimeError, ValueError):  # not connected: the broker is restarting
+                time.sleep(0.5)
+                return
+
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
@@ -163,33 +197,45 @@ def reading(index: int) -> dict:
             "temp": round(4 + (index % 40) / 10, 1)}
 
 
-def test_readings_survive_the_ingest_being_killed_mid_stream(setup):
-    total = 3000
-    publisher = Publisher(setup.broker, "LG-A", setup.secrets["LG-A"])
-    done = threading.Event()
+STREAM = 50_000  # readings, one per message, from two loggers at once
 
-    def publish_all() -> None:
-        for index in range(total):
-            publisher.publish(reading(index))
-        done.set()
 
-    worker = threading.Thread(target=publish_all)
-    worker.start()
-    rng = random.Random(7)
+def test_a_50000_reading_stream_survives_sigkills_and_broker_restarts(setup):
+    """SIGKILL the ingest and restart the broker (persistence on) at random points of the stream."""
+    rng = random.Random(8)
+    faults = ["kill ingest"] * 4 + ["restart broker"] * 2
+    rng.shuffle(faults)
+    # A fault strikes when this many readings are stored, so each lands mid-stream however fast it runs,
+    # and at least 2,000 readings after the one before: the ingest is back and storing when it strikes.
+    strikes = sorted(rng.sample(range(STREAM // 20, STREAM * 9 // 10, 2500), len(faults)))
+    strikes = [strike + rng.randrange(500) for strike in strikes]
+    publishers = {code: Publisher(setup.broker, code, setup.secrets[code]) for code in ("LG-A", "LG-B")}
+    half = [reading(index) for index in range(STREAM // 2)]  # one a second for 7 h, on each logger
+    streams = [threading.Thread(target=publisher.publish_stream, args=(half,))
+               for publisher in publishers.values()]
     try:
-        for _ in range(4):
-            time.sleep(rng.uniform(0.3, 1.5))
-            setup.ingest.kill()
-            time.sleep(rng.uniform(0.0, 0.5))
-            setup.ingest.start()
-        worker.join(timeout=120)
+        for stream in streams:
+            stream.start()
+        for fault, strike in zip(faults, strikes, strict=True):
+            failures = [publisher.failures for publisher in publishers.values()]
+            assert setup.wait_for(strike) >= strike, f"stuck before {fault} at {strike}: {failures}"
+            if fault == "kill ingest":
+                setup.ingest.kill()
+                time.sleep(rng.uniform(0.0, 0.5))
+                setup.ingest.start()
+            else:
+                setup.broker.restart()
+        for stream in streams:
+            stream.join(timeout=180)
+        assert not any(stream.is_alive() for stream in streams), "the loggers did not finish publishing"
+        assert setup.wait_for(STREAM, timeout=180) == STREAM
+        time.sleep(1)  # nothing more may arrive: redeliveries are duplicates, not new rows
     finally:
-        done.wait(timeout=1)
-        publisher.close()
-    assert done.is_set(), "the publisher did not finish"
-    assert setup.wait_for(total) == total
-    time.sleep(1)  # nothing more may arrive: redeliveries are duplicates, not new rows
-    assert setup.stored() == (total, total)
+        for publisher in publishers.values():
+            publisher.close()
+    assert setup.stored() == (STREAM, STREAM)
+    assert all(publisher.failures == [] for publisher in publishers.values())
+    assert setup.ingest.log_path.read_text().count("ingest connected") >= 1 + len(faults)  # each struck
 
 
 def test_readings_survive_a_broker_restart(setup):
