@@ -104,3 +104,27 @@ def test_mail_queued_while_the_smtp_server_is_down_goes_out_once_it_is_back(sqli
             server.stop()
     assert (back.sent, again.sent) == (1, 0) and len(box.messages) == 1
     assert deliveries(sqlite_runtime)["email"].status == "sent"
+
+
+def test_a_webhook_receiver_that_is_down_gets_the_alert_once_it_is_back(sqlite_runtime):
+    from tests.browser.conftest import free_port
+    from tests.local_receivers import Receiver
+
+    port = free_port()  # nothing listens here yet: connections are refused
+    url = f"http://127.0.0.1:{port}/hook"
+    webhook_only = parse_routes({"routes": [{"targets": [{"channel": "webhook", "address": url}]}]})
+    with unit_of_work(sqlite_runtime.sessions, actor="scheduler") as session:
+        raise_alert(session, webhook_only, facts())
+    with requests.Session() as http:
+        senders = make_senders(http, smtp_url="", sender="tracker@example")
+        down = dispatch_due(sqlite_runtime.sessions, senders, now=NOW)
+        assert (down.sent, down.retrying) == (0, 1)
+        assert "refused" in deliveries(sqlite_runtime)["webhook"].last_error.lower()
+        back_up = Receiver(port)
+        try:
+            back = dispatch_due(sqlite_runtime.sessions, senders, now=NOW + timedelta(seconds=31))
+            again = dispatch_due(sqlite_runtime.sessions, senders, now=NOW + timedelta(hours=2))
+        finally:
+            back_up.close()
+    assert (back.sent, again.sent) == (1, 0) and len(back_up.bodies) == 1
+    assert deliveries(sqlite_runtime)["webhook"].status == "sent"
