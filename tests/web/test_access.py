@@ -1,9 +1,11 @@
 """Every page and endpoint needs a signed-in user, except login, static files and /health."""
 
+import dataclasses
 import re
 
 import pytest
 
+from logistics.web import create_app
 from tests.conftest import DEMO_PASSWORD
 from tests.web.conftest import csrf_token, login
 
@@ -135,3 +137,18 @@ def test_a_successful_sign_in_clears_the_count_for_its_name(app):
             users.record_sign_in(writing, "qa", "10.0.0.9", ok=False, now=now - timedelta(minutes=1))
         until = users.sign_in_locked_until(session, "qa", "10.0.0.1", policy, now)
     assert until == now - timedelta(minutes=3) + timedelta(minutes=15)
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_the_session_cookie_is_http_only_same_site_and_secure_when_served_over_tls(sqlite_demo_runtime,
+                                                                                   secure):
+    settings = dataclasses.replace(sqlite_demo_runtime.settings, session_cookie_secure=secure)
+    app = create_app(dataclasses.replace(sqlite_demo_runtime, settings=settings))
+    client = app.test_client()
+    signed_in = client.post("/login", data={"username": "admin", "password": DEMO_PASSWORD,
+                                            "csrf_token": csrf_token(client)})
+    [cookie] = [value for name, value in signed_in.headers.items()
+                if name == "Set-Cookie" and value.startswith("session=")]
+    flags = {flag.strip().split("=")[0].lower(): flag.strip() for flag in cookie.split(";")[1:]}
+    assert "httponly" in flags and flags["samesite"] == "SameSite=Lax"
+    assert ("secure" in flags) == secure

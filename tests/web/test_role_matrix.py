@@ -70,3 +70,13 @@ def test_each_role_may_write_exactly_where_its_permissions_allow(app, token_for,
         assert (response.status_code == 403) == (not allowed), (role, method, path, response.status_code)
         checked += 1
     assert checked == sum(permission is not None for permission in NEEDS.values())
+
+
+def test_every_form_refuses_a_post_without_its_csrf_token(app):
+    signed_in = login(app.test_client(), "admin")  # may use every form: only the token is missing
+    forms = [(method, path) for _endpoint, method, path in write_routes(app) if not path.startswith("/api/")]
+    assert len(forms) >= 25, forms
+    for method, path in forms:
+        response = signed_in.open(path, method=method, data={})
+        assert response.status_code == 400, (method, path, response.status_code)
+        assert "CSRF" in response.get_data(as_text=True), (method, path)
