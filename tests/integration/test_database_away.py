@@ -10,6 +10,7 @@ import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any, NamedTuple
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -27,25 +28,44 @@ def stored(runtime):
         return session.exec(select(func.count()).select_from(Reading)).one()
 
 
-def test_a_locked_database_holds_the_acknowledgements_back_until_it_is_free(start_broker, make_probe,
-                                                                            sqlite_runtime):
-    credentials = broker_credentials(logger_ids=["LG-A"])
+class OneLogger(NamedTuple):
+    broker: Any
+    ingest_secret: str
+    publisher: Any
+    code: str
+
+    def publish(self, minutes: range, now: datetime) -> None:
+        """A reading at `now` minus each of `minutes`, one message each."""
+        for minute in minutes:
+            reading = {"ts": (now - timedelta(minutes=minute)).isoformat(), "temp": 5.0}
+            topic = f"coldchain/loggers/{self.code}/telemetry"
+            assert self.publisher.publish(topic, json.dumps(reading).encode()) == 0
+
+
+def one_logger(runtime, start_broker, make_probe, code: str = "LG-A") -> OneLogger:
+    """A private broker with the logger's and the ingest's credentials; the logger registered in
+    `runtime`'s database and publishing through a connected client."""
+    credentials = broker_credentials(logger_ids=[code])
     broker = start_broker(password_file_text=credentials.password_file_text,
                           acl_file_text=credentials.acl_file_text)
-    with unit_of_work(sqlite_runtime.sessions, actor="test") as session:
-        secret = credentials.secrets["LG-A"]
-        session.add(Logger(code="LG-A", serial="S-A", credential_hash=hash_secret(secret)))
-    impatient = dataclasses.replace(sqlite_runtime.settings, sqlite_busy_timeout_ms=200)
-    publisher = make_probe(broker, "pub-LG-A", username="LG-A", password=credentials.secrets["LG-A"])
+    with unit_of_work(runtime.sessions, actor="test") as session:
+        secret = credentials.secrets[code]
+        session.add(Logger(code=code, serial=f"S-{code}", credential_hash=hash_secret(secret)))
+    publisher = make_probe(broker, f"pub-{code}", username=code, password=credentials.secrets[code])
     publisher.connect()
+    return OneLogger(broker, credentials.secrets["ingest"], publisher, code)
+
+
+def test_a_locked_database_holds_the_acknowledgements_back_until_it_is_free(start_broker, make_probe,
+                                                                            sqlite_runtime):
+    logger = one_logger(sqlite_runtime, start_broker, make_probe)
+    impatient = dataclasses.replace(sqlite_runtime.settings, sqlite_busy_timeout_ms=200)
     now = datetime.now(UTC).replace(microsecond=0)
     path = sqlite_runtime.settings.database_url.removeprefix("sqlite:///")
-    with running(broker, credentials.secrets["ingest"], partial(open_telemetry_store, impatient)) as ingest, \
+    with running(logger.broker, logger.ingest_secret, partial(open_telemetry_store, impatient)) as ingest, \
             closing(sqlite3.connect(path, timeout=10)) as other_writer:
         other_writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-        for minute in range(20):
-            reading = {"ts": (now - timedelta(minutes=minute)).isoformat(), "temp": 5.0}
-            assert publisher.publish("coldchain/loggers/LG-A/telemetry", json.dumps(reading).encode()) == 0
+        logger.publish(range(20), now)
         assert wait_until(lambda: ingest.counters.store_failures >= 2), "the locked store was not retried"
         assert ingest.counters.messages == 0 and stored(sqlite_runtime) == 0  # nothing acknowledged
         other_writer.rollback()  # the database is free again
@@ -60,31 +80,18 @@ def test_postgresql_going_away_and_coming_back_loses_nothing(start_broker, make_
 
     runtime = build_runtime(settings_for(pg_database))
     migrate.upgrade(runtime.engine)
-    credentials = broker_credentials(logger_ids=["LG-A"])
-    broker = start_broker(password_file_text=credentials.password_file_text,
-                          acl_file_text=credentials.acl_file_text)
-    with unit_of_work(runtime.sessions, actor="test") as session:
-        secret = credentials.secrets["LG-A"]
-        session.add(Logger(code="LG-A", serial="S-A", credential_hash=hash_secret(secret)))
-    publisher = make_probe(broker, "pub-LG-A", username="LG-A", password=credentials.secrets["LG-A"])
-    publisher.connect()
+    logger = one_logger(runtime, start_broker, make_probe)
     now, name = datetime.now(UTC).replace(microsecond=0), pg_database.rsplit("/", 1)[1]
-
-    def publish(minutes):
-        for minute in minutes:
-            reading = {"ts": (now - timedelta(minutes=minute)).isoformat(), "temp": 5.0}
-            assert publisher.publish("coldchain/loggers/LG-A/telemetry", json.dumps(reading).encode()) == 0
-
     try:
-        with running(broker, credentials.secrets["ingest"], partial(open_telemetry_store, runtime.settings)) \
+        with running(logger.broker, logger.ingest_secret, partial(open_telemetry_store, runtime.settings)) \
                 as ingest:
-            publish(range(10))
+            logger.publish(range(10), now)
             assert wait_until(lambda: ingest.counters.messages == 10)
             with _pg_admin() as admin:  # the database goes away: no new connections, the open ones cut
                 admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
                 admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                               (name,))
-            publish(range(10, 20))
+            logger.publish(range(10, 20), now)
             assert wait_until(lambda: ingest.counters.store_failures >= 2), "the store was not retried"
             assert ingest.counters.messages == 10  # nothing acknowledged while it is away
             with _pg_admin() as admin:

@@ -5,25 +5,20 @@ tmpfs filled under SQLite's feet; the read-only database is PostgreSQL refusing 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 import pytest
 
 from logistics.app import build_runtime, open_telemetry_store
-from logistics.core.mosquitto import hash_secret
 from logistics.db import migrate
-from logistics.db.engine import unit_of_work
-from logistics.db.models import Logger
 from tests.conftest import _sqlite_copy, pg_read_only, settings_for
-from tests.integration.mosquitto_helpers import broker_credentials
-from tests.integration.test_database_away import stored
+from tests.integration.test_database_away import one_logger, stored
 from tests.integration.test_ingest_acks import running, wait_until
 
 
@@ -61,27 +56,14 @@ def fill(folder: Path) -> Path:
 
 def ingest_through_trouble(runtime, start_broker, make_probe, make_trouble, end_trouble, said: str) -> None:
     """Store 10 readings; make trouble; send 40 more: none acknowledged, the reason said; end it: all 50."""
-    credentials = broker_credentials(logger_ids=["LG-A"])
-    broker = start_broker(password_file_text=credentials.password_file_text,
-                          acl_file_text=credentials.acl_file_text)
-    with unit_of_work(runtime.sessions, actor="test") as session:
-        secret = credentials.secrets["LG-A"]
-        session.add(Logger(code="LG-A", serial="S-A", credential_hash=hash_secret(secret)))
+    logger = one_logger(runtime, start_broker, make_probe)
     quick = dataclasses.replace(runtime.settings, sqlite_busy_timeout_ms=200)
-    publisher = make_probe(broker, "pub-LG-A", username="LG-A", password=credentials.secrets["LG-A"])
-    publisher.connect()
     now = datetime.now(UTC).replace(microsecond=0)
-
-    def publish(minutes: range) -> None:
-        for minute in minutes:
-            reading = {"ts": (now - timedelta(minutes=minute)).isoformat(), "temp": 5.0}
-            assert publisher.publish("coldchain/loggers/LG-A/telemetry", json.dumps(reading).encode()) == 0
-
-    with running(broker, credentials.secrets["ingest"], partial(open_telemetry_store, quick)) as ingest:
-        publish(range(10))
+    with running(logger.broker, logger.ingest_secret, partial(open_telemetry_store, quick)) as ingest:
+        logger.publish(range(10), now)
         assert wait_until(lambda: ingest.counters.messages == 10)
         make_trouble()
-        publish(range(10, 50))
+        logger.publish(range(10, 50), now)
         assert wait_until(lambda: ingest.counters.store_failures >= 2, timeout=20), ingest.counters
         assert ingest.counters.messages == 10, "acknowledged what could not be stored"
         assert said in (ingest.counters.last_failure or ""), ingest.counters.last_failure

@@ -13,13 +13,9 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from logistics.app import open_telemetry_store
-from logistics.core.mosquitto import hash_secret
-from logistics.db.engine import unit_of_work
-from logistics.db.models import Logger
 from sensors.ingest import IngestOptions, MqttIngest
 from sensors.topics import BrokerAddress
-from tests.integration.mosquitto_helpers import broker_credentials
-from tests.integration.test_database_away import stored
+from tests.integration.test_database_away import one_logger, stored
 from tests.integration.test_ingest_acks import wait_until
 
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
@@ -66,15 +62,8 @@ def session_present(broker, secret: str, client_id: str) -> bool:
 
 def test_retiring_a_worker_stores_its_held_share_and_leaves_the_group(start_broker, make_probe,
                                                                       sqlite_runtime):
-    credentials = broker_credentials(logger_ids=["LG-R"])
-    broker = start_broker(password_file_text=credentials.password_file_text,
-                          acl_file_text=credentials.acl_file_text)
-    with unit_of_work(sqlite_runtime.sessions, actor="test") as session:
-        session.add(Logger(code="LG-R", serial="S-R",
-                           credential_hash=hash_secret(credentials.secrets["LG-R"])))
-    secret = credentials.secrets["ingest"]
-    publisher = make_probe(broker, "pub-LG-R", username="LG-R", password=credentials.secrets["LG-R"])
-    publisher.connect()
+    logger = one_logger(sqlite_runtime, start_broker, make_probe, code="LG-R")
+    broker, secret, publisher = logger.broker, logger.ingest_secret, logger.publisher
     staying = Worker(broker, secret, sqlite_runtime, "worker-staying")
     try:
         Worker(broker, secret, sqlite_runtime, "worker-leaving").halt()
