@@ -203,8 +203,9 @@ def _checked_runtime(request: pytest.FixtureRequest, url: str) -> Iterator[Runti
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty, unmigrated database of each kind."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shipments.db'}"
-        check_audit_chain_at(request, f"sqlite:///{tmp_path / 'shipments.db'}")
+        url = f"sqlite:///{tmp_path / 'shipments.db'}"
+        yield url
+        check_audit_chain_at(request, url)
     else:
         yield request.getfixturevalue("pg_database")
 
