@@ -9,7 +9,6 @@ that cannot be decoded at all raises DecodeError.
 from __future__ import annotations
 
 import codecs
-import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sensors._fields import TARGETS, empty_slots, reading_fields, reason
+from sensors.json_text import parse_json_text
 from sensors.readings import DecodedFields, DecodedMessage, DecodeError, ReadingFields, ReadingProblem
 from sensors.senml import (
     SENML_ABSOLUTE_FROM,
@@ -130,15 +130,7 @@ def _parse_json(payload: bytes, media_type: str) -> object:
         raise DecodeError(f"payload is not UTF-8 text (invalid byte at offset {error.start})") from None
     if not text.strip():
         raise DecodeError("payload is empty")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno} column {error.colno}"
-        raise DecodeError(f"payload is not JSON: {error.msg} at {where}") from None
-    except ValueError as error:  # e.g. an integer longer than Python will convert
-        raise DecodeError(f"payload is not usable JSON: {str(error).split(';')[0]}") from None
-    except RecursionError:
-        raise DecodeError("payload is not usable JSON: it is nested too deeply") from None
+    return parse_json_text(text)
 
 
 def _some_keys(document: Mapping[str, object]) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
+from sensors.json_text import parse_json_text
 from sensors.readings import DecodeError
 
+# A status is a word or a small object; anything larger is not one.
+MAX_STATUS_BYTES = 16 * 1024
 STATES = {"online": True, "connected": True, "offline": False, "disconnected": False, "lost": False}
 
 
@@ -20,16 +22,17 @@ class LoggerStatus:
 
 def decode_status(payload: bytes) -> LoggerStatus:
     """Read "online"/"offline" text or a JSON object with state/online, battery, firmware."""
+    if len(payload) > MAX_STATUS_BYTES:
+        raise DecodeError(f"status payload is {len(payload)} bytes, over the {MAX_STATUS_BYTES}-byte limit")
     try:
         text = payload.decode("utf-8").strip()
     except UnicodeDecodeError:
         raise DecodeError("status payload is not UTF-8 text") from None
     if text.lower() in STATES:
         return LoggerStatus(STATES[text.lower()], None, None)
-    try:
-        body = json.loads(text)
-    except ValueError:
-        raise DecodeError(f"status payload is neither online/offline nor JSON: {text[:40]!r}") from None
+    if not text.startswith(("{", "[")):
+        raise DecodeError(f"status payload is neither online/offline nor JSON: {text[:40]!r}")
+    body = parse_json_text(text, what="status payload")
     if not isinstance(body, dict):
         raise DecodeError("status payload must be a JSON object")
     return LoggerStatus(_online(body), _battery(body), _firmware(body))

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, InternalError, OperationalError
+from sqlalchemy.exc import DBAPIError, InternalError, OperationalError, StatementError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
@@ -30,6 +30,29 @@ def resolve_database_url(url: str) -> str:
 
 # What a database raises when it cannot take a change for now: away, locked, disk full, read-only.
 REFUSALS = (OperationalError, InternalError)
+
+
+# PEP 249's errors that come from the values a statement carried; every other database error (the link,
+# locks, disk, permissions, the schema) is the database's state, which no message can be blamed for.
+_VALUE_ERRORS = frozenset({"DataError", "IntegrityError"})
+_DATABASE_ERRORS = frozenset({"DatabaseError", "InterfaceError", "SQLAlchemyError"})
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether `error` means the database cannot take changes for now, whatever was sent to it.
+
+    Works for SQLAlchemy's wrapped errors and for the driver's own (the telemetry hot path uses the
+    driver's cursor directly). Errors that are not the database's (a value Python cannot convert)
+    are the data's fault, except a broken connection.
+    """
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, StatementError) and not isinstance(error, DBAPIError) and error.orig is not None:
+        return is_outage(error.orig)  # raised while binding a value, before the database saw it
+    names = {kind.__name__ for kind in type(error).__mro__}
+    if names & _VALUE_ERRORS:
+        return False
+    return bool(names & _DATABASE_ERRORS) or isinstance(error, OSError)
 
 
 def refusal_reason(error: DBAPIError) -> str:

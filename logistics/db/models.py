@@ -303,7 +303,7 @@ class Rejection(SQLModel, table=True):
     topic: str | None = Field(default=None, max_length=300)
     logger_code: str | None = Field(default=None, max_length=64, index=True)
     reason: str = Field(sa_column=Column(Text, nullable=False))
-    readings_rejected: int = 0  # readings lost from this message (0 when none could be read)
+    readings_rejected: int = 0  # readings lost from this message (an undecodable message counts 1)
     payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # first 64 KiB
     payload_size: int  # the whole message, in bytes
 

@@ -16,13 +16,13 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
-from logistics.db.engine import begin_writing
+from logistics.db.engine import begin_writing, is_outage
 from logistics.db.models import Logger, Reading, Rejection
 from logistics.schemas import RejectionPage, RejectionPublic
 from logistics.services.paging import one_page
 from sensors.decode import decode_fields
 from sensors.readings import DecodedFields, DecodeError, ReadingFields
-from sensors.status import decode_status
+from sensors.status import LoggerStatus, decode_status
 from sensors.validate import fields_problem, time_limits
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class _Prepared:
     message: IncomingMessage
     result: StoreResult
     decoded: DecodedFields | None = None  # None for status messages and refused ones
+    status: LoggerStatus | None = None  # a status message, decoded
     valid: list[ReadingFields] = field(default_factory=list)  # the decoded readings that passed validation
     last_battery: float | None = None  # among the valid readings
     logger_id: int | None = None
@@ -107,8 +108,29 @@ class TelemetryStore:
         )
 
     def store(self, messages: Sequence[IncomingMessage]) -> list[StoreResult]:
-        """Store a batch in one transaction; raises (storing nothing) if the database fails."""
+        """Store a batch; raises (storing nothing more) only when the database cannot take changes.
+
+        A message whose own bytes make decoding, checking or storing it fail becomes a rejection with
+        the reason, and the others are stored: one bad message never holds the rest back.
+        """
         prepared = [self._decoded(message) for message in messages]  # pure work, before the transaction
+        return self._store_isolating(prepared)
+
+    def _store_isolating(self, prepared: list[_Prepared]) -> list[StoreResult]:
+        """Store in one transaction; when that fails for a reason other than an outage, find the
+        message at fault by storing halves (then single messages) and keep that one as a rejection."""
+        try:
+            return self._store_prepared(prepared)
+        except Exception as error:
+            if is_outage(error) or not prepared:
+                raise
+            if len(prepared) > 1:
+                half = len(prepared) // 2
+                return self._store_isolating(prepared[:half]) + self._store_isolating(prepared[half:])
+            log.warning("a telemetry message could not be stored and is rejected: %s", error)
+            return [self._store_refused(prepared[0], error)]
+
+    def _store_prepared(self, prepared: list[_Prepared]) -> list[StoreResult]:
         with self._engine.begin() as connection:
             begin_writing(connection)
             for item in prepared:
@@ -127,6 +149,16 @@ class TelemetryStore:
                 connection.execute(insert(Rejection), rejected)
         return [item.result for item in prepared]
 
+    def _store_refused(self, item: _Prepared, error: Exception) -> StoreResult:
+        """Keep a message the database would not take as a rejection; raises if even that fails."""
+        readings = len(item.decoded.readings) if item.decoded else 0
+        refused = _refuse(_Prepared(item.message, StoreResult()),
+                          f"the message could not be stored: {_first_line(error)}", readings)
+        with self._engine.begin() as connection:
+            begin_writing(connection)
+            connection.execute(insert(Rejection), [_rejection(refused)])
+        return refused.result
+
     def _sqlite_time(self, moment: datetime) -> str:
         """The text SQLAlchemy itself stores for a time on SQLite, always with six fractional digits,
         so that queries comparing times match what was stored (built here: it is the hot path)."""
@@ -137,12 +169,25 @@ class TelemetryStore:
     def _decoded(self, message: IncomingMessage) -> _Prepared:
         """The message decoded and its readings validated, or refused as a whole."""
         item = _Prepared(message, StoreResult())
+        try:
+            return self._decode_and_check(item)
+        except Exception as error:  # whatever the bytes provoke is the message's fault, not the batch's
+            log.warning("decoding a telemetry message failed unexpectedly", exc_info=True)
+            return _refuse(_Prepared(message, StoreResult()),
+                           f"the message could not be decoded: {_first_line(error)}", 1)
+
+    def _decode_and_check(self, item: _Prepared) -> _Prepared:
+        message = item.message
         if message.kind == "status":
+            try:
+                item.status = decode_status(message.payload)
+            except DecodeError as error:
+                return _refuse(item, str(error))
             return item
         try:
             decoded = decode_fields(message.payload, content_type=message.content_type)
         except DecodeError as error:
-            return _refuse(item, str(error))
+            return _refuse(item, str(error), 1)
         if not decoded.readings and not decoded.problems:
             return _refuse(item, "the message holds no readings")  # never drop a message silently
         if decoded.logger_id is not None and decoded.logger_id != message.logger_code:
@@ -167,11 +212,9 @@ class TelemetryStore:
         item.rows = self._rows(item.logger_id, item.valid, item.message)
 
     def _prepare_status(self, connection: Connection, item: _Prepared) -> None:
-        try:
-            status = decode_status(item.message.payload)
-        except DecodeError as error:
-            _refuse(item, str(error))
-            return
+        status = item.status
+        if status is None:
+            return  # refused while decoding
         item.logger_id = self._logger_id(connection, item.message.logger_code)
         if item.logger_id is None:
             _refuse(item, f"unknown logger {item.message.logger_code!r}")
@@ -259,12 +302,23 @@ def _validate(item: _Prepared, decoded: DecodedFields) -> None:
     item.result.problems = problems
 
 
+def _first_line(error: BaseException) -> str:
+    """The error's kind and the first line of what it says (a driver repeats the SQL after it)."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0][:300] if lines else ''}".rstrip(": ")
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    """Text a database accepts whatever came in: PostgreSQL refuses NUL characters in text."""
+    return None if value is None else value.replace("\x00", "\\x00")[:limit]
+
+
 def _rejection(item: _Prepared) -> dict[str, Any]:
     message, problems = item.message, item.result.problems
     reason = "; ".join(problems[:PROBLEMS_IN_REASON])
     if len(problems) > PROBLEMS_IN_REASON:
         reason += f"; and {len(problems) - PROBLEMS_IN_REASON} more"
-    return dict(received_at=message.received_at, source=message.source, topic=message.topic,
-                logger_code=message.logger_code[:64], reason=reason,
+    return dict(received_at=message.received_at, source=message.source, topic=_text(message.topic, 300),
+                logger_code=_text(message.logger_code, 64), reason=_text(reason, 4000),
                 readings_rejected=item.result.rejected, payload=message.payload[:RAW_KEPT_BYTES],
                 payload_size=len(message.payload))

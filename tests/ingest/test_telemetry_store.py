@@ -134,3 +134,51 @@ def test_a_failing_batch_stores_nothing(demo_runtime, store):
     with pytest.raises(Exception):  # noqa: B017 - any database error
         store.store([good, message(b"garbage")])
     assert stored(demo_runtime) == []
+
+
+def test_a_poison_status_is_rejected_and_the_rest_of_the_batch_is_stored(demo_runtime, store):
+    poison = IncomingMessage(source="mqtt", logger_code="LG-24003", kind="status", received_at=RECEIVED,
+                             topic="coldchain/loggers/LG-24003/status", payload=b"[" * 5000 + b"]" * 5000)
+    readings = [message({"ts": f"2026-03-01T02:{minute:02d}:00Z", "temp": 5}) for minute in range(10)]
+    results = store.store([readings[0], poison, *readings[1:]])
+    assert [result.accepted for result in results] == [1, 0] + [1] * 9
+    assert len(stored(demo_runtime)) == 10
+    [rejection] = rejections(demo_runtime)
+    assert rejection.topic.endswith("/status") and "nested deeper than 32 levels" in rejection.reason
+
+
+# A database-level rule that refuses one message's values, as a site's own CHECK or trigger might: the
+# batch fails for a reason that names no message, and the store must find the one at fault.
+REFUSE_13_37 = {
+    "sqlite": ["CREATE TRIGGER refuse_1337 BEFORE INSERT ON readings WHEN NEW.temperature_c = 13.37 "
+               "BEGIN SELECT RAISE(ABORT, 'temperature 13.37 refused by site rule'); END"],
+    "postgresql": [
+        "CREATE FUNCTION refuse_1337() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.temperature_c = 13.37 THEN RAISE check_violation USING MESSAGE = "
+        "'temperature 13.37 refused by site rule'; END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER refuse_1337 BEFORE INSERT ON readings FOR EACH ROW EXECUTE FUNCTION refuse_1337()"],
+}
+
+
+def test_a_message_the_database_refuses_is_found_and_rejected_and_the_others_are_stored(demo_runtime,
+                                                                                         store):
+    with demo_runtime.engine.begin() as connection:
+        for statement in REFUSE_13_37[connection.dialect.name]:
+            connection.exec_driver_sql(statement)
+    batch = [message({"ts": f"2026-03-01T02:{minute:02d}:00Z", "temp": 13.37 if minute == 7 else 5})
+             for minute in range(20)]
+    results = store.store(batch)
+    assert [result.accepted for result in results] == [1] * 7 + [0] + [1] * 12
+    assert (results[7].rejected, len(stored(demo_runtime))) == (1, 19)
+    [rejection] = rejections(demo_runtime)
+    assert "could not be stored" in rejection.reason and "13.37 refused by site rule" in rejection.reason
+    assert rejection.payload == batch[7].payload
+
+
+def test_a_message_cannot_make_its_own_rejection_unstorable(demo_runtime, store):
+    odd = IncomingMessage(source="http", logger_code="LG\x00" + "x" * 500, payload=b"{}",
+                          received_at=RECEIVED, topic="coldchain/loggers/" + "t" * 5000 + "/telemetry")
+    [result] = store.store([odd])
+    assert result.problems
+    [rejection] = rejections(demo_runtime)
+    assert rejection.logger_code.startswith("LG\\x00") and len(rejection.topic) == 300

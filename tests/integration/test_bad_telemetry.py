@@ -6,8 +6,11 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any, NamedTuple
 
 import pytest
 from sqlalchemy import func
@@ -50,28 +53,51 @@ CORPUS = [  # (logger publishing, payload, what the rejection reason must mentio
 
 @pytest.fixture
 def pipeline(start_broker, make_probe, sqlite_runtime):
-    credentials = broker_credentials(logger_ids=["LG-A", "LG-GHOST"])
+    credentials = broker_credentials(logger_ids=["LG-A", "LG-B", "LG-GHOST"])
     broker = start_broker(password_file_text=credentials.password_file_text,
                           acl_file_text=credentials.acl_file_text,
                           extra_config="max_queued_messages 100000\n")  # the corpus outpaces the ingest
     with unit_of_work(sqlite_runtime.sessions, actor="test") as session:  # LG-GHOST: not in the registry
-        secret = credentials.secrets["LG-A"]
-        session.add(Logger(code="LG-A", serial="S-A", credential_hash=hash_secret(secret)))
+        for code in ("LG-A", "LG-B"):
+            secret = hash_secret(credentials.secrets[code])
+            session.add(Logger(code=code, serial=f"S-{code}", credential_hash=secret))
     address = BrokerAddress(broker.host, broker.port, "ingest", credentials.secrets["ingest"], tls=False)
-    ingest = MqttIngest(broker=address, open_store=partial(open_telemetry_store, sqlite_runtime.settings),
-                        options=IngestOptions(client_id="corpus-ingest"))
-    stop = threading.Event()
-    thread = threading.Thread(target=ingest.run, args=(stop,))
-    thread.start()
-    assert ingest.connected.wait(10)
     publishers = {}
-    for logger in ("LG-A", "LG-GHOST"):
+    for logger in ("LG-A", "LG-B", "LG-GHOST"):
         publishers[logger] = make_probe(broker, f"pub-{logger}", username=logger,
                                         password=credentials.secrets[logger])
         publishers[logger].connect()
-    yield publishers, ingest, sqlite_runtime
-    stop.set()
-    thread.join(10)
+    with ExitStack() as running:
+        def start_ingest() -> MqttIngest:
+            ingest = MqttIngest(broker=address, options=IngestOptions(client_id="corpus-ingest"),
+                                open_store=partial(open_telemetry_store, sqlite_runtime.settings))
+            stop = threading.Event()
+            thread = threading.Thread(target=ingest.run, args=(stop,))
+            thread.start()
+            running.callback(thread.join, 10)
+            running.callback(stop.set)
+            assert ingest.connected.wait(10)
+            return ingest
+
+        yield Pipeline(publishers, start_ingest(), sqlite_runtime, start_ingest, running)
+
+
+class Pipeline(NamedTuple):
+    publishers: dict[str, Any]
+    ingest: MqttIngest
+    runtime: Any
+    start_ingest: Callable[[], MqttIngest]
+    running: ExitStack
+
+    def __iter__(self):  # the tests unpack the first three
+        return iter((self.publishers, self.ingest, self.runtime))
+
+
+def wait_for_messages(ingest: MqttIngest, count: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while ingest.counters.messages < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ingest.counters.messages >= count, ingest.counters
 
 
 def test_each_bad_message_is_rejected_with_its_reason_and_good_neighbours_are_stored(pipeline):
@@ -152,3 +178,30 @@ def test_ten_thousand_malformed_messages_through_the_broker_each_rejected_and_ne
     assert stored == good
     assert len(reasons) == bad and all(reason.strip() for reason in reasons)
     assert ingest.counters.messages_rejected == bad
+
+
+POISON = b"[" * 100_000 + b"]" * 100_000  # decoding it recursed until Python gave up
+
+
+def test_a_retained_poison_status_holds_nothing_back_even_after_a_restart(pipeline):
+    publishers, ingest, runtime = pipeline
+    assert publishers["LG-B"].publish("coldchain/loggers/LG-B/status", POISON, retain=True) == 0
+    for minute in range(200):
+        publishers["LG-A"].publish("coldchain/loggers/LG-A/telemetry",
+                                   json.dumps({"ts": iso(400 - minute), "temp": 5.0}).encode())
+    wait_for_messages(ingest, 201)
+
+    pipeline.running.close()  # the ingest stops; on its next connect the broker sends the retained poison
+    restarted = pipeline.start_ingest()
+    for minute in range(200):
+        publishers["LG-A"].publish("coldchain/loggers/LG-A/telemetry",
+                                   json.dumps({"ts": iso(180 - minute / 2), "temp": 6.0}).encode())
+    wait_for_messages(restarted, 201)
+
+    with runtime.sessions() as session:
+        stored = session.exec(select(Reading.temperature_c)).all()
+        rejected = session.exec(select(Rejection).order_by(col(Rejection.id))).all()
+    assert sorted(stored) == [5.0] * 200 + [6.0] * 200
+    assert [rejection.topic for rejection in rejected] == ["coldchain/loggers/LG-B/status"] * 2
+    assert all("status payload is 200000 bytes" in rejection.reason for rejection in rejected)
+    assert restarted.counters.store_failures == 0

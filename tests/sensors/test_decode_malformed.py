@@ -40,8 +40,10 @@ def temperature(minute: int | None, value: float) -> DecodedReading:
                  "payload is a JSON object with keys 'colour', 'size', "
                  "which matches no known telemetry format",
                  id="unknown shape"),
-    pytest.param(b"[" * 200_000 + b"]" * 200_000, None, "payload is not usable JSON: it is nested too deeply",
-                 id="nested too deeply"),
+    pytest.param(b"[" * 200_000 + b"]" * 200_000, None,
+                 "payload is not usable JSON: nested deeper than 32 levels", id="nested too deeply"),
+    pytest.param(b'{"readings": ' + b"[" * 40 + b"]" * 40 + b"}", None,
+                 "payload is not usable JSON: nested deeper than 32 levels", id="nested deeper than allowed"),
     pytest.param(b"[" + b"9" * 5000 + b"]", None,
                  "payload is not usable JSON: Exceeds the limit (4300 digits) for integer string conversion: "
                  "value has 5000 digits",
