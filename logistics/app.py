@@ -79,7 +79,7 @@ def open_telemetry_store(settings: Settings) -> Store:
 
     configure_logging(settings)
     engine = make_engine(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    return TelemetryStore(engine).store
+    return TelemetryStore(engine, max_shock_g=settings.telemetry_max_shock_g).store
 
 
 def wsgi() -> Flask:

@@ -48,6 +48,9 @@ class Settings:
     ingest_batch_size: int = _setting(
         "The most messages stored in one transaction (the broker's in-flight window caps it too)."
     )
+    telemetry_max_shock_g: float = _setting(
+        "Readings reporting a larger shock, in g, are rejected as implausible (the sensor's range)."
+    )
     secret_key: str = _setting(
         "Signs session cookies and CSRF tokens. Required by `serve` and `web`; "
         "`demo` makes a throw-away one.",
@@ -134,6 +137,8 @@ class Settings:
             raise SettingsError("scan_interval_seconds: must be at least 5")
         if not 1 <= self.ingest_batch_size <= 1000:
             raise SettingsError("ingest_batch_size: must be between 1 and 1000")
+        if not 1 <= self.telemetry_max_shock_g <= 100_000:
+            raise SettingsError("telemetry_max_shock_g: must be between 1 and 100,000")
         self._check_forecast()
 
     def _check_forecast(self) -> None:

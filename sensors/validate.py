@@ -10,38 +10,49 @@ from sensors.readings import DecodedReading, ReadingFields
 
 ABSOLUTE_ZERO_C = -273.15
 MAX_TEMPERATURE_C = 100.0
+# Shock sensors in shipping loggers read up to a few hundred g; a site with other sensors sets its own.
+DEFAULT_MAX_SHOCK_G = 500.0
 EARLIEST_DEVICE_TIME = datetime(2020, 1, 1, tzinfo=UTC)
 MAX_CLOCK_AHEAD = timedelta(days=1)
 
 _MEASUREMENTS = ("temperature_c", "shock_g", "humidity", "battery", "latitude", "longitude")
 _NOTHING = (None,) * len(_MEASUREMENTS)
+# (field, low, high, unit): the physical ranges that need no setting.
+_FIXED_RANGES = (
+    (2, "humidity", 0.0, 100.0, "%RH"),
+    (3, "battery", 0.0, 100.0, "%"),
+    (4, "latitude", -90.0, 90.0, "°"),
+    (5, "longitude", -180.0, 180.0, "°"),
+)
 
 
-class TimeLimits(NamedTuple):
-    """The device times acceptable in readings received at `now`."""
+class ReadingLimits(NamedTuple):
+    """What readings received at `now` may hold."""
 
     now: datetime
     latest: datetime  # later device times mean the logger's clock is wrong
+    max_shock_g: float = DEFAULT_MAX_SHOCK_G
 
 
-def time_limits(now: datetime) -> TimeLimits:
+def reading_limits(now: datetime, *, max_shock_g: float = DEFAULT_MAX_SHOCK_G) -> ReadingLimits:
     """The limits for readings received at `now` (timezone-aware), worked out once per message."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return TimeLimits(now, now + MAX_CLOCK_AHEAD)
+    return ReadingLimits(now, now + MAX_CLOCK_AHEAD, max_shock_g)
 
 
-def reading_problem(reading: DecodedReading, *, now: datetime) -> str | None:
+def reading_problem(reading: DecodedReading, *, now: datetime,
+                    max_shock_g: float = DEFAULT_MAX_SHOCK_G) -> str | None:
     """Why `reading` must be rejected (one sentence naming the field), or None when it is valid."""
-    return fields_problem(reading.fields(), time_limits(now))
+    return fields_problem(reading.fields(), reading_limits(now, max_shock_g=max_shock_g))
 
 
-def fields_problem(fields: ReadingFields, limits: TimeLimits) -> str | None:
+def fields_problem(fields: ReadingFields, limits: ReadingLimits) -> str | None:
     """`reading_problem` for a reading given as plain fields."""
-    return _measurement_problem(fields[1:7]) or _time_problem(fields[0], limits)
+    return _measurement_problem(fields[1:7], limits.max_shock_g) or _time_problem(fields[0], limits)
 
 
-def _measurement_problem(values: tuple[float | None, ...]) -> str | None:
+def _measurement_problem(values: tuple[float | None, ...], max_shock_g: float) -> str | None:
     if values == _NOTHING:
         return "no measurement: the reading has no temperature, shock, humidity, battery or position"
     for value in values:
@@ -51,8 +62,20 @@ def _measurement_problem(values: tuple[float | None, ...]) -> str | None:
     if temperature is not None and not ABSOLUTE_ZERO_C <= temperature <= MAX_TEMPERATURE_C:
         return (f"temperature_c: {temperature:g} °C is outside the physical range "
                 f"{ABSOLUTE_ZERO_C:g} to +{MAX_TEMPERATURE_C:g} °C")
-    if shock is not None and shock < 0:
-        return f"shock_g: {shock:g} g is negative, but a shock magnitude is never below 0"
+    if shock is not None:
+        if shock < 0:
+            return f"shock_g: {shock:g} g is negative, but a shock magnitude is never below 0"
+        if shock > max_shock_g:
+            return (f"shock_g: {shock:g} g is above {max_shock_g:g} g, more than a shipping logger "
+                    "measures (setting telemetry_max_shock_g)")
+    return _range_problem(values)
+
+
+def _range_problem(values: tuple[float | None, ...]) -> str | None:
+    for index, name, low, high, unit in _FIXED_RANGES:
+        value = values[index]
+        if value is not None and not low <= value <= high:
+            return f"{name}: {value:g} {unit} is outside the range {low:g} to {high:g} {unit}"
     return None
 
 
@@ -64,7 +87,7 @@ def _not_finite(values: tuple[float | None, ...]) -> str | None:
     return None
 
 
-def _time_problem(device_time: datetime | None, limits: TimeLimits) -> str | None:
+def _time_problem(device_time: datetime | None, limits: ReadingLimits) -> str | None:
     if device_time is None:
         return None
     if device_time > limits.latest:

@@ -23,7 +23,7 @@ from logistics.services.paging import one_page
 from sensors.decode import decode_fields
 from sensors.readings import DecodedFields, DecodeError, ReadingFields
 from sensors.status import LoggerStatus, decode_status
-from sensors.validate import fields_problem, time_limits
+from sensors.validate import DEFAULT_MAX_SHOCK_G, ReadingLimits, fields_problem, reading_limits
 
 log = logging.getLogger(__name__)
 RAW_KEPT_BYTES = 64 * 1024
@@ -88,8 +88,9 @@ def serialise_reading_inserts(connection: Connection) -> None:
 class TelemetryStore:
     """Decodes and stores telemetry messages; keeps a cache of logger ids."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, max_shock_g: float = DEFAULT_MAX_SHOCK_G) -> None:
         self._engine = engine
+        self._max_shock_g = max_shock_g
         self._logger_ids: dict[str, int] = {}
         dialect = engine.dialect
         self._bind_time = Reading.__table__.c.device_time.type.bind_processor(dialect)
@@ -159,6 +160,13 @@ class TelemetryStore:
             connection.execute(insert(Rejection), [_rejection(refused)])
         return refused.result
 
+    def refuse(self, message: IncomingMessage, reason: str, *, payload_size: int) -> None:
+        """Keep a message refused before it could be read whole (the bytes kept are its first ones)."""
+        refused = _refuse(_Prepared(message, StoreResult()), reason, 1)
+        with self._engine.begin() as connection:
+            begin_writing(connection)
+            connection.execute(insert(Rejection), [{**_rejection(refused), "payload_size": payload_size}])
+
     def _sqlite_time(self, moment: datetime) -> str:
         """The text SQLAlchemy itself stores for a time on SQLite, always with six fractional digits,
         so that queries comparing times match what was stored (built here: it is the hot path)."""
@@ -194,7 +202,7 @@ class TelemetryStore:
             return _refuse(item, f"payload names logger {decoded.logger_id!r} but it came as "
                                  f"{message.logger_code!r}", len(decoded.readings))
         item.decoded = decoded
-        _validate(item, decoded)
+        _validate(item, decoded, reading_limits(message.received_at, max_shock_g=self._max_shock_g))
         return item
 
     def _prepare(self, connection: Connection, item: _Prepared) -> None:
@@ -284,10 +292,9 @@ def _refuse(item: _Prepared, reason: str, readings: int = 0) -> _Prepared:
     return item
 
 
-def _validate(item: _Prepared, decoded: DecodedFields) -> None:
+def _validate(item: _Prepared, decoded: DecodedFields, limits: ReadingLimits) -> None:
     """Keep the readings that pass validation; the others, and the undecodable ones, are problems."""
     problems = [problem.reason for problem in decoded.problems]
-    limits = time_limits(item.message.received_at)
     for fields in decoded.readings:
         problem = fields_problem(fields, limits)
         if problem is not None:

@@ -64,7 +64,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     app.extensions["logistics"] = runtime
-    app.extensions["telemetry_store"] = TelemetryStore(runtime.engine)
+    app.extensions["telemetry_store"] = TelemetryStore(runtime.engine,
+                                                       max_shock_g=settings.telemetry_max_shock_g)
     csrf = CSRFProtect(app)
     csrf.exempt(api.blueprint)  # the API authenticates writes with bearer tokens
     csrf.exempt(telemetry.blueprint)

@@ -3,11 +3,12 @@ each written the way the reader's language writes them (CLDR data through Babel)
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, format_scientific
 from flask import Flask
 
 from logistics.web import db
@@ -43,19 +44,32 @@ def input_time(value: datetime | None, zone: str) -> str:
     return "" if value is None else value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
 
 
+# Beyond this a figure is written as 1.7E30: Babel's decimal formatting gives up on larger values, and
+# a page must show whatever number is stored rather than fail on it.
+LARGEST_PLAIN = 1e12
+
+
 def quantity(value: float) -> str:
     """A quantity with as many decimals as it has (up to six), grouped for the reader's locale."""
-    return format_decimal(value, format="#,##0.######", locale=locale())
+    return _decimal(value, "#,##0.######")
 
 
 def number(value: float, decimals: int = 1) -> str:
     """A measurement to a fixed number of decimals: 5.0, 12.4."""
-    return format_decimal(value, format="#,##0." + "0" * decimals if decimals else "#,##0", locale=locale())
+    return _decimal(value, "#,##0." + "0" * decimals if decimals else "#,##0")
+
+
+def _decimal(value: float, pattern: str) -> str:
+    if not math.isfinite(value):
+        return "—"
+    if abs(value) >= LARGEST_PLAIN:
+        return format_scientific(value, format="0.###E0", locale=locale())
+    return format_decimal(value, format=pattern, locale=locale())
 
 
 def percent(share: float) -> str:
     """A share such as a probability as a whole percentage, written as the reader's language does."""
-    return format_percent(share, locale=locale())
+    return format_percent(share, locale=locale()) if math.isfinite(share) else "—"
 
 
 def celsius(value: float | None) -> str:

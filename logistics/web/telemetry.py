@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,13 +33,28 @@ def post_readings(logger_id: str) -> Any:
         logger = authenticate_logger(session, logger_id, token) if token else None
     if logger is None:
         return jsonify(error="send this logger's secret as Authorization: Bearer SECRET"), 401
-    payload = request.get_data(cache=False)
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        return jsonify(error=f"payload over {MAX_PAYLOAD_BYTES} bytes"), 413
+    payload = _body_up_to(MAX_PAYLOAD_BYTES + 1)
     message = IncomingMessage(source="http", logger_code=logger_id, payload=payload,
                               received_at=datetime.now(UTC), topic=None,
                               content_type=request.mimetype or None)
+    if len(payload) > MAX_PAYLOAD_BYTES:  # kept, like any refused message, with its first 64 KiB
+        size = request.content_length or len(payload)
+        problem = f"payload is {'' if request.content_length else 'over '}{size} bytes, over the " \
+                  f"{MAX_PAYLOAD_BYTES}-byte (1 MiB) limit"
+        store().refuse(message, problem, payload_size=size)
+        return jsonify(error=problem), 413
     result = store().store([message])[0]
     counts = IngestCounts(accepted=result.accepted, duplicates=result.duplicates,
                           rejected=result.rejected, problems=result.problems[:100])
     return Response(counts.model_dump_json(), status=202, mimetype="application/json")
+
+
+def _body_up_to(limit: int) -> bytes:
+    """The request body, read no further than `limit` bytes (the app's own cap would refuse it unread,
+    and an oversized message must still be kept as a rejection)."""
+    request.max_content_length = sys.maxsize  # None would mean the app's cap; we read only `limit`
+    chunks, size = [], 0
+    while size < limit and (chunk := request.stream.read(limit - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)

@@ -1,8 +1,10 @@
 """POST /api/v1/loggers/{id}/readings with the logger's own secret."""
 
 import pytest
+from sqlmodel import select
 
 from logistics.db.engine import unit_of_work
+from logistics.db.models import Reading, Rejection
 from logistics.services import loggers
 
 READING = {"ts": "2026-11-24T05:00:00Z", "temp": 5.1}
@@ -46,3 +48,41 @@ def test_a_logger_cannot_post_as_another(client, secret):
 
 def test_a_user_token_is_not_a_logger_secret(client, token_for):
     assert post(client, READING, token_for("admin")).status_code == 401
+
+
+@pytest.mark.parametrize(("reading", "field"), [
+    ({"shock": {"x": 1e200, "y": 1e200, "z": 1e200}}, "shock_g"),
+    ({"shock_g": 1e30}, "shock_g"),
+    ({"humidity": 1e308}, "humidity"),
+    ({"battery": -5}, "battery"),
+    ({"lat": 999, "lon": 100.5}, "latitude"),
+    ({"lat": 13.7, "lon": -999}, "longitude"),
+])
+def test_physically_impossible_values_are_refused_naming_the_field(app, client, secret, reading, field):
+    answer = post(client, {**READING, **reading}, secret).get_json()
+    assert (answer["accepted"], answer["rejected"]) == (0, 1)
+    assert answer["problems"][0].startswith(f"reading 2026-11-24T05:00:00+00:00: {field}: ")
+    with app.extensions["logistics"].sessions() as session:
+        [rejection] = session.exec(select(Rejection)).all()
+        assert field in rejection.reason and session.exec(select(Reading)).all() == []
+
+
+def test_an_undecodable_body_is_counted_as_rejected(client, secret):
+    response = client.post("/api/v1/loggers/LG-24003/readings", data=b"{not json",
+                           headers={"Authorization": f"Bearer {secret}"}, content_type="application/json")
+    assert response.status_code == 202
+    answer = response.get_json()
+    assert (answer["accepted"], answer["rejected"]) == (0, 1) and "not JSON" in answer["problems"][0]
+
+
+@pytest.mark.parametrize("size", [1024 * 1024 + 1, 3 * 1024 * 1024])  # over ours, and over the app's cap
+def test_a_body_over_one_mebibyte_is_refused_and_kept_in_rejections(app, client, secret, size):
+    body = b'{"readings": [' + b"x" * (size - 16) + b"]}"
+    response = client.post("/api/v1/loggers/LG-24003/readings", data=body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 413 and f"{size} bytes" in response.get_json()["error"]
+    with app.extensions["logistics"].sessions() as session:
+        [rejection] = session.exec(select(Rejection)).all()
+    assert rejection.payload == body[:64 * 1024] and rejection.payload_size == size
+    assert rejection.source == "http" and rejection.logger_code == "LG-24003"
+    assert "1 MiB" in rejection.reason and rejection.readings_rejected == 1
