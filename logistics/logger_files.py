@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from logistics.core.excursions import Sample
@@ -24,6 +24,10 @@ from sensors.validate import ABSOLUTE_ZERO_C, MAX_TEMPERATURE_C
 FIXED_UNIT_COLUMNS = {"temperature_c": "degC", "temperature_f": "degF", "temperature_k": "kelvin"}
 UNIT_COLUMN_VALUES = {"C": "degC", "F": "degF", "K": "kelvin"}
 TEMPERATURE_COLUMNS = (*FIXED_UNIT_COLUMNS, "temperature")
+# Times a logger file can hold: Unix time 0 onwards, and nothing so far ahead that adding a reading's
+# coverage to it would leave the calendar.
+EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class LoggerFileError(ValueError):
@@ -130,6 +134,9 @@ def _time(text: str) -> datetime:
         raise BadValue(f"timestamp {error}") from None
     if without_zone:
         raise BadValue(f"timestamp {text!r} has no UTC offset; add Z or an offset such as +07:00")
+    if not EARLIEST_TIME <= moment < LATEST_TIME:
+        raise BadValue(f"timestamp {text!r} is outside {EARLIEST_TIME.year} to {LATEST_TIME.year - 1}; "
+                       "no logger recorded it")
     return moment
 
 

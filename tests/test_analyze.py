@@ -22,11 +22,12 @@ def analysed(name, *options):
     return json.loads(result.stdout)
 
 
-def report(readings, start, end, low, high, mean, mkt, in_range, above, below, no_data, excursions):
+def report(readings, start, end, low, high, mean, mkt, in_range, above, below, no_data, excursions,
+           duplicates_dropped=0):
     return {"readings": readings, "start": start, "end": end, "min_c": low, "max_c": high, "mean_c": mean,
             "mkt_c": mkt, "time_in_range_s": in_range, "time_above_s": above, "time_below_s": below,
             "time_no_data_s": no_data, "excursions": excursions,
-            "verdict": "alarm" if excursions else "pass"}
+            "verdict": "alarm" if excursions else "pass", "duplicates_dropped": duplicates_dropped}
 
 
 def entry(rule, kind, mode, severity, start, end, duration_s, peak):
@@ -164,8 +165,8 @@ def test_repeated_times_keep_the_first_row(tmp_path):
     path = tmp_path / "twice.csv"
     path.write_text("timestamp,temperature_c\n2026-11-20T00:00:00Z,5\n2026-11-20T00:05:00Z,6\n"
                     "2026-11-20T00:05:00Z,12\n2026-11-20T00:10:00Z,7\n")
-    result = run(path, "--profile", "refrigerated", "--json")
-    assert (json.loads(result.stdout)["readings"], json.loads(result.stdout)["max_c"]) == (3, 7.0)
+    result = json.loads(run(path, "--profile", "refrigerated", "--json").stdout)
+    assert (result["readings"], result["max_c"], result["duplicates_dropped"]) == (3, 7.0, 1)
     assert "(1 repeated times dropped)" in run(path, "--profile", "refrigerated").stdout
 
 
@@ -215,6 +216,12 @@ def test_bad_fixture_files_are_refused(name, message):
      "row 3: no temperature_c and no shock_g"),
     ("timestamp,temperature_c,shock_g\n1795392000,,12\n", "the file has no temperature readings"),
     ('timestamp,temperature_c\n1795392000,"5\n', "row 2: unexpected end of data"),
+    ("timestamp,temperature_c\n2026-11-20T00:00:00Z,5\n9999-12-31T23:00:00Z,5\n",
+     "row 3: timestamp '9999-12-31T23:00:00Z' is outside 1970 to 2099; no logger recorded it"),
+    ("timestamp,temperature_c\n9999-12-31T23:59:59-14:00,5\n",
+     "row 2: timestamp '9999-12-31T23:59:59-14:00' is not a date and time (ISO 8601 or Unix seconds)"),
+    ("timestamp,temperature_c\n-1,5\n",
+     "row 2: timestamp '-1' is outside 1970 to 2099; no logger recorded it"),
 ])
 def test_bad_files_are_refused_with_the_row_and_problem(tmp_path, content, message):
     path = tmp_path / "logger.csv"

@@ -44,6 +44,17 @@ def test_a_bad_scenario_is_refused_with_its_problem_named(run, tmp_path):
     units = tmp_path / "units.toml"
     units.write_text(SPEC_EXAMPLE.read_text().replace("per_patient = 1", 'per_patient = "500 mL"'))
     assert "cannot be expressed in kit" in run("forecast", "--scenario", str(units), check=False).stderr
+    for name, text, problem in [
+        ("far.toml", SPEC_EXAMPLE.read_text().replace("as_of = 2026-06-01", "as_of = 9999-12-31"),
+         "as_of: 9999-12-31 is outside 2000 to 2099"),
+        ("seed.toml", SPEC_EXAMPLE.read_text().replace("seed = 1", "seed = -1"), "seed: a whole number"),
+        ("deep.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n", "not a usable TOML file (nested too deeply)"),
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "not a usable JSON file (nested too deeply)"),
+    ]:
+        (tmp_path / name).write_text(text)
+        refused = run("forecast", "--scenario", str(tmp_path / name), "--json", check=False)
+        assert refused.returncode == 2 and refused.stdout == "", refused.stderr
+        assert len(refused.stderr.splitlines()) == 1 and problem in refused.stderr, refused.stderr
     missing = run("forecast", "--scenario", str(tmp_path / "none.toml"), check=False)
     assert missing.returncode == 2 and "none.toml" in missing.stderr
 

@@ -151,6 +151,7 @@ def analysis_report(evaluation: Evaluation) -> dict[str, Any]:
         "time_below_s": partition.below_s, "time_no_data_s": partition.no_data_s,
         "excursions": [_excursion_entry(excursion) for excursion in evaluation.excursions],
         "verdict": "alarm" if evaluation.alarm else "pass",
+        "duplicates_dropped": evaluation.duplicates,  # rows whose time repeated an earlier row's
     }
 
 

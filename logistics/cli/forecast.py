@@ -64,6 +64,8 @@ def load_scenario(path: Path) -> Scenario:
         raise Refused(f"{path}: {error.strerror or error}") from None
     except (ValueError, UnicodeDecodeError) as error:  # TOML and JSON decode errors are ValueErrors
         raise Refused(f"{path}: not a {kind} file ({error})") from None
+    except RecursionError:
+        raise Refused(f"{path}: not a usable {kind} file (nested too deeply)") from None
     if not isinstance(document, dict):
         raise Refused(f"{path}: a scenario is a table of settings, not {type(document).__name__}")
     try:

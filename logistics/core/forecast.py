@@ -238,6 +238,8 @@ def _policy_problems(lead_time: LeadTime, policy: Policy, what_if: WhatIf) -> li
         problems.append("service_level: more than 0 and less than 1")
     if not 1 <= policy.runs <= 1_000_000:
         problems.append("runs: between 1 and 1,000,000")
+    if not 0 <= policy.seed < 2**128:  # what numpy's SeedSequence takes
+        problems.append("seed: a whole number from 0 to 2**128 - 1")
     if not lead_time.days or not all(0 <= days <= 365 for days in lead_time.days):
         problems.append("lead_time_days: between 0 and 365")
     if not 0 < what_if.recruitment_factor <= 100:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from logistics.core.forecast import (
@@ -28,6 +28,10 @@ from logistics.core.forecast import (
 )
 from logistics.core.units import QuantityError, parse_quantity
 
+# The dates a scenario may hold: a forecast adds horizons and lead times to them, which must stay
+# inside the calendar, and a date outside these years is a typing slip.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 1, 1)
 _TOP = {"as_of", "recruitment", "items", "forecast"}
 _RECRUITMENT = {"target", "planned_rate", "prior_strength", "fixed_rate", "activated", "enrolled", "sites",
                 "screen_failure_ratio", "batches_per_patient"}
@@ -222,14 +226,22 @@ def _list(table: Mapping[str, Any], key: str, where: str) -> list[Any]:
 
 
 def _date(value: Any, where: str) -> date:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ForecastError(f"{where}: a date such as 2026-06-01 is expected, not {value!r}")
+    day = value if isinstance(value, date) else _iso_day(value)
+    if day is None:
+        raise ForecastError(f"{where}: a date such as 2026-06-01 is expected, not {value!r}")
+    if isinstance(day, datetime):
+        day = day.date()
+    if not EARLIEST_DAY <= day < LATEST_DAY:
+        raise ForecastError(f"{where}: {day.isoformat()} is outside {EARLIEST_DAY.year} to "
+                            f"{LATEST_DAY.year - 1}, the years a trial's supply is planned in")
+    return day
+
+
+def _iso_day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _number(table: Mapping[str, Any], key: str, where: str, default: float | None = None) -> float:
