@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -27,6 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+from logistics.core.redirects import same_site_path
 from logistics.core.roles import Permission, can
 from logistics.core.throttle import ThrottlePolicy
 from logistics.db.models import User
@@ -140,7 +140,7 @@ def login() -> Any:
                                next=request.form.get("next", "")), 401
     session.permanent = True  # expires after session_lifetime_minutes without a request
     login_user(SignedInUser.of(user))
-    return redirect(_safe_next(request.form.get("next")) or url_for("pages.index"))
+    return redirect(same_site_path(request.form.get("next")) or url_for("pages.index"))
 
 
 def _throttle_policy() -> ThrottlePolicy:
@@ -156,12 +156,3 @@ def logout() -> Any:
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
-
-def _safe_next(target: str | None) -> str | None:
-    """Only follow a `next` that stays on this site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target

@@ -16,6 +16,7 @@ from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 
 from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
+from logistics.core.redirects import same_site_path
 from logistics.services import users
 from logistics.services.errors import InputError
 from logistics.web import db
@@ -78,8 +79,7 @@ def choose() -> Any:
         abort(400, error.errors["language"])
     db.commit()
     session["language"] = language
-    back = request.form.get("next", "")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("pages.index"))
+    return redirect(same_site_path(request.form.get("next")) or url_for("pages.index"))
 
 
 def install(app: Flask) -> None:
