@@ -13,7 +13,8 @@ COMMANDS = [["init"], ["migrate"], ["serve"], ["web"], ["demo"], ["ingest"], ["s
             ["loggers"], ["loggers", "add"], ["loggers", "list"], ["loggers", "rotate-secret"],
             ["loggers", "assign"], ["loggers", "unassign"], ["broker-config"], ["readings"],
             ["readings", "export"], ["simulate"], ["analyze"],
-            ["users", "add"], ["users", "token"], ["users", "list"], ["users", "passwd"],
+            ["users", "add"], ["users", "token"], ["users", "list"], ["users", "passwd"], ["users", "role"],
+            ["users", "disable"], ["users", "enable"],
             ["audit"], ["audit", "verify"]]
 
 

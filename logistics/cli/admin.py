@@ -12,6 +12,7 @@ from logistics.app import Runtime
 from logistics.cli.common import changing, open_runtime
 from logistics.config_files import load_demo_scenario
 from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
+from logistics.core.roles import Role
 from logistics.db import migrate as migrations
 from logistics.db.engine import unit_of_work
 from logistics.services import audit, demo, users
@@ -82,8 +83,7 @@ def users_group() -> None:
 
 @users_group.command(name="add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "logistics", "pharmacy", "qa",
-                                                          "viewer"]))
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--full-name", default="", help="Shown on pages and signatures.")
 @click.option("--language", default=DEFAULT_LANGUAGE, type=click.Choice(list(LANGUAGES)),
               help="The language of their pages (they can change it themselves).")
@@ -103,7 +103,35 @@ def users_passwd(name: str) -> None:
     password = _read_password()
     with changing("password reset") as session:
         users.set_password(session, name, password)
-    click.echo(f"password of {name} changed")
+    click.echo(f"password of {name} changed; their sessions ended")
+
+
+@users_group.command(name="role")
+@click.argument("name")
+@click.argument("role", type=click.Choice([role.value for role in Role]))
+def users_role(name: str, role: str) -> None:
+    """Give NAME another role; their sessions end, so they sign in again under it."""
+    with changing("role changed") as session:
+        users.set_role(session, name, role)
+    click.echo(f"{name} now has role {role}; their sessions ended")
+
+
+@users_group.command(name="disable")
+@click.argument("name")
+def users_disable(name: str) -> None:
+    """Stop NAME signing in or using their API tokens; their sessions end at once."""
+    with changing("user disabled") as session:
+        users.set_active(session, name, False)
+    click.echo(f"{name} disabled; their sessions ended")
+
+
+@users_group.command(name="enable")
+@click.argument("name")
+def users_enable(name: str) -> None:
+    """Let a disabled user sign in again."""
+    with changing("user enabled") as session:
+        users.set_active(session, name, True)
+    click.echo(f"{name} enabled")
 
 
 @users_group.command(name="list")

@@ -355,6 +355,8 @@ class User(Audited, SQLModel, table=True):
     active: bool = True
     language: str = Field(default="en", max_length=10)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    # Copied into the session cookie at sign-in; raising it ends every session signed in before.
+    session_version: int = 0
 
 
 class ApiToken(Audited, SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""Users, passwords (Argon2id) and API tokens (stored as SHA-256 of 256 random bits)."""
+"""Users, passwords (Argon2id), sessions, sign-in throttling and API tokens (stored as SHA-256 of 256
+random bits)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from logistics.services.errors import InputError, NotFound
 MIN_PASSWORD_LENGTH = 8  # NIST SP 800-63B minimum for user-chosen passwords
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
+
 
 
 @cache
@@ -88,7 +90,51 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def set_password(session: Session, username: str, password: str) -> None:
-    get_user(session, username).password_hash = hash_password(password)
+    """A new password; every session signed in with the old one ends."""
+    hashed = hash_password(password)
+    user = _locked_user(session, username)
+    user.password_hash = hashed
+    user.session_version += 1
+
+
+def set_role(session: Session, username: str, role: str) -> None:
+    """A new role; every session ends, so that none goes on with what the old role allowed."""
+    if role not in set(Role):
+        raise InputError({"role": f"must be one of {', '.join(Role)}"})
+    user = _locked_user(session, username)
+    if user.role != role:
+        user.role = role
+        user.session_version += 1
+
+
+def set_active(session: Session, username: str, active: bool) -> None:
+    """Enable or disable a user; disabling ends every session (tokens stop working while disabled)."""
+    user = _locked_user(session, username)
+    if user.active != active:
+        user.active = active
+        user.session_version += 1
+
+
+def end_sessions(session: Session, username: str) -> None:
+    """End every session of the user, on every device (signing out does this)."""
+    _locked_user(session, username).session_version += 1
+
+
+def signed_in_user(session: Session, user_id: int, session_version: int) -> User | None:
+    """The active user of a session cookie that carries their current session version, else None."""
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.session_version != session_version:
+        return None
+    return user
+
+
+def _locked_user(session: Session, username: str) -> User:
+    """The user, read afresh under a row lock, so that two concurrent changes each raise the version."""
+    user = session.exec(select(User).where(User.username == username).with_for_update()
+                        .execution_options(populate_existing=True)).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
 
 
 def set_language(session: Session, username: str, language: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ blueprint = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health"})
 # Endpoints that check a credential of their own (a logger's secret) instead of a user login.
 SELF_AUTHENTICATED = frozenset({"telemetry.post_readings"})
+# In the session cookie: the user id, their session version and the client binding, as at sign-in.
+SIGNED_IN = "signed_in"
 
 
 @dataclass
@@ -63,7 +66,9 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
 
 def install(app: Flask) -> None:
     manager = LoginManager(app)
-    manager.session_protection = "strong"
+    # Flask-Login's "strong" protection only marks a *permanent* session stale; `_load_user` checks the
+    # binding itself and ends the session instead.
+    manager.session_protection = None
     manager.login_view = "auth.login"
     manager.user_loader(_load_user)
     manager.request_loader(_load_token_user)
@@ -71,9 +76,23 @@ def install(app: Flask) -> None:
 
 
 def _load_user(user_id: str) -> SignedInUser | None:
-    with db.runtime().sessions() as session:
-        user = session.get(User, int(user_id))
-        return SignedInUser.of(user) if user is not None and user.active else None
+    """The session's user while the session holds: signed in as this user, at their current session
+    version (sign-out, a new password or role, or deactivation raise it), from the same client. Any
+    other session, including one restored from a remember-me cookie, is treated as signed out."""
+    signed_in = session.get(SIGNED_IN)
+    if not isinstance(signed_in, list) or len(signed_in) != 3 or signed_in[0] != user_id:
+        return None
+    if signed_in[2] != _client_binding() or not isinstance(signed_in[1], int):
+        return None
+    with db.runtime().sessions() as reading:
+        user = users.signed_in_user(reading, int(user_id), signed_in[1])
+        return SignedInUser.of(user) if user is not None else None
+
+
+def _client_binding() -> str:
+    """What a session is tied to (session protection "strong"): the address and browser it signed in from."""
+    client = f"{request.remote_addr}\n{request.headers.get('User-Agent', '')}"
+    return hashlib.sha256(client.encode("utf-8")).hexdigest()
 
 
 def _load_token_user(req: Any) -> SignedInUser | None:
@@ -140,6 +159,7 @@ def login() -> Any:
                                next=request.form.get("next", "")), 401
     session.permanent = True  # expires after session_lifetime_minutes without a request
     login_user(SignedInUser.of(user))
+    session[SIGNED_IN] = [str(user.id), user.session_version, _client_binding()]
     return redirect(same_site_path(request.form.get("next")) or url_for("pages.index"))
 
 
@@ -152,7 +172,14 @@ def _throttle_policy() -> ThrottlePolicy:
 
 @blueprint.route("/logout", methods=["POST"])
 def logout() -> Any:
-    logout_user()
+    """Sign out everywhere: every session of this user ends, so a copied cookie is worth nothing."""
+    users.end_sessions(db.writing("signed out"), current_user.username)
+    db.commit()
+    end_this_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
+
+def end_this_session() -> None:
+    logout_user()
+    session.pop(SIGNED_IN, None)
