@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from logistics.core.roles import Role
 from logistics.core.throttle import ThrottlePolicy, locked_until
+from logistics.db.locks import Lock, hold
 from logistics.db.models import ApiToken, LoginAttempt, User
 from logistics.services.errors import InputError, NotFound
 
@@ -24,6 +25,13 @@ MIN_PASSWORD_LENGTH = 8  # NIST SP 800-63B minimum for user-chosen passwords
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
 
+
+class AttemptsLocked(Exception):
+    """Too many recent failures: refused without the password being looked at, until `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"locked until {until.isoformat()}")
+        self.until = until
 
 
 @cache
@@ -197,6 +205,29 @@ def sign_in_locked_until(session: Session, username: str, address: str, policy: 
     by_address = session.exec(select(LoginAttempt.at).where(
         LoginAttempt.address == address, col(LoginAttempt.ok).is_(False), LoginAttempt.at > since)).all()
     return locked_until(by_name, by_address, policy, now)
+
+
+def start_sign_in(session: Session, username: str, address: str, policy: ThrottlePolicy,
+                  now: datetime) -> int:
+    """Admit one sign-in attempt and return its id, or raise AttemptsLocked. The attempt is recorded as
+    failed before its password is checked (`sign_in_succeeded` corrects that), under a lock: concurrent
+    attempts each count those admitted before them, so at most the limit's number of passwords is
+    checked however many arrive at once. Commit before checking the password."""
+    hold(session, Lock.SIGN_IN)
+    locked = sign_in_locked_until(session, username, address, policy, now)
+    if locked is not None:
+        raise AttemptsLocked(locked)
+    attempt = LoginAttempt(at=now, username=username[:64], address=address[:64], ok=False)
+    session.add(attempt)
+    session.flush()
+    assert attempt.id is not None
+    return attempt.id
+
+
+def sign_in_succeeded(session: Session, attempt_id: int) -> None:
+    attempt = session.get(LoginAttempt, attempt_id)
+    if attempt is not None:
+        attempt.ok = True
 
 
 def record_sign_in(session: Session, username: str, address: str, *, ok: bool, now: datetime) -> None:

@@ -143,20 +143,23 @@ def login() -> Any:
         return render_template("login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip().lower()[:64]
     address, now, policy = request.remote_addr or "unknown", datetime.now(UTC), _throttle_policy()
-    locked = users.sign_in_locked_until(db.session(), username, address, policy, now)
-    if locked is not None:  # refused without looking at the password: guessing gets nowhere
-        minutes = max(math.ceil((locked - now).total_seconds() / 60), 1)
+    try:  # counted before the password is looked at, so that concurrent guesses are counted too
+        attempt = users.start_sign_in(db.writing("sign-in"), username, address, policy, now)
+    except users.AttemptsLocked as locked:  # refused without looking at the password
+        db.session().rollback()
+        minutes = max(math.ceil((locked.until - now).total_seconds() / 60), 1)
         flash(ngettext("Too many failed sign-ins. Try again in %(num)d minute.",
                        "Too many failed sign-ins. Try again in %(num)d minutes.", minutes), "error")
         page = render_template("login.html", username=username, next=request.form.get("next", ""))
         return page, 429, {"Retry-After": str(minutes * 60)}
-    user = users.authenticate(db.session(), username, request.form.get("password", ""))
-    users.record_sign_in(db.writing("sign-in"), username, address, ok=user is not None, now=now)
     db.commit()
+    user = users.authenticate(db.session(), username, request.form.get("password", ""))
     if user is None:
         flash(_("Unknown user name or wrong password."), "error")
         return render_template("login.html", username=username,
                                next=request.form.get("next", "")), 401
+    users.sign_in_succeeded(db.writing("sign-in"), attempt)
+    db.commit()
     session.permanent = True  # expires after session_lifetime_minutes without a request
     login_user(SignedInUser.of(user))
     session[SIGNED_IN] = [str(user.id), user.session_version, _client_binding()]

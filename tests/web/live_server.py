@@ -1,0 +1,66 @@
+"""`logistics web` (waitress, several threads) as a real process over a test's database, for tests that
+need requests to run at the same time."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+SECRET_KEY = "live-server-test"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def web_server(database_url: str) -> Iterator[str]:
+    """The base URL of `logistics web` serving `database_url` on a free port; stopped afterwards."""
+    port = free_port()
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
+    environ.update(LOGISTICS_DATABASE_URL=database_url, LOGISTICS_SECRET_KEY=SECRET_KEY)
+    command = [str(Path(sys.executable).parent / "logistics"), "web", "--port", str(port)]
+    process = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stdout:
+            process.stdout.close()
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            if requests.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise RuntimeError("the web server did not become healthy within 60 s")
+
+
+def form_session(url: str, path: str = "/login") -> tuple[requests.Session, str]:
+    """A browser-like session holding a cookie and the CSRF token of the form at `path`."""
+    http = requests.Session()
+    page = http.get(f"{url}{path}", timeout=30).text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return http, match.group(1)
