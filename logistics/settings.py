@@ -87,6 +87,13 @@ class Settings:
         "which further attempts are refused until the oldest leaves that window; an address may fail four "
         "times as often, over any names.")
     login_lockout_minutes: int = _setting("The window of login_max_failures, in minutes.")
+    signing_max_failures: int = _setting(
+        "Wrong passwords given when signing electronically (within signing_lockout_minutes, since the user's "
+        "last signature) after which signing is locked for that user, their sessions end and QA and admins "
+        "are alerted (21 CFR 11.300(d)).")
+    signing_lockout_minutes: int = _setting(
+        "The window of signing_max_failures, in minutes; signing stays locked until the oldest of those "
+        "failures leaves it.")
     page_size: int = _setting("Rows per page in lists and in paginated API answers.")
     expiry_warning_days: int = _setting(
         "Stock expiring within this many days is listed on the stock page and raises an alert (stock past "
@@ -129,6 +136,8 @@ class Settings:
             ) from None
         if self.login_max_failures < 1 or self.login_lockout_minutes < 1:
             raise SettingsError("login_max_failures and login_lockout_minutes: must be at least 1")
+        if self.signing_max_failures < 1 or self.signing_lockout_minutes < 1:
+            raise SettingsError("signing_max_failures and signing_lockout_minutes: must be at least 1")
         if self.page_size < 1:
             raise SettingsError("page_size: must be at least 1")
         if self.expiry_warning_days < 0:

@@ -175,10 +175,11 @@ def test_a_wrong_password_signs_nothing_and_the_refusal_is_kept(demo_runtime):
     send(demo_runtime, trace_with_a_40_minute_excursion())
     receive(demo_runtime)
     line_id = quarantined_line_id(demo_runtime)
-    with pytest.raises(quality.SignatureRefused):
-        sign(demo_runtime, line_id, Meaning.RELEASED, password="not-the-password")
-    with unit_of_work(demo_runtime.sessions, actor="qa") as session:
-        quality.record_refusal(session, line_id, username="qa", reason="wrong password", now=NOW)
+    with demo_runtime.sessions(info={"actor": "qa", "reason": "QA decision"}) as session:
+        with pytest.raises(quality.SignatureRefused):
+            quality.sign_decision(session, line_id, quality.Decision(Meaning.RELEASED, None, "Within budget"),
+                                  signer="qa", password="not-the-password", now=NOW)
+        session.commit()  # the refusal is kept; nothing else was changed
     with demo_runtime.sessions() as session:
         assert session.exec(select(Signature)).all() == []
         assert session.get(ReceiptLine, line_id).qa_status == "pending"

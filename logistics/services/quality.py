@@ -1,8 +1,8 @@
 """QA's decision on quarantined goods: release, partial release or reject, each signed electronically.
 
 The signer re-enters their password at every signing (21 CFR 11.200(a)(1)); a wrong one is refused and
-kept as a `SigningFailure` (audited) by the caller, in a transaction of its own so that it survives the
-refusal. The signature is bound to a digest of the decided record (11.70).
+kept as a `SigningFailure` (audited), and too many lock signing for a while (`logistics.services.signing`).
+The signature is bound to a digest of the decided record (11.70).
 """
 
 from __future__ import annotations
@@ -26,18 +26,16 @@ from logistics.db.models import (
     Shipment,
     ShipmentLine,
     Signature,
-    SigningFailure,
     StockMovement,
 )
-from logistics.services import users
 from logistics.services.errors import InputError, NotFound
+from logistics.services.signing import SignatureRefused, SigningPolicy, check_signer
 from logistics.services.stability import stability_of
 
 RECORD_TYPE = "receipt_line"
-
-
-class SignatureRefused(Exception):
-    """The password given at signing was wrong: nothing was signed."""
+DEFAULT_POLICY = SigningPolicy()  # the settings' defaults, without alert routes; the pages pass their own
+__all__ = ["Decision", "SignatureRefused", "SigningPolicy", "queue", "quarantined_line", "sign_decision",
+           "signature_holds", "signed_content"]
 
 
 @dataclass(frozen=True)
@@ -93,13 +91,13 @@ class Decision:
 
 
 def sign_decision(session: Session, line_id: int, decision: Decision, *, signer: str, password: str,
-                  now: datetime) -> Signature:
-    """Decide a quarantined line, sign the decision and move the stock. Raises SignatureRefused for a
-    wrong password (before anything changes) and InputError naming the field for a bad decision."""
+                  now: datetime, policy: SigningPolicy = DEFAULT_POLICY) -> Signature:
+    """Decide a quarantined line, sign the decision and move the stock. Raises InputError naming the field
+    for a bad decision, and, before anything changes, AttemptsLocked while signing is locked for the
+    signer and SignatureRefused for a wrong password (commit then: the refusal is kept)."""
     line = _pending(session, line_id)
-    user = users.get_user(session, signer)
-    if not users.password_matches(user, password):
-        raise SignatureRefused("the password is not this user's")
+    user = check_signer(session, signer, password, policy, record_type=RECORD_TYPE, record_id=line_id,
+                        now=now)
     if not decision.comment.strip():
         raise InputError({"comment": "say why (kept with the signature)"})
     try:
@@ -131,11 +129,6 @@ def _pending(session: Session, line_id: int) -> ReceiptLine:
         state = line.qa_status or "not quarantined"
         raise InputError({"decision": f"this line was decided already ({state})"})
     return line
-
-
-def record_refusal(session: Session, line_id: int, *, username: str, reason: str, now: datetime) -> None:
-    session.add(SigningFailure(at=now, username=username, record_type=RECORD_TYPE, record_id=line_id,
-                               reason=reason))
 
 
 def signed_content(session: Session, line: ReceiptLine) -> dict[str, object]:

@@ -14,6 +14,7 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -27,11 +28,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+from logistics.config_files import load_alert_routes
 from logistics.core.redirects import same_site_path
 from logistics.core.roles import Permission, can
 from logistics.core.throttle import ThrottlePolicy
 from logistics.db.models import User
 from logistics.services import users
+from logistics.services.signing import SigningPolicy
 from logistics.web import db
 
 blueprint = Blueprint("auth", __name__)
@@ -73,6 +76,7 @@ def install(app: Flask) -> None:
     manager.user_loader(_load_user)
     manager.request_loader(_load_token_user)
     app.before_request(_require_login)
+    app.extensions["alert_routes"] = tuple(load_alert_routes())  # who hears of a locked e-signature
 
 
 def _load_user(user_id: str) -> SignedInUser | None:
@@ -171,6 +175,14 @@ def _throttle_policy() -> ThrottlePolicy:
     return ThrottlePolicy(failures_per_name=settings.login_max_failures,
                           failures_per_address=settings.login_max_failures * 4,
                           window=timedelta(minutes=settings.login_lockout_minutes))
+
+
+def signing_policy() -> SigningPolicy:
+    """When wrong passwords at an electronic signature lock signing, and who hears of it."""
+    settings = db.runtime().settings
+    return SigningPolicy(max_failures=settings.signing_max_failures,
+                         lockout=timedelta(minutes=settings.signing_lockout_minutes),
+                         routes=current_app.extensions["alert_routes"], public_url=settings.public_url)
 
 
 @blueprint.route("/logout", methods=["POST"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlmodel import select
 
@@ -15,8 +17,9 @@ from logistics.core.signatures import Meaning
 from logistics.db.models import ReceiptLine, Shipment, Signature, Site
 from logistics.services import excursions, quality, receiving, shipments
 from logistics.services.errors import InputError, NotFound
+from logistics.services.users import AttemptsLocked
 from logistics.web import db
-from logistics.web.auth import require
+from logistics.web.auth import end_this_session, require, signing_policy
 from logistics.web.i18n import gettext as _
 from logistics.web.pages import chart_context
 
@@ -174,22 +177,36 @@ def qa_sign(line_id: int) -> Any:
     try:
         decision = _read_decision(form)
         quality.sign_decision(db.writing("QA decision signed"), line_id, decision,
-                              signer=current_user.username, password=form.get("password", ""), now=now)
+                              signer=current_user.username, password=form.get("password", ""), now=now,
+                              policy=signing_policy())
         db.commit()
     except NotFound:
         abort(404)
     except InputError as error:
         db.session().rollback()
         return _decision_page(line_id, error.errors, form), 422
-    except quality.SignatureRefused:
+    except AttemptsLocked as locked:  # refused without looking at the password
         db.session().rollback()
-        quality.record_refusal(db.writing("signature refused: wrong password"), line_id,
-                               username=current_user.username, reason="wrong password", now=now)
-        db.commit()
+        minutes = max(math.ceil((locked.until - now).total_seconds() / 60), 1)
+        problem = ngettext("Signing is locked after too many wrong passwords. Try again in %(num)d minute.",
+                           "Signing is locked after too many wrong passwords. Try again in %(num)d minutes.",
+                           minutes)
+        return _decision_page(line_id, {"password": problem}, form), 429, {"Retry-After": str(minutes * 60)}
+    except quality.SignatureRefused as refused:
+        db.commit()  # keeps the refusal, and at the limit the ended sessions and the alert
+        if refused.locked_until is not None:
+            return _signed_out_for_guessing()
         return _decision_page(line_id, {"password": _("wrong password: nothing was signed, and the attempt "
                                                       "is recorded")}, form), 401
     flash(_("Decision signed."), "info")
     return redirect(url_for("receiving.qa_queue"))
+
+
+def _signed_out_for_guessing() -> Any:
+    end_this_session()
+    flash(_("Too many wrong passwords: signing is locked for a while, QA and administrators are told, and "
+            "you are signed out of every device. Sign in again."), "error")
+    return redirect(url_for("auth.login"))
 
 
 def _read_decision(form: Any) -> quality.Decision:

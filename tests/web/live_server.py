@@ -60,7 +60,10 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[str]) -> None:
 def form_session(url: str, path: str = "/login") -> tuple[requests.Session, str]:
     """A browser-like session holding a cookie and the CSRF token of the form at `path`."""
     http = requests.Session()
-    page = http.get(f"{url}{path}", timeout=30).text
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, f"no CSRF token on {path}"
-    return http, match.group(1)
+    return http, csrf_token_of(http, f"{url}{path}")
+
+
+def csrf_token_of(http: requests.Session, page_url: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', http.get(page_url, timeout=30).text)
+    assert match, f"no CSRF token on {page_url}"
+    return match.group(1)
