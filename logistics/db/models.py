@@ -191,7 +191,8 @@ class Reading(SQLModel, table=True):
     battery: float | None = None
     latitude: float | None = None
     longitude: float | None = None
-    seq: int | None = None
+    # 64-bit (SPEC §3 allows any sequence number up to 2**63-1); SQLite's INTEGER is 64-bit already.
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite")))
     source: str = Field(sa_column=Column(String(8), nullable=False))  # mqtt, http, file
     time_flagged: bool = False  # device sent no time (or no zone); receive time was used
 

@@ -182,3 +182,8 @@ def test_a_message_cannot_make_its_own_rejection_unstorable(demo_runtime, store)
     assert result.problems
     [rejection] = rejections(demo_runtime)
     assert rejection.logger_code.startswith("LG\\x00") and len(rejection.topic) == 300
+
+
+def test_a_sequence_number_up_to_64_bits_is_stored(demo_runtime, store):
+    [result] = store.store([message({"ts": "2026-03-01T02:00:00Z", "temp": 5, "seq": 2**63 - 1})])
+    assert result.accepted == 1 and [reading.seq for reading in stored(demo_runtime)] == [2**63 - 1]

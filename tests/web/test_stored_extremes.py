@@ -34,7 +34,7 @@ def app_with_extremes(demo_runtime):
         logger_id = session.exec(select(Logger.id).where(Logger.code == "LG-24003")).one()
     rows = [dict(logger_id=logger_id, device_time=START + timedelta(minutes=5 * index), received_at=NOW,
                  temperature_c=5.0, shock_g=shock, humidity=humidity, battery=battery, latitude=latitude,
-                 longitude=longitude, seq=2**31 - 1 - index, source="mqtt", time_flagged=False)
+                 longitude=longitude, seq=2**63 - 1 - index, source="mqtt", time_flagged=False)
             for index, (shock, humidity, battery, latitude, longitude) in enumerate(EXTREMES * 4)]
     with demo_runtime.engine.begin() as connection:
         connection.execute(insert(Reading), rows)
