@@ -94,6 +94,20 @@ def check_audit_chain_at(request: pytest.FixtureRequest, url: str) -> None:
         checking.close()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    worker_output = getattr(session.config, "workeroutput", None)  # set on a pytest-xdist worker
+    if worker_output is not None:
+        worker_output["audit_tally"] = dict(AUDIT_TALLY)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """On the controller of a parallel run: add up what each worker verified."""
+    tally = getattr(node, "workeroutput", {}).get("audit_tally", {})
+    for key, value in tally.items():
+        AUDIT_TALLY[key] += value
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(f"audit chain verified in {AUDIT_TALLY['databases']} test databases "
                                 f"({AUDIT_TALLY['events']} events)")
