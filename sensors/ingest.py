@@ -199,8 +199,17 @@ class MqttIngest:
             client.subscribe([(topic, 1) for topic in topics])
         self._connection += 1
 
-    def _on_subscribe(self, _client: mqtt.Client, _userdata: Any, _mid: int, _reasons: Any,
+    def _on_subscribe(self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: Any,
                       _properties: Any) -> None:
+        # A broker that checks SUBSCRIBE against its ACLs answers 0x80 for a filter it refuses
+        # (MQTT-3.9.3-2): the ingest would wait for telemetry that never comes, so say so and stay unready.
+        topics = subscriptions(self.options.prefix, self.options.shared_group)
+        refused = [topic for topic, reason in zip(topics, reasons, strict=False) if reason.is_failure]
+        if refused:
+            log.error("MQTT broker %s:%s refused the subscriptions %s: run `logistics broker-config` with "
+                      "this mqtt_topic_prefix and ingest_shared_group, then restart the broker",
+                      self.broker.host, self.broker.port, ", ".join(refused))
+            return
         # Ready only once the broker has our subscriptions: messages published before would not
         # be routed to us on a first connection (no session yet).
         self.connected.set()

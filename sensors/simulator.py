@@ -209,8 +209,8 @@ class _LoggerLink:
         self._connack: queue.Queue[Any] = queue.Queue()
         self._status_sent: mqtt.MQTTMessageInfo | None = None
         self._started = False
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"sim-{logger_id}",
-                                  protocol=mqtt.MQTTv311)
+        # The client id is the logger id: the broker admits a logger under no other (README, Mosquitto).
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=logger_id, protocol=mqtt.MQTTv311)
         self._has_secret = secret is not None
         if secret is not None:
             self.client.username_pw_set(logger_id, secret)

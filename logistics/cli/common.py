@@ -15,9 +15,17 @@ from logistics.config_files import ConfigFileError
 from logistics.db import migrate as migrations
 from logistics.db.engine import REFUSALS, refusal_reason, unit_of_work
 from logistics.services.errors import InputError, NotFound
-from logistics.settings import SettingsError, load_settings
+from logistics.settings import Settings, SettingsError, load_settings
 
 CLI_ACTOR = "cli"
+
+
+def current_settings() -> Settings:
+    """The settings, or a one-line error naming what is wrong with them."""
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(f"configuration: {error}") from None
 
 
 def open_runtime(*, schema: bool = True) -> Runtime:

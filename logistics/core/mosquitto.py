@@ -43,7 +43,9 @@ _FORBIDDEN_IN_USERNAME = frozenset(":+#/")
 
 
 @dataclass(frozen=True)
-class _ParsedHash:
+class ParsedHash:
+    """The fields of a `$7$` hash: what the dynamic security plugin stores separately."""
+
     iterations: int
     salt: bytes
     key: bytes
@@ -68,7 +70,7 @@ def hash_secret(secret: str, *, salt: bytes | None = None, iterations: int = DEF
 
 def verify_secret(secret: str, stored: str) -> bool:
     """Whether the secret matches the stored `$7$` hash; False for a malformed stored value."""
-    parsed = _parse(stored)
+    parsed = parse_hash(stored)
     if parsed is None:
         return False
     candidate = _derive(secret, parsed.salt, parsed.iterations)
@@ -79,10 +81,10 @@ def password_file(entries: Iterable[tuple[str, str]]) -> str:
     """Return a Mosquitto password file: one line per (username, stored hash) pair, sorted by username."""
     by_user: dict[str, str] = {}
     for username, stored in entries:
-        _check_username(username)
+        check_username(username)
         if username in by_user:
             raise ValueError(f"username {username!r} appears twice")
-        if _parse(stored) is None:
+        if parse_hash(stored) is None:
             raise ValueError(f"the stored hash for {username!r} is not a Mosquitto $7$ hash")
         by_user[username] = stored
     lines = [f"{username}:{by_user[username]}" for username in sorted(by_user)]
@@ -93,10 +95,10 @@ def acl_file(*, logger_ids: Iterable[str], ingest_user: str, prefix: str = "cold
     """Return a Mosquitto ACL: each logger writes only its own subtree; ingest reads telemetry and status."""
     loggers = sorted(set(logger_ids))
     for username in [*loggers, ingest_user]:
-        _check_username(username)
+        check_username(username)
     if ingest_user in loggers:
         raise ValueError(f"the ingest user {ingest_user!r} must not also be a logger id")
-    _check_prefix(prefix)
+    check_prefix(prefix)
     registered = [f"#   {logger_id}" for logger_id in loggers] or ["#   (none)"]
     lines = [
         "# Loggers registered when this file was written:", *registered, "",
@@ -138,7 +140,8 @@ def _header(option: str) -> str:
     )
 
 
-def _check_username(username: str) -> None:
+def check_username(username: str) -> None:
+    """Raise ValueError for a user name Mosquitto's files cannot hold."""
     if not username:
         raise ValueError("a username must not be empty")
     bad = sorted({char for char in username if char in _FORBIDDEN_IN_USERNAME or char.isspace()})
@@ -146,14 +149,16 @@ def _check_username(username: str) -> None:
         raise ValueError(f"username {username!r} must not contain ':', '+', '#', '/' or whitespace")
 
 
-def _check_prefix(prefix: str) -> None:
+def check_prefix(prefix: str) -> None:
+    """Raise ValueError unless the topic prefix is one or more plain topic levels."""
     parts = prefix.split("/")
     if not prefix or any(not part or set(part) & set("+#") or not part.isprintable() or
                          any(char.isspace() for char in part) for part in parts):
         raise ValueError(f"topic prefix {prefix!r} must be non-empty levels without wildcards or whitespace")
 
 
-def _parse(stored: str) -> _ParsedHash | None:
+def parse_hash(stored: str) -> ParsedHash | None:
+    """The iteration count, salt and key of a `$7$` hash; None when it is not one Mosquitto would accept."""
     if not stored.startswith(SCHEME):
         return None
     fields = stored[len(SCHEME):].split("$")
@@ -169,7 +174,7 @@ def _parse(stored: str) -> _ParsedHash | None:
         return None
     if len(salt) != SALT_BYTES or len(key) != KEY_BYTES:
         return None
-    return _ParsedHash(iterations=iterations, salt=salt, key=key)
+    return ParsedHash(iterations=iterations, salt=salt, key=key)
 
 
 def _derive(secret: str, salt: bytes, iterations: int) -> bytes:

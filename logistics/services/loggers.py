@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from logistics.core.mosquitto import hash_secret, new_secret, verify_secret
+from logistics.core.logger_ids import ALWAYS_RESERVED, logger_id_problem
+from logistics.core.mosquitto import hash_secret, new_secret, parse_hash, verify_secret
 from logistics.db.models import Logger, LoggerAssignment, Shipment
 from logistics.schemas import LoggerPublic
 from logistics.services.catalogue import get_logger
 from logistics.services.errors import InputError
 from logistics.services.shipments import get_shipment
+from logistics.settings import Settings
+from sensors.topics import parse_broker_url
 
-# The logger id is its MQTT user name and a topic level: no '/', '+', '#', ':' or spaces.
-LOGGER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
 STATUSES = ("active", "maintenance", "retired")
 
 
@@ -37,14 +38,29 @@ def public(row: LoggerRow) -> LoggerPublic:
                         last_seen_at=logger.last_seen_at, shipment=row.shipment)
 
 
+@dataclass(frozen=True)
+class BrokerAccounts:
+    """The loggers the broker should admit, as (id, `$7$` hash), and those left out with the reason."""
+
+    entries: list[tuple[str, str]] = field(default_factory=list)
+    left_out: list[tuple[str, str]] = field(default_factory=list)
+
+
+def reserved_ids(settings: Settings) -> frozenset[str]:
+    """Names no logger may have: the ingest's MQTT user name and client id in these settings."""
+    user = parse_broker_url(settings.mqtt_url).username
+    return ALWAYS_RESERVED | {settings.ingest_client_id} | ({user} if user else set())
+
+
 def register_logger(
     session: Session, *, code: str, serial: str, model: str | None = None,
-    calibration_due: date | None = None,
+    calibration_due: date | None = None, reserved: Iterable[str] = (),
 ) -> tuple[Logger, str]:
     """Add a logger; returns it with its new secret, which is not stored and cannot be shown again."""
     errors = {}
-    if not LOGGER_ID.match(code):
-        errors["code"] = "use 2 to 64 letters, digits and . _ - (it is the MQTT user name)"
+    problem = logger_id_problem(code, reserved=reserved)
+    if problem is not None:
+        errors["code"] = problem
     elif session.exec(select(Logger.id).where(Logger.code == code)).first():
         errors["code"] = f"logger {code!r} is already registered"
     if not serial.strip():
@@ -67,11 +83,45 @@ def rotate_secret(session: Session, code: str) -> str:
 
 
 def authenticate_logger(session: Session, code: str, secret: str) -> Logger | None:
-    """The active logger whose secret this is, or None."""
+    """The logger whose secret this is (retired or not: the caller says why it is refused), or None."""
     logger = session.exec(select(Logger).where(Logger.code == code)).first()
-    if logger is None or logger.status == "retired" or not logger.credential_hash:
+    if logger is None or not logger.credential_hash:
         return None
     return logger if verify_secret(secret, logger.credential_hash) else None
+
+
+def retire(session: Session, code: str, *, now: datetime) -> Logger:
+    """Take a logger out of service for good: its history stays, it can no longer connect or post."""
+    logger = get_logger(session, code)
+    if logger.status == "retired":
+        raise InputError({"logger": f"{code} is already retired"})
+    recording = _overlapping(session, logger, now, None)
+    if recording is not None:  # its assignment window would end unnoticed; stopping it is a decision
+        raise InputError({"logger": f"{code} is assigned to {recording}: stop it there first"})
+    logger.status = "retired"
+    return logger
+
+
+def broker_accounts(session: Session, *, reserved: Iterable[str]) -> BrokerAccounts:
+    """The loggers to admit at the broker: not retired, with a secret, under an id the broker can take.
+
+    A logger left out (a reserved or unsafe id registered before those were refused, or a damaged hash)
+    is named with the reason, so that one bad row does not keep every other change from the broker.
+    """
+    rows = session.exec(select(Logger.code, Logger.credential_hash)
+                        .where(Logger.status != "retired", col(Logger.credential_hash).is_not(None))
+                        .order_by(col(Logger.code))).all()
+    reserved = list(reserved)
+    accounts = BrokerAccounts()
+    for code, stored in rows:
+        problem = logger_id_problem(code, reserved=reserved)
+        if problem is None and parse_hash(stored or "") is None:
+            problem = "its stored secret is not a Mosquitto $7$ hash: rotate it"
+        if problem is None and stored:
+            accounts.entries.append((code, stored))
+        else:
+            accounts.left_out.append((code, problem or "no secret"))
+    return accounts
 
 
 def list_loggers(session: Session, *, now: datetime) -> list[LoggerRow]:
@@ -94,6 +144,8 @@ def assign(
     if ends_at is not None and ends_at <= starts_at:
         raise InputError({"ends_at": "must be after the start"})
     logger, shipment = get_logger(session, logger_code), get_shipment(session, reference)
+    if logger.status == "retired":
+        raise InputError({"logger": f"{logger_code} is retired"})
     clash = _overlapping(session, logger, starts_at, ends_at)
     if clash is not None:
         raise InputError({"logger": f"{logger_code} is already assigned to {clash} in that window"})

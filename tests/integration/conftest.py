@@ -14,7 +14,8 @@ from tests.integration.mqtt_probe import MakeProbe, MqttProbe
 
 @pytest.fixture
 def start_broker(tmp_path: Path) -> Iterator[StartBroker]:
-    """Return start(password_file_text=..., acl_file_text=...), which starts a private broker.
+    """Return start(include_dir=...), start(dynamic_security_text=...) or start(password_file_text=...,
+    acl_file_text=...), which starts a private broker (see PrivateBroker).
 
     Optional keywords: persistence_dir (None: persistence off), extra_config (appended mosquitto.conf
     lines) and name (its folder under tmp_path, default "broker"). Every broker started is stopped at
@@ -23,11 +24,14 @@ def start_broker(tmp_path: Path) -> Iterator[StartBroker]:
     binary = require_mosquitto()
     with ExitStack() as cleanup:
 
-        def start(*, password_file_text: str, acl_file_text: str, persistence_dir: Path | None = None,
+        def start(*, include_dir: Path | None = None, dynamic_security_text: str | None = None,
+                  password_file_text: str | None = None, acl_file_text: str | None = None,
+                  persistence_dir: Path | None = None,
                   extra_config: str = "", name: str = "broker") -> PrivateBroker:
-            broker = PrivateBroker(tmp_path / name, binary=binary, password_file_text=password_file_text,
-                                   acl_file_text=acl_file_text, persistence_dir=persistence_dir,
-                                   extra_config=extra_config)
+            broker = PrivateBroker(tmp_path / name, binary=binary, include_dir=include_dir,
+                                   dynamic_security_text=dynamic_security_text,
+                                   password_file_text=password_file_text, acl_file_text=acl_file_text,
+                                   persistence_dir=persistence_dir, extra_config=extra_config)
             cleanup.callback(broker.stop)
             broker.start()
             return broker

@@ -1,16 +1,19 @@
 """A private Mosquitto for integration tests: its own config, a free loopback port, start, stop and restart.
 
-    files = broker_credentials(logger_ids=["LG-A"])          # secrets, password file and ACL text
-    broker = PrivateBroker(tmp_path / "broker", password_file_text=files.password_file_text,
-                           acl_file_text=files.acl_file_text, persistence_dir=tmp_path / "db")  # or None
+    files = broker_credentials(logger_ids=["LG-A"])          # secrets, and the broker files that admit them
+    broker = PrivateBroker(tmp_path / "broker", dynamic_security_text=files.dynamic_security_text,
+                           persistence_dir=tmp_path / "db")  # or None
     broker.start()              # waits until the port accepts connections
     broker.stop()               # SIGTERM: a clean shutdown, which saves persistence
     broker.stop(kill=True)      # SIGKILL: a crash, nothing saved since the last autosave
     broker.start()              # the same port, config and persistence directory again
     broker.restart(kill=False)  # stop, then start
 
-Use it as a context manager, or through the `start_broker` fixture in conftest.py, so that the process is
-always stopped.
+Access control comes from one of: `include_dir`, a folder written by `logistics broker-config`, included
+as an operator's mosquitto.conf does; `dynamic_security_text`, the dynamic security plugin's file alone;
+or `password_file_text` with `acl_file_text`, Mosquitto's older mechanism, which tests of delivery (not
+of access control) may still use. Use it as a context manager, or through the `start_broker` fixture in
+conftest.py, so that the process is always stopped.
 """
 
 from __future__ import annotations
@@ -29,10 +32,13 @@ from typing import IO
 
 import pytest
 
-from logistics.core import mosquitto
+from logistics.core import dynsec, mosquitto
 
 HOST = "127.0.0.1"
 CANDIDATE_BINARIES = ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto")
+CANDIDATE_PLUGINS = ("/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so",
+                     "/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so",
+                     "/usr/lib/mosquitto_dynamic_security.so", "/usr/local/lib/mosquitto_dynamic_security.so")
 READY_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 
@@ -57,6 +63,11 @@ def require_binary(path: str | None, what: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{reason}; CI is set, so this is a failure, not a skip")
     pytest.skip(reason)
+
+
+def find_dynamic_security_plugin() -> str | None:
+    """Return the path of Mosquitto's dynamic security plugin, or None when it is not installed."""
+    return next((path for path in CANDIDATE_PLUGINS if os.path.isfile(path)), None)
 
 
 def require_mosquitto() -> str:
@@ -91,8 +102,10 @@ class PrivateBroker:
         self,
         workdir: Path,
         *,
-        password_file_text: str,
-        acl_file_text: str,
+        include_dir: Path | None = None,
+        dynamic_security_text: str | None = None,
+        password_file_text: str | None = None,
+        acl_file_text: str | None = None,
         port: int | None = None,
         persistence_dir: Path | None = None,
         extra_config: str = "",
@@ -108,8 +121,8 @@ class PrivateBroker:
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
-        (workdir / "passwords").write_text(password_file_text, encoding="utf-8")
-        (workdir / "acl").write_text(acl_file_text, encoding="utf-8")
+        self._security = self._security_lines(include_dir, dynamic_security_text, password_file_text,
+                                              acl_file_text)
         self.config_path.write_text(self._config_text(), encoding="utf-8")
 
     @property
@@ -144,6 +157,18 @@ class PrivateBroker:
                 self._stderr.close()
                 self._stderr = None
 
+    def reload(self) -> None:
+        """Send SIGHUP, as `systemctl reload mosquitto` does; wait until the broker has reread its config."""
+        if self._process is None or not self.running:
+            raise BrokerError("the broker is not running")
+        done = self.log_text().count("Reloading config")
+        self._process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + READY_TIMEOUT
+        while self.log_text().count("Reloading config") <= done:
+            if time.monotonic() > deadline:
+                raise BrokerError(f"mosquitto did not reload within {READY_TIMEOUT}s:\n{self.log_text()}")
+            time.sleep(0.05)
+
     def restart(self, *, kill: bool = False) -> None:
         """Stop the broker and start it again on the same port with the same config."""
         self.stop(kill=kill)
@@ -176,12 +201,34 @@ class PrivateBroker:
         raise BrokerError(f"mosquitto did not listen on port {self.port} within {READY_TIMEOUT}s:\n"
                           f"{self.log_text()}")
 
+    def _security_lines(self, include_dir: Path | None, dynamic_security_text: str | None,
+                        password_file_text: str | None, acl_file_text: str | None) -> list[str]:
+        """Write the access-control files; return the mosquitto.conf lines that load them."""
+        given = [include_dir, dynamic_security_text, password_file_text or acl_file_text]
+        if sum(value is not None for value in given) != 1:
+            raise BrokerError("give one of include_dir, dynamic_security_text, or a password file and ACL")
+        if include_dir is not None:
+            return [f"include_dir {include_dir}"]
+        if dynamic_security_text is not None:
+            plugin = require_binary(find_dynamic_security_plugin(), "the dynamic security plugin")
+            self.dynamic_security_path.write_text(dynamic_security_text, encoding="utf-8")
+            return [f"plugin {plugin}", f"plugin_opt_config_file {self.dynamic_security_path}"]
+        if password_file_text is None or acl_file_text is None:
+            raise BrokerError("give both password_file_text and acl_file_text")
+        (self.workdir / "passwords").write_text(password_file_text, encoding="utf-8")
+        (self.workdir / "acl").write_text(acl_file_text, encoding="utf-8")
+        return [f"password_file {self.workdir / 'passwords'}", f"acl_file {self.workdir / 'acl'}"]
+
+    @property
+    def dynamic_security_path(self) -> Path:
+        """The plugin's file; rewrite it and restart the broker to change who may do what."""
+        return self.workdir / "dynamic-security.json"
+
     def _config_text(self) -> str:
         lines = [
+            *self._security,  # first: an included logistics.conf's persistence lines are overridden below
             f"listener {self.port} {HOST}",
             "allow_anonymous false",
-            f"password_file {self.workdir / 'passwords'}",
-            f"acl_file {self.workdir / 'acl'}",
             f"log_dest file {self.log_path}",
             "log_type all",
             *self._persistence_lines(),
@@ -217,21 +264,26 @@ def _end(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
 
 @dataclass(frozen=True)
 class BrokerCredentials:
-    """Fresh secrets for some loggers and the ingest user, and the broker files that admit them."""
+    """Fresh secrets for some loggers and the ingest user, and the broker files that admit them: the
+    dynamic security plugin's (what broker-config writes) and the older password file and ACL."""
 
     secrets: dict[str, str]
+    dynamic_security_text: str
     password_file_text: str
     acl_file_text: str
 
 
-def broker_credentials(*, logger_ids: list[str], ingest_user: str = "ingest",
-                       prefix: str = "coldchain") -> BrokerCredentials:
-    """Make a secret per user and the password file and ACL that logistics broker-config would write."""
+def broker_credentials(*, logger_ids: list[str], ingest_user: str = "ingest", prefix: str = "coldchain",
+                       shared_group: str | None = "ingest") -> BrokerCredentials:
+    """Make a secret per user and the broker files that admit them, as logistics broker-config would."""
     users = [*logger_ids, ingest_user]
     user_secrets = {user: mosquitto.new_secret() for user in users}
-    entries = [(user, mosquitto.hash_secret(secret)) for user, secret in user_secrets.items()]
+    hashes = {user: mosquitto.hash_secret(secret) for user, secret in user_secrets.items()}
+    ingest = dynsec.IngestAccount(ingest_user, hashes[ingest_user], shared_group)
     return BrokerCredentials(
         secrets=user_secrets,
-        password_file_text=mosquitto.password_file(entries),
+        dynamic_security_text=dynsec.dynamic_security_file(
+            loggers=[(code, hashes[code]) for code in logger_ids], ingest=ingest, prefix=prefix),
+        password_file_text=mosquitto.password_file(hashes.items()),
         acl_file_text=mosquitto.acl_file(logger_ids=logger_ids, ingest_user=ingest_user, prefix=prefix),
     )

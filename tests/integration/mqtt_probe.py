@@ -93,6 +93,12 @@ class MqttProbe:
         """Disconnect and stop the network thread."""
         self._client.disconnect()
         self._client.loop_stop()
+        # paho closes its sockets in Client.__del__. The callbacks below are bound to this probe, a reference
+        # cycle that only the garbage collector ends, in any order: a socket finalised before the client
+        # is reported unclosed (ResourceWarning, an error under -W error). Without them the client goes
+        # as soon as the probe does, closing its sockets first.
+        self._client.on_connect = self._client.on_subscribe = None
+        self._client.on_publish = self._client.on_message = None
 
     def __enter__(self) -> MqttProbe:
         return self

@@ -1,4 +1,5 @@
-"""The generated password file and ACL, loaded by a real Mosquitto: who may connect, publish and read.
+"""The generated dynamic security file, loaded by a real Mosquitto: who may connect under which client id,
+publish, subscribe and read.
 
 Fencing: an unauthorised publish is followed by a legitimate one from the same client, and the test waits
 for that one. Mosquitto handles a client's packets in order and queues them to a subscriber in order, so once
@@ -49,16 +50,15 @@ def credentials() -> BrokerCredentials:
 
 @pytest.fixture
 def broker(start_broker: StartBroker, credentials: BrokerCredentials) -> PrivateBroker:
-    return start_broker(password_file_text=credentials.password_file_text,
-                        acl_file_text=credentials.acl_file_text)
+    return start_broker(dynamic_security_text=credentials.dynamic_security_text)
 
 
 @pytest.fixture
 def connect_as(broker: PrivateBroker, credentials: BrokerCredentials, make_probe: MakeProbe) -> ConnectAs:
-    """Return connect(user): a probe logged in as that user with its real secret."""
+    """Return connect(user): a probe logged in as that user with its real secret, its name as client id."""
 
     def connect(user: str) -> MqttProbe:
-        probe = make_probe(broker, f"test-{user}", username=user, password=credentials.secrets[user])
+        probe = make_probe(broker, user, username=user, password=credentials.secrets[user])
         assert probe.connect() == SUCCESS, broker.log_text()
         return probe
 
@@ -95,7 +95,6 @@ def test_ingest_also_reads_status_but_cannot_publish_anywhere(connect_as: Connec
     assert ingest.subscribe("coldchain/loggers/+/status", PLAIN) == [GRANTED_QOS_1, GRANTED_QOS_1]
     logger = connect_as("LG-A")
 
-    # The pattern rule would let ingest write under coldchain/loggers/ingest/; the ACL's deny rule stops it.
     assert ingest.publish(telemetry("ingest"), b'{"temp": 1}') == NOT_AUTHORIZED
     assert ingest.publish(telemetry("LG-A"), b'{"temp": 1}') == NOT_AUTHORIZED
     assert logger.publish(status("LG-A"), b"online") == SUCCESS
@@ -124,19 +123,59 @@ def test_an_anonymous_client_cannot_connect(
     assert probe.connect() == NOT_AUTHORIZED
 
 
-def test_a_logger_in_the_ingest_share_group_makes_the_broker_drop_telemetry(
-        connect_as: ConnectAs) -> None:
-    """Pins a Mosquitto 2.0.11 hazard the ingest design must respect.
+@pytest.mark.parametrize("client_id", ["logistics-ingest", "coldchain-ingest-1", "LG-B", "lg-a", "LG-A-2"])
+def test_a_logger_can_connect_under_no_client_id_but_its_own(
+        broker: PrivateBroker, credentials: BrokerCredentials, make_probe: MakeProbe, client_id: str) -> None:
+    probe = make_probe(broker, client_id, username="LG-A", password=credentials.secrets["LG-A"])
 
-    The acl_file is not consulted for SUBSCRIBE, only for delivery (READ). A logger may therefore join the
-    ingest's share group; the broker hands it its turn of the messages (MQTT v5 §4.8.2: one member per
-    message), the READ check then refuses them, and they are dropped for the whole group although the
-    publisher got PUBACK 0. Ingest must not depend on a shared subscription for completeness.
-    """
+    assert probe.connect() == NOT_AUTHORIZED
+
+
+def test_a_logger_cannot_take_a_client_id_the_broker_assigns(
+        broker: PrivateBroker, credentials: BrokerCredentials, make_probe: MakeProbe) -> None:
+    # An empty client id asks the broker for one (MQTT v5 §3.1.3.1); it is not the logger's own.
+    probe = make_probe(broker, "", username="LG-A", password=credentials.secrets["LG-A"])
+
+    assert probe.connect() == NOT_AUTHORIZED
+
+
+def test_a_logger_using_the_ingests_client_id_leaves_the_ingest_connected(
+        connect_as: ConnectAs, broker: PrivateBroker, credentials: BrokerCredentials,
+        make_probe: MakeProbe) -> None:
+    ingest = make_probe(broker, "logistics-ingest", username="ingest", password=credentials.secrets["ingest"])
+    assert ingest.connect() == SUCCESS
+    assert ingest.subscribe(SHARED) == [GRANTED_QOS_1]
+    thief = make_probe(broker, "logistics-ingest", username="LG-B", password=credentials.secrets["LG-B"])
+
+    assert thief.connect() == NOT_AUTHORIZED
+
+    # Refused before the session was handed over (MQTT-3.1.4-3): the ingest still has it and its messages.
+    assert connect_as("LG-A").publish(telemetry("LG-A"), b'{"temp": 4.2}') == SUCCESS
+    assert ingest.next_message() == Received(telemetry("LG-A"), b'{"temp": 4.2}')
+
+
+@pytest.mark.parametrize("topic_filter", [
+    SHARED, "$share/ingest/#", "$share/mine/coldchain/loggers/+/telemetry", "#", "coldchain/#",
+    "coldchain/loggers/+/status", "coldchain/loggers/LG-A/#", "$SYS/#"])
+def test_a_logger_may_subscribe_to_nothing(connect_as: ConnectAs, topic_filter: str) -> None:
+    assert connect_as("LG-A").subscribe(topic_filter) == [NOT_AUTHORIZED]
+
+
+@pytest.mark.parametrize("topic_filter", ["#", "coldchain/#", "$share/other/coldchain/loggers/+/telemetry",
+                                          "$share/ingest/#", "$SYS/#"])
+def test_the_ingest_may_subscribe_only_to_its_own_filters(connect_as: ConnectAs, topic_filter: str) -> None:
+    assert connect_as("ingest").subscribe(topic_filter) == [NOT_AUTHORIZED]
+
+
+def test_a_logger_cannot_join_the_ingest_share_group_so_the_group_gets_every_message(
+        connect_as: ConnectAs) -> None:
+    """With the password file and ACL, Mosquitto 2.0.11 did not check SUBSCRIBE: a logger could join the
+    ingest's share group, take its turn of the messages (MQTT v5 §4.8.2: one member per message), fail the
+    READ check and so drop them for the whole group. The plugin refuses the SUBSCRIBE itself."""
     ingest = connect_as("ingest")
     assert ingest.subscribe(SHARED, "coldchain/loggers/+/status") == [GRANTED_QOS_1, GRANTED_QOS_1]
     intruder = connect_as("LG-B")
-    assert intruder.subscribe(SHARED) == [GRANTED_QOS_1]
+    assert intruder.subscribe(SHARED) == [NOT_AUTHORIZED]
     logger = connect_as("LG-A")
 
     sent = [f'{{"seq": {n}}}'.encode() for n in range(4)]
@@ -144,5 +183,5 @@ def test_a_logger_in_the_ingest_share_group_makes_the_broker_drop_telemetry(
     assert logger.publish(status("LG-A"), b"fence") == SUCCESS
 
     delivered = [message.payload for message in ingest.wait_for(status("LG-A"))[:-1]]
-    assert 0 < len(delivered) < len(sent)
+    assert delivered == sent
     assert intruder.messages.empty()

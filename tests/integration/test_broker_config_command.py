@@ -1,46 +1,108 @@
-"""`logistics broker-config` output, loaded by a real Mosquitto: each logger writes only as itself."""
+"""`logistics broker-config` output, included by a real Mosquitto as an operator's mosquitto.conf does: each
+logger connects only as itself and writes only its own topics; reserved, unsafe and retired ids stay out."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 
-WRITE_DENIED = 135  # MQTT v5 "Not authorized", what Mosquitto answers to a publish the ACL refuses
+from tests.integration.mqtt_probe import GRANTED_QOS_1, NOT_AUTHORIZED, SUCCESS
+
+SHARED = "$share/ingest/coldchain/loggers/+/telemetry"
+INGEST_URL = "mqtt://ingest:ingest-pw@127.0.0.1:1"
 
 
-def test_loggers_cannot_publish_as_each_other_with_the_generated_files(run, start_broker, make_probe,
-                                                                        tmp_path):
+def clients(out: Path) -> dict[str, dict]:
+    written = json.loads((out / "dynamic-security.json").read_text())
+    return {client["username"]: client for client in written["clients"]}
+
+
+def test_the_generated_config_admits_each_logger_only_as_itself(run, start_broker, make_probe, tmp_path):
     run("init")
     secret_a = run("loggers", "add", "LG-A", "--serial", "SN-A").stdout.strip()
     secret_b = run("loggers", "add", "LG-B", "--serial", "SN-B").stdout.strip()
-    out = tmp_path / "broker"
-    written = run("broker-config", "--out", str(out), LOGISTICS_MQTT_URL="mqtt://ingest:ingest-pw@127.0.0.1:1")
-    assert "3 users" in written.stdout and "new ingest credentials" not in written.stdout
-    assert (out / "passwd").stat().st_mode & 0o077 == 0, "the password file must be private"
-    assert "persistence true" in (out / "logistics.conf").read_text()
+    out = tmp_path / "broker-config"
+    written = run("broker-config", "--out", str(out), LOGISTICS_MQTT_URL=INGEST_URL,
+                  LOGISTICS_INGEST_SHARED_GROUP="ingest")
+    assert "2 loggers and the ingest user" in written.stdout and "restart Mosquitto" in written.stdout
+    assert "new ingest credentials" not in written.stdout
+    assert (out / "dynamic-security.json").stat().st_mode & 0o077 == 0, "the hashes must be private"
+    conf = (out / "logistics.conf").read_text()
+    assert "persistence true" in conf and "mosquitto_dynamic_security.so" in conf
+    assert f"plugin_opt_config_file {(out / 'dynamic-security.json').resolve()}" in conf
 
-    broker = start_broker(password_file_text=(out / "passwd").read_text(),
-                          acl_file_text=(out / "acl").read_text())
-    ingest = make_probe(broker, "ingest", username="ingest", password="ingest-pw")
-    assert ingest.connect() == 0
-    ingest.subscribe("coldchain/loggers/+/telemetry")
+    broker = start_broker(include_dir=out)
+    ingest = make_probe(broker, "logistics-ingest", username="ingest", password="ingest-pw")
+    assert ingest.connect() == SUCCESS, broker.log_text()
+    assert ingest.subscribe(SHARED) == [GRANTED_QOS_1]
     logger_a = make_probe(broker, "LG-A", username="LG-A", password=secret_a)
-    assert logger_a.connect() == 0
+    assert logger_a.connect() == SUCCESS
 
-    assert logger_a.publish("coldchain/loggers/LG-B/telemetry", b'{"temp": 99}') == WRITE_DENIED
-    assert logger_a.publish("coldchain/loggers/LG-A/telemetry", b'{"temp": 5}') == 0
+    assert logger_a.publish("coldchain/loggers/LG-B/telemetry", b'{"temp": 99}') == NOT_AUTHORIZED
+    assert logger_a.publish("coldchain/loggers/LG-A/telemetry", b'{"temp": 5}') == SUCCESS
+    assert logger_a.subscribe("#", SHARED) == [NOT_AUTHORIZED, NOT_AUTHORIZED]
     # Everything delivered up to logger A's own message: the refused one would have come first.
     delivered = ingest.wait_for("coldchain/loggers/LG-A/telemetry")
     assert [(message.topic, message.payload) for message in delivered] == [
         ("coldchain/loggers/LG-A/telemetry", b'{"temp": 5}')]
 
-    impostor = make_probe(broker, "LG-B-impostor", username="LG-B", password=secret_a)
-    assert impostor.connect() != 0, "logger A's secret must not open logger B's account"
+    impostor = make_probe(broker, "LG-B", username="LG-B", password=secret_a)
+    assert impostor.connect() == NOT_AUTHORIZED, "logger A's secret must not open logger B's account"
+    thief = make_probe(broker, "logistics-ingest", username="LG-B", password=secret_b)
+    assert thief.connect() == NOT_AUTHORIZED, "logger B must not take the ingest's client id"
     rightful = make_probe(broker, "LG-B", username="LG-B", password=secret_b)
-    assert rightful.connect() == 0
+    assert rightful.connect() == SUCCESS
 
 
-def test_without_ingest_credentials_it_makes_some(run, tmp_path):
+def test_without_ingest_credentials_it_makes_some_and_removes_the_old_files(run, tmp_path):
     run("init")
-    written = run("broker-config", "--out", str(tmp_path / "b"), LOGISTICS_MQTT_URL="mqtt://10.0.0.5:1883")
+    out = tmp_path / "b"
+    out.mkdir()
+    (out / "passwd").write_text("# Mosquitto password_file, generated by `logistics broker-config`.\n")
+    (out / "acl").write_text("# Mosquitto acl_file, generated by `logistics broker-config`.\n")
+    (out / "notes").write_text("the operator's own file\n")
+
+    written = run("broker-config", "--out", str(out), LOGISTICS_MQTT_URL="mqtt://10.0.0.5:1883")
+
     assert "set LOGISTICS_MQTT_URL=mqtt://ingest:" in written.stdout
-    assert Path(tmp_path / "b" / "passwd").read_text().count("ingest:$7$") == 1
+    assert list(clients(out)) == ["ingest"]
+    assert sorted(path.name for path in out.iterdir()) == ["dynamic-security.json", "logistics.conf", "notes"]
+
+
+def test_reserved_and_unsafe_ids_are_left_out_and_the_rest_still_reach_the_broker(run, tmp_path):
+    run("init")
+    run("loggers", "add", "LG-A", "--serial", "SN-A")
+    run("loggers", "add", "coldchain-ingest-2", "--serial", "SN-2")  # not reserved by these settings
+    with sqlite3.connect(run.database) as db:  # rows from before such ids were refused at registration
+        for code in ("ingest", "LG\n2"):
+            db.execute("INSERT INTO loggers (code, serial, status, credential_hash) SELECT ?, 'old', "
+                       "'active', credential_hash FROM loggers WHERE code = 'LG-A'", (code,))
+    out = tmp_path / "b"
+
+    written = run("broker-config", "--out", str(out), "--ingest-client-id", "coldchain-ingest-1",
+                  "--ingest-client-id", "coldchain-ingest-2", LOGISTICS_MQTT_URL=INGEST_URL)
+
+    assert sorted(clients(out)) == ["LG-A", "ingest"]
+    assert "logger coldchain-ingest-2 left out: 'coldchain-ingest-2' is reserved" in written.stderr
+    assert "logger ingest left out: 'ingest' is reserved" in written.stderr
+    assert "logger LG\n2 left out: use 2 to 64 letters" in written.stderr
+
+
+def test_a_retired_logger_is_shut_out_once_the_broker_restarts(run, start_broker, make_probe, tmp_path):
+    run("init")
+    secret = run("loggers", "add", "LG-R", "--serial", "SN-R").stdout.strip()
+    out = tmp_path / "b"
+    run("broker-config", "--out", str(out), LOGISTICS_MQTT_URL=INGEST_URL)
+    broker = start_broker(include_dir=out)
+    assert make_probe(broker, "LG-R", username="LG-R", password=secret).connect() == SUCCESS
+
+    retired = run("loggers", "retire", "LG-R")
+    assert "restart Mosquitto" in retired.stdout
+    run("broker-config", "--out", str(out), LOGISTICS_MQTT_URL=INGEST_URL)
+    assert "LG-R" not in clients(out)
+    # The plugin reads its file only at start: SIGHUP (systemctl reload) leaves the old accounts in force.
+    broker.reload()
+    assert make_probe(broker, "LG-R", username="LG-R", password=secret).connect() == SUCCESS
+    broker.restart()
+    assert make_probe(broker, "LG-R", username="LG-R", password=secret).connect() == NOT_AUTHORIZED

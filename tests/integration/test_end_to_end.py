@@ -90,8 +90,7 @@ def test_a_simulated_excursion_reaches_the_webhook_and_the_mailbox_within_a_scan
     since = (datetime.now(UTC) - timedelta(days=4)).isoformat()
     tracker.run("loggers", "assign", "LG-E2E", "HG-2026-0045", "--from", since)
     tracker.run("broker-config", "--out", str(tmp_path / "broker-config"))
-    broker = start_broker(password_file_text=(tmp_path / "broker-config" / "passwd").read_text(),
-                          acl_file_text=(tmp_path / "broker-config" / "acl").read_text())
+    broker = start_broker(include_dir=tmp_path / "broker-config")
     tracker.environ["LOGISTICS_MQTT_URL"] = f"mqtt://ingest:ingest-secret@{broker.host}:{broker.port}"
     credentials = tmp_path / "credentials.json"
     credentials.write_text(json.dumps({"LG-E2E": secret}))

@@ -105,3 +105,22 @@ def test_a_writer_process_that_dies_is_replaced_and_its_messages_stored(start_br
         assert wait_until(lambda: len(recorded(stored)) >= 5, timeout=30), recorded(stored)
         assert ingest.writer_pid != first_writer and ingest.counters.writer_restarts == 1
     assert sorted(set(recorded(stored))) == [f'{{"temp": {n}}}'.encode() for n in range(1, 6)]
+
+
+def test_subscriptions_the_broker_refuses_are_reported_and_the_ingest_is_not_ready(start_broker, caplog):
+    # broker-config granted the share group "ingest"; this worker was configured with another one.
+    credentials = broker_credentials(logger_ids=["LG-A"], shared_group="ingest")
+    broker = start_broker(dynamic_security_text=credentials.dynamic_security_text)
+    address = BrokerAddress(broker.host, broker.port, "ingest", credentials.secrets["ingest"], tls=False)
+    ingest = MqttIngest(broker=address, open_store=partial(open_recorder, Path("unused")),
+                        options=IngestOptions(client_id="refused-under-test", shared_group="workers"))
+    stop = threading.Event()
+    thread = threading.Thread(target=ingest.run, args=(stop,))
+    thread.start()
+    try:
+        assert wait_until(lambda: "refused the subscriptions" in caplog.text), broker.log_text()[-2000:]
+        assert not ingest.connected.is_set()
+    finally:
+        stop.set()
+        thread.join(10)
+    assert "$share/workers/coldchain/loggers/+/telemetry" in caplog.text

@@ -74,9 +74,9 @@ def test_the_scaled_out_deployment_stores_each_reading_once_and_sends_each_alert
     for code in LOGGERS:
         secrets[code] = tracker.run("loggers", "add", code, "--serial", f"SER-{code}").strip()
         tracker.run("loggers", "assign", code, "HG-2026-0045", "--from", since)  # refrigerated, in transit
-    tracker.run("broker-config", "--out", str(tmp_path / "broker-config"))
-    broker = start_broker(password_file_text=(tmp_path / "broker-config" / "passwd").read_text(),
-                          acl_file_text=(tmp_path / "broker-config" / "acl").read_text())
+    tracker.run("broker-config", "--out", str(tmp_path / "broker-config"),
+                "--ingest-client-id", "coldchain-ingest-1", "--ingest-client-id", "coldchain-ingest-2")
+    broker = start_broker(include_dir=tmp_path / "broker-config")
     tracker.environ["LOGISTICS_MQTT_URL"] = f"mqtt://ingest:ingest-secret@{broker.host}:{broker.port}"
     runtime = build_runtime(settings_for(pg_database))
     try:
@@ -114,8 +114,8 @@ def run_the_topology(tracker, runtime, broker, secrets, make_probe,
 
         now = datetime.now(UTC).replace(second=0, microsecond=0)
         for code in LOGGERS:
-            publisher = make_probe(broker, f"pub-{code}", username=code, password=secrets[code])
-            publisher.connect()
+            publisher = make_probe(broker, code, username=code, password=secrets[code])
+            assert publisher.connect() == 0
             for payload in trace(now):
                 assert publisher.publish(f"coldchain/loggers/{code}/telemetry", payload) == 0
         wait_for(lambda: stored_readings(runtime) >= len(LOGGERS) * MINUTES, 90, "readings missing", logs)

@@ -48,8 +48,7 @@ def credentials() -> BrokerCredentials:
 
 @pytest.fixture
 def broker(start_broker: StartBroker, credentials: BrokerCredentials) -> PrivateBroker:
-    return start_broker(password_file_text=credentials.password_file_text,
-                        acl_file_text=credentials.acl_file_text)
+    return start_broker(dynamic_security_text=credentials.dynamic_security_text)
 
 
 @pytest.fixture
