@@ -148,7 +148,8 @@ class ShipmentPage(Schema):
 
 
 class LoggerCreate(Schema):
-    code: str = Field(description="Logger id: its MQTT user name and topic level, e.g. LG-24009")
+    code: str = Field(description="Logger id: its MQTT user name, client id and topic level, e.g. LG-24009; "
+                                  "2 to 64 letters, digits and . _ - starting with a letter or digit")
     serial: str = Field(min_length=1, max_length=64)
     model: str | None = Field(default=None, max_length=100)
     calibration_due: date | None = None

@@ -76,3 +76,35 @@ def test_export_explains_what_is_wrong(run):
     assert never.returncode == 1 and "never assigned" in never.stderr
     bad_time = run("readings", "export", "--logger", "LG-24001", "--from", "yesterday", check=False)
     assert bad_time.returncode == 2 and "ISO 8601" in bad_time.stderr
+
+
+def test_the_ingests_names_are_refused_naming_the_field(run):
+    run("init")
+    settings = {"LOGISTICS_MQTT_URL": "mqtt://tracker:pw@10.0.0.5:1883",
+                "LOGISTICS_INGEST_CLIENT_ID": "worker-7"}
+    for code in ("ingest", "tracker", "worker-7", "Worker-7"):
+        refused = run("loggers", "add", code, "--serial", "x", check=False, **settings)
+        assert refused.returncode == 1, code
+        assert f"code: {code!r} is reserved for the ingest's MQTT user name or client id" in refused.stderr
+    assert "tracker" in run("loggers", "add", "tracker", "--serial", "x").stderr  # not reserved elsewhere
+
+
+def test_retire_keeps_the_logger_listed_and_out_of_shipments(run):
+    run("init", "--demo")
+    run("loggers", "add", "LG-R1", "--serial", "SN-R1")
+    run("loggers", "assign", "LG-R1", "HG-2026-0048", "--from", (NOW - timedelta(hours=2)).isoformat())
+    busy = run("loggers", "retire", "LG-R1", check=False)
+    assert busy.returncode == 1 and "LG-R1 is assigned to HG-2026-0048: stop it there first" in busy.stderr
+    run("loggers", "unassign", "LG-R1")
+
+    retired = run("loggers", "retire", "LG-R1")
+
+    assert "LG-R1 retired" in retired.stdout
+    listed = {row["code"]: row for row in json.loads(run("loggers", "list", "--json").stdout)}
+    assert listed["LG-R1"]["status"] == "retired"
+    again = run("loggers", "retire", "LG-R1", check=False)
+    assert again.returncode == 1 and "already retired" in again.stderr
+    assign = run("loggers", "assign", "LG-R1", "HG-2026-0047", check=False)
+    assert assign.returncode == 1 and "logger: LG-R1 is retired" in assign.stderr
+    unknown = run("loggers", "retire", "LG-NOPE", check=False)
+    assert unknown.returncode == 1 and "no logger 'LG-NOPE'" in unknown.stderr

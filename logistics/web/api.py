@@ -187,11 +187,23 @@ def list_loggers() -> Any:
 @require(Permission.MANAGE_LOGGERS)
 def register_logger() -> Any:
     draft = read_body(LoggerCreate)
-    logger, secret = loggers.register_logger(db.writing("registered through the API"),
-                                             **draft.model_dump())
+    logger, secret = loggers.register_logger(db.writing("registered through the API"), **draft.model_dump(),
+                                             reserved=loggers.reserved_ids(db.runtime().settings))
     db.commit()
     shown = loggers.public(loggers.LoggerRow(logger, None))
     return json_answer(LoggerCredentials(**shown.model_dump(), secret=secret), 201)
+
+
+@blueprint.route("/loggers/<logger_id>/retire", methods=["POST"])
+@described.operation("POST", "/loggers/{logger_id}/retire",
+                     "Retire a logger for good: its readings stay; it may no longer connect or post readings "
+                     "(run `logistics broker-config` and restart the broker to shut it out there)",
+                     response=LoggerPublic)
+@require(Permission.MANAGE_LOGGERS)
+def retire_logger(logger_id: str) -> Any:
+    logger = loggers.retire(db.writing("retired through the API"), logger_id, now=datetime.now(UTC))
+    db.commit()
+    return json_answer(loggers.public(loggers.LoggerRow(logger, None)))
 
 
 @blueprint.route("/loggers/<logger_id>/assignments", methods=["POST"])

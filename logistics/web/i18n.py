@@ -102,6 +102,8 @@ LABELS = {
     "planned": N_("planned"), "packed": N_("packed"), "in_transit": N_("in transit"),
     "arrived": N_("arrived"), "received": N_("received"), "closed": N_("closed"),
     "cancelled": N_("cancelled"),
+    # logger status
+    "active": N_("active"), "maintenance": N_("maintenance"), "retired": N_("retired"),
     # severities
     "info": N_("info"), "minor": N_("minor"), "major": N_("major"), "critical": N_("critical"),
     # excursion review

@@ -37,6 +37,10 @@ def post_readings(logger_id: str) -> Any:
     message = IncomingMessage(source="http", logger_code=logger_id, payload=payload,
                               received_at=datetime.now(UTC), topic=None,
                               content_type=request.mimetype or None)
+    if logger.status == "retired":  # the right secret, but the logger was taken out of service
+        reason = f"logger {logger_id} is retired: it may no longer send readings"
+        store().refuse(message, reason, payload_size=request.content_length or len(payload))
+        return jsonify(error=reason), 403
     if len(payload) > MAX_PAYLOAD_BYTES:  # kept, like any refused message, with its first 64 KiB
         size = request.content_length or len(payload)
         problem = f"payload is {'' if request.content_length else 'over '}{size} bytes, over the " \

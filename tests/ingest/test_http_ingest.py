@@ -1,10 +1,13 @@
 """POST /api/v1/loggers/{id}/readings with the logger's own secret."""
 
+import json
+from datetime import UTC, datetime
+
 import pytest
 from sqlmodel import select
 
 from logistics.db.engine import unit_of_work
-from logistics.db.models import Reading, Rejection
+from logistics.db.models import Logger, Reading, Rejection
 from logistics.services import loggers
 
 READING = {"ts": "2026-11-24T05:00:00Z", "temp": 5.1}
@@ -86,3 +89,24 @@ def test_a_body_over_one_mebibyte_is_refused_and_kept_in_rejections(app, client,
     assert rejection.payload == body[:64 * 1024] and rejection.payload_size == size
     assert rejection.source == "http" and rejection.logger_code == "LG-24003"
     assert "1 MiB" in rejection.reason and rejection.readings_rejected == 1
+
+
+def test_a_retired_logger_is_refused_with_the_reason_and_the_message_is_kept(app, client, secret, token_for):
+    with unit_of_work(app.extensions["logistics"].sessions, actor="test") as session:
+        loggers.register_logger(session, code="LG-OLD1", serial="S-OLD")
+        new_secret = loggers.rotate_secret(session, "LG-OLD1")
+        loggers.retire(session, "LG-OLD1", now=datetime.now(UTC))
+
+    refused = post(client, READING, new_secret, logger="LG-OLD1")
+    wrong = post(client, READING, "wrong", logger="LG-OLD1")
+
+    assert refused.status_code == 403
+    assert refused.get_json() == {"error": "logger LG-OLD1 is retired: it may no longer send readings"}
+    assert wrong.status_code == 401, "without its secret nobody learns the logger is retired"
+    kept = client.get("/api/v1/ingest/rejections?logger=LG-OLD1",
+                      headers={"Authorization": f"Bearer {token_for('viewer')}"}).get_json()["items"]
+    assert [(row["source"], row["reason"], json.loads(row["payload_preview"])) for row in kept] == [
+        ("http", "logger LG-OLD1 is retired: it may no longer send readings", READING)]
+    with app.extensions["logistics"].sessions() as session:
+        logger_id = session.exec(select(Logger.id).where(Logger.code == "LG-OLD1")).one()
+        assert session.exec(select(Reading).where(Reading.logger_id == logger_id)).all() == []

@@ -19,7 +19,7 @@ NEEDS: dict[str, Permission | None] = {
     "pages.shipment_leg_times": P.EDIT_SHIPMENTS, "pages.shipment_milestone_add": P.EDIT_SHIPMENTS,
     "pages.shipment_status": P.EDIT_SHIPMENTS,
     "pages.shipment_logger_assign": P.MANAGE_LOGGERS, "pages.shipment_logger_stop": P.MANAGE_LOGGERS,
-    "registry.logger_add": P.MANAGE_LOGGERS,
+    "registry.logger_add": P.MANAGE_LOGGERS, "registry.logger_retire": P.MANAGE_LOGGERS,
     "pages.excursion_acknowledge": P.ACKNOWLEDGE_EXCURSIONS, "pages.excursion_resolve": P.RESOLVE_EXCURSIONS,
     "receiving.record": P.RECEIVE, "receiving.stop_loggers": P.RECEIVE, "stock.consume": P.RECEIVE,
     "receiving.qa_sign": P.RELEASE,
@@ -32,6 +32,7 @@ NEEDS: dict[str, Permission | None] = {
     "api.add_line": P.EDIT_SHIPMENTS, "api.remove_line": P.EDIT_SHIPMENTS, "api.add_leg": P.EDIT_SHIPMENTS,
     "api.record_leg": P.EDIT_SHIPMENTS, "api.add_milestone": P.EDIT_SHIPMENTS,
     "api.register_logger": P.MANAGE_LOGGERS, "api.assign_logger": P.MANAGE_LOGGERS,
+    "api.retire_logger": P.MANAGE_LOGGERS,
     "api.acknowledge_excursion": P.ACKNOWLEDGE_EXCURSIONS, "api.resolve_excursion": P.RESOLVE_EXCURSIONS,
     "api.consume": P.RECEIVE, "api.run_forecast": P.PLAN_SUPPLY, "api.add_enrolment": P.RECORD_ENROLMENTS,
     # open to every signed-in user (or to anyone): they change no record
