@@ -1,4 +1,5 @@
-"""A throw-away Mosquitto for benchmarks: anonymous, in memory, with room to queue everything."""
+"""A throw-away Mosquitto for benchmarks: in memory, with room to queue everything; anonymous unless told
+what to load for access control."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 
 class BenchBroker:
-    def __init__(self, inflight: int = 20) -> None:
+    """`access` holds the mosquitto.conf lines for access control, with {dir} for the folder where `files`
+    (name -> text) are written."""
+
+    def __init__(self, inflight: int = 20, *, access: str = "allow_anonymous true\n",
+                 files: Mapping[str, str] | None = None) -> None:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         if not Path(binary).exists():
             raise SystemExit("mosquitto is not installed (apt-get install mosquitto)")
@@ -20,8 +26,11 @@ class BenchBroker:
             self.port = probe.getsockname()[1]
         self.host = "127.0.0.1"
         self._dir = tempfile.TemporaryDirectory()
-        config = Path(self._dir.name) / "mosquitto.conf"
-        config.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        folder = Path(self._dir.name)
+        for name, text in (files or {}).items():
+            (folder / name).write_text(text, encoding="utf-8")
+        config = folder / "mosquitto.conf"
+        config.write_text(f"listener {self.port} 127.0.0.1\n{access.format(dir=folder)}persistence false\n"
                           f"max_queued_messages 0\nmax_inflight_messages {inflight}\nuser root\n")
         self._process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL)

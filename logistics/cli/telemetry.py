@@ -133,8 +133,10 @@ def loggers_unassign(logger_id: str, at: str | None) -> None:
 @click.option("--plugin", "plugin", default=None,
               help="Path of mosquitto_dynamic_security.so on the broker's machine (default: found here, "
                    f"else {PLUGIN_PATHS[0]}).")
+@click.option("--broker-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the broker finds the --out folder, when at another path (a container's mount).")
 def broker_config(out_dir: Path, ingest_user: str, ingest_client_ids: tuple[str, ...],
-                  plugin: str | None) -> None:
+                  plugin: str | None, broker_dir: Path | None) -> None:
     """Write Mosquitto's dynamic security file from the registry: each logger connects only as itself,
     publishes only under its own topic and subscribes to nothing; the ingest reads them all."""
     runtime = open_runtime()
@@ -155,8 +157,8 @@ def broker_config(out_dir: Path, ingest_user: str, ingest_client_ids: tuple[str,
     out_dir.mkdir(parents=True, exist_ok=True)
     _write(out_dir / DYNSEC_FILE, text, private=True)
     plugin = plugin or next((path for path in PLUGIN_PATHS if Path(path).is_file()), PLUGIN_PATHS[0])
-    _write(out_dir / "logistics.conf", BROKER_SETTINGS.format(plugin=plugin,
-                                                              dynsec=(out_dir / DYNSEC_FILE).resolve()))
+    dynsec_path = (broker_dir or out_dir.resolve()) / DYNSEC_FILE
+    _write(out_dir / "logistics.conf", BROKER_SETTINGS.format(plugin=plugin, dynsec=dynsec_path))
     _remove_old_files(out_dir)
     click.echo(f"wrote {out_dir}/{DYNSEC_FILE} ({len(accounts.entries)} loggers and the ingest user) "
                "and logistics.conf; restart Mosquitto to load it")

@@ -8,6 +8,11 @@ in the exact form Mosquitto 2 reads from its `password_file` (see mosquitto_pass
 where `$7$` is PBKDF2-HMAC-SHA512 over the UTF-8 secret with a 12-byte salt and a 64-byte key. Mosquitto reads
 the iteration count from the line, so the tracker may choose its own. The same hash checks the logger's bearer
 token on HTTP ingest, so verification lives here too.
+
+`logistics broker-config` writes the dynamic security plugin's file (dynsec.py) from these hashes: unlike
+the password file and ACL below, it binds each logger to its client id and checks SUBSCRIBE. They stay for
+bench/broker_security.py, which measures the plugin against them, and for tests of delivery that need a
+login but no access control.
 """
 
 from __future__ import annotations
@@ -121,7 +126,7 @@ def _ingest_rules(prefix: str, ingest_user: str) -> list[str]:
     # Read rules are applied to each message's topic when it is delivered, so they cover a shared
     # subscription `$share/<group>/<filter>` (MQTT v5 §4.8.2) as well as a plain one. Mosquitto 2.0.11 does
     # not consult the acl_file for SUBSCRIBE at all: any user may join a share group, and the messages the
-    # broker hands to a member without read access are lost to the group (tests/integration pins this).
+    # broker hands to a member without read access are lost to the group: why broker-config moved to dynsec.
     # The deny rule closes the hole the pattern rule would open: without it the ingest user could publish
     # under {prefix}/loggers/<ingest user>/ and be read back as if it were a logger.
     return [

@@ -68,6 +68,12 @@ def test_without_ingest_credentials_it_makes_some_and_removes_the_old_files(run,
     assert "set LOGISTICS_MQTT_URL=mqtt://ingest:" in written.stdout
     assert list(clients(out)) == ["ingest"]
     assert sorted(path.name for path in out.iterdir()) == ["dynamic-security.json", "logistics.conf", "notes"]
+    # Written for a broker in a container, which sees the folder and its plugin at other paths.
+    run("broker-config", "--out", str(out), "--broker-dir", "/mosquitto/config/coldchain",
+        "--plugin", "/usr/lib/mosquitto_dynamic_security.so", LOGISTICS_MQTT_URL="mqtt://10.0.0.5:1883")
+    conf = (out / "logistics.conf").read_text()
+    assert "plugin /usr/lib/mosquitto_dynamic_security.so\n" in conf
+    assert "plugin_opt_config_file /mosquitto/config/coldchain/dynamic-security.json\n" in conf
 
 
 def test_reserved_and_unsafe_ids_are_left_out_and_the_rest_still_reach_the_broker(run, tmp_path):
