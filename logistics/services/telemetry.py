@@ -7,10 +7,11 @@ transaction, so the caller can acknowledge every message of it once `store` has 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection, Engine
@@ -68,6 +69,13 @@ class _Prepared:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
+class _Sender(NamedTuple):
+    id: int
+    retired: bool
+
+
+# How long the writer trusts what it read about a logger: retiring one takes effect within this.
+LOGGER_CACHE_SECONDS = 30.0
 READINGS_LOCK = 0x636F6C64  # "cold": the advisory lock that orders reading inserts on PostgreSQL
 
 
@@ -88,10 +96,13 @@ def serialise_reading_inserts(connection: Connection) -> None:
 class TelemetryStore:
     """Decodes and stores telemetry messages; keeps a cache of logger ids."""
 
-    def __init__(self, engine: Engine, *, max_shock_g: float = DEFAULT_MAX_SHOCK_G) -> None:
+    def __init__(self, engine: Engine, *, max_shock_g: float = DEFAULT_MAX_SHOCK_G,
+                 logger_cache_s: float = LOGGER_CACHE_SECONDS) -> None:
         self._engine = engine
         self._max_shock_g = max_shock_g
-        self._logger_ids: dict[str, int] = {}
+        self._logger_cache_s = logger_cache_s
+        self._loggers: dict[str, _Sender] = {}
+        self._loggers_read_at = time.monotonic()
         dialect = engine.dialect
         self._bind_time = Reading.__table__.c.device_time.type.bind_processor(dialect)
         self._time_to_db = self._sqlite_time if dialect.name == "sqlite" else self._bind_time
@@ -212,20 +223,16 @@ class TelemetryStore:
             return
         if item.decoded is None:
             return
-        item.logger_id = self._logger_id(connection, item.message.logger_code)
-        if item.logger_id is None:
-            item.valid = []
-            _refuse(item, f"unknown logger {item.message.logger_code!r}", len(item.decoded.readings))
-            return
-        item.rows = self._rows(item.logger_id, item.valid, item.message)
+        item.logger_id = self._sender_id(connection, item)
+        if item.logger_id is not None:
+            item.rows = self._rows(item.logger_id, item.valid, item.message)
 
     def _prepare_status(self, connection: Connection, item: _Prepared) -> None:
         status = item.status
         if status is None:
             return  # refused while decoding
-        item.logger_id = self._logger_id(connection, item.message.logger_code)
+        item.logger_id = self._sender_id(connection, item)
         if item.logger_id is None:
-            _refuse(item, f"unknown logger {item.message.logger_code!r}")
             return
         values = {name: value for name, value in (("online", status.online), ("battery", status.battery),
                                                   ("firmware", status.firmware)) if value is not None}
@@ -261,13 +268,30 @@ class TelemetryStore:
             stamp = self._time_to_db(seen)
             cursor.execute(self._seen_sql, (stamp, battery, logger_id, stamp))
 
-    def _logger_id(self, connection: Connection, code: str) -> int | None:
-        if code not in self._logger_ids:
-            found = connection.execute(select(Logger.id).where(Logger.code == code)).scalar()
+    def _sender_id(self, connection: Connection, item: _Prepared) -> int | None:
+        """The id of the logger the message came from, or None once the message is refused for it."""
+        code = item.message.logger_code
+        sender = self._logger(connection, code)
+        readings = len(item.decoded.readings) if item.decoded else 0
+        if sender is None:
+            _refuse(item, f"unknown logger {code!r}", readings)
+        elif sender.retired:
+            _refuse(item, f"logger {code} is retired: it may no longer send readings", readings)
+        else:
+            return sender.id
+        item.valid = []
+        return None
+
+    def _logger(self, connection: Connection, code: str) -> _Sender | None:
+        if time.monotonic() - self._loggers_read_at >= self._logger_cache_s:
+            self._loggers.clear()  # a logger retired meanwhile is refused from now on
+            self._loggers_read_at = time.monotonic()
+        if code not in self._loggers:
+            found = connection.execute(select(Logger.id, Logger.status).where(Logger.code == code)).first()
             if found is None:
                 return None
-            self._logger_ids[code] = found
-        return self._logger_ids[code]
+            self._loggers[code] = _Sender(found.id, found.status == "retired")
+        return self._loggers[code]
 
 
 def list_rejections(session: Session, *, page: int = 1, per_page: int = 25,

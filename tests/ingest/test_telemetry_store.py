@@ -187,3 +187,21 @@ def test_a_message_cannot_make_its_own_rejection_unstorable(demo_runtime, store)
 def test_a_sequence_number_up_to_64_bits_is_stored(demo_runtime, store):
     [result] = store.store([message({"ts": "2026-03-01T02:00:00Z", "temp": 5, "seq": 2**63 - 1})])
     assert result.accepted == 1 and [reading.seq for reading in stored(demo_runtime)] == [2**63 - 1]
+
+
+def test_a_retired_logger_is_refused_once_the_writer_looks_again(demo_runtime):
+    from logistics.db.engine import unit_of_work
+    from logistics.services import loggers
+
+    with unit_of_work(demo_runtime.sessions, actor="test") as session:
+        session.add(Logger(code="LG-OLD", serial="S-OLD"))
+    store = TelemetryStore(demo_runtime.engine, logger_cache_s=0)
+    reading = {"ts": "2026-03-01T02:00:00Z", "temp": 5}
+    assert store.store([message(reading, logger="LG-OLD")])[0].accepted == 1
+    with unit_of_work(demo_runtime.sessions, actor="test") as session:
+        loggers.retire(session, "LG-OLD", now=RECEIVED)
+    later = {"ts": "2026-03-01T02:05:00Z", "temp": 5}
+    [result] = store.store([message(later, logger="LG-OLD")])
+    assert (result.accepted, result.rejected) == (0, 1)
+    assert result.problems == ["logger LG-OLD is retired: it may no longer send readings"]
+    assert len(stored(demo_runtime, "LG-OLD")) == 1  # its history stays
