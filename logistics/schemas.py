@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from logistics.core.awb import normalise_awb
 from logistics.core.lifecycle import ShipmentStatus
+from logistics.core.limits import REFERENCE_PATTERN, RESERVED_REFERENCES, business_time_problem
 
 
 class Schema(BaseModel):
@@ -17,15 +27,23 @@ class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,39}$"
+def _business_time(value: datetime) -> datetime:
+    problem = business_time_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# A time people give for the shipment's business: with its offset, inside the window of core/limits.py.
+BusinessTime = Annotated[AwareDatetime, AfterValidator(_business_time)]
 
 
 class ShipmentFields(Schema):
     """Fields a person may set on a shipment; all optional so that updates can be partial."""
 
     air_waybill: str | None = Field(default=None, description="IATA air waybill, e.g. 160-12345675")
-    planned_departure: AwareDatetime | None = None
-    planned_arrival: AwareDatetime | None = None
+    planned_departure: BusinessTime | None = None
+    planned_arrival: BusinessTime | None = None
     packaging: str | None = Field(default=None, max_length=200)
     packaging_validated_hours: float | None = Field(default=None, gt=0, le=24 * 30)
     import_permit: str | None = Field(default=None, max_length=60)
@@ -53,7 +71,10 @@ class ShipmentCreate(ShipmentFields):
     @classmethod
     def _valid_reference(cls, value: str) -> str:
         if not re.fullmatch(REFERENCE_PATTERN, value):
-            raise ValueError("use 3 to 40 letters, digits and . _ / - (e.g. HG-2026-0041)")
+            raise ValueError("use 3 to 40 letters, digits and . _ - (e.g. HG-2026-0041), starting with a "
+                             "letter or digit")
+        if value.lower() in RESERVED_REFERENCES:
+            raise ValueError(f"{value!r} is the name of a page: choose another reference")
         return value
 
     @model_validator(mode="after")
@@ -174,8 +195,8 @@ class LoggerCredentials(LoggerPublic):
 
 class AssignmentCreate(Schema):
     shipment: str = Field(description="Shipment reference")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime | None = None
+    starts_at: BusinessTime
+    ends_at: BusinessTime | None = None
 
 
 class RejectionPublic(Schema):
@@ -327,8 +348,8 @@ class LegCreate(Schema):
     destination: str = Field(description="Site code (the same as origin for customs or storage)")
     carrier: str | None = Field(default=None, max_length=100)
     transport_ref: str | None = Field(default=None, max_length=40, description="Flight or truck number")
-    planned_start: AwareDatetime | None = None
-    planned_end: AwareDatetime | None = None
+    planned_start: BusinessTime | None = None
+    planned_end: BusinessTime | None = None
 
     @field_validator("mode")
     @classmethod
@@ -347,13 +368,13 @@ class LegCreate(Schema):
 class LegTimes(Schema):
     """What actually happened on a leg; send what is known."""
 
-    actual_start: AwareDatetime | None = None
-    actual_end: AwareDatetime | None = None
+    actual_start: BusinessTime | None = None
+    actual_end: BusinessTime | None = None
 
 
 class MilestoneCreate(Schema):
     kind: str = Field(min_length=2, max_length=40,
                       description="packed, departed, landed, customs_cleared, delivered, ...")
-    at: AwareDatetime
+    at: BusinessTime
     site: str | None = Field(default=None, description="Site code")
     note: str | None = Field(default=None, max_length=1000)

@@ -14,6 +14,7 @@ from logistics.core.clock import local_text
 from logistics.core.profiles import StorageProfile
 from logistics.documents.fonts import FontChoice
 from logistics.documents.pdf import (
+    LINE_MM,
     Column,
     Document,
     PageFrame,
@@ -33,6 +34,7 @@ CONTENTS_COLUMNS = (Column("Item code", 25), Column("Item", 51), Column("Lot", 2
                     Column("Quantity", 24, "RIGHT"), Column("Storage", 31))
 LOGGER_COLUMNS = (Column("Logger", 30), Column("Model", 75), Column("Recording from", 75))
 SIGNING_ROLES = ("Packed by", "Checked by")
+NOTES_MAX_LINES = 40  # the box needs the gist; the record keeps all of it
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,27 @@ def render(content: PackingList, fonts: FontChoice) -> bytes:
                    text=repr(content))  # the records' strings, to choose the fonts
     _top(doc, content)
     if content.shipment.notes:
-        key_values(doc, [("Notes", content.shipment.notes)])
+        heading(doc, "Notes", keep_with_next_mm=LINE_MM)
+        paragraph(doc, printable_notes(content.shipment.notes))
     _storage(doc, content)
     _contents(doc, content)
     _loggers(doc, content)
     heading(doc, "Signatures", keep_with_next_mm=30)
     signature_lines(doc, SIGNING_ROLES)
     return doc.to_bytes()
+
+
+def printable_notes(notes: str) -> str:
+    """The notes as a packing list prints them: blank lines closed up, at most NOTES_MAX_LINES lines.
+
+    A paragraph (unlike a table cell) wraps long words and breaks across pages, so any notes print."""
+    lines: list[str] = []
+    for line in (line.rstrip() for line in notes.strip().splitlines()):
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    if len(lines) > NOTES_MAX_LINES:
+        lines = [*lines[:NOTES_MAX_LINES], "[... more in the shipment's record]"]
+    return "\n".join(lines)
 
 
 def _top(doc: Document, content: PackingList) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import time
 from collections import defaultdict
@@ -25,12 +26,15 @@ from logistics.core.alerting import AlertFacts, Route
 from logistics.core.forecast import Forecast, WhatIf, forecast
 from logistics.core.forecast_scenario import forecast_json, read_scenario
 from logistics.core.lifecycle import ACTIVE, ShipmentStatus
+from logistics.core.limits import line_quantity_problem
 from logistics.core.stock import StockStatus
 from logistics.db.models import BomLine, ForecastRun, Item, Lot, Shipment, ShipmentLine, Site
 from logistics.services.alerts import raise_alert
 from logistics.services.recruitment import enrolments, sites, the_plan
 from logistics.services.stock import balances
 from logistics.settings import Settings
+
+log = logging.getLogger(__name__)
 
 SEED = 1  # a fixed seed: the same inputs give the same recommendation
 ON_ORDER = frozenset({ShipmentStatus.PLANNED, *ACTIVE})
@@ -97,8 +101,13 @@ def stock_on_order(session: Session) -> dict[str, list[dict[str, Any]]]:
         .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
         .where(col(Shipment.status).in_([status.value for status in ON_ORDER]), Site.kind == "hospital")
         .order_by(col(Item.code), col(Lot.expiry))).all()
+    # A line stored before quantities were bounded (1e308 bottle) is no stock anyone will receive: left
+    # out, so that it cannot stop the forecast for everyone.
+    implausible = [(code, quantity) for code, _expiry, quantity in rows if line_quantity_problem(quantity)]
+    if implausible:
+        log.warning("forecast: left out shipment lines with implausible quantities: %s", implausible)
     return _by_item({"item": code, "quantity": quantity, "expiry": expiry.isoformat()}
-                    for code, expiry, quantity in rows)
+                    for code, expiry, quantity in rows if not line_quantity_problem(quantity))
 
 
 def _by_item(lots: Any) -> dict[str, list[dict[str, Any]]]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from logistics.core.lifecycle import InvalidTransition, ShipmentStatus, next_statuses, transition
+from logistics.core.limits import line_quantity_problem
 from logistics.core.units import QuantityError, parse_quantity
 from logistics.db.models import (
     Item,
@@ -221,8 +222,9 @@ def add_line(session: Session, reference: str, *, lot: str, quantity: str) -> Sh
         amount = parse_quantity(quantity, item.unit)
     except QuantityError as error:
         raise InputError({"quantity": f"{error} (this item is issued in {item.unit})"}) from None
-    if amount <= 0:
-        raise InputError({"quantity": "must be more than nothing"})
+    problem = line_quantity_problem(amount)
+    if problem:
+        raise InputError({"quantity": f"{problem} (this item is issued in {item.unit})"})
     if session.exec(select(ShipmentLine.id).where(ShipmentLine.shipment_id == shipment.id,
                                                   ShipmentLine.lot_id == chosen.id)).first() is not None:
         raise InputError({"lot": f"{lot} is listed already: remove that line to change its quantity"})

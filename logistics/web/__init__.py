@@ -8,12 +8,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import IntegerConverter
 
+from logistics.core.limits import loads_bounded
 from logistics.db.engine import REFUSALS, refusal_reason
 from logistics.services.telemetry import TelemetryStore
 from logistics.web import (
@@ -53,6 +56,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
             "print(secrets.token_hex(32))\"`) or run `logistics demo`"
         )
     app = Flask(__name__)
+    app.url_map.converters["int"] = DatabaseInteger  # before any route is added
+    app.json = BoundedJSON(app)
     app.config.update(
         SECRET_KEY=secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
@@ -86,8 +91,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(documents.blueprint)
     app.add_url_rule("/health", "health", _health)
     app.after_request(_security_headers)
-    for code in ERROR_PAGES:
-        app.register_error_handler(code, _error_page)
+    app.register_error_handler(HTTPException, _error_page)  # every code: JSON under /api/, a page elsewhere
+    app.register_error_handler(InternalServerError, _server_error)
     for refusal in REFUSALS:
         app.register_error_handler(refusal, _database_refused)
     return app
@@ -102,6 +107,22 @@ ERROR_PAGES = {
 }
 
 
+class DatabaseInteger(IntegerConverter):
+    """<int:...> in a route matches only what a BIGINT column holds: a larger id is a 404, not a database
+    error."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002  (werkzeug's name)
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+class BoundedJSON(DefaultJSONProvider):
+    """Bodies nested deeper than core/limits.py allows are invalid JSON (a 4xx), not a RecursionError."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads_bounded(s)
+
+
 def _error_page(error: HTTPException) -> Any:
     code = error.code or 500
     title, message = ERROR_PAGES.get(code, (_l("Error"), error.description or ""))
@@ -110,6 +131,19 @@ def _error_page(error: HTTPException) -> Any:
     if code == 400 and error.description:
         message = error.description  # e.g. "The CSRF token is missing."
     return render_template("error.html", code=code, title=title, message=message), code
+
+
+def _server_error(error: InternalServerError) -> Any:
+    """A fault of ours: Flask has logged the traceback; the answer names the incident, to find it there."""
+    incident = secrets.token_hex(4)
+    log.error("internal error %s on %s %s: %r", incident, request.method, request.path,
+              error.original_exception or error)
+    if request.path.startswith("/api/"):
+        return jsonify(error=f"internal error {incident}: the server failed on this request and logged it; "
+                             "read the record again to see what was saved"), 500
+    message = _l("Something went wrong on the server (incident %(incident)s). Open the record again to see "
+                 "what was saved, and tell your administrator if it goes on.", incident=incident)
+    return render_template("error.html", code=500, title=_l("Server error"), message=message), 500
 
 
 def _database_refused(error: DBAPIError) -> Any:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
 from logistics.core.epcis import EPCIS_SCHEMA_ID, MEDIA_TYPES
+from logistics.core.limits import MAX_PAGE, loads_bounded
 from logistics.core.roles import Permission
 from logistics.db.models import ExcursionRecord, Logger
 from logistics.schemas import (
@@ -79,7 +80,7 @@ def openapi() -> Any:
 @blueprint.route("/shipments")
 @described.operation("GET", "/shipments", "List shipments", response=ShipmentPage, query=(
     *FILTER_PARAMETERS,
-    ("page", "integer", "Page number, from 1"),
+    ("page", "integer", f"Page number, from 1 to {MAX_PAGE:,}"),
     ("per_page", "integer", "Rows per page (at most 200)"),
 ))
 def list_shipments() -> Any:
@@ -225,7 +226,7 @@ def assign_logger(logger_id: str) -> Any:
 @described.operation("GET", "/ingest/rejections", "Telemetry that was rejected, newest first",
                      response=RejectionPage, query=(
                          ("logger", "string", "Only this logger id"),
-                         ("page", "integer", "Page number, from 1"),
+                         ("page", "integer", f"Page number, from 1 to {MAX_PAGE:,}"),
                          ("per_page", "integer", "Rows per page (at most 200)"),
                      ))
 def list_rejections() -> Any:
@@ -317,7 +318,7 @@ def export_epcis(reference: str) -> Any:
                          ("kind", "string", "Only this kind (excursion, silent_logger, stability, ...)"),
                          ("severity", "string", "Only this severity"),
                          ("undelivered", "boolean", "Only alerts with a delivery still pending or failed"),
-                         ("page", "integer", "Page number, from 1"),
+                         ("page", "integer", f"Page number, from 1 to {MAX_PAGE:,}"),
                          ("per_page", "integer", "Rows per page (at most 200)"),
                      ))
 def list_alerts() -> Any:
@@ -338,7 +339,7 @@ def list_alerts() -> Any:
     ("entity", "string", "Kind of record (table name, e.g. shipments)"),
     ("entity_id", "string", "Record id"),
     ("actor", "string", "Who made the change"),
-    ("page", "integer", "Page number, from 1"),
+    ("page", "integer", f"Page number, from 1 to {MAX_PAGE:,}"),
     ("per_page", "integer", "Rows per page (at most 500)"),
 ))
 def list_audit() -> Any:
@@ -353,7 +354,12 @@ def list_audit() -> Any:
 
 
 def read_body(model: type[Model]) -> Model:
-    payload = request.get_json(silent=True)
+    if not request.is_json:
+        raise InputError({"body": "send a JSON object with Content-Type: application/json"})
+    try:
+        payload = loads_bounded(request.get_data(cache=True))
+    except ValueError as error:  # not JSON, not UTF-8, or nested too deeply
+        raise InputError({"body": f"not valid JSON: {_first_line(error)}"}) from None
     if not isinstance(payload, dict):
         raise InputError({"body": "send a JSON object with Content-Type: application/json"})
     try:
@@ -362,9 +368,15 @@ def read_body(model: type[Model]) -> Model:
         raise input_error_from(error) from None
 
 
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+
+
 def read_paging(default: int | None = None, most: int = 200) -> tuple[int, int]:
-    """?page= (from 1) and ?per_page= (default: the page_size setting, at most `most`)."""
+    """?page= (from 1 to MAX_PAGE) and ?per_page= (default: the page_size setting, at most `most`)."""
     page = _positive_int("page", 1)
+    if page > MAX_PAGE:
+        raise InputError({"page": f"must be a whole number from 1 to {MAX_PAGE:,}"})
     return page, min(_positive_int("per_page", default or db.runtime().settings.page_size), most)
 
 
@@ -372,9 +384,10 @@ def _positive_int(name: str, default: int) -> int:
     text = request.args.get(name)
     if text is None:
         return default
-    if not text.isdigit() or int(text) < 1:
+    significant = text.lstrip("0")
+    if not (text.isascii() and text.isdigit()) or not significant:
         raise InputError({name: "must be a whole number of at least 1"})
-    return int(text)
+    return int(significant) if len(significant) < 19 else 10**18  # that long, it only says "too many"
 
 
 def json_answer(model: BaseModel, status: int = 200) -> Response:

@@ -13,6 +13,7 @@ from flask import request
 from flask_login import current_user
 from sqlmodel import Session, col, select
 
+from logistics.core.limits import MAX_PAGE
 from logistics.core.roles import Permission
 from logistics.core.stock import shown_status
 from logistics.db.models import (
@@ -47,7 +48,7 @@ from logistics.web import db
 from logistics.web.api import blueprint, described, json_answer, read_body, read_paging
 from logistics.web.auth import require
 
-PAGING = (("page", "integer", "Page number, from 1"),
+PAGING = (("page", "integer", f"Page number, from 1 to {MAX_PAGE:,}"),
           ("per_page", "integer", "Rows per page (at most 200)"))
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal, format_percent, format_scientific
 from flask import Flask
 
+from logistics.core.clock import in_zone
 from logistics.web import db
 from logistics.web.i18n import gettext as _
 from logistics.web.i18n import locale
@@ -21,7 +21,7 @@ def local_time(value: datetime | None, zone: str | None = None) -> str:
     display zone); "—" for no time. The offset is always shown: staff read times of several zones."""
     if value is None:
         return "—"
-    moment = value.astimezone(ZoneInfo(zone or db.runtime().settings.display_timezone))
+    moment = in_zone(value, zone or db.runtime().settings.display_timezone)
     reader = locale()
     clock = format_skeleton("Hm", moment, locale=reader)
     both = str(reader.datetime_formats["medium"]).format(clock, format_date(moment, "medium", locale=reader))
@@ -41,7 +41,7 @@ def short_day(value: date) -> str:
 
 def input_time(value: datetime | None, zone: str) -> str:
     """A time as a datetime-local form value in `zone`."""
-    return "" if value is None else value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+    return "" if value is None else in_zone(value, zone).strftime("%Y-%m-%dT%H:%M")
 
 
 # Beyond this a figure is written as 1.7E30: Babel's decimal formatting gives up on larger values, and

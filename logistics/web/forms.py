@@ -13,6 +13,13 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from logistics.core.limits import (
+    BUSINESS_TIME_EARLIEST,
+    BUSINESS_TIME_LATEST,
+    MAX_PAGE,
+    MAX_SEARCH_CHARACTERS,
+    business_time_problem,
+)
 from logistics.db.models import Site
 from logistics.schemas import (
     LegCreate,
@@ -26,6 +33,7 @@ from logistics.services.errors import InputError, input_error_from
 from logistics.services.shipments import ShipmentFilter
 
 TEXT_FIELDS = ("air_waybill", "packaging", "import_permit", "notes")
+EARLIEST, LATEST = f"{BUSINESS_TIME_EARLIEST:%Y-%m-%d}", f"{BUSINESS_TIME_LATEST:%Y-%m-%d}"
 
 
 def shipment_values(form: Any, session: Session) -> dict[str, Any]:
@@ -77,7 +85,11 @@ def _local(
     except ValueError:
         errors[field] = _("enter a date and time, e.g. %(example)s", example="2026-12-01 09:30")
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone))
+    moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone))
+    if business_time_problem(moment):
+        errors[field] = _("enter a time from %(earliest)s up to %(latest)s", earliest=EARLIEST, latest=LATEST)
+        return None
+    return moment
 
 
 # The shipments list's filters, as query parameters (pages, CSV export and API alike).
@@ -105,9 +117,10 @@ def read_day(args: Mapping[str, str], name: str) -> date | None:
 
 
 def page_number(args: Mapping[str, str]) -> int:
-    """The ?page= of a listing page, 1 when missing or nonsense (a page, unlike the API, forgives it)."""
+    """The ?page= of a listing page, 1 when missing or nonsense, at most MAX_PAGE (a page, unlike the API,
+    forgives it)."""
     try:
-        return max(int(args.get("page") or 1), 1)
+        return min(max(int(args.get("page") or 1), 1), MAX_PAGE)
     except ValueError:
         return 1
 
@@ -115,7 +128,10 @@ def page_number(args: Mapping[str, str]) -> int:
 def read_filters(args: Mapping[str, str]) -> ShipmentFilter:
     """The filters from query parameters; a bad day is an InputError naming its parameter."""
     def text(name: str) -> str | None:
-        return (args.get(name) or "").strip() or None
+        value = (args.get(name) or "").strip()
+        if len(value) > MAX_SEARCH_CHARACTERS:
+            raise InputError({name: _("at most %(count)d characters", count=MAX_SEARCH_CHARACTERS)})
+        return value or None
 
     return ShipmentFilter(status=text("status"), search=text("q"), origin=text("origin"),
                           destination=text("destination"), departs_from=read_day(args, "departs_from"),

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from logistics.core.excursion_review import DISPOSITIONS
 from logistics.core.lifecycle import ShipmentStatus
+from logistics.core.limits import BUSINESS_TIME_EARLIEST, BUSINESS_TIME_LATEST, MAX_SEARCH_CHARACTERS
 from logistics.core.roles import Permission
 from logistics.db.models import Site
 from logistics.schemas import LEG_MODES, ShipmentUpdate
@@ -41,6 +42,8 @@ from logistics.web.i18n import label
 
 blueprint = Blueprint("pages", __name__)
 DASHBOARD_REFRESH_SECONDS = 15
+EARLIEST_MS = int(BUSINESS_TIME_EARLIEST.timestamp() * 1000)
+LATEST_MS = int(BUSINESS_TIME_LATEST.timestamp() * 1000)
 
 
 @blueprint.route("/")
@@ -72,11 +75,12 @@ def shipment_list() -> Any:
         filters, problems = ShipmentFilter(), error.errors
     result = shipments.list_shipments(db.session(), filters, page=page, per_page=per_page)
     chosen = {name: value for name, value in request.args.items() if name != "page" and value}
-    return render_template(
+    page = render_template(
         "shipments/list.html", result=result, filters=chosen, problems=problems,
         statuses=list(ShipmentStatus), pages=max(math.ceil(result.total / per_page), 1),
-        zones=_zones(), sites=_sites(),
+        zones=_zones(), sites=_sites(), max_search=MAX_SEARCH_CHARACTERS,
     )
+    return (page, 422) if problems else page
 
 
 @blueprint.route("/shipments/import", methods=["GET", "POST"])
@@ -168,7 +172,7 @@ def shipment_charts(reference: str) -> Any:
     session = db.session()
     try:
         record = shipments.get_shipment(session, reference)
-        start, end = (_moment(request.args.get(name)) for name in ("from", "to"))
+        start, end = (_moment(name) for name in ("from", "to"))
     except NotFound:
         abort(404)
     except ValueError as error:
@@ -178,12 +182,15 @@ def shipment_charts(reference: str) -> Any:
     return jsonify([chart.as_json() for chart in charts])
 
 
-def _moment(milliseconds: str | None) -> datetime | None:
-    if milliseconds is None:
+def _moment(name: str) -> datetime | None:
+    """?from= or ?to=: Unix milliseconds inside the window of business times."""
+    text = request.args.get(name)
+    if text is None:
         return None
-    if not milliseconds.isdigit():
-        raise ValueError(f"from and to are Unix milliseconds, got {milliseconds!r}")
-    return datetime.fromtimestamp(int(milliseconds) / 1000, UTC)
+    digits = text.isascii() and text.isdigit() and len(text) <= len(str(LATEST_MS))
+    if not digits or not EARLIEST_MS <= int(text) < LATEST_MS:
+        raise ValueError(f"{name}: Unix milliseconds from {EARLIEST_MS} to {LATEST_MS}, got {text[:20]!r}")
+    return datetime.fromtimestamp(int(text) / 1000, UTC)
 
 
 @blueprint.route("/shipments/<reference>/excursions/<int:record_id>/acknowledge", methods=["POST"])
