@@ -15,6 +15,7 @@ import click
 from logistics.cli.common import changing, current_settings, failure, open_runtime, parse_time
 from logistics.core.dynsec import IngestAccount, dynamic_security_file
 from logistics.core.mosquitto import hash_secret, new_secret
+from logistics.core.spreadsheet import safe_record
 from logistics.services import loggers, readings
 from logistics.services.errors import InputError, NotFound
 from sensors.topics import parse_broker_url
@@ -226,7 +227,7 @@ def _export(rows: Any, fmt: str, handle: IO[str]) -> None:
         writer = csv.DictWriter(handle, fieldnames=readings.EXPORT_COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow({key: _plain(value) for key, value in row.items()})
+            writer.writerow(safe_record({key: _plain(value) for key, value in row.items()}))
         return
     handle.write("[")
     for index, row in enumerate(rows):

@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from logistics.core.forecast import ForecastError
 from logistics.core.roles import Permission
+from logistics.core.spreadsheet import safe_record
 from logistics.db.models import ForecastRun, Item
 from logistics.services import forecasting
 from logistics.services.errors import InputError
@@ -90,7 +91,8 @@ def export() -> Any:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows({"run": run.id, "as_of": result["as_of"], **item} for item in result["items"])
+    writer.writerows(safe_record({"run": run.id, "as_of": result["as_of"], **item})
+                     for item in result["items"])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=forecast-{result['as_of']}.csv"})
 

@@ -20,6 +20,7 @@ from logistics.core.limits import (
     MAX_SEARCH_CHARACTERS,
     business_time_problem,
 )
+from logistics.core.spreadsheet import safe_row
 from logistics.db.models import Site
 from logistics.schemas import (
     LegCreate,
@@ -149,7 +150,7 @@ def export_csv(rows: list[ShipmentSummary]) -> str:
     writer.writerow(EXPORT_COLUMNS)
     for row in rows:
         values = row.model_dump(mode="json")
-        writer.writerow(["" if values[name] is None else values[name] for name in EXPORT_COLUMNS])
+        writer.writerow(safe_row("" if values[name] is None else values[name] for name in EXPORT_COLUMNS))
     return out.getvalue()
 
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from logistics.core.forecast import Basis
 from logistics.core.roles import Permission
+from logistics.core.spreadsheet import safe_row
 from logistics.db.models import Item
 from logistics.services import forecasting, recruitment
 from logistics.services.errors import InputError, NotFound
@@ -179,8 +180,8 @@ def export_enrolments() -> Any:
     writer.writerow(EXPORT_COLUMNS)
     for row in recruitment.enrolments(db.session()):
         found = row.enrolment
-        writer.writerow([found.patient_code, row.site, found.enrolled_on.isoformat(), found.source,
-                         found.recorded_by])
+        writer.writerow(safe_row([found.patient_code, row.site, found.enrolled_on.isoformat(), found.source,
+                                  found.recorded_by]))
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=enrolments.csv"})
 

@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlmodel import col, select
 
 from logistics.core.roles import Permission
+from logistics.core.spreadsheet import number_cell, safe_record, safe_row
 from logistics.core.stock import StockStatus, shown_status
 from logistics.db.models import Item, Site
 from logistics.services import stock
@@ -83,8 +84,9 @@ def export() -> Any:
     writer.writerow(["site", "item", "lot", "expiry", "status", "quantity", "unit"])
     for balance in stock.balances(db.session()):
         holding = balance.holding
-        writer.writerow([balance.site, holding.item_code, holding.lot_number, holding.expiry.isoformat(),
-                         shown_status(holding, today).value, f"{holding.quantity:g}", balance.unit])
+        writer.writerow(safe_row([balance.site, holding.item_code, holding.lot_number,
+                                  holding.expiry.isoformat(), shown_status(holding, today).value,
+                                  number_cell(holding.quantity), balance.unit]))
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=stock.csv"})
 
@@ -105,6 +107,6 @@ def ledger_export() -> Any:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(stock.LEDGER_COLUMNS))
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(safe_record(row) for row in rows)
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=stock-ledger.csv"})
