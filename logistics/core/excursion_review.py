@@ -14,6 +14,9 @@ class ReviewStatus(StrEnum):
 
 # What is decided about the goods once the excursion has been assessed.
 DISPOSITIONS = ("no_impact", "use_within_stability_budget", "quarantine", "reject")
+# As long as the record keeps them (db/models.py): a longer text is refused, not cut.
+MAX_COMMENT = 2000
+MAX_ASSESSMENT = 4000
 
 
 class ReviewError(ValueError):
@@ -30,6 +33,8 @@ def acknowledge(status: ReviewStatus | str, comment: str) -> ReviewStatus:
         raise ReviewError("status", f"only an open excursion can be acknowledged (it is {status})")
     if not comment.strip():
         raise ReviewError("comment", "say what is being done about it")
+    if len(comment.strip()) > MAX_COMMENT:
+        raise ReviewError("comment", f"at most {MAX_COMMENT} characters")
     return ReviewStatus.ACKNOWLEDGED
 
 
@@ -41,6 +46,8 @@ def resolve(status: ReviewStatus | str, *, ended: bool, assessment: str, disposi
         raise ReviewError("status", "the excursion is still running; it can be resolved once it has ended")
     if not assessment.strip():
         raise ReviewError("assessment", "describe the impact on the goods")
+    if len(assessment.strip()) > MAX_ASSESSMENT:
+        raise ReviewError("assessment", f"at most {MAX_ASSESSMENT} characters")
     if disposition not in DISPOSITIONS:
         raise ReviewError("disposition", f"choose one of {', '.join(DISPOSITIONS)}")
     return ReviewStatus.RESOLVED

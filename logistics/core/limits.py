@@ -84,3 +84,28 @@ def _depth(document: Any) -> int:
         deepest = max(deepest, level)
         pending.extend((child, level + 1) for child in children)
     return deepest
+
+
+NUL_PROBLEM = "holds a NUL character (U+0000), which no record can keep"
+
+
+def nul_field(document: Any) -> str | None:
+    """The dotted path of the first text holding a NUL character in a parsed JSON document, else None.
+
+    No one types U+0000, and PostgreSQL cannot store it in text: it is refused up front, naming the field."""
+    pending: list[tuple[str, Any]] = [("", document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path or "body"
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                if "\x00" in key:
+                    return where
+                pending.append((where, child))
+        elif isinstance(value, list):
+            pending.extend((f"{path}.{index}" if path else str(index), child)
+                           for index, child in enumerate(value))
+    return None

@@ -15,6 +15,7 @@ from sqlmodel import Session, create_engine
 
 from logistics import paths
 from logistics.db.audit import install_audit_trail
+from logistics.db.text_limits import install_text_limits
 
 
 def resolve_database_url(url: str) -> str:
@@ -83,6 +84,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that write the audit trail for every change to a GxP record."""
     factory = sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
     install_audit_trail(factory)
+    install_text_limits(factory)
     return factory
 
 

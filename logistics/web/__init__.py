@@ -16,8 +16,10 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
-from logistics.core.limits import loads_bounded
+from logistics.core.limits import NUL_PROBLEM, loads_bounded
 from logistics.db.engine import REFUSALS, refusal_reason
+from logistics.db.text_limits import TextTooLong
+from logistics.services.errors import InputError
 from logistics.services.telemetry import TelemetryStore
 from logistics.web import (
     api,
@@ -38,6 +40,7 @@ from logistics.web import (
     telemetry,
 )
 from logistics.web.formatting import install_filters
+from logistics.web.i18n import label
 
 if TYPE_CHECKING:
     from logistics.app import Runtime
@@ -90,11 +93,14 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(recruitment.blueprint)
     app.register_blueprint(documents.blueprint)
     app.add_url_rule("/health", "health", _health)
+    app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _error_page)  # every code: JSON under /api/, a page elsewhere
     app.register_error_handler(InternalServerError, _server_error)
     for refusal in REFUSALS:
         app.register_error_handler(refusal, _database_refused)
+    app.register_error_handler(TextTooLong, _too_long)
+    app.register_error_handler(InputError, _invalid_input)
     return app
 
 
@@ -133,6 +139,18 @@ def _error_page(error: HTTPException) -> Any:
     return render_template("error.html", code=code, title=title, message=message), code
 
 
+def _too_long(error: TextTooLong) -> Any:
+    return _invalid_input(InputError({error.field: error.message}))
+
+
+def _invalid_input(error: InputError) -> Any:
+    """Input refused where a view did not expect it (at the flush, say): 422 naming the fields."""
+    if request.path.startswith("/api/"):
+        return jsonify(error="invalid input", fields=error.errors), 422
+    message = "; ".join(f"{label(field)}: {problem}" for field, problem in error.errors.items())
+    return render_template("error.html", code=422, title=_l("Invalid input"), message=message), 422
+
+
 def _server_error(error: InternalServerError) -> Any:
     """A fault of ours: Flask has logged the traceback; the answer names the incident, to find it there."""
     incident = secrets.token_hex(4)
@@ -158,6 +176,27 @@ def _database_refused(error: DBAPIError) -> Any:
                  "and tell your administrator if it goes on.", reason=reason)
     page = render_template("error.html", code=503, title=_l("Database unavailable"), message=message)
     return page, 503, headers
+
+
+# Read as a return address and never stored: auth and i18n send anything odd in them home instead.
+ADDRESS_FIELDS = frozenset({"next"})
+
+
+def _refuse_nul_characters() -> Any:
+    """A query parameter or form field holding U+0000: refused naming it (PostgreSQL cannot store it, and
+    it would otherwise fail deep in a query). JSON bodies are checked where they are read (api.read_body)."""
+    fields = list(request.args.items(multi=True))
+    if request.method == "POST" and not request.path.startswith("/api/"):  # the API's bodies are its own
+        fields += list(request.form.items(multi=True))
+    named = next((name for name, value in fields
+                  if name not in ADDRESS_FIELDS and ("\x00" in name or "\x00" in value)), None)
+    if named is None:
+        return None
+    if request.path.startswith("/api/"):
+        return jsonify(error="invalid input", fields={named: NUL_PROBLEM}), 422
+    message = _l("The field %(field)s holds a NUL character (U+0000), which no record can keep. Go back and "
+                 "remove it.", field=named.replace("\x00", "\\0"))
+    return render_template("error.html", code=422, title=_l("Invalid input"), message=message), 422
 
 
 def _health() -> Any:

