@@ -235,7 +235,9 @@ def test_a_50000_reading_stream_survives_sigkills_and_broker_restarts(setup):
             publisher.close()
     assert setup.stored() == (STREAM, STREAM)
     assert all(publisher.failures == [] for publisher in publishers.values())
-    assert setup.ingest.log_path.read_text().count("ingest connected") >= 1 + len(faults)  # each struck
+    # Each kill struck a running ingest (storage had moved on since the last fault). It may strike before
+    # the ingest logs its subscription: the broker sends the queued messages ahead of the SUBACK.
+    assert setup.ingest.log_path.read_text().count("ingest: coldchain") == 1 + faults.count("kill ingest")
 
 
 def test_readings_survive_a_broker_restart(setup):
