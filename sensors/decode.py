@@ -130,7 +130,7 @@ def _parse_json(payload: bytes, media_type: str) -> object:
         raise DecodeError(f"payload is not UTF-8 text (invalid byte at offset {error.start})") from None
     if not text.strip():
         raise DecodeError("payload is empty")
-    return parse_json_text(text)
+    return parse_json_text(text, payload)
 
 
 def _some_keys(document: Mapping[str, object]) -> str:

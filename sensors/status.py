@@ -32,7 +32,7 @@ def decode_status(payload: bytes) -> LoggerStatus:
         return LoggerStatus(STATES[text.lower()], None, None)
     if not text.startswith(("{", "[")):
         raise DecodeError(f"status payload is neither online/offline nor JSON: {text[:40]!r}")
-    body = parse_json_text(text, what="status payload")
+    body = parse_json_text(text, payload, what="status payload")
     if not isinstance(body, dict):
         raise DecodeError("status payload must be a JSON object")
     return LoggerStatus(_online(body), _battery(body), _firmware(body))
