@@ -53,11 +53,21 @@ def fields_problem(fields: ReadingFields, limits: ReadingLimits) -> str | None:
 
 
 def _measurement_problem(values: tuple[float | None, ...], max_shock_g: float) -> str | None:
-    if values == _NOTHING:
-        return "no measurement: the reading has no temperature, shock, humidity, battery or position"
-    for value in values:
-        if value is not None and not -math.inf < value < math.inf:
-            return _not_finite(values)
+    temperature, shock, humidity, battery, latitude, longitude = values
+    # The hot path: one chain of comparisons, false for NaN and infinities as for anything out of range.
+    if ((temperature is None or ABSOLUTE_ZERO_C <= temperature <= MAX_TEMPERATURE_C)
+            and (shock is None or 0 <= shock <= max_shock_g)
+            and (humidity is None or 0 <= humidity <= 100)
+            and (battery is None or 0 <= battery <= 100)
+            and (latitude is None or -90 <= latitude <= 90)
+            and (longitude is None or -180 <= longitude <= 180)):
+        if temperature is None and values == _NOTHING:
+            return "no measurement: the reading has no temperature, shock, humidity, battery or position"
+        return None
+    return _not_finite(values) or _out_of_range(values, max_shock_g)
+
+
+def _out_of_range(values: tuple[float | None, ...], max_shock_g: float) -> str | None:
     temperature, shock = values[0], values[1]
     if temperature is not None and not ABSOLUTE_ZERO_C <= temperature <= MAX_TEMPERATURE_C:
         return (f"temperature_c: {temperature:g} °C is outside the physical range "

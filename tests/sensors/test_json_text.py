@@ -1,4 +1,4 @@
-"""The depth guard on JSON from loggers agrees with the depth of the parsed document, whatever strings hold."""
+"""The depth guard on JSON from loggers agrees with the parsed document's depth, whatever strings hold."""
 
 import json
 
