@@ -6,6 +6,11 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from logistics.cli.forecast import forecast_command
+
 SPEC_EXAMPLE = Path(__file__).parent / "fixtures" / "forecast" / "spec-example.toml"
 ITEM_KEYS = {"code", "unit", "window_days", "demand_mean", "demand_p50", "demand_p90", "demand_p95",
              "position", "reorder_point", "order_up_to", "order_quantity", "order_by", "stockout_probability",
@@ -44,19 +49,25 @@ def test_a_bad_scenario_is_refused_with_its_problem_named(run, tmp_path):
     units = tmp_path / "units.toml"
     units.write_text(SPEC_EXAMPLE.read_text().replace("per_patient = 1", 'per_patient = "500 mL"'))
     assert "cannot be expressed in kit" in run("forecast", "--scenario", str(units), check=False).stderr
-    for name, text, problem in [
-        ("far.toml", SPEC_EXAMPLE.read_text().replace("as_of = 2026-06-01", "as_of = 9999-12-31"),
-         "as_of: 9999-12-31 is outside 2000 to 2099"),
-        ("seed.toml", SPEC_EXAMPLE.read_text().replace("seed = 1", "seed = -1"), "seed: a whole number"),
-        ("deep.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n", "not a usable TOML file (nested too deeply)"),
-        ("deep.json", "[" * 100_000 + "]" * 100_000, "not a usable JSON file (nested too deeply)"),
-    ]:
-        (tmp_path / name).write_text(text)
-        refused = run("forecast", "--scenario", str(tmp_path / name), "--json", check=False)
-        assert refused.returncode == 2 and refused.stdout == "", refused.stderr
-        assert len(refused.stderr.splitlines()) == 1 and problem in refused.stderr, refused.stderr
     missing = run("forecast", "--scenario", str(tmp_path / "none.toml"), check=False)
     assert missing.returncode == 2 and "none.toml" in missing.stderr
+
+
+@pytest.mark.parametrize(("name", "text", "problem"), [
+    ("far.toml", SPEC_EXAMPLE.read_text().replace("as_of = 2026-06-01", "as_of = 9999-12-31"),
+     "as_of: 9999-12-31 is outside 2000 to 2099"),
+    ("seed.toml", SPEC_EXAMPLE.read_text().replace("seed = 1", "seed = -1"), "seed: a whole number"),
+    ("deep.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n", "not a usable TOML file (nested too deeply)"),
+    ("deep.json", "[" * 100_000 + "]" * 100_000, "not a usable JSON file (nested too deeply)"),
+])
+def test_a_scenario_that_breaks_the_reader_or_the_calendar_is_one_line_and_exit_2(tmp_path, name, text,
+                                                                                 problem):
+    # In-process: the installed command's exit status and stderr are proven by the test above.
+    (tmp_path / name).write_text(text)
+    refused = CliRunner().invoke(forecast_command, ["--scenario", str(tmp_path / name), "--json"])
+    assert refused.exit_code == 2 and refused.stdout == "", refused.output
+    assert len(refused.stderr.splitlines()) == 1 and problem in refused.stderr, refused.stderr
+    assert refused.exception is None or isinstance(refused.exception, SystemExit)
 
 
 def test_from_the_database_the_forecast_is_stored_and_printed(run):
