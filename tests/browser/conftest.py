@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
+
+from tests.web.live_server import free_port, web_server
+
+__all__ = ["free_port", "live_server", "screenshot"]  # free_port is imported from here by other tests
 
 CHROMIUM = os.environ.get("LOGISTICS_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -28,34 +21,8 @@ def live_server(sqlite_templates, tmp_path):
     """`logistics serve` on a copy of the demo database, on a free port."""
     database = tmp_path / "shipments.db"
     shutil.copyfile(sqlite_templates["demo"], database)
-    port = free_port()
-    environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
-    environ.update(LOGISTICS_DATABASE_URL=f"sqlite:///{database}", LOGISTICS_SECRET_KEY="browser")
-    command = [str(Path(sys.executable).parent / "logistics"), "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(url, process)
+    with web_server(f"sqlite:///{database}", command_name="serve") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
-        try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise RuntimeError("server did not become healthy within 30 s")
 
 
 @pytest.fixture(scope="session")

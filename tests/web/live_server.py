@@ -1,5 +1,5 @@
-"""`logistics web` (waitress, several threads) as a real process over a test's database, for tests that
-need requests to run at the same time."""
+"""`logistics web` or `serve` (waitress, several threads) as a real process over a test's database, for
+tests that need a real server: requests running at the same time, or a browser."""
 
 from __future__ import annotations
 
@@ -25,12 +25,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def web_server(database_url: str) -> Iterator[str]:
-    """The base URL of `logistics web` serving `database_url` on a free port; stopped afterwards."""
+def web_server(database_url: str, *, command_name: str = "web") -> Iterator[str]:
+    """The base URL of `logistics web` (or `serve`) on `database_url` and a free port; stopped afterwards."""
     port = free_port()
     environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
     environ.update(LOGISTICS_DATABASE_URL=database_url, LOGISTICS_SECRET_KEY=SECRET_KEY)
-    command = [str(Path(sys.executable).parent / "logistics"), "web", "--port", str(port)]
+    command = [str(Path(sys.executable).parent / "logistics"), command_name, "--port", str(port)]
     process = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     url = f"http://127.0.0.1:{port}"
