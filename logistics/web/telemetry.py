@@ -43,8 +43,8 @@ def post_readings(logger_id: str) -> Any:
         return jsonify(error=reason), 403
     if len(payload) > MAX_PAYLOAD_BYTES:  # kept, like any refused message, with its first 64 KiB
         size = request.content_length or len(payload)
-        problem = f"payload is {'' if request.content_length else 'over '}{size} bytes, over the " \
-                  f"{MAX_PAYLOAD_BYTES}-byte (1 MiB) limit"
+        problem = (f"payload of {'' if request.content_length else 'more than '}{size} bytes is over the "
+                   f"{MAX_PAYLOAD_BYTES}-byte (1 MiB) limit")
         store().refuse(message, problem, payload_size=size)
         return jsonify(error=problem), 413
     result = store().store([message])[0]
