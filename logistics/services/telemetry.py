@@ -163,20 +163,21 @@ class TelemetryStore:
 
     def _store_refused(self, item: _Prepared, error: Exception) -> StoreResult:
         """Keep a message the database would not take as a rejection; raises if even that fails."""
-        readings = len(item.decoded.readings) if item.decoded else 0
-        refused = _refuse(_Prepared(item.message, StoreResult()),
-                          f"the message could not be stored: {_first_line(error)}", readings)
-        with self._engine.begin() as connection:
-            begin_writing(connection)
-            connection.execute(insert(Rejection), [_rejection(refused)])
-        return refused.result
+        return self.refuse(item.message, f"the message could not be stored: {_first_line(error)}",
+                           readings=len(item.decoded.readings) if item.decoded else 0)
 
-    def refuse(self, message: IncomingMessage, reason: str, *, payload_size: int) -> None:
-        """Keep a message refused before it could be read whole (the bytes kept are its first ones)."""
-        refused = _refuse(_Prepared(message, StoreResult()), reason, 1)
+    def refuse(self, message: IncomingMessage, reason: str, *, readings: int = 1,
+               payload_size: int | None = None) -> StoreResult:
+        """Keep `message` as a rejection for `reason` alone, e.g. one refused before it was read whole
+        (then `payload_size` is its real size, and the bytes kept are its first ones)."""
+        refused = _refuse(_Prepared(message, StoreResult()), reason, readings)
+        row = _rejection(refused)
+        if payload_size is not None:
+            row["payload_size"] = payload_size
         with self._engine.begin() as connection:
             begin_writing(connection)
-            connection.execute(insert(Rejection), [{**_rejection(refused), "payload_size": payload_size}])
+            connection.execute(insert(Rejection), [row])
+        return refused.result
 
     def _sqlite_time(self, moment: datetime) -> str:
         """The text SQLAlchemy itself stores for a time on SQLite, always with six fractional digits,
