@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from logistics.config_files import load_profiles
 from logistics.core.profiles import StorageProfile
 from logistics.db.engine import make_engine, make_session_factory
+from logistics.readers.config_files import load_profiles
 from logistics.settings import Settings, load_settings
 
 if TYPE_CHECKING:

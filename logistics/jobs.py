@@ -20,7 +20,7 @@ import requests
 from logistics.core.alerting import AlertFacts, Route
 from logistics.core.forecast import ForecastError
 from logistics.db.engine import unit_of_work
-from logistics.recruitment_feed import FeedError, fetch_enrolments
+from logistics.outbound.recruitment_feed import FeedError, fetch_enrolments
 from logistics.services import forecasting, recruitment
 from logistics.services.alerts import dispatch_due, raise_alert
 from logistics.services.excursions import scan

@@ -13,8 +13,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from logistics import jobs
-from logistics.config_files import load_alert_routes
-from logistics.notify import make_senders
+from logistics.outbound.notify import make_senders
+from logistics.readers.config_files import load_alert_routes
 from logistics.services.monitoring import MonitoringPolicy
 
 if TYPE_CHECKING:

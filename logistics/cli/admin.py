@@ -10,11 +10,11 @@ import click
 
 from logistics.app import Runtime
 from logistics.cli.common import changing, open_runtime
-from logistics.config_files import load_demo_scenario
 from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from logistics.core.roles import Role
 from logistics.db import migrate as migrations
 from logistics.db.engine import unit_of_work
+from logistics.readers.config_files import load_demo_scenario
 from logistics.services import audit, demo, users
 from logistics.settings import SettingsError, load_settings
 

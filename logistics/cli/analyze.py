@@ -12,10 +12,10 @@ from typing import Any
 
 import click
 
-from logistics.config_files import ConfigFileError, load_profiles
 from logistics.core.excursions import Evaluation, Excursion, evaluate
 from logistics.core.profiles import Rule, StorageProfile
-from logistics.logger_files import LoggerFileError, read_logger_file
+from logistics.readers.config_files import ConfigFileError, load_profiles
+from logistics.readers.logger_files import LoggerFileError, read_logger_file
 
 AD_HOC_PROFILE = "custom"
 AD_HOC_SEVERITY = "major"

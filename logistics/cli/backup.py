@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from logistics.backup import BackupError, back_up, default_name, restore
 from logistics.cli.common import open_runtime
 from logistics.db import migrate as migrations
+from logistics.outbound.backup import BackupError, back_up, default_name, restore
 from logistics.settings import SettingsError, load_settings
 
 

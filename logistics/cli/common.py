@@ -11,9 +11,9 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from logistics.app import Runtime, build_runtime
-from logistics.config_files import ConfigFileError
 from logistics.db import migrate as migrations
 from logistics.db.engine import REFUSALS, refusal_reason, unit_of_work
+from logistics.readers.config_files import ConfigFileError
 from logistics.services.errors import InputError, NotFound
 from logistics.settings import Settings, SettingsError, load_settings
 

@@ -26,7 +26,7 @@ from logistics.documents.pdf import (
     table,
     title,
 )
-from logistics.schemas import ShipmentPublic
+from logistics.schemas.shipments import ShipmentPublic
 
 TITLE = "Packing list"
 QR_SIZE_MM = 38.0

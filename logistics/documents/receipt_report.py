@@ -14,7 +14,7 @@ from logistics.documents.chart import temperature_chart
 from logistics.documents.fonts import FontChoice
 from logistics.documents.packing_list import Place
 from logistics.documents.pdf import Column, Document, PageFrame, heading, key_values, paragraph, table, title
-from logistics.schemas import ShipmentPublic
+from logistics.schemas.shipments import ShipmentPublic
 from logistics.services.excursions import LoggerSummary
 from logistics.services.series import Chart
 

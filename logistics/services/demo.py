@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from logistics.config_files import load_demo_scenario
 from logistics.core.lifecycle import ShipmentStatus, transition
 from logistics.core.profiles import StorageProfile
 from logistics.core.units import parse_quantity
 from logistics.db.models import Leg, LoggerAssignment, Milestone, Shipment, ShipmentLine, Site
-from logistics.schemas import ShipmentCreate
+from logistics.readers.config_files import load_demo_scenario
+from logistics.schemas.shipments import ShipmentCreate
 from logistics.services import catalogue, loggers, recruitment, shipments, stock, users
 
 # The order a shipment passes through on its way to a demo status.

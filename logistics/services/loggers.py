@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from logistics.core.logger_ids import ALWAYS_RESERVED, logger_id_problem
 from logistics.core.mosquitto import hash_secret, new_secret, parse_hash, verify_secret
 from logistics.db.models import Logger, LoggerAssignment, Shipment
-from logistics.schemas import LoggerPublic
+from logistics.schemas.loggers import LoggerPublic
 from logistics.services.catalogue import get_logger
 from logistics.services.errors import InputError
 from logistics.services.shipments import get_shipment

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from logistics.db.models import Site
-from logistics.schemas import ShipmentCreate
+from logistics.schemas.shipments import ShipmentCreate
 from logistics.services.csv_rows import CsvError, read_rows
 from logistics.services.errors import InputError, input_error_from
 from logistics.services.shipments import add_line, create_shipment

@@ -24,7 +24,7 @@ from logistics.db.models import (
     ShipmentLine,
     Site,
 )
-from logistics.schemas import (
+from logistics.schemas.shipments import (
     AssignmentPublic,
     LegCreate,
     LegPublic,

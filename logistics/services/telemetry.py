@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from logistics.db.engine import begin_writing, is_outage
 from logistics.db.models import Logger, Reading, Rejection
-from logistics.schemas import RejectionPage, RejectionPublic
+from logistics.schemas.loggers import RejectionPage, RejectionPublic
 from logistics.services.paging import one_page
 from sensors.decode import decode_fields
 from sensors.readings import DecodedFields, DecodeError, ReadingFields

@@ -14,28 +14,26 @@ from logistics.core.epcis import EPCIS_SCHEMA_ID, MEDIA_TYPES
 from logistics.core.limits import MAX_PAGE, NUL_PROBLEM, loads_bounded, nul_field
 from logistics.core.roles import Permission
 from logistics.db.models import ExcursionRecord, Logger
-from logistics.schemas import (
+from logistics.schemas.loggers import LoggerCreate, LoggerCredentials, LoggerList, LoggerPublic, RejectionPage
+from logistics.schemas.records import (
     Acknowledgement,
     AlertPage,
     AlertPublic,
-    AssignmentCreate,
     AuditEventPublic,
     AuditPage,
     DeliveryPublic,
     ExcursionList,
     ExcursionPublic,
+    LotStabilityList,
+    LotStabilityPublic,
+    Resolution,
+)
+from logistics.schemas.shipments import (
+    AssignmentCreate,
     LegCreate,
     LegTimes,
     LineCreate,
-    LoggerCreate,
-    LoggerCredentials,
-    LoggerList,
-    LoggerPublic,
-    LotStabilityList,
-    LotStabilityPublic,
     MilestoneCreate,
-    RejectionPage,
-    Resolution,
     ShipmentCreate,
     ShipmentPage,
     ShipmentPublic,

@@ -16,7 +16,7 @@ from flask_login import current_user
 from logistics.core.forecast import ForecastError
 from logistics.core.roles import Permission
 from logistics.db.models import ForecastRun
-from logistics.schemas_forecast import (
+from logistics.schemas.forecast import (
     BomLinePublic,
     BomList,
     EnrolmentCreate,

@@ -26,7 +26,7 @@ from logistics.db.models import (
     Site,
     StockMovement,
 )
-from logistics.schemas_stock import (
+from logistics.schemas.stock import (
     BalanceList,
     BalancePublic,
     ChecklistPublic,

@@ -28,11 +28,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from logistics.config_files import load_alert_routes
 from logistics.core.redirects import same_site_path
 from logistics.core.roles import Permission, can
 from logistics.core.throttle import ThrottlePolicy
 from logistics.db.models import User
+from logistics.readers.config_files import load_alert_routes
 from logistics.services import users
 from logistics.services.signing import SigningPolicy
 from logistics.web import db

@@ -22,7 +22,7 @@ from logistics.core.limits import (
 )
 from logistics.core.spreadsheet import safe_row
 from logistics.db.models import Site
-from logistics.schemas import (
+from logistics.schemas.shipments import (
     LegCreate,
     LegTimes,
     MilestoneCreate,

@@ -19,7 +19,7 @@ from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.limits import BUSINESS_TIME_EARLIEST, BUSINESS_TIME_LATEST, MAX_SEARCH_CHARACTERS
 from logistics.core.roles import Permission
 from logistics.db.models import Site
-from logistics.schemas import LEG_MODES, ShipmentUpdate
+from logistics.schemas.shipments import LEG_MODES, ShipmentUpdate
 from logistics.services import audit, dashboard, excursions, loggers, series, shipments, stability
 from logistics.services import shipment_import as importing
 from logistics.services.errors import InputError, NotFound, input_error_from

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from logistics.schemas import IngestCounts
+from logistics.schemas.loggers import IngestCounts
 from logistics.services.loggers import authenticate_logger
 from logistics.services.telemetry import IncomingMessage, TelemetryStore
 from logistics.web import db

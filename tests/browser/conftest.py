@@ -64,8 +64,8 @@ def an_excursion_on_the_way(database: Path) -> int:
     from datetime import UTC, datetime, timedelta
 
     from logistics.app import build_runtime
-    from logistics.config_files import load_alert_routes
     from logistics.db.engine import unit_of_work
+    from logistics.readers.config_files import load_alert_routes
     from logistics.services.excursions import scan
     from logistics.services.telemetry import IncomingMessage, TelemetryStore
     from tests.conftest import settings_for

@@ -3,7 +3,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from logistics.config_files import load_alert_routes
 from logistics.core.alerting import (
     AlertConfigError,
     AlertFacts,
@@ -14,6 +13,7 @@ from logistics.core.alerting import (
     targets_for,
     webhook_body,
 )
+from logistics.readers.config_files import load_alert_routes
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logistics.config_files import load_profiles
 from logistics.core.excursions import (
     GAP_RULE_NAME,
     Cadence,
@@ -18,6 +17,7 @@ from logistics.core.excursions import (
     shock_rule_name,
 )
 from logistics.core.profiles import ProfileError, Rule, StorageProfile, parse_profiles
+from logistics.readers.config_files import load_profiles
 
 T0 = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
 PROFILES = load_profiles()

@@ -1,7 +1,7 @@
 import pytest
 
-from logistics.config_files import load_profiles
 from logistics.core.profiles import ProfileError, parse_profiles
+from logistics.readers.config_files import load_profiles
 
 
 def rules_of(profile):

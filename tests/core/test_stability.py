@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from logistics.config_files import load_profiles
 from logistics.core.excursions import Sample, evaluate
 from logistics.core.mkt import mean_kinetic_temperature
 from logistics.core.stability import BudgetState, Exposure, lot_stability, worst
+from logistics.readers.config_files import load_profiles
 
 FRIDGE = load_profiles()["refrigerated"]
 T0 = datetime(2026, 11, 24, tzinfo=UTC)

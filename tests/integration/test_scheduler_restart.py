@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from logistics.db.models import Alert, ExcursionRecord
 from tests.conftest import logistics_command
-from tests.test_excursion_records import START, send, trace_with_a_40_minute_excursion
+from tests.services.test_excursions import START, send, trace_with_a_40_minute_excursion
 
 RULE = "above_8c_30min"  # the trace's 40 minutes at 9.5 °C
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from logistics.config_files import load_alert_routes
 from logistics.db.engine import unit_of_work
+from logistics.readers.config_files import load_alert_routes
 from logistics.services.excursions import scan
 from logistics.services.telemetry import IncomingMessage, TelemetryStore
 from tests.web.test_api import bearer

@@ -12,8 +12,8 @@ from logistics.db.engine import unit_of_work
 from logistics.db.models import Item, Lot, ReceiptLine, Site, StockMovement
 from logistics.services import quality
 from tests.conftest import DEMO_PASSWORD, NOW
-from tests.test_excursion_records import run_scan, send, trace_with_a_40_minute_excursion
-from tests.test_receiving_service import receive, steady_readings
+from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
+from tests.services.test_receiving import receive, steady_readings
 from tests.web.conftest import login
 from tests.web.test_api import bearer
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from logistics.config_files import load_alert_routes
 from logistics.db.engine import unit_of_work
+from logistics.readers.config_files import load_alert_routes
 from logistics.services.excursions import scan
 from tests.conftest import NOW
-from tests.test_excursion_records import send, trace_with_a_40_minute_excursion
+from tests.services.test_excursions import send, trace_with_a_40_minute_excursion
 from tests.web.conftest import csrf_token, login
 
 PAGE = "/shipments/HG-2026-0045"

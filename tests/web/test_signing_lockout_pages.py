@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from logistics.db.models import Alert, Signature, SigningFailure
 from tests.conftest import DEMO_PASSWORD
-from tests.test_receiving_service import quarantined_line_id, receive
+from tests.services.test_receiving import quarantined_line_id, receive
 from tests.web.conftest import csrf_token, login
 from tests.web.live_server import csrf_token_of, form_session, web_server
 

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import insert
 from sqlmodel import select
 
-from logistics.config_files import load_alert_routes
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Logger, Reading
+from logistics.readers.config_files import load_alert_routes
 from logistics.services.excursions import scan
 from logistics.web import create_app
 from tests.conftest import NOW

@@ -9,9 +9,9 @@ import requests
 from sqlmodel import col, select
 
 from logistics.app import build_runtime
-from logistics.config_files import load_alert_routes
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Alert
+from logistics.readers.config_files import load_alert_routes
 from logistics.scheduling import start_scheduler
 from logistics.services.monitoring import MonitoringPolicy, run_checks
 from tests.conftest import NOW, settings_for
@@ -70,7 +70,7 @@ def test_unacknowledged_excursions_escalate_and_repeat_until_acknowledged(demo_r
     from logistics.core.alerting import parse_routes
     from logistics.db.models import AlertDelivery
     from logistics.services.excursions import acknowledge_record, scan
-    from tests.test_excursion_records import send, trace_with_a_40_minute_excursion
+    from tests.services.test_excursions import send, trace_with_a_40_minute_excursion
 
     routes = parse_routes({"routes": [{
         "targets": [{"channel": "in_app", "address": "logistics"}],
@@ -110,7 +110,7 @@ def excursion_alerts(runtime):
 
 def test_stock_close_to_expiry_is_announced_once_and_again_when_it_expires(demo_runtime):
     from logistics.db.models import Lot
-    from tests.test_receiving_service import receive, steady_readings
+    from tests.services.test_receiving import receive, steady_readings
 
     steady_readings(demo_runtime)
     receive(demo_runtime)

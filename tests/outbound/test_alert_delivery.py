@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from logistics.core.alerting import AlertFacts, parse_routes
 from logistics.db.engine import unit_of_work
 from logistics.db.models import AlertDelivery
-from logistics.notify import make_senders
+from logistics.outbound.notify import make_senders
 from logistics.services.alerts import dispatch_due, raise_alert
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)

@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from logistics.cli.analyze import analyze, rule_name, with_limits
-from logistics.config_files import load_profiles
+from logistics.readers.config_files import load_profiles
 
-FILES = Path(__file__).parent / "fixtures" / "logger-files"
+FILES = Path(__file__).parents[1] / "fixtures" / "logger-files"
 
 
 def run(*args):

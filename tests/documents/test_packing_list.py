@@ -28,7 +28,7 @@ from logistics.documents.pdf import (
     signature_lines,
     table,
 )
-from logistics.schemas import ShipmentCreate, ShipmentUpdate
+from logistics.schemas.shipments import ShipmentCreate, ShipmentUpdate
 from logistics.services import catalogue, documents, shipments
 from logistics.services.errors import NotFound
 from logistics.settings import SettingsError, load_settings

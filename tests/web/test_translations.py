@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from logistics.web.i18n import LANGUAGES, catalog_folder
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|\{\w+\}")

@@ -12,9 +12,9 @@ from logistics.db.engine import unit_of_work
 from logistics.db.models import ReceiptLine
 from logistics.services import documents, quality
 from tests.conftest import DEMO_PASSWORD, NOW
-from tests.test_documents import page_texts
-from tests.test_excursion_records import run_scan, send, trace_with_a_40_minute_excursion
-from tests.test_receiving_service import REFERENCE, receive
+from tests.documents.test_packing_list import page_texts
+from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
+from tests.services.test_receiving import REFERENCE, receive
 
 
 def report_text(runtime):

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from logistics.cli.forecast import forecast_command
 
-SPEC_EXAMPLE = Path(__file__).parent / "fixtures" / "forecast" / "spec-example.toml"
+SPEC_EXAMPLE = Path(__file__).parents[1] / "fixtures" / "forecast" / "spec-example.toml"
 ITEM_KEYS = {"code", "unit", "window_days", "demand_mean", "demand_p50", "demand_p90", "demand_p95",
              "position", "reorder_point", "order_up_to", "order_quantity", "order_by", "stockout_probability",
              "expected_waste"}

@@ -1,16 +1,11 @@
-"""Validated shapes of what comes in and goes out through the API and the forms (XCreate/XPublic)."""
+"""Shapes of shipments and their parts: lines, route legs, logger assignments, milestones."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
@@ -18,24 +13,8 @@ from pydantic import (
 
 from logistics.core.awb import normalise_awb
 from logistics.core.lifecycle import ShipmentStatus
-from logistics.core.limits import REFERENCE_PATTERN, RESERVED_REFERENCES, business_time_problem
-
-
-class Schema(BaseModel):
-    """Unknown fields are refused, so a typo in a request is an error rather than ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-def _business_time(value: datetime) -> datetime:
-    problem = business_time_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
-# A time people give for the shipment's business: with its offset, inside the window of core/limits.py.
-BusinessTime = Annotated[AwareDatetime, AfterValidator(_business_time)]
+from logistics.core.limits import REFERENCE_PATTERN, RESERVED_REFERENCES
+from logistics.schemas.base import BusinessTime, Schema
 
 
 class ShipmentFields(Schema):
@@ -168,169 +147,10 @@ class ShipmentPage(Schema):
     total: int
 
 
-class LoggerCreate(Schema):
-    code: str = Field(description="Logger id: its MQTT user name, client id and topic level, e.g. LG-24009; "
-                                  "2 to 64 letters, digits and . _ - starting with a letter or digit")
-    serial: str = Field(min_length=1, max_length=64)
-    model: str | None = Field(default=None, max_length=100)
-    calibration_due: date | None = None
-
-
-class LoggerPublic(Schema):
-    code: str
-    serial: str
-    model: str | None
-    calibration_due: date | None
-    status: str
-    online: bool | None
-    battery: float | None
-    firmware: str | None
-    last_seen_at: datetime | None
-    shipment: str | None = Field(description="Shipment it is assigned to now")
-
-
-class LoggerCredentials(LoggerPublic):
-    secret: str = Field(description="Shown once: the logger's MQTT password and HTTP bearer token")
-
-
 class AssignmentCreate(Schema):
     shipment: str = Field(description="Shipment reference")
     starts_at: BusinessTime
     ends_at: BusinessTime | None = None
-
-
-class RejectionPublic(Schema):
-    id: int
-    received_at: datetime
-    source: str
-    topic: str | None
-    logger: str | None
-    reason: str
-    readings_rejected: int
-    payload_size: int
-    payload_preview: str = Field(description="The first 2,000 bytes, decoded as UTF-8 with replacement")
-
-
-class RejectionPage(Schema):
-    items: list[RejectionPublic]
-    page: int
-    per_page: int
-    total: int
-
-
-class LoggerList(Schema):
-    items: list[LoggerPublic]
-
-
-class IngestCounts(Schema):
-    accepted: int
-    duplicates: int
-    rejected: int
-    problems: list[str] = Field(description="Why readings were rejected (the first 100)")
-
-
-class ExcursionPublic(Schema):
-    id: int
-    logger: str
-    rule: str
-    kind: str = Field(description="above, below, shock or no_data")
-    mode: str = Field(description="single, cumulative, event or gap")
-    severity: str
-    profile: str
-    profile_version: int
-    start: datetime
-    end: datetime | None = Field(description="None while it is still running")
-    duration_s: float
-    peak: float | None
-    status: str = Field(description="open, acknowledged, resolved or withdrawn")
-    acknowledged_by: str | None
-    acknowledged_at: datetime | None
-    acknowledgement: str | None
-    resolved_by: str | None
-    resolved_at: datetime | None
-    assessment: str | None
-    disposition: str | None
-
-
-class ExcursionList(Schema):
-    items: list[ExcursionPublic]
-
-
-class Acknowledgement(Schema):
-    comment: str = Field(description="What is being done about it")
-
-
-class Resolution(Schema):
-    assessment: str
-    disposition: str = Field(description="no_impact, use_within_stability_budget, quarantine or reject")
-
-
-class DeliveryPublic(Schema):
-    channel: str
-    address: str
-    status: str = Field(description="pending, sent or failed")
-    attempts: int
-    last_error: str | None
-
-
-class AlertPublic(Schema):
-    key: str
-    kind: str
-    severity: str
-    site: str | None
-    subject: str
-    title: str
-    body: str
-    link: str | None
-    raised_at: datetime
-    deliveries: list[DeliveryPublic]
-
-
-class AlertPage(Schema):
-    items: list[AlertPublic]
-    page: int
-    per_page: int
-    total: int
-
-
-class AuditEventPublic(Schema):
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: str
-    field: str | None
-    old_value: str | None
-    new_value: str | None
-    reason: str | None
-    hash: str
-
-
-class AuditPage(Schema):
-    items: list[AuditEventPublic]
-    page: int
-    per_page: int
-    total: int
-
-
-class LotStabilityPublic(Schema):
-    item: str
-    lot: str
-    shipments: int = Field(description="Shipments of its life counted")
-    out_of_range_s: float
-    min_c: float | None
-    max_c: float | None
-    mkt_c: float | None
-    budget_s: float | None
-    remaining_s: float | None
-    limit_c: float | None
-    limit_exceeded: bool
-    state: str = Field(description="none, ok, low or exhausted")
-
-
-class LotStabilityList(Schema):
-    items: list[LotStabilityPublic]
 
 
 class LineCreate(Schema):

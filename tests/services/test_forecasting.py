@@ -16,8 +16,8 @@ from logistics.db.models import Alert, ForecastRun
 from logistics.services import forecasting, recruitment
 from logistics.services.forecasting import NoPlan
 from tests.conftest import NOW
-from tests.test_excursion_records import run_scan, send, trace_with_a_40_minute_excursion
-from tests.test_receiving_service import quarantined_line_id, receive, sign
+from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
+from tests.services.test_receiving import quarantined_line_id, receive, sign
 
 ROUTES = parse_routes({"routes": [{"targets": [{"channel": "in_app", "address": "logistics"}]}]})
 

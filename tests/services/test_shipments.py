@@ -8,7 +8,7 @@ from sqlmodel import select
 from logistics.core.lifecycle import ShipmentStatus
 from logistics.db.engine import unit_of_work
 from logistics.db.models import AuditEvent, Shipment
-from logistics.schemas import ShipmentCreate, ShipmentUpdate
+from logistics.schemas.shipments import ShipmentCreate, ShipmentUpdate
 from logistics.services import shipments
 from logistics.services.errors import InputError, NotFound
 from tests.conftest import NOW

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from logistics.core.forecast import ForecastError
 from logistics.core.forecast_scenario import read_scenario
-from logistics.logger_files import LoggerFileError, read_logger_csv
+from logistics.readers.logger_files import LoggerFileError, read_logger_csv
 from logistics.services import recruitment, shipment_import
 from sensors.readings import DecodeError
 from sensors.status import decode_status

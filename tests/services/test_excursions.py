@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from logistics.config_files import load_alert_routes
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Alert, AuditEvent, ExcursionRecord
+from logistics.readers.config_files import load_alert_routes
 from logistics.services.errors import InputError
 from logistics.services.excursions import acknowledge_record, resolve_record, scan
 from logistics.services.telemetry import IncomingMessage, TelemetryStore

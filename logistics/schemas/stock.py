@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from logistics.schemas import Schema
+from logistics.schemas.base import Schema
 
 
 class ChecklistPublic(Schema):

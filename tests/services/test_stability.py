@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from logistics.config_files import load_alert_routes
 from logistics.core.stability import BudgetState
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Alert, Item, Logger, LoggerAssignment, Lot, Shipment, ShipmentLine, Site
+from logistics.readers.config_files import load_alert_routes
 from logistics.services.excursions import scan
 from logistics.services.stability import check_budgets, shipment_lots, stability_of
 from logistics.services.telemetry import IncomingMessage, TelemetryStore

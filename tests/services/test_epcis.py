@@ -16,8 +16,8 @@ from logistics.services.epcis import export_document
 from logistics.services.errors import NotFound
 from tests.conftest import DEMO_PASSWORD, NOW
 from tests.epcis_schema import schema_errors
-from tests.test_excursion_records import START, run_scan, send, trace_with_a_40_minute_excursion
-from tests.test_receiving_service import receive
+from tests.services.test_excursions import START, run_scan, send, trace_with_a_40_minute_excursion
+from tests.services.test_receiving import receive
 
 CLOSED, RECEIVED, IN_TRANSIT, ARRIVED, PACKED, PLANNED = (f"HG-2026-00{n}" for n in (41, 44, 45, 46, 47, 48))
 

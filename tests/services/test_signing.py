@@ -13,13 +13,13 @@ from sqlmodel import col, select
 from logistics.core.alerting import parse_routes
 from logistics.core.signatures import Meaning
 from logistics.db.models import Alert, AlertDelivery, AuditEvent, Signature, SigningFailure, User
-from logistics.notify import make_senders
+from logistics.outbound.notify import make_senders
 from logistics.services import quality
 from logistics.services.alerts import dispatch_due
 from logistics.services.signing import SigningPolicy
 from logistics.services.users import AttemptsLocked
 from tests.conftest import DEMO_PASSWORD, NOW
-from tests.test_receiving_service import quarantined_line_id, receive
+from tests.services.test_receiving import quarantined_line_id, receive
 
 WINDOW = timedelta(minutes=30)
 

@@ -24,7 +24,7 @@ from logistics.db.models import (
 from logistics.services import quality, receiving, stock
 from logistics.services.errors import InputError
 from tests.conftest import DEMO_PASSWORD, NOW
-from tests.test_excursion_records import run_scan, send, trace_with_a_40_minute_excursion
+from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
 
 REFERENCE = "HG-2026-0045"  # in transit to SIRIRAJ-PH: 6 kit SEL-CD34, 12 bottle MED-HSC, 10 vial TE-POLOX
 GOOD_BOX = Checklist(packaging_intact=True, seals_intact=True, coolant_present=True,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from logistics.schemas import Schema
+from logistics.schemas.base import Schema
 
 
 class PlanPublic(Schema):

@@ -1,0 +1,66 @@
+"""Shapes of data loggers and of what their telemetry did: ingest counts and rejections."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import (
+    Field,
+)
+
+from logistics.schemas.base import Schema
+
+
+class LoggerCreate(Schema):
+    code: str = Field(description="Logger id: its MQTT user name, client id and topic level, e.g. LG-24009; "
+                                  "2 to 64 letters, digits and . _ - starting with a letter or digit")
+    serial: str = Field(min_length=1, max_length=64)
+    model: str | None = Field(default=None, max_length=100)
+    calibration_due: date | None = None
+
+
+class LoggerPublic(Schema):
+    code: str
+    serial: str
+    model: str | None
+    calibration_due: date | None
+    status: str
+    online: bool | None
+    battery: float | None
+    firmware: str | None
+    last_seen_at: datetime | None
+    shipment: str | None = Field(description="Shipment it is assigned to now")
+
+
+class LoggerCredentials(LoggerPublic):
+    secret: str = Field(description="Shown once: the logger's MQTT password and HTTP bearer token")
+
+
+class RejectionPublic(Schema):
+    id: int
+    received_at: datetime
+    source: str
+    topic: str | None
+    logger: str | None
+    reason: str
+    readings_rejected: int
+    payload_size: int
+    payload_preview: str = Field(description="The first 2,000 bytes, decoded as UTF-8 with replacement")
+
+
+class RejectionPage(Schema):
+    items: list[RejectionPublic]
+    page: int
+    per_page: int
+    total: int
+
+
+class LoggerList(Schema):
+    items: list[LoggerPublic]
+
+
+class IngestCounts(Schema):
+    accepted: int
+    duplicates: int
+    rejected: int
+    problems: list[str] = Field(description="Why readings were rejected (the first 100)")
