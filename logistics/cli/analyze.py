@@ -13,12 +13,12 @@ from typing import Any
 import click
 
 from logistics.core.excursions import Evaluation, Excursion, evaluate
-from logistics.core.profiles import Rule, StorageProfile
+from logistics.core.profiles import ExcursionKind, ExcursionMode, Rule, Severity, StorageProfile
 from logistics.readers.config_files import ConfigFileError, load_profiles
 from logistics.readers.logger_files import LoggerFileError, read_logger_file
 
 AD_HOC_PROFILE = "custom"
-AD_HOC_SEVERITY = "major"
+AD_HOC_SEVERITY = Severity.MAJOR
 
 
 class BadLoggerFile(click.ClickException):
@@ -110,14 +110,15 @@ def _ad_hoc_profile() -> StorageProfile:
 def with_limits(profile: StorageProfile, min_c: float | None, max_c: float | None) -> StorageProfile:
     """`profile` with its limits replaced where given, the rules on a replaced limit following it."""
     rules = list(profile.rules)
-    for kind, old, new in (("above", profile.max_c, max_c), ("below", profile.min_c, min_c)):
+    for kind, old, new in ((ExcursionKind.ABOVE, profile.max_c, max_c),
+                           (ExcursionKind.BELOW, profile.min_c, min_c)):
         if new is None:
             continue
         on_limit = [rule for rule in rules if rule.kind == kind and rule.threshold_c == old]
         rules = [_moved(rule, new) if rule in on_limit else rule for rule in rules]
         if not on_limit:
-            rules.append(Rule(name=rule_name(kind, new, "single", 0), kind=kind, threshold_c=new,
-                              mode="single", minutes=0, severity=AD_HOC_SEVERITY))
+            rules.append(Rule(name=rule_name(kind, new, ExcursionMode.SINGLE, 0), kind=kind, threshold_c=new,
+                              mode=ExcursionMode.SINGLE, minutes=0, severity=AD_HOC_SEVERITY))
     return replace(profile, rules=tuple(rules),
                    min_c=profile.min_c if min_c is None else min_c,
                    max_c=profile.max_c if max_c is None else max_c)
@@ -130,10 +131,10 @@ def _moved(rule: Rule, threshold_c: float) -> Rule:
                    name=rule_name(rule.kind, threshold_c, rule.mode, rule.minutes))
 
 
-def rule_name(kind: str, threshold_c: float, mode: str, minutes: float) -> str:
+def rule_name(kind: ExcursionKind, threshold_c: float, mode: ExcursionMode, minutes: float) -> str:
     """A rule name in the style of config/profiles.toml, e.g. above_minus15c_30min."""
     threshold = f"minus{-threshold_c:g}" if threshold_c < 0 else f"{threshold_c:g}"
-    cumulative = "_cumulative" if mode == "cumulative" else ""
+    cumulative = "_cumulative" if mode == ExcursionMode.CUMULATIVE else ""
     delay = f"_{minutes:g}min" if minutes else ""
     return f"{kind}_{threshold}c{cumulative}{delay}"
 
@@ -199,13 +200,13 @@ def _range_text(profile: StorageProfile) -> str:
 
 def _excursion_line(entry: Mapping[str, Any]) -> str:
     mode, start, end = entry["mode"], entry["start"], entry["end"]
-    if mode == "event":
+    if mode == ExcursionMode.EVENT:
         when = f"at {start}"
-    elif mode == "cumulative":
+    elif mode == ExcursionMode.CUMULATIVE:
         when = f"budget reached {start}, {duration_text(entry['duration_s'])} beyond in all"
     else:
         when = f"{start} → {end or 'still running'}, {duration_text(entry['duration_s'])}"
-    unit = "g" if entry["kind"] == "shock" else "°C"
+    unit = "g" if entry["kind"] == ExcursionKind.SHOCK else "°C"
     peak = "" if entry["peak"] is None else f", peak {entry['peak']:.2f} {unit}"
     return f"{entry['severity']:<8} {entry['rule']} ({entry['kind']}, {mode}): {when}{peak}"
 

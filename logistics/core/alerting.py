@@ -5,10 +5,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-CHANNELS = ("webhook", "slack", "email", "in_app")
-SEVERITIES = ("info", "minor", "major", "critical")
+from logistics.core.profiles import Severity
+
+
+class Channel(StrEnum):
+    WEBHOOK = "webhook"  # generic JSON
+    SLACK = "slack"  # Slack-compatible webhook
+    EMAIL = "email"
+    IN_APP = "in_app"
+
+
+CHANNELS = tuple(Channel)
+SEVERITIES = tuple(Severity)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 MAX_ATTEMPTS = 20  # about 14 hours of retries before a delivery is marked failed for good
@@ -20,13 +31,13 @@ class AlertConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Target:
-    channel: str  # webhook (generic JSON), slack (Slack-compatible webhook), email, in_app
+    channel: Channel
     address: str  # URL, e-mail address, or the role that sees it in the app
 
 
 @dataclass(frozen=True)
 class Route:
-    severities: frozenset[str]
+    severities: frozenset[Severity]
     sites: frozenset[str]  # site codes, or "*" for every site
     targets: tuple[Target, ...]
     escalate_after_minutes: float | None = None
@@ -56,10 +67,11 @@ def parse_routes(data: dict[str, Any]) -> list[Route]:
 
 def _route(index: int, body: dict[str, Any]) -> Route:
     where = f"route {index}"
-    severities = frozenset(body.get("severities", SEVERITIES))
-    unknown = severities - set(SEVERITIES)
+    named = frozenset(body.get("severities", SEVERITIES))
+    unknown = named - set(SEVERITIES)
     if unknown:
         raise AlertConfigError(f"{where}: unknown severities {sorted(unknown)}; use {', '.join(SEVERITIES)}")
+    severities = frozenset(Severity(severity) for severity in named)
     targets = tuple(_target(where, item) for item in body.get("targets", []))
     if not targets:
         raise AlertConfigError(f"{where}: needs at least one target")
@@ -75,11 +87,11 @@ def _target(where: str, item: dict[str, Any]) -> Target:
         raise AlertConfigError(f"{where}: channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
     if not isinstance(address, str) or not address:
         raise AlertConfigError(f"{where}: every target needs an address")
-    if channel in ("webhook", "slack") and not address.startswith(("http://", "https://")):
+    if channel in (Channel.WEBHOOK, Channel.SLACK) and not address.startswith(("http://", "https://")):
         raise AlertConfigError(f"{where}: a {channel} address is an http(s) URL, not {address!r}")
-    if channel == "email" and "@" not in address:
+    if channel == Channel.EMAIL and "@" not in address:
         raise AlertConfigError(f"{where}: {address!r} is not an e-mail address")
-    return Target(channel, address)
+    return Target(Channel(channel), address)
 
 
 def matching_routes(routes: list[Route], alert: AlertFacts) -> list[Route]:

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from logistics.core.lifecycle import ShipmentStatus
+from logistics.core.profiles import ExcursionKind
 from logistics.core.units import is_count_unit, registry
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -38,8 +39,10 @@ STANDARD_GRAVITY = 9.80665  # m/s² per g (CGPM 1901)
 REC20 = {"milliliter": "MLT", "liter": "LTR", "microliter": "4G", "milligram": "MGM", "gram": "GRM",
          "microgram": "MC", "kilogram": "KGM"}
 # How an excursion's peak is reported, by its kind: (measurement type, uom, factor from our unit).
-ALARM_MEASURES = {"above": ("Temperature", "CEL", 1.0), "below": ("Temperature", "CEL", 1.0),
-                  "shock": ("Acceleration", "MSK", STANDARD_GRAVITY), "no_data": ("Temperature", "CEL", 1.0)}
+ALARM_MEASURES: dict[str, tuple[str, str, float]] = {
+    ExcursionKind.ABOVE: ("Temperature", "CEL", 1.0), ExcursionKind.BELOW: ("Temperature", "CEL", 1.0),
+    ExcursionKind.SHOCK: ("Acceleration", "MSK", STANDARD_GRAVITY),
+    ExcursionKind.NO_DATA: ("Temperature", "CEL", 1.0)}
 # A receipt's outcomes in CBV 2.0 terms, one inspecting event each: (ReceiptLineFacts field, bizStep,
 # disposition). Quarantined goods are not fit for use until QA releases them, hence non-conformant.
 RECEIVED = (ShipmentStatus.RECEIVED, ShipmentStatus.CLOSED)
@@ -71,13 +74,13 @@ class LineFacts:
 
 @dataclass(frozen=True)
 class AlarmInterval:
-    """An excursion record: kind above|below|shock|no_data; peak in °C (in g for a shock)."""
+    """An excursion record as it is kept; peak in °C (in g for a shock)."""
 
     start: datetime
     end: datetime | None  # None while it runs, and for cumulative rules
     rule: str
-    kind: str
-    severity: str
+    kind: str  # an ExcursionKind
+    severity: str  # a Severity
     peak: float | None
 
 
@@ -274,7 +277,7 @@ def _sensor_element(summary: LoggerFacts) -> dict[str, Any]:
 def _alarm_report(alarm: AlarmInterval) -> dict[str, Any]:
     """An ALARM_CONDITION at the excursion's start with its peak; without a peak (a data gap), a
     boolean alarm as GS1's sensor example 9 has."""
-    measured, uom, factor = ALARM_MEASURES.get(alarm.kind, ALARM_MEASURES["above"])
+    measured, uom, factor = ALARM_MEASURES.get(alarm.kind, ALARM_MEASURES[ExcursionKind.ABOVE])
     report: dict[str, Any] = {"type": measured, "exception": "ALARM_CONDITION", "time": utc_text(alarm.start)}
     if alarm.peak is None:
         report["booleanValue"] = True

@@ -2,15 +2,57 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any, TypeVar
 
-KINDS = ("above", "below")
-MODES = ("single", "cumulative")
-SEVERITIES = ("minor", "major", "critical")
+
+class _ProfileWord(StrEnum):
+    """A word a profile's rules are written in, equal to its string.
+
+    Its repr is the string's too: `profile_key` hashes a profile's repr, and the progress stored under
+    keys made while these were plain strings must still be carried on.
+    """
+
+    def __repr__(self) -> str:
+        return str.__repr__(self)
+
+
+class ExcursionKind(_ProfileWord):
+    """What went wrong: a rule watches above or below its threshold; shocks and gaps are found for all."""
+
+    ABOVE = "above"
+    BELOW = "below"
+    SHOCK = "shock"
+    NO_DATA = "no_data"
+
+
+class ExcursionMode(_ProfileWord):
+    """How it is counted: a single run or a cumulative budget (rules), an instant (shock), a gap."""
+
+    SINGLE = "single"
+    CUMULATIVE = "cumulative"
+    EVENT = "event"
+    GAP = "gap"
+
+
+class Severity(_ProfileWord):
+    """How serious an excursion or an alert is, least first."""
+
+    INFO = "info"  # alerts only: every excursion rule is at least minor
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+_Word = TypeVar("_Word", bound=StrEnum)
+KINDS = (ExcursionKind.ABOVE, ExcursionKind.BELOW)  # what a rule may watch
+MODES = (ExcursionMode.SINGLE, ExcursionMode.CUMULATIVE)  # how a rule may count
+SEVERITIES = (Severity.MINOR, Severity.MAJOR, Severity.CRITICAL)  # of a rule, and of a gap
 DEFAULT_SHOCK_G = 10.0
 DEFAULT_ACTIVATION_ENERGY_KJ = 83.144  # USP <1079.2> default ΔH for mean kinetic temperature
-DEFAULT_GAP_SEVERITY = "major"  # an unrecorded stretch cannot be shown to be in range (SPEC §2 data-gap rule)
+# An unrecorded stretch cannot be shown to be in range (SPEC §2 data-gap rule).
+DEFAULT_GAP_SEVERITY = Severity.MAJOR
 
 
 class ProfileError(ValueError):
@@ -22,11 +64,11 @@ class Rule:
     """One excursion rule: beyond `threshold_c` for `minutes` (single run or cumulative)."""
 
     name: str
-    kind: str
+    kind: ExcursionKind  # one of KINDS
     threshold_c: float
-    mode: str
+    mode: ExcursionMode  # one of MODES
     minutes: float
-    severity: str
+    severity: Severity  # one of SEVERITIES
 
 
 @dataclass(frozen=True)
@@ -42,7 +84,7 @@ class StorageProfile:
     shock_g: float = DEFAULT_SHOCK_G
     max_hold_minutes: float | None = None
     activation_energy_kj: float = DEFAULT_ACTIVATION_ENERGY_KJ
-    gap_severity: str = DEFAULT_GAP_SEVERITY
+    gap_severity: Severity = DEFAULT_GAP_SEVERITY
 
 
 def parse_profiles(data: dict[str, Any]) -> dict[str, StorageProfile]:
@@ -65,7 +107,6 @@ def _parse_profile(name: str, body: dict[str, Any]) -> StorageProfile:
             max_hold_minutes=_optional_float(body.get("max_hold_minutes")),
             activation_energy_kj=float(body.get("activation_energy_kj",
                                                 DEFAULT_ACTIVATION_ENERGY_KJ)),
-            gap_severity=str(body.get("gap_severity", DEFAULT_GAP_SEVERITY)),
         )
     except KeyError as missing:
         raise ProfileError(f"{where}: {missing.args[0]} is required") from None
@@ -75,31 +116,32 @@ def _parse_profile(name: str, body: dict[str, Any]) -> StorageProfile:
         raise ProfileError(f"{where}: {error}") from None
     if profile.min_c is None and profile.max_c is None:
         raise ProfileError(f"{where}: needs min_c, max_c or both")
-    if profile.gap_severity not in SEVERITIES:
-        raise ProfileError(f"{where}: gap_severity must be one of {', '.join(SEVERITIES)}")
+    gap_severity = _one_of(SEVERITIES, str(body.get("gap_severity", DEFAULT_GAP_SEVERITY)),
+                           f"{where}: gap_severity")
     if profile.min_c is not None and profile.max_c is not None and profile.min_c > profile.max_c:
         raise ProfileError(f"{where}: min_c is above max_c")
-    return profile
+    return replace(profile, gap_severity=gap_severity)
 
 
 def _parse_rule(where: str, body: dict[str, Any]) -> Rule:
     try:
-        rule = Rule(
-            name=str(body["name"]),
-            kind=str(body["kind"]),
-            threshold_c=float(body["threshold_c"]),
-            mode=str(body["mode"]),
-            minutes=float(body["minutes"]),
-            severity=str(body["severity"]),
-        )
+        name, kind, threshold_c = str(body["name"]), str(body["kind"]), float(body["threshold_c"])
+        mode, minutes, severity = str(body["mode"]), float(body["minutes"]), str(body["severity"])
     except KeyError as missing:
         raise ProfileError(f"{where}: {missing.args[0]} is required") from None
-    for attribute, allowed in (("kind", KINDS), ("mode", MODES), ("severity", SEVERITIES)):
-        if getattr(rule, attribute) not in allowed:
-            raise ProfileError(f"{where}: {attribute} must be one of {', '.join(allowed)}")
+    rule = Rule(name=name, kind=_one_of(KINDS, kind, f"{where}: kind"), threshold_c=threshold_c,
+                mode=_one_of(MODES, mode, f"{where}: mode"), minutes=minutes,
+                severity=_one_of(SEVERITIES, severity, f"{where}: severity"))
     if rule.minutes < 0:
         raise ProfileError(f"{where}: minutes must not be negative")
     return rule
+
+
+def _one_of(allowed: tuple[_Word, ...], text: str, what: str) -> _Word:
+    """The word of `allowed` that `text` is, else refused naming them all."""
+    if text not in allowed:
+        raise ProfileError(f"{what} must be one of {', '.join(allowed)}")
+    return allowed[allowed.index(text)]
 
 
 def _optional_float(value: Any) -> float | None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from logistics.core.alerting import AlertFacts, Route, Target, targets_for
+from logistics.core.alerting import AlertFacts, Channel, Route, Target, targets_for
 from logistics.core.throttle import ThrottlePolicy, locked_until
 from logistics.db.locks import Lock, hold
 from logistics.db.models import Signature, SigningFailure, User
@@ -21,7 +21,7 @@ from logistics.services import users
 from logistics.services.alerts import raise_alert
 from logistics.services.users import AttemptsLocked
 
-ALERTED = (Target("in_app", "qa"), Target("in_app", "admin"))
+ALERTED = (Target(Channel.IN_APP, "qa"), Target(Channel.IN_APP, "admin"))
 
 __all__ = ["AttemptsLocked", "SignatureRefused", "SigningPolicy", "check_signer", "signing_locked_until"]
 
