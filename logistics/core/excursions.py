@@ -44,15 +44,16 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from itertools import pairwise
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from logistics.core.mkt import KELVIN_OFFSET, RunningMeans
-from logistics.core.profiles import Rule, StorageProfile
+from logistics.core.mkt import RunningMeans
+from logistics.core.profiles import ExcursionKind, ExcursionMode, Rule, Severity, StorageProfile
 
 GAP_RULE_NAME = "no_data_gap"
-SHOCK_SEVERITY = "major"  # SPEC §2: a shock is an event of severity major
+SHOCK_SEVERITY = Severity.MAJOR  # SPEC §2: a shock is an event of severity major
 _MICROSECOND = timedelta(microseconds=1)
 _MICROSECONDS_PER_SECOND = 1_000_000
 
@@ -60,7 +61,8 @@ _MICROSECONDS_PER_SECOND = 1_000_000
 class Sample(NamedTuple):
     """One reading of one logger: a temperature in °C and/or a shock magnitude in g.
 
-    A tuple, so that rows of (time, temperature, shock) from a database can be passed as they are.
+    A tuple, so that rows of (time, temperature, shock) from a database can be passed as they are; the
+    engine unpacks it by position for that reason (a database row names its fields otherwise).
     """
 
     time: datetime
@@ -68,14 +70,26 @@ class Sample(NamedTuple):
     shock_g: float | None = None
 
 
+# A sample's time, by position: the sort key of every evaluation, on samples and database rows alike.
+time_of = itemgetter(0)
+
+
+class RangeState(StrEnum):
+    """Where a temperature lies against the profile's range (limits inclusive)."""
+
+    IN_RANGE = "in_range"
+    ABOVE = "above"
+    BELOW = "below"
+
+
 @dataclass(frozen=True)
 class Excursion:
-    """A rule that fired: kind above|below|shock|no_data, mode single|cumulative|event|gap."""
+    """A rule that fired."""
 
     rule: str
-    kind: str
-    mode: str
-    severity: str
+    kind: ExcursionKind
+    mode: ExcursionMode
+    severity: Severity
     start: datetime
     end: datetime | None
     duration_s: float
@@ -144,6 +158,14 @@ class Evaluation:
         return bool(self.excursions)
 
 
+class Intervals(NamedTuple):
+    """How many differences between consecutive readings fall below, on and above Δ."""
+
+    below: int
+    equal: int
+    above: int
+
+
 @dataclass
 class _OpenRun:
     """Consecutive readings beyond a single-event rule's threshold, so far."""
@@ -174,11 +196,11 @@ class Progress:
     profile_key: str
     interval_us: int
     hold_us: int
-    intervals: tuple[int, int, int]  # differences between readings below, equal to and above Δ
+    intervals: Intervals
     resume_at: datetime | None = None
     first: datetime | None = None  # the first temperature reading
     readings: int = 0  # readings before resume_at, with or without a temperature
-    covered_us: dict[str, int] = field(default_factory=lambda: {"in_range": 0, "above": 0, "below": 0})
+    covered_us: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RangeState, 0))
     no_data_us: int = 0
     lowest: float | None = None
     highest: float | None = None
@@ -198,7 +220,7 @@ class Progress:
     def from_json(cls, text: str) -> Progress:
         data = json.loads(text)
         times = {name: _time(data[name]) for name in ("resume_at", "first")}
-        return cls(**{**data, **times, "intervals": tuple(data["intervals"]),
+        return cls(**{**data, **times, "intervals": Intervals(*data["intervals"]),
                       "weighted": _means(data["weighted"]), "counted": _means(data["counted"]),
                       "runs": {name: _OpenRun(_time(run["start"]), _time(run["end"]), run["covered_us"],
                                               run["peak"]) for name, run in data["runs"].items()},
@@ -228,7 +250,8 @@ def profile_key(profile: StorageProfile) -> str:
 def evaluate(samples: Iterable[Sample], profile: StorageProfile, *, live_until: datetime | None = None,
              cadence: Cadence | None = None) -> Evaluation:
     """Judge one logger's readings by `profile`; `live_until` (now) for a shipment still travelling."""
-    return evaluate_with_progress(samples, profile, live_until=live_until, cadence=cadence)[0]
+    evaluation, _ = evaluate_with_progress(samples, profile, live_until=live_until, cadence=cadence)
+    return evaluation
 
 
 def evaluate_with_progress(samples: Iterable[Sample], profile: StorageProfile, *,
@@ -236,7 +259,7 @@ def evaluate_with_progress(samples: Iterable[Sample], profile: StorageProfile, *
                            cadence: Cadence | None = None) -> tuple[Evaluation, Progress]:
     """`evaluate`, and the progress to `resume` from when more readings come."""
     unique, duplicates = unique_in_time_order(samples)
-    times = [sample[0] for sample in unique if sample[1] is not None]
+    times = _temperature_times(unique)
     if cadence is None:
         cadence = cadence_of(times, profile)
     interval_us = cadence.interval // _MICROSECOND
@@ -255,14 +278,15 @@ def resume(progress: Progress, later: Iterable[Sample], profile: StorageProfile,
     if progress.profile_key != profile_key(profile):
         return None
     unique, duplicates = unique_in_time_order(later)
-    times = [sample[0] for sample in unique if sample[1] is not None]
+    times = _temperature_times(unique)
     if progress.resume_at is not None:
-        if not times or times[0] != progress.resume_at or unique[0][0] < progress.resume_at:
+        if not times or times[0] != progress.resume_at or time_of(unique[0]) < progress.resume_at:
             return None
     elif progress.readings:
         return None  # it saw shock-only readings, which `later` may or may not repeat
-    below, equal, above = _intervals(times, progress.interval_us)
-    counts = (progress.intervals[0] + below, progress.intervals[1] + equal, progress.intervals[2] + above)
+    new = _intervals(times, progress.interval_us)
+    earlier = progress.intervals
+    counts = Intervals(earlier.below + new.below, earlier.equal + new.equal, earlier.above + new.above)
     if not _median_is(counts, progress.interval_us):
         return None
     carried = Progress.from_json(progress.to_json())  # a copy: the caller's stays as it was
@@ -272,10 +296,16 @@ def resume(progress: Progress, later: Iterable[Sample], profile: StorageProfile,
 
 def unique_in_time_order(samples: Iterable[Sample]) -> tuple[list[Sample], int]:
     """The samples sorted by time with repeated times dropped (first given kept), and how many were."""
-    ordered = sorted(samples, key=itemgetter(0))  # stable: equal times keep the order given
-    unique = [sample for index, sample in enumerate(ordered)
-              if index == 0 or sample[0] != ordered[index - 1][0]]
+    ordered = sorted(samples, key=time_of)  # stable: equal times keep the order given
+    times = list(map(time_of, ordered))
+    earlier = [None, *times]  # the time before each one (and an unused last)
+    unique = [sample for sample, time, previous in zip(ordered, times, earlier, strict=False)
+              if time != previous]
     return unique, len(ordered) - len(unique)
+
+
+def _temperature_times(samples: Iterable[Sample]) -> list[datetime]:
+    return [time for time, temperature_c, _ in samples if temperature_c is not None]
 
 
 def cadence_of(times: Sequence[datetime], profile: StorageProfile) -> Cadence:
@@ -293,7 +323,7 @@ def cadence_of(times: Sequence[datetime], profile: StorageProfile) -> Cadence:
     return Cadence(interval=interval, hold=timedelta(minutes=profile.max_hold_minutes))
 
 
-def _intervals(times: Sequence[datetime], interval_us: int) -> tuple[int, int, int]:
+def _intervals(times: Sequence[datetime], interval_us: int) -> Intervals:
     """How many differences between consecutive `times` fall below, on and above Δ."""
     interval = interval_us * _MICROSECOND
     below = equal = 0
@@ -303,10 +333,10 @@ def _intervals(times: Sequence[datetime], interval_us: int) -> tuple[int, int, i
             below += 1
         elif difference == interval:
             equal += 1
-    return below, equal, max(len(times) - 1, 0) - below - equal
+    return Intervals(below, equal, max(len(times) - 1, 0) - below - equal)
 
 
-def _median_is(counts: tuple[int, int, int], interval_us: int) -> bool:
+def _median_is(counts: Intervals, interval_us: int) -> bool:
     """Whether the median of differences counted this way is certainly Δ (both middles on it)."""
     below, equal, above = counts
     total = below + equal + above
@@ -328,23 +358,28 @@ class _Fold:
         self.progress, self.profile, self.since = progress, profile, since
         self.found: list[Excursion] = []
         timed = [(rule, _minutes_us(rule.minutes)) for rule in profile.rules]
-        self.single = [(rule, minutes) for rule, minutes in timed if rule.mode != "cumulative"]
-        self.cumulative = [(rule, minutes) for rule, minutes in timed if rule.mode == "cumulative"]
+        budgeted = ExcursionMode.CUMULATIVE
+        self.single = [(rule, minutes) for rule, minutes in timed if rule.mode != budgeted]
+        self.cumulative = [(rule, minutes) for rule, minutes in timed if rule.mode == budgeted]
         if progress.weighted is None:
             progress.weighted = RunningMeans.for_energy(profile.activation_energy_kj)
             progress.counted = RunningMeans.for_energy(profile.activation_energy_kj)
+        # Folded readings wait here to be added to the lowest, highest and weighted means in one go.
+        self.temperatures: list[float] = []
+        self.weights: list[int] = []  # the time each covers
+        self.covering = not progress.weighted.empty  # whether any reading covers time yet
 
     def run(self, unique: Sequence[Sample], duplicates: int,
             live_until: datetime | None) -> tuple[Evaluation, Progress]:
-        points = [(sample[0], sample[1]) for sample in unique if sample[1] is not None]
+        points = [(time, temperature_c) for time, temperature_c, _ in unique if temperature_c is not None]
         self._shock_events(unique)
         progress = self.progress
         self._fold_all_but_last(points)
         if points:
-            last_time = points[-1][0]
-            progress.first = progress.first or points[0][0]
+            (first_time, _), (last_time, _) = points[0], points[-1]
+            progress.first = progress.first or first_time
             progress.resume_at = last_time
-            before_last = sum(1 for sample in unique if sample[0] < last_time)
+            before_last = sum(1 for time, _, _ in unique if time < last_time)
             progress.readings += before_last
             checkpoint = Progress.from_json(progress.to_json())
             evaluation = self._finish(points[-1], len(unique) - before_last, duplicates, live_until)
@@ -355,41 +390,40 @@ class _Fold:
     def _fold_all_but_last(self, points: Sequence[tuple[datetime, float]]) -> None:
         """`_fold` each reading but the last (whose coverage depends on what follows it).
 
-        Most readings lie within the range with no run open and no gap after them. Those take a quicker
-        path (the hot loop of every evaluation) that updates the same sums, in the same order, as `_fold`
-        and `RunningMeans.add` do, so the result does not depend on which path a reading took.
+        Most readings lie within the range with no run open and no gap after them: such a quiet reading
+        adds only its time to the time in range, and itself to the readings waiting to be weighed, as
+        `_fold` adds every reading. This is the hot loop of every evaluation, so quiet readings skip
+        `_fold`; both paths keep the readings in their order, so no sum depends on the path taken.
         """
         progress = self.progress
         hold_us, quiet = progress.hold_us, self._quiet_range()
         low, high = quiet if quiet is not None else (math.inf, -math.inf)
-        means, covered = progress.weighted, progress.covered_us
-        assert means is not None
-        ratio_k, largest = means.ratio_k, means.largest_exponent
-        for index in range(len(points) - 1):
-            time, temperature = points[index]
-            following = points[index + 1][0]
+        runs, temperatures, weights = progress.runs, self.temperatures, self.weights
+        in_range_us = 0
+        for (time, temperature), (following, _) in pairwise(points):
             step_us = (following - time) // _MICROSECOND
-            held_us = step_us if step_us < hold_us else hold_us
-            quiet_here = low <= temperature <= high and temperature > -KELVIN_OFFSET
-            exponent = -ratio_k / (temperature + KELVIN_OFFSET) if quiet_here else 0.0
-            if (not quiet_here or step_us > held_us or held_us <= 0 or progress.runs
-                    or exponent > largest or not means.total_weight > 0 or progress.lowest is None
-                    or progress.highest is None):
+            if 0 < step_us <= hold_us and low <= temperature <= high and not runs and self.covering:
+                in_range_us += step_us
+                temperatures.append(temperature)
+                weights.append(step_us)
+            else:
+                held_us = step_us if step_us < hold_us else hold_us
                 self._fold(time, temperature, held_us, step_us - held_us, following)
-                largest = means.largest_exponent
-                continue
-            covered["in_range"] += held_us
-            if temperature < progress.lowest:
-                progress.lowest = temperature
-            elif temperature > progress.highest:
-                progress.highest = temperature
-            means.scaled_sum += held_us * math.exp(exponent - largest)
-            means.total_weight += held_us
-            means.weighted_sum += held_us * temperature
-            if temperature < means.low:
-                means.low = temperature
-            elif temperature > means.high:
-                means.high = temperature
+        progress.covered_us[RangeState.IN_RANGE] += in_range_us
+        self._weigh_folded()
+
+    def _weigh_folded(self) -> None:
+        """Add the readings folded since the last call to the lowest, highest and weighted means."""
+        progress, temperatures, weights = self.progress, self.temperatures, self.weights
+        if not temperatures:
+            return
+        lowest, highest = min(temperatures), max(temperatures)
+        progress.lowest = lowest if progress.lowest is None else min(progress.lowest, lowest)
+        progress.highest = highest if progress.highest is None else max(progress.highest, highest)
+        assert progress.weighted is not None
+        progress.weighted.extend(temperatures, weights)
+        temperatures.clear()
+        weights.clear()
 
     def _quiet_range(self) -> tuple[float, float] | None:
         """Temperatures within the profile's range at which no rule can be beyond its threshold."""
@@ -397,7 +431,7 @@ class _Fold:
         low = profile.min_c if profile.min_c is not None else -math.inf
         high = profile.max_c if profile.max_c is not None else math.inf
         for rule in profile.rules:
-            if rule.kind == "above":
+            if rule.kind == ExcursionKind.ABOVE:
                 high = min(high, rule.threshold_c)
             else:
                 low = max(low, rule.threshold_c)
@@ -410,21 +444,21 @@ class _Fold:
         state = range_state(temperature, profile)
         progress.covered_us[state] += covered_us
         progress.no_data_us += gap_us
-        progress.lowest = temperature if progress.lowest is None else min(progress.lowest, temperature)
-        progress.highest = temperature if progress.highest is None else max(progress.highest, temperature)
-        assert progress.weighted is not None and progress.counted is not None
-        if progress.weighted.empty:  # the unweighted means serve only while no reading covers time
+        assert progress.counted is not None
+        if not self.covering:  # the unweighted means serve only while no reading covers time
             progress.counted.add(temperature, 1)
-        progress.weighted.add(temperature, covered_us)
+        self.covering = self.covering or covered_us > 0
+        self.temperatures.append(temperature)
+        self.weights.append(covered_us)
         end = time + covered_us * _MICROSECOND
         for rule, delay_us in self.single:
             self._single(rule, delay_us, time, end, temperature, covered_us, gap_us)
         for rule, budget_us in self.cumulative:
             self._cumulative(rule, budget_us, time, temperature, covered_us)
         if gap_us > 0 and following is not None:
-            self.found.append(Excursion(rule=GAP_RULE_NAME, kind="no_data", mode="gap",
-                                        severity=profile.gap_severity, start=end, end=following,
-                                        duration_s=_seconds(gap_us), peak=None))
+            self.found.append(Excursion(rule=GAP_RULE_NAME, kind=ExcursionKind.NO_DATA,
+                                        mode=ExcursionMode.GAP, severity=profile.gap_severity, start=end,
+                                        end=following, duration_s=_seconds(gap_us), peak=None))
 
     def _single(self, rule: Rule, delay_us: int, time: datetime, end: datetime, temperature: float,
                 covered_us: int, gap_us: int) -> None:
@@ -458,6 +492,7 @@ class _Fold:
         time, temperature = last
         covered_us = _last_coverage_us(time, self.progress, live_until)
         self._fold(time, temperature, covered_us, 0, None)
+        self._weigh_folded()
         end = time + covered_us * _MICROSECOND
         for rule, delay_us in self.single:
             run = self.progress.runs.get(rule.name)
@@ -466,7 +501,7 @@ class _Fold:
         for rule, _ in self.cumulative:
             budget = self.progress.budgets.get(rule.name)
             if budget is not None and budget.reached is not None:
-                self.found.append(Excursion(rule=rule.name, kind=rule.kind, mode="cumulative",
+                self.found.append(Excursion(rule=rule.name, kind=rule.kind, mode=ExcursionMode.CUMULATIVE,
                                             severity=rule.severity, start=budget.reached, end=None,
                                             duration_s=_seconds(budget.total_us), peak=budget.peak))
         return self._evaluation(tail_readings, duplicates, end=end)
@@ -475,8 +510,8 @@ class _Fold:
         progress = self.progress
         covered = progress.covered_us
         partition = TimePartition(
-            in_range_s=_seconds(covered["in_range"]), above_s=_seconds(covered["above"]),
-            below_s=_seconds(covered["below"]), no_data_s=_seconds(progress.no_data_us))
+            in_range_s=_seconds(covered[RangeState.IN_RANGE]), above_s=_seconds(covered[RangeState.ABOVE]),
+            below_s=_seconds(covered[RangeState.BELOW]), no_data_s=_seconds(progress.no_data_us))
         return Evaluation(readings=progress.readings + tail_readings, duplicates=duplicates,
                           start=progress.first, end=end, cadence=progress.cadence, partition=partition,
                           stats=_stats(progress), excursions=tuple(sorted(self.found, key=_listing_order)),
@@ -485,12 +520,11 @@ class _Fold:
     def _shock_events(self, samples: Iterable[Sample]) -> None:
         """Each reading whose shock magnitude is at or over the threshold, as an instant."""
         threshold_g = self.profile.shock_g
-        for sample in samples:
-            shock_g = sample[2]
+        for time, _, shock_g in samples:
             if shock_g is not None and shock_g >= threshold_g:
-                self.found.append(Excursion(rule=shock_rule_name(threshold_g), kind="shock", mode="event",
-                                            severity=SHOCK_SEVERITY, start=sample[0], end=sample[0],
-                                            duration_s=0.0, peak=shock_g))
+                self.found.append(Excursion(rule=shock_rule_name(threshold_g), kind=ExcursionKind.SHOCK,
+                                            mode=ExcursionMode.EVENT, severity=SHOCK_SEVERITY, start=time,
+                                            end=time, duration_s=0.0, peak=shock_g))
 
 
 def _last_coverage_us(time: datetime, progress: Progress, live_until: datetime | None) -> int:
@@ -501,8 +535,8 @@ def _last_coverage_us(time: datetime, progress: Progress, live_until: datetime |
 
 
 def _single_excursion(rule: Rule, run: _OpenRun, end: datetime | None) -> Excursion:
-    return Excursion(rule=rule.name, kind=rule.kind, mode="single", severity=rule.severity, start=run.start,
-                     end=end, duration_s=_seconds(run.covered_us), peak=run.peak)
+    return Excursion(rule=rule.name, kind=rule.kind, mode=ExcursionMode.SINGLE, severity=rule.severity,
+                     start=run.start, end=end, duration_s=_seconds(run.covered_us), peak=run.peak)
 
 
 def _listing_order(excursion: Excursion) -> tuple[datetime, str, str]:
@@ -513,22 +547,27 @@ def _seconds(microseconds: int) -> float:
     return microseconds / _MICROSECONDS_PER_SECOND
 
 
-def range_state(temperature_c: float, profile: StorageProfile) -> str:
+def range_state(temperature_c: float, profile: StorageProfile) -> RangeState:
     """above ⇔ T > max, below ⇔ T < min, else in range (limits inclusive)."""
     if profile.max_c is not None and temperature_c > profile.max_c:
-        return "above"
+        return RangeState.ABOVE
     if profile.min_c is not None and temperature_c < profile.min_c:
-        return "below"
-    return "in_range"
+        return RangeState.BELOW
+    return RangeState.IN_RANGE
+
+
+_ABOVE = ExcursionKind.ABOVE  # bound once: compared for every reading that is not quiet
 
 
 def _beyond(rule: Rule, temperature: float) -> bool:
     """A rule "above X" means T > X; "below X" means T < X."""
-    return temperature > rule.threshold_c if rule.kind == "above" else temperature < rule.threshold_c
+    if rule.kind == _ABOVE:
+        return temperature > rule.threshold_c
+    return temperature < rule.threshold_c
 
 
-def _peak(kind: str, peak: float, temperature: float) -> float:
-    return max(peak, temperature) if kind == "above" else min(peak, temperature)
+def _peak(kind: ExcursionKind, peak: float, temperature: float) -> float:
+    return max(peak, temperature) if kind == _ABOVE else min(peak, temperature)
 
 
 def _minutes_us(minutes: float) -> int:

@@ -6,7 +6,7 @@ Weights are the durations each reading covers; their unit does not matter, only 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from logistics.core.profiles import DEFAULT_ACTIVATION_ENERGY_KJ
@@ -84,24 +84,36 @@ class RunningMeans:
         return cls(ratio_k=activation_energy_kj * 1000.0 / GAS_CONSTANT_J_PER_MOL_K)
 
     def add(self, temperature_c: float, weight: float) -> None:
-        if weight <= 0:
-            if weight < 0:
-                raise ValueError("weights must not be negative")
-            return
-        kelvin = temperature_c + KELVIN_OFFSET
-        exponent = -self.ratio_k / (kelvin if kelvin > 0 else _kelvin(temperature_c))
-        if exponent > self.largest_exponent:
-            # Rescaled rather than summed directly: e^(−ΔH/RT) underflows below about 14 K.
-            self.scaled_sum = self.scaled_sum * math.exp(self.largest_exponent - exponent) + weight
-            self.largest_exponent = exponent
-        else:
-            self.scaled_sum += weight * math.exp(exponent - self.largest_exponent)
-        self.total_weight += weight
-        self.weighted_sum += weight * temperature_c
-        if temperature_c < self.low:
-            self.low = temperature_c
-        if temperature_c > self.high:
-            self.high = temperature_c
+        self.extend((temperature_c,), (weight,))
+
+    def extend(self, temperatures_c: Iterable[float], weights: Iterable[float]) -> None:
+        """`add` each reading in turn: the same sums in the same order, without a call per reading.
+
+        Nothing is added when a weight is negative or a temperature at or below absolute zero.
+        """
+        ratio_k, largest, scaled_sum = self.ratio_k, self.largest_exponent, self.scaled_sum
+        total_weight, weighted_sum, low, high = self.total_weight, self.weighted_sum, self.low, self.high
+        for temperature_c, weight in zip(temperatures_c, weights, strict=True):
+            if weight <= 0:
+                if weight < 0:
+                    raise ValueError("weights must not be negative")
+                continue
+            kelvin = temperature_c + KELVIN_OFFSET
+            exponent = -ratio_k / (kelvin if kelvin > 0 else _kelvin(temperature_c))
+            if exponent > largest:
+                # Rescaled rather than summed directly: e^(−ΔH/RT) underflows below about 14 K.
+                scaled_sum = scaled_sum * math.exp(largest - exponent) + weight
+                largest = exponent
+            else:
+                scaled_sum += weight * math.exp(exponent - largest)
+            total_weight += weight
+            weighted_sum += weight * temperature_c
+            if temperature_c < low:
+                low = temperature_c
+            if temperature_c > high:
+                high = temperature_c
+        self.largest_exponent, self.scaled_sum = largest, scaled_sum
+        self.total_weight, self.weighted_sum, self.low, self.high = total_weight, weighted_sum, low, high
 
     @property
     def empty(self) -> bool:
