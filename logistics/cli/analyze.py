@@ -12,7 +12,8 @@ from typing import Any
 
 import click
 
-from logistics.core.excursions import Evaluation, Excursion, evaluate
+from logistics.core.excursion_types import Evaluation, Excursion
+from logistics.core.excursions import evaluate
 from logistics.core.profiles import ExcursionKind, ExcursionMode, Rule, Severity, StorageProfile
 from logistics.readers.config_files import ConfigFileError, load_profiles
 from logistics.readers.logger_files import LoggerFileError, read_logger_file

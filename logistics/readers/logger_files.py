@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from logistics.core.excursions import Sample
+from logistics.core.excursion_types import Sample
 from sensors.units import BadValue, as_number, convert, parse_time
 from sensors.validate import ABSOLUTE_ZERO_C, MAX_TEMPERATURE_C
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
-from logistics.core.excursions import range_state
+from logistics.core.excursion_rules import RangeState, range_state
 from logistics.core.lifecycle import ACTIVE
 from logistics.core.profiles import StorageProfile
 from logistics.core.silence import AirLeg, in_flight, silence
@@ -192,7 +192,7 @@ def _state(temperature: float | None, ranges: tuple[StorageProfile, ...]) -> str
     if temperature is None:
         return "unknown"
     states = [range_state(temperature, profile) for profile in ranges]
-    return next((state for state in states if state != "in_range"), "in_range")
+    return next((state for state in states if state != RangeState.IN_RANGE), RangeState.IN_RANGE)
 
 
 def _current_leg(legs: list[Leg], sites: dict[int | None, Site], now: datetime) -> LegNow | None:

@@ -12,17 +12,12 @@ from sqlmodel import Session, col, select
 
 from logistics.core.alerting import AlertFacts, Route
 from logistics.core.clock import local_text
+from logistics.core.excursion_progress import Progress
 from logistics.core.excursion_review import ReviewError, ReviewStatus, acknowledge, resolve
-from logistics.core.excursions import (
-    Evaluation,
-    Excursion,
-    Progress,
-    Sample,
-    evaluate_with_progress,
-    resume,
-)
+from logistics.core.excursion_types import Evaluation, Excursion, Sample
+from logistics.core.excursions import evaluate_with_progress, resume
 from logistics.core.lifecycle import ACTIVE, ShipmentStatus
-from logistics.core.profiles import StorageProfile
+from logistics.core.profiles import ExcursionKind, StorageProfile
 from logistics.db.models import (
     EvaluationMark,
     EvaluationProgress,
@@ -266,9 +261,9 @@ def _opened_alert(session: Session, record: ExcursionRecord, shipment: Shipment,
     logger = session.get(Logger, record.logger_id)
     site = session.get(Site, shipment.destination_id)
     code, zone = (logger.code if logger else "?"), (site.timezone if site else "UTC")
-    what = {"above": "above its range", "below": "below its range", "shock": "a shock",
-            "no_data": "no data"}.get(record.kind, record.kind)
-    unit = "g" if record.kind == "shock" else "°C"
+    what = {ExcursionKind.ABOVE: "above its range", ExcursionKind.BELOW: "below its range",
+            ExcursionKind.SHOCK: "a shock", ExcursionKind.NO_DATA: "no data"}.get(record.kind, record.kind)
+    unit = "g" if record.kind == ExcursionKind.SHOCK else "°C"
     peak = f"; peak {record.peak:g} {unit}" if record.peak is not None else ""
     return AlertFacts(
         key=f"excursion:{record.id}:opened", kind="excursion", severity=record.severity,
@@ -330,7 +325,8 @@ def open_excursions(session: Session, shipment_id: int) -> list[ExcursionRecord]
     return list(session.exec(
         select(ExcursionRecord).where(
             ExcursionRecord.shipment_id == shipment_id,
-            or_(ExcursionRecord.status == "open", ExcursionRecord.status == "acknowledged"))
+            or_(ExcursionRecord.status == ReviewStatus.OPEN.value,
+                ExcursionRecord.status == ReviewStatus.ACKNOWLEDGED.value))
         .order_by(col(ExcursionRecord.start))).all())
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from logistics.core.alerting import AlertFacts, Route
-from logistics.core.excursions import Evaluation
+from logistics.core.excursion_types import Evaluation
 from logistics.core.lifecycle import ACTIVE
 from logistics.core.profiles import StorageProfile
 from logistics.core.stability import BudgetState, Exposure, LotStability, lot_stability, worst

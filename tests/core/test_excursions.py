@@ -7,15 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logistics.core.excursions import (
-    GAP_RULE_NAME,
-    Cadence,
-    Excursion,
-    Sample,
-    cadence_of,
-    evaluate,
-    shock_rule_name,
-)
+from logistics.core.excursion_rules import GAP_RULE_NAME, shock_rule_name
+from logistics.core.excursion_types import Cadence, Excursion, Sample
+from logistics.core.excursions import cadence_of, evaluate
 from logistics.core.profiles import ProfileError, Rule, StorageProfile, parse_profiles
 from logistics.readers.config_files import load_profiles
 

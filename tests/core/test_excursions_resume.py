@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from logistics.core.excursions import Progress, Sample, evaluate, evaluate_with_progress, resume
+from logistics.core.excursion_progress import Progress
+from logistics.core.excursion_types import Sample
+from logistics.core.excursions import evaluate, evaluate_with_progress, resume
 from logistics.readers.config_files import load_profiles
 
 T0 = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)

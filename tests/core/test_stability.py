@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from logistics.core.excursions import Sample, evaluate
+from logistics.core.excursion_types import Sample
+from logistics.core.excursions import evaluate
 from logistics.core.mkt import mean_kinetic_temperature
 from logistics.core.stability import BudgetState, Exposure, lot_stability, worst
 from logistics.readers.config_files import load_profiles

@@ -182,7 +182,7 @@ def test_scanning_as_readings_trickle_in_ends_where_one_scan_of_them_all_does(de
 
 
 def test_each_scan_carries_the_evaluation_on_from_where_the_last_stopped(demo_runtime):
-    from logistics.core.excursions import Progress
+    from logistics.core.excursion_progress import Progress
     from logistics.db.models import EvaluationProgress
 
     trace = eventful_trace()

@@ -1,0 +1,104 @@
+"""What the excursion engine takes and gives (SPEC §2.1): a logger's readings in, an `Evaluation` out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from operator import itemgetter
+from typing import NamedTuple
+
+from logistics.core.profiles import ExcursionKind, ExcursionMode, Severity
+
+MICROSECOND = timedelta(microseconds=1)  # the engine counts time in whole microseconds
+
+
+class Sample(NamedTuple):
+    """One reading of one logger: a temperature in °C and/or a shock magnitude in g.
+
+    A tuple, so that rows of (time, temperature, shock) from a database can be passed as they are; the
+    engine unpacks it by position for that reason (a database row names its fields otherwise).
+    """
+
+    time: datetime
+    temperature_c: float | None
+    shock_g: float | None = None
+
+
+# A sample's time, by position: the sort key of every evaluation, on samples and database rows alike.
+time_of = itemgetter(0)
+
+
+@dataclass(frozen=True)
+class Excursion:
+    """A rule that fired."""
+
+    rule: str
+    kind: ExcursionKind
+    mode: ExcursionMode
+    severity: Severity
+    start: datetime
+    end: datetime | None
+    duration_s: float
+    peak: float | None
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """The nominal interval Δ between readings and the maximum hold H of one reading (SPEC §2.1)."""
+
+    interval: timedelta
+    hold: timedelta
+
+
+@dataclass(frozen=True)
+class TimePartition:
+    """Covered time in each state, and time without data, in seconds."""
+
+    in_range_s: float
+    above_s: float
+    below_s: float
+    no_data_s: float
+
+    @property
+    def total_s(self) -> float:
+        """The whole evaluated span: from the first reading to the end of the last one's coverage."""
+        return self.in_range_s + self.above_s + self.below_s + self.no_data_s
+
+    @property
+    def out_of_range_s(self) -> float:
+        return self.above_s + self.below_s
+
+
+@dataclass(frozen=True)
+class TemperatureStats:
+    """Lowest and highest reading, time-weighted mean and mean kinetic temperature, all in °C."""
+
+    min_c: float
+    max_c: float
+    mean_c: float
+    mkt_c: float
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything SPEC §2.1 derives from one logger's readings under one profile.
+
+    `since` is None when the whole window was evaluated. After `resume` it is where the new evaluation
+    began: `excursions` then holds the excursions from there on, and the open ones that began before it;
+    those that ended before it were found by the evaluations before and have not changed.
+    """
+
+    readings: int
+    duplicates: int
+    start: datetime | None
+    end: datetime | None
+    cadence: Cadence
+    partition: TimePartition
+    stats: TemperatureStats | None
+    excursions: tuple[Excursion, ...]
+    since: datetime | None = None
+
+    @property
+    def alarm(self) -> bool:
+        """Whether any excursion of any kind was found."""
+        return bool(self.excursions)
