@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logistics.core.mkt import mean_kinetic_temperature, time_weighted_mean
+from logistics.core.mkt import RunningMeans, mean_kinetic_temperature, time_weighted_mean
 
 
 def test_a_constant_temperature_is_its_own_mkt_and_mean():
@@ -85,3 +85,24 @@ def test_scaling_every_weight_changes_nothing(pairs, factor):
     assert math.isclose(mean_kinetic_temperature(values, weights),
                         mean_kinetic_temperature(values, [weight * factor for weight in weights]),
                         abs_tol=1e-9)
+
+
+@given(weighted, st.data())
+def test_running_means_agree_with_the_formulas_however_the_readings_are_batched(pairs, data):
+    values, weights = [value for value, _ in pairs], [weight for _, weight in pairs]
+    cuts = sorted(data.draw(st.lists(st.integers(min_value=0, max_value=len(pairs)), max_size=4)))
+    batched, one_by_one = RunningMeans.for_energy(), RunningMeans.for_energy()
+    for start, end in zip([0, *cuts], [*cuts, len(pairs)], strict=True):
+        batched.extend(values[start:end], weights[start:end])
+    for value, weight in pairs:
+        one_by_one.add(value, weight)
+    assert batched == one_by_one  # the same sums, in the same order
+    assert math.isclose(batched.mkt_c(), mean_kinetic_temperature(values, weights), abs_tol=1e-6)
+    assert math.isclose(batched.mean_c(), time_weighted_mean(values, weights), abs_tol=1e-6)
+
+
+def test_running_means_add_nothing_from_a_batch_they_refuse():
+    means = RunningMeans.for_energy()
+    with pytest.raises(ValueError, match="absolute zero"):
+        means.extend([5.0, -300.0], [1, 1])
+    assert means == RunningMeans.for_energy()
