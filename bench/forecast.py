@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.excursions import NOW, add_readings, add_shipments, runtime_at, timed_scan  # noqa: E402
-from logistics.core.forecast import (  # noqa: E402
+from logistics.core.forecast import forecast  # noqa: E402
+from logistics.core.forecast_inputs import (  # noqa: E402
     Basis,
     Consumption,
     ItemSupply,
@@ -29,7 +30,6 @@ from logistics.core.forecast import (  # noqa: E402
     Recruitment,
     SitePlan,
     StockLot,
-    forecast,
 )
 
 AS_OF = date(2026, 12, 1)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from logistics.core.alerting import AlertFacts, Route
-from logistics.core.forecast import ForecastError
+from logistics.core.forecast_inputs import ForecastError
 from logistics.db.engine import unit_of_work
 from logistics.outbound.recruitment_feed import FeedError, fetch_enrolments
 from logistics.services import forecasting, recruitment

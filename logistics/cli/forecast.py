@@ -12,7 +12,8 @@ import click
 import requests
 
 from logistics.cli.common import CLI_ACTOR, open_runtime
-from logistics.core.forecast import Forecast, ForecastError, forecast
+from logistics.core.forecast import Forecast, forecast
+from logistics.core.forecast_inputs import ForecastError
 from logistics.core.forecast_scenario import Scenario, forecast_json, read_scenario
 from logistics.db.engine import unit_of_work
 from logistics.outbound.recruitment_feed import FeedError, fetch_enrolments

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from logistics.core.forecast import (
+from logistics.core.forecast import Forecast
+from logistics.core.forecast_inputs import (
     Basis,
     Consumption,
-    Forecast,
     ForecastError,
     ItemSupply,
     LeadTime,

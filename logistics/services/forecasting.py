@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from logistics.core.alerting import AlertFacts, Route
-from logistics.core.forecast import Forecast, WhatIf, forecast
+from logistics.core.forecast import Forecast, forecast
+from logistics.core.forecast_inputs import WhatIf
 from logistics.core.forecast_scenario import forecast_json, read_scenario
 from logistics.core.lifecycle import ACTIVE, ShipmentStatus
 from logistics.core.limits import line_quantity_problem

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from logistics.core.forecast import Basis
+from logistics.core.forecast_inputs import Basis
 from logistics.core.units import QuantityError, parse_quantity
 from logistics.db.models import BomLine, Enrolment, Item, RecruitmentPlan, RecruitmentPull, RecruitmentSite
 from logistics.services.csv_rows import CsvError, read_rows

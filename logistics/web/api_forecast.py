@@ -13,7 +13,7 @@ from typing import Any
 from flask import jsonify
 from flask_login import current_user
 
-from logistics.core.forecast import ForecastError
+from logistics.core.forecast_inputs import ForecastError
 from logistics.core.roles import Permission
 from logistics.db.models import ForecastRun
 from logistics.schemas.forecast import (

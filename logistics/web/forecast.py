@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlmodel import select
 
-from logistics.core.forecast import ForecastError
+from logistics.core.forecast_inputs import ForecastError
 from logistics.core.roles import Permission
 from logistics.core.spreadsheet import safe_record
 from logistics.db.models import ForecastRun, Item

@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlmodel import Session, col, select
 
-from logistics.core.forecast import Basis
+from logistics.core.forecast_inputs import Basis
 from logistics.core.roles import Permission
 from logistics.core.spreadsheet import safe_row
 from logistics.db.models import Item

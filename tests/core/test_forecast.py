@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logistics.core.forecast import (
+from logistics.core.forecast import forecast
+from logistics.core.forecast_inputs import (
     Basis,
     Consumption,
     ForecastError,
@@ -21,9 +22,8 @@ from logistics.core.forecast import (
     SitePlan,
     StockLot,
     WhatIf,
-    forecast,
-    order_quantity,
 )
+from logistics.core.forecast_reorder import order_quantity
 
 AS_OF = date(2026, 6, 1)
 KIT = ItemSupply("SEL-KIT", "kit", (Consumption(1.0),), lead_time_days=21)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logistics.core.forecast import ForecastError
+from logistics.core.forecast_inputs import ForecastError
 from logistics.core.forecast_scenario import read_scenario
 from logistics.readers.logger_files import LoggerFileError, read_logger_csv
 from logistics.services import recruitment, shipment_import

@@ -1,0 +1,137 @@
+"""The forecast's reorder arithmetic (SPEC §8): from each run's cumulative demand and lead time to a
+periodic-review policy's reorder point, order-up-to level, order quantity and last day to order.
+
+Stock is used first expiry first out; a lot is usable through its expiry date, and what is left of it
+then is waste.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+
+from logistics.core.forecast_demand import Matrix, quantile
+from logistics.core.forecast_inputs import ItemSupply, Policy, StockLot
+
+FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+@dataclass(frozen=True)
+class Fan:
+    """Projected usable stock (no new order) per day, at each of FAN_QUANTILES."""
+
+    days: tuple[date, ...]
+    bands: tuple[tuple[float, ...], ...]  # one row per quantile
+
+
+@dataclass(frozen=True)
+class ItemForecast:
+    code: str
+    unit: str
+    lead_time_days: int  # the median over runs
+    window_days: int  # lead time + review period
+    demand_mean: float  # over the window
+    demand_p50: float
+    demand_p90: float
+    demand_p95: float
+    on_hand: float
+    in_transit: float
+    expected_waste: float  # stock expected to expire unused within the window
+    position: float  # usable on hand + in transit, less the expected waste
+    reorder_point: float
+    order_up_to: float
+    order_quantity: float
+    order_by: date | None
+    stockout_probability: float
+    fan: Fan = field(repr=False)
+
+
+def item_forecast(as_of: date, item: ItemSupply, cumulative: Matrix, leads: NDArray[np.int64],
+                  policy: Policy) -> ItemForecast:
+    """What to order, given each run's demand in days [0, d) (`cumulative`) and lead time (`leads`)."""
+    runs = np.arange(cumulative.shape[0])
+    window = leads + policy.horizon_days
+    over_lead, over_window = cumulative[runs, leads], cumulative[runs, window]
+    lots = sorted((lot for lot in (*item.on_hand, *item.in_transit)
+                   if lot.expiry is None or lot.expiry >= as_of), key=lambda lot: lot.expiry or date.max)
+    expiries = _fefo_waste(as_of, lots, cumulative)
+    waste = sum((np.where(day <= window, wasted, 0.0) for day, wasted in expiries), np.zeros(len(runs)))
+    usable = sum(lot.quantity for lot in lots) - waste
+    position = float(usable.mean())
+    level = policy.service_level
+    order_up_to = quantile(over_window, level)
+    return ItemForecast(
+        code=item.code, unit=item.unit, lead_time_days=int(np.median(leads)),
+        window_days=int(np.median(window)), demand_mean=float(over_window.mean()),
+        demand_p50=quantile(over_window, 0.5), demand_p90=quantile(over_window, 0.9),
+        demand_p95=quantile(over_window, 0.95),
+        on_hand=sum(lot.quantity for lot in item.on_hand),
+        in_transit=sum(lot.quantity for lot in item.in_transit),
+        expected_waste=float(waste.mean()), position=position,
+        reorder_point=quantile(over_lead, level), order_up_to=order_up_to,
+        order_quantity=order_quantity(order_up_to - position, item.pack_size, item.minimum_order),
+        order_by=_order_by(as_of, position, cumulative, leads, level, policy.horizon_days),
+        stockout_probability=float((over_window > usable + 1e-9).mean()),
+        fan=_fan(as_of, _stock_path(lots, cumulative, expiries, policy.horizon_days)))
+
+
+Expiries = list[tuple[int, NDArray[np.float64]]]  # (first day a lot may not be used, what is left then)
+
+
+def _fefo_waste(as_of: date, lots: list[StockLot], cumulative: Matrix) -> Expiries:
+    """For each lot that expires within the simulated days: the first day it may no longer be used and
+    what is left of it then, per run. Lots are used first expiry first out."""
+    span = cumulative.shape[1] - 1
+    used = np.zeros(cumulative.shape[0])
+    found = []
+    for lot in lots:  # soonest expiry first
+        if lot.expiry is None or (lot.expiry - as_of).days + 1 > span:
+            break  # this and every later lot outlast the simulation
+        gone = (lot.expiry - as_of).days + 1
+        served = np.clip(cumulative[:, gone] - used, 0.0, lot.quantity)
+        used += served
+        found.append((gone, lot.quantity - served))
+    return found
+
+
+def _stock_path(lots: list[StockLot], cumulative: Matrix, expiries: Expiries, horizon: int) -> Matrix:
+    """Usable stock at the start of each day 0…horizon with no new order (negative: demand unmet)."""
+    path = sum(lot.quantity for lot in lots) - cumulative[:, :horizon + 1]
+    for gone, left in expiries:
+        if gone <= horizon:
+            path[:, gone:] -= left[:, None]
+    return path
+
+
+def _order_by(as_of: date, position: float, cumulative: Matrix, leads: NDArray[np.int64], level: float,
+              horizon: int) -> date | None:
+    """The last day an order can be placed while the expected position still covers the demand over a
+    lead time from then at the service level; None when it does throughout the horizon."""
+    days = np.arange(horizon + 1)
+    runs = np.arange(cumulative.shape[0])[:, None]
+    expected = position - cumulative[:, :horizon + 1].mean(axis=0)
+    during_lead = cumulative[runs, days[None, :] + leads[:, None]] - cumulative[:, :horizon + 1]
+    reorder_points = np.quantile(during_lead, level, axis=0, method="inverted_cdf")
+    short = np.flatnonzero(expected < reorder_points - 1e-9)
+    if short.size == 0:
+        return None
+    return as_of + timedelta(days=max(int(short[0]) - 1, 0))
+
+
+def _fan(as_of: date, path: Matrix) -> Fan:
+    bands = np.quantile(path, FAN_QUANTILES, axis=0, method="inverted_cdf")
+    return Fan(tuple(as_of + timedelta(days=day) for day in range(path.shape[1])),
+               tuple(tuple(float(value) for value in row) for row in bands))
+
+
+def order_quantity(shortfall: float, pack_size: float, minimum_order: float) -> float:
+    """`shortfall` rounded up to whole packs and to the minimum order; nothing when nothing is short."""
+    if shortfall <= 1e-9:
+        return 0.0
+    packs = math.ceil(shortfall / pack_size - 1e-9)
+    least = math.ceil(minimum_order / pack_size - 1e-9)
+    return max(packs, least) * pack_size
