@@ -12,8 +12,16 @@ class ReviewStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # a later evaluation (late readings) no longer finds it
 
 
-# What is decided about the goods once the excursion has been assessed.
-DISPOSITIONS = ("no_impact", "use_within_stability_budget", "quarantine", "reject")
+class GoodsDisposition(StrEnum):
+    """What is decided about the goods once the excursion has been assessed."""
+
+    NO_IMPACT = "no_impact"
+    USE_WITHIN_STABILITY_BUDGET = "use_within_stability_budget"
+    QUARANTINE = "quarantine"
+    REJECT = "reject"
+
+
+DISPOSITIONS = tuple(GoodsDisposition)
 # As long as the record keeps them (db/models.py): a longer text is refused, not cut.
 MAX_COMMENT = 2000
 MAX_ASSESSMENT = 4000

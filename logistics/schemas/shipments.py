@@ -12,6 +12,7 @@ from pydantic import (
 )
 
 from logistics.core.awb import normalise_awb
+from logistics.core.legs import LegMode
 from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.limits import REFERENCE_PATTERN, RESERVED_REFERENCES
 from logistics.schemas.base import BusinessTime, Schema
@@ -159,7 +160,7 @@ class LineCreate(Schema):
                                       "the item's unit of issue")
 
 
-LEG_MODES = ("truck", "air", "customs", "courier", "storage")
+LEG_MODES = tuple(LegMode)
 
 
 class LegCreate(Schema):

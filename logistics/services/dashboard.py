@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from logistics.core.excursion_rules import RangeState, range_state
+from logistics.core.legs import LegMode
 from logistics.core.lifecycle import ACTIVE
 from logistics.core.profiles import StorageProfile
 from logistics.core.silence import AirLeg, in_flight, silence
@@ -72,7 +73,7 @@ class ShipmentNow:
 
     @property
     def customs_since(self) -> datetime | None:
-        return self.leg.started if self.leg is not None and self.leg.mode == "customs" else None
+        return self.leg.started if self.leg is not None and self.leg.mode == LegMode.CUSTOMS else None
 
     @property
     def attention(self) -> bool:
@@ -99,7 +100,7 @@ def overview(session: Session, profiles: dict[str, StorageProfile], policy: Moni
     for shipment in shipments:
         shipment_legs = legs.get(shipment.id, [])
         air = [AirLeg(leg.planned_start, leg.planned_end, leg.actual_start, leg.actual_end)
-               for leg in shipment_legs if leg.mode == "air"]
+               for leg in shipment_legs if leg.mode == LegMode.AIR]
         ranges = judged_by.get(shipment.id, ())
         loggers = tuple(
             _logger_now(code, latest[logger_id], assigned_at, ranges, air, now, policy)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from logistics.core.alerting import AlertFacts, Route, Target, matching_routes
 from logistics.core.clock import local_text
 from logistics.core.excursion_review import ReviewStatus
+from logistics.core.legs import LegMode
 from logistics.core.lifecycle import ACTIVE
 from logistics.core.silence import AirLeg, silence
 from logistics.db.models import Alert, ExcursionRecord, Leg, Logger, LoggerAssignment, Shipment, Site
@@ -85,8 +86,9 @@ def silent_loggers(session: Session, policy: MonitoringPolicy, *, now: datetime)
                or_(col(LoggerAssignment.ends_at).is_(None), col(LoggerAssignment.ends_at) > now))
     ).all()
     for assignment, logger, shipment, site in rows:
+        flights = select(Leg).where(Leg.shipment_id == shipment.id, Leg.mode == LegMode.AIR)
         legs = [AirLeg(leg.planned_start, leg.planned_end, leg.actual_start, leg.actual_end)
-                for leg in session.exec(select(Leg).where(Leg.shipment_id == shipment.id, Leg.mode == "air"))]
+                for leg in session.exec(flights)]
         found = silence(logger.last_seen_at, assignment.starts_at, legs, now=now,
                         allowed=policy.silent_after, grace=policy.flight_grace)
         if found is None:
