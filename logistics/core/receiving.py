@@ -8,6 +8,7 @@ guidelines 2013/C 343/01, §5.2 and §9.2). Rejecting is always allowed. Damaged
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -35,6 +36,37 @@ class CoolantState(StrEnum):
 SPENT_COOLANT = frozenset({CoolantState.THAWED, CoolantState.DRY_ICE_GONE})
 
 
+class Finding(StrEnum):
+    """What the inspection of the box found wrong."""
+
+    PACKAGING_DAMAGED = "packaging_damaged"
+    SEAL_BROKEN = "seal_broken"
+    COOLANT_MISSING = "coolant_missing"
+    COOLANT_SPENT = "coolant_spent"
+    LOGGER_MISSING = "logger_missing"
+    LOGGER_ALARM = "logger_alarm"
+    DOCUMENTS_MISSING = "documents_missing"
+    IMPORT_PERMIT_MISSING = "import_permit_missing"
+
+
+class Discrepancy(StrEnum):
+    """How a line in the box differs from the shipping record."""
+
+    LOT_MISMATCH = "lot_mismatch"
+    EXPIRY_MISMATCH = "expiry_mismatch"
+    COUNT_MISMATCH = "count_mismatch"
+    DAMAGED = "damaged"
+    MISSING = "missing"
+
+
+class QuarantineReason(StrEnum):
+    """Why a line may not be accepted as it is; each checklist finding but a missing logger is one too."""
+
+    OPEN_EXCURSION = "open_excursion"
+    NO_MONITOR = "no_monitor"  # also when the logger is missing
+    DISCREPANCY = "discrepancy"
+
+
 @dataclass(frozen=True)
 class Checklist:
     """The pharmacist's inspection of the box before it is opened."""
@@ -54,18 +86,18 @@ YES_NO_CHECKS = ("packaging_intact", "seals_intact", "coolant_present", "logger_
                  "documents_complete", "import_permit_present")
 
 
-def checklist_findings(checklist: Checklist) -> list[str]:
+def checklist_findings(checklist: Checklist) -> list[Finding]:
     """What the inspection found wrong, as stable codes (shown translated, kept on the receipt)."""
     no_coolant = not checklist.coolant_present and checklist.coolant_state != CoolantState.NOT_USED
     failed = [
-        (not checklist.packaging_intact, "packaging_damaged"),
-        (not checklist.seals_intact, "seal_broken"),
-        (no_coolant, "coolant_missing"),
-        (checklist.coolant_state in SPENT_COOLANT, "coolant_spent"),
-        (not checklist.logger_present, "logger_missing"),
-        (checklist.logger_alarm, "logger_alarm"),
-        (not checklist.documents_complete, "documents_missing"),
-        (not checklist.import_permit_present, "import_permit_missing"),
+        (not checklist.packaging_intact, Finding.PACKAGING_DAMAGED),
+        (not checklist.seals_intact, Finding.SEAL_BROKEN),
+        (no_coolant, Finding.COOLANT_MISSING),
+        (checklist.coolant_state in SPENT_COOLANT, Finding.COOLANT_SPENT),
+        (not checklist.logger_present, Finding.LOGGER_MISSING),
+        (checklist.logger_alarm, Finding.LOGGER_ALARM),
+        (not checklist.documents_complete, Finding.DOCUMENTS_MISSING),
+        (not checklist.import_permit_present, Finding.IMPORT_PERMIT_MISSING),
     ]
     return [code for wrong, code in failed if wrong]
 
@@ -101,19 +133,19 @@ def count_problems(counted: CountedLine) -> dict[str, str]:
     return problems
 
 
-def line_discrepancies(shipped: ShippedLine, counted: CountedLine) -> list[str]:
+def line_discrepancies(shipped: ShippedLine, counted: CountedLine) -> list[Discrepancy]:
     """How the line in the box differs from the shipping record."""
     found = []
     if counted.lot_number.strip() != shipped.lot_number:
-        found.append("lot_mismatch")
+        found.append(Discrepancy.LOT_MISMATCH)
     if counted.expiry is not None and counted.expiry != shipped.expiry:
-        found.append("expiry_mismatch")
+        found.append(Discrepancy.EXPIRY_MISMATCH)
     if abs(counted.received + counted.damaged + counted.missing - shipped.quantity) > COUNT_TOLERANCE:
-        found.append("count_mismatch")
+        found.append(Discrepancy.COUNT_MISMATCH)
     if counted.damaged > 0:
-        found.append("damaged")
+        found.append(Discrepancy.DAMAGED)
     if counted.missing > 0:
-        found.append("missing")
+        found.append(Discrepancy.MISSING)
     return found
 
 
@@ -123,19 +155,19 @@ class Conditions:
 
     open_excursions: int
     monitored: bool  # at least one logger recorded the journey
-    findings: tuple[str, ...]  # from the checklist
+    findings: tuple[str, ...]  # Finding codes, from the checklist
 
 
-def quarantine_reasons(conditions: Conditions, discrepancies: list[str]) -> list[str]:
+def quarantine_reasons(conditions: Conditions, discrepancies: Sequence[str]) -> list[str]:
     """Why a line may not be accepted as it is; empty when nothing speaks against it."""
-    reasons = []
+    reasons: list[str] = []
     if conditions.open_excursions:
-        reasons.append("open_excursion")
-    if not conditions.monitored or "logger_missing" in conditions.findings:
-        reasons.append("no_monitor")
-    reasons += [finding for finding in conditions.findings if finding != "logger_missing"]
+        reasons.append(QuarantineReason.OPEN_EXCURSION)
+    if not conditions.monitored or Finding.LOGGER_MISSING in conditions.findings:
+        reasons.append(QuarantineReason.NO_MONITOR)
+    reasons += [finding for finding in conditions.findings if finding != Finding.LOGGER_MISSING]
     if discrepancies:
-        reasons.append("discrepancy")
+        reasons.append(QuarantineReason.DISCREPANCY)
     return reasons
 
 
