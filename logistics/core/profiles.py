@@ -116,6 +116,7 @@ def _parse_profile(name: str, body: dict[str, Any]) -> StorageProfile:
         raise ProfileError(f"{where}: {error}") from None
     if profile.min_c is None and profile.max_c is None:
         raise ProfileError(f"{where}: needs min_c, max_c or both")
+    # Checked here, after the limits: a profile wrong in both is refused for its limits.
     gap_severity = _one_of(SEVERITIES, str(body.get("gap_severity", DEFAULT_GAP_SEVERITY)),
                            f"{where}: gap_severity")
     if profile.min_c is not None and profile.max_c is not None and profile.min_c > profile.max_c:
