@@ -27,11 +27,10 @@ from typing import Any, NamedTuple
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from logistics.services.telemetry import IncomingMessage, StoreResult
+from sensors.intake import IncomingMessage, Store, StoreResult
 from sensors.topics import BrokerAddress, parse_topic, subscriptions
 
 log = logging.getLogger(__name__)
-Store = Callable[[Sequence[IncomingMessage]], list[StoreResult]]
 # Called in the writer process, so it must be picklable: a module-level function or a partial of one.
 StoreOpener = Callable[[], Store]
 

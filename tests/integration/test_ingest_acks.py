@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-from logistics.services.telemetry import StoreResult
 from sensors.ingest import IngestOptions, MqttIngest, StoreOpener
+from sensors.intake import StoreResult
 from sensors.topics import BrokerAddress
 from tests.integration.mosquitto_helpers import broker_credentials
 
