@@ -13,6 +13,7 @@ unacknowledged messages to our persistent session; duplicates are dropped by the
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import threading
@@ -28,7 +29,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from sensors.intake import IncomingMessage, Store, StoreResult
-from sensors.topics import BrokerAddress, parse_topic, subscriptions
+from sensors.topics import BrokerAddress, LoggerTopic, MessageKind, parse_topic, subscriptions
 
 log = logging.getLogger(__name__)
 # Called in the writer process, so it must be picklable: a module-level function or a partial of one.
@@ -383,6 +384,9 @@ def write_batches(open_store: StoreOpener, messages: Connection, reports: Connec
         reports.send(StoreFailure("could not open the store"))
         return
     reports.send(_Ready())
+    # A batch's readings outlive a collection or two, and enough of them set off full collections: frozen,
+    # what the writer loaded to start (pint, SQLAlchemy) is not walked by each of those again.
+    gc.freeze()
     inbox = WriterInbox(messages)
     try:
         while (batch := inbox.next_batch(options.batch_size)) is not None:
@@ -413,10 +417,9 @@ def _store_with_retry(store: Store, batch: list[tuple[str, bytes]], inbox: Write
 
 
 def _incoming(prefix: str, topic: str, payload: bytes, received_at: datetime) -> IncomingMessage:
-    parsed = parse_topic(prefix, topic)
-    logger_code, kind = parsed if parsed else ("", "telemetry")
-    return IncomingMessage(source="mqtt", logger_code=logger_code, payload=payload,
-                           received_at=received_at, topic=topic, kind=kind)
+    parsed = parse_topic(prefix, topic) or LoggerTopic(logger_code="", kind=MessageKind.TELEMETRY)
+    return IncomingMessage(source="mqtt", logger_code=parsed.logger_code, payload=payload,
+                           received_at=received_at, topic=topic, kind=parsed.kind)
 
 
 class WriterInbox:

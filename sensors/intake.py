@@ -17,6 +17,7 @@ from typing import NamedTuple, Protocol
 from sensors.decode import decode_fields
 from sensors.readings import DecodedFields, DecodeError, ReadingFields
 from sensors.status import LoggerStatus, decode_status
+from sensors.topics import MessageKind
 from sensors.validate import DEFAULT_MAX_SHOCK_G, ReadingLimits, fields_problem, reading_limits
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class IncomingMessage:
     received_at: datetime
     topic: str | None = None
     content_type: str | None = None
-    kind: str = "telemetry"  # or "status"
+    kind: MessageKind = MessageKind.TELEMETRY
 
 
 @dataclass
@@ -118,7 +119,7 @@ def first_line(error: BaseException) -> str:
 
 def _decode_and_check(prepared: Prepared, max_shock_g: float) -> Prepared:
     message = prepared.message
-    if message.kind == "status":
+    if message.kind == MessageKind.STATUS:
         try:
             prepared.status = decode_status(message.payload)
         except DecodeError as error:
@@ -144,12 +145,11 @@ def _validate(prepared: Prepared, decoded: DecodedFields, limits: ReadingLimits)
     for fields in decoded.readings:
         problem = fields_problem(fields, limits)
         if problem is not None:
-            device_time = fields[0]
-            when = device_time.isoformat() if device_time else "without time"
+            when = fields.device_time.isoformat() if fields.device_time else "without time"
             problems.append(f"reading {when}: {problem}")
             continue
         prepared.valid.append(fields)
-        if fields[4] is not None:  # battery
-            prepared.last_battery = fields[4]
+        if fields.battery is not None:
+            prepared.last_battery = fields.battery
     prepared.result.rejected = len(problems)
     prepared.result.problems = problems

@@ -33,6 +33,7 @@ from sensors.intake import (
     rejection,
 )
 from sensors.readings import ReadingFields
+from sensors.topics import MessageKind
 from sensors.validate import DEFAULT_MAX_SHOCK_G
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,13 @@ class _Writing:
 class _Sender(NamedTuple):
     id: int
     retired: bool
+
+
+class _Contact(NamedTuple):
+    """A logger's latest contact in a batch, and its latest battery level."""
+
+    seen: datetime
+    battery: float | None
 
 
 # How long the writer trusts what it read about a logger: retiring one takes effect within this.
@@ -172,7 +180,7 @@ class TelemetryStore:
     def _stage(self, connection: Connection, item: _Writing) -> None:
         """Find the message's logger; turn its valid readings into rows, or apply its status."""
         prepared = item.prepared
-        if prepared.message.kind == "status":
+        if prepared.message.kind == MessageKind.STATUS:
             self._apply_status(connection, item)
             return
         if prepared.decoded is None:
@@ -199,10 +207,10 @@ class TelemetryStore:
         """One row per reading, in READING_COLUMNS order; a reading without time takes the receive time."""
         to_db, source = self._time_to_db, message.source
         received = to_db(message.received_at)
-        return [(logger_id, received if device_time is None else to_db(device_time), received, temperature,
-                 shock, humidity, battery, latitude, longitude, seq, source, flagged or device_time is None)
-                for device_time, temperature, shock, humidity, battery, latitude, longitude, seq, flagged
-                in valid]
+        return [(logger_id, received if reading.device_time is None else to_db(reading.device_time), received,
+                 reading.temperature_c, reading.shock_g, reading.humidity, reading.battery, reading.latitude,
+                 reading.longitude, reading.seq, source, reading.time_flagged or reading.device_time is None)
+                for reading in valid]
 
     def _write(self, cursor: Any, item: _Writing) -> None:
         if item.rows:
@@ -213,15 +221,16 @@ class TelemetryStore:
 
     def _mark_seen(self, cursor: Any, writing: list[_Writing]) -> None:
         """One update per logger per batch: the latest contact, and its latest battery level."""
-        latest: dict[int, tuple[datetime, float | None]] = {}
+        latest: dict[int, _Contact] = {}
         for item in writing:
             if item.rows and item.logger_id is not None:
-                received_at, last_battery = item.prepared.message.received_at, item.prepared.last_battery
-                _, battery = latest.get(item.logger_id, (received_at, None))
-                latest[item.logger_id] = (received_at, last_battery if last_battery is not None else battery)
-        for logger_id, (seen, battery) in latest.items():
-            stamp = self._time_to_db(seen)
-            cursor.execute(self._seen_sql, (stamp, battery, logger_id, stamp))
+                battery, earlier = item.prepared.last_battery, latest.get(item.logger_id)
+                if battery is None and earlier is not None:
+                    battery = earlier.battery
+                latest[item.logger_id] = _Contact(item.prepared.message.received_at, battery)
+        for logger_id, contact in latest.items():
+            stamp = self._time_to_db(contact.seen)
+            cursor.execute(self._seen_sql, (stamp, contact.battery, logger_id, stamp))
 
     def _sender_id(self, connection: Connection, prepared: Prepared) -> int | None:
         """The id of the logger the message came from, or None once the message is rejected for it."""
