@@ -11,9 +11,10 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-from sensors.ingest import IngestOptions, MqttIngest, StoreOpener
+from sensors.ingest import IngestOptions, MqttIngest
 from sensors.intake import StoreResult
 from sensors.topics import BrokerAddress
+from sensors.writer import StoreOpener
 from tests.integration.mosquitto_helpers import broker_credentials
 
 
