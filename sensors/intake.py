@@ -58,7 +58,7 @@ class Store(Protocol):
     def __call__(self, messages: Sequence[IncomingMessage], /) -> list[StoreResult]: ...
 
 
-@dataclass
+@dataclass(slots=True)
 class Prepared:
     """A message decoded and its readings validated, before anything was stored."""
 

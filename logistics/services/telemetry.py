@@ -42,7 +42,7 @@ READING_COLUMNS = ("logger_id", "device_time", "received_at", "temperature_c", "
                    "battery", "latitude", "longitude", "seq", "source", "time_flagged")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Writing:
     """A prepared message on its way into the database: its logger, and a row for each valid reading."""
 
