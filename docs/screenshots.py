@@ -31,9 +31,10 @@ from logistics.services.demo import load_demo  # noqa: E402
 from logistics.services.excursions import scan  # noqa: E402
 from logistics.services.series import roll_up  # noqa: E402
 from logistics.services.stability import check_budgets  # noqa: E402
-from logistics.services.telemetry import IncomingMessage, TelemetryStore  # noqa: E402
+from logistics.services.telemetry import TelemetryStore  # noqa: E402
 from logistics.settings import load_settings  # noqa: E402
 from logistics.web import create_app  # noqa: E402
+from sensors.intake import IncomingMessage  # noqa: E402
 from sensors.journey import default_journey, journey_duration, simulate_journey  # noqa: E402
 from sensors.simulator import native_reading  # noqa: E402
 

@@ -18,7 +18,8 @@ from logistics.readers.config_files import load_profiles
 from logistics.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from sensors.ingest import MqttIngest, Store
+    from sensors.ingest import MqttIngest
+    from sensors.intake import Store
 
 
 @dataclass(frozen=True)

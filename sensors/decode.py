@@ -93,7 +93,7 @@ def decode(payload: bytes, *, content_type: str | None = None) -> DecodedMessage
 
 
 def decode_fields(payload: bytes, *, content_type: str | None = None) -> DecodedFields:
-    """`decode`, with each reading left as a plain ReadingFields tuple (the writer's hot path)."""
+    """`decode`, with each reading left as a ReadingFields tuple (the writer's hot path)."""
     media_type = content_type.split(";")[0].strip().lower() if content_type else ""
     document = _parse_json(payload, media_type)
     if isinstance(document, list):

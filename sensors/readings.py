@@ -6,12 +6,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-# A DecodedReading's fields as a plain tuple, in the same order. The writer works on these: building a
-# frozen dataclass per reading costs more than decoding the reading (a flight-mode backfill holds thousands).
-ReadingFields = tuple[
-    datetime | None, float | None, float | None, float | None, float | None, float | None, float | None,
-    int | None, bool,
-]
+
+class ReadingFields(NamedTuple):
+    """A DecodedReading's fields as a named tuple, in the same order.
+
+    The writer works on these: building a frozen dataclass per reading costs more than decoding the reading
+    (a flight-mode backfill holds thousands).
+    """
+
+    device_time: datetime | None
+    temperature_c: float | None
+    shock_g: float | None
+    humidity: float | None
+    battery: float | None
+    latitude: float | None
+    longitude: float | None
+    seq: int | None
+    time_flagged: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +40,9 @@ class DecodedReading:
     time_flagged: bool  # True when the time was missing, or had no zone/offset (taken as UTC)
 
     def fields(self) -> ReadingFields:
-        """The reading as a plain tuple, in field order."""
-        return (self.device_time, self.temperature_c, self.shock_g, self.humidity, self.battery,
-                self.latitude, self.longitude, self.seq, self.time_flagged)
+        """The reading as a named tuple."""
+        return ReadingFields(self.device_time, self.temperature_c, self.shock_g, self.humidity, self.battery,
+                             self.latitude, self.longitude, self.seq, self.time_flagged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +63,7 @@ class DecodedMessage:
 
 
 class DecodedFields(NamedTuple):
-    """A DecodedMessage whose readings are still plain ReadingFields tuples."""
+    """A DecodedMessage whose readings are still ReadingFields tuples."""
 
     logger_id: str | None
     readings: tuple[ReadingFields, ...]

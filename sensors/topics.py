@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
+
+
+class MessageKind(StrEnum):
+    """What a logger's message holds, named by the last level of the topic it comes on."""
+
+    TELEMETRY = "telemetry"
+    STATUS = "status"
+
+
+class LoggerTopic(NamedTuple):
+    """One of our topics, read."""
+
+    logger_code: str
+    kind: MessageKind
 
 
 @dataclass(frozen=True)
@@ -47,10 +63,10 @@ def subscriptions(prefix: str, shared_group: str | None = None) -> list[str]:
     return filters
 
 
-def parse_topic(prefix: str, topic: str) -> tuple[str, str] | None:
-    """(logger id, "telemetry" | "status") for one of our topics, else None."""
+def parse_topic(prefix: str, topic: str) -> LoggerTopic | None:
+    """The logger and the kind of message for one of our topics, else None."""
     parts = topic.split("/")
     if (len(parts) != 4 or parts[0] != prefix or parts[1] != "loggers" or not parts[2]
-            or parts[3] not in ("telemetry", "status")):
+            or parts[3] not in (MessageKind.TELEMETRY, MessageKind.STATUS)):
         return None
-    return parts[2], parts[3]
+    return LoggerTopic(parts[2], MessageKind(parts[3]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import NamedTuple
 
 from sensors.readings import DecodedReading, ReadingFields
@@ -16,13 +17,14 @@ EARLIEST_DEVICE_TIME = datetime(2020, 1, 1, tzinfo=UTC)
 MAX_CLOCK_AHEAD = timedelta(days=1)
 
 _MEASUREMENTS = ("temperature_c", "shock_g", "humidity", "battery", "latitude", "longitude")
+_measurements_of = attrgetter(*_MEASUREMENTS)  # a reading's measurements, read by name
 _NOTHING = (None,) * len(_MEASUREMENTS)
-# (field, low, high, unit): the physical ranges that need no setting.
+# The physical ranges that need no setting.
 _FIXED_RANGES = (
-    (2, "humidity", 0.0, 100.0, "%RH"),
-    (3, "battery", 0.0, 100.0, "%"),
-    (4, "latitude", -90.0, 90.0, "°"),
-    (5, "longitude", -180.0, 180.0, "°"),
+    ("humidity", 0.0, 100.0, "%RH"),
+    ("battery", 0.0, 100.0, "%"),
+    ("latitude", -90.0, 90.0, "°"),
+    ("longitude", -180.0, 180.0, "°"),
 )
 
 
@@ -48,12 +50,13 @@ def reading_problem(reading: DecodedReading, *, now: datetime,
 
 
 def fields_problem(fields: ReadingFields, limits: ReadingLimits) -> str | None:
-    """`reading_problem` for a reading given as plain fields."""
-    return _measurement_problem(fields[1:7], limits.max_shock_g) or _time_problem(fields[0], limits)
+    """`reading_problem` for a reading given as ReadingFields."""
+    return _measurement_problem(fields, limits.max_shock_g) or _time_problem(fields.device_time, limits)
 
 
-def _measurement_problem(values: tuple[float | None, ...], max_shock_g: float) -> str | None:
-    temperature, shock, humidity, battery, latitude, longitude = values
+def _measurement_problem(fields: ReadingFields, max_shock_g: float) -> str | None:
+    temperature, shock, humidity = fields.temperature_c, fields.shock_g, fields.humidity
+    battery, latitude, longitude = fields.battery, fields.latitude, fields.longitude
     # The hot path: one chain of comparisons, false for NaN and infinities as for anything out of range.
     if ((temperature is None or ABSOLUTE_ZERO_C <= temperature <= MAX_TEMPERATURE_C)
             and (shock is None or 0 <= shock <= max_shock_g)
@@ -61,14 +64,14 @@ def _measurement_problem(values: tuple[float | None, ...], max_shock_g: float) -
             and (battery is None or 0 <= battery <= 100)
             and (latitude is None or -90 <= latitude <= 90)
             and (longitude is None or -180 <= longitude <= 180)):
-        if temperature is None and values == _NOTHING:
+        if temperature is None and _measurements_of(fields) == _NOTHING:
             return "no measurement: the reading has no temperature, shock, humidity, battery or position"
         return None
-    return _not_finite(values) or _out_of_range(values, max_shock_g)
+    return _not_finite(fields) or _out_of_range(fields, max_shock_g)
 
 
-def _out_of_range(values: tuple[float | None, ...], max_shock_g: float) -> str | None:
-    temperature, shock = values[0], values[1]
+def _out_of_range(fields: ReadingFields, max_shock_g: float) -> str | None:
+    temperature, shock = fields.temperature_c, fields.shock_g
     if temperature is not None and not ABSOLUTE_ZERO_C <= temperature <= MAX_TEMPERATURE_C:
         return (f"temperature_c: {temperature:g} °C is outside the physical range "
                 f"{ABSOLUTE_ZERO_C:g} to +{MAX_TEMPERATURE_C:g} °C")
@@ -78,20 +81,20 @@ def _out_of_range(values: tuple[float | None, ...], max_shock_g: float) -> str |
         if shock > max_shock_g:
             return (f"shock_g: {shock:g} g is above {max_shock_g:g} g, more than a shipping logger "
                     "measures (setting telemetry_max_shock_g)")
-    return _range_problem(values)
+    return _range_problem(fields)
 
 
-def _range_problem(values: tuple[float | None, ...]) -> str | None:
-    for index, name, low, high, unit in _FIXED_RANGES:
-        value = values[index]
+def _range_problem(fields: ReadingFields) -> str | None:
+    for name, low, high, unit in _FIXED_RANGES:
+        value = getattr(fields, name)
         if value is not None and not low <= value <= high:
             return f"{name}: {value:g} {unit} is outside the range {low:g} to {high:g} {unit}"
     return None
 
 
-def _not_finite(values: tuple[float | None, ...]) -> str | None:
+def _not_finite(fields: ReadingFields) -> str | None:
     """The first measurement that is NaN or infinite, named."""
-    for name, value in zip(_MEASUREMENTS, values, strict=True):
+    for name, value in zip(_MEASUREMENTS, _measurements_of(fields), strict=True):
         if value is not None and not math.isfinite(value):
             return f"{name}: {'NaN' if math.isnan(value) else value} is not a finite number"
     return None

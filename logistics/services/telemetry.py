@@ -1,4 +1,5 @@
-"""Stores telemetry: decode, validate, then insert readings and rejections in one transaction.
+"""Stores telemetry: readings and rejections of prepared messages, in one transaction (the Store of
+sensors/intake.py).
 
 The one writer path for readings, shared by MQTT and HTTP ingest. A batch of messages is one
 transaction, so the caller can acknowledge every message of it once `store` has returned.
@@ -21,50 +22,31 @@ from logistics.db.engine import begin_writing, is_outage
 from logistics.db.models import Logger, Reading, Rejection
 from logistics.schemas.loggers import RejectionPage, RejectionPublic
 from logistics.services.paging import one_page
-from sensors.decode import decode_fields
-from sensors.readings import DecodedFields, DecodeError, ReadingFields
-from sensors.status import LoggerStatus, decode_status
-from sensors.validate import DEFAULT_MAX_SHOCK_G, ReadingLimits, fields_problem, reading_limits
+from sensors.intake import (
+    IncomingMessage,
+    Prepared,
+    RejectedMessage,
+    StoreResult,
+    first_line,
+    prepare,
+    reject,
+    rejection,
+)
+from sensors.readings import ReadingFields
+from sensors.topics import MessageKind
+from sensors.validate import DEFAULT_MAX_SHOCK_G
 
 log = logging.getLogger(__name__)
-RAW_KEPT_BYTES = 64 * 1024
-PROBLEMS_IN_REASON = 20
 PREVIEW_BYTES = 2000
 READING_COLUMNS = ("logger_id", "device_time", "received_at", "temperature_c", "shock_g", "humidity",
                    "battery", "latitude", "longitude", "seq", "source", "time_flagged")
 
 
-@dataclass(frozen=True)
-class IncomingMessage:
-    """One telemetry message as it arrived, before anything was decoded."""
+@dataclass(slots=True)
+class _Writing:
+    """A prepared message on its way into the database: its logger, and a row for each valid reading."""
 
-    source: str  # mqtt, http, file
-    logger_code: str  # from the topic or the URL
-    payload: bytes
-    received_at: datetime
-    topic: str | None = None
-    content_type: str | None = None
-    kind: str = "telemetry"  # or "status"
-
-
-@dataclass
-class StoreResult:
-    """What became of one message's readings."""
-
-    accepted: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    problems: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Prepared:
-    message: IncomingMessage
-    result: StoreResult
-    decoded: DecodedFields | None = None  # None for status messages and refused ones
-    status: LoggerStatus | None = None  # a status message, decoded
-    valid: list[ReadingFields] = field(default_factory=list)  # the decoded readings that passed validation
-    last_battery: float | None = None  # among the valid readings
+    prepared: Prepared
     logger_id: int | None = None
     rows: list[tuple[Any, ...]] = field(default_factory=list)
 
@@ -72,6 +54,13 @@ class _Prepared:
 class _Sender(NamedTuple):
     id: int
     retired: bool
+
+
+class _Contact(NamedTuple):
+    """A logger's latest contact in a batch, and its latest battery level."""
+
+    seen: datetime
+    battery: float | None
 
 
 # How long the writer trusts what it read about a logger: retiring one takes effect within this.
@@ -125,53 +114,55 @@ class TelemetryStore:
         A message whose own bytes make decoding, checking or storing it fail becomes a rejection with
         the reason, and the others are stored: one bad message never holds the rest back.
         """
-        prepared = [self._decoded(message) for message in messages]  # pure work, before the transaction
-        return self._store_isolating(prepared)
+        # The pure work, before the transaction.
+        writing = [_Writing(prepare(message, max_shock_g=self._max_shock_g)) for message in messages]
+        return self._store_isolating(writing)
 
-    def _store_isolating(self, prepared: list[_Prepared]) -> list[StoreResult]:
+    def _store_isolating(self, writing: list[_Writing]) -> list[StoreResult]:
         """Store in one transaction; when that fails for a reason other than an outage, find the
         message at fault by storing halves (then single messages) and keep that one as a rejection."""
         try:
-            return self._store_prepared(prepared)
+            return self._store_prepared(writing)
         except Exception as error:
-            if is_outage(error) or not prepared:
+            if is_outage(error) or not writing:
                 raise
-            if len(prepared) > 1:
-                half = len(prepared) // 2
-                return self._store_isolating(prepared[:half]) + self._store_isolating(prepared[half:])
+            if len(writing) > 1:
+                half = len(writing) // 2
+                return self._store_isolating(writing[:half]) + self._store_isolating(writing[half:])
             log.warning("a telemetry message could not be stored and is rejected: %s", error)
-            return [self._store_refused(prepared[0], error)]
+            return [self._store_refused(writing[0].prepared, error)]
 
-    def _store_prepared(self, prepared: list[_Prepared]) -> list[StoreResult]:
+    def _store_prepared(self, writing: list[_Writing]) -> list[StoreResult]:
         with self._engine.begin() as connection:
             begin_writing(connection)
-            for item in prepared:
-                self._prepare(connection, item)
-            if any(item.rows for item in prepared):
+            for item in writing:
+                self._stage(connection, item)
+            if any(item.rows for item in writing):
                 serialise_reading_inserts(connection)
             cursor = connection.connection.cursor()
             try:
-                for item in prepared:
+                for item in writing:
                     self._write(cursor, item)
-                self._mark_seen(cursor, prepared)
+                self._mark_seen(cursor, writing)
             finally:
                 cursor.close()
-            rejected = [_rejection(item) for item in prepared if item.result.problems]
+            rejected = [_rejection_row(rejection(item.prepared)) for item in writing
+                        if item.prepared.result.problems]
             if rejected:
                 connection.execute(insert(Rejection), rejected)
-        return [item.result for item in prepared]
+        return [item.prepared.result for item in writing]
 
-    def _store_refused(self, item: _Prepared, error: Exception) -> StoreResult:
+    def _store_refused(self, prepared: Prepared, error: Exception) -> StoreResult:
         """Keep a message the database would not take as a rejection; raises if even that fails."""
-        return self.refuse(item.message, f"the message could not be stored: {_first_line(error)}",
-                           readings=len(item.decoded.readings) if item.decoded else 0)
+        return self.refuse(prepared.message, f"the message could not be stored: {first_line(error)}",
+                           readings=len(prepared.decoded.readings) if prepared.decoded else 0)
 
     def refuse(self, message: IncomingMessage, reason: str, *, readings: int = 1,
                payload_size: int | None = None) -> StoreResult:
         """Keep `message` as a rejection for `reason` alone, e.g. one refused before it was read whole
         (then `payload_size` is its real size, and the bytes kept are its first ones)."""
-        refused = _refuse(_Prepared(message, StoreResult()), reason, readings)
-        row = _rejection(refused)
+        refused = reject(Prepared(message), reason, readings)
+        row = _rejection_row(rejection(refused))
         if payload_size is not None:
             row["payload_size"] = payload_size
         with self._engine.begin() as connection:
@@ -186,53 +177,23 @@ class TelemetryStore:
             moment = self._bind_time(moment)  # refuses a naive time, converts to UTC (naive)
         return moment.date().isoformat() + " " + moment.time().isoformat(timespec="microseconds")
 
-    def _decoded(self, message: IncomingMessage) -> _Prepared:
-        """The message decoded and its readings validated, or refused as a whole."""
-        item = _Prepared(message, StoreResult())
-        try:
-            return self._decode_and_check(item)
-        except Exception as error:  # whatever the bytes provoke is the message's fault, not the batch's
-            log.warning("decoding a telemetry message failed unexpectedly", exc_info=True)
-            return _refuse(_Prepared(message, StoreResult()),
-                           f"the message could not be decoded: {_first_line(error)}", 1)
-
-    def _decode_and_check(self, item: _Prepared) -> _Prepared:
-        message = item.message
-        if message.kind == "status":
-            try:
-                item.status = decode_status(message.payload)
-            except DecodeError as error:
-                return _refuse(item, str(error))
-            return item
-        try:
-            decoded = decode_fields(message.payload, content_type=message.content_type)
-        except DecodeError as error:
-            return _refuse(item, str(error), 1)
-        if not decoded.readings and not decoded.problems:
-            return _refuse(item, "the message holds no readings")  # never drop a message silently
-        if decoded.logger_id is not None and decoded.logger_id != message.logger_code:
-            return _refuse(item, f"payload names logger {decoded.logger_id!r} but it came as "
-                                 f"{message.logger_code!r}", len(decoded.readings))
-        item.decoded = decoded
-        _validate(item, decoded, reading_limits(message.received_at, max_shock_g=self._max_shock_g))
-        return item
-
-    def _prepare(self, connection: Connection, item: _Prepared) -> None:
-        """Find the message's logger and turn its valid readings into rows."""
-        if item.message.kind == "status":
-            self._prepare_status(connection, item)
+    def _stage(self, connection: Connection, item: _Writing) -> None:
+        """Find the message's logger; turn its valid readings into rows, or apply its status."""
+        prepared = item.prepared
+        if prepared.message.kind == MessageKind.STATUS:
+            self._apply_status(connection, item)
             return
-        if item.decoded is None:
+        if prepared.decoded is None:
             return
-        item.logger_id = self._sender_id(connection, item)
+        item.logger_id = self._sender_id(connection, prepared)
         if item.logger_id is not None:
-            item.rows = self._rows(item.logger_id, item.valid, item.message)
+            item.rows = self._rows(item.logger_id, prepared.valid, prepared.message)
 
-    def _prepare_status(self, connection: Connection, item: _Prepared) -> None:
-        status = item.status
+    def _apply_status(self, connection: Connection, item: _Writing) -> None:
+        status = item.prepared.status
         if status is None:
-            return  # refused while decoding
-        item.logger_id = self._sender_id(connection, item)
+            return  # rejected while decoding
+        item.logger_id = self._sender_id(connection, item.prepared)
         if item.logger_id is None:
             return
         values = {name: value for name, value in (("online", status.online), ("battery", status.battery),
@@ -246,41 +207,43 @@ class TelemetryStore:
         """One row per reading, in READING_COLUMNS order; a reading without time takes the receive time."""
         to_db, source = self._time_to_db, message.source
         received = to_db(message.received_at)
-        return [(logger_id, received if device_time is None else to_db(device_time), received, temperature,
-                 shock, humidity, battery, latitude, longitude, seq, source, flagged or device_time is None)
-                for device_time, temperature, shock, humidity, battery, latitude, longitude, seq, flagged
-                in valid]
+        return [(logger_id, received if reading.device_time is None else to_db(reading.device_time), received,
+                 reading.temperature_c, reading.shock_g, reading.humidity, reading.battery, reading.latitude,
+                 reading.longitude, reading.seq, source, reading.time_flagged or reading.device_time is None)
+                for reading in valid]
 
-    def _write(self, cursor: Any, item: _Prepared) -> None:
+    def _write(self, cursor: Any, item: _Writing) -> None:
         if item.rows:
+            result = item.prepared.result
             cursor.executemany(self._insert_sql, item.rows)
-            item.result.accepted = max(cursor.rowcount, 0)
-            item.result.duplicates = len(item.rows) - item.result.accepted
+            result.accepted = max(cursor.rowcount, 0)
+            result.duplicates = len(item.rows) - result.accepted
 
-    def _mark_seen(self, cursor: Any, prepared: list[_Prepared]) -> None:
+    def _mark_seen(self, cursor: Any, writing: list[_Writing]) -> None:
         """One update per logger per batch: the latest contact, and its latest battery level."""
-        latest: dict[int, tuple[datetime, float | None]] = {}
-        for item in prepared:
+        latest: dict[int, _Contact] = {}
+        for item in writing:
             if item.rows and item.logger_id is not None:
-                _, battery = latest.get(item.logger_id, (item.message.received_at, None))
-                latest[item.logger_id] = (item.message.received_at,
-                                          item.last_battery if item.last_battery is not None else battery)
-        for logger_id, (seen, battery) in latest.items():
-            stamp = self._time_to_db(seen)
-            cursor.execute(self._seen_sql, (stamp, battery, logger_id, stamp))
+                battery, earlier = item.prepared.last_battery, latest.get(item.logger_id)
+                if battery is None and earlier is not None:
+                    battery = earlier.battery
+                latest[item.logger_id] = _Contact(item.prepared.message.received_at, battery)
+        for logger_id, contact in latest.items():
+            stamp = self._time_to_db(contact.seen)
+            cursor.execute(self._seen_sql, (stamp, contact.battery, logger_id, stamp))
 
-    def _sender_id(self, connection: Connection, item: _Prepared) -> int | None:
-        """The id of the logger the message came from, or None once the message is refused for it."""
-        code = item.message.logger_code
+    def _sender_id(self, connection: Connection, prepared: Prepared) -> int | None:
+        """The id of the logger the message came from, or None once the message is rejected for it."""
+        code = prepared.message.logger_code
         sender = self._logger(connection, code)
-        readings = len(item.decoded.readings) if item.decoded else 0
+        readings = len(prepared.decoded.readings) if prepared.decoded else 0
         if sender is None:
-            _refuse(item, f"unknown logger {code!r}", readings)
+            reject(prepared, f"unknown logger {code!r}", readings)
         elif sender.retired:
-            _refuse(item, f"logger {code} is retired: it may no longer send readings", readings)
+            reject(prepared, f"logger {code} is retired: it may no longer send readings", readings)
         else:
             return sender.id
-        item.valid = []
+        prepared.valid = []
         return None
 
     def _logger(self, connection: Connection, code: str) -> _Sender | None:
@@ -311,46 +274,13 @@ def list_rejections(session: Session, *, page: int = 1, per_page: int = 25,
     return RejectionPage(items=items, page=page, per_page=per_page, total=total)
 
 
-def _refuse(item: _Prepared, reason: str, readings: int = 0) -> _Prepared:
-    item.result.rejected = readings
-    item.result.problems = [reason]
-    return item
-
-
-def _validate(item: _Prepared, decoded: DecodedFields, limits: ReadingLimits) -> None:
-    """Keep the readings that pass validation; the others, and the undecodable ones, are problems."""
-    problems = [problem.reason for problem in decoded.problems]
-    for fields in decoded.readings:
-        problem = fields_problem(fields, limits)
-        if problem is not None:
-            device_time = fields[0]
-            when = device_time.isoformat() if device_time else "without time"
-            problems.append(f"reading {when}: {problem}")
-            continue
-        item.valid.append(fields)
-        if fields[4] is not None:  # battery
-            item.last_battery = fields[4]
-    item.result.rejected = len(problems)
-    item.result.problems = problems
-
-
-def _first_line(error: BaseException) -> str:
-    """The error's kind and the first line of what it says (a driver repeats the SQL after it)."""
-    lines = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {lines[0][:300] if lines else ''}".rstrip(": ")
-
-
 def _text(value: str | None, limit: int) -> str | None:
     """Text a database accepts whatever came in: PostgreSQL refuses NUL characters in text."""
     return None if value is None else value.replace("\x00", "\\x00")[:limit]
 
 
-def _rejection(item: _Prepared) -> dict[str, Any]:
-    message, problems = item.message, item.result.problems
-    reason = "; ".join(problems[:PROBLEMS_IN_REASON])
-    if len(problems) > PROBLEMS_IN_REASON:
-        reason += f"; and {len(problems) - PROBLEMS_IN_REASON} more"
-    return dict(received_at=message.received_at, source=message.source, topic=_text(message.topic, 300),
-                logger_code=_text(message.logger_code, 64), reason=_text(reason, 4000),
-                readings_rejected=item.result.rejected, payload=message.payload[:RAW_KEPT_BYTES],
-                payload_size=len(message.payload))
+def _rejection_row(rejected: RejectedMessage) -> dict[str, Any]:
+    """The rejection as a row of the rejections table, its text within the columns."""
+    return rejected._asdict() | dict(topic=_text(rejected.topic, 300),
+                                     logger_code=_text(rejected.logger_code, 64),
+                                     reason=_text(rejected.reason, 4000))

@@ -10,10 +10,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from logistics.schemas.loggers import IngestCounts
 from logistics.services.loggers import authenticate_logger
-from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from logistics.services.telemetry import TelemetryStore
 from logistics.web import db
 from logistics.web.api import described
 from sensors.decode import MAX_PAYLOAD_BYTES
+from sensors.intake import IncomingMessage
 
 blueprint = Blueprint("telemetry", __name__, url_prefix="/api/v1")
 

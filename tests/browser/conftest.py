@@ -67,7 +67,8 @@ def an_excursion_on_the_way(database: Path) -> int:
     from logistics.db.engine import unit_of_work
     from logistics.readers.config_files import load_alert_routes
     from logistics.services.excursions import scan
-    from logistics.services.telemetry import IncomingMessage, TelemetryStore
+    from logistics.services.telemetry import TelemetryStore
+    from sensors.intake import IncomingMessage
     from tests.conftest import settings_for
 
     runtime = build_runtime(settings_for(f"sqlite:///{database}"))

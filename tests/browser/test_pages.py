@@ -82,7 +82,8 @@ def test_the_dashboard_shows_a_new_reading_without_a_reload(live_server, page, t
     from datetime import UTC, datetime, timedelta
 
     from logistics.db.engine import make_engine
-    from logistics.services.telemetry import IncomingMessage, TelemetryStore
+    from logistics.services.telemetry import TelemetryStore
+    from sensors.intake import IncomingMessage
 
     sign_in(page, live_server, "logistics")
     page.goto(f"{live_server}/?every=5")

@@ -6,7 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from logistics.db.engine import make_engine
-from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from logistics.services.telemetry import TelemetryStore
+from sensors.intake import IncomingMessage
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from sensors.ingest import WriterInbox
+from sensors.writer import WriterInbox
 
 TOPIC = "coldchain/loggers/LG-1/telemetry"
 

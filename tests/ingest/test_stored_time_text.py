@@ -13,7 +13,8 @@ import pytest
 
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Logger, Reading
-from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from logistics.services.telemetry import TelemetryStore
+from sensors.intake import IncomingMessage
 
 RECEIVED = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
 GMT = timezone(timedelta(0), "GMT")  # a zero offset, but not the UTC object the quick path expects

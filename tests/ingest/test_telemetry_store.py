@@ -8,7 +8,8 @@ import pytest
 from sqlmodel import col, select
 
 from logistics.db.models import Logger, Reading, Rejection
-from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from logistics.services.telemetry import TelemetryStore
+from sensors.intake import IncomingMessage
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 RECEIVED = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)

@@ -1,13 +1,10 @@
-"""The database unavailable for a while (SQLite held locked by another writer; a PostgreSQL database that
-refuses connections and has its open ones cut): the ingest stops acknowledging, keeps its place, and once
-the database is back stores every reading exactly once."""
+"""The database unavailable for a while (a PostgreSQL database that refuses connections and has its open ones
+cut): the ingest stops acknowledging, keeps its place, and once the database is back stores every reading
+exactly once. SQLite held locked by another writer is in tests/ingest/test_acknowledgements.py."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple
@@ -54,23 +51,6 @@ def one_logger(runtime, start_broker, make_probe, code: str = "LG-A") -> OneLogg
     publisher = make_probe(broker, f"pub-{code}", username=code, password=credentials.secrets[code])
     publisher.connect()
     return OneLogger(broker, credentials.secrets["ingest"], publisher, code)
-
-
-def test_a_locked_database_holds_the_acknowledgements_back_until_it_is_free(start_broker, make_probe,
-                                                                            sqlite_runtime):
-    logger = one_logger(sqlite_runtime, start_broker, make_probe)
-    impatient = dataclasses.replace(sqlite_runtime.settings, sqlite_busy_timeout_ms=200)
-    now = datetime.now(UTC).replace(microsecond=0)
-    path = sqlite_runtime.settings.database_url.removeprefix("sqlite:///")
-    with running(logger.broker, logger.ingest_secret, partial(open_telemetry_store, impatient)) as ingest, \
-            closing(sqlite3.connect(path, timeout=10)) as other_writer:
-        other_writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-        logger.publish(range(20), now)
-        assert wait_until(lambda: ingest.counters.store_failures >= 2), "the locked store was not retried"
-        assert ingest.counters.messages == 0 and stored(sqlite_runtime) == 0  # nothing acknowledged
-        other_writer.rollback()  # the database is free again
-        assert wait_until(lambda: ingest.counters.messages == 20, timeout=30), ingest.counters
-    assert stored(sqlite_runtime) == 20 and ingest.counters.duplicates == 0
 
 
 def test_postgresql_going_away_and_coming_back_loses_nothing(start_broker, make_probe, pg_database):

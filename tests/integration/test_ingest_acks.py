@@ -1,9 +1,10 @@
-"""Acknowledge after commit, never before: the subscriber entered at paho's boundary, real Mosquitto."""
+"""Acknowledge after commit, never before: the subscriber entered at paho's boundary, real Mosquitto.
+
+What a broker proves: what was not acknowledged comes back, and what was does not. The order of
+acknowledgements, outages and a writer that dies are in tests/ingest/test_acknowledgements.py."""
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,9 +12,10 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-from logistics.services.telemetry import StoreResult
-from sensors.ingest import IngestOptions, MqttIngest, StoreOpener
+from sensors.ingest import IngestOptions, MqttIngest
+from sensors.intake import StoreResult
 from sensors.topics import BrokerAddress
+from sensors.writer import StoreOpener
 from tests.integration.mosquitto_helpers import broker_credentials
 
 
@@ -86,25 +88,6 @@ def test_a_failed_store_is_not_acknowledged_and_comes_back(start_broker, make_pr
         publisher.publish("coldchain/loggers/LG-A/telemetry", b'{"temp": 9}')
         assert wait_until(lambda: b'{"temp": 9}' in recorded(after_ack))
     assert recorded(after_ack) == [b'{"temp": 9}'], "stored-and-acknowledged messages must not come back"
-
-
-def test_a_writer_process_that_dies_is_replaced_and_its_messages_stored(start_broker, make_probe, tmp_path):
-    credentials = broker_credentials(logger_ids=["LG-A"])
-    broker = start_broker(password_file_text=credentials.password_file_text,
-                          acl_file_text=credentials.acl_file_text)
-    publisher = make_probe(broker, "pub-LG-A", username="LG-A", password=credentials.secrets["LG-A"])
-    publisher.connect()
-    stored = tmp_path / "stored"
-    with running(broker, credentials.secrets["ingest"], partial(open_recorder, stored)) as ingest:
-        publisher.publish("coldchain/loggers/LG-A/telemetry", b'{"temp": 1}')
-        assert wait_until(lambda: recorded(stored) == [b'{"temp": 1}'])
-        first_writer = ingest.writer_pid
-        os.kill(first_writer, signal.SIGKILL)
-        for index in range(2, 6):
-            publisher.publish("coldchain/loggers/LG-A/telemetry", f'{{"temp": {index}}}'.encode())
-        assert wait_until(lambda: len(recorded(stored)) >= 5, timeout=30), recorded(stored)
-        assert ingest.writer_pid != first_writer and ingest.counters.writer_restarts == 1
-    assert sorted(set(recorded(stored))) == [f'{{"temp": {n}}}'.encode() for n in range(1, 6)]
 
 
 def test_subscriptions_the_broker_refuses_are_reported_and_the_ingest_is_not_ready(start_broker, caplog):

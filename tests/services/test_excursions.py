@@ -13,7 +13,8 @@ from logistics.db.models import Alert, AuditEvent, ExcursionRecord
 from logistics.readers.config_files import load_alert_routes
 from logistics.services.errors import InputError
 from logistics.services.excursions import acknowledge_record, resolve_record, scan
-from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from logistics.services.telemetry import TelemetryStore
+from sensors.intake import IncomingMessage
 from tests.conftest import NOW
 
 START = NOW - timedelta(hours=9)  # LG-24003 joined HG-2026-0045 (refrigerated, in transit) at NOW - 10 h

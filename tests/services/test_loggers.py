@@ -11,7 +11,8 @@ from logistics.db.engine import unit_of_work
 from logistics.db.models import Logger, Rejection
 from logistics.services import loggers
 from logistics.services.errors import InputError
-from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from logistics.services.telemetry import TelemetryStore
+from sensors.intake import IncomingMessage
 from tests.conftest import NOW, settings_for
 
 

@@ -12,7 +12,8 @@ from logistics.core.series import envelope, summarise
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Logger, ReadingRollup
 from logistics.services.series import roll_up, series
-from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from logistics.services.telemetry import TelemetryStore
+from sensors.intake import IncomingMessage
 from tests.conftest import NOW
 
 START = NOW - timedelta(hours=9)

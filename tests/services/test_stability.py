@@ -13,7 +13,8 @@ from logistics.db.models import Alert, Item, Logger, LoggerAssignment, Lot, Ship
 from logistics.readers.config_files import load_alert_routes
 from logistics.services.excursions import scan
 from logistics.services.stability import check_budgets, shipment_lots, stability_of
-from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from logistics.services.telemetry import TelemetryStore
+from sensors.intake import IncomingMessage
 from tests.conftest import NOW
 
 START = NOW - timedelta(hours=9)  # HG-2026-0045 (in transit) has had LG-24003 and LG-24004 since NOW - 10 h

@@ -11,7 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from logistics import jobs
 from logistics.core.alerting import parse_routes
 from logistics.services.monitoring import MonitoringPolicy
-from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from logistics.services.telemetry import TelemetryStore
+from sensors.intake import IncomingMessage
 from tests.web.test_api import bearer
 
 

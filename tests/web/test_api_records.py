@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from logistics.db.engine import unit_of_work
 from logistics.readers.config_files import load_alert_routes
 from logistics.services.excursions import scan
-from logistics.services.telemetry import IncomingMessage, TelemetryStore
+from logistics.services.telemetry import TelemetryStore
+from sensors.intake import IncomingMessage
 from tests.web.test_api import bearer
 
 

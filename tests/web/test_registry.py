@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from logistics.db.models import AuditEvent, Logger
-from logistics.services.telemetry import IncomingMessage
+from sensors.intake import IncomingMessage
 from tests.web.conftest import csrf_token, login
 
 

@@ -125,7 +125,8 @@ def test_the_chart_data_follow_the_window_asked_for(app, client):
     import json as json_module
     from datetime import UTC, datetime, timedelta
 
-    from logistics.services.telemetry import IncomingMessage, TelemetryStore
+    from logistics.services.telemetry import TelemetryStore
+    from sensors.intake import IncomingMessage
 
     login(client, "viewer")
     now = datetime.now(UTC).replace(microsecond=0)
