@@ -14,7 +14,7 @@ class ReviewStatus(StrEnum):
 
 # What is decided about the goods once the excursion has been assessed.
 DISPOSITIONS = ("no_impact", "use_within_stability_budget", "quarantine", "reject")
-# As long as the record keeps them (db/models.py): a longer text is refused, not cut.
+# As long as the record keeps them (db/models/excursions.py): a longer text is refused, not cut.
 MAX_COMMENT = 2000
 MAX_ASSESSMENT = 4000
 
