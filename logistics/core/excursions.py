@@ -144,6 +144,15 @@ class Evaluation:
         return bool(self.excursions)
 
 
+@dataclass(frozen=True)
+class LoggerSummary:
+    """One logger of a shipment judged under one storage profile of its goods."""
+
+    logger: str
+    profile: StorageProfile
+    evaluation: Evaluation
+
+
 @dataclass
 class _OpenRun:
     """Consecutive readings beyond a single-event rule's threshold, so far."""

@@ -16,6 +16,7 @@ from logistics.core.excursion_review import ReviewError, ReviewStatus, acknowled
 from logistics.core.excursions import (
     Evaluation,
     Excursion,
+    LoggerSummary,
     Progress,
     Sample,
     evaluate_with_progress,
@@ -179,13 +180,6 @@ def _keep(session: Session, stored: EvaluationProgress | None, assignment: Logge
         session.add(stored)
     stored.window_start, stored.window_end = assignment.starts_at, assignment.ends_at
     stored.state, stored.updated_at = progress.to_json(), now
-
-
-@dataclass(frozen=True)
-class LoggerSummary:
-    logger: str
-    profile: StorageProfile
-    evaluation: Evaluation
 
 
 def summaries(session: Session, shipment: Shipment, profiles: dict[str, StorageProfile],
