@@ -75,6 +75,13 @@ def test_documents_ask_no_service_and_no_database():
     assert asking(modules, NOT_FOR_DOCUMENTS) == {}
 
 
+def test_jobs_keep_no_state_of_their_own():
+    """Jobs are functions of the context they are given: no module-level state rebound at run time."""
+    for module in (CORE.parent / "jobs.py", CORE.parent / "scheduling.py"):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        assert not [node for node in ast.walk(tree) if isinstance(node, ast.Global | ast.Nonlocal)], module
+
+
 def test_the_check_catches_a_forbidden_import(tmp_path):
     sample = tmp_path / "bad.py"
     sample.write_text("from sqlalchemy import select\nimport flask.json\nfrom logistics.db import models\n")

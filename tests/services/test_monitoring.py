@@ -11,7 +11,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import col, select
 
-from logistics.app import build_runtime
+from logistics.app import build_job_context, build_runtime
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Alert, JobRun
 from logistics.readers.config_files import load_alert_routes
@@ -50,7 +50,7 @@ def test_the_scheduler_runs_its_jobs_and_keeps_them_across_restarts(sqlite_demo_
     url = sqlite_demo_runtime.settings.database_url
     runtime = build_runtime(settings_for(url, scan_interval_seconds=5))
     with requests.Session() as http:
-        scheduler = start_scheduler(runtime, http)
+        scheduler = start_scheduler(build_job_context(runtime, http))
         first = {job.id: job.next_run_time for job in scheduler.get_jobs()}
         try:
             deadline = time.monotonic() + 20
@@ -59,7 +59,7 @@ def test_the_scheduler_runs_its_jobs_and_keeps_them_across_restarts(sqlite_demo_
         finally:
             scheduler.shutdown(wait=True)
         assert alerts(runtime), "the monitor job did not run within 20 s"
-        again = start_scheduler(runtime, http)
+        again = start_scheduler(build_job_context(runtime, http))
         try:
             kept = {job.id: job.next_run_time for job in again.get_jobs()}
         finally:
@@ -76,7 +76,7 @@ def test_a_job_stored_by_an_earlier_version_still_runs(sqlite_demo_runtime):
     runtime = build_runtime(settings_for(url, scan_interval_seconds=5))
     store_earlier_job(runtime, "monitor", "logistics.jobs:monitor", seconds=5, due=datetime.now(UTC))
     with requests.Session() as http:
-        scheduler = start_scheduler(runtime, http)
+        scheduler = start_scheduler(build_job_context(runtime, http))
         try:
             deadline = time.monotonic() + 20
             while not job_runs(runtime, "monitor") and time.monotonic() < deadline:
