@@ -18,6 +18,9 @@ from logistics.readers.config_files import load_profiles
 from logistics.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    import requests
+
+    from logistics.jobs import JobContext
     from sensors.ingest import MqttIngest
     from sensors.intake import Store
 
@@ -81,6 +84,19 @@ def open_telemetry_store(settings: Settings) -> Store:
     configure_logging(settings)
     engine = make_engine(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     return TelemetryStore(engine, max_shock_g=settings.telemetry_max_shock_g).store
+
+
+def build_job_context(runtime: Runtime, http: requests.Session) -> JobContext:
+    """What the scheduled jobs run with: the alert routes, the monitoring policy and the alert senders."""
+    from logistics.jobs import JobContext
+    from logistics.outbound.notify import make_senders
+    from logistics.readers.config_files import load_alert_routes
+    from logistics.services.monitoring import MonitoringPolicy
+
+    settings = runtime.settings
+    return JobContext(runtime=runtime, routes=load_alert_routes(), policy=MonitoringPolicy.of(settings),
+                      senders=make_senders(http, smtp_url=settings.smtp_url, sender=settings.alert_from),
+                      http=http)
 
 
 def wsgi() -> Flask:

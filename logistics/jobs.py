@@ -1,7 +1,8 @@
-"""Scheduled job functions: one-line calls into services.
+"""Scheduled jobs: each a function of the context it runs in, calling into services.
 
-APScheduler's persistent job store keeps jobs by the import path of these functions, so they are
-plain module-level functions; the scheduler binds them to its runtime once, when it starts.
+The composition root builds the context (logistics.app.build_job_context); the scheduler stores each
+job by the import path of its function here and hands it the context when it runs
+(logistics.scheduling), so nothing here keeps state between runs.
 """
 
 from __future__ import annotations
@@ -11,18 +12,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
 
-from logistics.core.alerting import AlertFacts, Route
+from logistics.core.alerting import Route
 from logistics.core.forecast_inputs import ForecastError
 from logistics.db.engine import unit_of_work
 from logistics.outbound.recruitment_feed import FeedError, fetch_enrolments
-from logistics.services import forecasting, recruitment
-from logistics.services.alerts import dispatch_due, raise_alert
+from logistics.services import alerts, forecasting, recruitment
 from logistics.services.excursions import scan
 from logistics.services.metrics import record_run
 from logistics.services.monitoring import MonitoringPolicy, run_checks
@@ -35,58 +35,49 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class JobContext:
+    """What the jobs run with: the runtime, where alerts go and how they are sent."""
+
     runtime: Runtime
     routes: list[Route]
     policy: MonitoringPolicy
     senders: dict[str, Any]
     http: requests.Session
+    # The scan and the dispatch job may both dispatch; one at a time, or a delivery could go out twice.
+    dispatching: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
 
+Job = Callable[[JobContext], None]
 log = logging.getLogger(__name__)
-_context: JobContext | None = None
 
 
-def _recorded(job: Callable[[], None]) -> Callable[[], None]:
+def _recorded(job: Job) -> Job:
     """Keep each run's duration and outcome in job_runs (for the metrics); a failure is noted, then
     raised again for APScheduler to log."""
     @functools.wraps(job)
-    def run() -> None:
+    def run(context: JobContext) -> None:
         started, began, error = datetime.now(UTC), time.perf_counter(), None
         try:
-            job()
+            job(context)
         except Exception as failure:
             error = f"{type(failure).__name__}: {failure}"
             raise
         finally:
-            _note(job.__name__, started, time.perf_counter() - began, error)
+            _note(context, job.__name__, started, time.perf_counter() - began, error)
     return run
 
 
-def _note(job: str, started: datetime, seconds: float, error: str | None) -> None:
+def _note(context: JobContext, job: str, started: datetime, seconds: float, error: str | None) -> None:
     try:
-        with _bound().runtime.sessions() as session, session.begin():
+        with context.runtime.sessions() as session, session.begin():
             record_run(session, job, started=started, seconds=seconds, error=error)
     except Exception as failure:  # the database may be what failed: the job's own error matters more
         log.warning("could not record the run of %s: %s", job, failure)
 
 
-def bind(context: JobContext) -> None:
-    """Give the job functions their runtime; called by the scheduler process at start."""
-    global _context
-    _context = context
-
-
-def _bound() -> JobContext:
-    if _context is None:
-        raise RuntimeError("scheduled jobs run only inside `logistics scheduler` or `logistics serve`")
-    return _context
-
-
 @_recorded
-def evaluate_excursions() -> None:
+def evaluate_excursions(context: JobContext) -> None:
     """Judge the readings that arrived since the last scan; record and announce new excursions, and
     lots of the shipments concerned whose stability budget runs low or out."""
-    context = _bound()
     now, runtime, public_url = datetime.now(UTC), context.runtime, context.policy.public_url
     with unit_of_work(runtime.sessions, actor="scheduler", reason="excursion scan") as session:
         report = scan(session, runtime.profiles, context.routes, now=now, public_url=public_url)
@@ -97,17 +88,15 @@ def evaluate_excursions() -> None:
 
 
 @_recorded
-def monitor() -> None:
+def monitor(context: JobContext) -> None:
     """Silent loggers, calibrations due, low batteries: raise their alerts."""
-    context = _bound()
     with unit_of_work(context.runtime.sessions, actor="scheduler", reason="monitoring") as session:
         run_checks(session, context.routes, context.policy, now=datetime.now(UTC))
 
 
 @_recorded
-def roll_up_readings() -> None:
+def roll_up_readings(context: JobContext) -> None:
     """Fold new readings into the chart rollups, a batch per transaction, until none is left."""
-    context = _bound()
     total = 0
     while True:
         with unit_of_work(context.runtime.sessions, actor="scheduler", reason="chart rollups") as session:
@@ -120,37 +109,29 @@ def roll_up_readings() -> None:
 
 
 @_recorded
-def forecast_reorders() -> None:
+def forecast_reorders(context: JobContext) -> None:
     """Forecast again whenever the inputs changed (a new day, an enrolment, a receipt, the plan) and
     announce order-by dates inside the warning window."""
-    context = _bound()
-    settings, now = context.runtime.settings, datetime.now(UTC)
+    settings, now, public_url = context.runtime.settings, datetime.now(UTC), context.policy.public_url
     with unit_of_work(context.runtime.sessions, actor="scheduler", reason="reorder forecast") as session:
         try:
             run = forecasting.refresh(session, settings, now=now)
         except ForecastError as error:  # the plan as entered cannot be forecast: say so, once a day
             log.warning("reorder forecast: %s", error)
-            raised = _forecast_failed(session, context, str(error), now) is not None
+            raised = alerts.raise_alert(session, context.routes, alerts.forecast_failed(
+                str(error), now=now, public_url=public_url)) is not None
         else:
             raised = run is not None and forecasting.reorder_alerts(
                 session, context.routes, run, warning_days=settings.forecast_warning_days,
-                public_url=context.policy.public_url) > 0
+                public_url=public_url) > 0
     if raised:
         _dispatch(context)
 
 
-def _forecast_failed(session: Any, context: JobContext, problem: str, now: datetime) -> object:
-    return raise_alert(session, context.routes, AlertFacts(
-        key=f"forecast-failed:{now.date().isoformat()}", kind="forecast_failed", severity="minor", site=None,
-        subject="forecast", title="The reorder forecast cannot run", body=problem, raised_at=now,
-        link=f"{context.policy.public_url}/recruitment"))
-
-
 @_recorded
-def pull_recruitment() -> None:
+def pull_recruitment(context: JobContext) -> None:
     """Fetch enrolments from the registry or CTMS when one is configured; a failure is recorded (and
     announced once a day) and what was pulled before stays."""
-    context = _bound()
     settings, now = context.runtime.settings, datetime.now(UTC)
     if not settings.recruitment_url:
         return
@@ -164,22 +145,16 @@ def pull_recruitment() -> None:
         pull = recruitment.record_pull(session, url=settings.recruitment_url, records=records, error=error,
                                        now=now, today=forecasting.today(settings, now))
         if not pull.ok:
-            raise_alert(session, context.routes, AlertFacts(
-                key=f"recruitment-pull:{now.date().isoformat()}", kind="recruitment_pull", severity="minor",
-                site=None, subject="recruitment", title="Enrolments could not be pulled from the registry",
-                body=pull.message, raised_at=now, link=f"{context.policy.public_url}/recruitment"))
+            alerts.raise_alert(session, context.routes, alerts.recruitment_pull_failed(
+                pull.message, now=now, public_url=context.policy.public_url))
 
 
 @_recorded
-def dispatch_alerts() -> None:
+def dispatch_alerts(context: JobContext) -> None:
     """Deliver alerts that are due, retrying failed ones with back-off."""
-    _dispatch(_bound())
-
-
-# The scan and this job may both dispatch; one at a time, or a delivery could go out twice.
-_dispatching = threading.Lock()
+    _dispatch(context)
 
 
 def _dispatch(context: JobContext) -> None:
-    with _dispatching:
-        dispatch_due(context.runtime.sessions, context.senders, now=datetime.now(UTC))
+    with context.dispatching:
+        alerts.dispatch_due(context.runtime.sessions, context.senders, now=datetime.now(UTC))

@@ -1,6 +1,8 @@
 """The pure parts stay pure: no framework, database, network or scheduler imports.
 
-That is the core under logistics/core, and the telemetry decoders and validation under sensors/.
+That is the core under logistics/core, and the telemetry decoders and validation under sensors/. The
+printed documents under logistics/documents take what they print as arguments: they ask no service and
+no database.
 """
 
 import ast
@@ -10,11 +12,13 @@ import logistics
 import sensors
 
 CORE = Path(logistics.__file__).parent / "core"
+DOCUMENTS = Path(logistics.__file__).parent / "documents"
 SENSORS = Path(sensors.__file__).parent
 PURE_SENSOR_MODULES = ("readings.py", "decode.py", "senml.py", "_fields.py", "validate.py", "units.py",
                        "status.py", "topics.py", "journey.py", "intake.py")
 FORBIDDEN = {"flask", "sqlmodel", "sqlalchemy", "paho", "requests", "apscheduler", "alembic",
              "werkzeug", "psycopg", "waitress", "socket", "http", "smtplib"}
+NOT_FOR_DOCUMENTS = ("logistics.services", "logistics.db", "sqlmodel", "sqlalchemy")
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -46,6 +50,38 @@ def test_decoders_and_validation_import_nothing_impure():
     assert impure([SENSORS / name for name in PURE_SENSOR_MODULES], {"logistics", "time"}) == {}
 
 
+def asking(paths: list[Path], forbidden: tuple[str, ...]) -> dict[str, list[str]]:
+    """Each module's imports that are, or are under, one of `forbidden`."""
+    offenders = {path.name: sorted(name for name in imported_names(path)
+                                   if any(name == bad or name.startswith(f"{bad}.") for bad in forbidden))
+                 for path in paths}
+    return {name: bad for name, bad in offenders.items() if bad}
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every module `path` imports, and for `from X import Y` also X.Y (Y may be a module)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def test_documents_ask_no_service_and_no_database():
+    modules = sorted(DOCUMENTS.glob("*.py"))
+    assert len(modules) >= 5
+    assert asking(modules, NOT_FOR_DOCUMENTS) == {}
+
+
+def test_jobs_keep_no_state_of_their_own():
+    """Jobs are functions of the context they are given: no module-level state rebound at run time."""
+    for module in (CORE.parent / "jobs.py", CORE.parent / "scheduling.py"):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        assert not [node for node in ast.walk(tree) if isinstance(node, ast.Global | ast.Nonlocal)], module
+
+
 def test_the_check_catches_a_forbidden_import(tmp_path):
     sample = tmp_path / "bad.py"
     sample.write_text("from sqlalchemy import select\nimport flask.json\nfrom logistics.db import models\n")
@@ -74,3 +110,13 @@ def test_the_check_catches_sensors_importing_logistics(tmp_path):
     sample = tmp_path / "ingest.py"
     sample.write_text("import logistics\n\ndef run():\n    from logistics.services.telemetry import Store\n")
     assert logistics_imports(sample) == ["logistics", "logistics.services.telemetry"]
+
+
+def test_the_documents_check_catches_a_service_or_database_import(tmp_path):
+    sample = tmp_path / "bad.py"
+    sample.write_text("from logistics import services\nfrom logistics.db.models import Receipt\n"
+                      "import sqlalchemy.orm\nfrom sqlmodel import select\n"
+                      "from logistics.schemas import base\nfrom logistics.dbx import fine\n")
+    assert asking([sample], NOT_FOR_DOCUMENTS) == {"bad.py": [
+        "logistics.db.models", "logistics.db.models.Receipt", "logistics.services", "sqlalchemy.orm",
+        "sqlmodel", "sqlmodel.select"]}

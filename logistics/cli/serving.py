@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from logistics.app import Runtime, build_ingest, build_web_app
+from logistics.app import Runtime, build_ingest, build_job_context, build_web_app
 from logistics.cli.admin import load_demo_data
 from logistics.cli.common import open_runtime, require_current_schema
 from logistics.db import migrate as migrations
@@ -89,7 +89,7 @@ def _scheduler_in_background(runtime: Runtime) -> Iterator[None]:
     from logistics.scheduling import start_scheduler
 
     with requests.Session() as http:
-        running = start_scheduler(runtime, http)
+        running = start_scheduler(build_job_context(runtime, http))
         try:
             yield
         finally:

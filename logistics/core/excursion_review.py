@@ -22,7 +22,7 @@ class GoodsDisposition(StrEnum):
 
 
 DISPOSITIONS = tuple(GoodsDisposition)
-# As long as the record keeps them (db/models.py): a longer text is refused, not cut.
+# As long as the record keeps them (db/models/excursions.py): a longer text is refused, not cut.
 MAX_COMMENT = 2000
 MAX_ASSESSMENT = 4000
 

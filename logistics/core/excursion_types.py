@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import NamedTuple
 
-from logistics.core.profiles import ExcursionKind, ExcursionMode, Severity
+from logistics.core.profiles import ExcursionKind, ExcursionMode, Severity, StorageProfile
 
 MICROSECOND = timedelta(microseconds=1)  # the engine counts time in whole microseconds
 
@@ -102,3 +102,12 @@ class Evaluation:
     def alarm(self) -> bool:
         """Whether any excursion of any kind was found."""
         return bool(self.excursions)
+
+
+@dataclass(frozen=True)
+class LoggerSummary:
+    """One logger of a shipment judged under one storage profile of its goods."""
+
+    logger: str
+    profile: StorageProfile
+    evaluation: Evaluation

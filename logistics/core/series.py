@@ -99,3 +99,37 @@ def level_for(span: timedelta, max_buckets: int) -> int:
 def envelope(buckets: Iterable[Bucket]) -> list[tuple[datetime, float]]:
     """The points to draw, in time order: each bucket's first, lowest, highest and last reading."""
     return [point for bucket in sorted(buckets, key=lambda bucket: bucket.start) for point in bucket.points()]
+
+
+@dataclass(frozen=True)
+class Series:
+    """What a chart draws of one logger over a window, from buckets of `level_s` seconds."""
+
+    level_s: int
+    points: list[tuple[datetime, float]]
+    shocks: list[tuple[datetime, float]]  # the strongest shock in each bucket that had one
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One logger's chart on a shipment page: its series, the storage range and what was found."""
+
+    logger: str
+    start: datetime
+    end: datetime
+    low_c: float | None  # the narrowest range of the goods carried
+    high_c: float | None
+    series: Series
+    marks: list[tuple[str, str, datetime, datetime | None, float | None]]  # excursions: kind, severity,
+    # start, end, peak
+
+    def as_json(self) -> dict[str, object]:
+        """What the page's script draws: times as Unix milliseconds."""
+        def ms(moment: datetime | None) -> int | None:
+            return None if moment is None else int(moment.timestamp() * 1000)
+        return {"logger": self.logger, "start": ms(self.start), "end": ms(self.end), "low": self.low_c,
+                "high": self.high_c, "level_s": self.series.level_s,
+                "points": [[ms(time), value] for time, value in self.series.points],
+                "shocks": [[ms(time), value] for time, value in self.series.shocks],
+                "marks": [[kind, severity, ms(start), ms(end), peak]
+                          for kind, severity, start, end, peak in self.marks]}

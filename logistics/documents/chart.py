@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
 
+from logistics.core.series import Chart
 from logistics.documents.pdf import GREY, SMALL_PT, Document, keep_together, write_in
-from logistics.services.series import Chart
 
 BAND = (215, 240, 222)
 LINE = (11, 92, 173)

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from logistics.core.clock import local_text
-from logistics.core.receiving import YES_NO_CHECKS
-from logistics.db.models import ExcursionRecord, Receipt, ReceiptLine, Signature
+from logistics.core.excursion_types import LoggerSummary
+from logistics.core.receiving import YES_NO_CHECKS, Checklist
+from logistics.core.series import Chart
 from logistics.documents.chart import temperature_chart
 from logistics.documents.fonts import FontChoice
 from logistics.documents.packing_list import Place
 from logistics.documents.pdf import Column, Document, PageFrame, heading, key_values, paragraph, table, title
+from logistics.schemas.records import ExcursionPublic
 from logistics.schemas.shipments import ShipmentPublic
-from logistics.services.excursions import LoggerSummary
-from logistics.services.series import Chart
 
 TITLE = "Shipment receipt report"
 QUESTIONS = {"packaging_intact": "Outer packaging intact", "seals_intact": "Seals intact",
@@ -36,14 +36,47 @@ DECISION_COLUMNS = (Column("Item / lot", 34), Column("Decision", 26), Column("Re
 
 
 @dataclass(frozen=True)
+class Inspection:
+    """The receipt of the box: who took it and when, and what the checklist found."""
+
+    received_at: datetime
+    received_by: str
+    checklist: Checklist
+    open_excursions: int  # not resolved when it was received
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """QA's electronic signature on a quarantined line, and whether it still binds the line's record."""
+
+    meaning: str
+    signer: str
+    signer_name: str
+    signed_at: datetime
+    digest: str
+    holds: bool
+
+
+@dataclass(frozen=True)
 class ReceivedLine:
-    line: ReceiptLine
+    """A shipped line as the pharmacy found it, where it went, and QA's decision."""
+
     item_code: str
     lot_shipped: str
-    quantity: float
+    lot_found: str
+    quantity: float  # shipped, in `unit`
     unit: str
-    signature: Signature | None
-    signature_holds: bool
+    received: float  # intact
+    damaged: float
+    missing: float
+    disposition: str
+    reasons: tuple[str, ...]  # why it could not be accepted (codes)
+    discrepancies: tuple[str, ...]  # how it differs from what was shipped (codes)
+    qa_status: str | None
+    released: float | None
+    rejected: float | None
+    decision: Decision | None
 
 
 @dataclass(frozen=True)
@@ -51,11 +84,11 @@ class ReceiptReport:
     shipment: ShipmentPublic
     origin: Place
     destination: Place
-    receipt: Receipt | None
+    inspection: Inspection | None  # None until it is received
     lines: list[ReceivedLine]
     summaries: list[LoggerSummary]
     charts: list[Chart]
-    excursions: list[tuple[ExcursionRecord, str]]  # and the logger's code
+    excursions: list[ExcursionPublic]
     generated_at: datetime
 
 
@@ -67,11 +100,11 @@ def render(report: ReceiptReport, fonts: FontChoice) -> bytes:
     key_values(doc, _facts(report))
     _journey(doc, report)
     _excursions(doc, report)
-    if report.receipt is None:
+    if report.inspection is None:
         heading(doc, "Receipt")
         paragraph(doc, "Not received yet.")
     else:
-        _inspection(doc, report, report.receipt)
+        _inspection(doc, report.inspection)
         _lines(doc, report)
         _decisions(doc, report)
     return doc.to_bytes()
@@ -82,16 +115,16 @@ def _when(moment: datetime | None, place: Place) -> str:
 
 
 def _facts(report: ReceiptReport) -> list[tuple[str, str]]:
-    shipment, receipt = report.shipment, report.receipt
+    shipment, inspection = report.shipment, report.inspection
     facts = [("Air waybill", shipment.air_waybill or "—"),
              ("From", f"{report.origin.code} — {report.origin.name}"),
              ("To", f"{report.destination.code} — {report.destination.name}"),
              ("Departed", _when(shipment.actual_departure, report.origin)),
              ("Arrived", _when(shipment.actual_arrival, report.destination)),
              ("Import permit", shipment.import_permit or "—")]
-    if receipt is not None:
-        received = _when(receipt.received_at, report.destination)
-        facts.append(("Received", f"{received} by {receipt.received_by}"))
+    if inspection is not None:
+        received = _when(inspection.received_at, report.destination)
+        facts.append(("Received", f"{received} by {inspection.received_by}"))
     return facts
 
 
@@ -127,12 +160,12 @@ def _excursions(doc: Document, report: ReceiptReport) -> None:
         paragraph(doc, "None recorded.")
         return
     table(doc, EXCURSION_COLUMNS, (
-        [logger, record.rule, record.severity, local_text(record.start, report.destination.zone),
+        [record.logger, record.rule, record.severity, local_text(record.start, report.destination.zone),
          f"{record.duration_s / 60:.0f}", "—" if record.peak is None else f"{record.peak:.1f}",
-         _review(record)] for record, logger in report.excursions))
+         _review(record)] for record in report.excursions))
 
 
-def _review(record: ExcursionRecord) -> str:
+def _review(record: ExcursionPublic) -> str:
     parts = [record.status]
     if record.acknowledgement:
         parts.append(f"{record.acknowledged_by}: {record.acknowledgement}")
@@ -142,13 +175,14 @@ def _review(record: ExcursionRecord) -> str:
     return "; ".join(parts)
 
 
-def _inspection(doc: Document, report: ReceiptReport, receipt: Receipt) -> None:
+def _inspection(doc: Document, inspection: Inspection) -> None:
     heading(doc, "Inspection of the box")
-    rows = [(QUESTIONS[name], "yes" if getattr(receipt, name) else "no") for name in YES_NO_CHECKS]
-    rows.append(("Coolant", receipt.coolant_state.replace("_", " ")))
-    rows.append(("Unresolved excursions at receipt", str(receipt.open_excursions)))
-    if receipt.notes:
-        rows.append(("Notes", receipt.notes))
+    checklist = inspection.checklist
+    rows = [(QUESTIONS[name], "yes" if getattr(checklist, name) else "no") for name in YES_NO_CHECKS]
+    rows.append(("Coolant", checklist.coolant_state.replace("_", " ")))
+    rows.append(("Unresolved excursions at receipt", str(inspection.open_excursions)))
+    if inspection.notes:
+        rows.append(("Notes", inspection.notes))
     key_values(doc, rows, label_width=60)
 
 
@@ -158,24 +192,19 @@ def _lines(doc: Document, report: ReceiptReport) -> None:
 
 
 def _line_row(row: ReceivedLine) -> list[str]:
-    line = row.line
-    return [row.item_code, _lots(row), _amount(row.quantity, row.unit), _amount(line.received),
-            _amount(line.damaged), _amount(line.missing), line.disposition,
-            _codes(line.reasons, line.discrepancies)]
+    return [row.item_code, _lots(row), _amount(row.quantity, row.unit), _amount(row.received),
+            _amount(row.damaged), _amount(row.missing), row.disposition,
+            ", ".join(code.replace("_", " ") for code in (*row.reasons, *row.discrepancies))]
 
 
 def _lots(row: ReceivedLine) -> str:
-    found = row.line.lot_number_seen
+    found = row.lot_found
     return row.lot_shipped if found == row.lot_shipped else f"{row.lot_shipped} / {found} (differs)"
 
 
-def _codes(*joined: str) -> str:
-    return ", ".join(code.replace("_", " ") for text in joined for code in text.split(",") if code)
-
-
 def _decisions(doc: Document, report: ReceiptReport) -> None:
-    decided = [row for row in report.lines if row.signature is not None]
-    waiting = [row for row in report.lines if row.line.qa_status == "pending"]
+    decided = [row for row in report.lines if row.decision is not None]
+    waiting = [row for row in report.lines if row.qa_status == "pending"]
     heading(doc, "QA decisions (electronic signatures, 21 CFR 11.50)")
     if decided:
         table(doc, DECISION_COLUMNS, (_decision_row(row) for row in decided))
@@ -187,11 +216,11 @@ def _decisions(doc: Document, report: ReceiptReport) -> None:
 
 
 def _decision_row(row: ReceivedLine) -> list[str]:
-    signature = row.signature
+    signature = row.decision
     assert signature is not None
-    check = "valid" if row.signature_holds else "DOES NOT MATCH THE RECORD"
+    check = "valid" if signature.holds else "DOES NOT MATCH THE RECORD"
     return [f"{row.item_code} {row.lot_shipped}", signature.meaning.replace("_", " "),
-            _amount(row.line.released or 0.0), _amount(row.line.rejected or 0.0),
+            _amount(row.released or 0.0), _amount(row.rejected or 0.0),
             f"{signature.signer_name} ({signature.signer}), {local_text(signature.signed_at, 'UTC')}",
             f"{check}; {signature.digest[:16]}…"]
 

@@ -50,6 +50,22 @@ def raise_alert(session: Session, routes: list[Route], facts: AlertFacts,
     return alert
 
 
+def forecast_failed(problem: str, *, now: datetime, public_url: str) -> AlertFacts:
+    """The reorder forecast cannot run with the plan as entered; said once a day."""
+    return AlertFacts(
+        key=f"forecast-failed:{now.date().isoformat()}", kind="forecast_failed", severity="minor", site=None,
+        subject="forecast", title="The reorder forecast cannot run", body=problem, raised_at=now,
+        link=f"{public_url}/recruitment")
+
+
+def recruitment_pull_failed(problem: str, *, now: datetime, public_url: str) -> AlertFacts:
+    """Enrolments could not be pulled from the registry or CTMS; said once a day."""
+    return AlertFacts(
+        key=f"recruitment-pull:{now.date().isoformat()}", kind="recruitment_pull", severity="minor",
+        site=None, subject="recruitment", title="Enrolments could not be pulled from the registry",
+        body=problem, raised_at=now, link=f"{public_url}/recruitment")
+
+
 def dispatch_due(
     sessions: sessionmaker[Session], senders: Mapping[str, Sender], *, now: datetime, limit: int = 200
 ) -> DispatchReport:

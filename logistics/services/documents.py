@@ -9,9 +9,21 @@ from urllib.parse import quote
 from sqlmodel import Session, col, select
 
 from logistics.core.profiles import StorageProfile
-from logistics.db.models import ExcursionRecord, Item, Logger, Lot, ReceiptLine, ShipmentLine, Signature
+from logistics.core.receiving import YES_NO_CHECKS, Checklist, CoolantState
+from logistics.db.models import (
+    ExcursionRecord,
+    Item,
+    Logger,
+    Lot,
+    Receipt,
+    ReceiptLine,
+    Shipment,
+    ShipmentLine,
+    Signature,
+)
 from logistics.documents import packing_list, receipt_report
 from logistics.documents.fonts import choose_fonts
+from logistics.schemas.records import ExcursionPublic
 from logistics.services import excursions, quality, receiving, series
 from logistics.services.catalogue import get_site
 from logistics.services.shipments import describe_shipment, get_shipment
@@ -66,17 +78,32 @@ def receipt_report_content(session: Session, reference: str, *, profiles: dict[s
     shipment, record = describe_shipment(session, reference), get_shipment(session, reference)
     receipt = receiving.find_receipt(session, record)
     judged_until = receipt.received_at if receipt else now
-    marks = session.exec(
-        select(ExcursionRecord, Logger.code).join(Logger, Logger.id == ExcursionRecord.logger_id)
-        .where(ExcursionRecord.shipment_id == record.id, ExcursionRecord.status != "withdrawn")
-        .order_by(col(ExcursionRecord.start))).all()
     return receipt_report.ReceiptReport(
         shipment=shipment, origin=_place(session, shipment.origin),
-        destination=_place(session, shipment.destination), receipt=receipt,
+        destination=_place(session, shipment.destination),
+        inspection=_inspection(receipt) if receipt else None,
         lines=_received_lines(session, receipt.id) if receipt and receipt.id else [],
         summaries=excursions.summaries(session, record, profiles, now=judged_until),
         charts=series.shipment_charts(session, record, profiles, now=judged_until),
-        excursions=[(mark, code) for mark, code in marks], generated_at=now)
+        excursions=_excursions(session, record), generated_at=now)
+
+
+def _inspection(receipt: Receipt) -> receipt_report.Inspection:
+    checklist = Checklist(**{name: getattr(receipt, name) for name in YES_NO_CHECKS},
+                          coolant_state=CoolantState(receipt.coolant_state))
+    return receipt_report.Inspection(received_at=receipt.received_at, received_by=receipt.received_by,
+                                     checklist=checklist, open_excursions=receipt.open_excursions,
+                                     notes=receipt.notes)
+
+
+def _excursions(session: Session, shipment: Shipment) -> list[ExcursionPublic]:
+    """The shipment's excursions in time order, withdrawn ones left out."""
+    marks = session.exec(
+        select(ExcursionRecord, Logger.code).join(Logger, Logger.id == ExcursionRecord.logger_id)
+        .where(ExcursionRecord.shipment_id == shipment.id, ExcursionRecord.status != "withdrawn")
+        .order_by(col(ExcursionRecord.start))).all()
+    recorded = set(ExcursionPublic.model_fields) - {"logger"}
+    return [ExcursionPublic(logger=code, **mark.model_dump(include=recorded)) for mark, code in marks]
 
 
 def _received_lines(session: Session, receipt_id: int) -> list[receipt_report.ReceivedLine]:
@@ -85,12 +112,24 @@ def _received_lines(session: Session, receipt_id: int) -> list[receipt_report.Re
         .join(ShipmentLine, ShipmentLine.id == ReceiptLine.shipment_line_id)
         .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
         .where(ReceiptLine.receipt_id == receipt_id).order_by(col(ReceiptLine.id))).all()
-    found = []
-    for line, shipment_line, lot, item_code in rows:
-        signature = session.get(Signature, line.signature_id) if line.signature_id else None
-        found.append(receipt_report.ReceivedLine(
-            line=line, item_code=item_code, lot_shipped=lot.lot_number,
-            quantity=shipment_line.quantity, unit=shipment_line.unit, signature=signature,
-            signature_holds=quality.signature_holds(session, signature) if signature else False))
-    return found
+    return [receipt_report.ReceivedLine(
+        item_code=item_code, lot_shipped=lot.lot_number, lot_found=line.lot_number_seen,
+        quantity=shipment_line.quantity, unit=shipment_line.unit, received=line.received,
+        damaged=line.damaged, missing=line.missing, disposition=line.disposition,
+        reasons=_codes(line.reasons), discrepancies=_codes(line.discrepancies), qa_status=line.qa_status,
+        released=line.released, rejected=line.rejected, decision=_decision(session, line.signature_id))
+        for line, shipment_line, lot, item_code in rows]
 
+
+def _codes(stored: str) -> tuple[str, ...]:
+    """Codes as a record keeps them, comma-separated."""
+    return tuple(code for code in stored.split(",") if code)
+
+
+def _decision(session: Session, signature_id: int | None) -> receipt_report.Decision | None:
+    signature = session.get(Signature, signature_id) if signature_id else None
+    if signature is None:
+        return None
+    return receipt_report.Decision(meaning=signature.meaning, signer=signature.signer,
+                                   signer_name=signature.signer_name, signed_at=signature.signed_at,
+                                   digest=signature.digest, holds=quality.signature_holds(session, signature))

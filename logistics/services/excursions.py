@@ -14,7 +14,7 @@ from logistics.core.alerting import AlertFacts, Route
 from logistics.core.clock import local_text
 from logistics.core.excursion_progress import Progress
 from logistics.core.excursion_review import ReviewError, ReviewStatus, acknowledge, resolve
-from logistics.core.excursion_types import Evaluation, Excursion, Sample
+from logistics.core.excursion_types import Evaluation, Excursion, LoggerSummary, Sample
 from logistics.core.excursions import evaluate_with_progress, resume
 from logistics.core.lifecycle import ACTIVE, ShipmentStatus
 from logistics.core.profiles import ExcursionKind, StorageProfile
@@ -174,13 +174,6 @@ def _keep(session: Session, stored: EvaluationProgress | None, assignment: Logge
         session.add(stored)
     stored.window_start, stored.window_end = assignment.starts_at, assignment.ends_at
     stored.state, stored.updated_at = progress.to_json(), now
-
-
-@dataclass(frozen=True)
-class LoggerSummary:
-    logger: str
-    profile: StorageProfile
-    evaluation: Evaluation
 
 
 def summaries(session: Session, shipment: Shipment, profiles: dict[str, StorageProfile],

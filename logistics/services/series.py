@@ -8,13 +8,22 @@ fits its window, plus the readings not rolled up yet, so what it shows is never 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from logistics.core.profiles import StorageProfile
-from logistics.core.series import LEVELS_S, Bucket, bucket_start, envelope, level_for, summarise
+from logistics.core.series import (
+    LEVELS_S,
+    Bucket,
+    Chart,
+    Series,
+    bucket_start,
+    envelope,
+    level_for,
+    summarise,
+)
 from logistics.db.models import (
     ExcursionRecord,
     Logger,
@@ -29,13 +38,6 @@ from logistics.services.excursions import profiles_in
 ROLLUP_BATCH = 20_000  # readings per transaction
 CHART_BUCKETS = 800  # buckets per chart: four points each at most, about a point per pixel
 _SUMMARY = [item.name for item in fields(Bucket) if item.name != "start"]
-
-
-@dataclass(frozen=True)
-class Series:
-    level_s: int
-    points: list[tuple[datetime, float]]
-    shocks: list[tuple[datetime, float]]  # the strongest shock in each bucket that had one
 
 
 def roll_up(session: Session, *, batch: int = ROLLUP_BATCH) -> int:
@@ -169,31 +171,6 @@ def _not_rolled_up(session: Session, logger_id: int, start: datetime,
     # "+ 0": find the few readings past the cursor by id, not by logger (its whole history).
     return session.exec(query.where(col(Reading.id) > cursor.last_reading_id,
                                     col(Reading.logger_id) + 0 == logger_id)).all()
-
-
-@dataclass(frozen=True)
-class Chart:
-    """One logger's chart on a shipment page: its series, the storage range and what was found."""
-
-    logger: str
-    start: datetime
-    end: datetime
-    low_c: float | None  # the narrowest range of the goods carried
-    high_c: float | None
-    series: Series
-    marks: list[tuple[str, str, datetime, datetime | None, float | None]]  # excursions: kind, severity,
-    # start, end, peak
-
-    def as_json(self) -> dict[str, object]:
-        """What the page's script draws: times as Unix milliseconds."""
-        def ms(moment: datetime | None) -> int | None:
-            return None if moment is None else int(moment.timestamp() * 1000)
-        return {"logger": self.logger, "start": ms(self.start), "end": ms(self.end), "low": self.low_c,
-                "high": self.high_c, "level_s": self.series.level_s,
-                "points": [[ms(time), value] for time, value in self.series.points],
-                "shocks": [[ms(time), value] for time, value in self.series.shocks],
-                "marks": [[kind, severity, ms(start), ms(end), peak]
-                          for kind, severity, start, end, peak in self.marks]}
 
 
 def shipment_charts(session: Session, shipment: Shipment, profiles: dict[str, StorageProfile], *,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import pickle
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import requests
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import col, select
 
-from logistics.app import build_runtime
+from logistics.app import build_job_context, build_runtime
 from logistics.db.engine import unit_of_work
-from logistics.db.models import Alert
+from logistics.db.models import Alert, JobRun
 from logistics.readers.config_files import load_alert_routes
-from logistics.scheduling import start_scheduler
+from logistics.scheduling import JOB_TABLE, start_scheduler
 from logistics.services.monitoring import MonitoringPolicy, run_checks
 from tests.conftest import NOW, settings_for
 
@@ -47,7 +50,7 @@ def test_the_scheduler_runs_its_jobs_and_keeps_them_across_restarts(sqlite_demo_
     url = sqlite_demo_runtime.settings.database_url
     runtime = build_runtime(settings_for(url, scan_interval_seconds=5))
     with requests.Session() as http:
-        scheduler = start_scheduler(runtime, http)
+        scheduler = start_scheduler(build_job_context(runtime, http))
         first = {job.id: job.next_run_time for job in scheduler.get_jobs()}
         try:
             deadline = time.monotonic() + 20
@@ -56,7 +59,7 @@ def test_the_scheduler_runs_its_jobs_and_keeps_them_across_restarts(sqlite_demo_
         finally:
             scheduler.shutdown(wait=True)
         assert alerts(runtime), "the monitor job did not run within 20 s"
-        again = start_scheduler(runtime, http)
+        again = start_scheduler(build_job_context(runtime, http))
         try:
             kept = {job.id: job.next_run_time for job in again.get_jobs()}
         finally:
@@ -64,6 +67,46 @@ def test_the_scheduler_runs_its_jobs_and_keeps_them_across_restarts(sqlite_demo_
     runtime.close()
     assert set(first) == set(kept) == {"evaluate_excursions", "monitor", "dispatch_alerts",
                                          "roll_up_readings", "forecast_reorders", "pull_recruitment"}
+
+
+def test_a_job_stored_by_an_earlier_version_still_runs(sqlite_demo_runtime):
+    """A database scheduled before the jobs took their context keeps `logistics.jobs:monitor` with no
+    arguments in its job store: it loads, keeps its schedule and runs."""
+    url = sqlite_demo_runtime.settings.database_url
+    runtime = build_runtime(settings_for(url, scan_interval_seconds=5))
+    store_earlier_job(runtime, "monitor", "logistics.jobs:monitor", seconds=5, due=datetime.now(UTC))
+    with requests.Session() as http:
+        scheduler = start_scheduler(build_job_context(runtime, http))
+        try:
+            deadline = time.monotonic() + 20
+            while not job_runs(runtime, "monitor") and time.monotonic() < deadline:
+                time.sleep(0.2)
+            kept = scheduler.get_job("monitor")
+        finally:
+            scheduler.shutdown(wait=True)
+    runs = job_runs(runtime, "monitor")
+    runtime.close()
+    assert runs and runs[0].ok, "the stored monitor job did not run within 20 s"
+    assert kept.func_ref == "logistics.jobs:monitor" and kept.trigger.interval == timedelta(seconds=5)
+    assert ("silent_logger", "LG-24005") in alerts(sqlite_demo_runtime)
+
+
+def store_earlier_job(runtime, job_id, function, *, seconds, due):
+    """Write a job as APScheduler 3 pickles it, the way `logistics scheduler` stored its jobs before."""
+    store = SQLAlchemyJobStore(engine=runtime.engine, tablename=JOB_TABLE)
+    store.jobs_t.create(runtime.engine, checkfirst=True)
+    state = {"version": 1, "id": job_id, "func": function, "trigger": IntervalTrigger(seconds=seconds,
+                                                                                       timezone=UTC),
+             "executor": "default", "args": (), "kwargs": {}, "name": job_id, "misfire_grace_time": 120,
+             "coalesce": True, "max_instances": 1, "next_run_time": due}
+    with runtime.engine.begin() as connection:
+        connection.execute(store.jobs_t.insert().values(
+            id=job_id, next_run_time=due.timestamp(), job_state=pickle.dumps(state, store.pickle_protocol)))
+
+
+def job_runs(runtime, job):
+    with runtime.sessions() as session:
+        return session.exec(select(JobRun).where(JobRun.job == job)).all()
 
 
 def test_unacknowledged_excursions_escalate_and_repeat_until_acknowledged(demo_runtime):

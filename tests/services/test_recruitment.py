@@ -107,11 +107,10 @@ def registry():
     started.close()
 
 
-def bind_jobs(runtime, http, **settings):
+def job_context(runtime, http, **settings):
     changed = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, **settings))
     routes = parse_routes({"routes": [{"targets": [{"channel": "in_app", "address": "logistics"}]}]})
-    jobs.bind(jobs.JobContext(runtime=changed, routes=routes, policy=MonitoringPolicy(), senders={},
-                              http=http))
+    return jobs.JobContext(runtime=changed, routes=routes, policy=MonitoringPolicy(), senders={}, http=http)
 
 
 def test_enrolments_are_pulled_through_the_field_mapping_and_a_failure_keeps_what_was_there(demo_runtime,
@@ -121,14 +120,14 @@ def test_enrolments_are_pulled_through_the_field_mapping_and_a_failure_keeps_wha
         {"subjectId": "TDT-001", "siteNumber": "TH-01", "enrolledAt": str(TODAY - timedelta(days=205))},
         {"subjectId": "Jane Doe", "siteNumber": "TH-01", "enrolledAt": str(TODAY)}]}}
     with requests.Session() as http:
-        bind_jobs(demo_runtime, http, recruitment_url=registry.url, recruitment_token="s3cret",
+        context = job_context(demo_runtime, http, recruitment_url=registry.url, recruitment_token="s3cret",
                   recruitment_records="data.subjects", recruitment_patient_field="subjectId",
                   recruitment_site_field="siteNumber", recruitment_date_field="enrolledAt")
-        jobs.pull_recruitment()
+        jobs.pull_recruitment(context)
         registry.status = 503
-        jobs.pull_recruitment()
+        jobs.pull_recruitment(context)
         registry.status, registry.document = 200, {"unexpected": []}
-        jobs.pull_recruitment()
+        jobs.pull_recruitment(context)
     assert registry.seen_authorization == ["Bearer s3cret"] * 3
     assert codes(demo_runtime)[-1] == "TDT-006" and len(codes(demo_runtime)) == 6
     with demo_runtime.sessions() as session:
@@ -144,11 +143,11 @@ def test_enrolments_are_pulled_through_the_field_mapping_and_a_failure_keeps_wha
 
 def test_the_job_forecasts_when_inputs_change_and_announces_orders_due(demo_runtime):
     with requests.Session() as http:
-        bind_jobs(demo_runtime, http, forecast_runs=1000)
-        jobs.forecast_reorders()
-        jobs.forecast_reorders()  # nothing changed: not computed again
+        context = job_context(demo_runtime, http, forecast_runs=1000)
+        jobs.forecast_reorders(context)
+        jobs.forecast_reorders(context)  # nothing changed: not computed again
         enrol(demo_runtime, "TDT-006", day=NOW.date())
-        jobs.forecast_reorders()
+        jobs.forecast_reorders(context)
     with demo_runtime.sessions() as session:
         runs = session.exec(select(ForecastRun)).all()
         reorders = session.exec(select(Alert).where(Alert.kind == "reorder")).all()
@@ -164,8 +163,8 @@ def test_a_plan_that_cannot_be_forecast_is_announced(demo_runtime):
         plan = recruitment.the_plan(session)
         plan.fixed_rate, plan.prior_strength = False, 0.0
     with requests.Session() as http:
-        bind_jobs(demo_runtime, http, forecast_runs=1000)
-        jobs.forecast_reorders()
+        context = job_context(demo_runtime, http, forecast_runs=1000)
+        jobs.forecast_reorders(context)
     with demo_runtime.sessions() as session:
         failed = session.exec(select(Alert).where(Alert.kind == "forecast_failed")).one()
     assert "prior_strength" in failed.body

@@ -38,10 +38,10 @@ def test_ingest_rejections_alerts_and_jobs_are_counted(app, client, token_for):
                         payload=json.dumps({"readings": readings}).encode()),
         IncomingMessage(source="mqtt", logger_code="LG-24003", received_at=now, payload=b"{not json")])
     with requests.Session() as http:
-        jobs.bind(jobs.JobContext(runtime=runtime, routes=parse_routes({"routes": []}),
-                                  policy=MonitoringPolicy(), senders={}, http=http))
-        jobs.monitor()
-        jobs.monitor()
+        context = jobs.JobContext(runtime=runtime, routes=parse_routes({"routes": []}),
+                                  policy=MonitoringPolicy(), senders={}, http=http)
+        jobs.monitor(context)
+        jobs.monitor(context)
     found = scrape(client, token)
     assert found[("coldchain_ingest_readings_recent", ())] == 3
     assert 0 <= found[("coldchain_ingest_newest_reading_age_seconds", ())] < 60
@@ -57,13 +57,13 @@ def test_ingest_rejections_alerts_and_jobs_are_counted(app, client, token_for):
 def test_a_failing_job_is_counted_and_its_error_kept(app, client, token_for):
     runtime = app.extensions["logistics"]
     with requests.Session() as http:
-        jobs.bind(jobs.JobContext(runtime=runtime, routes=[], policy=MonitoringPolicy(), senders={},
-                                  http=http))
+        context = jobs.JobContext(runtime=runtime, routes=[], policy=MonitoringPolicy(), senders={},
+                                  http=http)
         runtime.engine.dispose()
         with runtime.engine.begin() as connection:  # the job's table vanishes under it
             connection.exec_driver_sql("ALTER TABLE loggers RENAME TO loggers_gone")
         try:
-            jobs.monitor()
+            jobs.monitor(context)
         except Exception as error:
             assert "loggers" in str(error)
         else:

@@ -1,0 +1,35 @@
+"""The tables, one module per area. Times are aware UTC (`UTCDateTime`); quantities are floats in the
+item's unit.
+
+Tables whose class sets `__audited__ = True` are GxP records: every insert, update and delete of
+them is written to the append-only audit trail (see `logistics.db.audit`). Importing this package
+registers every table on `SQLModel.metadata`, as the migrations expect.
+"""
+
+from logistics.db.models.alerts import Alert, AlertDelivery
+from logistics.db.models.base import Audited, utc_now
+from logistics.db.models.catalogue import Item, Lot, Site
+from logistics.db.models.excursions import EvaluationMark, EvaluationProgress, ExcursionRecord
+from logistics.db.models.forecast import (
+    BomLine,
+    Enrolment,
+    ForecastRun,
+    RecruitmentPlan,
+    RecruitmentPull,
+    RecruitmentSite,
+)
+from logistics.db.models.loggers import Logger, LoggerAssignment
+from logistics.db.models.records import AuditEvent, Signature, SigningFailure
+from logistics.db.models.scheduling import JobRun
+from logistics.db.models.shipments import Leg, Milestone, Shipment, ShipmentLine
+from logistics.db.models.stock import Receipt, ReceiptLine, StockMovement
+from logistics.db.models.telemetry import Reading, ReadingRollup, Rejection, RollupCursor
+from logistics.db.models.users import ApiToken, LoginAttempt, User
+
+__all__ = [
+    "Alert", "AlertDelivery", "ApiToken", "AuditEvent", "Audited", "BomLine", "Enrolment", "EvaluationMark",
+    "EvaluationProgress", "ExcursionRecord", "ForecastRun", "Item", "JobRun", "Leg", "Logger",
+    "LoggerAssignment", "LoginAttempt", "Lot", "Milestone", "Reading", "ReadingRollup", "Receipt",
+    "ReceiptLine", "RecruitmentPlan", "RecruitmentPull", "RecruitmentSite", "Rejection", "RollupCursor",
+    "Shipment", "ShipmentLine", "Signature", "SigningFailure", "Site", "StockMovement", "User", "utc_now",
+]

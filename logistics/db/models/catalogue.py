@@ -1,0 +1,50 @@
+"""Sites, items of the catalogue and their lots."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from logistics.db.models.base import Audited
+
+
+class Site(Audited, SQLModel, table=True):
+    __tablename__ = "sites"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=20)  # warehouse, airport, customs, hospital
+    country: str = Field(max_length=2)  # ISO 3166-1 alpha-2
+    timezone: str = Field(max_length=64)  # IANA zone name
+
+
+class Item(Audited, SQLModel, table=True):
+    __tablename__ = "items"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    category: str = Field(max_length=20)  # reagent, consumable
+    storage_profile: str = Field(max_length=40)
+    unit: str = Field(max_length=20)  # unit of issue, a pint unit
+    pack_size: float = 1.0
+    shelf_life_days: int | None = None
+    shock_sensitive: bool = False
+    stability_budget_s: float | None = None  # allowed lifetime above stability_limit_c
+    stability_limit_c: float | None = None
+    minimum_order: float = 0.0  # the supplier's, in the unit of issue
+    overage: float = 1.0  # QC samples and overfill on top of the bill of materials (1.1: 10 % more)
+
+
+class Lot(Audited, SQLModel, table=True):
+    __tablename__ = "lots"
+    __table_args__ = (UniqueConstraint("item_id", "lot_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    lot_number: str = Field(max_length=60)
+    expiry: date
+    manufactured: date | None = None

@@ -1,0 +1,40 @@
+"""Data loggers and their assignments to shipments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from logistics.db.models.base import Audited, time_field
+from logistics.db.types import UTCDateTime
+
+
+class Logger(Audited, SQLModel, table=True):
+    __tablename__ = "loggers"
+    __audit_redact__ = frozenset({"credential_hash"})
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)  # the logger id on the wire (MQTT username)
+    serial: str = Field(max_length=64)
+    model: str | None = Field(default=None, max_length=100)
+    calibration_due: date | None = None
+    status: str = Field(default="active", max_length=20)  # active, maintenance, retired
+    credential_hash: str | None = Field(default=None, max_length=255)
+    # Reported by the logger itself (status topic, readings); written by ingest without audit events,
+    # since they are observations rather than changes anyone made to the record.
+    firmware: str | None = Field(default=None, max_length=40)
+    battery: float | None = None
+    online: bool | None = None
+    last_seen_at: datetime | None = time_field()
+
+
+class LoggerAssignment(Audited, SQLModel, table=True):
+    __tablename__ = "logger_assignments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    logger_id: int = Field(foreign_key="loggers.id", index=True)
+    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ends_at: datetime | None = time_field()
+    position: str | None = Field(default=None, max_length=100)  # where in the shipper it sits

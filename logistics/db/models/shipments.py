@@ -1,0 +1,70 @@
+"""Shipments and their parts: lines, route legs, milestones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from logistics.db.models.base import Audited, time_field, utc_now
+from logistics.db.types import UTCDateTime
+
+
+class Shipment(Audited, SQLModel, table=True):
+    __tablename__ = "shipments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=40, unique=True)
+    air_waybill: str | None = Field(default=None, max_length=20)
+    origin_id: int = Field(foreign_key="sites.id", index=True)
+    destination_id: int = Field(foreign_key="sites.id", index=True)
+    status: str = Field(default="planned", max_length=20, index=True)
+    planned_departure: datetime | None = time_field()
+    planned_arrival: datetime | None = time_field()
+    actual_departure: datetime | None = time_field()
+    actual_arrival: datetime | None = time_field()
+    packaging: str | None = Field(default=None, max_length=200)
+    packaging_validated_s: float | None = None  # qualified duration of the passive shipper
+    import_permit: str | None = Field(default=None, max_length=60)
+    notes: str | None = Field(default=None, max_length=4000)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+class ShipmentLine(Audited, SQLModel, table=True):
+    __tablename__ = "shipment_lines"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    lot_id: int = Field(foreign_key="lots.id", index=True)
+    quantity: float  # in `unit`, which is the item's unit of issue
+    unit: str = Field(max_length=20)
+
+
+class Leg(Audited, SQLModel, table=True):
+    __tablename__ = "legs"
+    __table_args__ = (UniqueConstraint("shipment_id", "sequence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    sequence: int
+    mode: str = Field(max_length=20)  # truck, air, customs, courier, storage
+    from_site_id: int = Field(foreign_key="sites.id")
+    to_site_id: int = Field(foreign_key="sites.id")
+    carrier: str | None = Field(default=None, max_length=100)
+    transport_ref: str | None = Field(default=None, max_length=40)  # flight or truck number
+    planned_start: datetime | None = time_field()
+    planned_end: datetime | None = time_field()
+    actual_start: datetime | None = time_field()
+    actual_end: datetime | None = time_field()
+
+
+class Milestone(Audited, SQLModel, table=True):
+    __tablename__ = "milestones"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    kind: str = Field(max_length=40)  # packed, picked_up, departed, landed, customs_cleared, ...
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    site_id: int | None = Field(default=None, foreign_key="sites.id")
+    note: str | None = Field(default=None, max_length=1000)
