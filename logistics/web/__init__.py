@@ -11,7 +11,6 @@ from flask import Flask, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
@@ -20,6 +19,7 @@ from logistics.core.limits import NUL_PROBLEM, loads_bounded
 from logistics.db.engine import REFUSALS, refusal_reason
 from logistics.db.text_limits import TextTooLong
 from logistics.services.errors import InputError
+from logistics.services.metrics import database_problem
 from logistics.services.telemetry import TelemetryStore
 from logistics.web import (
     api,
@@ -200,11 +200,9 @@ def _refuse_nul_characters() -> Any:
 
 
 def _health() -> Any:
-    try:
-        with db.runtime().engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # report, never raise: this is what monitoring polls
-        return jsonify(status="error", database=str(error.__class__.__name__)), 503
+    problem = database_problem(db.runtime().engine)
+    if problem is not None:
+        return jsonify(status="error", database=problem), 503
     return jsonify(status="ok", database="ok")
 
 

@@ -13,7 +13,6 @@ from pydantic import BaseModel, ValidationError
 from logistics.core.epcis import EPCIS_SCHEMA_ID, MEDIA_TYPES
 from logistics.core.limits import MAX_PAGE, NUL_PROBLEM, loads_bounded, nul_field
 from logistics.core.roles import Permission
-from logistics.db.models import ExcursionRecord, Logger
 from logistics.schemas.loggers import LoggerCreate, LoggerCredentials, LoggerList, LoggerPublic, RejectionPage
 from logistics.schemas.records import (
     Acknowledgement,
@@ -240,8 +239,8 @@ def list_rejections() -> Any:
 def list_excursions(reference: str) -> Any:
     session = db.session()
     record = shipments.get_shipment(session, reference)
-    return json_answer(ExcursionList(items=[_excursion(row.record, row.logger)
-                                      for row in excursions.listing(session, record.id)]))
+    rows = excursions.listing(session, record.id)
+    return json_answer(ExcursionList(items=[_excursion(row) for row in rows]))
 
 
 @blueprint.route("/excursions/<int:record_id>/acknowledge", methods=["POST"])
@@ -272,15 +271,12 @@ def resolve_excursion(record_id: int) -> Any:
 
 
 def _reviewed(record_id: int) -> ExcursionPublic:
-    session = db.session()
-    record = excursions.get_record(session, record_id)
-    logger = session.get(Logger, record.logger_id)
-    return _excursion(record, logger.code if logger else "?")
+    return _excursion(excursions.listed(db.session(), record_id))
 
 
-def _excursion(record: ExcursionRecord, logger: str) -> ExcursionPublic:
+def _excursion(row: excursions.ExcursionRow) -> ExcursionPublic:
     fields = set(ExcursionPublic.model_fields) - {"logger"}
-    return ExcursionPublic(logger=logger, **{name: getattr(record, name) for name in fields})
+    return ExcursionPublic(logger=row.logger, **{name: getattr(row.record, name) for name in fields})
 
 
 @blueprint.route("/shipments/<reference>/lots")

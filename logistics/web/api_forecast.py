@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import jsonify
 from flask_login import current_user
 
 from logistics.core.forecast import ForecastError
 from logistics.core.roles import Permission
-from logistics.db.models import ForecastRun
 from logistics.schemas.forecast import (
     BomLinePublic,
     BomList,
@@ -33,6 +32,9 @@ from logistics.services.errors import InputError, NotFound
 from logistics.web import db
 from logistics.web.api import blueprint, described, json_answer, read_body
 from logistics.web.auth import require
+
+if TYPE_CHECKING:
+    from logistics.db.models import ForecastRun
 
 
 @blueprint.route("/recruitment")
@@ -116,7 +118,7 @@ def run_forecast() -> Any:
 @blueprint.route("/forecast/runs/<int:run_id>")
 @described.operation("GET", "/forecast/runs/{run_id}", "A stored forecast", response=ForecastPublic)
 def get_forecast(run_id: int) -> Any:
-    return json_answer(_forecast(_run(run_id)))
+    return json_answer(_forecast(forecasting.get_run(db.session(), run_id)))
 
 
 @blueprint.route("/forecast/runs/<int:run_id>/inputs")
@@ -124,14 +126,7 @@ def get_forecast(run_id: int) -> Any:
                      "What a stored forecast was computed from, as a scenario document: save it as a "
                      ".json file and run `logistics forecast --scenario FILE.json`", response=ForecastInputs)
 def forecast_inputs(run_id: int) -> Any:
-    return jsonify(json.loads(_run(run_id).inputs))
-
-
-def _run(run_id: int) -> ForecastRun:
-    run = db.session().get(ForecastRun, run_id)
-    if run is None:
-        raise NotFound(f"no forecast {run_id}")
-    return run
+    return jsonify(json.loads(forecasting.get_run(db.session(), run_id).inputs))
 
 
 def _forecast(run: ForecastRun) -> ForecastPublic:
