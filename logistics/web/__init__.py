@@ -23,9 +23,6 @@ from logistics.services.metrics import database_problem
 from logistics.services.telemetry import TelemetryStore
 from logistics.web import (
     api,
-    api_forecast,  # noqa: F401  (its routes join api.blueprint: recruitment and forecasts)
-    api_metrics,  # noqa: F401  (its route joins api.blueprint: /metrics for Prometheus)
-    api_stock,  # noqa: F401  (its routes join api.blueprint: receipts, the QA queue, stock)
     auth,
     db,
     documents,
@@ -184,7 +181,8 @@ ADDRESS_FIELDS = frozenset({"next"})
 
 def _refuse_nul_characters() -> Any:
     """A query parameter or form field holding U+0000: refused naming it (PostgreSQL cannot store it, and
-    it would otherwise fail deep in a query). JSON bodies are checked where they are read (api.read_body)."""
+    it would otherwise fail deep in a query). JSON bodies are checked where they are read
+    (api_io.read_body)."""
     fields = list(request.args.items(multi=True))
     if request.method == "POST" and not request.path.startswith("/api/"):  # the API's bodies are its own
         fields += list(request.form.items(multi=True))

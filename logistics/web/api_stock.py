@@ -1,7 +1,7 @@
 """The JSON API for goods at the hospital: a shipment's receipt, the QA queue, stock and its ledger.
 
-The routes join the API blueprint of `logistics.web.api`, so they share its prefix, error handlers and
-the rule that writes need a bearer token.
+`add_routes` puts the routes on the API blueprint of `logistics.web.api`, so they share its prefix, error
+handlers and the rule that writes need a bearer token.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import request
+from flask import Blueprint, request
 from flask_login import current_user
 
 from logistics.core.limits import MAX_PAGE
@@ -31,14 +31,13 @@ from logistics.schemas.stock import (
 )
 from logistics.services import quality, receiving, stock
 from logistics.web import db
-from logistics.web.api import blueprint, described, json_answer, read_body, read_paging
+from logistics.web.api_io import described, json_answer, read_body, read_paging
 from logistics.web.auth import require
 
 PAGING = (("page", "integer", f"Page number, from 1 to {MAX_PAGE:,}"),
           ("per_page", "integer", "Rows per page (at most 200)"))
 
 
-@blueprint.route("/shipments/<reference>/receipt")
 @described.operation("GET", "/shipments/{reference}/receipt",
                      "The shipment's receipt: the inspection of the box and each line as found, with QA's "
                      "signed decision (404 until it is received)", response=ReceiptPublic)
@@ -46,7 +45,6 @@ def get_receipt(reference: str) -> Any:
     return json_answer(receiving.receipt_public(db.session(), reference))
 
 
-@blueprint.route("/qa/queue")
 @described.operation("GET", "/qa/queue",
                      "Quarantined lines waiting for QA, oldest receipt first, with the shipment's excursions "
                      "and the lot's stability budget", response=QaQueue)
@@ -63,7 +61,6 @@ def qa_queue() -> Any:
                                 state=row.stability.state.value)) for row in rows]))
 
 
-@blueprint.route("/stock")
 @described.operation("GET", "/stock",
                      "What each site holds of each lot in each status (available stock past its expiry "
                      "shows as expired)", response=BalanceList, query=(
@@ -81,7 +78,6 @@ def list_stock() -> Any:
         unit=balance.unit) for balance in balances]))
 
 
-@blueprint.route("/stock/movements")
 @described.operation("GET", "/stock/movements", "The stock ledger, newest first", response=MovementPage,
                      query=(("item", "string", "Only this item code"),
                             ("lot", "string", "Only this lot number"), *PAGING))
@@ -93,7 +89,6 @@ def list_movements() -> Any:
                                     total=total))
 
 
-@blueprint.route("/stock/consume", methods=["POST"])
 @described.operation("POST", "/stock/consume",
                      "Take a quantity of an item out of a site's available stock for a run or a patient "
                      "code, first expiry first out; the answer lists the movements made",
@@ -114,3 +109,12 @@ def _movement(row: stock.LedgerRow) -> MovementPublic:
     fields = set(MovementPublic.model_fields) - {"site", "item", "lot", "unit"}
     return MovementPublic(site=row.site, item=row.item, lot=row.lot, unit=row.unit,
                           **row.movement.model_dump(include=fields))
+
+
+def add_routes(api: Blueprint) -> None:
+    """The goods routes (receipts, the QA queue, stock and its ledger) on the API's blueprint."""
+    api.add_url_rule("/shipments/<reference>/receipt", view_func=get_receipt)
+    api.add_url_rule("/qa/queue", view_func=qa_queue)
+    api.add_url_rule("/stock", view_func=list_stock)
+    api.add_url_rule("/stock/movements", view_func=list_movements)
+    api.add_url_rule("/stock/consume", view_func=consume, methods=["POST"])

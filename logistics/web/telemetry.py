@@ -12,7 +12,7 @@ from logistics.schemas.loggers import IngestCounts
 from logistics.services.loggers import authenticate_logger
 from logistics.services.telemetry import IncomingMessage, TelemetryStore
 from logistics.web import db
-from logistics.web.api import described
+from logistics.web.api_io import described
 from sensors.decode import MAX_PAYLOAD_BYTES
 
 blueprint = Blueprint("telemetry", __name__, url_prefix="/api/v1")
