@@ -234,7 +234,7 @@ def stored(run: ForecastRun) -> StoredForecast:
 class ForecastOverview:
     """The forecast page: the latest forecast, the recent runs, and whether there is anything to forecast."""
 
-    shown: StoredForecast | None  # None before the first run
+    forecast: StoredForecast | None  # None before the first run
     runs: list[ForecastRun]
     no_plan: bool  # no run yet, and no plan or bill of materials to run one from
 
@@ -257,13 +257,13 @@ def _has_inputs(session: Session, settings: Settings, today: date) -> bool:
 class ForecastItem:
     """An item's page: its figures in the latest forecast, and the supply terms that forecast read."""
 
-    shown: StoredForecast
+    forecast: StoredForecast
     figures: dict[str, Any]
     item: Item | None  # None once the item is gone from the catalogue
 
     @property
     def supply(self) -> dict[str, Any]:
-        return next((row for row in self.shown.inputs["items"] if row["code"] == self.figures["code"]), {})
+        return next((row for row in self.forecast.inputs["items"] if row["code"] == self.figures["code"]), {})
 
 
 def item_view(session: Session, code: str) -> ForecastItem:

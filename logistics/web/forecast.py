@@ -36,10 +36,10 @@ def overview() -> Any:
     settings = db.runtime().settings
     today = forecasting.today(settings, datetime.now(UTC))
     shown = forecasting.overview(db.session(), settings, today=today, recent=RECENT_RUNS)
-    items = shown.shown.result["items"] if shown.shown else []
+    items = shown.forecast.result["items"] if shown.forecast else []
     rows = [_row(item, today, settings.forecast_warning_days) for item in items]
-    return render_template("forecast/overview.html", forecast=shown.shown, rows=rows, no_plan=shown.no_plan,
-                           runs=shown.runs)
+    return render_template("forecast/overview.html", forecast=shown.forecast, rows=rows,
+                           no_plan=shown.no_plan, runs=shown.runs)
 
 
 def _row(item: dict[str, Any], today: date, warning_days: int) -> dict[str, Any]:
@@ -139,11 +139,11 @@ def item(code: str) -> Any:
     except NotFound:
         abort(404)
     figures, supply = shown.figures, shown.supply
-    choice, errors, scenario = _scenario(shown.shown)
+    choice, errors, scenario = _scenario(shown.forecast)
     other = next(row for row in scenario["items"] if row["code"] == code) if scenario else None
-    policy, today = shown.shown.result["policy"], forecasting.today(settings, datetime.now(UTC))
+    policy, today = shown.forecast.result["policy"], forecasting.today(settings, datetime.now(UTC))
     page = render_template(
-        "forecast/item.html", forecast=shown.shown, scenario=scenario, choice=choice, errors=errors,
+        "forecast/item.html", forecast=shown.forecast, scenario=scenario, choice=choice, errors=errors,
         figures=_row(figures, today, settings.forecast_warning_days),
         other=_row(other, today, settings.forecast_warning_days) if other else None,
         item=shown.item, paces=pace_labels(), max_hold=MAX_HOLD_DAYS,
