@@ -120,3 +120,57 @@ def test_the_documents_check_catches_a_service_or_database_import(tmp_path):
     assert asking([sample], NOT_FOR_DOCUMENTS) == {"bad.py": [
         "logistics.db.models", "logistics.db.models.Receipt", "logistics.services", "sqlalchemy.orm",
         "sqlmodel", "sqlmodel.select"]}
+
+
+# --- Pages ask services: no module under web/ runs a query -------------------------------------------
+# A view parses the request, calls a service and renders its answer. Without the query API and the table
+# models it cannot query; the errors of sqlalchemy.exc it may answer, and for annotations only (inside
+# `if TYPE_CHECKING:`) it may name any type.
+
+WEB = Path(logistics.__file__).parent / "web"
+ANSWERED_ERRORS = "sqlalchemy.exc."
+
+
+def run_time_imports(path: Path) -> list[str]:
+    """What the module imports when it runs, as "module.name" (or "module"); annotation-only imports left
+    out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for_types_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
+                      and ast.unparse(block.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+                      for statement in block.body for node in ast.walk(statement)}
+    names = []
+    for node in ast.walk(tree):
+        if id(node) in for_types_only:
+            continue
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def query_imports(path: Path) -> list[str]:
+    """The query API (sqlmodel, sqlalchemy) and the table models a module imports when it runs."""
+    def queries(name: str) -> bool:
+        if name.split(".")[0] in ("sqlmodel", "sqlalchemy"):
+            return not name.startswith(ANSWERED_ERRORS)
+        return name == "logistics.db.models" or name.startswith("logistics.db.models.")
+
+    return sorted(name for name in run_time_imports(path) if queries(name))
+
+
+def test_web_modules_import_no_query_api_and_no_table_model():
+    modules = sorted(WEB.glob("*.py"))
+    assert len(modules) >= 20
+    assert {path.name: found for path in modules if (found := query_imports(path))} == {}
+
+
+def test_the_web_check_catches_a_query_import(tmp_path):
+    sample = tmp_path / "view.py"
+    sample.write_text("from typing import TYPE_CHECKING\n"
+                      "from sqlmodel import Session, select\nimport sqlalchemy\nfrom sqlalchemy import func\n"
+                      "from sqlalchemy.exc import DBAPIError\nfrom logistics.db.models import Site\n"
+                      "from logistics.db import models\nfrom logistics.services import shipments\n"
+                      "if TYPE_CHECKING:\n    from sqlmodel import Session\n")
+    assert query_imports(sample) == ["logistics.db.models", "logistics.db.models.Site", "sqlalchemy",
+                                     "sqlalchemy.func", "sqlmodel.Session", "sqlmodel.select"]

@@ -86,6 +86,11 @@ YES_NO_CHECKS = ("packaging_intact", "seals_intact", "coolant_present", "logger_
                  "documents_complete", "import_permit_present")
 
 
+def stored_codes(text: str) -> list[str]:
+    """Codes as they are kept, comma-separated (findings, reasons, discrepancies), as a list."""
+    return [code for code in text.split(",") if code]
+
+
 def checklist_findings(checklist: Checklist) -> list[Finding]:
     """What the inspection found wrong, as stable codes (shown translated, kept on the receipt)."""
     no_coolant = not checklist.coolant_present and checklist.coolant_state != CoolantState.NOT_USED

@@ -6,7 +6,7 @@ from datetime import date
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from logistics.core.profiles import StorageProfile
 from logistics.core.units import QuantityError, check_unit
@@ -109,3 +109,23 @@ def get_logger(session: Session, code: str) -> Logger:
 
 def get_site(session: Session, code: str) -> Site:
     return _by_code(session, Site, code)
+
+
+def sites(session: Session, *, kind: str | None = None) -> list[Site]:
+    """Every site (or every one of `kind`), by code, for the forms' choices."""
+    query = select(Site).order_by(col(Site.code))
+    return list(session.exec(query if kind is None else query.where(Site.kind == kind)).all())
+
+
+def site_zones(session: Session) -> dict[str, str]:
+    """Each site's IANA time zone by its code: the forms read local times in them."""
+    return dict(session.exec(select(Site.code, Site.timezone)).all())
+
+
+def items(session: Session) -> list[Item]:
+    """Every item, by code, for the forms' choices."""
+    return list(session.exec(select(Item).order_by(col(Item.code))).all())
+
+
+def find_item(session: Session, code: str) -> Item | None:
+    return session.exec(select(Item).where(Item.code == code)).first()

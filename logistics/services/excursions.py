@@ -337,3 +337,10 @@ def listing(session: Session, shipment_id: int | None) -> list[ExcursionRow]:
                ExcursionRecord.status != ReviewStatus.WITHDRAWN.value)
         .order_by(col(ExcursionRecord.start).desc())).all()
     return [ExcursionRow(record, code) for record, code in rows]
+
+
+def listed(session: Session, record_id: int) -> ExcursionRow:
+    """One excursion with its logger's id, as the listing shows it; NotFound for an unknown one."""
+    record = get_record(session, record_id)
+    logger = session.get(Logger, record.logger_id)
+    return ExcursionRow(record, logger.code if logger else "?")

@@ -31,6 +31,8 @@ from logistics.core.limits import line_quantity_problem
 from logistics.core.stock import StockStatus
 from logistics.db.models import BomLine, ForecastRun, Item, Lot, Shipment, ShipmentLine, Site
 from logistics.services.alerts import raise_alert
+from logistics.services.catalogue import find_item
+from logistics.services.errors import NotFound
 from logistics.services.recruitment import enrolments, sites, the_plan
 from logistics.services.stock import balances
 from logistics.settings import Settings
@@ -193,6 +195,13 @@ def history(session: Session, limit: int = 30) -> list[ForecastRun]:
                                                           col(ForecastRun.id).desc()).limit(limit)).all())
 
 
+def get_run(session: Session, run_id: int) -> ForecastRun:
+    run = session.get(ForecastRun, run_id)
+    if run is None:
+        raise NotFound(f"no forecast {run_id}")
+    return run
+
+
 def result_record(result: Forecast) -> dict[str, Any]:
     """What is stored of a forecast: the SPEC §8 answer, and per item the figures behind it and its fan."""
     record = forecast_json(result)
@@ -220,6 +229,52 @@ class StoredForecast:
 
 def stored(run: ForecastRun) -> StoredForecast:
     return StoredForecast(run, json.loads(run.result), json.loads(run.inputs))
+
+
+@dataclass(frozen=True)
+class ForecastOverview:
+    """The forecast page: the latest forecast, the recent runs, and whether there is anything to forecast."""
+
+    forecast: StoredForecast | None  # None before the first run
+    runs: list[ForecastRun]
+    no_plan: bool  # no run yet, and no plan or bill of materials to run one from
+
+
+def overview(session: Session, settings: Settings, *, today: date, recent: int) -> ForecastOverview:
+    run = latest(session)
+    return ForecastOverview(stored(run) if run else None, history(session, recent),
+                            run is None and not _has_inputs(session, settings, today))
+
+
+def _has_inputs(session: Session, settings: Settings, today: date) -> bool:
+    try:
+        inputs(session, settings, as_of=today)
+    except NoPlan:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ForecastItem:
+    """An item's page: its figures in the latest forecast, and the supply terms that forecast read."""
+
+    forecast: StoredForecast
+    figures: dict[str, Any]
+    item: Item | None  # None once the item is gone from the catalogue
+
+    @property
+    def supply(self) -> dict[str, Any]:
+        return next((row for row in self.forecast.inputs["items"] if row["code"] == self.figures["code"]), {})
+
+
+def item_view(session: Session, code: str) -> ForecastItem:
+    """NotFound before the first forecast, or when the latest one has no such item."""
+    run = latest(session)
+    shown = stored(run) if run else None
+    figures = shown.item(code) if shown else None
+    if shown is None or figures is None:
+        raise NotFound(f"no forecast of {code!r}")
+    return ForecastItem(shown, figures, find_item(session, code))
 
 
 def what_if(run: ForecastRun, *, recruitment_factor: float, extra_lead_days: int) -> dict[str, Any]:

@@ -171,6 +171,25 @@ def unassign(session: Session, *, logger_code: str, at: datetime) -> LoggerAssig
     return open_one
 
 
+class NotRecording(InputError):
+    """The logger has no open assignment to this shipment: there is nothing of it to stop."""
+
+    def __init__(self, logger_code: str, reference: str) -> None:
+        super().__init__({"logger": f"{logger_code} is not recording for {reference}"})
+
+
+def stop_recording(session: Session, *, reference: str, logger_code: str, at: datetime) -> LoggerAssignment:
+    """Stop a logger recording for this shipment (the shipment page's "Stop"), and only for it."""
+    shipment = get_shipment(session, reference)
+    recording = session.exec(
+        select(LoggerAssignment.id).join(Logger, Logger.id == LoggerAssignment.logger_id)
+        .where(LoggerAssignment.shipment_id == shipment.id, Logger.code == logger_code,
+               col(LoggerAssignment.ends_at).is_(None))).first()
+    if recording is None:
+        raise NotRecording(logger_code, reference)
+    return unassign(session, logger_code=logger_code, at=at)
+
+
 def _overlapping(
     session: Session, logger: Logger, starts_at: datetime, ends_at: datetime | None
 ) -> str | None:

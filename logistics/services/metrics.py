@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from logistics.core.excursion_review import ReviewStatus
@@ -94,3 +95,13 @@ def record_run(session: Session, job: str, *, started: datetime, seconds: float,
     else:
         run.failures += 1
     session.add(run)
+
+
+def database_problem(engine: Engine) -> str | None:
+    """None while the database answers; else the kind of error it gave (what /health reports)."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # report, never raise: this is what monitoring polls
+        return error.__class__.__name__
+    return None

@@ -34,8 +34,8 @@ from logistics.services.stability import stability_of
 
 RECORD_TYPE = "receipt_line"
 DEFAULT_POLICY = SigningPolicy()  # the settings' defaults, without alert routes; the pages pass their own
-__all__ = ["Decision", "SignatureRefused", "SigningPolicy", "queue", "quarantined_line", "sign_decision",
-           "signature_holds", "signed_content"]
+__all__ = ["Decision", "SignatureRefused", "SigningPolicy", "line_decision", "queue", "quarantined_line",
+           "sign_decision", "signature_holds", "signed_content"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,22 @@ def quarantined_line(session: Session, line_id: int, profiles: dict[str, Storage
     if row is None:
         raise NotFound(f"no receipt line {line_id}")
     return _described(session, row, profiles, now)
+
+
+@dataclass(frozen=True)
+class LineDecision:
+    """A quarantined line as QA's page shows it: what QA needs to decide, and the decision once signed."""
+
+    row: QuarantinedLine
+    signature: Signature | None
+    signature_holds: bool | None  # None while unsigned
+
+
+def line_decision(session: Session, line_id: int, profiles: dict[str, StorageProfile], *,
+                  now: datetime) -> LineDecision:
+    row = quarantined_line(session, line_id, profiles, now=now)
+    signature = session.get(Signature, row.line.signature_id) if row.line.signature_id else None
+    return LineDecision(row, signature, signature_holds(session, signature) if signature else None)
 
 
 def _lines_query() -> Any:

@@ -22,10 +22,12 @@ from logistics.core.receiving import (
     line_discrepancies,
     place,
     quarantine_reasons,
+    stored_codes,
 )
 from logistics.core.stock import StockStatus
 from logistics.db.models import (
     ExcursionRecord,
+    Item,
     Logger,
     LoggerAssignment,
     Lot,
@@ -33,10 +35,14 @@ from logistics.db.models import (
     ReceiptLine,
     Shipment,
     ShipmentLine,
+    Signature,
+    Site,
     StockMovement,
 )
-from logistics.services.errors import InputError
+from logistics.schemas.stock import ChecklistPublic, ReceiptLinePublic, ReceiptPublic, SignaturePublic
+from logistics.services.errors import InputError, NotFound
 from logistics.services.excursions import LoggerSummary, summaries
+from logistics.services.quality import signature_holds
 from logistics.services.shipments import change_status, get_shipment
 
 RECEIVABLE = (ShipmentStatus.IN_TRANSIT, ShipmentStatus.ARRIVED)
@@ -61,6 +67,55 @@ def awaiting(session: Session) -> list[Shipment]:
 
 def find_receipt(session: Session, shipment: Shipment) -> Receipt | None:
     return session.exec(select(Receipt).where(Receipt.shipment_id == shipment.id)).first()
+
+
+def receipt_lines(session: Session, receipt: Receipt) -> dict[int, ReceiptLine]:
+    """The receipt's lines as found, by the shipment line each one counts."""
+    return {line.shipment_line_id: line for line in session.exec(
+        select(ReceiptLine).where(ReceiptLine.receipt_id == receipt.id)).all()}
+
+
+def receipt_public(session: Session, reference: str) -> ReceiptPublic:
+    """The shipment's receipt as the API shows it, each line with QA's signature; NotFound until it is
+    received."""
+    shipment = get_shipment(session, reference)
+    receipt = find_receipt(session, shipment)
+    if receipt is None:
+        raise NotFound(f"{reference} has not been received yet")
+    site = session.get(Site, receipt.site_id)
+    return ReceiptPublic(
+        shipment=shipment.reference, site=site.code if site else "?", received_at=receipt.received_at,
+        received_by=receipt.received_by,
+        checklist=ChecklistPublic(**{name: getattr(receipt, name) for name in ChecklistPublic.model_fields}),
+        findings=stored_codes(receipt.findings), open_excursions=receipt.open_excursions, notes=receipt.notes,
+        lines=_lines_public(session, receipt))
+
+
+def _lines_public(session: Session, receipt: Receipt) -> list[ReceiptLinePublic]:
+    """One query for the lines, their goods and their signatures (checking a signature reads only rows
+    this query has loaded)."""
+    rows = session.exec(
+        select(ReceiptLine, ShipmentLine, Lot, Item, Signature)
+        .join(ShipmentLine, ShipmentLine.id == ReceiptLine.shipment_line_id)
+        .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
+        .outerjoin(Signature, Signature.id == ReceiptLine.signature_id)
+        .where(ReceiptLine.receipt_id == receipt.id).order_by(col(ReceiptLine.id))).all()
+    return [ReceiptLinePublic(
+        id=line.id, shipment_line_id=line.shipment_line_id, item_code=item.code, lot_shipped=lot.lot_number,
+        lot_found=line.lot_number_seen, expiry_found=line.expiry_seen, received=line.received,
+        damaged=line.damaged, missing=line.missing, unit=shipped.unit, requested=line.requested,
+        disposition=line.disposition, reasons=stored_codes(line.reasons),
+        discrepancies=stored_codes(line.discrepancies), qa_status=line.qa_status, released=line.released,
+        rejected=line.rejected, decided_at=line.decided_at, signature=_signature_public(session, signature))
+        for line, shipped, lot, item, signature in rows]
+
+
+def _signature_public(session: Session, signature: Signature | None) -> SignaturePublic | None:
+    if signature is None:
+        return None
+    return SignaturePublic(signer=signature.signer, signer_name=signature.signer_name,
+                           meaning=signature.meaning, signed_at=signature.signed_at, digest=signature.digest,
+                           comment=signature.comment, valid=signature_holds(session, signature))
 
 
 def stop_loggers(session: Session, shipment: Shipment, at: datetime) -> list[str]:

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from logistics.core.forecast_inputs import Basis
 from logistics.core.units import QuantityError, parse_quantity
 from logistics.db.models import BomLine, Enrolment, Item, RecruitmentPlan, RecruitmentPull, RecruitmentSite
+from logistics.services.catalogue import items
 from logistics.services.csv_rows import CsvError, read_rows
 from logistics.services.errors import InputError, NotFound
 from logistics.services.stock import USE_CODE
@@ -294,3 +295,20 @@ def record_pull(session: Session, *, url: str, records: list[dict[str, Any]] | N
 def last_pulls(session: Session, limit: int = 5) -> list[RecruitmentPull]:
     return list(session.exec(select(RecruitmentPull).order_by(col(RecruitmentPull.at).desc(),
                                                               col(RecruitmentPull.id).desc()).limit(limit)).all())
+
+
+@dataclass(frozen=True)
+class RecruitmentOverview:
+    """The recruitment page: the plan, its sites and enrolments, the bill of materials and the pulls."""
+
+    plan: RecruitmentPlan | None
+    sites: list[RecruitmentSite]
+    enrolments: list[EnrolmentRow]  # oldest first
+    bill_of_materials: list[BomRow]
+    items: list[Item]  # what a bill-of-materials line may name
+    pulls: list[RecruitmentPull]
+
+
+def overview(session: Session) -> RecruitmentOverview:
+    return RecruitmentOverview(the_plan(session), sites(session), enrolments(session),
+                               bill_of_materials(session), items(session), last_pulls(session))

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from logistics.core.stock import Holding, InsufficientStock, StockStatus, expiring, pick_fefo
 from logistics.core.units import QuantityError, parse_quantity
 from logistics.db.models import Item, Lot, Site, StockMovement
+from logistics.services.catalogue import items, sites
 from logistics.services.errors import InputError
 from logistics.services.paging import one_page
 
@@ -148,6 +149,13 @@ def whole_ledger(session: Session, *, item: str | None = None, lot: str | None =
     return [LedgerRow(*row) for row in session.exec(_ledger_query(item, lot)).all()]
 
 
+def ledger_rows(session: Session, movements: Sequence[StockMovement]) -> list[LedgerRow]:
+    """The ledger's rows of these movements (what a consumption just took), in their order."""
+    query = _ledger_query(None, None).where(col(StockMovement.id).in_([move.id for move in movements]))
+    found = {row.movement.id: row for row in (LedgerRow(*row) for row in session.exec(query).all())}
+    return [found[move.id] for move in movements]
+
+
 def _ledger_query(item: str | None, lot: str | None) -> Any:
     query = (select(StockMovement, Site.code, Item.code, Lot.lot_number, Item.unit)
              .join(Site, Site.id == StockMovement.site_id).join(Lot, Lot.id == StockMovement.lot_id)
@@ -170,3 +178,20 @@ def rows_as_dicts(rows: Sequence[LedgerRow]) -> list[dict[str, object]]:
              "status": row.movement.status, "quantity": row.movement.quantity, "unit": row.unit,
              "kind": row.movement.kind, "used_for": row.movement.used_for or "", "actor": row.movement.actor,
              "note": row.movement.note or ""} for row in rows]
+
+
+@dataclass(frozen=True)
+class StockOverview:
+    """The stock page: balances as chosen, what expires soon, and the consumption form's choices."""
+
+    balances: list[Balance]
+    warnings: list[Balance]
+    items: list[Item]
+    sites: list[Site]  # the hospital's, where stock is kept
+
+
+def overview(session: Session, *, site: str | None, item: str | None, today: date,
+             within_days: int) -> StockOverview:
+    return StockOverview(balances(session, site=site, item=item),
+                         expiry_warnings(session, today=today, within_days=within_days),
+                         items(session), sites(session, kind="hospital"))

@@ -11,7 +11,6 @@ from flask import Flask, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
@@ -20,12 +19,10 @@ from logistics.core.limits import NUL_PROBLEM, loads_bounded
 from logistics.db.engine import REFUSALS, refusal_reason
 from logistics.db.text_limits import TextTooLong
 from logistics.services.errors import InputError
+from logistics.services.metrics import database_problem
 from logistics.services.telemetry import TelemetryStore
 from logistics.web import (
     api,
-    api_forecast,  # noqa: F401  (its routes join api.blueprint: recruitment and forecasts)
-    api_metrics,  # noqa: F401  (its route joins api.blueprint: /metrics for Prometheus)
-    api_stock,  # noqa: F401  (its routes join api.blueprint: receipts, the QA queue, stock)
     auth,
     db,
     documents,
@@ -184,7 +181,8 @@ ADDRESS_FIELDS = frozenset({"next"})
 
 def _refuse_nul_characters() -> Any:
     """A query parameter or form field holding U+0000: refused naming it (PostgreSQL cannot store it, and
-    it would otherwise fail deep in a query). JSON bodies are checked where they are read (api.read_body)."""
+    it would otherwise fail deep in a query). JSON bodies are checked where they are read
+    (api_io.read_body)."""
     fields = list(request.args.items(multi=True))
     if request.method == "POST" and not request.path.startswith("/api/"):  # the API's bodies are its own
         fields += list(request.form.items(multi=True))
@@ -200,11 +198,9 @@ def _refuse_nul_characters() -> Any:
 
 
 def _health() -> Any:
-    try:
-        with db.runtime().engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # report, never raise: this is what monitoring polls
-        return jsonify(status="error", database=str(error.__class__.__name__)), 503
+    problem = database_problem(db.runtime().engine)
+    if problem is not None:
+        return jsonify(status="error", database=problem), 503
     return jsonify(status="ok", database="ok")
 
 

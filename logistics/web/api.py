@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
-from pydantic import BaseModel, ValidationError
 
 from logistics.core.epcis import EPCIS_SCHEMA_ID, MEDIA_TYPES
-from logistics.core.limits import MAX_PAGE, NUL_PROBLEM, loads_bounded, nul_field
+from logistics.core.limits import MAX_PAGE
 from logistics.core.roles import Permission
-from logistics.db.models import ExcursionRecord, Logger
 from logistics.schemas.loggers import LoggerCreate, LoggerCredentials, LoggerList, LoggerPublic, RejectionPage
 from logistics.schemas.records import (
     Acknowledgement,
@@ -40,16 +38,14 @@ from logistics.schemas.shipments import (
     ShipmentUpdate,
 )
 from logistics.services import alerts, audit, epcis, excursions, loggers, shipments, stability, telemetry
-from logistics.services.errors import InputError, NotFound, input_error_from
-from logistics.web import db
+from logistics.services.errors import InputError, NotFound
+from logistics.web import api_forecast, api_metrics, api_stock, db
+from logistics.web.api_io import described, json_answer, read_body, read_paging
 from logistics.web.auth import require
 from logistics.web.forms import FILTER_PARAMETERS, read_filters
-from logistics.web.openapi import ApiDescription
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
-described = ApiDescription(prefix="/api/v1")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-Model = TypeVar("Model", bound=BaseModel)
 
 
 @blueprint.before_request
@@ -72,7 +68,7 @@ def _not_found(error: NotFound) -> Any:
 
 @blueprint.route("/openapi.json")
 def openapi() -> Any:
-    return jsonify(described.document())
+    return jsonify(described.document(current_app))
 
 
 @blueprint.route("/shipments")
@@ -240,8 +236,8 @@ def list_rejections() -> Any:
 def list_excursions(reference: str) -> Any:
     session = db.session()
     record = shipments.get_shipment(session, reference)
-    return json_answer(ExcursionList(items=[_excursion(row.record, row.logger)
-                                      for row in excursions.listing(session, record.id)]))
+    rows = excursions.listing(session, record.id)
+    return json_answer(ExcursionList(items=[_excursion(row) for row in rows]))
 
 
 @blueprint.route("/excursions/<int:record_id>/acknowledge", methods=["POST"])
@@ -272,15 +268,12 @@ def resolve_excursion(record_id: int) -> Any:
 
 
 def _reviewed(record_id: int) -> ExcursionPublic:
-    session = db.session()
-    record = excursions.get_record(session, record_id)
-    logger = session.get(Logger, record.logger_id)
-    return _excursion(record, logger.code if logger else "?")
+    return _excursion(excursions.listed(db.session(), record_id))
 
 
-def _excursion(record: ExcursionRecord, logger: str) -> ExcursionPublic:
+def _excursion(row: excursions.ExcursionRow) -> ExcursionPublic:
     fields = set(ExcursionPublic.model_fields) - {"logger"}
-    return ExcursionPublic(logger=logger, **{name: getattr(record, name) for name in fields})
+    return ExcursionPublic(logger=row.logger, **{name: getattr(row.record, name) for name in fields})
 
 
 @blueprint.route("/shipments/<reference>/lots")
@@ -351,45 +344,6 @@ def list_audit() -> Any:
     return json_answer(AuditPage(items=items, page=page, per_page=per_page, total=result.total))
 
 
-def read_body(model: type[Model]) -> Model:
-    if not request.is_json:
-        raise InputError({"body": "send a JSON object with Content-Type: application/json"})
-    try:
-        payload = loads_bounded(request.get_data(cache=True))
-    except ValueError as error:  # not JSON, not UTF-8, or nested too deeply
-        raise InputError({"body": f"not valid JSON: {_first_line(error)}"}) from None
-    if not isinstance(payload, dict):
-        raise InputError({"body": "send a JSON object with Content-Type: application/json"})
-    where = nul_field(payload)
-    if where:
-        raise InputError({where: NUL_PROBLEM})
-    try:
-        return model.model_validate(payload)
-    except ValidationError as error:
-        raise input_error_from(error) from None
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-
-
-def read_paging(default: int | None = None, most: int = 200) -> tuple[int, int]:
-    """?page= (from 1 to MAX_PAGE) and ?per_page= (default: the page_size setting, at most `most`)."""
-    page = _positive_int("page", 1)
-    if page > MAX_PAGE:
-        raise InputError({"page": f"must be a whole number from 1 to {MAX_PAGE:,}"})
-    return page, min(_positive_int("per_page", default or db.runtime().settings.page_size), most)
-
-
-def _positive_int(name: str, default: int) -> int:
-    text = request.args.get(name)
-    if text is None:
-        return default
-    significant = text.lstrip("0")
-    if not (text.isascii() and text.isdigit()) or not significant:
-        raise InputError({name: "must be a whole number of at least 1"})
-    return int(significant) if len(significant) < 19 else 10**18  # that long, it only says "too many"
-
-
-def json_answer(model: BaseModel, status: int = 200) -> Response:
-    return Response(model.model_dump_json(), status=status, mimetype="application/json")
+# The API's other routes, on this blueprint: its prefix, its error handlers and the token rule for writes.
+for part in (api_forecast, api_metrics, api_stock):
+    part.add_routes(blueprint)

@@ -1,21 +1,20 @@
 """The JSON API for the trial's recruitment and the reorder forecast.
 
-The routes join the API blueprint of `logistics.web.api`, so they share its prefix, error handlers and
-the rule that writes need a bearer token.
+`add_routes` puts the routes on the API blueprint of `logistics.web.api`, so they share its prefix, error
+handlers and the rule that writes need a bearer token.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from logistics.core.forecast_inputs import ForecastError
 from logistics.core.roles import Permission
-from logistics.db.models import ForecastRun
 from logistics.schemas.forecast import (
     BomLinePublic,
     BomList,
@@ -31,11 +30,13 @@ from logistics.schemas.forecast import (
 from logistics.services import forecasting, recruitment
 from logistics.services.errors import InputError, NotFound
 from logistics.web import db
-from logistics.web.api import blueprint, described, json_answer, read_body
+from logistics.web.api_io import described, json_answer, read_body
 from logistics.web.auth import require
 
+if TYPE_CHECKING:
+    from logistics.db.models import ForecastRun
 
-@blueprint.route("/recruitment")
+
 @described.operation("GET", "/recruitment", "The trial's recruitment plan and its sites, with how many "
                      "each has enrolled", response=RecruitmentPublic)
 def get_recruitment() -> Any:
@@ -51,14 +52,12 @@ def get_recruitment() -> Any:
                for site in recruitment.sites(session)]))
 
 
-@blueprint.route("/recruitment/enrolments")
 @described.operation("GET", "/recruitment/enrolments", "Enrolments, oldest first (pseudonymous codes)",
                      response=EnrolmentList)
 def list_enrolments() -> Any:
     return json_answer(EnrolmentList(items=[_enrolment(row) for row in recruitment.enrolments(db.session())]))
 
 
-@blueprint.route("/recruitment/enrolments", methods=["POST"])
 @described.operation("POST", "/recruitment/enrolments", "Record a patient's enrolment by pseudonymous code",
                      body=EnrolmentCreate, response=EnrolmentPublic, status=201)
 @require(Permission.RECORD_ENROLMENTS)
@@ -78,7 +77,6 @@ def _enrolment(row: recruitment.EnrolmentRow) -> EnrolmentPublic:
                            source=found.source, recorded_by=found.recorded_by)
 
 
-@blueprint.route("/recruitment/bom")
 @described.operation("GET", "/recruitment/bom", "The bill of materials: what one patient, screened patient "
                      "or manufacturing batch takes of each item, and when", response=BomList)
 def list_bom() -> Any:
@@ -88,7 +86,6 @@ def list_bom() -> Any:
         for row in recruitment.bill_of_materials(db.session())]))
 
 
-@blueprint.route("/forecast")
 @described.operation("GET", "/forecast", "The latest reorder forecast (404 before the first)",
                      response=ForecastPublic)
 def latest_forecast() -> Any:
@@ -98,7 +95,6 @@ def latest_forecast() -> Any:
     return json_answer(_forecast(run))
 
 
-@blueprint.route("/forecast", methods=["POST"])
 @described.operation("POST", "/forecast", "Run the forecast now and store it with its inputs",
                      response=ForecastPublic, status=201)
 @require(Permission.PLAN_SUPPLY)
@@ -113,28 +109,31 @@ def run_forecast() -> Any:
     return json_answer(_forecast(run), 201)
 
 
-@blueprint.route("/forecast/runs/<int:run_id>")
 @described.operation("GET", "/forecast/runs/{run_id}", "A stored forecast", response=ForecastPublic)
 def get_forecast(run_id: int) -> Any:
-    return json_answer(_forecast(_run(run_id)))
+    return json_answer(_forecast(forecasting.get_run(db.session(), run_id)))
 
 
-@blueprint.route("/forecast/runs/<int:run_id>/inputs")
 @described.operation("GET", "/forecast/runs/{run_id}/inputs",
                      "What a stored forecast was computed from, as a scenario document: save it as a "
                      ".json file and run `logistics forecast --scenario FILE.json`", response=ForecastInputs)
 def forecast_inputs(run_id: int) -> Any:
-    return jsonify(json.loads(_run(run_id).inputs))
-
-
-def _run(run_id: int) -> ForecastRun:
-    run = db.session().get(ForecastRun, run_id)
-    if run is None:
-        raise NotFound(f"no forecast {run_id}")
-    return run
+    return jsonify(json.loads(forecasting.get_run(db.session(), run_id).inputs))
 
 
 def _forecast(run: ForecastRun) -> ForecastPublic:
     result = json.loads(run.result)
     return ForecastPublic(id=run.id, run_at=run.run_at, as_of=run.as_of, trigger=run.trigger,
                           recruitment=result["recruitment"], items=result["items"])
+
+
+def add_routes(api: Blueprint) -> None:
+    """The recruitment and forecast routes on the API's blueprint."""
+    api.add_url_rule("/recruitment", view_func=get_recruitment)
+    api.add_url_rule("/recruitment/enrolments", view_func=list_enrolments)
+    api.add_url_rule("/recruitment/enrolments", view_func=add_enrolment, methods=["POST"])
+    api.add_url_rule("/recruitment/bom", view_func=list_bom)
+    api.add_url_rule("/forecast", view_func=latest_forecast)
+    api.add_url_rule("/forecast", view_func=run_forecast, methods=["POST"])
+    api.add_url_rule("/forecast/runs/<int:run_id>", view_func=get_forecast)
+    api.add_url_rule("/forecast/runs/<int:run_id>/inputs", view_func=forecast_inputs)

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response
+from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from logistics.services import metrics
 from logistics.web import db
-from logistics.web.api import blueprint, described
+from logistics.web.api_io import described
 
 
 class _Snapshot:
@@ -83,7 +83,6 @@ def _labelled(name: str, text: str, label: str, values: dict[str, int]) -> Gauge
     return family
 
 
-@blueprint.route("/metrics")
 @described.operation("GET", "/metrics", "The tracker's figures for Prometheus: ingest rate and lag, "
                      "rejections, scheduled jobs' durations and failures, alert deliveries",
                      media_types=("text/plain",))
@@ -91,3 +90,8 @@ def prometheus_metrics() -> Any:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Snapshot(metrics.gather(db.session(), now=datetime.now(UTC))))  # type: ignore[arg-type]
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def add_routes(api: Blueprint) -> None:
+    """The Prometheus route on the API's blueprint."""
+    api.add_url_rule("/metrics", view_func=prometheus_metrics)

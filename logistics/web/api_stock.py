@@ -1,7 +1,7 @@
 """The JSON API for goods at the hospital: a shipment's receipt, the QA queue, stock and its ledger.
 
-The routes join the API blueprint of `logistics.web.api`, so they share its prefix, error handlers and
-the rule that writes need a bearer token.
+`add_routes` puts the routes on the API blueprint of `logistics.web.api`, so they share its prefix, error
+handlers and the rule that writes need a bearer token.
 """
 
 from __future__ import annotations
@@ -9,27 +9,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import request
+from flask import Blueprint, request
 from flask_login import current_user
-from sqlmodel import Session, col, select
 
 from logistics.core.limits import MAX_PAGE
+from logistics.core.receiving import stored_codes
 from logistics.core.roles import Permission
 from logistics.core.stock import shown_status
-from logistics.db.models import (
-    Item,
-    Lot,
-    Receipt,
-    ReceiptLine,
-    ShipmentLine,
-    Signature,
-    Site,
-    StockMovement,
-)
 from logistics.schemas.stock import (
     BalanceList,
     BalancePublic,
-    ChecklistPublic,
     ConsumptionCreate,
     MovementList,
     MovementPage,
@@ -37,65 +26,25 @@ from logistics.schemas.stock import (
     QaQueue,
     QuarantinedLinePublic,
     QueuedExcursion,
-    ReceiptLinePublic,
     ReceiptPublic,
-    SignaturePublic,
     StabilityLeft,
 )
-from logistics.services import quality, receiving, shipments, stock
-from logistics.services.errors import NotFound
+from logistics.services import quality, receiving, stock
 from logistics.web import db
-from logistics.web.api import blueprint, described, json_answer, read_body, read_paging
+from logistics.web.api_io import described, json_answer, read_body, read_paging
 from logistics.web.auth import require
 
 PAGING = (("page", "integer", f"Page number, from 1 to {MAX_PAGE:,}"),
           ("per_page", "integer", "Rows per page (at most 200)"))
 
 
-@blueprint.route("/shipments/<reference>/receipt")
 @described.operation("GET", "/shipments/{reference}/receipt",
                      "The shipment's receipt: the inspection of the box and each line as found, with QA's "
                      "signed decision (404 until it is received)", response=ReceiptPublic)
 def get_receipt(reference: str) -> Any:
-    session = db.session()
-    shipment = shipments.get_shipment(session, reference)
-    receipt = receiving.find_receipt(session, shipment)
-    if receipt is None:
-        raise NotFound(f"{reference} has not been received yet")
-    site = session.get(Site, receipt.site_id)
-    return json_answer(ReceiptPublic(
-        shipment=shipment.reference, site=site.code if site else "?", received_at=receipt.received_at,
-        received_by=receipt.received_by,
-        checklist=ChecklistPublic(**{name: getattr(receipt, name) for name in ChecklistPublic.model_fields}),
-        findings=_codes(receipt.findings), open_excursions=receipt.open_excursions, notes=receipt.notes,
-        lines=_receipt_lines(session, receipt)))
+    return json_answer(receiving.receipt_public(db.session(), reference))
 
 
-def _receipt_lines(session: Session, receipt: Receipt) -> list[ReceiptLinePublic]:
-    rows = session.exec(
-        select(ReceiptLine, ShipmentLine, Lot, Item)
-        .join(ShipmentLine, ShipmentLine.id == ReceiptLine.shipment_line_id)
-        .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
-        .where(ReceiptLine.receipt_id == receipt.id).order_by(col(ReceiptLine.id))).all()
-    return [ReceiptLinePublic(
-        id=line.id, shipment_line_id=line.shipment_line_id, item_code=item.code, lot_shipped=lot.lot_number,
-        lot_found=line.lot_number_seen, expiry_found=line.expiry_seen, received=line.received,
-        damaged=line.damaged, missing=line.missing, unit=shipped.unit, requested=line.requested,
-        disposition=line.disposition, reasons=_codes(line.reasons), discrepancies=_codes(line.discrepancies),
-        qa_status=line.qa_status, released=line.released, rejected=line.rejected, decided_at=line.decided_at,
-        signature=_signature(session, line.signature_id)) for line, shipped, lot, item in rows]
-
-
-def _signature(session: Session, signature_id: int | None) -> SignaturePublic | None:
-    signature = session.get(Signature, signature_id) if signature_id is not None else None
-    if signature is None:
-        return None
-    return SignaturePublic(signer=signature.signer, signer_name=signature.signer_name,
-                           meaning=signature.meaning, signed_at=signature.signed_at, digest=signature.digest,
-                           comment=signature.comment, valid=quality.signature_holds(session, signature))
-
-
-@blueprint.route("/qa/queue")
 @described.operation("GET", "/qa/queue",
                      "Quarantined lines waiting for QA, oldest receipt first, with the shipment's excursions "
                      "and the lot's stability budget", response=QaQueue)
@@ -104,7 +53,7 @@ def qa_queue() -> Any:
     return json_answer(QaQueue(items=[QuarantinedLinePublic(
         line_id=row.line.id, shipment=row.shipment.reference, received_at=row.receipt.received_at,
         item=row.item.code, item_name=row.item.name, lot=row.lot.lot_number, expiry=row.lot.expiry,
-        quantity=row.line.received, unit=row.unit, reasons=_codes(row.line.reasons),
+        quantity=row.line.received, unit=row.unit, reasons=stored_codes(row.line.reasons),
         excursions=[QueuedExcursion(**excursion.model_dump(include=set(QueuedExcursion.model_fields)))
                     for excursion in row.excursions],
         stability=StabilityLeft(remaining_s=row.stability.remaining_s, budget_s=row.stability.budget_s,
@@ -112,7 +61,6 @@ def qa_queue() -> Any:
                                 state=row.stability.state.value)) for row in rows]))
 
 
-@blueprint.route("/stock")
 @described.operation("GET", "/stock",
                      "What each site holds of each lot in each status (available stock past its expiry "
                      "shows as expired)", response=BalanceList, query=(
@@ -130,7 +78,6 @@ def list_stock() -> Any:
         unit=balance.unit) for balance in balances]))
 
 
-@blueprint.route("/stock/movements")
 @described.operation("GET", "/stock/movements", "The stock ledger, newest first", response=MovementPage,
                      query=(("item", "string", "Only this item code"),
                             ("lot", "string", "Only this lot number"), *PAGING))
@@ -138,12 +85,10 @@ def list_movements() -> Any:
     page, per_page = read_paging()
     rows, total = stock.ledger(db.session(), item=request.args.get("item") or None,
                                lot=request.args.get("lot") or None, page=page, per_page=per_page)
-    return json_answer(MovementPage(items=[_movement(row.movement, site=row.site, item=row.item, lot=row.lot,
-                                               unit=row.unit) for row in rows],
-                              page=page, per_page=per_page, total=total))
+    return json_answer(MovementPage(items=[_movement(row) for row in rows], page=page, per_page=per_page,
+                                    total=total))
 
 
-@blueprint.route("/stock/consume", methods=["POST"])
 @described.operation("POST", "/stock/consume",
                      "Take a quantity of an item out of a site's available stock for a run or a patient "
                      "code, first expiry first out; the answer lists the movements made",
@@ -156,21 +101,20 @@ def consume() -> Any:
                               quantity=draft.quantity, use=use, by=current_user.username,
                               now=datetime.now(UTC), note=draft.note)
     db.commit()
-    session = db.session()
-    unit = session.exec(select(Item.unit).where(Item.code == draft.item)).one()
-    lots = {lot.id: lot.lot_number for lot in session.exec(
-        select(Lot).where(col(Lot.id).in_({movement.lot_id for movement in movements}))).all()}
-    return json_answer(MovementList(items=[_movement(movement, site=draft.site, item=draft.item,
-                                               lot=lots[movement.lot_id], unit=unit)
-                                     for movement in movements]), 201)
+    rows = stock.ledger_rows(db.session(), movements)
+    return json_answer(MovementList(items=[_movement(row) for row in rows]), 201)
 
 
-def _movement(movement: StockMovement, *, site: str, item: str, lot: str, unit: str) -> MovementPublic:
+def _movement(row: stock.LedgerRow) -> MovementPublic:
     fields = set(MovementPublic.model_fields) - {"site", "item", "lot", "unit"}
-    return MovementPublic(site=site, item=item, lot=lot, unit=unit,
-                          **movement.model_dump(include=fields))
+    return MovementPublic(site=row.site, item=row.item, lot=row.lot, unit=row.unit,
+                          **row.movement.model_dump(include=fields))
 
 
-def _codes(text: str) -> list[str]:
-    """Comma-separated codes as stored, as a list."""
-    return [code for code in text.split(",") if code]
+def add_routes(api: Blueprint) -> None:
+    """The goods routes (receipts, the QA queue, stock and its ledger) on the API's blueprint."""
+    api.add_url_rule("/shipments/<reference>/receipt", view_func=get_receipt)
+    api.add_url_rule("/qa/queue", view_func=qa_queue)
+    api.add_url_rule("/stock", view_func=list_stock)
+    api.add_url_rule("/stock/movements", view_func=list_movements)
+    api.add_url_rule("/stock/consume", view_func=consume, methods=["POST"])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import (
     Blueprint,
@@ -31,11 +31,13 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from logistics.core.redirects import same_site_path
 from logistics.core.roles import Permission, can
 from logistics.core.throttle import ThrottlePolicy
-from logistics.db.models import User
 from logistics.readers.config_files import load_alert_routes
 from logistics.services import users
 from logistics.services.signing import SigningPolicy
 from logistics.web import db
+
+if TYPE_CHECKING:
+    from logistics.db.models import User
 
 blueprint = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health"})

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
 from flask_login import current_user
-from sqlmodel import Session
 
 from logistics.db.engine import begin_writing
 
 if TYPE_CHECKING:
+    from sqlmodel import Session  # what the services take; the views hand it on and query nothing
+
     from logistics.app import Runtime
 
 

@@ -11,14 +11,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from sqlmodel import select
 
 from logistics.core.forecast_inputs import ForecastError
 from logistics.core.roles import Permission
 from logistics.core.spreadsheet import safe_record
-from logistics.db.models import ForecastRun, Item
 from logistics.services import forecasting
-from logistics.services.errors import InputError
+from logistics.services.errors import InputError, NotFound
 from logistics.web import db, svg_chart
 from logistics.web.auth import require
 from logistics.web.formatting import day, percent, quantity
@@ -35,24 +33,13 @@ CSV_COLUMNS = ("run", "as_of", "code", "unit", "order_quantity", "order_by", "po
 
 @blueprint.route("/forecast")
 def overview() -> Any:
-    session, settings = db.session(), db.runtime().settings
-    run = forecasting.latest(session)
-    shown = forecasting.stored(run) if run else None
-    today = forecasting.today(settings, datetime.now(UTC))
-    items = shown.result["items"] if shown else []
-    rows = [_row(item, today, settings.forecast_warning_days) for item in items]
-    return render_template("forecast/overview.html", forecast=shown, rows=rows,
-                           no_plan=run is None and _no_plan(), runs=forecasting.history(session, RECENT_RUNS))
-
-
-def _no_plan() -> bool:
-    """True when the services have nothing to forecast from yet (no plan or no bill of materials)."""
     settings = db.runtime().settings
-    try:
-        forecasting.inputs(db.session(), settings, as_of=forecasting.today(settings, datetime.now(UTC)))
-    except forecasting.NoPlan:
-        return True
-    return False
+    today = forecasting.today(settings, datetime.now(UTC))
+    shown = forecasting.overview(db.session(), settings, today=today, recent=RECENT_RUNS)
+    items = shown.forecast.result["items"] if shown.forecast else []
+    rows = [_row(item, today, settings.forecast_warning_days) for item in items]
+    return render_template("forecast/overview.html", forecast=shown.forecast, rows=rows,
+                           no_plan=shown.no_plan, runs=shown.runs)
 
 
 def _row(item: dict[str, Any], today: date, warning_days: int) -> dict[str, Any]:
@@ -100,8 +87,9 @@ def export() -> Any:
 @blueprint.route("/forecast/runs/<int:run_id>/inputs.json")
 def inputs(run_id: int) -> Any:
     """A run's inputs as a scenario file: `logistics forecast --scenario FILE.json` computes it again."""
-    run = db.session().get(ForecastRun, run_id)
-    if run is None:
+    try:
+        run = forecasting.get_run(db.session(), run_id)
+    except NotFound:
         abort(404)
     body = json.dumps(json.loads(run.inputs), indent=2, ensure_ascii=False)
     return Response(body, mimetype="application/json",
@@ -145,33 +133,34 @@ def pace_labels() -> dict[str, str]:
 
 @blueprint.route("/forecast/items/<code>")
 def item(code: str) -> Any:
-    session, settings = db.session(), db.runtime().settings
-    run = forecasting.latest(session)
-    shown = forecasting.stored(run) if run else None
-    figures = shown.item(code) if shown else None
-    if run is None or shown is None or figures is None:
+    settings = db.runtime().settings
+    try:
+        shown = forecasting.item_view(db.session(), code)
+    except NotFound:
         abort(404)
-    choice, errors, scenario = _scenario(run)
+    figures, supply = shown.figures, shown.supply
+    choice, errors, scenario = _scenario(shown.forecast)
     other = next(row for row in scenario["items"] if row["code"] == code) if scenario else None
-    supply = next((row for row in shown.inputs["items"] if row["code"] == code), {})
-    policy, today = shown.result["policy"], forecasting.today(settings, datetime.now(UTC))
+    policy, today = shown.forecast.result["policy"], forecasting.today(settings, datetime.now(UTC))
     page = render_template(
-        "forecast/item.html", forecast=shown, scenario=scenario, choice=choice, errors=errors,
+        "forecast/item.html", forecast=shown.forecast, scenario=scenario, choice=choice, errors=errors,
         figures=_row(figures, today, settings.forecast_warning_days),
         other=_row(other, today, settings.forecast_warning_days) if other else None,
-        item=session.exec(select(Item).where(Item.code == code)).first(), paces=pace_labels(),
-        max_hold=MAX_HOLD_DAYS, reasons=reasons(figures, supply, policy),
+        item=shown.item, paces=pace_labels(), max_hold=MAX_HOLD_DAYS,
+        reasons=reasons(figures, supply, policy),
         other_reasons=reasons(other, supply, policy) if other else [], **_charts(figures, other))
     return page, 400 if errors else 200
 
 
-def _scenario(run: ForecastRun) -> tuple[WhatIfChoice, dict[str, str], dict[str, Any] | None]:
+def _scenario(
+    shown: forecasting.StoredForecast,
+) -> tuple[WhatIfChoice, dict[str, str], dict[str, Any] | None]:
     """The what-if asked for, any problem with the request by field, and its result (None: the plan)."""
     try:
         choice = read_what_if(request.args)
         if choice.is_plan:
             return choice, {}, None
-        return choice, {}, forecasting.what_if(run, recruitment_factor=PACES[choice.pace],
+        return choice, {}, forecasting.what_if(shown.run, recruitment_factor=PACES[choice.pace],
                                                extra_lead_days=choice.hold)
     except InputError as error:
         return WhatIfChoice("plan", 0), error.errors, None

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from pydantic import ValidationError
-from sqlmodel import Session, select
 
 from logistics.core.limits import (
     BUSINESS_TIME_EARLIEST,
@@ -21,7 +20,6 @@ from logistics.core.limits import (
     business_time_problem,
 )
 from logistics.core.spreadsheet import safe_row
-from logistics.db.models import Site
 from logistics.schemas.shipments import (
     LegCreate,
     LegTimes,
@@ -37,13 +35,12 @@ TEXT_FIELDS = ("air_waybill", "packaging", "import_permit", "notes")
 EARLIEST, LATEST = f"{BUSINESS_TIME_EARLIEST:%Y-%m-%d}", f"{BUSINESS_TIME_LATEST:%Y-%m-%d}"
 
 
-def shipment_values(form: Any, session: Session) -> dict[str, Any]:
-    """The form's fields as typed values; local times are read in their site's zone."""
+def shipment_values(form: Any, zones: Mapping[str, str]) -> dict[str, Any]:
+    """The form's fields as typed values; local times are read in their site's zone (`zones`, by code)."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {name: form.get(name, "").strip() or None for name in TEXT_FIELDS}
     values["origin"] = form.get("origin", "").strip()
     values["destination"] = form.get("destination", "").strip()
-    zones = dict(session.exec(select(Site.code, Site.timezone)).all())
     for field, end in (("planned_departure", "origin"), ("planned_arrival", "destination")):
         values[field] = _local(form.get(field, ""), zones.get(values[end]), field, end, errors)
     hours = form.get("packaging_validated_hours", "").strip()
@@ -56,16 +53,16 @@ def shipment_values(form: Any, session: Session) -> dict[str, Any]:
     return values
 
 
-def read_create_form(form: Any, session: Session) -> ShipmentCreate:
-    values = shipment_values(form, session)
+def read_create_form(form: Any, zones: Mapping[str, str]) -> ShipmentCreate:
+    values = shipment_values(form, zones)
     try:
         return ShipmentCreate(reference=form.get("reference", "").strip(), **values)
     except ValidationError as error:
         raise input_error_from(error) from None
 
 
-def read_update_form(form: Any, session: Session) -> ShipmentUpdate:
-    values = shipment_values(form, session)
+def read_update_form(form: Any, zones: Mapping[str, str]) -> ShipmentUpdate:
+    values = shipment_values(form, zones)
     try:
         return ShipmentUpdate(**values)
     except ValidationError as error:
@@ -161,10 +158,9 @@ def _validated(model: type[Any], values: dict[str, Any]) -> Any:
         raise input_error_from(error) from None
 
 
-def read_leg_form(form: Any, session: Session) -> LegCreate:
+def read_leg_form(form: Any, zones: Mapping[str, str]) -> LegCreate:
     """A new leg; its planned start is read in its origin's zone, its planned end in its destination's."""
     errors: dict[str, str] = {}
-    zones = dict(session.exec(select(Site.code, Site.timezone)).all())
     values: dict[str, Any] = {name: form.get(name, "").strip() or None
                               for name in ("mode", "origin", "destination", "carrier", "transport_ref")}
     for field, end in (("planned_start", "origin"), ("planned_end", "destination")):
@@ -186,10 +182,10 @@ def read_leg_times(form: Any, zone_start: str, zone_end: str, now: datetime) -> 
     return LegTimes(**{f"actual_{which}": typed or now})
 
 
-def read_milestone_form(form: Any, session: Session, default_zone: str) -> MilestoneCreate:
+def read_milestone_form(form: Any, zones: Mapping[str, str], default_zone: str) -> MilestoneCreate:
+    """A milestone; its time is read in its site's zone, or in `default_zone` when it names no site."""
     errors: dict[str, str] = {}
     site = form.get("site", "").strip() or None
-    zones = dict(session.exec(select(Site.code, Site.timezone)).all())
     at = _local(form.get("at", ""), zones.get(site or "", default_zone), "at", "site", errors)
     if errors:
         raise InputError(errors)

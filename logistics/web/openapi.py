@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 import logistics
 
 REF = "#/components/schemas/{model}"
+OPERATION = "api_operation"  # the attribute of a view function that holds its declaration
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,12 @@ class Operation:
     schema_url: str | None = None  # a published JSON schema the answer follows, when no model describes it
 
 
-@dataclass
+@dataclass(frozen=True)
 class ApiDescription:
-    """Collects operations as routes are declared, and renders the document."""
+    """Declares each route's operation on its view function, and renders the document from the routes an
+    app has: what is described is what is served."""
 
     prefix: str
-    operations: list[Operation] = field(default_factory=list)
 
     def operation(
         self, method: str, path: str, summary: str, *, response: type[BaseModel] | None = None,
@@ -41,20 +43,23 @@ class ApiDescription:
         schema_url: str | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def record(view: Callable[..., Any]) -> Callable[..., Any]:
-            self.operations.append(Operation(method.lower(), path, summary, response, status,
-                                             body, query, media_types, schema_url))
+            setattr(view, OPERATION, Operation(method.lower(), path, summary, response, status,
+                                               body, query, media_types, schema_url))
             return view
 
         return record
 
-    def document(self) -> dict[str, Any]:
-        models = {model for op in self.operations for model in (op.response, op.body) if model}
+    def document(self, app: Flask) -> dict[str, Any]:
+        """The document of the operations `app` serves, in the order of its routes."""
+        views = [app.view_functions[rule.endpoint] for rule in app.url_map.iter_rules()]
+        operations = [getattr(view, OPERATION) for view in views if hasattr(view, OPERATION)]
+        models = {model for op in operations for model in (op.response, op.body) if model}
         _, schemas = models_json_schema(
             [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)],
             ref_template=REF,
         )
         paths: dict[str, dict[str, Any]] = {}
-        for op in self.operations:
+        for op in operations:
             paths.setdefault(self.prefix + op.path, {})[op.method] = _describe(op)
         return {
             "openapi": "3.1.0",

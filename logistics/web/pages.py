@@ -12,15 +12,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from pydantic import ValidationError
-from sqlmodel import col, select
 
 from logistics.core.excursion_review import DISPOSITIONS
 from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.limits import BUSINESS_TIME_EARLIEST, BUSINESS_TIME_LATEST, MAX_SEARCH_CHARACTERS
 from logistics.core.roles import Permission
-from logistics.db.models import Site
 from logistics.schemas.shipments import LEG_MODES, ShipmentUpdate
-from logistics.services import audit, dashboard, excursions, loggers, series, shipments, stability
+from logistics.services import catalogue, dashboard, excursions, loggers, series, shipment_views, shipments
 from logistics.services import shipment_import as importing
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.services.monitoring import MonitoringPolicy
@@ -73,12 +71,12 @@ def shipment_list() -> Any:
         filters, problems = read_filters(request.args), {}
     except InputError as error:
         filters, problems = ShipmentFilter(), error.errors
-    result = shipments.list_shipments(db.session(), filters, page=page, per_page=per_page)
+    shown = shipment_views.list_view(db.session(), filters, page=page, per_page=per_page)
     chosen = {name: value for name, value in request.args.items() if name != "page" and value}
     page = render_template(
-        "shipments/list.html", result=result, filters=chosen, problems=problems,
-        statuses=list(ShipmentStatus), pages=max(math.ceil(result.total / per_page), 1),
-        zones=_zones(), sites=_sites(), max_search=MAX_SEARCH_CHARACTERS,
+        "shipments/list.html", result=shown.result, filters=chosen, problems=problems,
+        statuses=list(ShipmentStatus), pages=max(math.ceil(shown.result.total / per_page), 1),
+        zones=shown.choices.zones, sites=shown.choices.sites, max_search=MAX_SEARCH_CHARACTERS,
     )
     return (page, 422) if problems else page
 
@@ -130,29 +128,22 @@ def shipment_export() -> Any:
 
 @blueprint.route("/shipments/<reference>")
 def shipment_detail(reference: str) -> Any:
-    session = db.session()
+    now = datetime.now(UTC)
     try:
-        shipment = shipments.describe_shipment(session, reference)
-        record = shipments.get_shipment(session, reference)
+        shown = shipment_views.shipment_view(db.session(), reference, db.runtime().profiles, now=now)
     except NotFound:
         abort(404)
-    trail = audit.history(session, "shipments", str(record.id))
-    now, zones = datetime.now(UTC), _zones()
-    return render_template("shipments/detail.html", shipment=shipment, zones=zones,
-                           contents_open=shipment.status.value in shipments.CONTENTS_OPEN,
-                           leg_modes=LEG_MODES, free_loggers=loggers.free_codes(session),
-                           lot_choices=shipments.lot_choices(session),
-                           sites=_sites(), trail=trail, excursions=excursions.listing(session, record.id),
-                           dispositions=DISPOSITIONS,
-                           summaries=excursions.summaries(session, record, db.runtime().profiles, now=now),
-                           **chart_context(session, record, zones[shipment.destination], now),
-                           lots=stability.shipment_lots(session, record, db.runtime().profiles, now=now))
+    return render_template("shipments/detail.html", shipment=shown.shipment, zones=shown.choices.zones,
+                           contents_open=shown.contents_open, leg_modes=LEG_MODES,
+                           free_loggers=shown.free_loggers, lot_choices=shown.lot_choices,
+                           sites=shown.choices.sites, trail=shown.trail, excursions=shown.excursions,
+                           dispositions=DISPOSITIONS, summaries=shown.summaries,
+                           **chart_context(shown.charts, shown.zone, now), lots=shown.lots)
 
 
-def chart_context(session: Any, record: Any, zone: str, now: datetime) -> dict[str, Any]:
+def chart_context(charts: list[series.Chart], zone: str, now: datetime) -> dict[str, Any]:
     """What shipments/_charts.html draws: each logger's chart, in `zone` (the destination's)."""
     offset = ZoneInfo(zone).utcoffset(now) or timedelta(0)
-    charts = series.shipment_charts(session, record, db.runtime().profiles, now=now)
     return {"charts": [chart.as_json() for chart in charts], "chart_words": chart_words(), "chart_zone": zone,
             "zone_offset_minutes": int(offset.total_seconds() // 60)}
 
@@ -239,7 +230,7 @@ def shipment_new() -> Any:
     if request.method == "GET":
         return _form(None, {})
     try:
-        draft = read_create_form(request.form, session)
+        draft = read_create_form(request.form, catalogue.site_zones(session))
         shipments.create_shipment(db.writing("created"), draft)
         db.commit()
     except InputError as error:
@@ -254,21 +245,21 @@ def shipment_new() -> Any:
 def shipment_edit(reference: str) -> Any:
     session = db.session()
     try:
-        shipment = shipments.describe_shipment(session, reference)
+        shipments.get_shipment(session, reference)
     except NotFound:
         abort(404)
     if request.method == "GET":
-        return _form(shipment, {})
+        return _form(reference, {})
     reason = request.form.get("reason", "").strip()
     try:
         if not reason:
             raise InputError({"reason": _("say why the record changes (kept in the audit trail)")})
-        changes = read_update_form(request.form, session)
+        changes = read_update_form(request.form, catalogue.site_zones(session))
         shipments.update_shipment(db.writing(reason), reference, changes, now=datetime.now(UTC))
         db.commit()
     except InputError as error:
         session.rollback()
-        return _form(shipment, error.errors), 422
+        return _form(reference, error.errors), 422
     flash(_("Shipment %(reference)s saved.", reference=reference), "info")
     return redirect(url_for("pages.shipment_detail", reference=reference))
 
@@ -296,7 +287,7 @@ def shipment_line_remove(reference: str, line_id: int) -> Any:
 @require(Permission.EDIT_SHIPMENTS)
 def shipment_leg_add(reference: str) -> Any:
     def add(session: Any) -> None:
-        shipments.add_leg(session, reference, read_leg_form(request.form, session))
+        shipments.add_leg(session, reference, read_leg_form(request.form, catalogue.site_zones(session)))
 
     return _change_shipment(reference, "leg added", _("Leg added."), add, "#legs")
 
@@ -310,7 +301,7 @@ def shipment_leg_times(reference: str, sequence: int) -> Any:
         legs = {leg.sequence: leg for leg in shipments.describe_shipment(session, reference).legs}
         if sequence not in legs:
             raise NotFound(f"no leg {sequence} in {reference}")
-        zones = _zones()
+        zones = catalogue.site_zones(session)
         times = read_leg_times(request.form, zones[legs[sequence].origin], zones[legs[sequence].destination],
                                datetime.now(UTC))
         shipments.record_leg(session, reference, sequence, times)
@@ -327,7 +318,8 @@ def shipment_logger_assign(reference: str) -> Any:
 
     def assign(session: Any) -> None:
         origin = shipments.describe_shipment(session, reference).origin
-        starts_at = read_local_time(request.form, "starts_at", _zones()[origin]) or datetime.now(UTC)
+        zone = catalogue.site_zones(session)[origin]
+        starts_at = read_local_time(request.form, "starts_at", zone) or datetime.now(UTC)
         loggers.assign(session, logger_code=code, reference=reference, starts_at=starts_at)
 
     return _change_shipment(reference, f"logger {code} assigned", _("%(code)s assigned.", code=code), assign,
@@ -338,11 +330,11 @@ def shipment_logger_assign(reference: str) -> Any:
 @require(Permission.MANAGE_LOGGERS)
 def shipment_logger_stop(reference: str, code: str) -> Any:
     def stop(session: Any) -> None:
-        recording = shipments.describe_shipment(session, reference).loggers
-        if code not in {a.logger for a in recording if a.ends_at is None}:
+        try:
+            loggers.stop_recording(session, reference=reference, logger_code=code, at=datetime.now(UTC))
+        except loggers.NotRecording:  # said in the reader's language
             raise InputError({"logger": _("%(code)s is not recording for %(reference)s", code=code,
-                                          reference=reference)})
-        loggers.unassign(session, logger_code=code, at=datetime.now(UTC))
+                                          reference=reference)}) from None
 
     return _change_shipment(reference, f"logger {code} stopped", _("%(code)s stopped.", code=code), stop,
                             "#loggers")
@@ -353,7 +345,8 @@ def shipment_logger_stop(reference: str, code: str) -> Any:
 def shipment_milestone_add(reference: str) -> Any:
     def add(session: Any) -> None:
         destination = shipments.describe_shipment(session, reference).destination
-        milestone = read_milestone_form(request.form, session, _zones()[destination])
+        zones = catalogue.site_zones(session)
+        milestone = read_milestone_form(request.form, zones, zones[destination])
         shipments.add_milestone(session, reference, milestone)
 
     return _change_shipment(reference, "milestone added", _("Milestone added."), add, "#milestones")
@@ -377,14 +370,8 @@ def _status_change(target: str) -> ShipmentUpdate:
         raise input_error_from(error) from None
 
 
-def _form(shipment: Any, errors: dict[str, str]) -> str:
-    return render_template("shipments/form.html", shipment=shipment, errors=errors,
-                           form=request.form, sites=_sites(), zones=_zones())
-
-
-def _sites() -> list[Site]:
-    return list(db.session().exec(select(Site).order_by(col(Site.code))).all())
-
-
-def _zones() -> dict[str, str]:
-    return {site.code: site.timezone for site in _sites()}
+def _form(reference: str | None, errors: dict[str, str]) -> str:
+    """The create (no reference) or edit form, with the fields refused named in `errors`."""
+    shown = shipment_views.form_view(db.session(), reference)
+    return render_template("shipments/form.html", shipment=shown.shipment, errors=errors,
+                           form=request.form, sites=shown.choices.sites, zones=shown.choices.zones)

@@ -9,13 +9,11 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlmodel import select
 
 from logistics.core.receiving import YES_NO_CHECKS, Checklist, CoolantState, Disposition
 from logistics.core.roles import Permission
 from logistics.core.signatures import Meaning
-from logistics.db.models import ReceiptLine, Shipment, Signature, Site
-from logistics.services import excursions, quality, receiving, shipments
+from logistics.services import quality, receiving, shipment_views, shipments
 from logistics.services.errors import InputError, NotFound
 from logistics.services.users import AttemptsLocked
 from logistics.web import db
@@ -54,8 +52,7 @@ def receive(reference: str) -> Any:
 def record(reference: str) -> Any:
     session = db.session()
     try:
-        shipment = shipments.get_shipment(session, reference)
-        draft = read_receipt_form(request.form, _line_ids(session, shipment))
+        draft = read_receipt_form(request.form, _line_ids(session, reference))
         receiving.receive(db.writing("received"), reference, draft, db.runtime().profiles,
                           by=current_user.username, now=datetime.now(UTC))
         db.commit()
@@ -83,28 +80,22 @@ def stop_loggers(reference: str) -> Any:
     return redirect(url_for("receiving.receive", reference=reference) + "#loggers")
 
 
-def _line_ids(session: Any, shipment: Shipment) -> list[int]:
-    return [line.id for line in shipments.describe_shipment(session, shipment.reference).lines]
+def _line_ids(session: Any, reference: str) -> list[int]:
+    return [line.id for line in shipments.describe_shipment(session, reference).lines]
 
 
 def _receipt_page(reference: str, errors: dict[str, str], form: Any) -> Any:
-    session, runtime, now = db.session(), db.runtime(), datetime.now(UTC)
+    now = datetime.now(UTC)
     try:
-        record = shipments.get_shipment(session, reference)
-        shipment = shipments.describe_shipment(session, reference)
+        shown = shipment_views.receipt_view(db.session(), reference, db.runtime().profiles, now=now)
     except NotFound:
         abort(404)
-    zone = session.exec(select(Site.timezone).where(Site.id == record.destination_id)).one()
-    receipt = receiving.find_receipt(session, record)
-    lines = {row.shipment_line_id: row for row in session.exec(
-        select(ReceiptLine).where(ReceiptLine.receipt_id == receipt.id)).all()} if receipt else {}
     return render_template(
-        "receiving/receive.html", shipment=shipment, receipt=receipt, received_lines=lines,
-        errors=errors, form=form, coolant_states=list(CoolantState), dispositions=list(Disposition),
-        checks=YES_NO_CHECKS, journey=receiving.journey(session, record, runtime.profiles, now=now),
-        excursions=excursions.listing(session, record.id), zone=zone,
-        recording=[a.logger for a in shipment.loggers if a.ends_at is None],
-        **chart_context(session, record, zone, now))
+        "receiving/receive.html", shipment=shown.shipment, receipt=shown.receipt,
+        received_lines=shown.received_lines, errors=errors, form=form, coolant_states=list(CoolantState),
+        dispositions=list(Disposition), checks=YES_NO_CHECKS, journey=shown.journey,
+        excursions=shown.excursions, zone=shown.zone, recording=shown.recording,
+        **chart_context(shown.charts, shown.zone, now))
 
 
 def read_receipt_form(form: Any, line_ids: list[int]) -> receiving.ReceiptDraft:
@@ -224,12 +215,10 @@ def _read_decision(form: Any) -> quality.Decision:
 
 
 def _decision_page(line_id: int, errors: dict[str, str], form: Any) -> Any:
-    session = db.session()
     try:
-        row = quality.quarantined_line(session, line_id, db.runtime().profiles, now=datetime.now(UTC))
+        shown = quality.line_decision(db.session(), line_id, db.runtime().profiles, now=datetime.now(UTC))
     except NotFound:
         abort(404)
-    signature = session.get(Signature, row.line.signature_id) if row.line.signature_id else None
-    return render_template("receiving/qa_line.html", row=row, errors=errors, form=form,
-                           meanings=list(Meaning), signature=signature,
-                           signature_holds=quality.signature_holds(session, signature) if signature else None)
+    return render_template("receiving/qa_line.html", row=shown.row, errors=errors, form=form,
+                           meanings=list(Meaning), signature=shown.signature,
+                           signature_holds=shown.signature_holds)

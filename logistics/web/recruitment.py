@@ -15,12 +15,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlmodel import Session, col, select
 
 from logistics.core.forecast_inputs import Basis
 from logistics.core.roles import Permission
 from logistics.core.spreadsheet import safe_row
-from logistics.db.models import Item
 from logistics.services import forecasting, recruitment
 from logistics.services.errors import InputError, NotFound
 from logistics.web import db, svg_chart
@@ -44,15 +42,15 @@ def overview() -> Any:
 def _page(failed: str | None = None, errors: dict[str, str] | None = None,
           import_problems: list[str] | None = None) -> Any:
     """The page; after a refused form, `failed` names that form and `errors` its fields."""
-    session, today = db.session(), _today()
-    plan, sites = recruitment.the_plan(session), recruitment.sites(session)
-    rows, bom = recruitment.enrolments(session), recruitment.bill_of_materials(session)
+    shown, today = recruitment.overview(db.session()), _today()
+    rows, bom = shown.enrolments, shown.bill_of_materials
     return render_template(
-        "recruitment/overview.html", plan=plan, sites=sites, enrolled=Counter(row.site for row in rows),
-        enrolments=rows[::-1], bom=bom, supplied=list({row.item.code: row.item for row in bom}.values()),
-        items=session.exec(select(Item).order_by(col(Item.code))).all(), bases=[b.value for b in Basis],
-        pulls=recruitment.last_pulls(session), chart=_chart(plan, sites, rows, today), today=today,
-        failed=failed, errors=errors or {}, form=request.form, import_problems=import_problems or [])
+        "recruitment/overview.html", plan=shown.plan, sites=shown.sites,
+        enrolled=Counter(row.site for row in rows), enrolments=rows[::-1], bom=bom,
+        supplied=list({row.item.code: row.item for row in bom}.values()), items=shown.items,
+        bases=[b.value for b in Basis], pulls=shown.pulls, chart=_chart(shown.plan, shown.sites, rows, today),
+        today=today, failed=failed, errors=errors or {}, form=request.form,
+        import_problems=import_problems or [])
 
 
 def _chart(plan: Any, sites: list[Any], rows: list[recruitment.EnrolmentRow], today: date
@@ -64,7 +62,7 @@ def _chart(plan: Any, sites: list[Any], rows: list[recruitment.EnrolmentRow], to
                                target=plan.target, today=today)
 
 
-def _apply(which: str, reason: str, change: Callable[[Session], Any], done: str,
+def _apply(which: str, reason: str, change: Callable[[Any], Any], done: str,
            errors: dict[str, str]) -> Any:
     """Make `change` through the services, or show the page again with `which` form's fields marked (422)."""
     try:

@@ -10,12 +10,10 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import col, select
 
 from logistics.core.roles import Permission
 from logistics.core.spreadsheet import number_cell, safe_record, safe_row
 from logistics.core.stock import StockStatus, shown_status
-from logistics.db.models import Item, Site
 from logistics.services import stock
 from logistics.services.errors import InputError
 from logistics.web import db
@@ -51,17 +49,14 @@ def consume() -> Any:
 
 
 def _overview(errors: dict[str, str], form: Any) -> Any:
-    session, settings = db.session(), db.runtime().settings
-    today = datetime.now(UTC).date()
+    settings, today = db.runtime().settings, datetime.now(UTC).date()
     site, item = request.args.get("site") or None, request.args.get("item") or None
-    rows = _table(stock.balances(session, site=site, item=item), today)
+    shown = stock.overview(db.session(), site=site, item=item, today=today,
+                           within_days=settings.expiry_warning_days)
     return render_template(
-        "stock/overview.html", rows=rows, columns=COLUMNS, errors=errors, form=form,
-        chosen={"site": site, "item": item},
-        warnings=stock.expiry_warnings(session, today=today, within_days=settings.expiry_warning_days),
-        warning_days=settings.expiry_warning_days, today=today,
-        items=session.exec(select(Item).order_by(col(Item.code))).all(),
-        sites=session.exec(select(Site).where(Site.kind == "hospital").order_by(col(Site.code))).all())
+        "stock/overview.html", rows=_table(shown.balances, today), columns=COLUMNS, errors=errors, form=form,
+        chosen={"site": site, "item": item}, warnings=shown.warnings,
+        warning_days=settings.expiry_warning_days, today=today, items=shown.items, sites=shown.sites)
 
 
 def _table(balances: list[stock.Balance], today: Any) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from logistics.schemas.loggers import IngestCounts
 from logistics.services.loggers import authenticate_logger
 from logistics.services.telemetry import TelemetryStore
 from logistics.web import db
-from logistics.web.api import described
+from logistics.web.api_io import described
 from sensors.decode import MAX_PAYLOAD_BYTES
 from sensors.intake import IncomingMessage
 

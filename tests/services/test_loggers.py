@@ -74,3 +74,13 @@ def test_a_message_refused_as_a_whole_is_kept_with_its_reason(demo_runtime):
         [kept] = session.exec(select(Rejection)).all()
     assert (kept.source, kept.logger_code, kept.reason) == ("http", "LG-24001", "logger LG-24001 is retired")
     assert kept.payload_size == len(message.payload) and len(kept.payload) == 64 * 1024
+
+
+def test_the_shipment_page_stops_a_logger_only_for_the_shipment_it_records_for(demo_runtime):
+    with unit_of_work(demo_runtime.sessions, actor="test") as session:
+        with pytest.raises(loggers.NotRecording, match="LG-24003 is not recording for HG-2026-0046"):
+            loggers.stop_recording(session, reference="HG-2026-0046", logger_code="LG-24003", at=NOW)
+        stopped = loggers.stop_recording(session, reference="HG-2026-0045", logger_code="LG-24003", at=NOW)
+        assert stopped.ends_at == NOW
+        with pytest.raises(loggers.NotRecording):  # stopped already
+            loggers.stop_recording(session, reference="HG-2026-0045", logger_code="LG-24003", at=NOW)

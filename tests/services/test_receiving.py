@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from logistics.core.receiving import Checklist, CoolantState, Disposition
@@ -224,3 +225,28 @@ def test_loggers_that_recorded_nothing_leave_the_goods_unmonitored(demo_runtime)
     receive(demo_runtime)  # the demo's loggers are assigned but sent no reading
     with demo_runtime.sessions() as session:
         assert {line.reasons for line in session.exec(select(ReceiptLine)).all()} == {"no_monitor"}
+
+
+def test_the_receipt_reads_its_lines_and_their_signatures_in_one_query(demo_runtime):
+    send(demo_runtime, trace_with_a_40_minute_excursion())
+    receive(demo_runtime)
+    sign(demo_runtime, quarantined_line_id(demo_runtime), Meaning.RELEASED)
+    statements = []
+    event.listen(demo_runtime.engine, "before_cursor_execute",
+                 lambda _conn, _cursor, statement, *_rest: statements.append(statement))
+    with demo_runtime.sessions() as session:
+        shown = receiving.receipt_public(session, REFERENCE)
+    signed = [line for line in shown.lines if line.signature is not None]
+    assert len(shown.lines) == 4 and len(signed) == 1 and signed[0].signature.valid
+    assert len(statements) == 4  # the shipment, its receipt, the site, and the lines with all they show
+
+
+def test_consumed_movements_read_back_as_ledger_rows_in_their_order(demo_runtime):
+    steady_readings(demo_runtime)
+    receive(demo_runtime)
+    with unit_of_work(demo_runtime.sessions, actor="pharmacy") as session:
+        taken = stock.consume(session, site="SIRIRAJ-PH", item="MED-HSC", quantity="12 bottle",
+                              use=stock.read_use("run", "RUN-7"), by="pharmacy", now=NOW)
+        rows = stock.ledger_rows(session, taken)
+    assert [row.movement.id for row in rows] == [movement.id for movement in taken]
+    assert {(row.site, row.item, row.unit) for row in rows} == {("SIRIRAJ-PH", "MED-HSC", "bottle")}

@@ -1,0 +1,128 @@
+"""What the shipment pages show, each read in one call: the shipments list, the create and edit form, a
+shipment's own page and its receiving page. The views render these and query nothing themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from logistics.core.profiles import StorageProfile
+from logistics.db.models import AuditEvent, Receipt, ReceiptLine, Site
+from logistics.schemas.shipments import ShipmentPage, ShipmentPublic
+from logistics.services import audit, catalogue, excursions, loggers, receiving, series, shipments, stability
+from logistics.services.excursions import ExcursionRow, LoggerSummary
+from logistics.services.receiving import Journey
+from logistics.services.series import Chart
+from logistics.services.shipments import ShipmentFilter
+from logistics.services.stability import LotRow
+
+
+@dataclass(frozen=True, slots=True)
+class SiteChoices:
+    """The sites a form offers, by code, with the time zone each one's local times are read in."""
+
+    sites: list[Site]
+
+    @property
+    def zones(self) -> dict[str, str]:
+        return {site.code: site.timezone for site in self.sites}
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentListView:
+    result: ShipmentPage
+    choices: SiteChoices
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentFormView:
+    shipment: ShipmentPublic | None  # None for a new shipment
+    choices: SiteChoices
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentView:
+    """A shipment's page: the record, its history, what may be added to it, and what its loggers found."""
+
+    shipment: ShipmentPublic
+    choices: SiteChoices
+    trail: list[AuditEvent]
+    free_loggers: list[str]
+    lot_choices: list[tuple[str, str]]
+    excursions: list[ExcursionRow]
+    summaries: list[LoggerSummary]
+    lots: list[LotRow]
+    charts: list[Chart]
+
+    @property
+    def contents_open(self) -> bool:
+        return self.shipment.status.value in shipments.CONTENTS_OPEN
+
+    @property
+    def zone(self) -> str:
+        """The destination's time zone: the charts' times are read there."""
+        return self.choices.zones[self.shipment.destination]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptView:
+    """A shipment's receiving page: the box as shipped, its journey, and the receipt once recorded."""
+
+    shipment: ShipmentPublic
+    zone: str  # the destination's, where the goods are received
+    receipt: Receipt | None
+    received_lines: dict[int, ReceiptLine]  # by shipment line id
+    journey: Journey
+    excursions: list[ExcursionRow]
+    charts: list[Chart]
+
+    @property
+    def recording(self) -> list[str]:
+        """The loggers still recording for the shipment."""
+        return [assignment.logger for assignment in self.shipment.loggers if assignment.ends_at is None]
+
+
+def site_choices(session: Session) -> SiteChoices:
+    return SiteChoices(catalogue.sites(session))
+
+
+def list_view(session: Session, filters: ShipmentFilter, *, page: int, per_page: int) -> ShipmentListView:
+    return ShipmentListView(shipments.list_shipments(session, filters, page=page, per_page=per_page),
+                            site_choices(session))
+
+
+def form_view(session: Session, reference: str | None) -> ShipmentFormView:
+    """The form for a new shipment (no reference) or for editing one; NotFound for an unknown one."""
+    shipment = shipments.describe_shipment(session, reference) if reference is not None else None
+    return ShipmentFormView(shipment, site_choices(session))
+
+
+def shipment_view(session: Session, reference: str, profiles: dict[str, StorageProfile], *,
+                  now: datetime) -> ShipmentView:
+    """Everything the shipment's page shows; NotFound for an unknown reference."""
+    shipment = shipments.describe_shipment(session, reference)
+    record = shipments.get_shipment(session, reference)
+    return ShipmentView(
+        shipment=shipment, choices=site_choices(session),
+        trail=audit.history(session, "shipments", str(record.id)),
+        free_loggers=loggers.free_codes(session), lot_choices=shipments.lot_choices(session),
+        excursions=excursions.listing(session, record.id),
+        summaries=excursions.summaries(session, record, profiles, now=now),
+        lots=stability.shipment_lots(session, record, profiles, now=now),
+        charts=series.shipment_charts(session, record, profiles, now=now))
+
+
+def receipt_view(session: Session, reference: str, profiles: dict[str, StorageProfile], *,
+                 now: datetime) -> ReceiptView:
+    """Everything the receiving page shows; NotFound for an unknown reference."""
+    record = shipments.get_shipment(session, reference)
+    shipment = shipments.describe_shipment(session, reference)
+    receipt = receiving.find_receipt(session, record)
+    return ReceiptView(
+        shipment=shipment, zone=catalogue.site_zones(session)[shipment.destination], receipt=receipt,
+        received_lines=receiving.receipt_lines(session, receipt) if receipt else {},
+        journey=receiving.journey(session, record, profiles, now=now),
+        excursions=excursions.listing(session, record.id),
+        charts=series.shipment_charts(session, record, profiles, now=now))
