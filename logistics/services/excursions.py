@@ -37,7 +37,7 @@ from logistics.db.models import (
     ShipmentLine,
     Site,
 )
-from logistics.services.alerts import raise_alert
+from logistics.services.alerts import raise_alert, release_withheld, withhold_unsent
 from logistics.services.errors import InputError, NotFound
 
 log = logging.getLogger(__name__)
@@ -233,6 +233,7 @@ def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipmen
         changed = _update(record, excursion)
         if record.status == ReviewStatus.WITHDRAWN.value:  # later readings brought it back
             record.status, changed = ReviewStatus.OPEN.value, True
+            release_withheld(session, _opened_key(record))
         report.changed += changed
     for stale in existing.values():  # late readings changed the picture: this one no longer stands
         resumed_at = since.get(stale.profile)
@@ -240,6 +241,7 @@ def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipmen
             continue
         if stale.status in (ReviewStatus.OPEN.value, ReviewStatus.ACKNOWLEDGED.value):
             stale.status = ReviewStatus.WITHDRAWN.value
+            withhold_unsent(session, _opened_key(stale))
             report.withdrawn += 1
 
 

@@ -226,3 +226,33 @@ def test_a_late_reading_that_moves_an_excursions_start_announces_it_once(demo_ru
     assert heard == [ABOVE]
     assert [(record.start, record.duration_s, record.status) for record in records(demo_runtime)] == [
         (START + timedelta(minutes=180), 40 * 60, "open")]  # the record found first, kept in step
+
+
+def test_a_late_reading_that_joins_two_excursions_leaves_one_alert_to_send(demo_runtime):
+    # 80 min above 8 °C with a hole of 10 min in the middle: two runs of 45 and 30 min until it is filled
+    trace = [(START + timedelta(minutes=5 * i), 9.5 if 36 <= i < 52 else 5.0) for i in range(97)]
+    hole, heard = trace[44:46], []
+    send(demo_runtime, trace[:44] + trace[46:])
+    assert run_scan(demo_runtime, routes=WEBHOOK).found == 4  # both runs, the gap, the cumulative budget
+    send(demo_runtime, hole)  # before the alerts went out
+    run_scan(demo_runtime, routes=WEBHOOK)
+    dispatch(demo_runtime, heard)
+    assert [(record.rule, record.start, record.duration_s) for record in records(demo_runtime)
+            if record.status != "withdrawn"] == [
+        ("above_8c_30min", START + timedelta(minutes=180), 80 * 60),
+        ("above_8c_cumulative_60min", START + timedelta(minutes=240), 80 * 60)]
+    assert sorted(heard) == [ABOVE, ABOVE.replace("30min", "cumulative_60min")]
+
+
+def test_an_alert_not_sent_waits_while_its_excursion_is_withdrawn(demo_runtime):
+    heard = []
+    send(demo_runtime, trace_with_a_40_minute_excursion())
+    run_scan(demo_runtime, routes=WEBHOOK)
+    send(demo_runtime, [(START + timedelta(minutes=5 * 40 + 2), 6.0)])  # splits the run: withdrawn
+    run_scan(demo_runtime, routes=WEBHOOK)
+    dispatch(demo_runtime, heard)
+    assert heard == []
+    correct_away_the_stray_reading(demo_runtime)
+    run_scan(demo_runtime, routes=WEBHOOK)  # reinstated
+    dispatch(demo_runtime, heard)
+    assert heard == [ABOVE]
