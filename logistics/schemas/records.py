@@ -50,7 +50,8 @@ class Resolution(Schema):
 class DeliveryPublic(Schema):
     channel: str
     address: str
-    status: str = Field(description="pending, sent or failed")
+    status: str = Field(description="pending, sent, failed, or withdrawn (what it announced was withdrawn "
+                                    "before it went out)")
     attempts: int
     last_error: str | None
 

@@ -66,6 +66,22 @@ def recruitment_pull_failed(problem: str, *, now: datetime, public_url: str) -> 
         body=problem, raised_at=now, link=f"{public_url}/recruitment")
 
 
+def withhold_unsent(session: Session, key: str) -> None:
+    """What the alert announced no longer stands: its deliveries not made yet are not made."""
+    _move_deliveries(session, key, "pending", "withdrawn")
+
+
+def release_withheld(session: Session, key: str) -> None:
+    """It stands again: the deliveries withheld are made after all."""
+    _move_deliveries(session, key, "withdrawn", "pending")
+
+
+def _move_deliveries(session: Session, key: str, from_status: str, to_status: str) -> None:
+    for delivery in session.exec(select(AlertDelivery).join(Alert, Alert.id == AlertDelivery.alert_id)
+                                 .where(Alert.key == key, AlertDelivery.status == from_status)):
+        delivery.status = to_status
+
+
 def dispatch_due(
     sessions: sessionmaker[Session], senders: Mapping[str, Sender], *, now: datetime, limit: int = 200
 ) -> DispatchReport:

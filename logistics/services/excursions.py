@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from operator import itemgetter
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -31,7 +32,7 @@ from logistics.db.models import (
     ShipmentLine,
     Site,
 )
-from logistics.services.alerts import raise_alert
+from logistics.services.alerts import raise_alert, release_withheld, withhold_unsent
 from logistics.services.errors import InputError, NotFound
 
 log = logging.getLogger(__name__)
@@ -209,8 +210,9 @@ def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipmen
     existing = {(record.rule, record.start): record for record in session.exec(
         select(ExcursionRecord).where(ExcursionRecord.shipment_id == shipment.id,
                                       ExcursionRecord.logger_id == assignment.logger_id))}
+    same_start = {key: existing.pop(key) for key in found if key in existing}
     for key, (profile, excursion) in found.items():
-        record = existing.pop(key, None)
+        record = same_start.get(key) or _found_before(existing, excursion)
         if record is None:
             record = _new_record(session, assignment, shipment, profile, excursion, now)
             report.found += 1
@@ -219,6 +221,7 @@ def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipmen
         changed = _update(record, excursion)
         if record.status == ReviewStatus.WITHDRAWN.value:  # later readings brought it back
             record.status, changed = ReviewStatus.OPEN.value, True
+            release_withheld(session, _opened_key(record))
         report.changed += changed
     for stale in existing.values():  # late readings changed the picture: this one no longer stands
         resumed_at = since.get(stale.profile)
@@ -226,7 +229,25 @@ def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipmen
             continue
         if stale.status in (ReviewStatus.OPEN.value, ReviewStatus.ACKNOWLEDGED.value):
             stale.status = ReviewStatus.WITHDRAWN.value
+            withhold_unsent(session, _opened_key(stale))
             report.withdrawn += 1
+
+
+def _found_before(stale: dict[tuple[str, datetime], ExcursionRecord],
+                  excursion: Excursion) -> ExcursionRecord | None:
+    """The earliest record of the same rule over the same time: this excursion, found before with another
+    start (late readings filled a hole at its beginning, or joined it to another). It is kept, with the
+    alert it raised, rather than announced again."""
+    for key in sorted(stale, key=itemgetter(1)):
+        if key[0] == excursion.rule and _overlaps(stale[key], excursion):
+            return stale.pop(key)
+    return None
+
+
+def _overlaps(record: ExcursionRecord, excursion: Excursion) -> bool:
+    """Whether [start, end) of both overlap; an excursion still running has no end."""
+    return ((excursion.end is None or record.start < excursion.end)
+            and (record.end is None or excursion.start < record.end))
 
 
 def _new_record(session: Session, assignment: LoggerAssignment, shipment: Shipment, profile: StorageProfile,
@@ -242,8 +263,8 @@ def _new_record(session: Session, assignment: LoggerAssignment, shipment: Shipme
 
 
 def _update(record: ExcursionRecord, excursion: Excursion) -> bool:
-    changes = {"end": excursion.end, "duration_s": excursion.duration_s, "peak": excursion.peak,
-               "severity": excursion.severity}
+    changes = {"start": excursion.start, "end": excursion.end, "duration_s": excursion.duration_s,
+               "peak": excursion.peak, "severity": excursion.severity}
     changed = {name: value for name, value in changes.items() if getattr(record, name) != value}
     for name, value in changed.items():
         setattr(record, name, value)
@@ -259,13 +280,17 @@ def _opened_alert(session: Session, record: ExcursionRecord, shipment: Shipment,
     unit = "g" if record.kind == ExcursionKind.SHOCK else "°C"
     peak = f"; peak {record.peak:g} {unit}" if record.peak is not None else ""
     return AlertFacts(
-        key=f"excursion:{record.id}:opened", kind="excursion", severity=record.severity,
+        key=_opened_key(record), kind="excursion", severity=record.severity,
         site=site.code if site else None, subject=shipment.reference,
         title=f"{shipment.reference}: {what} on {code} ({record.rule})",
         body=(f"Logger {code} in {shipment.reference}: {record.rule} "
               f"({record.profile} v{record.profile_version}) from {local_text(record.start, zone)}{peak}. "
               "Acknowledge it in the tracker."),
         raised_at=now, link=f"/shipments/{shipment.reference}")
+
+
+def _opened_key(record: ExcursionRecord) -> str:
+    return f"excursion:{record.id}:opened"
 
 
 def _with_link(facts: AlertFacts, public_url: str) -> AlertFacts:

@@ -37,7 +37,7 @@ class Figures:
     lag_max_s: float | None
     rejections_total: int
     rejections_recent: int
-    deliveries: dict[str, int]  # alert deliveries by status: pending, sent, failed
+    deliveries: dict[str, int]  # alert deliveries by status: pending, sent, failed, withdrawn
     open_excursions: int
     shipments: dict[str, int]  # by status
     jobs: list[JobFigures] = field(default_factory=list)

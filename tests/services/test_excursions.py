@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
+from logistics.core.alerting import Route, Target
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Alert, AuditEvent, ExcursionRecord
 from logistics.readers.config_files import load_alert_routes
+from logistics.services.alerts import dispatch_due
 from logistics.services.errors import InputError
 from logistics.services.excursions import acknowledge_record, resolve_record, scan
 from logistics.services.telemetry import TelemetryStore
@@ -31,9 +33,10 @@ def trace_with_a_40_minute_excursion():
     return [(START + timedelta(minutes=5 * i), 9.5 if 36 <= i < 44 else 5.0) for i in range(97)]
 
 
-def run_scan(runtime, now=NOW):
+def run_scan(runtime, now=NOW, routes=None):
     with unit_of_work(runtime.sessions, actor="scheduler") as session:
-        return scan(session, runtime.profiles, load_alert_routes(), now=now, public_url="http://tracker")
+        return scan(session, runtime.profiles, load_alert_routes() if routes is None else routes, now=now,
+                    public_url="http://tracker")
 
 
 def records(runtime):
@@ -111,12 +114,16 @@ def test_a_withdrawn_excursion_that_comes_back_is_reinstated_not_duplicated(demo
     run_scan(demo_runtime)
     send(demo_runtime, [(START + timedelta(minutes=5 * 40 + 2), 6.0)])  # splits the run: withdrawn
     run_scan(demo_runtime)
-    with demo_runtime.engine.begin() as connection:  # the stray reading is corrected away
-        connection.exec_driver_sql("DELETE FROM readings WHERE temperature_c = 6.0")
-        connection.exec_driver_sql("DELETE FROM evaluation_marks")
+    correct_away_the_stray_reading(demo_runtime)
     report = run_scan(demo_runtime)
     assert (report.found, report.failed) == (0, 0)
     assert [record.status for record in records(demo_runtime)] == ["open"]
+
+
+def correct_away_the_stray_reading(runtime):
+    with runtime.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM readings WHERE temperature_c = 6.0")
+        connection.exec_driver_sql("DELETE FROM evaluation_marks")
 
 
 def test_one_loggers_failure_does_not_stop_the_scan(demo_runtime):
@@ -195,3 +202,58 @@ def test_each_scan_carries_the_evaluation_on_from_where_the_last_stopped(demo_ru
         [stored] = session.exec(select(EvaluationProgress)).all()
     progress = Progress.from_json(stored.state)
     assert progress.resume_at == START + timedelta(minutes=5 * 50) and progress.readings == 50
+
+
+
+WEBHOOK = [Route(frozenset({"major", "critical"}), frozenset({"*"}), (Target("webhook", "http://hooks"),))]
+ABOVE = "HG-2026-0045: above its range on LG-24003 (above_8c_30min)"
+
+
+def dispatch(runtime, heard):
+    """Deliver the alerts that are due; the webhook's titles go to `heard`."""
+    dispatch_due(runtime.sessions, {"webhook": lambda _target, facts: heard.append(facts.title)}, now=NOW)
+
+
+def test_a_late_reading_that_moves_an_excursions_start_announces_it_once(demo_runtime):
+    # Two ingest workers share the stream: the one holding the excursion's first reading commits last.
+    trace, heard = trace_with_a_40_minute_excursion(), []
+    first = trace.pop(36)
+    send(demo_runtime, trace)
+    run_scan(demo_runtime, routes=WEBHOOK)  # 35 min above 8 °C from the second reading on
+    dispatch(demo_runtime, heard)
+    send(demo_runtime, [first])
+    run_scan(demo_runtime, routes=WEBHOOK)  # the same excursion, 5 min longer
+    dispatch(demo_runtime, heard)
+    assert heard == [ABOVE]
+    assert [(record.start, record.duration_s, record.status) for record in records(demo_runtime)] == [
+        (START + timedelta(minutes=180), 40 * 60, "open")]  # the record found first, kept in step
+
+
+def test_a_late_reading_that_joins_two_excursions_leaves_one_alert_to_send(demo_runtime):
+    # 80 min above 8 °C with a hole of 10 min in the middle: two runs of 45 and 30 min until it is filled
+    trace = [(START + timedelta(minutes=5 * i), 9.5 if 36 <= i < 52 else 5.0) for i in range(97)]
+    hole, heard = trace[44:46], []
+    send(demo_runtime, trace[:44] + trace[46:])
+    assert run_scan(demo_runtime, routes=WEBHOOK).found == 4  # both runs, the gap, the cumulative budget
+    send(demo_runtime, hole)  # before the alerts went out
+    run_scan(demo_runtime, routes=WEBHOOK)
+    dispatch(demo_runtime, heard)
+    assert [(record.rule, record.start, record.duration_s) for record in records(demo_runtime)
+            if record.status != "withdrawn"] == [
+        ("above_8c_30min", START + timedelta(minutes=180), 80 * 60),
+        ("above_8c_cumulative_60min", START + timedelta(minutes=240), 80 * 60)]
+    assert sorted(heard) == [ABOVE, ABOVE.replace("30min", "cumulative_60min")]
+
+
+def test_an_alert_not_sent_waits_while_its_excursion_is_withdrawn(demo_runtime):
+    heard = []
+    send(demo_runtime, trace_with_a_40_minute_excursion())
+    run_scan(demo_runtime, routes=WEBHOOK)
+    send(demo_runtime, [(START + timedelta(minutes=5 * 40 + 2), 6.0)])  # splits the run: withdrawn
+    run_scan(demo_runtime, routes=WEBHOOK)
+    dispatch(demo_runtime, heard)
+    assert heard == []
+    correct_away_the_stray_reading(demo_runtime)
+    run_scan(demo_runtime, routes=WEBHOOK)  # reinstated
+    dispatch(demo_runtime, heard)
+    assert heard == [ABOVE]

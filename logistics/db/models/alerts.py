@@ -39,7 +39,7 @@ class AlertDelivery(SQLModel, table=True):
     alert_id: int = Field(foreign_key="alerts.id", index=True)
     channel: str = Field(max_length=20)
     address: str = Field(max_length=300)
-    status: str = Field(default="pending", max_length=20)  # pending, sent, failed
+    status: str = Field(default="pending", max_length=20)  # pending, sent, failed, withdrawn
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     last_error: str | None = Field(default=None, max_length=1000)

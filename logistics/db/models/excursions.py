@@ -14,7 +14,8 @@ from logistics.db.types import UTCDateTime
 class ExcursionRecord(Audited, SQLModel, table=True):
     """An excursion found in a shipment's telemetry, and its review.
 
-    Identity: (shipment, logger, rule, start).
+    Identity: (shipment, logger, rule, start). Late readings that move the start (a hole at its beginning
+    filled, or two joined into one) carry the record found first on, so it is announced once.
     """
 
     __tablename__ = "excursions"
