@@ -108,9 +108,9 @@ def test_every_command_is_listed_where_the_command_line_finds_it():
 
     from logistics.cli import COMMANDS
 
-    for module in set(COMMANDS.values()):
+    for module in {listed.module for listed in COMMANDS.values()}:
         names = {command.name for command in importlib.import_module(f"logistics.cli.{module}").COMMANDS}
-        assert names == {name for name, where in COMMANDS.items() if where == module}
+        assert names == {name for name, listed in COMMANDS.items() if listed.module == module}
 
 
 def test_commands_on_a_database_without_the_schema_say_to_run_init(run):
