@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -18,6 +17,8 @@ from logistics.readers.config_files import load_profiles
 from logistics.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from flask import Flask  # the command line builds a runtime without the web framework
+
     from sensors.ingest import MqttIngest, Store
 
 

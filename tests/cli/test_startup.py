@@ -1,11 +1,12 @@
-"""What `logistics` imports: `--help` none of the commands and none of the heavy libraries (every start
-of the command pays for them)."""
+"""What `logistics` imports: `--help` none of the commands and none of the heavy libraries, and each
+command only the libraries its work needs (every start of the command pays for the rest)."""
 
 import os
 import subprocess
 import sys
 
 import click
+import pytest
 
 from logistics.cli import COMMANDS, main
 
@@ -37,6 +38,14 @@ def test_help_lists_the_commands_without_importing_them_or_any_heavy_library(tmp
     loaded = loaded_by("--help", folder=tmp_path)
     assert {name.split(".")[0] for name in loaded} & HEAVY == set()
     assert [name for name in loaded if name.startswith("logistics.cli.")] == []
+
+
+@pytest.mark.parametrize("command", [["users", "list"], ["loggers", "list"], ["epcis", "export", "X"]],
+                         ids=" ".join)
+def test_a_database_command_loads_no_web_framework_units_numerics_or_pdf(tmp_path, command):
+    loaded = {name.split(".")[0] for name in loaded_by(*command, folder=tmp_path)}
+    assert "alembic" in loaded  # it did reach the database, and found no schema there
+    assert loaded & (HEAVY - DATABASE) == set()
 
 
 def test_the_command_list_shows_what_each_commands_own_help_starts_with():
