@@ -1,4 +1,4 @@
-"""`logistics epcis export`, run as the installed command on a demo database."""
+"""`logistics epcis export` on a demo database; its refusals also from the installed command."""
 
 from __future__ import annotations
 
@@ -29,14 +29,15 @@ def test_export_checks_the_schema_then_writes_the_file_or_standard_output(run, t
     assert [event["bizStep"] for event in printed["epcisBody"]["eventList"]] == ["shipping"]
 
 
-def test_refusals_are_exit_2_with_one_line_and_write_nothing(run, tmp_path):
+def test_refusals_are_exit_2_with_one_line_and_write_nothing(run, run_installed, tmp_path):
     run("init", "--demo")
-    unknown = run("epcis", "export", "NOPE", check=False)
+    unknown = run_installed("epcis", "export", "NOPE", check=False)
     assert (unknown.returncode, unknown.stdout, unknown.stderr) == (2, "", "Error: no shipment 'NOPE'\n")
     strict = tmp_path / "strict.json"
     strict.write_text(json.dumps({"type": "object", "required": ["sender"]}), encoding="utf-8")
     target = tmp_path / "out.jsonld"
-    refused = run("epcis", "export", "HG-2026-0044", "-o", str(target), "--schema", str(strict), check=False)
+    refused = run_installed("epcis", "export", "HG-2026-0044", "-o", str(target), "--schema", str(strict),
+                            check=False)
     assert refused.returncode == 2 and not target.exists()
     assert refused.stderr == ("Error: the document does not match strict.json: "
                               "$: 'sender' is a required property\n")

@@ -1,4 +1,5 @@
-"""`logistics backup` and `logistics restore` on SQLite and PostgreSQL, through the installed command."""
+"""`logistics backup` and `logistics restore` on SQLite and PostgreSQL; a live backup and a refused restore
+also from the installed command."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def test_a_backup_restores_the_database_as_it_was(run, database, tmp_path):
     assert "audit trail intact" in run("audit", "verify", **database).stdout
 
 
-def test_a_backup_never_overwrites_and_a_bad_file_is_not_restored(run, database, tmp_path):
+def test_a_backup_never_overwrites_and_a_bad_file_is_not_restored(run, run_installed, database, tmp_path):
     run("init", **database)
     run("users", "add", "amara", "--role", "pharmacy", stdin=PASSWORD, **database)
     target = tmp_path / "one.bak"
@@ -50,16 +51,17 @@ def test_a_backup_never_overwrites_and_a_bad_file_is_not_restored(run, database,
     bad = run("restore", str(junk), "--yes", check=False, **database)
     assert bad.returncode == 2 and bad.stderr.startswith("Error: ")
     assert "amara" in users(run, database)  # untouched
-    missing = run("restore", str(tmp_path / "none.bak"), "--yes", check=False, **database)
+    missing = run_installed("restore", str(tmp_path / "none.bak"), "--yes", check=False, **database)
     assert missing.returncode == 2 and "no such backup file" in missing.stderr
 
 
-def test_sqlite_is_backed_up_consistently_while_another_writer_holds_a_transaction(run, tmp_path):
+def test_sqlite_is_backed_up_consistently_while_another_writer_holds_a_transaction(run, run_installed,
+                                                                                  tmp_path):
     run("init", "--demo")
     with closing(sqlite3.connect(run.database, timeout=10)) as writer:
         writer.execute("BEGIN IMMEDIATE")
         writer.execute("UPDATE items SET name = 'half-written' WHERE code = 'SEL-CD34'")
-        made = run("backup", "-o", str(tmp_path / "live.db"))  # the writer has not committed
+        made = run_installed("backup", "-o", str(tmp_path / "live.db"))  # the writer has not committed
         writer.rollback()
     assert "sqlite backup written" in made.stdout
     with closing(sqlite3.connect(tmp_path / "live.db")) as copy:
