@@ -3,20 +3,28 @@ also from the installed command."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from contextlib import closing
 
 import pytest
+
+from tests.conftest import _pg_database, check_audit_chain_at
 
 PASSWORD = "a-long-password\n"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request, run):
-    """The command's environment for a database of each kind (SQLite: the `run` fixture's own file)."""
+    """The command's environment for a migrated, empty database of each kind (SQLite: the `run` fixture's
+    own file), copied from the session's templates rather than migrated again for each test."""
     if request.param == "sqlite":
-        return {}
-    return {"LOGISTICS_DATABASE_URL": request.getfixturevalue("pg_database")}
+        shutil.copyfile(request.getfixturevalue("sqlite_templates")["empty"], run.database)
+        yield {}
+        return
+    with _pg_database(request.getfixturevalue("pg_templates")["empty"]) as url:
+        yield {"LOGISTICS_DATABASE_URL": url}
+        check_audit_chain_at(request, url)
 
 
 def users(run, env):
@@ -24,7 +32,6 @@ def users(run, env):
 
 
 def test_a_backup_restores_the_database_as_it_was(run, database, tmp_path):
-    run("init", **database)
     run("users", "add", "amara", "--role", "pharmacy", stdin=PASSWORD, **database)
     target = tmp_path / "backups" / "before.bak"
     made = run("backup", "-o", str(target), **database)
@@ -40,7 +47,6 @@ def test_a_backup_restores_the_database_as_it_was(run, database, tmp_path):
 
 
 def test_a_backup_never_overwrites_and_a_bad_file_is_not_restored(run, run_installed, database, tmp_path):
-    run("init", **database)
     run("users", "add", "amara", "--role", "pharmacy", stdin=PASSWORD, **database)
     target = tmp_path / "one.bak"
     run("backup", "-o", str(target), **database)
