@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -54,9 +55,9 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
                                                 "secret_key": "test-secret", **overrides})
 
 
-def load_demo(runtime: Runtime) -> None:
+def load_demo(runtime: Runtime, now: datetime = NOW) -> None:
     with unit_of_work(runtime.sessions, actor="demo", reason="demo data") as session:
-        demo.load_demo(session, runtime.profiles, now=NOW)
+        demo.load_demo(session, runtime.profiles, now=now)
 
 
 def _prepare(url: str, fill: Callable[[Runtime], None] | None) -> None:
@@ -296,6 +297,21 @@ def command_line(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Com
     line = CommandLine(tmp_path)
     yield line
     check_audit_chain_at(request, f"sqlite:///{line.database}")
+
+
+@pytest.fixture(scope="session")
+def demo_today_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SQLite with the demo loaded as `logistics init --demo` loads it, at the real time of the session's
+    start (commands work at the real time, not at NOW); built once, for the tests that start from it."""
+    template = tmp_path_factory.mktemp("templates") / "demo-today.db"
+    _prepare(f"sqlite:///{template}", partial(load_demo, now=datetime.now(UTC)))
+    return template
+
+
+@pytest.fixture
+def cli_demo(command_line: CommandLine, demo_today_template: Path) -> None:
+    """The command line's database holds the demo scenario, as after `logistics init --demo`."""
+    shutil.copyfile(demo_today_template, command_line.database)
 
 
 @pytest.fixture

@@ -52,8 +52,7 @@ def test_users_add_explains_bad_input(run, run_installed):
 
 
 @pytest.mark.audit_tampered
-def test_audit_verify_fails_after_a_hand_edit(run, run_installed):
-    run("init", "--demo")
+def test_audit_verify_fails_after_a_hand_edit(run, cli_demo, run_installed):
     with sqlite3.connect(run.database) as connection:
         connection.execute("DROP TRIGGER audit_events_no_update")
         connection.execute("UPDATE audit_events SET new_value = '\"closed\"' WHERE id = 40")

@@ -16,9 +16,8 @@ def test_the_command_has_help():
         assert result.exit_code == 0 and "Usage: logistics" in result.output
 
 
-def test_export_checks_the_schema_then_writes_the_file_or_standard_output(run, tmp_path):
+def test_export_checks_the_schema_then_writes_the_file_or_standard_output(run, cli_demo, tmp_path):
     official_schema()  # skips (or fails on CI) when the reference data is missing
-    run("init", "--demo")
     target = tmp_path / "HG-2026-0044.jsonld"
     result = run("epcis", "export", "HG-2026-0044", "-o", str(target), "--schema", str(SCHEMA))
     assert result.stdout == "" and f"wrote {target} (2 events)" in result.stderr
@@ -29,8 +28,7 @@ def test_export_checks_the_schema_then_writes_the_file_or_standard_output(run, t
     assert [event["bizStep"] for event in printed["epcisBody"]["eventList"]] == ["shipping"]
 
 
-def test_refusals_are_exit_2_with_one_line_and_write_nothing(run, run_installed, tmp_path):
-    run("init", "--demo")
+def test_refusals_are_exit_2_with_one_line_and_write_nothing(cli_demo, run_installed, tmp_path):
     unknown = run_installed("epcis", "export", "NOPE", check=False)
     assert (unknown.returncode, unknown.stdout, unknown.stderr) == (2, "", "Error: no shipment 'NOPE'\n")
     strict = tmp_path / "strict.json"

@@ -71,8 +71,7 @@ def test_a_scenario_that_breaks_the_reader_or_the_calendar_is_one_line_and_exit_
     assert refused.exception is None or isinstance(refused.exception, SystemExit)
 
 
-def test_from_the_database_the_forecast_is_stored_and_printed(run):
-    run("init", "--demo")
+def test_from_the_database_the_forecast_is_stored_and_printed(run, cli_demo):
     answer = json.loads(run("forecast", "--json", LOGISTICS_FORECAST_RUNS="1000").stdout)
     assert answer["forecast_id"] == 1 and len(answer["items"]) == 14
     assert set(answer["items"][0]) >= ITEM_KEYS
@@ -86,8 +85,7 @@ def test_without_a_plan_the_database_forecast_says_what_is_missing(run):
     assert refused.returncode == 2 and "recruitment plan" in refused.stderr
 
 
-def test_enrolments_import_from_csv_all_or_nothing(run, run_installed, tmp_path):
-    run("init", "--demo")
+def test_enrolments_import_from_csv_all_or_nothing(run, cli_demo, run_installed, tmp_path):
     good = tmp_path / "enrolments.csv"
     yesterday = date.today() - timedelta(days=1)  # the demo's dates are relative to today
     good.write_text(f"patient_code,site,enrolled_on\nTDT-006,TH-01,{yesterday}\n", encoding="utf-8")

@@ -61,9 +61,8 @@ def test_a_backup_never_overwrites_and_a_bad_file_is_not_restored(run, run_insta
     assert missing.returncode == 2 and "no such backup file" in missing.stderr
 
 
-def test_sqlite_is_backed_up_consistently_while_another_writer_holds_a_transaction(run, run_installed,
-                                                                                  tmp_path):
-    run("init", "--demo")
+def test_sqlite_is_backed_up_consistently_while_another_writer_holds_a_transaction(run, cli_demo,
+                                                                                  run_installed, tmp_path):
     with closing(sqlite3.connect(run.database, timeout=10)) as writer:
         writer.execute("BEGIN IMMEDIATE")
         writer.execute("UPDATE items SET name = 'half-written' WHERE code = 'SEL-CD34'")
