@@ -44,7 +44,7 @@ def test_init_demo_then_users_tokens_and_audit(run):
 
 def test_users_add_explains_bad_input(run, run_installed):
     run("init")
-    short = run_installed("users", "add", "nok", "--role", "qa", stdin="short\n", check=False)
+    short = run("users", "add", "nok", "--role", "qa", stdin="short\n", check=False)
     assert short.returncode == 1 and "password: must be at least 8 characters" in short.stderr
     empty = run_installed("users", "add", "nok", "--role", "qa", stdin="", check=False)
     assert empty.returncode == 1 and "no password on standard input" in empty.stderr

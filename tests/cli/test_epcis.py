@@ -28,14 +28,13 @@ def test_export_checks_the_schema_then_writes_the_file_or_standard_output(run, c
     assert [event["bizStep"] for event in printed["epcisBody"]["eventList"]] == ["shipping"]
 
 
-def test_refusals_are_exit_2_with_one_line_and_write_nothing(cli_demo, run_installed, tmp_path):
+def test_refusals_are_exit_2_with_one_line_and_write_nothing(run, cli_demo, run_installed, tmp_path):
     unknown = run_installed("epcis", "export", "NOPE", check=False)
     assert (unknown.returncode, unknown.stdout, unknown.stderr) == (2, "", "Error: no shipment 'NOPE'\n")
     strict = tmp_path / "strict.json"
     strict.write_text(json.dumps({"type": "object", "required": ["sender"]}), encoding="utf-8")
     target = tmp_path / "out.jsonld"
-    refused = run_installed("epcis", "export", "HG-2026-0044", "-o", str(target), "--schema", str(strict),
-                            check=False)
+    refused = run("epcis", "export", "HG-2026-0044", "-o", str(target), "--schema", str(strict), check=False)
     assert refused.returncode == 2 and not target.exists()
     assert refused.stderr == ("Error: the document does not match strict.json: "
                               "$: 'sender' is a required property\n")

@@ -42,10 +42,9 @@ def test_bad_logger_input_is_one_line(run, run_installed):
     run("init")
     bad_id = run_installed("loggers", "add", "LG/1", "--serial", "x", check=False)
     assert bad_id.returncode == 1 and "letters, digits" in bad_id.stderr
-    bad_date = run_installed("loggers", "add", "LG-1", "--serial", "x", "--calibration-due", "soon",
-                             check=False)
+    bad_date = run("loggers", "add", "LG-1", "--serial", "x", "--calibration-due", "soon", check=False)
     assert bad_date.returncode == 2 and "not a date" in bad_date.stderr
-    unknown = run_installed("loggers", "rotate-secret", "LG-NOPE", check=False)
+    unknown = run("loggers", "rotate-secret", "LG-NOPE", check=False)
     assert unknown.returncode == 1 and "no logger 'LG-NOPE'" in unknown.stderr
     assert "Traceback" not in bad_id.stderr + bad_date.stderr + unknown.stderr
 
@@ -69,11 +68,11 @@ def test_export_by_window_and_shipment(run, cli_demo, tmp_path):
     assert len(out.read_text().splitlines()) == 6
 
 
-def test_export_explains_what_is_wrong(cli_demo, run_installed):
+def test_export_explains_what_is_wrong(run, cli_demo, run_installed):
     never = run_installed("readings", "export", "--logger", "LG-24001", "--shipment", "HG-2026-0045",
                           check=False)
     assert never.returncode == 1 and "never assigned" in never.stderr
-    bad_time = run_installed("readings", "export", "--logger", "LG-24001", "--from", "yesterday", check=False)
+    bad_time = run("readings", "export", "--logger", "LG-24001", "--from", "yesterday", check=False)
     assert bad_time.returncode == 2 and "ISO 8601" in bad_time.stderr
 
 
