@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -19,6 +18,7 @@ from logistics.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     import requests
+    from flask import Flask  # the command line builds a runtime without the web framework
 
     from logistics.jobs import JobContext
     from sensors.ingest import MqttIngest

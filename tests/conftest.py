@@ -7,23 +7,29 @@ for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
+import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import inspect
 
 from logistics.app import Runtime, build_runtime
+from logistics.cli import common as cli_common
+from logistics.cli import main
 from logistics.db import migrate
 from logistics.db.engine import unit_of_work
 from logistics.services import demo
@@ -49,9 +55,9 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
                                                 "secret_key": "test-secret", **overrides})
 
 
-def load_demo(runtime: Runtime) -> None:
+def load_demo(runtime: Runtime, now: datetime = NOW) -> None:
     with unit_of_work(runtime.sessions, actor="demo", reason="demo data") as session:
-        demo.load_demo(session, runtime.profiles, now=NOW)
+        demo.load_demo(session, runtime.profiles, now=now)
 
 
 def _prepare(url: str, fill: Callable[[Runtime], None] | None) -> None:
@@ -252,30 +258,119 @@ def sqlite_demo_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Itera
         yield built
 
 
-# --- The installed command ----------------------------------------------------------------
+# --- The command line --------------------------------------------------------------------------
+# `run` runs a command in this process with click's test runner, as the installed command would run it:
+# from a folder of its own, on a SQLite file of its own, with no LOGISTICS_* variable but those the test
+# gives, logging to its own standard error. `run_installed` starts the installed entry point as a real
+# process instead, for what only a process shows: that it starts from a foreign working directory,
+# reads standard input from a pipe and ends with the command's exit status. Both use the same database.
 
 def logistics_command() -> list[str]:
     found = shutil.which("logistics", path=str(Path(sys.executable).parent))
     return [found] if found else [sys.executable, "-m", "logistics"]
 
 
+class CommandLine:
+    """Where the test's commands run: their folder, their database and their LOGISTICS_* variables."""
+
+    def __init__(self, folder: Path) -> None:
+        self.database = folder / "cli.db"
+        self.folder = folder / "elsewhere"
+        self.folder.mkdir()
+        self.environ = {"LOGISTICS_DATABASE_URL": f"sqlite:///{self.database}"}
+
+    def invoker(self, call: Callable[..., subprocess.CompletedProcess[str]]) -> Callable[..., object]:
+        """`call` with the check both runners make: unless check=False, the command must succeed."""
+        def invoke(*args: str, stdin: str | None = None, check: bool = True,
+                   **extra_env: str) -> subprocess.CompletedProcess[str]:
+            result = call(list(args), stdin, self.environ | extra_env)
+            if check:
+                assert result.returncode == 0, result.stderr
+            return result
+
+        invoke.database = self.database  # type: ignore[attr-defined]
+        return invoke
+
+
 @pytest.fixture
-def run(request, tmp_path):  # type: ignore[no-untyped-def]
-    """Run the installed `logistics` command in a folder of its own, on a SQLite file of its own."""
-    database = tmp_path / "cli.db"
-    environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
-    environ["LOGISTICS_DATABASE_URL"] = f"sqlite:///{database}"
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
+def command_line(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CommandLine]:
+    line = CommandLine(tmp_path)
+    yield line
+    check_audit_chain_at(request, f"sqlite:///{line.database}")
 
-    def invoke(*args, stdin=None, check=True, **extra_env):
-        result = subprocess.run(logistics_command() + list(args), input=stdin, text=True,
-                                capture_output=True, cwd=elsewhere, env={**environ, **extra_env},
-                                timeout=120)
-        if check:
-            assert result.returncode == 0, result.stderr
-        return result
 
-    invoke.database = database
-    yield invoke
-    check_audit_chain_at(request, f"sqlite:///{database}")
+@pytest.fixture(scope="session")
+def demo_today_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SQLite with the demo loaded as `logistics init --demo` loads it, at the real time of the session's
+    start (commands work at the real time, not at NOW); built once, for the tests that start from it."""
+    template = tmp_path_factory.mktemp("templates") / "demo-today.db"
+    _prepare(f"sqlite:///{template}", partial(load_demo, now=datetime.now(UTC)))
+    return template
+
+
+@pytest.fixture
+def cli_demo(command_line: CommandLine, demo_today_template: Path) -> None:
+    """The command line's database holds the demo scenario, as after `logistics init --demo`."""
+    shutil.copyfile(demo_today_template, command_line.database)
+
+
+@pytest.fixture
+def run(command_line: CommandLine, monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
+    """Run `logistics ARGS` in this process; the result reads as the real process's would."""
+    def in_process(args: list[str], stdin: str | None,
+                   environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        unset: dict[str, str | None] = {key: None for key in os.environ if key.startswith("LOGISTICS_")}
+        with monkeypatch.context() as patch, _runtimes_closed_after(patch), _logging_to_stderr(patch):
+            patch.chdir(command_line.folder)
+            result = CliRunner().invoke(main, args, input=stdin, env=unset | environ, prog_name="logistics")
+        stderr = result.stderr
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            stderr += "".join(traceback.format_exception(result.exception))  # as Python prints it
+        return subprocess.CompletedProcess(["logistics", *args], result.exit_code, result.stdout, stderr)
+
+    return command_line.invoker(in_process)
+
+
+@pytest.fixture
+def run_installed(command_line: CommandLine) -> Callable[..., object]:
+    """Run the installed `logistics ARGS` as a real process."""
+    def as_process(args: list[str], stdin: str | None,
+                   environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        inherited = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
+        return subprocess.run(logistics_command() + args, input=stdin, text=True, capture_output=True,
+                              cwd=command_line.folder, env=inherited | environ, timeout=120)
+
+    return command_line.invoker(as_process)
+
+
+@contextmanager
+def _runtimes_closed_after(patch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A process frees its database connections when it ends; here the runtimes a command opened (and
+    may leave to that) are closed when it returns."""
+    opened: list[Runtime] = []
+
+    def build_and_keep(settings: Settings | None = None) -> Runtime:
+        opened.append(build_runtime(settings))
+        return opened[-1]
+
+    patch.setattr(cli_common, "build_runtime", build_and_keep)
+    try:
+        yield
+    finally:
+        for runtime in opened:
+            runtime.close()
+
+
+@contextmanager
+def _logging_to_stderr(patch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Without pytest's handlers on the root logger, the command's logging.basicConfig sends its log
+    lines to the command's standard error, as in a process of its own."""
+    root = logging.getLogger()
+    level = root.level
+    patch.setattr(root, "handlers", [])
+    try:
+        yield
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.setLevel(level)

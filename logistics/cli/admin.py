@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,9 +15,11 @@ from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from logistics.core.roles import Role
 from logistics.db import migrate as migrations
 from logistics.db.engine import unit_of_work
-from logistics.readers.config_files import load_demo_scenario
-from logistics.services import audit, demo, users
+from logistics.services import audit, users
 from logistics.settings import SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from logistics.services.demo import DemoLoad
 
 
 @click.command()
@@ -43,8 +46,11 @@ def migrate(message: str | None) -> None:
     click.echo(f"database at revision {migrations.current_revision(runtime.engine)}")
 
 
-def load_demo_data(runtime: Runtime) -> demo.DemoLoad | None:
+def load_demo_data(runtime: Runtime) -> DemoLoad | None:
     """Load the demo scenario unless it is there already; print the demo users."""
+    from logistics.readers.config_files import load_demo_scenario
+    from logistics.services import demo  # with units and stock: only `init --demo` and `demo` need it
+
     scenario = load_demo_scenario()
     loaded = None
     try:

@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import SchemaError, best_match
 
 from logistics.cli.common import open_runtime
 from logistics.services import epcis
@@ -63,6 +61,9 @@ def _document(reference: str) -> dict[str, Any]:
 
 
 def _schema(path: Path) -> dict[str, Any]:
+    from jsonschema import Draft7Validator  # only with --schema
+    from jsonschema.exceptions import SchemaError
+
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
         Draft7Validator.check_schema(schema)
@@ -75,6 +76,9 @@ def _schema(path: Path) -> dict[str, Any]:
 
 def first_problem(document: dict[str, Any], schema: dict[str, Any]) -> str | None:
     """Where and how the document breaks the schema (the most relevant error), or None if it does not."""
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import best_match
+
     error = best_match(Draft7Validator(schema).iter_errors(document))
     if error is None:
         return None

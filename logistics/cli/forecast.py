@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-import requests
 
 from logistics.cli.common import CLI_ACTOR, open_runtime
 from logistics.core.forecast import Forecast, forecast
 from logistics.core.forecast_inputs import ForecastError
 from logistics.core.forecast_scenario import Scenario, forecast_json, read_scenario
 from logistics.db.engine import unit_of_work
-from logistics.outbound.recruitment_feed import FeedError, fetch_enrolments
 from logistics.services import forecasting, recruitment
 
 
@@ -134,6 +132,10 @@ def recruitment_import(csv_file: Path) -> None:
 @recruitment_group.command(name="pull")
 def recruitment_pull() -> None:
     """Fetch enrolments from recruitment_url now (the scheduler does so every recruitment_poll_minutes)."""
+    import requests
+
+    from logistics.outbound.recruitment_feed import FeedError, fetch_enrolments
+
     runtime = open_runtime()
     settings = runtime.settings
     if not settings.recruitment_url:

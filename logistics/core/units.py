@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 
-import pint
+if TYPE_CHECKING:
+    import pint
 
 COUNT_UNITS = frozenset({"kit", "set", "bag", "vial", "bottle", "box", "pack", "tube", "ampoule",
                          "test", "each", "unit"})
@@ -27,7 +29,10 @@ class QuantityError(ValueError):
 
 @cache
 def registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
-    """pint's unit registry, built once on first use."""
+    """pint's unit registry, built once on first use (importing pint, and numpy with it, takes a few
+    hundred milliseconds that most commands never need)."""
+    import pint
+
     return pint.UnitRegistry()
 
 
@@ -84,7 +89,9 @@ def _convert(value: float, given: str, target: str, text: str) -> float:
         if given_count != target_count:
             raise QuantityError(f"{text!r} cannot be expressed in {target}")
         return value
+    from pint.errors import DimensionalityError
+
     try:
         return float(registry().Quantity(value, _physical_unit(given)).to(target).magnitude)
-    except pint.errors.DimensionalityError:
+    except DimensionalityError:
         raise QuantityError(f"{text!r} cannot be expressed in {target}") from None

@@ -1,4 +1,5 @@
-"""The installed `logistics` command, run as a real process from a foreign working directory."""
+"""The `logistics` command line: in this process where the command's behaviour is the point, as the
+installed command in a real process from a foreign working directory for what only a process shows."""
 
 import json
 import sqlite3
@@ -24,8 +25,8 @@ def test_every_command_has_help(command):
     assert result.exit_code == 0 and "Usage: logistics" in result.output
 
 
-def test_the_installed_command_runs(run):
-    assert "Usage: logistics" in run("--help").stdout
+def test_the_installed_command_runs(run_installed):
+    assert "Usage: logistics" in run_installed("--help").stdout
 
 
 def test_init_demo_then_users_tokens_and_audit(run):
@@ -41,22 +42,21 @@ def test_init_demo_then_users_tokens_and_audit(run):
     assert "audit trail intact" in verified.stdout
 
 
-def test_users_add_explains_bad_input(run):
+def test_users_add_explains_bad_input(run, run_installed):
     run("init")
     short = run("users", "add", "nok", "--role", "qa", stdin="short\n", check=False)
     assert short.returncode == 1 and "password: must be at least 8 characters" in short.stderr
-    empty = run("users", "add", "nok", "--role", "qa", stdin="", check=False)
+    empty = run_installed("users", "add", "nok", "--role", "qa", stdin="", check=False)
     assert empty.returncode == 1 and "no password on standard input" in empty.stderr
     assert "Traceback" not in short.stderr + empty.stderr
 
 
 @pytest.mark.audit_tampered
-def test_audit_verify_fails_after_a_hand_edit(run):
-    run("init", "--demo")
+def test_audit_verify_fails_after_a_hand_edit(run, cli_demo, run_installed):
     with sqlite3.connect(run.database) as connection:
         connection.execute("DROP TRIGGER audit_events_no_update")
         connection.execute("UPDATE audit_events SET new_value = '\"closed\"' WHERE id = 40")
-    result = run("audit", "verify", check=False)
+    result = run_installed("audit", "verify", check=False)
     assert result.returncode == 1
     assert "BROKEN at event 40" in result.stderr
 
@@ -67,8 +67,8 @@ def test_config_masks_secrets_and_shows_overrides(run):
     assert shown["secret_key"] == "********" and shown["page_size"] == 50
 
 
-def test_a_bad_setting_is_a_one_line_error(run):
-    result = run("config", check=False, LOGISTICS_PAGE_SIZE="lots")
+def test_a_bad_setting_is_a_one_line_error(run_installed):
+    result = run_installed("config", check=False, LOGISTICS_PAGE_SIZE="lots")
     assert result.returncode == 1
     assert "page_size: expected int, got 'lots'" in result.stderr
     assert "Traceback" not in result.stderr
@@ -80,8 +80,8 @@ def test_web_refuses_to_start_without_a_secret_key(run):
     assert result.returncode == 1 and "LOGISTICS_SECRET_KEY is not set" in result.stderr
 
 
-def test_serve_refuses_an_unmigrated_database(run):
-    result = run("serve", "--port", "1", check=False, LOGISTICS_SECRET_KEY="k")
+def test_serve_refuses_an_unmigrated_database(run_installed):
+    result = run_installed("serve", "--port", "1", check=False, LOGISTICS_SECRET_KEY="k")
     assert result.returncode == 1 and "run `logistics init` first" in result.stderr
 
 
@@ -91,13 +91,13 @@ def test_init_demo_and_verify_on_postgresql(run, pg_database):
     assert "audit trail intact" in run("audit", "verify", LOGISTICS_DATABASE_URL=url).stdout
 
 
-def test_a_broken_profile_file_is_a_one_line_error(run, tmp_path):
+def test_a_broken_profile_file_is_a_one_line_error(run, run_installed, tmp_path):
     config = tmp_path / "operator-config"
     config.mkdir()
     (config / "profiles.toml").write_text('[refrigerated]\nversion = 1\nmin_c = 9\nmax_c = 2\n')
     result = run("config", check=False, LOGISTICS_CONFIG_DIR=str(config))
     assert result.returncode == 0  # `config` reads settings only
-    result = run("init", check=False, LOGISTICS_CONFIG_DIR=str(config))
+    result = run_installed("init", check=False, LOGISTICS_CONFIG_DIR=str(config))
     assert result.returncode == 1
     assert "profiles.toml: profile 'refrigerated': min_c is above max_c" in result.stderr
     assert "Traceback" not in result.stderr
@@ -108,12 +108,12 @@ def test_every_command_is_listed_where_the_command_line_finds_it():
 
     from logistics.cli import COMMANDS
 
-    for module in set(COMMANDS.values()):
+    for module in {listed.module for listed in COMMANDS.values()}:
         names = {command.name for command in importlib.import_module(f"logistics.cli.{module}").COMMANDS}
-        assert names == {name for name, where in COMMANDS.items() if where == module}
+        assert names == {name for name, listed in COMMANDS.items() if listed.module == module}
 
 
-def test_commands_on_a_database_without_the_schema_say_to_run_init(run):
-    refused = run("users", "list", check=False)
+def test_commands_on_a_database_without_the_schema_say_to_run_init(run_installed):
+    refused = run_installed("users", "list", check=False)
     assert refused.returncode == 1
     assert refused.stderr == "Error: the database is at revision none: run `logistics init` first\n"

@@ -1,4 +1,4 @@
-"""`logistics epcis export`, run as the installed command on a demo database."""
+"""`logistics epcis export` on a demo database; its refusals also from the installed command."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ def test_the_command_has_help():
         assert result.exit_code == 0 and "Usage: logistics" in result.output
 
 
-def test_export_checks_the_schema_then_writes_the_file_or_standard_output(run, tmp_path):
+def test_export_checks_the_schema_then_writes_the_file_or_standard_output(run, cli_demo, tmp_path):
     official_schema()  # skips (or fails on CI) when the reference data is missing
-    run("init", "--demo")
     target = tmp_path / "HG-2026-0044.jsonld"
     result = run("epcis", "export", "HG-2026-0044", "-o", str(target), "--schema", str(SCHEMA))
     assert result.stdout == "" and f"wrote {target} (2 events)" in result.stderr
@@ -29,9 +28,8 @@ def test_export_checks_the_schema_then_writes_the_file_or_standard_output(run, t
     assert [event["bizStep"] for event in printed["epcisBody"]["eventList"]] == ["shipping"]
 
 
-def test_refusals_are_exit_2_with_one_line_and_write_nothing(run, tmp_path):
-    run("init", "--demo")
-    unknown = run("epcis", "export", "NOPE", check=False)
+def test_refusals_are_exit_2_with_one_line_and_write_nothing(run, cli_demo, run_installed, tmp_path):
+    unknown = run_installed("epcis", "export", "NOPE", check=False)
     assert (unknown.returncode, unknown.stdout, unknown.stderr) == (2, "", "Error: no shipment 'NOPE'\n")
     strict = tmp_path / "strict.json"
     strict.write_text(json.dumps({"type": "object", "required": ["sender"]}), encoding="utf-8")

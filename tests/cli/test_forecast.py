@@ -1,4 +1,5 @@
-"""`logistics forecast --scenario`, run as the installed command, without a database."""
+"""`logistics forecast` from a scenario file without a database, or from the database; `logistics
+recruitment`. Refusals also from the installed command."""
 
 from __future__ import annotations
 
@@ -37,10 +38,10 @@ def test_without_json_it_prints_a_table(run):
     assert "7 patients still to enrol" in text and "SEL-KIT" in text
 
 
-def test_a_bad_scenario_is_refused_with_its_problem_named(run, tmp_path):
+def test_a_bad_scenario_is_refused_with_its_problem_named(run, run_installed, tmp_path):
     typo = tmp_path / "typo.toml"
     typo.write_text(SPEC_EXAMPLE.read_text().replace("service_level", "service_levle"))
-    refused = run("forecast", "--scenario", str(typo), "--json", check=False)
+    refused = run_installed("forecast", "--scenario", str(typo), "--json", check=False)
     assert refused.returncode == 2 and refused.stdout == ""
     assert "[forecast]: unknown key service_levle" in refused.stderr
     broken = tmp_path / "broken.toml"
@@ -70,8 +71,7 @@ def test_a_scenario_that_breaks_the_reader_or_the_calendar_is_one_line_and_exit_
     assert refused.exception is None or isinstance(refused.exception, SystemExit)
 
 
-def test_from_the_database_the_forecast_is_stored_and_printed(run):
-    run("init", "--demo")
+def test_from_the_database_the_forecast_is_stored_and_printed(run, cli_demo):
     answer = json.loads(run("forecast", "--json", LOGISTICS_FORECAST_RUNS="1000").stdout)
     assert answer["forecast_id"] == 1 and len(answer["items"]) == 14
     assert set(answer["items"][0]) >= ITEM_KEYS
@@ -85,15 +85,14 @@ def test_without_a_plan_the_database_forecast_says_what_is_missing(run):
     assert refused.returncode == 2 and "recruitment plan" in refused.stderr
 
 
-def test_enrolments_import_from_csv_all_or_nothing(run, tmp_path):
-    run("init", "--demo")
+def test_enrolments_import_from_csv_all_or_nothing(run, cli_demo, run_installed, tmp_path):
     good = tmp_path / "enrolments.csv"
     yesterday = date.today() - timedelta(days=1)  # the demo's dates are relative to today
     good.write_text(f"patient_code,site,enrolled_on\nTDT-006,TH-01,{yesterday}\n", encoding="utf-8")
     bad = tmp_path / "bad.csv"
     bad.write_text(f"patient_code,site,enrolled_on\nTDT-007,TH-01,{yesterday}\nTDT-008,TH-77,{yesterday}\n",
                    encoding="utf-8")
-    refused = run("recruitment", "import", str(bad), check=False)
+    refused = run_installed("recruitment", "import", str(bad), check=False)
     assert refused.returncode == 2 and refused.stderr.endswith(
         "nothing recorded; row 3: site: no trial site 'TH-77' (known: TH-01, TH-02)\n")
     assert run("recruitment", "import", str(good)).stdout == "1 enrolments recorded, 0 already known\n"

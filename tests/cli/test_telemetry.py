@@ -1,4 +1,4 @@
-"""`logistics loggers ...` and `logistics readings export` as real processes."""
+"""`logistics loggers ...` and `logistics readings export`; their refusals also from the installed command."""
 
 import csv
 import io
@@ -21,8 +21,7 @@ def store_readings(database, logger, times):
     engine.dispose()
 
 
-def test_register_rotate_assign_unassign(run):
-    run("init", "--demo")
+def test_register_rotate_assign_unassign(run, cli_demo):
     secret = run("loggers", "add", "LG-30001", "--serial", "TT4G-30001", "--model", "TempTrack 4G",
                  "--calibration-due", "2027-06-30")
     assert len(secret.stdout.strip()) == 43 and "shown only now" in secret.stderr
@@ -40,9 +39,9 @@ def test_register_rotate_assign_unassign(run):
     assert next(row for row in listed if row["code"] == "LG-30001")["shipment"] is None
 
 
-def test_bad_logger_input_is_one_line(run):
+def test_bad_logger_input_is_one_line(run, run_installed):
     run("init")
-    bad_id = run("loggers", "add", "LG/1", "--serial", "x", check=False)
+    bad_id = run_installed("loggers", "add", "LG/1", "--serial", "x", check=False)
     assert bad_id.returncode == 1 and "letters, digits" in bad_id.stderr
     bad_date = run("loggers", "add", "LG-1", "--serial", "x", "--calibration-due", "soon", check=False)
     assert bad_date.returncode == 2 and "not a date" in bad_date.stderr
@@ -51,8 +50,7 @@ def test_bad_logger_input_is_one_line(run):
     assert "Traceback" not in bad_id.stderr + bad_date.stderr + unknown.stderr
 
 
-def test_export_by_window_and_shipment(run, tmp_path):
-    run("init", "--demo")
+def test_export_by_window_and_shipment(run, cli_demo, tmp_path):
     times = [NOW - timedelta(hours=h) for h in (30, 20, 9, 5, 1)]  # LG-24003 joined HG-2026-0045 ~10 h ago
     store_readings(run.database, "LG-24003", times)
     everything = list(csv.DictReader(io.StringIO(run("readings", "export", "--logger", "LG-24003").stdout)))
@@ -71,9 +69,9 @@ def test_export_by_window_and_shipment(run, tmp_path):
     assert len(out.read_text().splitlines()) == 6
 
 
-def test_export_explains_what_is_wrong(run):
-    run("init", "--demo")
-    never = run("readings", "export", "--logger", "LG-24001", "--shipment", "HG-2026-0045", check=False)
+def test_export_explains_what_is_wrong(run, cli_demo, run_installed):
+    never = run_installed("readings", "export", "--logger", "LG-24001", "--shipment", "HG-2026-0045",
+                          check=False)
     assert never.returncode == 1 and "never assigned" in never.stderr
     bad_time = run("readings", "export", "--logger", "LG-24001", "--from", "yesterday", check=False)
     assert bad_time.returncode == 2 and "ISO 8601" in bad_time.stderr
@@ -90,8 +88,7 @@ def test_the_ingests_names_are_refused_naming_the_field(run):
     assert "tracker" in run("loggers", "add", "tracker", "--serial", "x").stderr  # not reserved elsewhere
 
 
-def test_retire_keeps_the_logger_listed_and_out_of_shipments(run):
-    run("init", "--demo")
+def test_retire_keeps_the_logger_listed_and_out_of_shipments(run, cli_demo):
     run("loggers", "add", "LG-R1", "--serial", "SN-R1")
     run("loggers", "assign", "LG-R1", "HG-2026-0048", "--from", (NOW - timedelta(hours=2)).isoformat())
     busy = run("loggers", "retire", "LG-R1", check=False)

@@ -1,21 +1,30 @@
-"""`logistics backup` and `logistics restore` on SQLite and PostgreSQL, through the installed command."""
+"""`logistics backup` and `logistics restore` on SQLite and PostgreSQL; a live backup and a refused restore
+also from the installed command."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from contextlib import closing
 
 import pytest
+
+from tests.conftest import _pg_database, check_audit_chain_at
 
 PASSWORD = "a-long-password\n"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request, run):
-    """The command's environment for a database of each kind (SQLite: the `run` fixture's own file)."""
+    """The command's environment for a migrated, empty database of each kind (SQLite: the `run` fixture's
+    own file), copied from the session's templates rather than migrated again for each test."""
     if request.param == "sqlite":
-        return {}
-    return {"LOGISTICS_DATABASE_URL": request.getfixturevalue("pg_database")}
+        shutil.copyfile(request.getfixturevalue("sqlite_templates")["empty"], run.database)
+        yield {}
+        return
+    with _pg_database(request.getfixturevalue("pg_templates")["empty"]) as url:
+        yield {"LOGISTICS_DATABASE_URL": url}
+        check_audit_chain_at(request, url)
 
 
 def users(run, env):
@@ -23,7 +32,6 @@ def users(run, env):
 
 
 def test_a_backup_restores_the_database_as_it_was(run, database, tmp_path):
-    run("init", **database)
     run("users", "add", "amara", "--role", "pharmacy", stdin=PASSWORD, **database)
     target = tmp_path / "backups" / "before.bak"
     made = run("backup", "-o", str(target), **database)
@@ -38,8 +46,7 @@ def test_a_backup_restores_the_database_as_it_was(run, database, tmp_path):
     assert "audit trail intact" in run("audit", "verify", **database).stdout
 
 
-def test_a_backup_never_overwrites_and_a_bad_file_is_not_restored(run, database, tmp_path):
-    run("init", **database)
+def test_a_backup_never_overwrites_and_a_bad_file_is_not_restored(run, run_installed, database, tmp_path):
     run("users", "add", "amara", "--role", "pharmacy", stdin=PASSWORD, **database)
     target = tmp_path / "one.bak"
     run("backup", "-o", str(target), **database)
@@ -50,16 +57,16 @@ def test_a_backup_never_overwrites_and_a_bad_file_is_not_restored(run, database,
     bad = run("restore", str(junk), "--yes", check=False, **database)
     assert bad.returncode == 2 and bad.stderr.startswith("Error: ")
     assert "amara" in users(run, database)  # untouched
-    missing = run("restore", str(tmp_path / "none.bak"), "--yes", check=False, **database)
+    missing = run_installed("restore", str(tmp_path / "none.bak"), "--yes", check=False, **database)
     assert missing.returncode == 2 and "no such backup file" in missing.stderr
 
 
-def test_sqlite_is_backed_up_consistently_while_another_writer_holds_a_transaction(run, tmp_path):
-    run("init", "--demo")
+def test_sqlite_is_backed_up_consistently_while_another_writer_holds_a_transaction(run, cli_demo,
+                                                                                  run_installed, tmp_path):
     with closing(sqlite3.connect(run.database, timeout=10)) as writer:
         writer.execute("BEGIN IMMEDIATE")
         writer.execute("UPDATE items SET name = 'half-written' WHERE code = 'SEL-CD34'")
-        made = run("backup", "-o", str(tmp_path / "live.db"))  # the writer has not committed
+        made = run_installed("backup", "-o", str(tmp_path / "live.db"))  # the writer has not committed
         writer.rollback()
     assert "sqlite backup written" in made.stdout
     with closing(sqlite3.connect(tmp_path / "live.db")) as copy:
