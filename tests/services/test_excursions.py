@@ -204,7 +204,6 @@ def test_each_scan_carries_the_evaluation_on_from_where_the_last_stopped(demo_ru
     assert progress.resume_at == START + timedelta(minutes=5 * 50) and progress.readings == 50
 
 
-
 WEBHOOK = [Route(frozenset({"major", "critical"}), frozenset({"*"}), (Target("webhook", "http://hooks"),))]
 ABOVE = "HG-2026-0045: above its range on LG-24003 (above_8c_30min)"
 
