@@ -49,7 +49,7 @@ def migrate(message: str | None) -> None:
 def load_demo_data(runtime: Runtime) -> DemoLoad | None:
     """Load the demo scenario unless it is there already; print the demo users."""
     from logistics.readers.config_files import load_demo_scenario
-    from logistics.services import demo  # with units and stock: only `init --demo` and `demo` need it
+    from logistics.services import demo  # with the forecast's numpy: only `init --demo` and `demo` need it
 
     scenario = load_demo_scenario()
     loaded = None
