@@ -1,11 +1,17 @@
-"""The pure parts stay pure: no framework, database, network or scheduler imports.
+"""The arrows run one way (docs/architecture.md), each rule checked on the source of every module:
 
-That is the core under logistics/core, and the telemetry decoders and validation under sensors/. The
-printed documents under logistics/documents take what they print as arguments: they ask no service and
-no database.
+- the core (logistics/core) and the pure telemetry modules import no framework, database, network or
+  scheduler library;
+- sensors/ imports nothing from logistics/: the composition root hands it the store;
+- the printed documents take what they print as arguments: they ask no service and no database;
+- no module under web/ runs a query: pages ask services;
+- jobs keep no state of their own.
+
+Each check has a test showing it catches what it is there to catch.
 """
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 import logistics
@@ -18,50 +24,20 @@ PURE_SENSOR_MODULES = ("readings.py", "decode.py", "senml.py", "_fields.py", "va
                        "status.py", "topics.py", "journey.py", "intake.py")
 FORBIDDEN = {"flask", "sqlmodel", "sqlalchemy", "paho", "requests", "apscheduler", "alembic",
              "werkzeug", "psycopg", "waitress", "socket", "http", "smtplib"}
-NOT_FOR_DOCUMENTS = ("logistics.services", "logistics.db", "sqlmodel", "sqlalchemy")
 
 
-def imported_roots(path: Path) -> set[str]:
-    roots = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            roots |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-            if node.module.startswith("logistics.") and not node.module.startswith("logistics.core"):
-                roots.add(node.module)
-    return roots
-
-
-def impure(paths: list[Path], also_forbidden: set[str] = frozenset()) -> dict[str, list[str]]:
-    offenders = {path.name: sorted(root for root in imported_roots(path)
-                                   if root in FORBIDDEN | also_forbidden or root.startswith("logistics."))
-                 for path in paths}
-    return {name: bad for name, bad in offenders.items() if bad}
-
-
-def test_core_modules_import_no_framework_or_adapter():
-    modules = sorted(CORE.glob("*.py"))
-    assert len(modules) >= 10
-    assert impure(modules) == {}
-
-
-def test_decoders_and_validation_import_nothing_impure():
-    assert impure([SENSORS / name for name in PURE_SENSOR_MODULES], {"logistics", "time"}) == {}
-
-
-def asking(paths: list[Path], forbidden: tuple[str, ...]) -> dict[str, list[str]]:
-    """Each module's imports that are, or are under, one of `forbidden`."""
-    offenders = {path.name: sorted(name for name in imported_names(path)
-                                   if any(name == bad or name.startswith(f"{bad}.") for bad in forbidden))
-                 for path in paths}
-    return {name: bad for name, bad in offenders.items() if bad}
-
-
-def imported_names(path: Path) -> set[str]:
-    """Every module `path` imports, and for `from X import Y` also X.Y (Y may be a module)."""
+def imports(path: Path, *, at_run_time_only: bool = False) -> set[str]:
+    """Every module `path` imports, anywhere in it (inside functions too), and for `from X import Y` also
+    X.Y (Y may be a module). With `at_run_time_only`, imports for annotations only (under
+    `if TYPE_CHECKING:`) are left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for_types_only = {id(node) for block in ast.walk(tree) if at_run_time_only and isinstance(block, ast.If)
+                      and ast.unparse(block.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+                      for statement in block.body for node in ast.walk(statement)}
     names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
+        if id(node) in for_types_only:
+            continue
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -69,47 +45,64 @@ def imported_names(path: Path) -> set[str]:
     return names
 
 
-def test_documents_ask_no_service_and_no_database():
-    modules = sorted(DOCUMENTS.glob("*.py"))
-    assert len(modules) >= 5
-    assert asking(modules, NOT_FOR_DOCUMENTS) == {}
+def under(*packages: str) -> Callable[[str], bool]:
+    """Whether an imported name is one of `packages` or inside one of them."""
+    return lambda name: any(name == package or name.startswith(f"{package}.") for package in packages)
 
 
-def test_jobs_keep_no_state_of_their_own():
-    """Jobs are functions of the context they are given: no module-level state rebound at run time."""
-    for module in (CORE.parent / "jobs.py", CORE.parent / "scheduling.py"):
-        tree = ast.parse(module.read_text(encoding="utf-8"))
-        assert not [node for node in ast.walk(tree) if isinstance(node, ast.Global | ast.Nonlocal)], module
+def offenders(paths: list[Path], bad: Callable[[str], bool], *,
+              at_run_time_only: bool = False) -> dict[str, list[str]]:
+    """Each module's imports that `bad` refuses, for the modules that have any."""
+    found = {path.name: sorted(filter(bad, imports(path, at_run_time_only=at_run_time_only)))
+             for path in paths}
+    return {name: names for name, names in found.items() if names}
+
+
+def impure(name: str) -> bool:
+    """A framework, database, network or scheduler library, or logistics/ outside the core."""
+    return under(*FORBIDDEN)(name) or (under("logistics")(name) and not under("logistics.core")(name))
+
+
+def test_core_modules_import_no_framework_or_adapter():
+    modules = sorted(CORE.glob("*.py"))
+    assert len(modules) >= 10
+    assert offenders(modules, impure) == {}
+
+
+def test_decoders_and_validation_import_nothing_impure():
+    pure_sensors = [SENSORS / name for name in PURE_SENSOR_MODULES]
+    assert offenders(pure_sensors, lambda name: impure(name) or under("time")(name)) == {}
 
 
 def test_the_check_catches_a_forbidden_import(tmp_path):
     sample = tmp_path / "bad.py"
-    sample.write_text("from sqlalchemy import select\nimport flask.json\nfrom logistics.db import models\n")
-    assert impure([sample]) == {"bad.py": ["flask", "logistics.db", "sqlalchemy"]}
-
-
-def logistics_imports(path: Path) -> list[str]:
-    """The modules of logistics/ that `path` imports, anywhere in the file (inside functions too)."""
-    modules = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            modules |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            modules.add(node.module)
-    return sorted(module for module in modules if module.split(".")[0] == "logistics")
+    sample.write_text("from sqlalchemy import select\nimport flask.json\nfrom logistics.db import models\n"
+                      "from logistics.core.units import Quantity\n")
+    assert offenders([sample], impure) == {"bad.py": ["flask.json", "logistics.db", "logistics.db.models",
+                                                      "sqlalchemy", "sqlalchemy.select"]}
 
 
 def test_sensors_import_nothing_from_logistics():
     """Telemetry flows one way: the composition root hands sensors/ the store, sensors/ never reach back."""
     modules = sorted(SENSORS.glob("*.py"))
     assert len(modules) >= 14
-    assert {path.name: found for path in modules if (found := logistics_imports(path))} == {}
+    assert offenders(modules, under("logistics")) == {}
 
 
 def test_the_check_catches_sensors_importing_logistics(tmp_path):
     sample = tmp_path / "ingest.py"
     sample.write_text("import logistics\n\ndef run():\n    from logistics.services.telemetry import Store\n")
-    assert logistics_imports(sample) == ["logistics", "logistics.services.telemetry"]
+    assert offenders([sample], under("logistics")) == {"ingest.py": [
+        "logistics", "logistics.services.telemetry", "logistics.services.telemetry.Store"]}
+
+
+NOT_FOR_DOCUMENTS = under("logistics.services", "logistics.db", "sqlmodel", "sqlalchemy")
+
+
+def test_documents_ask_no_service_and_no_database():
+    modules = sorted(DOCUMENTS.glob("*.py"))
+    assert len(modules) >= 5
+    assert offenders(modules, NOT_FOR_DOCUMENTS) == {}
 
 
 def test_the_documents_check_catches_a_service_or_database_import(tmp_path):
@@ -117,7 +110,7 @@ def test_the_documents_check_catches_a_service_or_database_import(tmp_path):
     sample.write_text("from logistics import services\nfrom logistics.db.models import Receipt\n"
                       "import sqlalchemy.orm\nfrom sqlmodel import select\n"
                       "from logistics.schemas import base\nfrom logistics.dbx import fine\n")
-    assert asking([sample], NOT_FOR_DOCUMENTS) == {"bad.py": [
+    assert offenders([sample], NOT_FOR_DOCUMENTS) == {"bad.py": [
         "logistics.db.models", "logistics.db.models.Receipt", "logistics.services", "sqlalchemy.orm",
         "sqlmodel", "sqlmodel.select"]}
 
@@ -128,41 +121,18 @@ def test_the_documents_check_catches_a_service_or_database_import(tmp_path):
 # `if TYPE_CHECKING:`) it may name any type.
 
 WEB = Path(logistics.__file__).parent / "web"
-ANSWERED_ERRORS = "sqlalchemy.exc."
 
 
-def run_time_imports(path: Path) -> list[str]:
-    """What the module imports when it runs, as "module.name" (or "module"); annotation-only imports left
-    out."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for_types_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
-                      and ast.unparse(block.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
-                      for statement in block.body for node in ast.walk(statement)}
-    names = []
-    for node in ast.walk(tree):
-        if id(node) in for_types_only:
-            continue
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names += [f"{node.module}.{alias.name}" for alias in node.names]
-    return names
-
-
-def query_imports(path: Path) -> list[str]:
-    """The query API (sqlmodel, sqlalchemy) and the table models a module imports when it runs."""
-    def queries(name: str) -> bool:
-        if name.split(".")[0] in ("sqlmodel", "sqlalchemy"):
-            return not name.startswith(ANSWERED_ERRORS)
-        return name == "logistics.db.models" or name.startswith("logistics.db.models.")
-
-    return sorted(name for name in run_time_imports(path) if queries(name))
+def queries(name: str) -> bool:
+    """The query API (sqlmodel, sqlalchemy but its errors) or the table models."""
+    return (under("sqlmodel", "sqlalchemy")(name) and not under("sqlalchemy.exc")(name)
+            or under("logistics.db.models")(name))
 
 
 def test_web_modules_import_no_query_api_and_no_table_model():
     modules = sorted(WEB.glob("*.py"))
     assert len(modules) >= 20
-    assert {path.name: found for path in modules if (found := query_imports(path))} == {}
+    assert offenders(modules, queries, at_run_time_only=True) == {}
 
 
 def test_the_web_check_catches_a_query_import(tmp_path):
@@ -171,6 +141,14 @@ def test_the_web_check_catches_a_query_import(tmp_path):
                       "from sqlmodel import Session, select\nimport sqlalchemy\nfrom sqlalchemy import func\n"
                       "from sqlalchemy.exc import DBAPIError\nfrom logistics.db.models import Site\n"
                       "from logistics.db import models\nfrom logistics.services import shipments\n"
-                      "if TYPE_CHECKING:\n    from sqlmodel import Session\n")
-    assert query_imports(sample) == ["logistics.db.models", "logistics.db.models.Site", "sqlalchemy",
-                                     "sqlalchemy.func", "sqlmodel.Session", "sqlmodel.select"]
+                      "if TYPE_CHECKING:\n    from sqlalchemy.orm import Session as OrmSession\n")
+    assert offenders([sample], queries, at_run_time_only=True) == {"view.py": [
+        "logistics.db.models", "logistics.db.models.Site", "sqlalchemy", "sqlalchemy.func", "sqlmodel",
+        "sqlmodel.Session", "sqlmodel.select"]}
+
+
+def test_jobs_keep_no_state_of_their_own():
+    """Jobs are functions of the context they are given: no module-level state rebound at run time."""
+    for module in (CORE.parent / "jobs.py", CORE.parent / "scheduling.py"):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        assert not [node for node in ast.walk(tree) if isinstance(node, ast.Global | ast.Nonlocal)], module
