@@ -16,6 +16,7 @@ import sys
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -137,28 +138,58 @@ def _pg_url(name: str) -> str:
     return f"{base}/{name}"
 
 
+def _drop_now(name: str) -> None:
+    with _pg_admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Drops:
+    """Drops databases on threads of their own: DROP DATABASE waits for a checkpoint of the whole server,
+    up to seconds on a busy one, and no test needs to wait for it. Drops waiting at the same time share
+    a checkpoint, hence several threads. `finish` waits for every drop."""
+
+    def __init__(self) -> None:
+        self._threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="drop-database")
+        self._pending: list[Future[None]] = []
+
+    def __call__(self, name: str) -> None:
+        self._pending.append(self._threads.submit(_drop_now, name))
+
+    def finish(self) -> None:
+        self._threads.shutdown(wait=True)
+        for drop in self._pending:
+            drop.result()  # a drop that failed fails the session
+
+
+@pytest.fixture(scope="session")
+def pg_drops() -> Iterator[Drops]:
+    drops = Drops()
+    yield drops
+    drops.finish()
+
+
 @contextmanager
-def _pg_database(template: str = "template0") -> Iterator[str]:
+def _pg_database(template: str = "template0", *,
+                 drop: Callable[[str], None] = _drop_now) -> Iterator[str]:
     name = f"logistics_test_{uuid.uuid4().hex[:12]}"
     with _pg_admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield _pg_url(name)
     finally:
-        with _pg_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop(name)
 
 
 @contextmanager
-def _pg_template(fill: Callable[[Runtime], None] | None) -> Iterator[str]:
-    with _pg_database() as url:
+def _pg_template(fill: Callable[[Runtime], None] | None, drop: Drops) -> Iterator[str]:
+    with _pg_database(drop=drop) as url:
         _prepare(url, fill)
         yield url.rsplit("/", 1)[1]
 
 
 @pytest.fixture(scope="session")
-def pg_templates() -> Iterator[dict[str, str]]:
-    with _pg_template(None) as empty, _pg_template(load_demo) as with_demo:
+def pg_templates(pg_drops: Drops) -> Iterator[dict[str, str]]:
+    with _pg_template(None, pg_drops) as empty, _pg_template(load_demo, pg_drops) as with_demo:
         yield {"empty": empty, "demo": with_demo}
 
 
@@ -171,9 +202,9 @@ def pg_read_only(url: str, on: bool) -> None:
 
 
 @pytest.fixture
-def pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
+def pg_database(request: pytest.FixtureRequest, pg_drops: Drops) -> Iterator[str]:
     """An empty, unmigrated PostgreSQL database for one test."""
-    with _pg_database() as url:
+    with _pg_database(drop=pg_drops) as url:
         yield url
         check_audit_chain_at(request, url)
 
@@ -204,7 +235,8 @@ def _runtime_on(request: pytest.FixtureRequest, kind: str, folder: Path) -> Iter
         with _checked_runtime(request, url) as built:
             yield built
         return
-    with _pg_database(request.getfixturevalue("pg_templates")[kind]) as url:
+    templates = request.getfixturevalue("pg_templates")
+    with _pg_database(templates[kind], drop=request.getfixturevalue("pg_drops")) as url:
         with _checked_runtime(request, url) as built:
             yield built
 

@@ -21,8 +21,8 @@ def milestones(runtime):
         return session.exec(select(func.count()).select_from(Milestone)).one()
 
 
-def test_a_read_only_database_is_named_and_nothing_is_saved(pg_templates, run):
-    with _pg_database(pg_templates["demo"]) as url:
+def test_a_read_only_database_is_named_and_nothing_is_saved(pg_templates, pg_drops, run):
+    with _pg_database(pg_templates["demo"], drop=pg_drops) as url:
         runtime = build_runtime(settings_for(url))
         try:
             app = create_app(runtime)
