@@ -209,6 +209,50 @@ def pg_database(request: pytest.FixtureRequest, pg_drops: Drops) -> Iterator[str
         check_audit_chain_at(request, url)
 
 
+# --- Collection: the postgres marker, and the longest tests first ----------------------------
+
+POSTGRES_FIXTURES = {"pg_database", "pg_templates", "pg_drops"}
+# The files whose tests take longest (each well over ten seconds on a 2-core machine, most of them real
+# processes and brokers), longest first. They start first, so that in a parallel run no worker is left
+# with one of them while the others have nothing more to do.
+LONGEST_FIRST = (
+    "tests/integration/test_scale_out.py",
+    "tests/web/test_hostile_values.py",
+    "tests/web/test_api_fuzz.py",
+    "tests/integration/test_client_id_takeover.py",
+    "tests/integration/test_end_to_end.py",
+    "tests/integration/test_ingest_delivery.py",
+    "tests/integration/test_scheduler_restart.py",
+    "tests/integration/test_broker_config_command.py",
+    "tests/cli/test_forecast.py",
+    "tests/cli/test_telemetry.py",
+    "tests/integration/test_retire_worker.py",
+    "tests/web/test_sessions.py",
+    "tests/outbound/test_backup.py",
+    "tests/integration/test_demo_command.py",
+    "tests/sensors/test_decode_fuzz.py",
+)
+
+
+def needs_postgres(item: pytest.Item) -> bool:
+    """Whether a test uses a PostgreSQL fixture, or the "postgresql" kind of a database fixture."""
+    callspec = getattr(item, "callspec", None)
+    return bool(POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ()))) or (
+        callspec is not None and "postgresql" in callspec.params.values())
+
+
+def start_rank(item: pytest.Item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if needs_postgres(item):
+            item.add_marker(pytest.mark.postgres)
+    items.sort(key=start_rank)  # stable: the rest keep their order
+
+
 # --- SQLite ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
