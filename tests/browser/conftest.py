@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.integration.mosquitto_helpers import PrivateBroker, broker_credentials
 from tests.web.live_server import free_port, web_server
 
 __all__ = ["free_port", "live_server", "screenshot"]  # free_port is imported from here by other tests
@@ -16,12 +19,31 @@ CHROMIUM = os.environ.get("LOGISTICS_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+@contextmanager
+def serving(demo: Path, folder: Path) -> Iterator[str]:
+    """`logistics serve` on a copy of the demo database in `folder`, on a free port; its ingest subscribes at
+    a broker of its own, not at one that other tests (or other runs) share."""
+    database = folder / "shipments.db"
+    shutil.copyfile(demo, database)
+    credentials = broker_credentials(logger_ids=[])
+    with PrivateBroker(folder / "broker", password_file_text=credentials.password_file_text,
+                       acl_file_text=credentials.acl_file_text) as broker:
+        mqtt_url = f"mqtt://ingest:{credentials.secrets['ingest']}@{broker.host}:{broker.port}"
+        with web_server(f"sqlite:///{database}", command_name="serve", mqtt_url=mqtt_url) as url:
+            yield url
+
+
 @pytest.fixture
 def live_server(sqlite_templates, tmp_path):
-    """`logistics serve` on a copy of the demo database, on a free port."""
-    database = tmp_path / "shipments.db"
-    shutil.copyfile(sqlite_templates["demo"], database)
-    with web_server(f"sqlite:///{database}", command_name="serve") as url:
+    """A server of the test's own; its database is tmp_path / "shipments.db"."""
+    with serving(sqlite_templates["demo"], tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_live_server(sqlite_templates, tmp_path_factory):
+    """One server for the tests of a module that change nothing another of them looks at: started once."""
+    with serving(sqlite_templates["demo"], tmp_path_factory.mktemp("server")) as url:
         yield url
 
 

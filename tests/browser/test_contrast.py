@@ -16,21 +16,21 @@ PAGES = ["/", "/shipments", "/shipments/HG-2026-0045", "/shipments/new", "/shipm
          "/loggers", "/rejections", "/alerts", "/audit", "/forecast", "/recruitment"]
 
 
-def test_text_contrast_on_every_page(live_server, page):
-    page.goto(f"{live_server}/login")
+def test_text_contrast_on_every_page(module_live_server, page):
+    page.goto(f"{module_live_server}/login")
     problems = {"/login": page.evaluate(MEASURE, None)}
-    sign_in(page, live_server, "admin")
+    sign_in(page, module_live_server, "admin")
     for path in PAGES:
-        page.goto(f"{live_server}{path}")
+        page.goto(f"{module_live_server}{path}")
         expect(page.locator("main")).to_be_visible()
         page.wait_for_load_state("networkidle")  # the charts are drawn by script
         problems[path] = page.evaluate(MEASURE, None)
     assert not {path: found for path, found in problems.items() if found}
 
 
-def test_the_focus_ring_stands_out_on_light_and_dark_backgrounds(live_server, page):
-    sign_in(page, live_server, "admin")
-    page.goto(f"{live_server}/shipments")
+def test_the_focus_ring_stands_out_on_light_and_dark_backgrounds(module_live_server, page):
+    sign_in(page, module_live_server, "admin")
+    page.goto(f"{module_live_server}/shipments")
     for target in (page.get_by_role("link", name="Dashboard"),  # in the dark header
                    page.get_by_role("link", name="HG-2026-0045"),  # on white
                    page.get_by_label("Search"),

@@ -20,9 +20,9 @@ def words(code):
     return Translations.load(str(TRANSLATIONS), [Locale.parse(code)]).gettext
 
 
-def test_switch_to_thai(live_server, page):
+def test_switch_to_thai(module_live_server, page):
     thai = words("th")
-    sign_in(page, live_server, "pharmacy")
+    sign_in(page, module_live_server, "pharmacy")
     expect(page.get_by_role("heading", name="Shipments", exact=True)).to_be_visible()
 
     page.get_by_role("button", name="ไทย").click()
@@ -37,7 +37,7 @@ def test_switch_to_thai(live_server, page):
     expect(page.locator("table.dashboard caption")).to_contain_text(THAI_TIME)
     screenshot(page, "dashboard-thai")
 
-    page.goto(f"{live_server}/shipments/HG-2026-0045")
+    page.goto(f"{module_live_server}/shipments/HG-2026-0045")
     expect(page.get_by_role("heading", name=thai("Route legs"))).to_be_visible()
     expect(page.get_by_text(THAI_TIME).first).to_be_visible()
 
@@ -47,11 +47,11 @@ def test_switch_to_thai(live_server, page):
     expect(page.get_by_role("heading", name="Route legs")).to_be_visible()
 
 
-def test_the_chart_speaks_the_readers_language(live_server, page):
+def test_the_chart_speaks_the_readers_language(module_live_server, page):
     chinese = words("zh_CN")
-    sign_in(page, live_server, "logistics")
+    sign_in(page, module_live_server, "logistics")
     page.get_by_role("button", name="简体中文").click()
-    page.goto(f"{live_server}/shipments/HG-2026-0045")
+    page.goto(f"{module_live_server}/shipments/HG-2026-0045")
     zoom_out = chinese("Zoom out")
     chart = page.locator("figure.chart").first
     expect(chart.get_by_role("button", name=re.compile(re.escape(zoom_out)))).to_be_visible()

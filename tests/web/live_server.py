@@ -25,11 +25,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def web_server(database_url: str, *, command_name: str = "web") -> Iterator[str]:
-    """The base URL of `logistics web` (or `serve`) on `database_url` and a free port; stopped afterwards."""
+def web_server(database_url: str, *, command_name: str = "web", **settings: str) -> Iterator[str]:
+    """The base URL of `logistics web` (or `serve`) on `database_url`, these further settings and a free
+    port; stopped afterwards."""
     port = free_port()
     environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
     environ.update(LOGISTICS_DATABASE_URL=database_url, LOGISTICS_SECRET_KEY=SECRET_KEY)
+    environ.update({f"LOGISTICS_{name.upper()}": value for name, value in settings.items()})
     command = [str(Path(sys.executable).parent / "logistics"), command_name, "--port", str(port)]
     process = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
