@@ -3,16 +3,46 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
+from logistics.app import Runtime
 from logistics.db.engine import unit_of_work
 from logistics.services import users
 from logistics.web import create_app
 from tests.conftest import DEMO_PASSWORD
 
 
+class CompiledTemplates(BytecodeCache):
+    """Each template compiled once per test process, as a server process compiles it once. Every test
+    builds an app of its own, and compiling the templates again for each was a tenth of the web tests'
+    time. Jinja checks each template's source against what was compiled."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
+def web_app(runtime: Runtime) -> Flask:
+    """The app of `runtime`, sharing its compiled templates with the other tests' apps."""
+    app = create_app(runtime)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
+
+
 @pytest.fixture
 def app(sqlite_demo_runtime):
-    return create_app(sqlite_demo_runtime)
+    return web_app(sqlite_demo_runtime)
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ import re
 
 import pytest
 
-from logistics.web import create_app
 from tests.conftest import DEMO_PASSWORD
-from tests.web.conftest import csrf_token, login
+from tests.web.conftest import csrf_token, login, web_app
 
 PUBLIC = {"auth.login", "static", "health"}
 SAMPLE_ARGS = {"reference": "HG-2026-0045", "filename": "style.css", "logger_id": "LG-24003"}
@@ -143,7 +142,7 @@ def test_a_successful_sign_in_clears_the_count_for_its_name(app):
 def test_the_session_cookie_is_http_only_same_site_and_secure_when_served_over_tls(sqlite_demo_runtime,
                                                                                    secure):
     settings = dataclasses.replace(sqlite_demo_runtime.settings, session_cookie_secure=secure)
-    app = create_app(dataclasses.replace(sqlite_demo_runtime, settings=settings))
+    app = web_app(dataclasses.replace(sqlite_demo_runtime, settings=settings))
     client = app.test_client()
     signed_in = client.post("/login", data={"username": "admin", "password": DEMO_PASSWORD,
                                             "csrf_token": csrf_token(client)})

@@ -8,9 +8,8 @@ from logistics.app import build_runtime
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Milestone
 from logistics.services import users
-from logistics.web import create_app
 from tests.conftest import _pg_database, pg_read_only, settings_for
-from tests.web.conftest import csrf_token, login
+from tests.web.conftest import csrf_token, login, web_app
 
 MILESTONES = "/shipments/HG-2026-0045/milestones"
 
@@ -25,7 +24,7 @@ def test_a_read_only_database_is_named_and_nothing_is_saved(pg_templates, pg_dro
     with _pg_database(pg_templates["demo"], drop=pg_drops) as url:
         runtime = build_runtime(settings_for(url))
         try:
-            app = create_app(runtime)
+            app = web_app(runtime)
             page_client = login(app.test_client(), "logistics")
             form = {"kind": "landed", "at": "2026-11-24T15:10", "site": "BKK",
                     "csrf_token": csrf_token(page_client, "/shipments/HG-2026-0045")}

@@ -15,10 +15,9 @@ from sqlmodel import select
 from logistics.app import build_runtime
 from logistics.db.engine import unit_of_work
 from logistics.db.models import BomLine, ForecastRun
-from logistics.web import create_app
 from logistics.web.forecast import CSV_COLUMNS
 from tests.conftest import settings_for
-from tests.web.conftest import csrf_token, login
+from tests.web.conftest import csrf_token, login, web_app
 
 ITEM = "/forecast/items/LV-BGLOB"
 
@@ -29,7 +28,7 @@ def app(sqlite_templates, tmp_path):
     database = tmp_path / "shipments.db"
     shutil.copyfile(sqlite_templates["demo"], database)
     runtime = build_runtime(settings_for(f"sqlite:///{database}", forecast_runs=2000))
-    yield create_app(runtime)
+    yield web_app(runtime)
     runtime.close()
 
 

@@ -8,8 +8,7 @@ from sqlmodel import select
 
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Leg, Milestone, Shipment, ShipmentLine
-from logistics.web import create_app
-from tests.web.conftest import csrf_token, login
+from tests.web.conftest import csrf_token, login, web_app
 from tests.web.test_access import all_routes
 from tests.web.test_api import NEW, bearer
 from tests.web.test_excursion_review import record_id, with_an_excursion
@@ -24,7 +23,7 @@ OPEN = "HG-2026-0048"  # planned: its contents may change
 @pytest.fixture
 def app(demo_runtime):
     """The app on the demo, on each database."""
-    return create_app(demo_runtime)
+    return web_app(demo_runtime)
 
 
 @pytest.fixture

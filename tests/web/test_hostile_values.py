@@ -26,8 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logistics.services.shipment_import import COLUMNS as IMPORT_COLUMNS
-from logistics.web import create_app
-from tests.web.conftest import csrf_token, login
+from tests.web.conftest import csrf_token, login, web_app
 from tests.web.test_api import NEW, bearer
 from tests.web.test_excursion_review import record_id, with_an_excursion
 from tests.web.test_receiving_pages import PAGE as RECEIVED
@@ -108,7 +107,7 @@ def fresh(field: Field) -> Any:
 @pytest.fixture
 def app(demo_runtime):
     """The app on the demo, on each database (PostgreSQL refuses what SQLite keeps, e.g. U+0000)."""
-    return create_app(demo_runtime)
+    return web_app(demo_runtime)
 
 
 def prepare(app, client, token_for):

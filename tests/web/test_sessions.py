@@ -11,9 +11,8 @@ from sqlmodel import select
 from logistics.db.engine import unit_of_work
 from logistics.db.models import AuditEvent, User
 from logistics.services import users
-from logistics.web import create_app
 from tests.conftest import DEMO_PASSWORD
-from tests.web.conftest import csrf_token, login
+from tests.web.conftest import csrf_token, login, web_app
 
 NEW_PASSWORD = "a-new-long-password"
 
@@ -21,7 +20,7 @@ NEW_PASSWORD = "a-new-long-password"
 @pytest.fixture
 def both_app(demo_runtime):
     """The app on the demo data, on SQLite and on PostgreSQL."""
-    return create_app(demo_runtime)
+    return web_app(demo_runtime)
 
 
 def signed_in_cookie(app, username, password=DEMO_PASSWORD, user_agent=None):
@@ -99,7 +98,7 @@ def test_the_users_commands_end_sessions(run):
 
     runtime = build_runtime(settings_for(f"sqlite:///{run.database}"))
     try:
-        app = create_app(runtime)
+        app = web_app(runtime)
         before = signed_in_cookie(app, "nok", "long-enough-1")
         assert "sessions ended" in run("users", "passwd", "nok", stdin=f"{NEW_PASSWORD}\n").stdout
         assert not signed_in(replay(app, before))

@@ -16,9 +16,8 @@ from logistics.db.engine import unit_of_work
 from logistics.db.models import Logger, Reading
 from logistics.readers.config_files import load_alert_routes
 from logistics.services.excursions import scan
-from logistics.web import create_app
 from tests.conftest import NOW
-from tests.web.conftest import login
+from tests.web.conftest import login, web_app
 
 START = NOW - timedelta(hours=9)  # LG-24003 travels with HG-2026-0045, in transit since NOW - 10 h
 EXTREMES = [  # (shock g, humidity, battery, latitude, longitude)
@@ -40,7 +39,7 @@ def app_with_extremes(demo_runtime):
         connection.execute(insert(Reading), rows)
     with unit_of_work(demo_runtime.sessions, actor="scheduler") as session:
         scan(session, demo_runtime.profiles, load_alert_routes(), now=NOW, public_url="http://tracker")
-    return create_app(demo_runtime)
+    return web_app(demo_runtime)
 
 
 PAGES = {
