@@ -246,7 +246,9 @@ def start_rank(item: pytest.Item) -> int:
     return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if gone := [path for path in LONGEST_FIRST if not (config.rootpath / path).is_file()]:
+        raise pytest.UsageError(f"tests/conftest.py: LONGEST_FIRST names files that are not there: {gone}")
     for item in items:
         if needs_postgres(item):
             item.add_marker(pytest.mark.postgres)
