@@ -9,15 +9,27 @@ applies rules a schema cannot state (an air waybill's check digit, a lot that ex
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
+from tests.web.conftest import web_app
 from tests.web.test_api import bearer
 
 # Every API write also meets the extremes of each field in tests/web/test_hostile_values.py; this test
 # adds what schemathesis derives from the document, at a size the suite's time budget allows.
 EXAMPLES = 12
+
+
+@pytest.fixture
+def app(sqlite_demo_runtime):
+    """The forecast draws 2,000 futures, not 10,000, as in tests/web/test_forecast_pages.py: what this test
+    asks of each answer does not depend on how many, and running the forecast took a third of its time."""
+    settings = dataclasses.replace(sqlite_demo_runtime.settings, forecast_runs=2000)
+    return web_app(dataclasses.replace(sqlite_demo_runtime, settings=settings))
 
 
 def test_every_operation_answers_generated_requests_without_a_server_error(app, client, token_for):
