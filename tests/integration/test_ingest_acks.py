@@ -80,8 +80,10 @@ def test_a_failed_store_is_not_acknowledged_and_comes_back(start_broker, make_pr
         assert ingest.counters.messages == 0
 
     redelivered = tmp_path / "redelivered"
-    with running(broker, credentials.secrets["ingest"], partial(open_recorder, redelivered)):
+    with running(broker, credentials.secrets["ingest"], partial(open_recorder, redelivered)) as ingest:
         assert wait_until(lambda: len(set(recorded(redelivered))) == 3), recorded(redelivered)
+        # Recorded is not yet acknowledged: leave only once the ingest has counted (and so acked) all three.
+        assert wait_until(lambda: ingest.counters.messages >= 3), ingest.counters
 
     after_ack = tmp_path / "after-ack"
     with running(broker, credentials.secrets["ingest"], partial(open_recorder, after_ack)):
