@@ -14,6 +14,7 @@ from sqlmodel import Session
 from logistics.core.profiles import StorageProfile
 from logistics.db.engine import make_engine, make_session_factory
 from logistics.readers.config_files import load_profiles
+from logistics.services.profiles import ProfileBook
 from logistics.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -32,7 +33,12 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    profiles: dict[str, StorageProfile]
+    book: ProfileBook
+
+    @property
+    def profiles(self) -> dict[str, StorageProfile]:
+        """The current version of every storage profile: an edit counts from the next call on."""
+        return self.book.current()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -44,8 +50,9 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
     configure_logging(settings)
     engine = make_engine(settings.database_url,
                          sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    return Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine),
-                   profiles=load_profiles())
+    sessions = make_session_factory(engine)
+    return Runtime(settings=settings, engine=engine, sessions=sessions,
+                   book=ProfileBook(sessions, seed=load_profiles))
 
 
 def configure_logging(settings: Settings) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from logistics.app import Runtime
-from logistics.cli.common import changing, open_runtime
+from logistics.cli.common import changing, open_runtime, upgrade_database
 from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from logistics.core.roles import Role
 from logistics.db import migrate as migrations
@@ -27,8 +27,7 @@ if TYPE_CHECKING:
 def init(with_demo: bool) -> None:
     """Create the database or upgrade it to the newest schema."""
     runtime = open_runtime(schema=False)
-    migrations.upgrade(runtime.engine)
-    click.echo(f"database at revision {migrations.current_revision(runtime.engine)}")
+    click.echo(f"database at revision {upgrade_database(runtime)}")
     if with_demo:
         load_demo_data(runtime)
 
@@ -42,8 +41,7 @@ def migrate(message: str | None) -> None:
     if message:
         migrations.new_revision(runtime.engine, message)
         return
-    migrations.upgrade(runtime.engine)
-    click.echo(f"database at revision {migrations.current_revision(runtime.engine)}")
+    click.echo(f"database at revision {upgrade_database(runtime)}")
 
 
 def load_demo_data(runtime: Runtime) -> DemoLoad | None:

@@ -14,12 +14,18 @@ import click
 
 from logistics.core.excursion_types import Evaluation, Excursion
 from logistics.core.excursions import evaluate
-from logistics.core.profiles import ExcursionKind, ExcursionMode, Rule, Severity, StorageProfile
+from logistics.core.profiles import (
+    ExcursionKind,
+    ExcursionMode,
+    StorageProfile,
+    ad_hoc_profile,
+    rule_name,
+    with_limits,
+)
 from logistics.readers.config_files import ConfigFileError, load_profiles
 from logistics.readers.logger_files import LoggerFileError, read_logger_file
 
-AD_HOC_PROFILE = "custom"
-AD_HOC_SEVERITY = Severity.MAJOR
+__all__ = ["analyze", "rule_name", "with_limits"]  # the last two live in core.profiles, shared with replay
 
 
 class BadLoggerFile(click.ClickException):
@@ -84,7 +90,7 @@ def _chosen_profile(name: str | None, min_c: float | None, max_c: float | None,
             raise click.BadParameter("must be a finite number of °C", param_hint=option)
     if name is None and min_c is None and max_c is None:
         raise click.UsageError("give --profile NAME, or a range with --min and/or --max")
-    base = _named_profile(name) if name is not None else _ad_hoc_profile()
+    base = _named_profile(name) if name is not None else ad_hoc_profile()
     profile = with_limits(base, min_c, max_c)
     if profile.min_c is not None and profile.max_c is not None and profile.min_c > profile.max_c:
         raise click.UsageError(f"the lower limit {profile.min_c:g} °C is above the upper limit "
@@ -101,43 +107,6 @@ def _named_profile(name: str) -> StorageProfile:
         raise click.BadParameter(f"{name!r} is not a profile; choose from {', '.join(sorted(profiles))}",
                                  param_hint="--profile")
     return profiles[name]
-
-
-def _ad_hoc_profile() -> StorageProfile:
-    return StorageProfile(name=AD_HOC_PROFILE, version=0, label="Range given on the command line",
-                          min_c=None, max_c=None, rules=())
-
-
-def with_limits(profile: StorageProfile, min_c: float | None, max_c: float | None) -> StorageProfile:
-    """`profile` with its limits replaced where given, the rules on a replaced limit following it."""
-    rules = list(profile.rules)
-    for kind, old, new in ((ExcursionKind.ABOVE, profile.max_c, max_c),
-                           (ExcursionKind.BELOW, profile.min_c, min_c)):
-        if new is None:
-            continue
-        on_limit = [rule for rule in rules if rule.kind == kind and rule.threshold_c == old]
-        rules = [_moved(rule, new) if rule in on_limit else rule for rule in rules]
-        if not on_limit:
-            rules.append(Rule(name=rule_name(kind, new, ExcursionMode.SINGLE, 0), kind=kind, threshold_c=new,
-                              mode=ExcursionMode.SINGLE, minutes=0, severity=AD_HOC_SEVERITY))
-    return replace(profile, rules=tuple(rules),
-                   min_c=profile.min_c if min_c is None else min_c,
-                   max_c=profile.max_c if max_c is None else max_c)
-
-
-def _moved(rule: Rule, threshold_c: float) -> Rule:
-    if rule.threshold_c == threshold_c:
-        return rule
-    return replace(rule, threshold_c=threshold_c,
-                   name=rule_name(rule.kind, threshold_c, rule.mode, rule.minutes))
-
-
-def rule_name(kind: ExcursionKind, threshold_c: float, mode: ExcursionMode, minutes: float) -> str:
-    """A rule name in the style of config/profiles.toml, e.g. above_minus15c_30min."""
-    threshold = f"minus{-threshold_c:g}" if threshold_c < 0 else f"{threshold_c:g}"
-    cumulative = "_cumulative" if mode == ExcursionMode.CUMULATIVE else ""
-    delay = f"_{minutes:g}min" if minutes else ""
-    return f"{kind}_{threshold}c{cumulative}{delay}"
 
 
 def analysis_report(evaluation: Evaluation) -> dict[str, Any]:

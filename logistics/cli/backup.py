@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from logistics.cli.common import open_runtime
-from logistics.db import migrate as migrations
+from logistics.cli.common import open_runtime, upgrade_database
 from logistics.outbound.backup import BackupError, back_up, default_name, restore
 from logistics.settings import SettingsError, load_settings
 
@@ -82,8 +81,7 @@ def restore_command(backup_file: Path, yes: bool) -> None:
         bar.close()
     runtime = open_runtime(schema=False)  # the restored schema may be older: bring it up to date
     try:
-        migrations.upgrade(runtime.engine)
-        revision = migrations.current_revision(runtime.engine)
+        revision = upgrade_database(runtime)
     finally:
         runtime.close()
     click.echo(f"restored {backup_file}; database at revision {revision}")

@@ -54,6 +54,27 @@ def require_current_schema(runtime: Runtime) -> None:
             f"the database is at revision {current or 'none'}: run `logistics init` first")
 
 
+def upgrade_database(runtime: Runtime) -> str | None:
+    """Bring the schema up to this version, then record what a database from before versioned records
+    lacks: the storage profiles of config/profiles.toml, and each item's allowance as its first version.
+    Returns the revision reached."""
+    from logistics.readers.config_files import load_profiles
+    from logistics.services import allowances, profiles
+
+    migrations.upgrade(runtime.engine)
+    now = datetime.now(UTC)
+    try:
+        with unit_of_work(runtime.sessions, actor=CLI_ACTOR,
+                          reason=f"seeded from {profiles.SEED_SOURCE}") as session:
+            if profiles.newest_version_id(session) is None:
+                seeded = profiles.seed_profiles(session, load_profiles(), by=CLI_ACTOR, now=now)
+                click.echo(f"{seeded} storage profiles recorded from {profiles.SEED_SOURCE}")
+            allowances.seed_allowances(session, by=CLI_ACTOR, now=now)
+    except ConfigFileError as error:
+        raise click.ClickException(f"configuration: {error}") from None
+    return migrations.current_revision(runtime.engine)
+
+
 def failure(error: InputError | NotFound) -> click.ClickException:
     return click.ClickException(str(error))
 

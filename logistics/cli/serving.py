@@ -15,8 +15,7 @@ import click
 
 from logistics.app import Runtime, build_ingest, build_job_context, build_web_app
 from logistics.cli.admin import load_demo_data
-from logistics.cli.common import open_runtime, require_current_schema
-from logistics.db import migrate as migrations
+from logistics.cli.common import open_runtime, require_current_schema, upgrade_database
 from logistics.db.engine import unit_of_work
 from sensors.topics import parse_broker_url
 
@@ -108,7 +107,7 @@ def demo_command(host: str, port: int, speed: float) -> None:
     development-only broker.
     """
     runtime = open_runtime(schema=False)
-    migrations.upgrade(runtime.engine)
+    upgrade_database(runtime)
     load_demo_data(runtime)
     app = _web_app(runtime, demo=True)
     with ExitStack() as running:

@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 
 from logistics.core.profiles import StorageProfile
 from logistics.core.units import QuantityError, check_unit
-from logistics.db.models import Item, Logger, Lot, Site
+from logistics.db.models import Item, Logger, Lot, Site, utc_now
+from logistics.services import allowances
 from logistics.services.errors import InputError, NotFound
 
 SITE_KINDS = ("warehouse", "airport", "customs", "hospital")
@@ -72,6 +73,10 @@ def add_item(
         stability_limit_c=stability_limit_c,
     )
     session.add(item)
+    if item.stability_budget_s is not None and item.stability_limit_c is not None:
+        session.flush()  # the allowance's first version names the item
+        allowances.record_first_allowance(session, item, by=session.info.get("actor") or "system",
+                                          now=utc_now(), reason="item added")
     return item
 
 

@@ -129,7 +129,8 @@ def _evaluate_window(session: Session, assignment: LoggerAssignment, shipment: S
         since[profile.name] = evaluation.since
         for excursion in evaluation.excursions:
             found.setdefault((excursion.rule, excursion.start), (profile, excursion))
-    _reconcile(session, assignment, shipment, found, since, now, report)
+    versions = {profile.name: profile.version for profile in judged_by}
+    _reconcile(session, assignment, shipment, found, since, now, report, versions)
 
 
 def window_evaluation(session: Session, assignment: LoggerAssignment, shipment: Shipment,
@@ -204,9 +205,12 @@ def earliest_unscanned(session: Session, logger_id: int) -> datetime | None:
 
 def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipment,
                found: dict[tuple[str, datetime], tuple[StorageProfile, Excursion]],
-               since: dict[str, datetime | None], now: datetime, report: ScanReport) -> None:
+               since: dict[str, datetime | None], now: datetime, report: ScanReport,
+               versions: dict[str, int]) -> None:
     """Records follow what was found. Only what the evaluations looked at can be withdrawn: a record
-    that began before where its profile's evaluation resumed was settled by an earlier one."""
+    that began before where its profile's evaluation resumed was settled by an earlier one, and one
+    found by an earlier version of its profile stays as that version judged it (`replay` shows what
+    the current one would say)."""
     existing = {(record.rule, record.start): record for record in session.exec(
         select(ExcursionRecord).where(ExcursionRecord.shipment_id == shipment.id,
                                       ExcursionRecord.logger_id == assignment.logger_id))}
@@ -226,6 +230,8 @@ def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipmen
     for stale in existing.values():  # late readings changed the picture: this one no longer stands
         resumed_at = since.get(stale.profile)
         if resumed_at is not None and stale.start < resumed_at:
+            continue
+        if stale.profile_version != versions.get(stale.profile, stale.profile_version):
             continue
         if stale.status in (ReviewStatus.OPEN.value, ReviewStatus.ACKNOWLEDGED.value):
             stale.status = ReviewStatus.WITHDRAWN.value

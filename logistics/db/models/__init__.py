@@ -19,6 +19,7 @@ from logistics.db.models.forecast import (
     RecruitmentSite,
 )
 from logistics.db.models.loggers import Logger, LoggerAssignment
+from logistics.db.models.profiles import ItemAllowanceVersion, StorageProfileVersion
 from logistics.db.models.records import AuditEvent, Signature, SigningFailure
 from logistics.db.models.scheduling import JobRun
 from logistics.db.models.shipments import Leg, Milestone, Shipment, ShipmentLine
@@ -28,8 +29,9 @@ from logistics.db.models.users import ApiToken, LoginAttempt, User
 
 __all__ = [
     "Alert", "AlertDelivery", "ApiToken", "AuditEvent", "Audited", "BomLine", "Enrolment", "EvaluationMark",
-    "EvaluationProgress", "ExcursionRecord", "ForecastRun", "Item", "JobRun", "Leg", "Logger",
-    "LoggerAssignment", "LoginAttempt", "Lot", "Milestone", "Reading", "ReadingRollup", "Receipt",
+    "EvaluationProgress", "ExcursionRecord", "ForecastRun", "Item", "ItemAllowanceVersion", "JobRun", "Leg",
+    "Logger", "LoggerAssignment", "LoginAttempt", "Lot", "Milestone", "Reading", "ReadingRollup", "Receipt",
     "ReceiptLine", "RecruitmentPlan", "RecruitmentPull", "RecruitmentSite", "Rejection", "RollupCursor",
-    "Shipment", "ShipmentLine", "Signature", "SigningFailure", "Site", "StockMovement", "User", "utc_now",
+    "Shipment", "ShipmentLine", "Signature", "SigningFailure", "Site", "StockMovement",
+    "StorageProfileVersion", "User", "utc_now",
 ]

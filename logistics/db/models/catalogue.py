@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from logistics.core.profiles import DEFAULT_ACTIVATION_ENERGY_KJ
 from logistics.db.models.base import Audited
 
 
@@ -33,8 +34,13 @@ class Item(Audited, SQLModel, table=True):
     pack_size: float = 1.0
     shelf_life_days: int | None = None
     shock_sensitive: bool = False
-    stability_budget_s: float | None = None  # allowed lifetime above stability_limit_c
+    # The current version of the item's stability allowance (kept in step by services/allowances.py;
+    # every version is in item_allowance_versions): allowed lifetime above stability_limit_c, and the
+    # activation energy that weighs it (SPEC §2.3).
+    stability_budget_s: float | None = None
     stability_limit_c: float | None = None
+    activation_energy_kj: float = Field(default=DEFAULT_ACTIVATION_ENERGY_KJ,
+                                        sa_column_kwargs={"server_default": "83.144"})
     minimum_order: float = 0.0  # the supplier's, in the unit of issue
     overage: float = 1.0  # QC samples and overfill on top of the bill of materials (1.1: 10 % more)
 
