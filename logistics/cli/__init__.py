@@ -45,6 +45,8 @@ COMMANDS = {
                                    "telemetry to the MQTT broker."),
     "analyze": Listed("analyze", "Judge the logger file FILE (CSV) by a storage profile; no database is "
                                  "needed."),
+    "replay": Listed("replay", "Judge shipment REFERENCE's readings again and show how its excursions would "
+                               "differ."),
     "epcis": Listed("epcis", "EPCIS 2.0 documents (GS1) of shipments."),
     "documents": Listed("documents", "Printed documents of shipments, as PDF."),
     "forecast": Listed("forecast", "Forecast demand and recommend orders: from the database (the result is "

@@ -91,6 +91,21 @@ def test_init_demo_and_verify_on_postgresql(run, pg_database):
     assert "audit trail intact" in run("audit", "verify", LOGISTICS_DATABASE_URL=url).stdout
 
 
+def test_init_records_the_profiles_of_config_once_and_then_reads_only_the_database(run, tmp_path):
+    config = tmp_path / "operator-config"
+    config.mkdir()
+    (config / "profiles.toml").write_text('[chilled]\nversion = 3\nmin_c = 2\nmax_c = 8\n')
+    assert "1 storage profiles recorded from config/profiles.toml" in run(
+        "init", LOGISTICS_CONFIG_DIR=str(config)).stdout
+    (config / "profiles.toml").write_text("not TOML at all")  # a seed no longer read
+    again = run("init", LOGISTICS_CONFIG_DIR=str(config)).stdout
+    assert "database at revision" in again and "storage profiles" not in again
+    with sqlite3.connect(run.database) as connection:
+        rows = connection.execute("SELECT name, version, created_by FROM storage_profile_versions").fetchall()
+    connection.close()
+    assert rows == [("chilled", 3, "cli")]
+
+
 def test_a_broken_profile_file_is_a_one_line_error(run, run_installed, tmp_path):
     config = tmp_path / "operator-config"
     config.mkdir()
