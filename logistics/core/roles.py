@@ -24,6 +24,7 @@ class Permission(StrEnum):
     RESOLVE_EXCURSIONS = "resolve_excursions"
     PLAN_SUPPLY = "plan_supply"  # the recruitment plan, bill of materials, supply terms, forecasts
     RECORD_ENROLMENTS = "record_enrolments"
+    MANAGE_PROFILES = "manage_profiles"  # storage profiles and items' stability allowances
 
 
 P = Permission
@@ -33,7 +34,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.LOGISTICS: frozenset({P.VIEW, P.EDIT_SHIPMENTS, P.MANAGE_LOGGERS, P.ACKNOWLEDGE_EXCURSIONS,
                                P.PLAN_SUPPLY, P.RECORD_ENROLMENTS}),
     Role.PHARMACY: frozenset({P.VIEW, P.RECEIVE, P.ACKNOWLEDGE_EXCURSIONS, P.RECORD_ENROLMENTS}),
-    Role.QA: frozenset({P.VIEW, P.RELEASE, P.ACKNOWLEDGE_EXCURSIONS, P.RESOLVE_EXCURSIONS}),
+    Role.QA: frozenset({P.VIEW, P.RELEASE, P.ACKNOWLEDGE_EXCURSIONS, P.RESOLVE_EXCURSIONS,
+                        P.MANAGE_PROFILES}),
     Role.VIEWER: frozenset({P.VIEW}),
 }
 

@@ -16,11 +16,18 @@ RULE_SETTINGS = ("kind", "threshold_c", "mode", "minutes", "severity")
 
 @dataclass(frozen=True)
 class Change:
-    """One difference: `what` changed from `before` to `after` (None: not there on that side)."""
+    """One difference, from `before` to `after` (None: not there on that side): a setting of the profile
+    or allowance (`setting`), a rule added or removed (`rule`), or a rule's setting (both)."""
 
-    what: str  # a setting ("max_c"), a rule ("rule above_8c_30min") or a rule's setting ("… minutes")
+    setting: str
     before: Any
     after: Any
+    rule: str = ""
+
+    @property
+    def what(self) -> str:
+        """"max_c", "rule above_8c_30min", "rule above_8c_30min minutes"."""
+        return " ".join(part for part in ("rule" if self.rule else "", self.rule, self.setting) if part)
 
 
 def profile_changes(before: StorageProfile | None, after: StorageProfile) -> tuple[Change, ...]:
@@ -32,13 +39,13 @@ def profile_changes(before: StorageProfile | None, after: StorageProfile) -> tup
                if old.get(name) != new.get(name)]
     old_rules = {rule["name"]: rule for rule in old["rules"]}
     new_rules = {rule["name"]: rule for rule in new["rules"]}
-    changes += [Change(f"rule {name}", _rule_text(rule), None)
+    changes += [Change("", _rule_text(rule), None, rule=name)
                 for name, rule in old_rules.items() if name not in new_rules]
     for name, rule in new_rules.items():
         if name not in old_rules:
-            changes.append(Change(f"rule {name}", None, _rule_text(rule)))
+            changes.append(Change("", None, _rule_text(rule), rule=name))
             continue
-        changes += [Change(f"rule {name} {setting}", old_rules[name][setting], rule[setting])
+        changes += [Change(setting, old_rules[name][setting], rule[setting], rule=name)
                     for setting in RULE_SETTINGS if old_rules[name][setting] != rule[setting]]
     return tuple(changes)
 

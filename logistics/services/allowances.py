@@ -94,6 +94,10 @@ class AllowanceVersionView:
     reason: str
     changes: tuple[Change, ...]  # against the version before it
 
+    @property
+    def version(self) -> int:
+        return self.allowance.version
+
 
 @dataclass(frozen=True)
 class ItemAllowances:

@@ -106,6 +106,10 @@ class ProfileVersionView:
     reason: str
     changes: tuple[Change, ...]  # against the version before it
 
+    @property
+    def version(self) -> int:
+        return self.profile.version
+
 
 @dataclass(frozen=True)
 class ProfileHistory:

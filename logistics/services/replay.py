@@ -26,7 +26,7 @@ from logistics.core.replay import Judged, ReplayDiff, diff_excursions
 from logistics.db.models import ExcursionRecord, Logger, LoggerAssignment, Shipment, Site
 from logistics.services.errors import InputError, NotFound
 from logistics.services.excursions import profiles_in, window_evaluation
-from logistics.services.profiles import Profiles, profile_version
+from logistics.services.profiles import Profiles, profile_histories, profile_version
 from logistics.services.shipments import get_shipment
 
 # Found for every profile alike and recorded once, under whichever profile came first (services/excursions).
@@ -71,6 +71,25 @@ def replay(session: Session, reference: str, request: ReplayRequest, current: Pr
                                               for record, _ in records})),
                   diff=diff_excursions([_judged_record(record, code) for record, code in records],
                                        _judged_again(session, shipment, profile, now)))
+
+
+@dataclass(frozen=True)
+class ReplayPage:
+    reference: str
+    own: tuple[str, ...]  # the profiles its goods are judged by
+    choices: tuple[str, ...]  # every version of every profile, as "name@version", newest first
+    result: Replay | None  # None until a profile is chosen
+
+
+def replay_page(session: Session, reference: str, request: ReplayRequest | None, current: Profiles, *,
+                now: datetime) -> ReplayPage:
+    """The shipment page's replay: what may be chosen and, once `request` is given, what would differ."""
+    shipment = get_shipment(session, reference)
+    choices = tuple(f"{history.name}@{version.profile.version}"
+                    for history in profile_histories(session, current) for version in history.versions)
+    result = None if request is None else replay(session, reference, request, current, now=now)
+    return ReplayPage(reference=shipment.reference, own=tuple(profiles_in(session, shipment)),
+                      choices=choices, result=result)
 
 
 def chosen_profile(session: Session, shipment: Shipment, request: ReplayRequest,

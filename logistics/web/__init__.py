@@ -29,10 +29,12 @@ from logistics.web import (
     forecast,
     i18n,
     pages,
+    profiles,
     receiving,
     records,
     recruitment,
     registry,
+    replay,
     stock,
     telemetry,
 )
@@ -89,6 +91,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(forecast.blueprint)
     app.register_blueprint(recruitment.blueprint)
     app.register_blueprint(documents.blueprint)
+    app.register_blueprint(profiles.blueprint)
+    app.register_blueprint(replay.blueprint)
     app.add_url_rule("/health", "health", _health)
     app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)

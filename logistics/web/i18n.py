@@ -156,6 +156,13 @@ LABELS = {
     "patient": N_("patient"), "screened": N_("screened patient"), "batch": N_("manufacturing batch"),
     "page": N_("web page"), "api": N_("API"), "csv": N_("CSV file"), "registry": N_("registry"),
     "manual": N_("by hand"), "schedule": N_("scheduler"), "cli": N_("command line"),
+    # storage profiles and stability allowances: their settings, as a version's changes name them
+    "label": N_("label"), "min_c": N_("lower limit (°C)"), "max_c": N_("upper limit (°C)"),
+    "shock_g": N_("shock threshold (g)"), "max_hold_minutes": N_("longest hold of one reading (min)"),
+    "activation_energy_kj": N_("activation energy (kJ/mol)"), "gap_severity": N_("severity of a data gap"),
+    "threshold_c": N_("threshold (°C)"), "minutes": N_("minutes"), "severity": N_("severity"),
+    "single": N_("single run"), "cumulative": N_("cumulative"), "budget_hours": N_("budget (h)"),
+    "limit_c": N_("at or below (°C)"), "profile": N_("profile"), "allowance": N_("allowance"),
 }
 
 

@@ -18,10 +18,11 @@ def test_settings_then_rules_removed_added_and_changed():
     assert profile_changes(before, after) == (
         Change("label", "Refrigerated, 2–8 °C", "Fridge"),
         Change("max_c", 8.0, 10.0),
-        Change("rule above_8c_30min", "above 8 °C, single 30 min, major", None),
-        Change("rule above_8c_15min", None, "above 8 °C, single 15 min, major"),
-        Change("rule above_8c_cumulative_60min minutes", 60.0, 45.0),
+        Change("", "above 8 °C, single 30 min, major", None, rule="above_8c_30min"),
+        Change("", None, "above 8 °C, single 15 min, major", rule="above_8c_15min"),
+        Change("minutes", 60.0, 45.0, rule="above_8c_cumulative_60min"),
     )
+    assert profile_changes(before, after)[-1].what == "rule above_8c_cumulative_60min minutes"
 
 
 def test_a_first_version_changes_nothing_and_an_equal_one_neither():
