@@ -27,6 +27,7 @@ NEEDS: dict[str, Permission | None] = {
     "recruitment.add_bom_line": P.PLAN_SUPPLY, "recruitment.remove_bom_line": P.PLAN_SUPPLY,
     "recruitment.set_supply_terms": P.PLAN_SUPPLY, "forecast.run_now": P.PLAN_SUPPLY,
     "recruitment.enrol": P.RECORD_ENROLMENTS, "recruitment.import_enrolments": P.RECORD_ENROLMENTS,
+    "profiles.profile_save": P.MANAGE_PROFILES, "profiles.allowance_save": P.MANAGE_PROFILES,
     # API
     "api.create_shipment": P.EDIT_SHIPMENTS, "api.update_shipment": P.EDIT_SHIPMENTS,
     "api.add_line": P.EDIT_SHIPMENTS, "api.remove_line": P.EDIT_SHIPMENTS, "api.add_leg": P.EDIT_SHIPMENTS,
