@@ -13,7 +13,8 @@ pytestmark = pytest.mark.browser
 MEASURE = Path(__file__).with_name("contrast.js").read_text(encoding="utf-8")
 
 PAGES = ["/", "/shipments", "/shipments/HG-2026-0045", "/shipments/new", "/shipments/import",
-         "/loggers", "/rejections", "/alerts", "/audit", "/forecast", "/recruitment"]
+         "/loggers", "/rejections", "/alerts", "/audit", "/forecast", "/recruitment", "/profiles",
+         "/profiles/refrigerated", "/allowances/SEL-CD34", "/shipments/HG-2026-0045/replay?profile=crt@1"]
 
 
 def test_text_contrast_on_every_page(module_live_server, page):
