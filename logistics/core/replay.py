@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 
 # What may differ between two judgements of the same excursion, in the order a person reads them.
@@ -95,8 +95,3 @@ def _alike(before: object, after: object) -> bool:
     if isinstance(before, float) and isinstance(after, float):
         return math.isclose(before, after, rel_tol=0, abs_tol=_FLOAT_TOLERANCE)
     return before == after
-
-
-def judged_fields() -> tuple[str, ...]:
-    """The fields of an excursion in a replay, in order: what the command's JSON prints for each."""
-    return tuple(field.name for field in fields(Judged))
