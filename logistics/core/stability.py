@@ -191,8 +191,8 @@ def _began(exposure: Exposure) -> tuple[bool, datetime | None]:
 
 
 def use_over_time(stability: LotStability) -> list[UsePoint]:
-    """The lot's budget used so far, after each reading out of range (in time order, across its whole life),
-    starting at nothing when its first window began."""
+    """The lot's budget used over its whole life, from nothing when its first window began: it climbs over
+    the time each reading out of range covers and stays flat in between (a line through these points)."""
     outside = sorted((reading for exposure in stability.exposures for reading in exposure.outside),
                      key=lambda reading: reading.time)
     began = [moment for exposure in stability.exposures if (moment := _began(exposure)[1]) is not None]
@@ -202,6 +202,8 @@ def use_over_time(stability: LotStability) -> list[UsePoint]:
     points = [UsePoint(min(began), 0.0, None if reference is None else 0.0)]
     used = equivalent = 0.0
     for reading in outside:
+        if points[-1].at != reading.time:  # flat since the last reading out of range
+            points.append(UsePoint(reading.time, used, None if reference is None else equivalent))
         used += reading.covered_s
         if reference is not None:
             equivalent += equivalent_s((reading,), reference, energy)

@@ -26,6 +26,7 @@ from logistics.core.stability import (
 )
 from logistics.core.storage import HELD, Span
 from logistics.db.models import (
+    ExcursionRecord,
     Item,
     Logger,
     LoggerAssignment,
@@ -39,7 +40,7 @@ from logistics.db.models import (
 from logistics.services.alerts import raise_alert
 from logistics.services.catalogue import get_lot, site_zones
 from logistics.services.errors import NotFound
-from logistics.services.excursions import ExcursionRow, earliest_unscanned, window_evaluation
+from logistics.services.excursions import earliest_unscanned, window_evaluation
 from logistics.services.storage import (
     Evaluated,
     held_spans,
@@ -247,6 +248,15 @@ class PassportEntry:
 
 
 @dataclass(frozen=True)
+class ZoneExcursion:
+    """An excursion of a storage zone that ran while the lot was held there."""
+
+    record: ExcursionRecord
+    logger: str
+    zone: str
+
+
+@dataclass(frozen=True)
 class Passport:
     """Everything known of a lot's conditions over its life, for its page, its CSV and QA's evidence."""
 
@@ -257,7 +267,8 @@ class Passport:
     entries: tuple[PassportEntry, ...]  # in time order
     use: tuple[UsePoint, ...]  # the budget used over time, for a chart
     holdings: tuple[tuple[str, str, float], ...]  # (site, status, quantity) held now
-    zone_excursions: tuple[ExcursionRow, ...]  # excursions of the zones while the lot was in them
+    zone_excursions: tuple[ZoneExcursion, ...]  # excursions of the zones while the lot was in them
+    unwatched_s: float  # storage time no logger watched, up to now
     timezone: str  # the zone of where it is (or was last)
     now: datetime
 
@@ -272,11 +283,14 @@ def passport(session: Session, lot_id: int, profiles: dict[str, StorageProfile],
     stability = stability_of(session, lot, profiles, now=now)
     entries = _entries(session, stability)
     loggers = dict(session.exec(select(Logger.id, Logger.code)).all())
-    excursions = tuple(ExcursionRow(record, loggers.get(record.logger_id, "?"))
+    zones = dict(session.exec(select(StorageZone.id, StorageZone.code)).all())
+    excursions = tuple(ZoneExcursion(record, loggers.get(record.logger_id, "?"),
+                                     zones.get(record.storage_zone_id, "?"))
                        for record in zone_excursions_of_lot(session, lot_id))
+    unwatched_s = sum(((gap.span.end or now) - gap.span.start).total_seconds() for gap in stability.unwatched)
     return Passport(item=item, lot=lot, profile=profiles[item.storage_profile], stability=stability,
                     entries=entries, use=tuple(use_over_time(stability)), holdings=_holdings(session, lot_id),
-                    zone_excursions=excursions,
+                    zone_excursions=excursions, unwatched_s=max(unwatched_s, 0.0),
                     timezone=entries[-1].timezone if entries else "UTC", now=now)
 
 

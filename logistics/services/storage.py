@@ -36,6 +36,7 @@ from logistics.db.models import (
 from logistics.services.catalogue import get_site
 from logistics.services.errors import InputError, NotFound
 from logistics.services.excursions import ExcursionRow
+from logistics.services.loggers import free_codes
 
 ZONE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")  # e.g. SIR-FRIDGE-1
 OPEN = (ReviewStatus.OPEN.value, ReviewStatus.ACKNOWLEDGED.value)
@@ -72,6 +73,12 @@ def get_zone(session: Session, code: str) -> StorageZone:
     if zone is None:
         raise NotFound(f"no storage zone {code!r}")
     return zone
+
+
+def zone_timezone(session: Session, zone: StorageZone) -> str:
+    """The IANA time zone of the zone's site: its forms read local times in it."""
+    site = session.get(Site, zone.site_id)
+    return site.timezone if site else "UTC"
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,57 @@ def zone_excursions(session: Session, zone_id: int) -> list[ExcursionRow]:
                ExcursionRecord.status != ReviewStatus.WITHDRAWN.value)
         .order_by(col(ExcursionRecord.start).desc())).all()
     return [ExcursionRow(record, code) for record, code in rows]
+
+
+@dataclass(frozen=True)
+class HeldLot:
+    """A lot the zone holds now (by the rule: held at its site, of its profile)."""
+
+    item: str
+    lot: str
+    quantity: float
+    unit: str
+
+
+@dataclass(frozen=True)
+class ZoneView:
+    """A storage zone's page: who watches it (and watched it), its excursions, what it holds now."""
+
+    row: ZoneRow
+    assignments: list[tuple[LoggerAssignment, str]]  # newest first, with each one's logger id
+    excursions: list[ExcursionRow]
+    lots: list[HeldLot]
+    free_loggers: list[str]  # for the assignment form
+
+
+def zone_view(session: Session, code: str, *, now: datetime) -> ZoneView:
+    """The zone's page; NotFound for an unknown zone."""
+    zone = get_zone(session, code)
+    assert zone.id is not None
+    row = next(row for row in zone_rows(session, now=now) if row.zone.id == zone.id)
+    assignments = session.exec(
+        select(LoggerAssignment, Logger.code).join(Logger, Logger.id == LoggerAssignment.logger_id)
+        .where(LoggerAssignment.storage_zone_id == zone.id)
+        .order_by(col(LoggerAssignment.starts_at).desc())).all()
+    held = session.exec(
+        select(Item.code, Lot.lot_number, Item.unit, func.sum(StockMovement.quantity))
+        .join(Lot, Lot.id == StockMovement.lot_id).join(Item, Item.id == Lot.item_id)
+        .where(StockMovement.site_id == zone.site_id, Item.storage_profile == zone.storage_profile,
+               col(StockMovement.status).in_(sorted(HELD)))
+        .group_by(Item.code, Lot.lot_number, Item.unit).order_by(Item.code, Lot.lot_number)).all()
+    return ZoneView(row=row, assignments=[(assignment, logger) for assignment, logger in assignments],
+                    excursions=zone_excursions(session, zone.id),
+                    lots=[HeldLot(item, lot, float(total), unit)
+                          for item, lot, unit, total in held if total > 1e-9],
+                    free_loggers=free_codes(session))
+
+
+def zone_record(session: Session, code: str, record_id: int) -> ExcursionRecord:
+    """One of the zone's excursion records; NotFound for another's."""
+    record = session.get(ExcursionRecord, record_id)
+    if record is None or record.storage_zone_id != get_zone(session, code).id:
+        raise NotFound(f"no excursion {record_id} in {code}")
+    return record
 
 
 # --- Storage periods ---------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from logistics.web import (
     recruitment,
     registry,
     stock,
+    storage,
     telemetry,
 )
 from logistics.web.formatting import install_filters
@@ -86,6 +87,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(records.blueprint)
     app.register_blueprint(receiving.blueprint)
     app.register_blueprint(stock.blueprint)
+    app.register_blueprint(storage.blueprint)
     app.register_blueprint(forecast.blueprint)
     app.register_blueprint(recruitment.blueprint)
     app.register_blueprint(documents.blueprint)

@@ -125,5 +125,6 @@ def test_the_use_over_time_climbs_with_each_reading_out_of_range():
                         limit_c=25.0, activation_energy_kj=83.144)
     points = use_over_time(lot)
     assert [(point.at, point.used_s) for point in points] == [
-        (T0, 0.0), (T0 + timedelta(minutes=20), 600.0), (T0 + timedelta(minutes=30), 1200.0)]
+        (T0, 0.0), (T0 + timedelta(minutes=10), 0.0), (T0 + timedelta(minutes=20), 600.0),
+        (T0 + timedelta(minutes=30), 1200.0)]
     assert points[-1].equivalent_s == pytest.approx(1200 * 0.31224, abs=0.1)
