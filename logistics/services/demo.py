@@ -99,7 +99,7 @@ def _add_zone(session: Session, profiles: dict[str, StorageProfile], spec: dict[
     zone = storage.add_zone(session, profiles, site=spec["site"], code=spec["code"], name=spec["name"],
                             storage_profile=spec["storage_profile"])
     if "logger" in spec:
-        loggers.assign_to_zone(session, logger_code=spec["logger"], zone=zone,
+        loggers.assign_to_zone(session, logger_code=spec["logger"], zone_code=zone.code,
                                starts_at=now + timedelta(hours=spec["logger_start_h"]))
 
 

@@ -159,11 +159,12 @@ def assign(
     return assignment
 
 
-def assign_to_zone(session: Session, *, logger_code: str, zone: StorageZone, starts_at: datetime,
+def assign_to_zone(session: Session, *, logger_code: str, zone_code: str, starts_at: datetime,
                    ends_at: datetime | None = None) -> LoggerAssignment:
     """Let a logger watch a storage zone for a time window (open: until it is stopped)."""
     if ends_at is not None and ends_at <= starts_at:
         raise InputError({"ends_at": "must be after the start"})
+    zone = _zone(session, zone_code)
     logger = get_logger(session, logger_code)
     if logger.status == "retired":
         raise InputError({"logger": f"{logger_code} is retired"})
@@ -177,8 +178,9 @@ def assign_to_zone(session: Session, *, logger_code: str, zone: StorageZone, sta
     return assignment
 
 
-def stop_watching(session: Session, *, zone: StorageZone, logger_code: str, at: datetime) -> LoggerAssignment:
+def stop_watching(session: Session, *, zone_code: str, logger_code: str, at: datetime) -> LoggerAssignment:
     """Stop a logger watching this storage zone (taken out for calibration, moved elsewhere)."""
+    zone = _zone(session, zone_code)
     watching = session.exec(
         select(LoggerAssignment.id).join(Logger, Logger.id == LoggerAssignment.logger_id)
         .where(LoggerAssignment.storage_zone_id == zone.id, Logger.code == logger_code,
@@ -220,6 +222,13 @@ def stop_recording(session: Session, *, reference: str, logger_code: str, at: da
     if recording is None:
         raise NotRecording(logger_code, reference)
     return unassign(session, logger_code=logger_code, at=at)
+
+
+def _zone(session: Session, code: str) -> StorageZone:
+    zone = session.exec(select(StorageZone).where(StorageZone.code == code)).first()
+    if zone is None:
+        raise InputError({"storage_zone": f"no storage zone {code!r}"})
+    return zone
 
 
 def _overlapping(

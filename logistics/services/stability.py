@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from logistics.core.alerting import AlertFacts, Route
 from logistics.core.coverage import covered_readings, outside_range
-from logistics.core.lifecycle import ACTIVE
+from logistics.core.lifecycle import ACTIVE, ShipmentStatus
 from logistics.core.profiles import StorageProfile
 from logistics.core.stability import (
     BudgetState,
@@ -48,6 +48,9 @@ from logistics.services.storage import (
     window_samples,
     zone_excursions_of_lot,
 )
+
+# A shipment in these has not carried the goods anywhere: without a logger, nothing is missing.
+NOT_UNDER_WAY = frozenset({ShipmentStatus.PLANNED, ShipmentStatus.PACKED, ShipmentStatus.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -236,7 +239,7 @@ def _hours(seconds: float) -> str:
 class PassportEntry:
     """One part of a lot's life: a shipment, a storage piece watched by a logger, or one nobody watched."""
 
-    kind: str  # shipment, storage, unmonitored
+    kind: str  # shipment, storage, unmonitored (storage no logger watched, or a shipment without one)
     start: datetime | None  # the window the logger answered for
     end: datetime | None  # None: still running
     timezone: str  # the destination's (a shipment) or the site's (storage), to show its times in
@@ -281,7 +284,7 @@ def passport(session: Session, lot_id: int, profiles: dict[str, StorageProfile],
     if lot is None or item is None:
         raise NotFound(f"no lot {lot_id}")
     stability = stability_of(session, lot, profiles, now=now)
-    entries = _entries(session, stability)
+    entries = _entries(session, stability, lot_id)
     loggers = dict(session.exec(select(Logger.id, Logger.code)).all())
     zones = dict(session.exec(select(StorageZone.id, StorageZone.code)).all())
     excursions = tuple(ZoneExcursion(record, loggers.get(record.logger_id, "?"),
@@ -302,10 +305,15 @@ def lot_passport(session: Session, item_code: str, lot_number: str, profiles: di
     return passport(session, lot.id, profiles, now=now)
 
 
-def _entries(session: Session, stability: LotStability) -> tuple[PassportEntry, ...]:
+def _entries(session: Session, stability: LotStability, lot_id: int) -> tuple[PassportEntry, ...]:
     zones = site_zones(session)
     destinations = dict(session.exec(select(Shipment.reference, Site.timezone)
                                      .join(Site, Site.id == Shipment.destination_id)).all())
+    counted = {exposure.shipment for exposure in stability.exposures}
+    unlogged = session.exec(
+        select(Shipment).join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
+        .where(ShipmentLine.lot_id == lot_id, col(Shipment.status).not_in(list(NOT_UNDER_WAY)))
+        .distinct()).all()
     limit, energy = stability.limit_c, stability.activation_energy_kj
     entries = [PassportEntry(
         kind="storage" if exposure.stored else "shipment",
@@ -319,6 +327,11 @@ def _entries(session: Session, stability: LotStability) -> tuple[PassportEntry, 
     entries += [PassportEntry(kind="unmonitored", start=gap.span.start, end=gap.span.end,
                               timezone=zones.get(gap.site, "UTC"), site=gap.site, zones=gap.zones)
                 for gap in stability.unwatched]
+    entries += [PassportEntry(kind="unmonitored", shipment=shipment.reference,
+                              start=shipment.actual_departure or shipment.planned_departure,
+                              end=shipment.actual_arrival,
+                              timezone=destinations.get(shipment.reference, "UTC"))
+                for shipment in unlogged if shipment.reference not in counted]
     return tuple(sorted(entries, key=lambda entry: (entry.start is None, entry.start)))
 
 

@@ -73,10 +73,9 @@ def zone_logger_assign(code: str) -> Any:
     logger = request.form.get("logger", "").strip()
 
     def assign(session: Any) -> None:
-        zone = storage.get_zone(session, code)
-        starts_at = (read_local_time(request.form, "starts_at", storage.zone_timezone(session, zone))
-                     or datetime.now(UTC))
-        loggers.assign_to_zone(session, logger_code=logger, zone=zone, starts_at=starts_at)
+        timezone = storage.zone_timezone(session, storage.get_zone(session, code))
+        starts_at = read_local_time(request.form, "starts_at", timezone) or datetime.now(UTC)
+        loggers.assign_to_zone(session, logger_code=logger, zone_code=code, starts_at=starts_at)
 
     return _change_zone(code, f"logger {logger} assigned to storage zone {code}",
                         _("%(code)s assigned.", code=logger), assign)
@@ -86,8 +85,8 @@ def zone_logger_assign(code: str) -> Any:
 @require(Permission.MANAGE_LOGGERS)
 def zone_logger_stop(code: str, logger: str) -> Any:
     def stop(session: Any) -> None:
-        loggers.stop_watching(session, zone=storage.get_zone(session, code), logger_code=logger,
-                              at=datetime.now(UTC))
+        storage.get_zone(session, code)  # an unknown zone is a page that does not exist
+        loggers.stop_watching(session, zone_code=code, logger_code=logger, at=datetime.now(UTC))
 
     return _change_zone(code, f"logger {logger} stopped in storage zone {code}",
                         _("%(code)s stopped.", code=logger), stop)

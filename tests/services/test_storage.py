@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from logistics.core.receiving import Disposition
 from logistics.db.engine import unit_of_work
-from logistics.db.models import Alert, ExcursionRecord, Lot
+from logistics.db.models import Alert, ExcursionRecord, Lot, Shipment, ShipmentLine, Site
 from logistics.readers.config_files import load_alert_routes
 from logistics.services import loggers, receiving, stability, stock, storage
 from logistics.services.errors import InputError
@@ -128,21 +128,37 @@ def test_a_logger_watches_one_place_at_a_time_and_zones_are_checked(demo_runtime
         zone = storage.add_zone(session, demo_runtime.profiles, site="SIRIRAJ-CM", code="SIR-FRIDGE-3",
                                 name="Spare fridge", storage_profile="refrigerated")
         with pytest.raises(InputError) as busy:
-            loggers.assign_to_zone(session, logger_code="LG-24003", zone=zone, starts_at=NOW)
+            loggers.assign_to_zone(session, logger_code="LG-24003", zone_code=zone.code, starts_at=NOW)
         assert busy.value.errors == {"logger": "LG-24003 is already assigned to HG-2026-0045 in that window"}
         with pytest.raises(InputError) as watching:
             loggers.assign(session, logger_code="LG-24101", reference="HG-2026-0048", starts_at=NOW)
         assert watching.value.errors == {
             "logger": "LG-24101 is already assigned to SIR-FRIDGE-1 in that window"}
-        loggers.assign_to_zone(session, logger_code="LG-24008", zone=zone, starts_at=NOW)
+        loggers.assign_to_zone(session, logger_code="LG-24008", zone_code=zone.code, starts_at=NOW)
         soon, later = NOW + timedelta(minutes=1), NOW + timedelta(hours=1)
         rows = {row.zone.code: row for row in storage.zone_rows(session, now=soon)}
         assert rows["SIR-FRIDGE-3"].loggers == ("LG-24008",) and rows["SIR-LN2-1"].loggers == ()
         listed = {row.logger.code: row for row in loggers.list_loggers(session, now=soon)}
         assert (listed["LG-24008"].zone, listed["LG-24008"].shipment) == ("SIR-FRIDGE-3", None)
-        stopped = loggers.stop_watching(session, zone=zone, logger_code="LG-24008", at=later)
+        stopped = loggers.stop_watching(session, zone_code=zone.code, logger_code="LG-24008", at=later)
         assert stopped.ends_at == later
         with pytest.raises(InputError) as refused:
             storage.add_zone(session, demo_runtime.profiles, site="NOWHERE", code="sir fridge",
                              name=" ", storage_profile="tepid")
         assert set(refused.value.errors) == {"site", "code", "name", "storage_profile"}
+
+
+def test_a_shipment_that_carried_the_lot_without_a_logger_is_shown_as_not_monitored(demo_runtime):
+    with unit_of_work(demo_runtime.sessions, actor="logistics") as session:
+        lot = session.exec(select(Lot).where(Lot.lot_number == KITS[1])).one()
+        site = session.exec(select(Site).where(Site.code == "SIRIRAJ-PH")).one()
+        earlier = Shipment(reference="HG-2026-0032", origin_id=site.id, destination_id=site.id,
+                           status="closed", actual_departure=NOW - timedelta(days=30),
+                           actual_arrival=NOW - timedelta(days=27))
+        session.add(earlier)
+        session.flush()
+        session.add(ShipmentLine(shipment_id=earlier.id, lot_id=lot.id, quantity=1, unit="kit"))
+    shown = passport(demo_runtime, NOW)
+    assert [(e.kind, e.shipment, e.start, e.end, e.exposure) for e in shown.entries][0] == (
+        "unmonitored", "HG-2026-0032", NOW - timedelta(days=30), NOW - timedelta(days=27), None)
+    assert [e.shipment for e in shown.entries] == ["HG-2026-0032", "HG-2026-0045"]  # the other is watched

@@ -136,3 +136,31 @@ def test_the_passport_and_the_zones_in_thai(stored):
     assert "Its life, in order" not in main and "Against its allowance" not in main
     zones = client.get("/storage").get_data(as_text=True).split("<main", 1)[1]
     assert translated("th", "Storage zones") in zones and "SIR-FRIDGE-1" in zones
+
+
+def test_the_api_assigns_a_logger_to_a_zone_and_shows_zones_their_excursions_and_the_passport(
+        stored, token_for):
+    api = stored.test_client()
+    headers = {"Authorization": f"Bearer {token_for('logistics')}"}
+    both = api.post("/api/v1/loggers/LG-24008/assignments", headers=headers, json={
+        "shipment": "HG-2026-0048", "storage_zone": "SIR-FRZ-1", "starts_at": "2026-11-24T09:00:00+07:00"})
+    assert both.status_code == 422 and "not both" in both.get_json()["fields"]["shipment"]
+    unknown = api.post("/api/v1/loggers/LG-24008/assignments", headers=headers, json={
+        "storage_zone": "NOWHERE", "starts_at": "2026-11-24T09:00:00+07:00"})
+    assert unknown.status_code == 422 and unknown.get_json()["fields"] == {
+        "storage_zone": "no storage zone 'NOWHERE'"}
+    assigned = api.post("/api/v1/loggers/LG-24008/assignments", headers=headers, json={
+        "storage_zone": "SIR-LN2-1", "starts_at": "2026-11-24T09:00:00+07:00"})
+    assert assigned.status_code == 201 and assigned.get_json()["storage_zone"] == "SIR-LN2-1"
+
+    listed = api.get("/api/v1/storage/zones", headers=headers).get_json()["items"]
+    zones = {zone["code"]: zone for zone in listed}
+    assert zones["SIR-LN2-1"]["loggers"] == ["LG-24008"] and zones["SIR-FRIDGE-1"]["open_excursions"] == 2
+    found = api.get("/api/v1/storage/zones/SIR-FRIDGE-1/excursions", headers=headers).get_json()["items"]
+    assert {(row["logger"], row["rule"]) for row in found} == {("LG-24101", "above_8c_30min"),
+                                                             ("LG-24101", "above_8c_cumulative_60min")}
+    shown = api.get("/api/v1" + PASSPORT + "/passport", headers=headers).get_json()
+    assert (shown["out_of_range_s"], shown["budget_s"], shown["limit_c"]) == (7200.0, 72 * 3600.0, 25.0)
+    assert shown["equivalent_s"] == pytest.approx(2 * 0.21673 * 3600, abs=1)
+    assert [entry["kind"] for entry in shown["entries"]] == ["shipment", "storage"]
+    assert api.get("/api/v1/lots/SEL-CD34/NOPE/passport", headers=headers).status_code == 404
