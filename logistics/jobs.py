@@ -77,12 +77,13 @@ def _note(context: JobContext, job: str, started: datetime, seconds: float, erro
 @_recorded
 def evaluate_excursions(context: JobContext) -> None:
     """Judge the readings that arrived since the last scan; record and announce new excursions, and
-    lots of the shipments concerned whose stability budget runs low or out."""
+    lots of the shipments and storage zones concerned whose stability budget runs low or out."""
     now, runtime, public_url = datetime.now(UTC), context.runtime, context.policy.public_url
     with unit_of_work(runtime.sessions, actor="scheduler", reason="excursion scan") as session:
         report = scan(session, runtime.profiles, context.routes, now=now, public_url=public_url)
         raised = len(report.alerts) + check_budgets(session, report.shipments, runtime.profiles,
-                                                    context.routes, now=now, public_url=public_url)
+                                                    context.routes, now=now, public_url=public_url,
+                                                    zone_ids=report.zones)
     if raised:  # deliver now rather than at the next dispatch: people hear within one scan interval
         _dispatch(context)
 

@@ -30,6 +30,7 @@ class LoggerPublic(Schema):
     firmware: str | None
     last_seen_at: datetime | None
     shipment: str | None = Field(description="Shipment it is assigned to now")
+    storage_zone: str | None = Field(default=None, description="Storage zone it watches now")
 
 
 class LoggerCredentials(LoggerPublic):

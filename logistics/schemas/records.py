@@ -101,7 +101,12 @@ class LotStabilityPublic(Schema):
     item: str
     lot: str
     shipments: int = Field(description="Shipments of its life counted")
+    storage_periods: int = Field(description="Storage pieces of its life counted (a logger's watch of a "
+                                             "storage zone while the lot was held there)")
     out_of_range_s: float
+    equivalent_s: float | None = Field(description="Its time out of range as the time at limit_c that "
+                                                   "degrades as much (Arrhenius, SPEC §2.3); None without "
+                                                   "a limit")
     min_c: float | None
     max_c: float | None
     mkt_c: float | None

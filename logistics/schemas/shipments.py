@@ -149,9 +149,17 @@ class ShipmentPage(Schema):
 
 
 class AssignmentCreate(Schema):
-    shipment: str = Field(description="Shipment reference")
+    shipment: str | None = Field(default=None, description="Shipment reference")
+    storage_zone: str | None = Field(default=None, description="Storage zone code, e.g. SIR-FRIDGE-1, "
+                                                               "instead of a shipment")
     starts_at: BusinessTime
     ends_at: BusinessTime | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> AssignmentCreate:
+        if (self.shipment is None) == (self.storage_zone is None):
+            raise ValueError("shipment: give a shipment or a storage_zone, not both")
+        return self
 
 
 class LineCreate(Schema):

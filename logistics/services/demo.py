@@ -14,7 +14,7 @@ from logistics.core.units import parse_quantity
 from logistics.db.models import Leg, LoggerAssignment, Milestone, Shipment, ShipmentLine, Site
 from logistics.readers.config_files import load_demo_scenario
 from logistics.schemas.shipments import ShipmentCreate
-from logistics.services import catalogue, loggers, recruitment, shipments, stock, users
+from logistics.services import catalogue, loggers, recruitment, shipments, stock, storage, users
 
 # The order a shipment passes through on its way to a demo status.
 PATH = [ShipmentStatus.PACKED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.ARRIVED,
@@ -55,13 +55,15 @@ def load_demo(
         _, secrets[logger["code"]] = loggers.register_logger(
             session, code=logger["code"], serial=logger["serial"], model=logger["model"],
             calibration_due=today + timedelta(days=logger["calibration_due_days"]))
+    for zone in scenario.get("zones", []):
+        _add_zone(session, profiles, zone, now)
     for spec in scenario["shipments"]:
         _add_shipment(session, spec, now)
     for held in scenario.get("stock", []):
         stock.open_balance(session, **held, by="demo", now=now)
     _add_trial(session, scenario, now)
-    counts = {name: len(scenario[name]) for name in
-              ("users", "sites", "items", "lots", "loggers", "shipments")}
+    counts = {name: len(scenario.get(name, [])) for name in
+              ("users", "sites", "items", "lots", "loggers", "zones", "shipments")}
     return DemoLoad(counts=counts, logger_secrets=secrets)
 
 
@@ -89,6 +91,16 @@ def _add_trial(session: Session, scenario: dict[str, Any], now: datetime) -> Non
         recruitment.set_supply_terms(session, item=terms["item"],
                                      minimum_order=terms.get("minimum_order", 0.0),
                                      overage=terms.get("overage", 1.0))
+
+
+def _add_zone(session: Session, profiles: dict[str, StorageProfile], spec: dict[str, Any],
+              now: datetime) -> None:
+    """A storage zone, and the logger that watches it (if it has one)."""
+    zone = storage.add_zone(session, profiles, site=spec["site"], code=spec["code"], name=spec["name"],
+                            storage_profile=spec["storage_profile"])
+    if "logger" in spec:
+        loggers.assign_to_zone(session, logger_code=spec["logger"], zone_code=zone.code,
+                               starts_at=now + timedelta(hours=spec["logger_start_h"]))
 
 
 def _add_shipment(session: Session, spec: dict[str, Any], now: datetime) -> None:

@@ -1,4 +1,7 @@
-"""Excursion records: evaluate loggers with new readings, keep records in step, review them."""
+"""Excursion records: evaluate loggers with new readings, keep records in step, review them.
+
+A logger answers for a shipment or for a storage zone (a fridge at the hospital); both windows are judged
+alike, a shipment's by every profile of its goods, a zone's by its own profile."""
 
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from logistics.db.models import (
     Shipment,
     ShipmentLine,
     Site,
+    StorageZone,
 )
 from logistics.services.alerts import raise_alert, release_withheld, withhold_unsent
 from logistics.services.errors import InputError, NotFound
@@ -44,6 +48,7 @@ JUDGED = frozenset({*ACTIVE, ShipmentStatus.RECEIVED})
 class ScanReport:
     loggers: int = 0
     shipments: set[int] = field(default_factory=set)  # whose windows were evaluated
+    zones: set[int] = field(default_factory=set)  # storage zones whose windows were evaluated
     found: int = 0
     changed: int = 0
     withdrawn: int = 0
@@ -55,6 +60,7 @@ class ScanReport:
         self.changed += other.changed
         self.withdrawn += other.withdrawn
         self.shipments |= other.shipments
+        self.zones |= other.zones
         self.alerts += other.alerts
 
 
@@ -71,6 +77,10 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
                     judged_by = [profiles[name] for name in profiles_in(session, shipment)]
                     _evaluate_window(session, assignment, shipment, judged_by, now, earliest, this_logger)
                     this_logger.shipments.add(shipment.id)
+                for assignment, zone in _judged_zone_windows(session, logger_id, earliest):
+                    _evaluate_zone_window(session, assignment, profiles[zone.storage_profile], now, earliest,
+                                          this_logger)
+                    this_logger.zones.add(zone.id)
                 _mark(session, logger_id, newest, now)
         except Exception:  # logged loudly; its mark stays, so the next scan tries it again
             report.failed += 1
@@ -130,7 +140,28 @@ def _evaluate_window(session: Session, assignment: LoggerAssignment, shipment: S
         for excursion in evaluation.excursions:
             found.setdefault((excursion.rule, excursion.start), (profile, excursion))
     versions = {profile.name: profile.version for profile in judged_by}
-    _reconcile(session, assignment, shipment, found, since, now, report, versions)
+    _reconcile(session, assignment, found, since, now, report, versions)
+
+
+def _judged_zone_windows(session: Session, logger_id: int,
+                         earliest_new: datetime) -> list[tuple[LoggerAssignment, StorageZone]]:
+    """The logger's storage-zone windows that its new readings can touch (open, or ended after them)."""
+    return list(session.exec(
+        select(LoggerAssignment, StorageZone)
+        .join(StorageZone, StorageZone.id == LoggerAssignment.storage_zone_id)
+        .where(LoggerAssignment.logger_id == logger_id,
+               or_(col(LoggerAssignment.ends_at).is_(None), col(LoggerAssignment.ends_at) > earliest_new))
+    ).all())
+
+
+def _evaluate_zone_window(session: Session, assignment: LoggerAssignment, profile: StorageProfile,
+                          now: datetime, earliest_new: datetime, report: ScanReport) -> None:
+    """Judge a storage zone's window by the zone's profile, live while the logger is still assigned."""
+    live_until = now if assignment.ends_at is None else None
+    evaluation = assignment_evaluation(session, assignment, profile, now, live_until, earliest_new, keep=True)
+    found = {(excursion.rule, excursion.start): (profile, excursion) for excursion in evaluation.excursions}
+    _reconcile(session, assignment, found, {profile.name: evaluation.since}, now, report,
+               {profile.name: profile.version})
 
 
 def window_evaluation(session: Session, assignment: LoggerAssignment, shipment: Shipment,
@@ -142,6 +173,14 @@ def window_evaluation(session: Session, assignment: LoggerAssignment, shipment: 
     earliest time is `earliest_new`); otherwise the whole window again. `keep` stores the new progress.
     """
     live_until = now if assignment.ends_at is None and shipment.status in ACTIVE else None
+    return assignment_evaluation(session, assignment, profile, now, live_until, earliest_new, keep=keep)
+
+
+def assignment_evaluation(session: Session, assignment: LoggerAssignment, profile: StorageProfile,
+                          now: datetime, live_until: datetime | None, earliest_new: datetime | None, *,
+                          keep: bool) -> Evaluation:
+    """The logger's readings in the assignment's window (a shipment's or a storage zone's), judged by
+    `profile`, carried on from the stored progress where it can be (see `window_evaluation`)."""
     stored = session.get(EvaluationProgress, (assignment.id, profile.name))
     result = None
     if stored is not None and (stored.window_start, stored.window_end) == (assignment.starts_at,
@@ -203,7 +242,7 @@ def earliest_unscanned(session: Session, logger_id: int) -> datetime | None:
     return _as_utc(earliest) if earliest is not None else None
 
 
-def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipment,
+def _reconcile(session: Session, assignment: LoggerAssignment,
                found: dict[tuple[str, datetime], tuple[StorageProfile, Excursion]],
                since: dict[str, datetime | None], now: datetime, report: ScanReport,
                versions: dict[str, int]) -> None:
@@ -212,15 +251,16 @@ def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipmen
     found by an earlier version of its profile stays as that version judged it (`replay` shows what
     the current one would say)."""
     existing = {(record.rule, record.start): record for record in session.exec(
-        select(ExcursionRecord).where(ExcursionRecord.shipment_id == shipment.id,
+        select(ExcursionRecord).where(ExcursionRecord.shipment_id == assignment.shipment_id,
+                                      ExcursionRecord.storage_zone_id == assignment.storage_zone_id,
                                       ExcursionRecord.logger_id == assignment.logger_id))}
     same_start = {key: existing.pop(key) for key in found if key in existing}
     for key, (profile, excursion) in found.items():
         record = same_start.get(key) or _found_before(existing, excursion)
         if record is None:
-            record = _new_record(session, assignment, shipment, profile, excursion, now)
+            record = _new_record(session, assignment, profile, excursion, now)
             report.found += 1
-            report.alerts.append(_opened_alert(session, record, shipment, now))
+            report.alerts.append(_opened_alert(session, record, now))
             continue
         changed = _update(record, excursion)
         if record.status == ReviewStatus.WITHDRAWN.value:  # later readings brought it back
@@ -256,10 +296,11 @@ def _overlaps(record: ExcursionRecord, excursion: Excursion) -> bool:
             and (record.end is None or excursion.start < record.end))
 
 
-def _new_record(session: Session, assignment: LoggerAssignment, shipment: Shipment, profile: StorageProfile,
+def _new_record(session: Session, assignment: LoggerAssignment, profile: StorageProfile,
                 excursion: Excursion, now: datetime) -> ExcursionRecord:
     record = ExcursionRecord(
-        shipment_id=shipment.id, logger_id=assignment.logger_id, rule=excursion.rule, kind=excursion.kind,
+        shipment_id=assignment.shipment_id, storage_zone_id=assignment.storage_zone_id,
+        logger_id=assignment.logger_id, rule=excursion.rule, kind=excursion.kind,
         mode=excursion.mode, severity=excursion.severity, profile=profile.name,
         profile_version=profile.version, start=excursion.start, end=excursion.end,
         duration_s=excursion.duration_s, peak=excursion.peak, found_at=now)
@@ -277,9 +318,10 @@ def _update(record: ExcursionRecord, excursion: Excursion) -> bool:
     return bool(changed)
 
 
-def _opened_alert(session: Session, record: ExcursionRecord, shipment: Shipment, now: datetime) -> AlertFacts:
+def _opened_alert(session: Session, record: ExcursionRecord, now: datetime) -> AlertFacts:
     logger = session.get(Logger, record.logger_id)
-    site = session.get(Site, shipment.destination_id)
+    place = _place_of(session, record)
+    site = place.site
     code, zone = (logger.code if logger else "?"), (site.timezone if site else "UTC")
     what = {ExcursionKind.ABOVE: "above its range", ExcursionKind.BELOW: "below its range",
             ExcursionKind.SHOCK: "a shock", ExcursionKind.NO_DATA: "no data"}.get(record.kind, record.kind)
@@ -287,12 +329,37 @@ def _opened_alert(session: Session, record: ExcursionRecord, shipment: Shipment,
     peak = f"; peak {record.peak:g} {unit}" if record.peak is not None else ""
     return AlertFacts(
         key=_opened_key(record), kind="excursion", severity=record.severity,
-        site=site.code if site else None, subject=shipment.reference,
-        title=f"{shipment.reference}: {what} on {code} ({record.rule})",
-        body=(f"Logger {code} in {shipment.reference}: {record.rule} "
+        site=site.code if site else None, subject=place.subject,
+        title=f"{place.title}: {what} on {code} ({record.rule})",
+        body=(f"Logger {code} in {place.body}: {record.rule} "
               f"({record.profile} v{record.profile_version}) from {local_text(record.start, zone)}{peak}. "
               "Acknowledge it in the tracker."),
-        raised_at=now, link=f"/shipments/{shipment.reference}")
+        raised_at=now, link=place.link)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where an excursion was found, as its alert names it."""
+
+    subject: str
+    title: str
+    body: str
+    link: str
+    site: Site | None
+
+
+def _place_of(session: Session, record: ExcursionRecord) -> _Place:
+    zone = session.get(StorageZone, record.storage_zone_id) if record.storage_zone_id is not None else None
+    if zone is not None:
+        site = session.get(Site, zone.site_id)
+        at = site.code if site else "?"
+        return _Place(subject=zone.code, title=f"{zone.code} at {at}",
+                      body=f"storage zone {zone.code} ({zone.name}) at {at}", link=f"/storage/{zone.code}",
+                      site=site)
+    shipment = session.get(Shipment, record.shipment_id)
+    reference = shipment.reference if shipment else "?"
+    return _Place(subject=reference, title=reference, body=reference, link=f"/shipments/{reference}",
+                  site=session.get(Site, shipment.destination_id) if shipment else None)
 
 
 def _opened_key(record: ExcursionRecord) -> str:

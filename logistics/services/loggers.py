@@ -1,4 +1,5 @@
-"""The logger registry: credentials (shown once, stored as Mosquitto-format hashes) and assignments."""
+"""The logger registry: credentials (shown once, stored as Mosquitto-format hashes) and assignments to
+shipments and to storage zones (a logger answers for one place at a time)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from logistics.core.logger_ids import ALWAYS_RESERVED, logger_id_problem
 from logistics.core.mosquitto import hash_secret, new_secret, parse_hash, verify_secret
-from logistics.db.models import Logger, LoggerAssignment, Shipment
+from logistics.db.models import Logger, LoggerAssignment, Shipment, StorageZone
 from logistics.schemas.loggers import LoggerPublic
 from logistics.services.catalogue import get_logger
 from logistics.services.errors import InputError
@@ -28,6 +29,7 @@ class LoggerRow:
 
     logger: Logger
     shipment: str | None  # reference of the shipment it is assigned to now
+    zone: str | None = None  # code of the storage zone it watches now
 
 
 def public(row: LoggerRow) -> LoggerPublic:
@@ -35,7 +37,7 @@ def public(row: LoggerRow) -> LoggerPublic:
     return LoggerPublic(code=logger.code, serial=logger.serial, model=logger.model,
                         calibration_due=logger.calibration_due, status=logger.status,
                         online=logger.online, battery=logger.battery, firmware=logger.firmware,
-                        last_seen_at=logger.last_seen_at, shipment=row.shipment)
+                        last_seen_at=logger.last_seen_at, shipment=row.shipment, storage_zone=row.zone)
 
 
 @dataclass(frozen=True)
@@ -125,15 +127,16 @@ def broker_accounts(session: Session, *, reserved: Iterable[str]) -> BrokerAccou
 
 
 def list_loggers(session: Session, *, now: datetime) -> list[LoggerRow]:
-    """Every logger with the shipment it is assigned to at `now`."""
-    current = dict(session.exec(
-        select(LoggerAssignment.logger_id, Shipment.reference)
-        .join(Shipment, Shipment.id == LoggerAssignment.shipment_id)
+    """Every logger with the shipment or the storage zone it is assigned to at `now`."""
+    current = {logger_id: (reference, zone) for logger_id, reference, zone in session.exec(
+        select(LoggerAssignment.logger_id, Shipment.reference, StorageZone.code)
+        .outerjoin(Shipment, Shipment.id == LoggerAssignment.shipment_id)
+        .outerjoin(StorageZone, StorageZone.id == LoggerAssignment.storage_zone_id)
         .where(LoggerAssignment.starts_at <= now,
                or_(col(LoggerAssignment.ends_at).is_(None), col(LoggerAssignment.ends_at) > now))
-    ).all())
+    ).all()}
     loggers = session.exec(select(Logger).order_by(col(Logger.code))).all()
-    return [LoggerRow(logger, current.get(logger.id)) for logger in loggers]
+    return [LoggerRow(logger, *current.get(logger.id, (None, None))) for logger in loggers]
 
 
 def assign(
@@ -154,6 +157,37 @@ def assign(
     session.add(assignment)
     session.flush()
     return assignment
+
+
+def assign_to_zone(session: Session, *, logger_code: str, zone_code: str, starts_at: datetime,
+                   ends_at: datetime | None = None) -> LoggerAssignment:
+    """Let a logger watch a storage zone for a time window (open: until it is stopped)."""
+    if ends_at is not None and ends_at <= starts_at:
+        raise InputError({"ends_at": "must be after the start"})
+    zone = _zone(session, zone_code)
+    logger = get_logger(session, logger_code)
+    if logger.status == "retired":
+        raise InputError({"logger": f"{logger_code} is retired"})
+    clash = _overlapping(session, logger, starts_at, ends_at)
+    if clash is not None:
+        raise InputError({"logger": f"{logger_code} is already assigned to {clash} in that window"})
+    assignment = LoggerAssignment(logger_id=logger.id, storage_zone_id=zone.id, starts_at=starts_at,
+                                  ends_at=ends_at)
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def stop_watching(session: Session, *, zone_code: str, logger_code: str, at: datetime) -> LoggerAssignment:
+    """Stop a logger watching this storage zone (taken out for calibration, moved elsewhere)."""
+    zone = _zone(session, zone_code)
+    watching = session.exec(
+        select(LoggerAssignment.id).join(Logger, Logger.id == LoggerAssignment.logger_id)
+        .where(LoggerAssignment.storage_zone_id == zone.id, Logger.code == logger_code,
+               col(LoggerAssignment.ends_at).is_(None))).first()
+    if watching is None:
+        raise InputError({"logger": f"{logger_code} is not watching {zone.code}"})
+    return unassign(session, logger_code=logger_code, at=at)
 
 
 def unassign(session: Session, *, logger_code: str, at: datetime) -> LoggerAssignment:
@@ -190,18 +224,29 @@ def stop_recording(session: Session, *, reference: str, logger_code: str, at: da
     return unassign(session, logger_code=logger_code, at=at)
 
 
+def _zone(session: Session, code: str) -> StorageZone:
+    zone = session.exec(select(StorageZone).where(StorageZone.code == code)).first()
+    if zone is None:
+        raise InputError({"storage_zone": f"no storage zone {code!r}"})
+    return zone
+
+
 def _overlapping(
     session: Session, logger: Logger, starts_at: datetime, ends_at: datetime | None
 ) -> str | None:
+    """The shipment reference or storage zone code the logger answers for within the window, if any."""
     query = (
-        select(Shipment.reference)
-        .join(LoggerAssignment, LoggerAssignment.shipment_id == Shipment.id)
+        select(Shipment.reference, StorageZone.code)
+        .select_from(LoggerAssignment)
+        .outerjoin(Shipment, Shipment.id == LoggerAssignment.shipment_id)
+        .outerjoin(StorageZone, StorageZone.id == LoggerAssignment.storage_zone_id)
         .where(LoggerAssignment.logger_id == logger.id,
                or_(col(LoggerAssignment.ends_at).is_(None), col(LoggerAssignment.ends_at) > starts_at))
     )
     if ends_at is not None:
         query = query.where(LoggerAssignment.starts_at < ends_at)
-    return session.exec(query).first()
+    found = session.exec(query).first()
+    return None if found is None else found[0] or found[1]
 
 
 def free_codes(session: Session) -> list[str]:

@@ -36,6 +36,7 @@ from logistics.web import (
     registry,
     replay,
     stock,
+    storage,
     telemetry,
 )
 from logistics.web.formatting import install_filters
@@ -88,6 +89,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(records.blueprint)
     app.register_blueprint(receiving.blueprint)
     app.register_blueprint(stock.blueprint)
+    app.register_blueprint(storage.blueprint)
     app.register_blueprint(forecast.blueprint)
     app.register_blueprint(recruitment.blueprint)
     app.register_blueprint(documents.blueprint)

@@ -39,7 +39,7 @@ from logistics.schemas.shipments import (
 )
 from logistics.services import alerts, audit, epcis, excursions, loggers, shipments, stability, telemetry
 from logistics.services.errors import InputError, NotFound
-from logistics.web import api_forecast, api_metrics, api_stock, db
+from logistics.web import api_forecast, api_metrics, api_stock, api_storage, db
 from logistics.web.api_io import described, json_answer, read_body, read_paging
 from logistics.web.auth import require
 from logistics.web.forms import FILTER_PARAMETERS, read_filters
@@ -203,13 +203,19 @@ def retire_logger(logger_id: str) -> Any:
 
 @blueprint.route("/loggers/<logger_id>/assignments", methods=["POST"])
 @described.operation("POST", "/loggers/{logger_id}/assignments",
-                     "Assign a logger to a shipment for a time window", body=AssignmentCreate,
+                     "Assign a logger to a shipment, or to a storage zone, for a time window",
+                     body=AssignmentCreate,
                      response=LoggerPublic, status=201)
 @require(Permission.MANAGE_LOGGERS)
 def assign_logger(logger_id: str) -> Any:
     draft = read_body(AssignmentCreate)
-    loggers.assign(db.writing("assigned through the API"), logger_code=logger_id,
-                   reference=draft.shipment, starts_at=draft.starts_at, ends_at=draft.ends_at)
+    session = db.writing("assigned through the API")
+    if draft.storage_zone is not None:
+        loggers.assign_to_zone(session, logger_code=logger_id, zone_code=draft.storage_zone,
+                               starts_at=draft.starts_at, ends_at=draft.ends_at)
+    else:
+        loggers.assign(session, logger_code=logger_id, reference=draft.shipment or "",
+                       starts_at=draft.starts_at, ends_at=draft.ends_at)
     db.commit()
     row = next(row for row in loggers.list_loggers(db.session(), now=datetime.now(UTC))
                if row.logger.code == logger_id)
@@ -285,8 +291,9 @@ def list_lots(reference: str) -> Any:
     record = shipments.get_shipment(session, reference)
     rows = stability.shipment_lots(session, record, db.runtime().profiles, now=datetime.now(UTC))
     return json_answer(LotStabilityList(items=[LotStabilityPublic(
-        item=row.item.code, lot=row.lot.lot_number, shipments=len(row.stability.exposures),
-        out_of_range_s=row.stability.out_of_range_s, min_c=row.stability.min_c, max_c=row.stability.max_c,
+        item=row.item.code, lot=row.lot.lot_number, shipments=row.stability.shipments,
+        storage_periods=row.stability.storage_periods, out_of_range_s=row.stability.out_of_range_s,
+        equivalent_s=row.stability.equivalent_s, min_c=row.stability.min_c, max_c=row.stability.max_c,
         mkt_c=row.stability.mkt_c, budget_s=row.stability.budget_s, remaining_s=row.stability.remaining_s,
         limit_c=row.stability.limit_c, limit_exceeded=row.stability.limit_exceeded,
         state=row.stability.state.value) for row in rows]))
@@ -345,5 +352,5 @@ def list_audit() -> Any:
 
 
 # The API's other routes, on this blueprint: its prefix, its error handlers and the token rule for writes.
-for part in (api_forecast, api_metrics, api_stock):
+for part in (api_forecast, api_metrics, api_stock, api_storage):
     part.add_routes(blueprint)

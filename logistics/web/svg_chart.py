@@ -1,13 +1,16 @@
-"""Geometry of the charts the server draws as inline SVG: a forecast's fan of projected stock and the
-trial's cumulative enrolments. Figures in, pixel coordinates and ticks out; the templates only place
-what this computes, so the charts need no script and this module no Flask."""
+"""Geometry of the charts the server draws as inline SVG: a forecast's fan of projected stock, the
+trial's cumulative enrolments and a lot's stability allowance used over its life. Figures in, pixel
+coordinates and ticks out; the templates only place what this computes, so the charts need no script and
+this module no Flask."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+
+from logistics.core.clock import in_zone
 
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 52, 24, 12, 30  # room for the value labels left, the dates below
@@ -154,3 +157,37 @@ def enrolment(enrolled: Sequence[date], sites: Sequence[tuple[date, float]], *, 
         frame=Frame(x_ticks=day_ticks(first, days, x), y_ticks=value_ticks(y)),
         actual=points(xs, ys), planned=points([x(day) for day in range(days + 1)], [y(v) for v in plan]),
         enrolled=len(enrolled), planned_now=plan[-1])
+
+
+# -- a lot's stability allowance used over its life ------------------------------------------------------
+
+@dataclass(frozen=True)
+class UseChart:
+    frame: Frame
+    used: str  # polyline: hours out of range so far
+    equivalent: str | None  # polyline: their equivalent at the allowance's temperature (SPEC §2.3)
+    budget_y: float | None  # the allowance, a horizontal line
+
+
+def budget_use(uses: Sequence[tuple[datetime, float, float | None]], *, budget_s: float | None,
+               until: datetime, zone: str) -> UseChart:
+    """Hours out of range (and their equivalent) climbing over the lot's life up to `until`, against the
+    allowance; days on the x axis in the site's time zone. `uses` are (time, used s, equivalent s)."""
+    moments = [in_zone(at, zone).replace(tzinfo=None) for at, _, _ in uses]
+    moments.append(max(in_zone(until, zone).replace(tzinfo=None), moments[-1]))
+    origin = datetime.combine(moments[0].date(), datetime.min.time())
+    offsets = [(moment - origin).total_seconds() / 86400 for moment in moments]
+    days = max(math.ceil(offsets[-1]), 1)
+    used = [seconds / 3600 for _, seconds, _ in uses]
+    equivalent = [seconds / 3600 for _, _, seconds in uses if seconds is not None]
+    budget_h = None if budget_s is None else budget_s / 3600
+    x = Scale(0, days, LEFT, WIDTH - RIGHT)
+    y = Scale(*value_span(used + equivalent + ([budget_h] if budget_h is not None else [])),
+              HEIGHT - BOTTOM, TOP)
+    xs = [x(offset) for offset in offsets]
+    return UseChart(
+        frame=Frame(x_ticks=day_ticks(origin.date(), days, x), y_ticks=value_ticks(y)),
+        used=points(xs, [y(value) for value in used + used[-1:]]),
+        equivalent=(points(xs, [y(value) for value in equivalent + equivalent[-1:]])
+                    if len(equivalent) == len(used) else None),
+        budget_y=None if budget_h is None else y(budget_h))

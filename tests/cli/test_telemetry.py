@@ -21,7 +21,7 @@ def store_readings(database, logger, times):
     engine.dispose()
 
 
-def test_register_rotate_assign_unassign(run, cli_demo):
+def test_register_rotate_assign_unassign_and_watch_a_zone(run, cli_demo):
     secret = run("loggers", "add", "LG-30001", "--serial", "TT4G-30001", "--model", "TempTrack 4G",
                  "--calibration-due", "2027-06-30")
     assert len(secret.stdout.strip()) == 43 and "shown only now" in secret.stderr
@@ -37,6 +37,12 @@ def test_register_rotate_assign_unassign(run, cli_demo):
     run("loggers", "unassign", "LG-30001")
     listed = json.loads(run("loggers", "list", "--json").stdout)
     assert next(row for row in listed if row["code"] == "LG-30001")["shipment"] is None
+    watching = run("loggers", "watch", "LG-30001", "SIR-LN2-1").stdout
+    assert watching.startswith("LG-30001 watches SIR-LN2-1 from ")
+    listed = json.loads(run("loggers", "list", "--json").stdout)
+    assert next(row for row in listed if row["code"] == "LG-30001")["storage_zone"] == "SIR-LN2-1"
+    nowhere = run("loggers", "watch", "LG-30001", "NOWHERE", check=False)
+    assert nowhere.returncode == 1 and "no storage zone 'NOWHERE'" in nowhere.stderr
 
 
 def test_bad_logger_input_is_one_line(run, run_installed):

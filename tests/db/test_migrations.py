@@ -1,8 +1,10 @@
 """Migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from logistics.app import build_runtime
@@ -42,3 +44,32 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_runtime):
         assert pragma("PRAGMA foreign_keys").scalar() == 1
         assert pragma("PRAGMA synchronous").scalar() == 1  # NORMAL
         assert pragma("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_an_assignment_and_an_excursion_belong_to_a_shipment_or_a_storage_zone_never_both(demo_runtime):
+    """The database itself keeps the rule that migration 0016 added, on both backends."""
+    with demo_runtime.engine.connect() as connection:
+        run = connection.exec_driver_sql
+        run("INSERT INTO storage_zones (site_id, code, name, storage_profile) "
+            "SELECT id, 'SIR-FRIDGE-9', 'Fridge 9', 'refrigerated' FROM sites WHERE code = 'SIRIRAJ-PH'")
+        zone = run("SELECT id FROM storage_zones WHERE code = 'SIR-FRIDGE-9'").scalar()
+        shipment = run("SELECT min(id) FROM shipments").scalar()
+        logger = run("SELECT min(id) FROM loggers").scalar()
+        at = "'2026-03-14 02:00:00+00:00'"
+
+        def assignment(shipment_id, zone_id):
+            run("INSERT INTO logger_assignments (logger_id, shipment_id, storage_zone_id, starts_at) "
+                f"VALUES ({logger}, {shipment_id}, {zone_id}, {at})")
+
+        def record(shipment_id, zone_id):
+            run("INSERT INTO excursions (shipment_id, storage_zone_id, logger_id, rule, kind, mode, "
+                "severity, profile, profile_version, start, duration_s, status, found_at) VALUES "
+                f"({shipment_id}, {zone_id}, {logger}, 'r', 'above', 'single', 'major', 'refrigerated', 1, "
+                f"{at}, 0, 'open', {at})")
+
+        for insert in (assignment, record):
+            insert("NULL", zone)  # a zone alone: kept
+            for shipment_id, zone_id in ((shipment, zone), ("NULL", "NULL")):
+                with pytest.raises(IntegrityError), connection.begin_nested():
+                    insert(shipment_id, zone_id)
+        connection.rollback()

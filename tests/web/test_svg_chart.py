@@ -1,13 +1,14 @@
-"""The geometry of the server-drawn charts: scales, round ticks, the fan's polygons and markers."""
+"""The geometry of the server-drawn charts: scales, round ticks, the fan's polygons and markers, a lot's
+allowance used over time."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from logistics.web import svg_chart
-from logistics.web.svg_chart import HEIGHT, WIDTH, Scale
+from logistics.web.svg_chart import BOTTOM, HEIGHT, LEFT, RIGHT, WIDTH, Scale
 
 START = date(2026, 12, 6)
 
@@ -90,3 +91,23 @@ def test_the_enrolment_chart_steps_up_once_per_patient_against_a_straight_plan()
     ys = [y for _x, y in steps]
     assert ys == sorted(ys, reverse=True)  # never down
     assert len(parse(chart.planned)) == 121
+
+
+def test_the_allowance_chart_climbs_with_the_hours_out_of_range_and_stays_flat_to_now():
+    start = datetime(2026, 12, 6, 2, tzinfo=UTC)  # 09:00 in Bangkok
+    hours = [(0, 0.0, 0.0), (6, 0.0, 0.0), (9, 3.0, 0.6), (12, 3.0, 0.6)]  # at, used, equivalent
+    uses = [(start + timedelta(hours=at), used * 3600, equivalent * 3600) for at, used, equivalent in hours]
+    chart = svg_chart.budget_use(uses, budget_s=8 * 3600.0, until=start + timedelta(days=1, hours=13),
+                                 zone="Asia/Bangkok")
+    used, equivalent = parse(chart.used), parse(chart.equivalent)
+    assert len(used) == len(equivalent) == 5  # the four points, then flat to `until`
+    # Days from Dec 6 00:00 local: the x axis spans 2 days (to Dec 7 22:00 → rounded up).
+    width = WIDTH - RIGHT - LEFT
+    assert used[0][0] == pytest.approx(LEFT + width * (9 / 24) / 2, abs=0.1)
+    assert used[-1][0] == pytest.approx(LEFT + width * (46 / 24) / 2, abs=0.1)
+    assert used[0][1] == used[1][1] == HEIGHT - BOTTOM  # nothing used yet: on the zero line
+    assert used[2][1] == used[3][1] == used[4][1] < equivalent[2][1]  # 3 h above 0.6 h
+    assert chart.budget_y < used[2][1]  # the 8 h allowance above the 3 h used
+    assert [tick.value for tick in chart.frame.x_ticks] == [START, START + timedelta(days=1),
+                                                           START + timedelta(days=2)]
+    assert svg_chart.budget_use(uses, budget_s=None, until=start, zone="UTC").budget_y is None

@@ -24,6 +24,7 @@ from logistics.db.models.records import AuditEvent, Signature, SigningFailure
 from logistics.db.models.scheduling import JobRun
 from logistics.db.models.shipments import Leg, Milestone, Shipment, ShipmentLine
 from logistics.db.models.stock import Receipt, ReceiptLine, StockMovement
+from logistics.db.models.storage import StorageZone
 from logistics.db.models.telemetry import Reading, ReadingRollup, Rejection, RollupCursor
 from logistics.db.models.users import ApiToken, LoginAttempt, User
 
@@ -33,5 +34,5 @@ __all__ = [
     "Logger", "LoggerAssignment", "LoginAttempt", "Lot", "Milestone", "Reading", "ReadingRollup", "Receipt",
     "ReceiptLine", "RecruitmentPlan", "RecruitmentPull", "RecruitmentSite", "Rejection", "RollupCursor",
     "Shipment", "ShipmentLine", "Signature", "SigningFailure", "Site", "StockMovement",
-    "StorageProfileVersion", "User", "utc_now",
+    "StorageProfileVersion", "StorageZone", "User", "utc_now",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from logistics.db.models.base import Audited, time_field
@@ -12,17 +12,22 @@ from logistics.db.types import UTCDateTime
 
 
 class ExcursionRecord(Audited, SQLModel, table=True):
-    """An excursion found in a shipment's telemetry, and its review.
+    """An excursion found in the telemetry of a shipment or of a storage zone (exactly one), and its review.
 
-    Identity: (shipment, logger, rule, start). Late readings that move the start (a hole at its beginning
-    filled, or two joined into one) carry the record found first on, so it is announced once.
+    Identity: (shipment or zone, logger, rule, start). Late readings that move the start (a hole at its
+    beginning filled, or two joined into one) carry the record found first on, so it is announced once.
     """
 
     __tablename__ = "excursions"
-    __table_args__ = (UniqueConstraint("shipment_id", "logger_id", "rule", "start"),)
+    __table_args__ = (UniqueConstraint("shipment_id", "logger_id", "rule", "start"),
+                      UniqueConstraint("storage_zone_id", "logger_id", "rule", "start",
+                                       name="uq_excursions_zone_logger_rule_start"),
+                      CheckConstraint("(shipment_id IS NULL) <> (storage_zone_id IS NULL)",
+                                      name="ck_excursions_one_place"))
 
     id: int | None = Field(default=None, primary_key=True)
-    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    shipment_id: int | None = Field(default=None, foreign_key="shipments.id", index=True)
+    storage_zone_id: int | None = Field(default=None, foreign_key="storage_zones.id", index=True)
     logger_id: int = Field(foreign_key="loggers.id", index=True)
     rule: str = Field(max_length=64)
     kind: str = Field(max_length=10)  # above, below, shock, no_data

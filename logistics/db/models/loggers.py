@@ -1,9 +1,10 @@
-"""Data loggers and their assignments to shipments."""
+"""Data loggers and their assignments to shipments and storage zones."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
 from logistics.db.models.base import Audited, time_field
@@ -30,11 +31,16 @@ class Logger(Audited, SQLModel, table=True):
 
 
 class LoggerAssignment(Audited, SQLModel, table=True):
+    """A logger answering for a shipment or for a storage zone (exactly one) over [starts_at, ends_at)."""
+
     __tablename__ = "logger_assignments"
+    __table_args__ = (CheckConstraint("(shipment_id IS NULL) <> (storage_zone_id IS NULL)",
+                                      name="ck_logger_assignments_one_place"),)
 
     id: int | None = Field(default=None, primary_key=True)
     logger_id: int = Field(foreign_key="loggers.id", index=True)
-    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    shipment_id: int | None = Field(default=None, foreign_key="shipments.id", index=True)
+    storage_zone_id: int | None = Field(default=None, foreign_key="storage_zones.id", index=True)
     starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     ends_at: datetime | None = time_field()
     position: str | None = Field(default=None, max_length=100)  # where in the shipper it sits
