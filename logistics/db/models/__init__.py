@@ -22,14 +22,14 @@ from logistics.db.models.loggers import Logger, LoggerAssignment
 from logistics.db.models.records import AuditEvent, Signature, SigningFailure
 from logistics.db.models.scheduling import JobRun
 from logistics.db.models.shipments import Leg, Milestone, Shipment, ShipmentLine
-from logistics.db.models.stock import Receipt, ReceiptLine, StockMovement
+from logistics.db.models.stock import ExcursionAssessment, Receipt, ReceiptLine, StockMovement
 from logistics.db.models.telemetry import Reading, ReadingRollup, Rejection, RollupCursor
 from logistics.db.models.users import ApiToken, LoginAttempt, User
 
 __all__ = [
     "Alert", "AlertDelivery", "ApiToken", "AuditEvent", "Audited", "BomLine", "Enrolment", "EvaluationMark",
-    "EvaluationProgress", "ExcursionRecord", "ForecastRun", "Item", "JobRun", "Leg", "Logger",
-    "LoggerAssignment", "LoginAttempt", "Lot", "Milestone", "Reading", "ReadingRollup", "Receipt",
+    "EvaluationProgress", "ExcursionAssessment", "ExcursionRecord", "ForecastRun", "Item", "JobRun", "Leg",
+    "Logger", "LoggerAssignment", "LoginAttempt", "Lot", "Milestone", "Reading", "ReadingRollup", "Receipt",
     "ReceiptLine", "RecruitmentPlan", "RecruitmentPull", "RecruitmentSite", "Rejection", "RollupCursor",
     "Shipment", "ShipmentLine", "Signature", "SigningFailure", "Site", "StockMovement", "User", "utc_now",
 ]
