@@ -34,6 +34,7 @@ from logistics.db.models import (
 )
 from logistics.services.alerts import raise_alert, release_withheld, withhold_unsent
 from logistics.services.errors import InputError, NotFound
+from logistics.services.evidence import shipments_changed
 
 log = logging.getLogger(__name__)
 # Shipments whose telemetry is still judged: on their way, and just received (late backfills).
@@ -49,6 +50,7 @@ class ScanReport:
     withdrawn: int = 0
     failed: int = 0
     alerts: list[AlertFacts] = field(default_factory=list)
+    evidence: dict[int, list[str]] = field(default_factory=dict)  # shipment → its records that changed
 
     def merge(self, other: ScanReport) -> None:
         self.found += other.found
@@ -56,6 +58,12 @@ class ScanReport:
         self.withdrawn += other.withdrawn
         self.shipments |= other.shipments
         self.alerts += other.alerts
+        for shipment_id, changes in other.evidence.items():
+            self.evidence.setdefault(shipment_id, []).extend(changes)
+
+    def noted(self, shipment_id: int | None, record: ExcursionRecord, what: str) -> None:
+        assert shipment_id is not None
+        self.evidence.setdefault(shipment_id, []).append(f"excursion {record.rule} {what}")
 
 
 def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Route], *, now: datetime,
@@ -79,6 +87,8 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
         report.merge(this_logger)
     for facts in report.alerts:
         raise_alert(session, routes, _with_link(facts, public_url))
+    # Goods already decided on evidence that has just changed go on hold and back to QA.
+    shipments_changed(session, report.evidence, now=now, routes=routes, public_url=public_url)
     return report
 
 
@@ -216,6 +226,7 @@ def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipmen
         if record is None:
             record = _new_record(session, assignment, shipment, profile, excursion, now)
             report.found += 1
+            report.noted(shipment.id, record, "added")
             report.alerts.append(_opened_alert(session, record, shipment, now))
             continue
         changed = _update(record, excursion)
@@ -223,14 +234,17 @@ def _reconcile(session: Session, assignment: LoggerAssignment, shipment: Shipmen
             record.status, changed = ReviewStatus.OPEN.value, True
             release_withheld(session, _opened_key(record))
         report.changed += changed
+        if changed:
+            report.noted(shipment.id, record, "changed")
     for stale in existing.values():  # late readings changed the picture: this one no longer stands
         resumed_at = since.get(stale.profile)
         if resumed_at is not None and stale.start < resumed_at:
             continue
-        if stale.status in (ReviewStatus.OPEN.value, ReviewStatus.ACKNOWLEDGED.value):
+        if stale.status != ReviewStatus.WITHDRAWN.value:  # a resolved one too: its assessment no longer holds
             stale.status = ReviewStatus.WITHDRAWN.value
             withhold_unsent(session, _opened_key(stale))
             report.withdrawn += 1
+            report.noted(shipment.id, stale, "withdrawn")
 
 
 def _found_before(stale: dict[tuple[str, datetime], ExcursionRecord],
