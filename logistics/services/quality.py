@@ -49,6 +49,7 @@ from logistics.services.assessments import (
     shipped_lot,
 )
 from logistics.services.errors import InputError, NotFound
+from logistics.services.release_time import ReleaseTimes, release_times
 from logistics.services.signing import SignatureRefused, SigningPolicy, check_signer
 from logistics.services.stability import stability_of
 
@@ -56,7 +57,8 @@ RECORD_TYPE = "receipt_line"
 DEFAULT_POLICY = SigningPolicy()  # the settings' defaults, without alert routes; the pages pass their own
 WAITING = (StockStatus.QUARANTINED, StockStatus.ON_HOLD)  # stock a decision on the line moves
 __all__ = ["Decision", "DecisionSummary", "SignatureRefused", "SigningPolicy", "line_decision", "queue",
-           "quarantined_line", "review_decision", "sign_decision", "signature_holds", "signed_content"]
+           "queue_page", "quarantined_line", "review_decision", "sign_decision", "signature_holds",
+           "signed_content"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,17 @@ def queue(session: Session, profiles: dict[str, StorageProfile], *, now: datetim
     return [_described(session, row, profiles, now) for row in rows]
 
 
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QuarantinedLine]
+    release_times: ReleaseTimes  # arrival → signed decision, per receipt and per month
+
+
+def queue_page(session: Session, profiles: dict[str, StorageProfile], *, now: datetime) -> QueuePage:
+    """QA's queue and how long releases take."""
+    return QueuePage(queue(session, profiles, now=now), release_times(session))
+
+
 def quarantined_line(session: Session, line_id: int, profiles: dict[str, StorageProfile], *,
                      now: datetime) -> QuarantinedLine:
     row = session.exec(_lines_query().where(ReceiptLine.id == line_id)).first()
@@ -108,6 +121,14 @@ class LineDecision:
     evidence: list[EvidenceRow]  # each excursion with its assessment for this lot
     blockers: list[tuple[Blocker, str]]  # why it cannot be released now
     earlier: list[Signature]  # decisions superseded after evidence changed, oldest first
+
+    @property
+    def blocked(self) -> dict[str, int]:
+        """How many excursions block a release, by why."""
+        counts: dict[str, int] = {}
+        for kind, _label in self.blockers:
+            counts[kind.value] = counts.get(kind.value, 0) + 1
+        return counts
 
 
 def line_decision(session: Session, line_id: int, profiles: dict[str, StorageProfile], *,
