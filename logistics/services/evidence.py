@@ -204,7 +204,7 @@ def _alert(session: Session, lot_id: int, site_id: int, held: float, decisions: 
     link = f"/qa/lines/{decisions[0].line.id}" if decisions else f"/stock?item={item.code if item else ''}"
     return AlertFacts(
         key=f"evidence-changed:{lot_id}:{site_id}:{now.isoformat()}", kind="evidence_changed",
-        severity="major", site=where, subject=what, title=title, body=body, raised_at=now,
+        severity="major", site=where, subject=what[:64], title=title[:300], body=body, raised_at=now,
         link=public_url.rstrip("/") + link)
 
 

@@ -57,8 +57,9 @@ def recall() -> Any:
     go back to QA's queue."""
     form, lot = request.form, request.form.get("lot", "").strip()
     try:
-        held = evidence.recall_lot(db.writing(f"lot {lot} recalled"), lot, reason=form.get("reason", ""),
-                                   by=current_user.username, now=datetime.now(UTC),
+        session = db.writing(f"lot {lot[:100]} recalled")
+        held = evidence.recall_lot(session, lot, reason=form.get("reason", ""), by=current_user.username,
+                                   now=datetime.now(UTC),
                                    routes=current_app.extensions["alert_routes"],
                                    public_url=db.runtime().settings.public_url)
         db.commit()

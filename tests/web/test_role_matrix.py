@@ -22,7 +22,7 @@ NEEDS: dict[str, Permission | None] = {
     "registry.logger_add": P.MANAGE_LOGGERS, "registry.logger_retire": P.MANAGE_LOGGERS,
     "pages.excursion_acknowledge": P.ACKNOWLEDGE_EXCURSIONS, "pages.excursion_resolve": P.RESOLVE_EXCURSIONS,
     "receiving.record": P.RECEIVE, "receiving.stop_loggers": P.RECEIVE, "stock.consume": P.RECEIVE,
-    "receiving.qa_sign": P.RELEASE,
+    "receiving.qa_sign": P.RELEASE, "receiving.qa_assess": P.RELEASE, "stock.recall": P.RELEASE,
     "recruitment.save_plan": P.PLAN_SUPPLY, "recruitment.save_site": P.PLAN_SUPPLY,
     "recruitment.add_bom_line": P.PLAN_SUPPLY, "recruitment.remove_bom_line": P.PLAN_SUPPLY,
     "recruitment.set_supply_terms": P.PLAN_SUPPLY, "forecast.run_now": P.PLAN_SUPPLY,
