@@ -3,7 +3,8 @@
 Builds a throw-away database with the demo data, records a simulated journey for each logger of the
 shipments under way (one of them with an excursion on the Bangkok apron), runs the scheduler's jobs
 once, serves the web app on a free port and photographs the dashboard and a shipment page with
-Debian's Chromium.
+Debian's Chromium; then receives that shipment (its lines go to quarantine) and photographs QA's
+decision page for one of them.
 
 Run: .venv/bin/python docs/screenshots.py
 """
@@ -25,8 +26,10 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from logistics.app import build_runtime  # noqa: E402
+from logistics.core.receiving import Checklist, CoolantState, Disposition  # noqa: E402
 from logistics.db import migrate  # noqa: E402
 from logistics.db.engine import unit_of_work  # noqa: E402
+from logistics.services import receiving, shipments  # noqa: E402
 from logistics.services.demo import load_demo  # noqa: E402
 from logistics.services.excursions import scan  # noqa: E402
 from logistics.services.series import roll_up  # noqa: E402
@@ -85,6 +88,35 @@ def photograph(url: str) -> None:
         browser.close()
 
 
+def received(runtime, now: datetime) -> int:
+    """The pharmacy receives HG-2026-0045 as shipped; the id of the SEL-CD34 line, now in quarantine."""
+    box = Checklist(packaging_intact=True, seals_intact=True, coolant_present=True,
+                    coolant_state=CoolantState.COLD, logger_present=True, logger_alarm=False,
+                    documents_complete=True, import_permit_present=True)
+    with unit_of_work(runtime.sessions, actor="pharmacy", reason="received") as session:
+        lines = shipments.describe_shipment(session, "HG-2026-0045").lines
+        counts = [receiving.LineCount(line.id, line.lot_number, None, line.quantity, 0.0, 0.0,
+                                      Disposition.ACCEPT) for line in lines]
+        receipt = receiving.receive(session, "HG-2026-0045", receiving.ReceiptDraft(box, counts),
+                                    runtime.profiles, by="pharmacy", now=now)
+        found = receiving.receipt_lines(session, receipt)
+        return next(found[line.id].id for line in lines if line.item_code == "SEL-CD34")
+
+
+def photograph_decision(url: str, line_id: int) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(f"{url}/login")
+        page.get_by_label("User name").fill("qa")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{url}/")
+        page.goto(f"{url}/qa/lines/{line_id}")
+        page.screenshot(path=str(DOCS / "screenshot-qa-decision.png"), full_page=True)
+        browser.close()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -108,10 +140,12 @@ def main() -> None:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             photograph(f"http://127.0.0.1:{port}")
+            photograph_decision(f"http://127.0.0.1:{port}", received(runtime, now))
         finally:
             server.shutdown()
             runtime.close()
-    print(f"wrote {DOCS / 'screenshot-dashboard.png'} and {DOCS / 'screenshot-shipment.png'}")
+    print(f"wrote {DOCS / 'screenshot-dashboard.png'}, {DOCS / 'screenshot-shipment.png'} and "
+          f"{DOCS / 'screenshot-qa-decision.png'}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,11 @@
-"""The review of an excursion record: open → acknowledged → resolved (or withdrawn by re-evaluation)."""
+"""The review of an excursion record: open → acknowledged → resolved (or withdrawn by re-evaluation).
+
+Acknowledging says someone acts on it (in transit: call the courier, re-ice). Resolving closes it with
+an assessment: on the shipment page as free text, or on QA's decision page as the structured assessment
+of its impact on one lot (`core.excursion_assessment`), which resolves it from open or acknowledged. Only
+the structured assessment counts for releasing goods; once resolved, the record keeps its first
+resolution and each lot's assessment is kept beside it.
+"""
 
 from __future__ import annotations
 
@@ -58,4 +65,14 @@ def resolve(status: ReviewStatus | str, *, ended: bool, assessment: str, disposi
         raise ReviewError("assessment", f"at most {MAX_ASSESSMENT} characters")
     if disposition not in DISPOSITIONS:
         raise ReviewError("disposition", f"choose one of {', '.join(DISPOSITIONS)}")
+    return ReviewStatus.RESOLVED
+
+
+def assess(status: ReviewStatus | str, *, running: bool) -> ReviewStatus:
+    """QA's structured assessment of the excursion for a lot: resolves it (acknowledging is not needed;
+    a record resolved already stays so). Not while it still runs, and not once withdrawn."""
+    if ReviewStatus(status) == ReviewStatus.WITHDRAWN:
+        raise ReviewError("status", "the excursion was withdrawn: late readings no longer show it")
+    if running:
+        raise ReviewError("status", "the excursion is still running; it can be assessed once it has ended")
     return ReviewStatus.RESOLVED

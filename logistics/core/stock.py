@@ -1,4 +1,4 @@
-"""Stock at the hospital: statuses, first-expiry-first-out picking, expiry warnings and QA's split.
+"""Stock at the hospital: statuses, first-expiry-first-out picking, expiry warnings, QA's split and holds.
 
 Only available stock that has not expired may be picked; picking takes the lots that expire first
 (EU GDP guidelines §5.5: "first expiry, first out"), and a lot expiring on the day of use is still usable
@@ -18,6 +18,7 @@ class StockStatus(StrEnum):
     AVAILABLE = "available"
     QUARANTINED = "quarantined"
     REJECTED = "rejected"
+    ON_HOLD = "on_hold"  # released once, held again: evidence changed after the decision, or a recall
     EXPIRED = "expired"  # never stored: available stock past its expiry date is shown as expired
 
 
@@ -82,3 +83,18 @@ def qa_split(quarantined: float, meaning: Meaning, released: float | None = None
     if released is None or not 0 < released < quarantined:
         raise ValueError(f"a partial release is more than 0 and less than {quarantined:g}")
     return released, quarantined - released
+
+
+def allocate_hold(held: float, decisions: list[tuple[int, float]]) -> dict[int, float]:
+    """Share `held` units of a lot at a site among the decisions that put them there, as (line id, how
+    much it released) newest first: each takes up to what it released, and what no decision accounts for
+    (an opening balance, units another line released) goes to the newest, so every held unit has a
+    decision that can release or reject it again. Empty when there is no decision to reopen."""
+    if not decisions:
+        return {}
+    shares, left = {}, held
+    for line_id, released in decisions:
+        shares[line_id] = min(max(released, 0.0), left)
+        left -= shares[line_id]
+    shares[decisions[0][0]] += left
+    return {line_id: share for line_id, share in shares.items() if share > 0}

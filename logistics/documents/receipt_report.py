@@ -4,7 +4,7 @@ line went, and QA's signed decisions with a check that each signature still bind
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from logistics.core.clock import local_text
@@ -33,6 +33,8 @@ LINE_COLUMNS = (Column("Item", 22), Column("Lot shipped / found", 33), Column("S
                 Column("Disposition", 22), Column("Why", 39))
 DECISION_COLUMNS = (Column("Item / lot", 34), Column("Decision", 26), Column("Released", 18, "RIGHT"),
                     Column("Rejected", 18, "RIGHT"), Column("Signed by", 48), Column("Signature", 36))
+ASSESSMENT_COLUMNS = (Column("Item / lot", 34), Column("Excursion", 46), Column("Outcome", 20),
+                      Column("Cause", 28), Column("Allowance used", 22, "RIGHT"), Column("Assessed by", 30))
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Decision:
     signed_at: datetime
     digest: str
     holds: bool
+    evidence_changed: str | None = None  # why the line went back to QA after this signature, if it did
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,21 @@ class ReceivedLine:
     released: float | None
     rejected: float | None
     decision: Decision | None
+    lot_booked: str | None = None  # the lot read on the pack, once QA accepted it
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """QA's assessment of one excursion for one lot, part of the signed decision."""
+
+    item_lot: str
+    excursion: str  # logger, rule and start
+    outcome: str
+    cause: str
+    used_s: float
+    budget_s: float | None
+    assessed_by: str
+    assessed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -90,6 +108,7 @@ class ReceiptReport:
     charts: list[Chart]
     excursions: list[ExcursionPublic]
     generated_at: datetime
+    assessments: list[Assessment] = field(default_factory=list)
 
 
 def render(report: ReceiptReport, fonts: FontChoice) -> bytes:
@@ -199,15 +218,25 @@ def _line_row(row: ReceivedLine) -> list[str]:
 
 def _lots(row: ReceivedLine) -> str:
     found = row.lot_found
-    return row.lot_shipped if found == row.lot_shipped else f"{row.lot_shipped} / {found} (differs)"
+    if found == row.lot_shipped:
+        return row.lot_shipped
+    booked = f"; booked under {row.lot_booked}" if row.lot_booked else ""
+    return f"{row.lot_shipped} / {found} (differs{booked})"
 
 
 def _decisions(doc: Document, report: ReceiptReport) -> None:
     decided = [row for row in report.lines if row.decision is not None]
-    waiting = [row for row in report.lines if row.qa_status == "pending"]
+    waiting = [row for row in report.lines if row.qa_status == "pending" and row.decision is None]
     heading(doc, "QA decisions (electronic signatures, 21 CFR 11.50)")
+    if report.assessments:
+        paragraph(doc, "Excursion assessments signed with the decisions:")
+        table(doc, ASSESSMENT_COLUMNS, (_assessment_row(row) for row in report.assessments))
     if decided:
         table(doc, DECISION_COLUMNS, (_decision_row(row) for row in decided))
+    for row in decided:
+        if row.decision and row.decision.evidence_changed:
+            paragraph(doc, f"{row.item_code} {row.lot_shipped}: evidence changed since signing: "
+                           f"{row.decision.evidence_changed}. A new signed decision is needed.")
     if waiting:
         paragraph(doc, "Waiting for QA: " + ", ".join(f"{row.item_code} {row.lot_shipped}"
                                                       for row in waiting))
@@ -218,11 +247,18 @@ def _decisions(doc: Document, report: ReceiptReport) -> None:
 def _decision_row(row: ReceivedLine) -> list[str]:
     signature = row.decision
     assert signature is not None
-    check = "valid" if signature.holds else "DOES NOT MATCH THE RECORD"
+    check = ("EVIDENCE CHANGED SINCE SIGNING" if signature.evidence_changed
+             else "valid" if signature.holds else "DOES NOT MATCH THE RECORD")
     return [f"{row.item_code} {row.lot_shipped}", signature.meaning.replace("_", " "),
             _amount(row.released or 0.0), _amount(row.rejected or 0.0),
             f"{signature.signer_name} ({signature.signer}), {local_text(signature.signed_at, 'UTC')}",
             f"{check}; {signature.digest[:16]}…"]
+
+
+def _assessment_row(row: Assessment) -> list[str]:
+    budget = f" of {row.budget_s / 3600:.1f} h" if row.budget_s is not None else ""
+    return [row.item_lot, row.excursion, row.outcome.replace("_", " "), row.cause,
+            f"{row.used_s / 3600:.1f} h{budget}", f"{row.assessed_by}, {local_text(row.assessed_at, 'UTC')}"]
 
 
 def _amount(value: float, unit: str = "") -> str:

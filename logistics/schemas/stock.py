@@ -49,12 +49,18 @@ class ReceiptLinePublic(Schema):
     disposition: str = Field(description="What the rules allowed: accept, quarantine or reject")
     reasons: list[str] = Field(description="Why it could not be accepted (codes)")
     discrepancies: list[str] = Field(description="How it differs from what was shipped (codes)")
-    qa_status: str | None = Field(description="pending, released, partially_released or rejected; "
-                                              "None when it was not quarantined")
+    qa_status: str | None = Field(description="pending (waiting for QA, also after evidence changed), "
+                                              "released, partially_released or rejected; None when it "
+                                              "was not quarantined")
     released: float | None
     rejected: float | None
     decided_at: datetime | None
     signature: SignaturePublic | None = Field(description="QA's signed decision")
+    lot_booked: str | None = Field(default=None, description="The lot the stock is booked under when QA "
+                                                             "accepted the lot found on the pack")
+    evidence_changed_at: datetime | None = Field(default=None, description="When evidence changed after "
+                                                 "the line was decided (late readings, a recall)")
+    evidence_change: str | None = Field(default=None, description="What changed; the line went back to QA")
 
 
 class ReceiptPublic(Schema):
@@ -95,11 +101,14 @@ class QuarantinedLinePublic(Schema):
     item_name: str
     lot: str
     expiry: date
-    quantity: float = Field(description="In quarantine")
+    lot_found: str = Field(default="", description="The lot number on the pack, as typed or scanned")
+    quantity: float = Field(description="In quarantine, or on hold after evidence changed")
     unit: str
     reasons: list[str] = Field(description="Why it was quarantined (codes)")
-    excursions: list[QueuedExcursion] = Field(description="The shipment's excursions, withdrawn ones left "
-                                                          "out")
+    evidence_changed: bool = Field(default=False, description="Back with QA because evidence changed "
+                                                              "after its last signed decision")
+    excursions: list[QueuedExcursion] = Field(description="The excursions of every shipment the lot "
+                                                          "travelled in, withdrawn ones left out")
     stability: StabilityLeft = Field(description="The lot's stability budget over its whole life")
 
 
@@ -113,8 +122,8 @@ class BalancePublic(Schema):
     item_name: str
     lot: str
     expiry: date
-    status: str = Field(description="available, expired (available but past its expiry), quarantined or "
-                                    "rejected")
+    status: str = Field(description="available, expired (available but past its expiry), quarantined, "
+                                    "on_hold (evidence changed after release, or a recall) or rejected")
     quantity: float
     unit: str
 
@@ -129,10 +138,11 @@ class MovementPublic(Schema):
     site: str
     item: str
     lot: str
-    status: str = Field(description="available, quarantined or rejected")
+    status: str = Field(description="available, quarantined, on_hold or rejected")
     quantity: float = Field(description="Negative when leaving the status")
     unit: str
-    kind: str = Field(description="receipt, release, reject, consume or dispose")
+    kind: str = Field(description="receipt, release, reject, hold, relot (booked under the lot found on "
+                                  "the pack), consume or dispose")
     used_for: str | None = Field(description="run:CODE or patient:CODE")
     actor: str
     note: str | None

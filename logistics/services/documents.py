@@ -8,11 +8,13 @@ from urllib.parse import quote
 
 from sqlmodel import Session, col, select
 
+from logistics.core.clock import local_text
 from logistics.core.profiles import StorageProfile
 from logistics.core.receiving import YES_NO_CHECKS, Checklist, CoolantState
 from logistics.db.models import (
     ExcursionRecord,
     Item,
+    Leg,
     Logger,
     Lot,
     Receipt,
@@ -24,7 +26,7 @@ from logistics.db.models import (
 from logistics.documents import packing_list, receipt_report
 from logistics.documents.fonts import choose_fonts
 from logistics.schemas.records import ExcursionPublic
-from logistics.services import excursions, quality, receiving, series
+from logistics.services import assessments, excursions, quality, receiving, series
 from logistics.services.catalogue import get_site
 from logistics.services.shipments import describe_shipment, get_shipment
 from logistics.settings import Settings
@@ -85,7 +87,8 @@ def receipt_report_content(session: Session, reference: str, *, profiles: dict[s
         lines=_received_lines(session, receipt.id) if receipt and receipt.id else [],
         summaries=excursions.summaries(session, record, profiles, now=judged_until),
         charts=series.shipment_charts(session, record, profiles, now=judged_until),
-        excursions=_excursions(session, record), generated_at=now)
+        excursions=_excursions(session, record), generated_at=now,
+        assessments=_assessments(session, receipt.id) if receipt and receipt.id else [])
 
 
 def _inspection(receipt: Receipt) -> receipt_report.Inspection:
@@ -117,7 +120,8 @@ def _received_lines(session: Session, receipt_id: int) -> list[receipt_report.Re
         quantity=shipment_line.quantity, unit=shipment_line.unit, received=line.received,
         damaged=line.damaged, missing=line.missing, disposition=line.disposition,
         reasons=_codes(line.reasons), discrepancies=_codes(line.discrepancies), qa_status=line.qa_status,
-        released=line.released, rejected=line.rejected, decision=_decision(session, line.signature_id))
+        released=line.released, rejected=line.rejected, decision=_decision(session, line),
+        lot_booked=_booked(session, line))
         for line, shipment_line, lot, item_code in rows]
 
 
@@ -126,10 +130,44 @@ def _codes(stored: str) -> tuple[str, ...]:
     return tuple(code for code in stored.split(",") if code)
 
 
-def _decision(session: Session, signature_id: int | None) -> receipt_report.Decision | None:
-    signature = session.get(Signature, signature_id) if signature_id else None
+def _booked(session: Session, line: ReceiptLine) -> str | None:
+    lot = session.get(Lot, line.lot_id) if line.lot_id else None
+    return lot.lot_number if lot else None
+
+
+def _decision(session: Session, line: ReceiptLine) -> receipt_report.Decision | None:
+    signature = session.get(Signature, line.signature_id) if line.signature_id else None
     if signature is None:
         return None
+    reopened = (line.qa_status == "pending" and line.evidence_changed_at is not None
+                and line.evidence_changed_at >= signature.signed_at)
     return receipt_report.Decision(meaning=signature.meaning, signer=signature.signer,
                                    signer_name=signature.signer_name, signed_at=signature.signed_at,
-                                   digest=signature.digest, holds=quality.signature_holds(session, signature))
+                                   digest=signature.digest, holds=quality.signature_holds(session, signature),
+                                   evidence_changed=line.evidence_change if reopened else None)
+
+
+def _assessments(session: Session, receipt_id: int) -> list[receipt_report.Assessment]:
+    """QA's assessments that count for the receipt's lots: the latest of each excursion that still
+    matches it."""
+    rows = session.exec(
+        select(ShipmentLine, Lot, Item.code)
+        .join(ReceiptLine, ReceiptLine.shipment_line_id == ShipmentLine.id)
+        .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
+        .where(ReceiptLine.receipt_id == receipt_id).order_by(col(ReceiptLine.id))).all()
+    found = []
+    for shipment_line, lot, item_code in rows:
+        evidence = assessments.lot_evidence(session, shipment_line.lot_id, shipment_line.shipment_id)
+        current = assessments.current_assessments(session, shipment_line.lot_id,
+                                                  [record for record, _, _ in evidence])
+        for record, logger, _reference in evidence:
+            if (assessed := current.get(record.id or 0)) is not None:
+                leg = session.get(Leg, assessed.leg_id) if assessed.leg_id else None
+                found.append(receipt_report.Assessment(
+                    item_lot=f"{item_code} {lot.lot_number}",
+                    excursion=f"{logger} {record.rule} {local_text(record.start, 'UTC')}",
+                    outcome=assessed.outcome,
+                    cause=assessed.root_cause.replace("_", " ") + (f", leg {leg.sequence}" if leg else ""),
+                    used_s=assessed.used_s, budget_s=assessed.budget_s, assessed_by=assessed.assessed_by,
+                    assessed_at=assessed.assessed_at))
+    return found

@@ -38,6 +38,7 @@ from logistics.db.models import (
 )
 from logistics.services.alerts import raise_alert, release_withheld, withhold_unsent
 from logistics.services.errors import InputError, NotFound
+from logistics.services.evidence import shipments_changed, zones_changed
 
 log = logging.getLogger(__name__)
 # Shipments whose telemetry is still judged: on their way, and just received (late backfills).
@@ -54,6 +55,8 @@ class ScanReport:
     withdrawn: int = 0
     failed: int = 0
     alerts: list[AlertFacts] = field(default_factory=list)
+    evidence: dict[int, list[str]] = field(default_factory=dict)  # shipment → its records that changed
+    zone_evidence: list[tuple[ExcursionRecord, str]] = field(default_factory=list)  # storage records changed
 
     def merge(self, other: ScanReport) -> None:
         self.found += other.found
@@ -62,6 +65,16 @@ class ScanReport:
         self.shipments |= other.shipments
         self.zones |= other.zones
         self.alerts += other.alerts
+        for shipment_id, changes in other.evidence.items():
+            self.evidence.setdefault(shipment_id, []).extend(changes)
+        self.zone_evidence += other.zone_evidence
+
+    def noted(self, record: ExcursionRecord, what: str) -> None:
+        """A record added, changed or withdrawn: evidence for the goods it concerns."""
+        if record.shipment_id is None:
+            self.zone_evidence.append((record, what))
+        else:
+            self.evidence.setdefault(record.shipment_id, []).append(f"excursion {record.rule} {what}")
 
 
 def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Route], *, now: datetime,
@@ -89,6 +102,9 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
         report.merge(this_logger)
     for facts in report.alerts:
         raise_alert(session, routes, _with_link(facts, public_url))
+    # Goods already decided on evidence that has just changed go on hold and back to QA.
+    shipments_changed(session, report.evidence, now=now, routes=routes, public_url=public_url)
+    zones_changed(session, report.zone_evidence, now=now, routes=routes, public_url=public_url)
     return report
 
 
@@ -260,6 +276,7 @@ def _reconcile(session: Session, assignment: LoggerAssignment,
         if record is None:
             record = _new_record(session, assignment, profile, excursion, now)
             report.found += 1
+            report.noted(record, "added")
             report.alerts.append(_opened_alert(session, record, now))
             continue
         changed = _update(record, excursion)
@@ -267,16 +284,19 @@ def _reconcile(session: Session, assignment: LoggerAssignment,
             record.status, changed = ReviewStatus.OPEN.value, True
             release_withheld(session, _opened_key(record))
         report.changed += changed
+        if changed:
+            report.noted(record, "changed")
     for stale in existing.values():  # late readings changed the picture: this one no longer stands
         resumed_at = since.get(stale.profile)
         if resumed_at is not None and stale.start < resumed_at:
             continue
         if stale.profile_version != versions.get(stale.profile, stale.profile_version):
             continue
-        if stale.status in (ReviewStatus.OPEN.value, ReviewStatus.ACKNOWLEDGED.value):
+        if stale.status != ReviewStatus.WITHDRAWN.value:  # a resolved one too: its assessment no longer holds
             stale.status = ReviewStatus.WITHDRAWN.value
             withhold_unsent(session, _opened_key(stale))
             report.withdrawn += 1
+            report.noted(stale, "withdrawn")
 
 
 def _found_before(stale: dict[tuple[str, datetime], ExcursionRecord],

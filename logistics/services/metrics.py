@@ -13,7 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from logistics.core.excursion_review import ReviewStatus
+from logistics.core.release_time import MonthlyMedian, monthly_medians
 from logistics.db.models import AlertDelivery, ExcursionRecord, JobRun, Reading, Rejection, Shipment
+from logistics.services.release_time import receipt_releases
 
 RECENT = timedelta(minutes=5)
 LAG_SAMPLE = 5000  # newest readings whose receive delay is measured
@@ -41,6 +43,7 @@ class Figures:
     open_excursions: int
     shipments: dict[str, int]  # by status
     jobs: list[JobFigures] = field(default_factory=list)
+    release_times: list[MonthlyMedian] = field(default_factory=list)  # arrival → QA's decision, per month
 
 
 def gather(session: Session, *, now: datetime) -> Figures:
@@ -58,7 +61,8 @@ def gather(session: Session, *, now: datetime) -> Figures:
         open_excursions=session.exec(select(func.count()).select_from(ExcursionRecord)
                                      .where(ExcursionRecord.status == ReviewStatus.OPEN.value)).one(),
         shipments=_counts(session, Shipment.status, ()),
-        jobs=[_job(run, now) for run in session.exec(select(JobRun).order_by(col(JobRun.job))).all()])
+        jobs=[_job(run, now) for run in session.exec(select(JobRun).order_by(col(JobRun.job))).all()],
+        release_times=monthly_medians(receipt_releases(session)))
 
 
 def _lag(session: Session) -> dict[str, float | None]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from logistics.core.lifecycle import ShipmentStatus
@@ -94,11 +95,13 @@ def receipt_public(session: Session, reference: str) -> ReceiptPublic:
 def _lines_public(session: Session, receipt: Receipt) -> list[ReceiptLinePublic]:
     """One query for the lines, their goods and their signatures (checking a signature reads only rows
     this query has loaded)."""
+    booked = aliased(Lot)
     rows = session.exec(
-        select(ReceiptLine, ShipmentLine, Lot, Item, Signature)
+        select(ReceiptLine, ShipmentLine, Lot, Item, Signature, booked.lot_number)
         .join(ShipmentLine, ShipmentLine.id == ReceiptLine.shipment_line_id)
         .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
         .outerjoin(Signature, Signature.id == ReceiptLine.signature_id)
+        .outerjoin(booked, booked.id == ReceiptLine.lot_id)
         .where(ReceiptLine.receipt_id == receipt.id).order_by(col(ReceiptLine.id))).all()
     return [ReceiptLinePublic(
         id=line.id, shipment_line_id=line.shipment_line_id, item_code=item.code, lot_shipped=lot.lot_number,
@@ -106,8 +109,10 @@ def _lines_public(session: Session, receipt: Receipt) -> list[ReceiptLinePublic]
         damaged=line.damaged, missing=line.missing, unit=shipped.unit, requested=line.requested,
         disposition=line.disposition, reasons=stored_codes(line.reasons),
         discrepancies=stored_codes(line.discrepancies), qa_status=line.qa_status, released=line.released,
-        rejected=line.rejected, decided_at=line.decided_at, signature=_signature_public(session, signature))
-        for line, shipped, lot, item, signature in rows]
+        rejected=line.rejected, decided_at=line.decided_at, signature=_signature_public(session, signature),
+        lot_booked=lot_booked, evidence_changed_at=line.evidence_changed_at,
+        evidence_change=line.evidence_change)
+        for line, shipped, lot, item, signature, lot_booked in rows]
 
 
 def _signature_public(session: Session, signature: Signature | None) -> SignaturePublic | None:

@@ -43,11 +43,10 @@ from logistics.services.errors import NotFound
 from logistics.services.excursions import earliest_unscanned, window_evaluation
 from logistics.services.storage import (
     Evaluated,
-    held_spans,
     storage_exposures,
     window_samples,
-    zone_excursions_of_lot,
 )
+from logistics.services.storage_periods import held_spans, zone_excursions_of_lot
 
 # A shipment in these has not carried the goods anywhere: without a logger, nothing is missing.
 NOT_UNDER_WAY = frozenset({ShipmentStatus.PLANNED, ShipmentStatus.PACKED, ShipmentStatus.CANCELLED})

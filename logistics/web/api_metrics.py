@@ -12,6 +12,7 @@ from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from logistics.core.release_time import MonthlyMedian
 from logistics.services import metrics
 from logistics.web import db
 from logistics.web.api_io import described
@@ -41,6 +42,19 @@ class _Snapshot:
         yield _gauge("coldchain_excursions_open", "Excursions not yet acknowledged", f.open_excursions)
         yield _labelled("coldchain_shipments", "Shipments by status", "status", f.shipments)
         yield from _jobs(f.jobs)
+        yield from _release_times(f.release_times)
+
+
+def _release_times(months: list[MonthlyMedian]) -> Iterator[Metric]:
+    median = GaugeMetricFamily("coldchain_release_time_median_seconds", "Median time from the goods' arrival "
+                               "to QA's signed decision, by month of arrival", labels=["month"])
+    receipts = GaugeMetricFamily("coldchain_release_time_receipts", "Receipts with quarantined goods all "
+                                 "decided, by month of arrival", labels=["month"])
+    for month in months:
+        median.add_metric([month.month], month.median_s)
+        receipts.add_metric([month.month], month.receipts)
+    yield median
+    yield receipts
 
 
 def _jobs(jobs: list[metrics.JobFigures]) -> Iterator[Metric]:
@@ -84,7 +98,7 @@ def _labelled(name: str, text: str, label: str, values: dict[str, int]) -> Gauge
 
 
 @described.operation("GET", "/metrics", "The tracker's figures for Prometheus: ingest rate and lag, "
-                     "rejections, scheduled jobs' durations and failures, alert deliveries",
+                     "rejections, scheduled jobs' durations and failures, alert deliveries, release time",
                      media_types=("text/plain",))
 def prometheus_metrics() -> Any:
     registry = CollectorRegistry(auto_describe=False)

@@ -46,14 +46,15 @@ def get_receipt(reference: str) -> Any:
 
 
 @described.operation("GET", "/qa/queue",
-                     "Quarantined lines waiting for QA, oldest receipt first, with the shipment's excursions "
-                     "and the lot's stability budget", response=QaQueue)
+                     "Lines waiting for QA (quarantined, or on hold after evidence changed), oldest receipt "
+                     "first, with the lot's excursions and stability budget", response=QaQueue)
 def qa_queue() -> Any:
     rows = quality.queue(db.session(), db.runtime().profiles, now=datetime.now(UTC))
     return json_answer(QaQueue(items=[QuarantinedLinePublic(
         line_id=row.line.id, shipment=row.shipment.reference, received_at=row.receipt.received_at,
         item=row.item.code, item_name=row.item.name, lot=row.lot.lot_number, expiry=row.lot.expiry,
-        quantity=row.line.received, unit=row.unit, reasons=stored_codes(row.line.reasons),
+        lot_found=row.lot_read, quantity=row.waiting, unit=row.unit, reasons=stored_codes(row.line.reasons),
+        evidence_changed=row.evidence_changed,
         excursions=[QueuedExcursion(**excursion.model_dump(include=set(QueuedExcursion.model_fields)))
                     for excursion in row.excursions],
         stability=StabilityLeft(remaining_s=row.stability.remaining_s, budget_s=row.stability.budget_s,

@@ -148,8 +148,14 @@ LABELS = {
     # QA and stock
     "released": N_("released"), "partially_released": N_("partially released"), "rejected": N_("rejected"),
     "available": N_("available"), "quarantined": N_("in quarantine"), "expired": N_("expired"),
+    "on_hold": N_("on hold"), "hold": N_("put on hold"), "relot": N_("booked under the lot read"),
     "release": N_("release"), "consume": N_("consumed"), "receipt": N_("receipt"),
     "opening": N_("opening balance"),
+    # QA's assessment of an excursion, and why a release is not possible
+    "packaging": N_("packaging"), "handling": N_("handling"), "customs_dwell": N_("customs dwell"),
+    "logger_fault": N_("logger fault"), "other": N_("other"),
+    "blocked_running": N_("still running"), "blocked_unassessed": N_("not assessed for this lot"),
+    "blocked_impact": N_("assessed with an impact on the product"),
     # alert deliveries
     "pending": N_("pending"), "sent": N_("sent"), "failed": N_("failed"),
     # the trial: what a bill-of-materials line counts per, where an enrolment came from, who ran a forecast

@@ -13,7 +13,7 @@ from flask_login import current_user
 from logistics.core.receiving import YES_NO_CHECKS, Checklist, CoolantState, Disposition
 from logistics.core.roles import Permission
 from logistics.core.signatures import Meaning
-from logistics.services import quality, receiving, shipment_views, shipments
+from logistics.services import assessments, quality, receiving, shipment_views, shipments
 from logistics.services.errors import InputError, NotFound
 from logistics.services.users import AttemptsLocked
 from logistics.web import db
@@ -152,8 +152,8 @@ def _read_line(form: Any, line_id: int, errors: dict[str, str]) -> receiving.Lin
 
 @blueprint.route("/qa")
 def qa_queue() -> Any:
-    rows = quality.queue(db.session(), db.runtime().profiles, now=datetime.now(UTC))
-    return render_template("receiving/qa_queue.html", rows=rows)
+    shown = quality.queue_page(db.session(), db.runtime().profiles, now=datetime.now(UTC))
+    return render_template("receiving/qa_queue.html", rows=shown.rows, releases=shown.release_times)
 
 
 @blueprint.route("/qa/lines/<int:line_id>")
@@ -164,9 +164,17 @@ def qa_line(line_id: int) -> Any:
 @blueprint.route("/qa/lines/<int:line_id>", methods=["POST"])
 @require(Permission.RELEASE)
 def qa_sign(line_id: int) -> Any:
+    """Two steps: the decision is reviewed first (what is released, what rejected, under which lot), then
+    signed from that summary with the signer's password."""
     form, now = request.form, datetime.now(UTC)
+    step = form.get("step", "")
     try:
-        decision = _read_decision(form)
+        decision = read_decision(form)
+        if step == "edit":
+            return _decision_page(line_id, {}, form)
+        if step != "sign":
+            summary = quality.review_decision(db.session(), line_id, decision)
+            return _decision_page(line_id, {}, form, summary)
         quality.sign_decision(db.writing("QA decision signed"), line_id, decision,
                               signer=current_user.username, password=form.get("password", ""), now=now,
                               policy=signing_policy())
@@ -182,15 +190,36 @@ def qa_sign(line_id: int) -> Any:
         problem = ngettext("Signing is locked after too many wrong passwords. Try again in %(num)d minute.",
                            "Signing is locked after too many wrong passwords. Try again in %(num)d minutes.",
                            minutes)
-        return _decision_page(line_id, {"password": problem}, form), 429, {"Retry-After": str(minutes * 60)}
+        return (_confirmation_page(line_id, {"password": problem}, form), 429,
+                {"Retry-After": str(minutes * 60)})
     except quality.SignatureRefused as refused:
         db.commit()  # keeps the refusal, and at the limit the ended sessions and the alert
         if refused.locked_until is not None:
             return _signed_out_for_guessing()
-        return _decision_page(line_id, {"password": _("wrong password: nothing was signed, and the attempt "
-                                                      "is recorded")}, form), 401
+        return _confirmation_page(line_id, {"password": _("wrong password: nothing was signed, and the "
+                                                          "attempt is recorded")}, form), 401
     flash(_("Decision signed."), "info")
     return redirect(url_for("receiving.qa_queue"))
+
+
+@blueprint.route("/qa/lines/<int:line_id>/excursions/<int:excursion_id>/assess", methods=["POST"])
+@require(Permission.RELEASE)
+def qa_assess(line_id: int, excursion_id: int) -> Any:
+    """QA's assessment of one excursion for the line's lot; it resolves the excursion's review."""
+    form = request.form
+    try:
+        assessments.assess_excursion(db.writing("excursion assessed for a lot"), line_id, excursion_id,
+                                     read_assessment(form), db.runtime().profiles,
+                                     by=current_user.username, now=datetime.now(UTC))
+        db.commit()
+    except NotFound:
+        abort(404)
+    except InputError as error:
+        db.session().rollback()
+        errors = {f"x{excursion_id}-{field}": problem for field, problem in error.errors.items()}
+        return _decision_page(line_id, errors, form), 422
+    flash(_("Assessment recorded."), "info")
+    return redirect(url_for("receiving.qa_line", line_id=line_id) + f"#assess-{excursion_id}")
 
 
 def _signed_out_for_guessing() -> Any:
@@ -200,25 +229,47 @@ def _signed_out_for_guessing() -> Any:
     return redirect(url_for("auth.login"))
 
 
-def _read_decision(form: Any) -> quality.Decision:
+def read_decision(form: Any) -> quality.Decision:
+    """The decision as the form gives it; the quantity released stays text, read with its unit by the
+    service."""
     try:
         meaning = Meaning(form.get("decision", ""))
     except ValueError:
         raise InputError({"decision": _("choose release, partial release or reject")}) from None
-    released = None
-    if meaning == Meaning.PARTIALLY_RELEASED:
+    expiry = None
+    if form.get("lot_expiry", "").strip():
         try:
-            released = float(form.get("released", "").strip())
+            expiry = date.fromisoformat(form.get("lot_expiry").strip())
         except ValueError:
-            raise InputError({"released": _("enter how much is released")}) from None
-    return quality.Decision(meaning, released, form.get("comment", ""))
+            raise InputError({"lot_expiry": _("enter a date, e.g. 2027-03-31")}) from None
+    return quality.Decision(meaning, form.get("released", "").strip() or None, form.get("comment", ""),
+                            accept_lot_read=form.get("accept_lot_read") == "yes", lot_expiry=expiry)
 
 
-def _decision_page(line_id: int, errors: dict[str, str], form: Any) -> Any:
+def read_assessment(form: Any) -> assessments.AssessmentDraft:
+    leg = form.get("leg", "").strip()
+    return assessments.AssessmentDraft(root_cause=form.get("root_cause", ""),
+                                       leg_id=int(leg) if leg.isdigit() else None,
+                                       comment=form.get("assessment_comment", ""),
+                                       outcome=form.get("outcome", ""))
+
+
+def _confirmation_page(line_id: int, errors: dict[str, str], form: Any) -> Any:
+    """The signing step again (a wrong password, a lock), with its summary."""
+    try:
+        summary = quality.review_decision(db.session(), line_id, read_decision(form))
+    except InputError as error:
+        return _decision_page(line_id, {**error.errors, **errors}, form)
+    return _decision_page(line_id, errors, form, summary)
+
+
+def _decision_page(line_id: int, errors: dict[str, str], form: Any,
+                   summary: quality.DecisionSummary | None = None) -> Any:
     try:
         shown = quality.line_decision(db.session(), line_id, db.runtime().profiles, now=datetime.now(UTC))
     except NotFound:
         abort(404)
     return render_template("receiving/qa_line.html", row=shown.row, errors=errors, form=form,
                            meanings=list(Meaning), signature=shown.signature,
-                           signature_holds=shown.signature_holds)
+                           signature_holds=shown.signature_holds, decision=shown, summary=summary,
+                           root_causes=list(assessments.RootCause), outcomes=list(assessments.Outcome))

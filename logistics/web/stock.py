@@ -8,13 +8,14 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
 from flask_login import current_user
 
 from logistics.core.roles import Permission
 from logistics.core.spreadsheet import number_cell, safe_record, safe_row
 from logistics.core.stock import StockStatus, shown_status
-from logistics.services import stock
+from logistics.services import evidence, stock
 from logistics.services.errors import InputError
 from logistics.web import db
 from logistics.web.auth import require
@@ -22,7 +23,8 @@ from logistics.web.forms import page_number
 from logistics.web.i18n import gettext as _
 
 blueprint = Blueprint("stock", __name__)
-COLUMNS = (StockStatus.AVAILABLE, StockStatus.EXPIRED, StockStatus.QUARANTINED, StockStatus.REJECTED)
+COLUMNS = (StockStatus.AVAILABLE, StockStatus.EXPIRED, StockStatus.QUARANTINED, StockStatus.ON_HOLD,
+           StockStatus.REJECTED)
 
 
 @blueprint.route("/stock")
@@ -45,6 +47,28 @@ def consume() -> Any:
         return _overview(error.errors, form), 422
     flash(_("%(quantity)s of %(item)s taken for %(use)s, first expiry first out.",
             quantity=form.get("quantity", ""), item=form.get("item", ""), use=use.label()), "info")
+    return redirect(url_for("stock.overview"))
+
+
+@blueprint.route("/stock/recall", methods=["POST"])
+@require(Permission.RELEASE)
+def recall() -> Any:
+    """QA recalls a lot: its available stock at every site goes on hold and the decisions that released it
+    go back to QA's queue."""
+    form, lot = request.form, request.form.get("lot", "").strip()
+    try:
+        session = db.writing(f"lot {lot[:100]} recalled")
+        held = evidence.recall_lot(session, lot, reason=form.get("reason", ""), by=current_user.username,
+                                   now=datetime.now(UTC),
+                                   routes=current_app.extensions["alert_routes"],
+                                   public_url=db.runtime().settings.public_url)
+        db.commit()
+    except InputError as error:
+        db.session().rollback()
+        return _overview({f"recall_{field}": problem for field, problem in error.errors.items()}, form), 422
+    flash(ngettext("%(lot)s recalled: its stock is on hold and %(num)d decision is back with QA.",
+                   "%(lot)s recalled: its stock is on hold and %(num)d decisions are back with QA.",
+                   len(held.reopened), lot=lot), "info")
     return redirect(url_for("stock.overview"))
 
 

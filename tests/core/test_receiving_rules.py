@@ -21,7 +21,15 @@ from logistics.core.receiving import (
     quarantine_reasons,
 )
 from logistics.core.signatures import Meaning, SignatureFacts, record_digest, signature_digest, still_binds
-from logistics.core.stock import Holding, InsufficientStock, StockStatus, expiring, pick_fefo, qa_split
+from logistics.core.stock import (
+    Holding,
+    InsufficientStock,
+    StockStatus,
+    allocate_hold,
+    expiring,
+    pick_fefo,
+    qa_split,
+)
 
 GOOD_BOX = Checklist(packaging_intact=True, seals_intact=True, coolant_present=True,
                      coolant_state=CoolantState.COLD, logger_present=True, logger_alarm=False,
@@ -119,6 +127,22 @@ def test_qa_splits_the_quarantined_quantity():
     for wrong in (None, 0, 6, 7):
         with pytest.raises(ValueError):
             qa_split(6, Meaning.PARTIALLY_RELEASED, wrong)
+
+
+def test_held_stock_is_shared_among_the_decisions_that_released_it_newest_first():
+    assert allocate_hold(6, [(9, 4), (3, 6)]) == {9: 4, 3: 2}  # line 9 released 4, then line 3 the rest
+    assert allocate_hold(3, [(9, 4), (3, 6)]) == {9: 3}  # consumption took the rest: the newest holds it
+    assert allocate_hold(10, [(9, 4), (3, 2)]) == {9: 8, 3: 2}  # an opening balance: to the newest decision
+    assert allocate_hold(0, [(9, 0)]) == {} and allocate_hold(5, []) == {}  # a rejection: nothing to hold
+
+
+@given(st.floats(0, 1e6), st.lists(st.tuples(st.integers(1, 50), st.floats(0, 1e6)), min_size=1, max_size=6,
+                                   unique_by=lambda decision: decision[0]))
+def test_a_hold_never_creates_or_loses_units(held, decisions):
+    shares = allocate_hold(held, decisions)
+    assert sum(shares.values()) == pytest.approx(held)
+    released = dict(decisions)
+    assert all(share <= released[line] + 1e-9 for line, share in shares.items() if line != decisions[0][0])
 
 
 def test_a_signature_binds_its_record_and_no_other():

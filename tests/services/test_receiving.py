@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import col, select
 
+from logistics.core.excursion_assessment import AssessmentDraft, Outcome, RootCause
 from logistics.core.receiving import Checklist, CoolantState, Disposition
 from logistics.core.signatures import Meaning
 from logistics.db.engine import unit_of_work
@@ -22,7 +23,7 @@ from logistics.db.models import (
     SigningFailure,
     StockMovement,
 )
-from logistics.services import quality, receiving, stock
+from logistics.services import assessments, quality, receiving, stock
 from logistics.services.errors import InputError
 from tests.conftest import DEMO_PASSWORD, NOW
 from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
@@ -142,10 +143,22 @@ def quarantined_line_id(runtime, lot_number="SK2609-031"):
         return session.exec(select(ReceiptLine.id).where(ReceiptLine.lot_number_seen == lot_number)).one()
 
 
-def sign(runtime, line_id, meaning, released=None, password=DEMO_PASSWORD, comment="Within the budget"):
+def sign(runtime, line_id, meaning, released=None, password=DEMO_PASSWORD, comment="Within the budget",
+         **more):
     with unit_of_work(runtime.sessions, actor="qa") as session:
-        return quality.sign_decision(session, line_id, quality.Decision(meaning, released, comment),
+        return quality.sign_decision(session, line_id, quality.Decision(meaning, released, comment, **more),
                                      signer="qa", password=password, now=NOW + timedelta(hours=2)).id
+
+
+def assess_all(runtime, line_id, outcome=Outcome.NO_IMPACT, root_cause=RootCause.PACKAGING):
+    """QA assesses every excursion of the line's lot, an hour after the receipt."""
+    draft = AssessmentDraft(root_cause, None, "Gel packs conditioned too warm; within allowance", outcome)
+    with unit_of_work(runtime.sessions, actor="qa") as session:
+        decision = quality.line_decision(session, line_id, runtime.profiles, now=NOW)
+        for row in decision.evidence:
+            assessments.assess_excursion(session, line_id, row.record.id, draft, runtime.profiles, by="qa",
+                                         now=NOW + timedelta(hours=1))
+        return len(decision.evidence)
 
 
 def test_qa_releases_part_of_a_quarantined_line_with_a_signature_bound_to_it(demo_runtime):
@@ -157,7 +170,8 @@ def test_qa_releases_part_of_a_quarantined_line_with_a_signature_bound_to_it(dem
         (waiting,) = [row for row in quality.queue(session, demo_runtime.profiles, now=NOW)
                       if row.line.id == line_id]
         assert waiting.excursions and waiting.stability.remaining_s is not None
-    signature_id = sign(demo_runtime, line_id, Meaning.PARTIALLY_RELEASED, released=4.0)
+    assert assess_all(demo_runtime, line_id) == 1
+    signature_id = sign(demo_runtime, line_id, Meaning.PARTIALLY_RELEASED, released="4 kit")
     assert balance(demo_runtime, "SK2609-031", "available") == 4
     assert balance(demo_runtime, "SK2609-031", "rejected") == 2
     assert balance(demo_runtime, "SK2609-031", "quarantined") == 0
@@ -178,7 +192,7 @@ def test_a_wrong_password_signs_nothing_and_the_refusal_is_kept(demo_runtime):
     line_id = quarantined_line_id(demo_runtime)
     with demo_runtime.sessions(info={"actor": "qa", "reason": "QA decision"}) as session:
         with pytest.raises(quality.SignatureRefused):
-            quality.sign_decision(session, line_id, quality.Decision(Meaning.RELEASED, None, "Within budget"),
+            quality.sign_decision(session, line_id, quality.Decision(Meaning.REJECTED, None, "Too warm"),
                                   signer="qa", password="not-the-password", now=NOW)
         session.commit()  # the refusal is kept; nothing else was changed
     with demo_runtime.sessions() as session:
@@ -238,7 +252,9 @@ def test_the_receipt_reads_its_lines_and_their_signatures_in_one_query(demo_runt
         shown = receiving.receipt_public(session, REFERENCE)
     signed = [line for line in shown.lines if line.signature is not None]
     assert len(shown.lines) == 4 and len(signed) == 1 and signed[0].signature.valid
-    assert len(statements) == 4  # the shipment, its receipt, the site, and the lines with all they show
+    # The shipment, its receipt, the site, and the lines with all they show; then, per signature, what
+    # it was signed on besides: the lot's excursions and QA's assessments of them.
+    assert len(statements) == 4 + 2 * len(signed)
 
 
 def test_consumed_movements_read_back_as_ledger_rows_in_their_order(demo_runtime):

@@ -13,7 +13,7 @@ from logistics.db.models import Item, Lot, ReceiptLine, Site, StockMovement
 from logistics.services import quality
 from tests.conftest import DEMO_PASSWORD, NOW
 from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
-from tests.services.test_receiving import receive, steady_readings
+from tests.services.test_receiving import assess_all, receive, steady_readings
 from tests.web.conftest import login
 from tests.web.test_api import bearer
 
@@ -36,6 +36,8 @@ def line_id(runtime, lot_number):
 
 
 def qa_signs(runtime, lot_number, meaning, released=None):
+    """QA assesses the lot's excursions (no impact) and signs; `released` as typed ("4 kit")."""
+    assess_all(runtime, line_id(runtime, lot_number))
     with unit_of_work(runtime.sessions, actor="qa") as session:
         quality.sign_decision(session, line_id(runtime, lot_number),
                               quality.Decision(meaning, released, "Within the 72 h budget"),
@@ -58,7 +60,7 @@ def add_stock(runtime, lot_number, quantity, *, expiry=None, item="SEL-CD34", si
 
 def test_the_receipt_shows_the_box_each_line_and_qas_signed_decision(app, client, token_for):
     runtime = received_with_an_excursion(app)
-    qa_signs(runtime, "SK2609-031", Meaning.PARTIALLY_RELEASED, released=4.0)
+    qa_signs(runtime, "SK2609-031", Meaning.PARTIALLY_RELEASED, released="4 kit")
     receipt = client.get(f"/api/v1/shipments/{REFERENCE}/receipt", headers=bearer(token_for("viewer")))
     assert receipt.status_code == 200, receipt.get_json()
     shown = receipt.get_json()
@@ -79,6 +81,7 @@ def test_the_receipt_shows_the_box_each_line_and_qas_signed_decision(app, client
         "reasons": ["open_excursion"], "discrepancies": [], "qa_status": "partially_released",
         "released": 4.0, "rejected": 2.0}
     assert decided["expiry_found"] and decided["decided_at"] == "2026-11-24T08:00:00Z"
+    assert (decided["lot_booked"], decided["evidence_changed_at"], decided["evidence_change"]) == (None,) * 3
     signature = decided["signature"]
     assert (signature["signer"], signature["meaning"]) == ("qa", "partially_released")
     assert signature["valid"] is True and signature["signer_name"]
@@ -105,6 +108,7 @@ def test_the_qa_queue_lists_quarantined_lines_with_excursions_and_stability(app,
         "shipment": REFERENCE, "item": "SEL-CD34", "lot": "SK2609-031", "quantity": 6.0, "unit": "kit",
         "reasons": ["open_excursion"]}
     assert first["line_id"] == line_id(runtime, "SK2609-031") and first["expiry"]
+    assert (first["lot_found"], first["evidence_changed"]) == ("SK2609-031", False)
     [excursion] = first["excursions"]
     assert {key: excursion[key] for key in ("rule", "status", "duration_s", "peak")} == {
         "rule": "above_8c_30min", "status": "open", "duration_s": 2400.0, "peak": 9.5}
@@ -139,7 +143,7 @@ def test_stock_by_site_and_item_shows_expired_stock_as_expired(app, client, toke
 
 def test_the_ledger_is_newest_first_and_paginated(app, client, token_for):
     runtime = received_with_an_excursion(app)
-    qa_signs(runtime, "SK2609-031", Meaning.PARTIALLY_RELEASED, released=4.0)
+    qa_signs(runtime, "SK2609-031", Meaning.PARTIALLY_RELEASED, released="4 kit")
     headers = bearer(token_for("viewer"))
     ledger = client.get("/api/v1/stock/movements?item=SEL-CD34", headers=headers).get_json()
     assert ledger["total"] == 4 and ledger["page"] == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from sqlmodel import select
 
@@ -83,19 +84,30 @@ def test_receive_with_an_excursion_then_qa_signs_a_release(app, client):
         line_id = session.exec(select(ReceiptLine.id)
                                .where(ReceiptLine.lot_number_seen == "SK2609-031")).one()
     decision = f"/qa/lines/{line_id}"
+    page = client.get(decision).get_data(as_text=True)
+    assert "Cannot release: 1 excursion not assessed" in page and "Reject all" in page
     token = csrf_token(client, decision)
-    wrong = client.post(decision, data={"decision": "released", "comment": "Within budget",
-                                        "password": "nope", "csrf_token": token})
+    refused = client.post(decision, data={"decision": "released", "comment": "Within budget",
+                                          "csrf_token": token})
+    assert refused.status_code == 422 and "not assessed for this lot" in refused.get_data(as_text=True)
+    assert assess_every_excursion(app, client, line_id) == 1
+    reviewed = client.post(decision, data={"decision": "released", "comment": "Within the 72 h budget",
+                                           "csrf_token": token}).get_data(as_text=True)
+    assert "Release all 6 kit." in reviewed and 'name="password"' in reviewed
+    wrong = client.post(decision, data={"decision": "released", "comment": "Within the 72 h budget",
+                                        "step": "sign", "password": "nope", "csrf_token": token})
     assert wrong.status_code == 401 and "nothing was signed" in wrong.get_data(as_text=True)
+    assert "Release all 6 kit." in wrong.get_data(as_text=True)  # still the signing step
     with app.extensions["logistics"].sessions() as session:
         assert session.exec(select(SigningFailure)).one().username == "qa"
         assert session.exec(select(AuditEvent).where(AuditEvent.entity == "signing_failures")).first()
     signed = client.post(decision, follow_redirects=True, data={
-        "decision": "released", "comment": "Within the 72 h budget", "password": DEMO_PASSWORD,
-        "csrf_token": token})
+        "decision": "released", "comment": "Within the 72 h budget", "step": "sign",
+        "password": DEMO_PASSWORD, "csrf_token": token})
     assert "Decision signed." in signed.get_data(as_text=True)
     shown = client.get(decision).get_data(as_text=True)
     assert "signature valid" in shown and "(qa)" in shown
+    assert '<dd id="waiting">0 kit</dd>' in shown
 
     stock = client.get("/stock").get_data(as_text=True)
     assert "SK2609-031" in stock
@@ -103,6 +115,18 @@ def test_receive_with_an_excursion_then_qa_signs_a_release(app, client):
     assert {"site": "SIRIRAJ-PH", "item": "SEL-CD34", "lot": "SK2609-031", "status": "available",
             "quantity": "6", "unit": "kit"}.items() <= next(
         row for row in rows if row["lot"] == "SK2609-031").items()
+
+
+def assess_every_excursion(app, client, line_id, outcome="no_impact"):
+    """QA assesses each excursion on the line's page (packaging, no impact); how many there were."""
+    page = client.get(f"/qa/lines/{line_id}").get_data(as_text=True)
+    actions = re.findall(rf'action="(/qa/lines/{line_id}/excursions/\d+/assess)"', page)
+    for action in actions:
+        answer = client.post(action, data={"root_cause": "packaging", "outcome": outcome,
+                                           "assessment_comment": "Gel packs conditioned too warm",
+                                           "csrf_token": csrf_token(client, f"/qa/lines/{line_id}")})
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+    return len(actions)
 
 
 def test_the_pharmacy_takes_stock_for_a_patient_code_first_expiry_first_out(app, client):

@@ -22,7 +22,7 @@ NEEDS: dict[str, Permission | None] = {
     "registry.logger_add": P.MANAGE_LOGGERS, "registry.logger_retire": P.MANAGE_LOGGERS,
     "pages.excursion_acknowledge": P.ACKNOWLEDGE_EXCURSIONS, "pages.excursion_resolve": P.RESOLVE_EXCURSIONS,
     "receiving.record": P.RECEIVE, "receiving.stop_loggers": P.RECEIVE, "stock.consume": P.RECEIVE,
-    "receiving.qa_sign": P.RELEASE,
+    "receiving.qa_sign": P.RELEASE, "receiving.qa_assess": P.RELEASE, "stock.recall": P.RELEASE,
     "storage.zone_add": P.MANAGE_LOGGERS, "storage.zone_logger_assign": P.MANAGE_LOGGERS,
     "storage.zone_logger_stop": P.MANAGE_LOGGERS,
     "storage.excursion_acknowledge": P.ACKNOWLEDGE_EXCURSIONS,

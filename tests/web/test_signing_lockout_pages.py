@@ -20,7 +20,9 @@ GUESSES = 12
 
 
 def decision(password, token):
-    return {"decision": "released", "comment": "Within the budget", "password": password, "csrf_token": token}
+    """The signing step of a release (the line has no excursion to assess)."""
+    return {"decision": "released", "comment": "Within the budget", "step": "sign", "password": password,
+            "csrf_token": token}
 
 
 def test_three_wrong_passwords_sign_the_user_out_and_lock_signing(app, client):

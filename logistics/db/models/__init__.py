@@ -23,16 +23,16 @@ from logistics.db.models.profiles import ItemAllowanceVersion, StorageProfileVer
 from logistics.db.models.records import AuditEvent, Signature, SigningFailure
 from logistics.db.models.scheduling import JobRun
 from logistics.db.models.shipments import Leg, Milestone, Shipment, ShipmentLine
-from logistics.db.models.stock import Receipt, ReceiptLine, StockMovement
+from logistics.db.models.stock import ExcursionAssessment, Receipt, ReceiptLine, StockMovement
 from logistics.db.models.storage import StorageZone
 from logistics.db.models.telemetry import Reading, ReadingRollup, Rejection, RollupCursor
 from logistics.db.models.users import ApiToken, LoginAttempt, User
 
 __all__ = [
     "Alert", "AlertDelivery", "ApiToken", "AuditEvent", "Audited", "BomLine", "Enrolment", "EvaluationMark",
-    "EvaluationProgress", "ExcursionRecord", "ForecastRun", "Item", "ItemAllowanceVersion", "JobRun", "Leg",
-    "Logger", "LoggerAssignment", "LoginAttempt", "Lot", "Milestone", "Reading", "ReadingRollup", "Receipt",
-    "ReceiptLine", "RecruitmentPlan", "RecruitmentPull", "RecruitmentSite", "Rejection", "RollupCursor",
-    "Shipment", "ShipmentLine", "Signature", "SigningFailure", "Site", "StockMovement",
-    "StorageProfileVersion", "StorageZone", "User", "utc_now",
+    "EvaluationProgress", "ExcursionAssessment", "ExcursionRecord", "ForecastRun", "Item",
+    "ItemAllowanceVersion", "JobRun", "Leg", "Logger", "LoggerAssignment", "LoginAttempt", "Lot", "Milestone",
+    "Reading", "ReadingRollup", "Receipt", "ReceiptLine", "RecruitmentPlan", "RecruitmentPull",
+    "RecruitmentSite", "Rejection", "RollupCursor", "Shipment", "ShipmentLine", "Signature", "SigningFailure",
+    "Site", "StockMovement", "StorageProfileVersion", "StorageZone", "User", "utc_now",
 ]

@@ -56,6 +56,11 @@ class ReceiptLine(Audited, SQLModel, table=True):
     rejected: float | None = None
     decided_at: datetime | None = time_field()
     signature_id: int | None = Field(default=None, foreign_key="signatures.id")
+    # The lot the stock is booked under when QA accepted the lot read on the pack (None: the shipped one).
+    lot_id: int | None = Field(default=None, foreign_key="lots.id")
+    # Evidence that changed after the line was decided (late readings, a recall): it went back to QA.
+    evidence_changed_at: datetime | None = time_field()
+    evidence_change: str | None = Field(default=None, max_length=1000)
 
 
 class StockMovement(Audited, SQLModel, table=True):
@@ -69,11 +74,38 @@ class StockMovement(Audited, SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     site_id: int = Field(foreign_key="sites.id")
     lot_id: int = Field(foreign_key="lots.id")
-    status: str = Field(max_length=12)  # available, quarantined, rejected
+    status: str = Field(max_length=12)  # available, quarantined, on_hold, rejected
     quantity: float  # in the item's unit of issue; negative when leaving the status
-    kind: str = Field(max_length=12)  # receipt, release, reject, consume, dispose
+    kind: str = Field(max_length=12)  # receipt, release, reject, hold, relot, consume, dispose
     receipt_line_id: int | None = Field(default=None, foreign_key="receipt_lines.id")
     signature_id: int | None = Field(default=None, foreign_key="signatures.id")
     used_for: str | None = Field(default=None, max_length=60)  # manufacturing run or patient code
     actor: str = Field(max_length=64)
     note: str | None = Field(default=None, max_length=1000)
+
+
+class ExcursionAssessment(Audited, SQLModel, table=True):
+    """QA's structured assessment of one excursion for one lot (see core.excursion_assessment), kept with
+    the excursion's figures as assessed and the lot's stability as it stood. Append-only: assessing again
+    adds a row; the latest that still matches the excursion is the one that counts."""
+
+    __tablename__ = "excursion_assessments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    excursion_id: int = Field(foreign_key="excursions.id", index=True)
+    lot_id: int = Field(foreign_key="lots.id", index=True)
+    receipt_line_id: int = Field(foreign_key="receipt_lines.id")  # the decision it was made for
+    root_cause: str = Field(max_length=20)
+    leg_id: int | None = Field(default=None, foreign_key="legs.id")
+    comment: str = Field(max_length=2000)
+    outcome: str = Field(max_length=12)  # no_impact, reject
+    excursion_start: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    excursion_end: datetime | None = time_field()
+    excursion_duration_s: float
+    excursion_peak: float | None = None
+    excursion_severity: str = Field(max_length=10)
+    used_s: float  # the lot's time outside its range over its life, when assessed
+    budget_s: float | None = None
+    limit_c: float | None = None
+    assessed_by: str = Field(max_length=64)
+    assessed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

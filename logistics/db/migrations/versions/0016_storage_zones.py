@@ -1,7 +1,7 @@
 """storage zones, watched by loggers
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-08 10:00:00.000000
 
 A site's storage zones (a fridge, an ultra-low freezer), each with its storage profile. A logger's
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = '0016'
-down_revision: str | None = '0014'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
