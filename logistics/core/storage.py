@@ -21,7 +21,8 @@ from itertools import groupby, pairwise
 
 from logistics.core.stock import StockStatus
 
-HELD = frozenset({StockStatus.AVAILABLE, StockStatus.QUARANTINED})  # stock that may still be used
+# Stock still at the site, in its zone: usable, or waiting for QA (quarantined, or held again on new evidence)
+HELD = frozenset({StockStatus.AVAILABLE, StockStatus.QUARANTINED, StockStatus.ON_HOLD})
 _NOTHING = 1e-9  # a balance this close to zero is zero (sums of float quantities)
 
 

@@ -42,6 +42,7 @@ from logistics.db.models import (
     ShipmentLine,
     Site,
 )
+from logistics.services.catalogue import shipments_carrying
 from logistics.services.errors import InputError, NotFound
 from logistics.services.stability import stability_of
 
@@ -89,8 +90,7 @@ def shipped_lot(session: Session, line: ReceiptLine) -> tuple[Lot, int]:
 def lot_evidence(session: Session, lot_id: int, up_to: int) -> list[tuple[ExcursionRecord, str, str]]:
     """(excursion, logger, shipment) for every excursion not withdrawn of every shipment the lot travelled
     in, up to shipment id `up_to`, in time order."""
-    carried = select(ShipmentLine.shipment_id).where(ShipmentLine.lot_id == lot_id,
-                                                     col(ShipmentLine.shipment_id) <= up_to)
+    carried = shipments_carrying(lot_id).where(col(ShipmentLine.shipment_id) <= up_to)
     query = (select(ExcursionRecord, Logger.code, Shipment.reference)
              .join(Logger, Logger.id == ExcursionRecord.logger_id)
              .join(Shipment, Shipment.id == ExcursionRecord.shipment_id)

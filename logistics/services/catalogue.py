@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from logistics.core.profiles import StorageProfile
 from logistics.core.units import QuantityError, check_unit
-from logistics.db.models import Item, Logger, Lot, Site, utc_now
+from logistics.db.models import Item, Logger, Lot, ReceiptLine, ShipmentLine, Site, utc_now
 from logistics.services import allowances
 from logistics.services.errors import InputError, NotFound
 
@@ -134,3 +135,11 @@ def items(session: Session) -> list[Item]:
 
 def find_item(session: Session, code: str) -> Item | None:
     return session.exec(select(Item).where(Item.code == code)).first()
+
+
+def shipments_carrying(lot_id: int) -> Any:
+    """The ids of the shipments that carried the lot: its shipping lines, unless the pack read at receipt
+    booked them under another lot (then they carried that one)."""
+    return (select(ShipmentLine.shipment_id)
+            .outerjoin(ReceiptLine, ReceiptLine.shipment_line_id == ShipmentLine.id)
+            .where(func.coalesce(ReceiptLine.lot_id, ShipmentLine.lot_id) == lot_id))

@@ -38,7 +38,7 @@ from logistics.db.models import (
     StorageZone,
 )
 from logistics.services.alerts import raise_alert
-from logistics.services.catalogue import get_lot, site_zones
+from logistics.services.catalogue import get_lot, shipments_carrying, site_zones
 from logistics.services.errors import NotFound
 from logistics.services.excursions import earliest_unscanned, window_evaluation
 from logistics.services.storage import (
@@ -83,8 +83,8 @@ def stability_of(session: Session, lot: Lot, profiles: dict[str, StorageProfile]
         raise NotFound(f"no item for lot {lot.lot_number}")
     profile = profiles[item.storage_profile]
     shipments = session.exec(
-        select(Shipment).join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .where(ShipmentLine.lot_id == lot.id).distinct().order_by(col(Shipment.id))).all()
+        select(Shipment).where(col(Shipment.id).in_(shipments_carrying(lot.id)))
+        .order_by(col(Shipment.id))).all()
     known = Evaluations() if known is None else known
     for shipment in shipments:
         if (shipment.id, profile.name) not in known.shipments:
@@ -206,8 +206,8 @@ def _where_now(session: Session, lot: Lot, item_code: str) -> tuple[Site | None,
     """Where the lot is, for its alert: the shipment it travels in, else the site that holds it (its
     passport page), else where its latest shipment went."""
     shipments = session.exec(
-        select(Shipment).join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .where(ShipmentLine.lot_id == lot.id).order_by(col(Shipment.id).desc())).all()
+        select(Shipment).where(col(Shipment.id).in_(shipments_carrying(lot.id)))
+        .order_by(col(Shipment.id).desc())).all()
     active = [shipment for shipment in shipments if shipment.status in ACTIVE]
     if active:
         return session.get(Site, active[0].destination_id), f"/shipments/{active[0].reference}"
@@ -309,9 +309,8 @@ def _entries(session: Session, stability: LotStability, lot_id: int) -> tuple[Pa
                                      .join(Site, Site.id == Shipment.destination_id)).all())
     counted = {exposure.shipment for exposure in stability.exposures}
     unlogged = session.exec(
-        select(Shipment).join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .where(ShipmentLine.lot_id == lot_id, col(Shipment.status).not_in(list(NOT_UNDER_WAY)))
-        .distinct()).all()
+        select(Shipment).where(col(Shipment.id).in_(shipments_carrying(lot_id)),
+                               col(Shipment.status).not_in(list(NOT_UNDER_WAY)))).all()
     limit, energy = stability.limit_c, stability.activation_energy_kj
     entries = [PassportEntry(
         kind="storage" if exposure.stored else "shipment",

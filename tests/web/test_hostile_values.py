@@ -37,13 +37,17 @@ EXAMPLES = 4  # random mixes per route, after the sweep of extremes
 SET_ASIDE = {  # routes whose hostile input belongs to other tests
     "auth.login": "tests/web/test_access.py: login, lockout",
     "auth.logout": "ends the session this test works in",
+    "storage.excursion_acknowledge": "tests/web/test_storage_pages.py: a zone's excursion review, by the "
+                                     "rules fuzzed here through pages.excursion_acknowledge",
+    "storage.excursion_resolve": "tests/web/test_storage_pages.py: as pages.excursion_resolve",
     "i18n.choose": "tests/web/test_languages.py: the language switch and its return address",
     "telemetry.post_readings": "tests/ingest/test_http_ingest.py: loggers' own credentials and payloads",
 }
 OWN_SESSION = {"receiving.qa_sign": "qa"}  # routes posted by another user, in a session of their own
 PAGES_WITH_FORMS = ("/shipments/new", "/shipments/import", "/shipments/HG-2026-0048",
                     "/shipments/HG-2026-0045", "/shipments/HG-2026-0046", "/shipments/HG-2026-0048/edit",
-                    "/receiving/HG-2026-0046", "/stock", "/recruitment", "/forecast", "/loggers", "/qa")
+                    "/receiving/HG-2026-0046", "/stock", "/recruitment", "/forecast", "/loggers", "/qa",
+                    "/profiles/refrigerated", "/allowances/SEL-CD34", "/storage", "/storage/SIR-FRIDGE-1")
 API_REFERENCES = {"api.record_leg": "HG-2026-0045", "api.add_milestone": "HG-2026-0045"}
 # Sensible values, so that an extreme in one field is not refused for a mistake in another. Optional: a
 # route missing here is fuzzed all the same.
