@@ -17,7 +17,7 @@ from logistics.services import forecasting, recruitment
 from logistics.services.forecasting import NoPlan
 from tests.conftest import NOW
 from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
-from tests.services.test_receiving import quarantined_line_id, receive, sign
+from tests.services.test_receiving import assess_all, quarantined_line_id, receive, sign
 
 ROUTES = parse_routes({"routes": [{"targets": [{"channel": "in_app", "address": "logistics"}]}]})
 
@@ -76,7 +76,9 @@ def test_stock_quarantined_at_receipt_leaves_the_position_and_comes_back_when_re
     assert (before["in_transit"], quarantined["in_transit"]) == (6, 0)
     assert quarantined["position"] == pytest.approx(before["position"] - 6)
     assert quarantined["order_quantity"] > before["order_quantity"]
-    sign(demo_runtime, quarantined_line_id(demo_runtime), Meaning.RELEASED)
+    line_id = quarantined_line_id(demo_runtime)
+    assess_all(demo_runtime, line_id)
+    sign(demo_runtime, line_id, Meaning.RELEASED)
     released = forecast_now(demo_runtime, at=NOW + timedelta(minutes=2)).item("SEL-CD34")
     assert released["on_hand"] == 6 and released["position"] == pytest.approx(before["position"])
 

@@ -10,9 +10,9 @@ from sqlmodel import col, select
 
 from logistics.core.receiving import Disposition
 from logistics.db.engine import unit_of_work
-from logistics.db.models import Alert, ExcursionRecord, Lot, Shipment, ShipmentLine, Site
+from logistics.db.models import Alert, ExcursionRecord, Lot, Shipment, ShipmentLine, Site, StockMovement
 from logistics.readers.config_files import load_alert_routes
-from logistics.services import loggers, receiving, stability, stock, storage
+from logistics.services import loggers, receiving, stability, stock, storage, storage_periods
 from logistics.services.errors import InputError
 from tests.conftest import NOW
 from tests.services.test_excursions import run_scan, send
@@ -100,11 +100,16 @@ def test_a_fridge_excursion_is_recorded_for_its_zone_alerted_and_found_by_the_lo
         assert alert.title == "SIR-FRIDGE-1 at SIRIRAJ-PH: above its range on LG-24101 (above_8c_30min)"
         assert "storage zone SIR-FRIDGE-1 (Pharmacy fridge 1, dispensary) at SIRIRAJ-PH" in alert.body
         assert (alert.site, alert.link) == ("SIRIRAJ-PH", "http://tracker/storage/SIR-FRIDGE-1")
-        exposed = {(each.item.code, each.lot.lot_number) for each in storage.lots_exposed(session, found[0])}
+        exposed = {(each.item.code, each.lot.lot_number) for each in storage_periods.lots_exposed(session, found[0])}
         assert KITS in exposed and ("QC-ENDO", "LAL-26-3341") in exposed  # received, and held since the demo
         assert ("TUB-TS310", "TS26-0877") not in exposed  # room temperature goods are not in the fridge
         lot = session.exec(select(Lot).where(Lot.lot_number == KITS[1])).one()
-        assert [r.id for r in storage.zone_excursions_of_lot(session, lot.id)] == [r.id for r in found]
+        assert [r.id for r in storage_periods.zone_excursions_of_lot(session, lot.id)] == [r.id for r in found]
+        # The goods the fridge held were usable: the excursion puts them on hold for QA at once.
+        held = session.exec(select(StockMovement).where(StockMovement.lot_id == lot.id,
+                                                        StockMovement.status == "on_hold")).all()
+        assert sum(movement.quantity for movement in held) == 6
+        assert session.exec(select(Alert).where(Alert.kind == "evidence_changed")).first() is not None
 
 
 def test_the_budget_check_counts_storage_and_announces_lots_held_in_a_scanned_zone(demo_runtime):
