@@ -134,3 +134,4 @@ class LoggerSummary:
     logger: str
     profile: StorageProfile
     evaluation: Evaluation
+    window: Window  # what it answers for in the shipment, and was judged over

@@ -217,7 +217,7 @@ def summaries(session: Session, shipment: Shipment, profiles: dict[str, StorageP
     judged_by = [profiles[name] for name in profiles_in(session, shipment)]
     return [LoggerSummary(code, profile, window_evaluation(session, assignment, shipment, profile, now,
                                                            earliest_unscanned(session, assignment.logger_id),
-                                                           keep=False))
+                                                           keep=False), logger_window(assignment, shipment))
             for assignment, code in rows for profile in judged_by]
 
 

@@ -77,6 +77,24 @@ def test_lots_and_alerts_are_readable(app, client, token_for):
     assert client.get("/api/v1/alerts?page=0", headers=bearer(token_for("viewer"))).status_code == 422
 
 
+def test_each_loggers_time_counts_its_whole_window(app, client, token_for):
+    # HG-2026-0044 carried LG-24002 from NOW − 99 h to NOW − 45 h, and it sent nothing: 54 h without data.
+    headers = bearer(token_for("viewer"))
+    [silent] = client.get("/api/v1/shipments/HG-2026-0044/loggers", headers=headers).get_json()["items"]
+    assert silent == {
+        "logger": "LG-24002", "profile": "frozen", "profile_version": 1,
+        "window_start": "2026-11-20T03:00:00Z", "window_end": "2026-11-22T09:00:00Z", "readings": 0,
+        "start": None, "end": None, "min_c": None, "max_c": None, "mean_c": None, "mkt_c": None,
+        "time_in_range_s": 0.0, "time_above_s": 0.0, "time_below_s": 0.0, "time_no_data_s": 54 * 3600.0}
+    # HG-2026-0045, still travelling: LG-24003 read every 5 min since it joined, 4 h ago; its window is open.
+    an_excursion(app)
+    items = client.get("/api/v1/shipments/HG-2026-0045/loggers", headers=headers).get_json()["items"]
+    reading = next(item for item in items if item["logger"] == "LG-24003")
+    assert (reading["window_end"], reading["readings"], reading["time_above_s"]) == (None, 48, 2400.0)
+    assert reading["time_in_range_s"] + reading["time_above_s"] + reading["time_no_data_s"] >= 4 * 3600
+    assert client.get("/api/v1/shipments/NOPE/loggers", headers=headers).status_code == 404
+
+
 def test_lines_through_the_api_name_the_field_at_fault(client, token_for):
     headers = bearer(token_for("logistics"))
     path = "/api/v1/shipments/HG-2026-0048/lines"
