@@ -108,9 +108,10 @@ def _loggers_with_windows_closed_since_evaluated(session: Session) -> set[int]:
     closed = or_(col(LoggerAssignment.ends_at).is_not(None),
                  (col(Shipment.status).not_in([status.value for status in ACTIVE]))
                  & (col(Shipment.actual_arrival) > LoggerAssignment.starts_at))
+    has_goods = select(ShipmentLine.id).where(ShipmentLine.shipment_id == Shipment.id)  # none: no profile
     return set(session.exec(
         select(LoggerAssignment.logger_id).join(Shipment, Shipment.id == LoggerAssignment.shipment_id)
-        .where(col(Shipment.status).in_([status.value for status in JUDGED]), closed,
+        .where(col(Shipment.status).in_([status.value for status in JUDGED]), closed, has_goods.exists(),
                ~evaluated_to_its_end.exists())).all())
 
 
