@@ -24,8 +24,10 @@ from logistics.core.excursion_types import (
     Evaluation,
     Excursion,
     Sample,
+    Span,
     TemperatureStats,
     TimePartition,
+    Window,
 )
 from logistics.core.mkt import RunningMeans
 from logistics.core.profiles import ExcursionKind, ExcursionMode, Rule, StorageProfile
@@ -36,9 +38,11 @@ _MICROSECONDS_PER_SECOND = 1_000_000
 class Fold:
     """Folds readings in time order into a `Progress`, collecting the excursions that close."""
 
-    def __init__(self, progress: Progress, profile: StorageProfile, since: datetime | None) -> None:
-        self.progress, self.profile, self.since = progress, profile, since
+    def __init__(self, progress: Progress, profile: StorageProfile, since: datetime | None,
+                 window: Window | None = None) -> None:
+        self.progress, self.profile, self.since, self.window = progress, profile, since, window
         self.found: list[Excursion] = []
+        self.trailing: Span | None = None  # the window's stretch after the last reading's coverage
         timed = [(rule, _minutes_us(rule.minutes)) for rule in profile.rules]
         budgeted = ExcursionMode.CUMULATIVE
         self.single = [(rule, minutes) for rule, minutes in timed if rule.mode != budgeted]
@@ -57,6 +61,8 @@ class Fold:
         points = [(time, temperature_c) for time, temperature_c, _ in unique if temperature_c is not None]
         self._shock_events(unique)
         progress = self.progress
+        if points and progress.first is None:
+            self._leading_gap(points[0][0])
         self._fold_all_but_last(points)
         if points:
             (first_time, _), (last_time, _) = points[0], points[-1]
@@ -68,7 +74,33 @@ class Fold:
             evaluation = self._finish(points[-1], len(unique) - before_last, duplicates, live_until)
             return evaluation, checkpoint
         progress.readings += len(unique)
-        return self._evaluation(0, duplicates, end=None), progress
+        return self._without_temperatures(duplicates, live_until), progress
+
+    def _leading_gap(self, first: datetime) -> None:
+        """[a, t₁) of a window is no data; longer than H, it is a no-data excursion from a to t₁."""
+        if self.window is None:
+            return
+        gap_us = max(0, (first - self.window.start) // MICROSECOND)
+        self.progress.no_data_us += gap_us
+        if gap_us > self.progress.hold_us:
+            self._gap(self.window.start, first, gap_us)
+
+    def _without_temperatures(self, duplicates: int, live_until: datetime | None) -> Evaluation:
+        """No temperature reading: a window is no data throughout (an excursion once it is closed)."""
+        end = self._window_end(live_until)
+        if self.window is None or end is None or end <= self.window.start:
+            return self._evaluation(0, duplicates, end=None)
+        gap_us = (end - self.window.start) // MICROSECOND
+        if self.window.end is not None and gap_us > self.progress.hold_us:
+            self._gap(self.window.start, end, gap_us)
+        self.trailing = (self.window.start, end)
+        return self._evaluation(0, duplicates, end=None, extra_no_data_us=gap_us)
+
+    def _window_end(self, live_until: datetime | None) -> datetime | None:
+        """Where the window ends for now: its end, or now while it is open; None without a window."""
+        if self.window is None:
+            return None
+        return self.window.end if self.window.end is not None else live_until
 
     def _fold_all_but_last(self, points: Sequence[tuple[datetime, float]]) -> None:
         """`_fold` each reading but the last (whose coverage depends on what follows it).
@@ -127,9 +159,12 @@ class Fold:
         for rule, budget_us in self.cumulative:
             self._cumulative(rule, budget_us, time, temperature, covered_us)
         if gap_us > 0 and following is not None:
-            self.found.append(Excursion(rule=GAP_RULE_NAME, kind=ExcursionKind.NO_DATA,
-                                        mode=ExcursionMode.GAP, severity=profile.gap_severity, start=end,
-                                        end=following, duration_s=_seconds(gap_us), peak=None))
+            self._gap(end, following, gap_us)
+
+    def _gap(self, start: datetime, end: datetime, gap_us: int) -> None:
+        self.found.append(Excursion(rule=GAP_RULE_NAME, kind=ExcursionKind.NO_DATA, mode=ExcursionMode.GAP,
+                                    severity=self.profile.gap_severity, start=start, end=end,
+                                    duration_s=_seconds(gap_us), peak=None))
 
     def _single(self, rule: Rule, delay_us: int, time: datetime, end: datetime, temperature: float,
                 covered_us: int, gap_us: int) -> None:
@@ -161,8 +196,12 @@ class Fold:
                 live_until: datetime | None) -> Evaluation:
         """Fold the last reading with its final coverage; close what is still open."""
         time, temperature = last
-        covered_us = _last_coverage_us(time, self.progress, live_until)
-        self._fold(time, temperature, covered_us, 0, None)
+        window_end = self._window_end(live_until)
+        if window_end is None:
+            covered_us = _last_coverage_us(time, self.progress, live_until)
+            self._fold(time, temperature, covered_us, 0, None)
+        else:
+            covered_us = self._fold_last_in_window(time, temperature, window_end)
         self._weigh_folded()
         end = time + covered_us * MICROSECOND
         for rule, delay_us in self.single:
@@ -177,16 +216,45 @@ class Fold:
                                             duration_s=_seconds(budget.total_us), peak=budget.peak))
         return self._evaluation(tail_readings, duplicates, end=end)
 
-    def _evaluation(self, tail_readings: int, duplicates: int, end: datetime | None) -> Evaluation:
+    def _fold_last_in_window(self, time: datetime, temperature: float, window_end: datetime) -> int:
+        """The window's end (or now) stands for the next reading: tₙ covers until min(end, tₙ + H), and
+        the rest is no data. A closed window makes that rest a gap like any other; while it is open the
+        stretch is still running, so it ends no run and is no excursion yet (a silent logger is the
+        silence check's business). Returns the time covered."""
+        room_us = max(0, (window_end - time) // MICROSECOND)
+        covered_us = min(room_us, self.progress.hold_us)
+        gap_us = room_us - covered_us
+        if self.window is not None and self.window.end is not None:
+            self._fold(time, temperature, covered_us, gap_us, window_end)
+        else:
+            self._fold(time, temperature, covered_us, 0, None)
+            self.progress.no_data_us += gap_us
+        if gap_us > 0:
+            self.trailing = (time + covered_us * MICROSECOND, window_end)
+        return covered_us
+
+    def _evaluation(self, tail_readings: int, duplicates: int, end: datetime | None,
+                    extra_no_data_us: int = 0) -> Evaluation:
         progress = self.progress
         covered = progress.covered_us
         partition = TimePartition(
             in_range_s=_seconds(covered[RangeState.IN_RANGE]), above_s=_seconds(covered[RangeState.ABOVE]),
-            below_s=_seconds(covered[RangeState.BELOW]), no_data_s=_seconds(progress.no_data_us))
+            below_s=_seconds(covered[RangeState.BELOW]),
+            no_data_s=_seconds(progress.no_data_us + extra_no_data_us))
         return Evaluation(readings=progress.readings + tail_readings, duplicates=duplicates,
                           start=progress.first, end=end, cadence=progress.cadence, partition=partition,
                           stats=_stats(progress), excursions=tuple(sorted(self.found, key=_listing_order)),
-                          since=self.since)
+                          since=self.since, edge_gaps=self._edge_gaps())
+
+    def _edge_gaps(self) -> tuple[Span, ...]:
+        """The window's stretches without data before the first reading and after the last one's."""
+        start, first = self.progress.window_start, self.progress.first
+        gaps: list[Span] = []
+        if start is not None and first is not None and first > start:
+            gaps.append((start, first))
+        if self.trailing is not None:
+            gaps.append(self.trailing)
+        return tuple(gaps)
 
     def _shock_events(self, samples: Iterable[Sample]) -> None:
         """Each reading whose shock magnitude is at or over the threshold, as an instant."""

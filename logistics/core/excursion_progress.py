@@ -55,6 +55,7 @@ class Progress:
     hold_us: int
     intervals: Intervals
     resume_at: datetime | None = None
+    window_start: datetime | None = None  # where the window began (None: a file's own span)
     first: datetime | None = None  # the first temperature reading
     readings: int = 0  # readings before resume_at, with or without a temperature
     covered_us: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RangeState, 0))
@@ -76,7 +77,7 @@ class Progress:
     @classmethod
     def from_json(cls, text: str) -> Progress:
         data = json.loads(text)
-        times = {name: _time(data[name]) for name in ("resume_at", "first")}
+        times = {name: _time(data.get(name)) for name in ("resume_at", "window_start", "first")}
         return cls(**{**data, **times, "intervals": Intervals(*data["intervals"]),
                       "weighted": _means(data["weighted"]), "counted": _means(data["counted"]),
                       "runs": {name: OpenRun(_time(run["start"]), _time(run["end"]), run["covered_us"],

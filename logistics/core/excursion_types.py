@@ -43,6 +43,24 @@ class Excursion:
 
 
 @dataclass(frozen=True)
+class Window:
+    """A logger's assignment window [start, end) (SPEC §2.1): the time it is answerable for.
+
+    `end` is None while the window is open: it then runs until the evaluation's `live_until` (now).
+    """
+
+    start: datetime
+    end: datetime | None = None
+
+    def holds(self, time: datetime) -> bool:
+        """Whether a reading at `time` is the logger's in this window (an open one takes any after start)."""
+        return self.start <= time and (self.end is None or time < self.end)
+
+
+Span = tuple[datetime, datetime]  # [start, end)
+
+
+@dataclass(frozen=True)
 class Cadence:
     """The nominal interval Δ between readings and the maximum hold H of one reading (SPEC §2.1)."""
 
@@ -61,7 +79,8 @@ class TimePartition:
 
     @property
     def total_s(self) -> float:
-        """The whole evaluated span: from the first reading to the end of the last one's coverage."""
+        """The whole evaluated span: a window's, or from the first reading to the end of the last one's
+        coverage."""
         return self.in_range_s + self.above_s + self.below_s + self.no_data_s
 
     @property
@@ -86,6 +105,9 @@ class Evaluation:
     `since` is None when the whole window was evaluated. After `resume` it is where the new evaluation
     began: `excursions` then holds the excursions from there on, and the open ones that began before it;
     those that ended before it were found by the evaluations before and have not changed.
+
+    `edge_gaps` are the stretches of a window without data before its first reading and after the last
+    one's coverage (the whole window when it has no reading); a file's evaluation has none.
     """
 
     readings: int
@@ -97,6 +119,7 @@ class Evaluation:
     stats: TemperatureStats | None
     excursions: tuple[Excursion, ...]
     since: datetime | None = None
+    edge_gaps: tuple[Span, ...] = ()
 
     @property
     def alarm(self) -> bool:
@@ -111,3 +134,4 @@ class LoggerSummary:
     logger: str
     profile: StorageProfile
     evaluation: Evaluation
+    window: Window  # what it answers for in the shipment, and was judged over

@@ -27,6 +27,19 @@ Choices where SPEC §2.1 leaves room, fixed here:
   A run that still includes the last reading has no end: nothing yet says it is over. No trailing no-data
   excursion is made after tₙ + H (a silent logger is another check's business, and a flight-mode logger is
   expected to backfill that stretch).
+- A logger's assignment window [a, b) (`Window`; b is None while it is open, and `live_until`, now, ends
+  it for the time being) is what it answers for. Readings outside it are left out, and time in it that no
+  reading covers is no data; Δ and H still come from the readings alone. The edges, exactly:
+  - leading: [a, t₁) is no data; when it is longer than H it is a no-data excursion (`no_data_gap`) from a
+    to t₁, so its identity (rule, start = a) stays put when an earlier first reading is backfilled;
+  - trailing: b (or now) stands for the next reading, so tₙ covers until min(b, tₙ + H) and the rest,
+    [tₙ + H, b), is no data: once the window is closed that is a gap like any other, a no-data excursion
+    from tₙ + H to b that ends a run. While the window is open the stretch up to now counts as no data,
+    but it is still running: it ends no run and is no excursion yet (as in a live evaluation above);
+  - no temperature reading at all: the whole window is no data, a no-data excursion from a to b once
+    it is closed (H is then the profile's hold, or 0).
+  `Evaluation.edge_gaps` lists those stretches, for the charts. Without a window (`logistics analyze`)
+  the readings' own span is judged, as before.
 - Each cumulative rule fires at most once per evaluation. Its excursion starts at the moment the budget
   was reached, has no end, and carries the total time beyond its threshold in the window as `duration_s`
   and the most extreme temperature beyond the threshold as `peak`. A budget of 0 minutes is reached at the
@@ -48,41 +61,49 @@ from itertools import pairwise
 
 from logistics.core.excursion_fold import Fold
 from logistics.core.excursion_progress import Intervals, Progress, profile_key
-from logistics.core.excursion_types import MICROSECOND, Cadence, Evaluation, Sample, time_of
+from logistics.core.excursion_types import MICROSECOND, Cadence, Evaluation, Sample, Window, time_of
 from logistics.core.profiles import StorageProfile
 
 
 def evaluate(samples: Iterable[Sample], profile: StorageProfile, *, live_until: datetime | None = None,
-             cadence: Cadence | None = None) -> Evaluation:
-    """Judge one logger's readings by `profile`; `live_until` (now) for a shipment still travelling."""
-    evaluation, _ = evaluate_with_progress(samples, profile, live_until=live_until, cadence=cadence)
+             window: Window | None = None, cadence: Cadence | None = None) -> Evaluation:
+    """Judge one logger's readings by `profile`: over its `window` if given, else over their own span;
+    `live_until` (now) while the window is open, or for readings of a shipment still travelling."""
+    evaluation, _ = evaluate_with_progress(samples, profile, live_until=live_until, window=window,
+                                           cadence=cadence)
     return evaluation
 
 
 def evaluate_with_progress(samples: Iterable[Sample], profile: StorageProfile, *,
-                           live_until: datetime | None = None,
+                           live_until: datetime | None = None, window: Window | None = None,
                            cadence: Cadence | None = None) -> tuple[Evaluation, Progress]:
     """`evaluate`, and the progress to `resume` from when more readings come."""
-    unique, duplicates = unique_in_time_order(samples)
+    _check_window(window, live_until)
+    unique, duplicates = unique_in_time_order(_within(samples, window))
     times = _temperature_times(unique)
     if cadence is None:
         cadence = cadence_of(times, profile)
     interval_us = cadence.interval // MICROSECOND
     progress = Progress(profile_key=profile_key(profile), interval_us=interval_us,
-                        hold_us=cadence.hold // MICROSECOND, intervals=_intervals(times, interval_us))
-    return Fold(progress, profile, since=None).run(unique, duplicates, live_until)
+                        hold_us=cadence.hold // MICROSECOND, intervals=_intervals(times, interval_us),
+                        window_start=window.start if window else None)
+    return Fold(progress, profile, since=None, window=window).run(unique, duplicates, live_until)
 
 
 def resume(progress: Progress, later: Iterable[Sample], profile: StorageProfile, *,
-           live_until: datetime | None = None) -> tuple[Evaluation, Progress] | None:
+           live_until: datetime | None = None,
+           window: Window | None = None) -> tuple[Evaluation, Progress] | None:
     """Carry `progress` on with the readings from its `resume_at` on (that reading included).
 
-    None when that cannot give what evaluating the whole window would: another profile, a reading
-    before `resume_at`, the reading at `resume_at` missing, or the new readings changing Δ.
+    None when that cannot give what evaluating the whole window would: another profile or window start,
+    a reading before `resume_at`, the reading at `resume_at` missing, or the new readings changing Δ.
     """
+    _check_window(window, live_until)
     if progress.profile_key != profile_key(profile):
         return None
-    unique, duplicates = unique_in_time_order(later)
+    if progress.window_start != (window.start if window else None):
+        return None
+    unique, duplicates = unique_in_time_order(_within(later, window))
     times = _temperature_times(unique)
     if progress.resume_at is not None:
         if not times or times[0] != progress.resume_at or time_of(unique[0]) < progress.resume_at:
@@ -96,7 +117,20 @@ def resume(progress: Progress, later: Iterable[Sample], profile: StorageProfile,
         return None
     carried = Progress.from_json(progress.to_json())  # a copy: the caller's stays as it was
     carried.intervals = counts
-    return Fold(carried, profile, since=progress.resume_at).run(unique, duplicates, live_until)
+    return Fold(carried, profile, since=progress.resume_at, window=window).run(unique, duplicates,
+                                                                                live_until)
+
+
+def _check_window(window: Window | None, live_until: datetime | None) -> None:
+    if window is not None and (window.end is None) != (live_until is not None):
+        raise ValueError("an open window runs until live_until (now); a closed one has its own end")
+
+
+def _within(samples: Iterable[Sample], window: Window | None) -> Iterable[Sample]:
+    """The samples the logger answers for in `window`: all of them when there is none."""
+    if window is None:
+        return samples
+    return [sample for sample in samples if window.holds(time_of(sample))]
 
 
 def unique_in_time_order(samples: Iterable[Sample]) -> tuple[list[Sample], int]:

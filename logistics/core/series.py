@@ -9,7 +9,7 @@ million readings draws from a few thousand points, and no peak is ever smoothed 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 # Bucket widths kept, in seconds: a chart uses the finest whose buckets over its span fit its points.
@@ -122,6 +122,8 @@ class Chart:
     series: Series
     marks: list[tuple[str, str, datetime, datetime | None, float | None]]  # excursions: kind, severity,
     # start, end, peak
+    no_data: list[tuple[datetime, datetime]] = field(default_factory=list)  # [start, end), in time order:
+    # the window's time no reading covers (SPEC §2.1), its edges included
 
     def as_json(self) -> dict[str, object]:
         """What the page's script draws: times as Unix milliseconds."""
@@ -132,4 +134,19 @@ class Chart:
                 "points": [[ms(time), value] for time, value in self.series.points],
                 "shocks": [[ms(time), value] for time, value in self.series.shocks],
                 "marks": [[kind, severity, ms(start), ms(end), peak]
-                          for kind, severity, start, end, peak in self.marks]}
+                          for kind, severity, start, end, peak in self.marks],
+                "no_data": [[ms(start), ms(end)] for start, end in self.no_data]}
+
+
+def merged_spans(spans: Iterable[tuple[datetime, datetime]], start: datetime,
+                 end: datetime) -> list[tuple[datetime, datetime]]:
+    """The spans cut to [start, end), overlapping or touching ones joined, in time order."""
+    merged: list[tuple[datetime, datetime]] = []
+    for low, high in sorted((max(low, start), min(high, end)) for low, high in spans):
+        if low >= high:
+            continue
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged

@@ -1,5 +1,6 @@
 """A logger's temperature over a shipment, drawn into a PDF as vector lines: the storage range as a band,
-excursions shaded, data gaps left open, shocks marked; as the shipment page draws it (chart.js)."""
+excursions shaded, time without data hatched grey (its window's edges too), shocks marked, and a legend
+under it; as the shipment page draws it (chart.js)."""
 
 from __future__ import annotations
 
@@ -15,17 +16,20 @@ from logistics.documents.pdf import GREY, SMALL_PT, Document, keep_together, wri
 BAND = (215, 240, 222)
 LINE = (11, 92, 173)
 EXCURSION = (244, 200, 200)
-GAP = (225, 228, 232)
+NO_DATA = (238, 240, 243)  # a light ground under hatching dark enough to read apart (4.8:1 on white)
+HATCH = (107, 114, 128)
+HATCH_MM = 2.0  # between the hatching's lines, across the page
 SHOCK = (180, 83, 9)
 AXIS_MM = 11.0  # left of the plot, for the temperature labels
 TIME_AXIS_MM = 6.0
+LEGEND_MM = 5.0
 Scale = Callable[[float], float]  # a temperature to a height on the page
 TimeScale = Callable[[datetime], float]  # a moment to a position across the page
 
 
 def temperature_chart(doc: Document, chart: Chart, *, zone: str, height: float = 48.0) -> None:
     """The chart at the left margin, as wide as the text, then its caption; kept on one page."""
-    keep_together(doc, height + TIME_AXIS_MM + 8)
+    keep_together(doc, height + TIME_AXIS_MM + LEGEND_MM + 8)
     top, left = doc.get_y(), doc.l_margin + AXIS_MM
     width = doc.epw - AXIS_MM
     low, high = _value_range(chart)
@@ -47,16 +51,60 @@ def temperature_chart(doc: Document, chart: Chart, *, zone: str, height: float =
         doc.set_fill_color(*BAND)
         doc.rect(left, band_top, width, band_bottom - band_top, style="F")
     for kind, _severity, start, end, _peak in chart.marks:
-        if kind == "shock":
+        if kind in ("shock", "no_data"):  # no data: drawn from chart.no_data, which holds it all
             continue
-        doc.set_fill_color(*(GAP if kind == "no_data" else EXCURSION))
+        doc.set_fill_color(*EXCURSION)
         right = x(end or chart.end)
         doc.rect(x(start), top, max(right - x(start), 0.4), height, style="F")
+    for start, end in chart.no_data:
+        _hatched(doc, x(start), max(x(end), x(start) + 0.4), top, height)
     _temperature_axis(doc, low, high, left, width, y)
     _time_axis(doc, chart, zone, top + height, x)
     _readings(doc, chart, x, y)
     _shocks(doc, chart, top, x)
-    doc.set_xy(doc.l_margin, top + height + TIME_AXIS_MM)
+    _legend(doc, left, top + height + TIME_AXIS_MM)
+    doc.set_xy(doc.l_margin, top + height + TIME_AXIS_MM + LEGEND_MM)
+
+
+def _hatched(doc: Document, left: float, right: float, top: float, height: float) -> None:
+    """A light ground with lines at 45° across [left, right] × [top, top + height]."""
+    doc.set_fill_color(*NO_DATA)
+    doc.rect(left, top, right - left, height, style="F")
+    doc.set_draw_color(*HATCH)
+    doc.set_line_width(0.15)
+    bottom, start = top + height, left - height
+    while start < right:  # the line from (start, bottom) up to (start + height, top), cut to the box
+        rise_from, rise_to = max(0.0, left - start), min(height, right - start)
+        if rise_from < rise_to:
+            doc.line(start + rise_from, bottom - rise_from, start + rise_to, bottom - rise_to)
+        start += HATCH_MM
+
+
+LEGEND = (("band", "storage range"), ("excursion", "excursion"),
+          ("no_data", "no data (no reading covers the time)"), ("shock", "shock"))
+
+
+def _legend(doc: Document, left: float, top: float) -> None:
+    """What the band, the shading, the hatching and the marks mean, in a row under the chart."""
+    write_in(doc, SMALL_PT - 1, colour=GREY)
+    at = left
+    for kind, label in LEGEND:
+        _swatch(doc, kind, at, top + 0.8)
+        doc.set_xy(at + 6, top)
+        doc.cell(doc.get_string_width(label) + 1, 4, label)
+        at += 6 + doc.get_string_width(label) + 5
+
+
+def _swatch(doc: Document, kind: str, left: float, top: float, width: float = 5, height: float = 2.4) -> None:
+    if kind == "no_data":
+        _hatched(doc, left, left + width, top, height)
+        return
+    doc.set_fill_color(*{"band": BAND, "excursion": EXCURSION, "shock": SHOCK}[kind])
+    if kind == "shock":
+        doc.polygon([(left + width / 2, top), (left + 1, top + height), (left + width - 1, top + height)],
+                    style="F")
+    else:
+        doc.rect(left, top, width, height, style="F")
 
 
 def _value_range(chart: Chart) -> tuple[float, float]:

@@ -152,8 +152,7 @@ def _journey(doc: Document, report: ReceiptReport) -> None:
     if not report.charts:
         paragraph(doc, "No data logger recorded this shipment.")
     for chart in report.charts:
-        paragraph(doc, f"{chart.logger} (°C; times at {report.destination.code}, {report.destination.zone}; "
-                       "green: the storage range; red: excursions; grey: no data)")
+        paragraph(doc, f"{chart.logger} (°C; times at {report.destination.code}, {report.destination.zone})")
         temperature_chart(doc, chart, zone=report.destination.zone)
     if report.summaries:
         table(doc, SUMMARY_COLUMNS, (_summary_row(summary) for summary in report.summaries))

@@ -60,6 +60,33 @@ class LoggerList(Schema):
     items: list[LoggerPublic]
 
 
+class LoggerTimePublic(Schema):
+    """One logger of a shipment judged by one storage profile over its assignment window (SPEC §2.1)."""
+
+    logger: str
+    profile: str
+    profile_version: int
+    window_start: datetime = Field(description="When the logger joined the shipment")
+    window_end: datetime | None = Field(description="When it left it; None while it is still open (then "
+                                                    "the figures run until now)")
+    readings: int
+    start: datetime | None = Field(description="The first reading in the window")
+    end: datetime | None = Field(description="The end of the last reading's coverage")
+    min_c: float | None
+    max_c: float | None
+    mean_c: float | None
+    mkt_c: float | None
+    time_in_range_s: float
+    time_above_s: float
+    time_below_s: float
+    time_no_data_s: float = Field(description="Time in the window no reading covers: before the first, "
+                                              "between readings further apart than the hold, after the last")
+
+
+class LoggerTimeList(Schema):
+    items: list[LoggerTimePublic]
+
+
 class IngestCounts(Schema):
     accepted: int
     duplicates: int

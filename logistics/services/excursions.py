@@ -18,7 +18,7 @@ from logistics.core.alerting import AlertFacts, Route
 from logistics.core.clock import local_text
 from logistics.core.excursion_progress import Progress
 from logistics.core.excursion_review import ReviewError, ReviewStatus, acknowledge, resolve
-from logistics.core.excursion_types import Evaluation, Excursion, LoggerSummary, Sample
+from logistics.core.excursion_types import Evaluation, Excursion, LoggerSummary, Sample, Window
 from logistics.core.excursions import evaluate_with_progress, resume
 from logistics.core.lifecycle import ACTIVE, ShipmentStatus
 from logistics.core.profiles import ExcursionKind, StorageProfile
@@ -79,9 +79,13 @@ class ScanReport:
 
 def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Route], *, now: datetime,
          public_url: str = "") -> ScanReport:
-    """Evaluate every logger with readings newer than its mark, in every shipment it is judged in."""
+    """Evaluate every logger with readings newer than its mark, or with a window that closed since it
+    was evaluated, in every shipment it is judged in."""
     report = ScanReport()
-    for logger_id, (newest, earliest) in _loggers_with_new_readings(session).items():
+    due: dict[int, tuple[int | None, datetime | None]] = dict(_loggers_with_new_readings(session))
+    for logger_id in _loggers_with_windows_closed_since_evaluated(session):
+        due.setdefault(logger_id, (None, None))
+    for logger_id, (newest, earliest) in due.items():
         report.loggers += 1
         this_logger = ScanReport()  # merged only if its savepoint commits
         try:
@@ -94,7 +98,8 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
                     _evaluate_zone_window(session, assignment, profiles[zone.storage_profile], now, earliest,
                                           this_logger)
                     this_logger.zones.add(zone.id)
-                _mark(session, logger_id, newest, now)
+                if newest is not None:
+                    _mark(session, logger_id, newest, now)
         except Exception:  # logged loudly; its mark stays, so the next scan tries it again
             report.failed += 1
             log.exception("evaluating logger %s failed; it will be tried again", logger_id)
@@ -118,6 +123,22 @@ def _loggers_with_new_readings(session: Session) -> dict[int, tuple[int, datetim
         .group_by(Reading.logger_id)
     ).all()
     return {logger_id: (int(newest), _as_utc(earliest)) for logger_id, newest, earliest in rows}
+
+
+def _loggers_with_windows_closed_since_evaluated(session: Session) -> set[int]:
+    """Loggers with a judged window that is closed but was not evaluated up to its end: the end decides
+    the no data after the last reading (SPEC §2.1), whether new readings came or none ever did."""
+    window_end = func.coalesce(LoggerAssignment.ends_at, Shipment.actual_arrival)
+    evaluated_to_its_end = select(EvaluationProgress.assignment_id).where(
+        EvaluationProgress.assignment_id == LoggerAssignment.id, EvaluationProgress.window_end == window_end)
+    closed = or_(col(LoggerAssignment.ends_at).is_not(None),
+                 (col(Shipment.status).not_in([status.value for status in ACTIVE]))
+                 & (col(Shipment.actual_arrival) > LoggerAssignment.starts_at))
+    has_goods = select(ShipmentLine.id).where(ShipmentLine.shipment_id == Shipment.id)  # none: no profile
+    return set(session.exec(
+        select(LoggerAssignment.logger_id).join(Shipment, Shipment.id == LoggerAssignment.shipment_id)
+        .where(col(Shipment.status).in_([status.value for status in JUDGED]), closed, has_goods.exists(),
+               ~evaluated_to_its_end.exists())).all())
 
 
 def _as_utc(moment: datetime | str) -> datetime:
@@ -160,8 +181,10 @@ def _evaluate_window(session: Session, assignment: LoggerAssignment, shipment: S
 
 
 def _judged_zone_windows(session: Session, logger_id: int,
-                         earliest_new: datetime) -> list[tuple[LoggerAssignment, StorageZone]]:
+                         earliest_new: datetime | None) -> list[tuple[LoggerAssignment, StorageZone]]:
     """The logger's storage-zone windows that its new readings can touch (open, or ended after them)."""
+    if earliest_new is None:  # no new readings: only a shipment window that closed brought it here
+        return []
     return list(session.exec(
         select(LoggerAssignment, StorageZone)
         .join(StorageZone, StorageZone.id == LoggerAssignment.storage_zone_id)
@@ -173,63 +196,74 @@ def _judged_zone_windows(session: Session, logger_id: int,
 def _evaluate_zone_window(session: Session, assignment: LoggerAssignment, profile: StorageProfile,
                           now: datetime, earliest_new: datetime, report: ScanReport) -> None:
     """Judge a storage zone's window by the zone's profile, live while the logger is still assigned."""
-    live_until = now if assignment.ends_at is None else None
-    evaluation = assignment_evaluation(session, assignment, profile, now, live_until, earliest_new, keep=True)
+    window = Window(assignment.starts_at, assignment.ends_at)
+    evaluation = assignment_evaluation(session, assignment, window, profile, now, earliest_new, keep=True)
     found = {(excursion.rule, excursion.start): (profile, excursion) for excursion in evaluation.excursions}
     _reconcile(session, assignment, found, {profile.name: evaluation.since}, now, report,
                {profile.name: profile.version})
 
 
+def logger_window(assignment: LoggerAssignment, shipment: Shipment) -> Window:
+    """What the logger answers for in the shipment (SPEC §2.1): its assignment's [start, end). One that
+    nobody stopped ends when the shipment arrived, once it travels no more; until then it is open."""
+    end = assignment.ends_at
+    arrived = shipment.actual_arrival
+    if (end is None and shipment.status not in ACTIVE and arrived is not None
+            and arrived > assignment.starts_at):
+        end = arrived
+    return Window(assignment.starts_at, end)
+
+
 def window_evaluation(session: Session, assignment: LoggerAssignment, shipment: Shipment,
                       profile: StorageProfile, now: datetime, earliest_new: datetime | None, *,
                       keep: bool) -> Evaluation:
-    """The logger's readings while it was in the shipment, judged by `profile` (live while travelling).
+    """The logger's readings over its window in the shipment, judged by `profile` (live while it is open).
 
     Carried on from the stored progress when the new readings all lie after where it stopped (their
     earliest time is `earliest_new`); otherwise the whole window again. `keep` stores the new progress.
     """
-    live_until = now if assignment.ends_at is None and shipment.status in ACTIVE else None
-    return assignment_evaluation(session, assignment, profile, now, live_until, earliest_new, keep=keep)
+    return assignment_evaluation(session, assignment, logger_window(assignment, shipment), profile, now,
+                                 earliest_new, keep=keep)
 
 
-def assignment_evaluation(session: Session, assignment: LoggerAssignment, profile: StorageProfile,
-                          now: datetime, live_until: datetime | None, earliest_new: datetime | None, *,
+def assignment_evaluation(session: Session, assignment: LoggerAssignment, window: Window,
+                          profile: StorageProfile, now: datetime, earliest_new: datetime | None, *,
                           keep: bool) -> Evaluation:
-    """The logger's readings in the assignment's window (a shipment's or a storage zone's), judged by
-    `profile`, carried on from the stored progress where it can be (see `window_evaluation`)."""
+    """The logger's readings in its window (a shipment's or a storage zone's), judged by `profile`,
+    carried on from the stored progress where it can be (see `window_evaluation`); live while open."""
+    live_until = now if window.end is None else None
     stored = session.get(EvaluationProgress, (assignment.id, profile.name))
     result = None
-    if stored is not None and (stored.window_start, stored.window_end) == (assignment.starts_at,
-                                                                           assignment.ends_at):
+    if stored is not None and (stored.window_start, stored.window_end) == (window.start, window.end):
         progress = Progress.from_json(stored.state)
         if progress.resume_at is None or earliest_new is None or earliest_new >= progress.resume_at:
-            result = resume(progress, _samples(session, assignment, progress.resume_at), profile,
-                            live_until=live_until)
+            result = resume(progress, _samples(session, assignment.logger_id, window, progress.resume_at),
+                            profile, window=window, live_until=live_until)
     if result is None:
-        result = evaluate_with_progress(_samples(session, assignment, None), profile, live_until=live_until)
+        result = evaluate_with_progress(_samples(session, assignment.logger_id, window, None), profile,
+                                        window=window, live_until=live_until)
     if keep:
-        _keep(session, stored, assignment, profile, result[1], now)
+        _keep(session, stored, assignment, window, profile, result[1], now)
     return result[0]
 
 
-def _samples(session: Session, assignment: LoggerAssignment, since: datetime | None) -> Sequence[Sample]:
-    """The logger's readings in the assignment's window, from `since` on if given."""
+def _samples(session: Session, logger_id: int, window: Window, since: datetime | None) -> Sequence[Sample]:
+    """The logger's readings in the window, from `since` on if given."""
     query = select(Reading.device_time, Reading.temperature_c, Reading.shock_g).where(
-        Reading.logger_id == assignment.logger_id,
-        Reading.device_time >= max(assignment.starts_at, since or assignment.starts_at))
-    if assignment.ends_at is not None:
-        query = query.where(Reading.device_time < assignment.ends_at)
+        Reading.logger_id == logger_id, Reading.device_time >= max(window.start, since or window.start))
+    if window.end is not None:
+        query = query.where(Reading.device_time < window.end)
     return session.exec(query).all()  # rows are (time, temperature, shock) tuples, as Sample is
 
 
-def _keep(session: Session, stored: EvaluationProgress | None, assignment: LoggerAssignment,
+def _keep(session: Session, stored: EvaluationProgress | None, assignment: LoggerAssignment, window: Window,
           profile: StorageProfile, progress: Progress, now: datetime) -> None:
     if stored is None:
         assert assignment.id is not None
         stored = EvaluationProgress(assignment_id=assignment.id, profile=profile.name,
-                                    window_start=assignment.starts_at, state="", updated_at=now)
+                                    window_start=window.start, state="", updated_at=now)
         session.add(stored)
-    stored.window_start, stored.window_end = assignment.starts_at, assignment.ends_at
+    stored.window_start, stored.window_end = window.start, window.end
     stored.state, stored.updated_at = progress.to_json(), now
 
 
@@ -242,7 +276,7 @@ def summaries(session: Session, shipment: Shipment, profiles: dict[str, StorageP
     judged_by = [profiles[name] for name in profiles_in(session, shipment)]
     return [LoggerSummary(code, profile, window_evaluation(session, assignment, shipment, profile, now,
                                                            earliest_unscanned(session, assignment.logger_id),
-                                                           keep=False))
+                                                           keep=False), logger_window(assignment, shipment))
             for assignment, code in rows for profile in judged_by]
 
 

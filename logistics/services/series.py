@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from logistics.core.profiles import StorageProfile
+from logistics.core.profiles import ExcursionKind, StorageProfile
 from logistics.core.series import (
     LEVELS_S,
     Bucket,
@@ -22,6 +22,7 @@ from logistics.core.series import (
     bucket_start,
     envelope,
     level_for,
+    merged_spans,
     summarise,
 )
 from logistics.db.models import (
@@ -33,7 +34,7 @@ from logistics.db.models import (
     RollupCursor,
     Shipment,
 )
-from logistics.services.excursions import profiles_in
+from logistics.services.excursions import earliest_unscanned, logger_window, profiles_in, window_evaluation
 
 ROLLUP_BATCH = 20_000  # readings per transaction
 CHART_BUCKETS = 800  # buckets per chart: four points each at most, about a point per pixel
@@ -184,17 +185,35 @@ def shipment_charts(session: Session, shipment: Shipment, profiles: dict[str, St
         .where(LoggerAssignment.shipment_id == shipment.id).order_by(col(Logger.code))).all()
     charts = []
     for assignment, code in rows:
-        window_start = max(assignment.starts_at, start or assignment.starts_at)
-        window_end = min(assignment.ends_at or now, end or now)
+        window = logger_window(assignment, shipment)
+        window_start = max(window.start, start or window.start)
+        window_end = min(window.end or now, end or now)
         if window_end <= window_start:
             continue
         marks = session.exec(select(ExcursionRecord).where(
             ExcursionRecord.shipment_id == shipment.id, ExcursionRecord.logger_id == assignment.logger_id,
             ExcursionRecord.status != "withdrawn", ExcursionRecord.mode != "cumulative")).all()
+        recorded_gaps = [(mark.start, mark.end) for mark in marks
+                         if mark.kind == ExcursionKind.NO_DATA and mark.end is not None]
         charts.append(Chart(
             logger=code, start=window_start, end=window_end, low_c=max(lows) if lows else None,
             high_c=min(highs) if highs else None,
             series=series(session, assignment.logger_id, window_start, window_end),
-            marks=[(mark.kind, mark.severity, mark.start, mark.end, mark.peak) for mark in marks]))
+            marks=[(mark.kind, mark.severity, mark.start, mark.end, mark.peak) for mark in marks],
+            no_data=merged_spans([*recorded_gaps, *_gaps_found(session, assignment, shipment, ranges, now)],
+                                 window_start, window_end)))
     return charts
 
+
+def _gaps_found(session: Session, assignment: LoggerAssignment, shipment: Shipment,
+                judged_by: list[StorageProfile], now: datetime) -> list[tuple[datetime, datetime]]:
+    """The window's time without data as each profile judges it now: its edges (before the first
+    reading, after the last one's coverage) and the gaps between readings no scan has recorded yet."""
+    earliest = earliest_unscanned(session, assignment.logger_id)
+    found: list[tuple[datetime, datetime]] = []
+    for profile in judged_by:
+        evaluation = window_evaluation(session, assignment, shipment, profile, now, earliest, keep=False)
+        found += evaluation.edge_gaps
+        found += [(gap.start, gap.end) for gap in evaluation.excursions
+                  if gap.kind == ExcursionKind.NO_DATA and gap.end is not None]
+    return found

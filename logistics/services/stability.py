@@ -40,7 +40,7 @@ from logistics.db.models import (
 from logistics.services.alerts import raise_alert
 from logistics.services.catalogue import get_lot, shipments_carrying, site_zones
 from logistics.services.errors import NotFound
-from logistics.services.excursions import earliest_unscanned, window_evaluation
+from logistics.services.excursions import earliest_unscanned, logger_window, window_evaluation
 from logistics.services.storage import (
     Evaluated,
     storage_exposures,
@@ -121,13 +121,15 @@ def _exposure(session: Session, shipment: Shipment, assignment: LoggerAssignment
               profile: StorageProfile, now: datetime) -> Exposure:
     evaluation = window_evaluation(session, assignment, shipment, profile, now,
                                    earliest_unscanned(session, assignment.logger_id), keep=False)
+    window = logger_window(assignment, shipment)
     outside = ()
     if evaluation.partition.out_of_range_s > 0:  # only then are the readings read one by one
-        live_until = now if assignment.ends_at is None and shipment.status in ACTIVE else None
-        samples = window_samples(session, logger, assignment.starts_at, assignment.ends_at)
-        outside = outside_range(covered_readings(samples, profile, live_until=live_until), profile)
+        samples = window_samples(session, logger, window.start, window.end)
+        live_until = now if window.end is None else None
+        outside = outside_range(covered_readings(samples, profile, live_until=live_until, window=window),
+                                profile)
     return exposure_of(evaluation, outside, logger=logger, shipment=shipment.reference,
-                       window=Span(assignment.starts_at, assignment.ends_at))
+                       window=Span(window.start, window.end))
 
 
 def check_budgets(session: Session, shipment_ids: set[int], profiles: dict[str, StorageProfile],

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from logistics.core.coverage import covered_readings, outside_range
 from logistics.core.excursion_review import ReviewStatus
+from logistics.core.excursion_types import Window
 from logistics.core.excursions import evaluate
 from logistics.core.profiles import StorageProfile
 from logistics.core.stability import Exposure, Unwatched, exposure_of, worst
@@ -222,8 +223,10 @@ def _piece_exposure(session: Session, watch: Watch, piece: Segment, site: str, p
     if key not in known:
         samples = window_samples(session, watch.logger, start, end)
         live_until = now if end is None else None
-        evaluation = evaluate(samples, profile, live_until=live_until)
-        outside = outside_range(covered_readings(samples, profile, live_until=live_until), profile)
+        window = Window(start, end)  # the piece: time in it no reading covers is no data
+        evaluation = evaluate(samples, profile, live_until=live_until, window=window)
+        outside = outside_range(covered_readings(samples, profile, live_until=live_until, window=window),
+                                profile)
         known[key] = exposure_of(evaluation, outside, logger=watch.logger, zone=watch.zone, site=site,
                                  window=Span(start, end))
     return known[key]

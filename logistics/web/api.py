@@ -10,9 +10,18 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
 
 from logistics.core.epcis import EPCIS_SCHEMA_ID, MEDIA_TYPES
+from logistics.core.excursion_types import LoggerSummary
 from logistics.core.limits import MAX_PAGE
 from logistics.core.roles import Permission
-from logistics.schemas.loggers import LoggerCreate, LoggerCredentials, LoggerList, LoggerPublic, RejectionPage
+from logistics.schemas.loggers import (
+    LoggerCreate,
+    LoggerCredentials,
+    LoggerList,
+    LoggerPublic,
+    LoggerTimeList,
+    LoggerTimePublic,
+    RejectionPage,
+)
 from logistics.schemas.records import (
     Acknowledgement,
     AlertPage,
@@ -297,6 +306,28 @@ def list_lots(reference: str) -> Any:
         mkt_c=row.stability.mkt_c, budget_s=row.stability.budget_s, remaining_s=row.stability.remaining_s,
         limit_c=row.stability.limit_c, limit_exceeded=row.stability.limit_exceeded,
         state=row.stability.state.value) for row in rows]))
+
+
+@blueprint.route("/shipments/<reference>/loggers")
+@described.operation("GET", "/shipments/{reference}/loggers",
+                     "Each logger's time in range, above, below and without data over its window in the "
+                     "shipment, per storage profile of the goods", response=LoggerTimeList)
+def list_logger_times(reference: str) -> Any:
+    session = db.session()
+    record = shipments.get_shipment(session, reference)
+    rows = excursions.summaries(session, record, db.runtime().profiles, now=datetime.now(UTC))
+    return json_answer(LoggerTimeList(items=[_logger_time(row) for row in rows]))
+
+
+def _logger_time(row: LoggerSummary) -> LoggerTimePublic:
+    evaluation, stats, time = row.evaluation, row.evaluation.stats, row.evaluation.partition
+    return LoggerTimePublic(
+        logger=row.logger, profile=row.profile.name, profile_version=row.profile.version,
+        window_start=row.window.start, window_end=row.window.end, readings=evaluation.readings,
+        start=evaluation.start, end=evaluation.end, min_c=stats.min_c if stats else None,
+        max_c=stats.max_c if stats else None, mean_c=stats.mean_c if stats else None,
+        mkt_c=stats.mkt_c if stats else None, time_in_range_s=time.in_range_s, time_above_s=time.above_s,
+        time_below_s=time.below_s, time_no_data_s=time.no_data_s)
 
 
 @blueprint.route("/shipments/<reference>/epcis")

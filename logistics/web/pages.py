@@ -154,7 +154,7 @@ def chart_words() -> dict[str, str]:
             "keys": _("Temperature of logger {logger}. Keys: + zoom in, - zoom out, arrows move, "
                       "0 the whole time."),
             "zoomIn": _("Zoom in"), "zoomOut": _("Zoom out"), "whole": _("Whole time"),
-            "on": _("{action} on {logger}")}
+            "on": _("{action} on {logger}"), "noData": _("no data from {start} to {end}")}
 
 
 @blueprint.route("/shipments/<reference>/charts")

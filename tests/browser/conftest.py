@@ -79,14 +79,18 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def an_excursion_on_the_way(database: Path) -> int:
+def an_excursion_on_the_way(database: Path, *, joined_hours_ago: float = 8) -> list[str]:
     """LG-24003 (HG-2026-0045) over the last 8 hours: about 5 °C every 5 minutes, and 40 minutes at 9.5 °C
-    three hours ago; the scheduler has scanned it. Returns how many excursions the scan found."""
+    three hours ago; the scheduler has scanned it. It joined the shipment `joined_hours_ago` (when its
+    readings begin, unless told otherwise). Returns the rules of the shipment's excursions recorded."""
     import json
     from datetime import UTC, datetime, timedelta
 
+    from sqlmodel import select
+
     from logistics.app import build_runtime
     from logistics.db.engine import unit_of_work
+    from logistics.db.models import ExcursionRecord, Logger, LoggerAssignment, Shipment
     from logistics.readers.config_files import load_alert_routes
     from logistics.services.excursions import scan
     from logistics.services.telemetry import TelemetryStore
@@ -95,12 +99,18 @@ def an_excursion_on_the_way(database: Path) -> int:
 
     runtime = build_runtime(settings_for(f"sqlite:///{database}"))
     now = datetime.now(UTC).replace(second=0, microsecond=0)
+    with unit_of_work(runtime.sessions, actor="logistics", reason="joined the shipment") as session:
+        joined = select(LoggerAssignment).join(Logger).where(Logger.code == "LG-24003")
+        session.exec(joined).one().starts_at = now - timedelta(hours=joined_hours_ago)
     readings = [{"ts": (now - timedelta(minutes=480 - 5 * i)).isoformat(),
                  "temp": 9.5 if 60 <= i < 68 else 5.0 + (i % 5) / 10} for i in range(96)]
     TelemetryStore(runtime.engine).store([IncomingMessage(
         source="mqtt", logger_code="LG-24003", payload=json.dumps({"readings": readings}).encode(),
         received_at=now)])
     with unit_of_work(runtime.sessions, actor="scheduler") as session:
-        found = scan(session, runtime.profiles, load_alert_routes(), now=now).found
+        scan(session, runtime.profiles, load_alert_routes(), now=now)
+        rules = session.exec(select(ExcursionRecord.rule).join(Shipment)
+                             .where(Shipment.reference == "HG-2026-0045")
+                             .order_by(ExcursionRecord.start)).all()
     runtime.close()
-    return found
+    return list(rules)

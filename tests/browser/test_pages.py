@@ -112,12 +112,25 @@ def test_the_dashboard_shows_a_new_reading_without_a_reload(live_server, page, t
 
 
 def test_the_shipment_chart_draws_the_range_an_excursion_and_zooms(live_server, page, tmp_path):
-    assert an_excursion_on_the_way(tmp_path / "shipments.db") == 1
+    # LG-24003 joined 10 h ago and its readings began 2 h later: that time is no data, and an excursion.
+    rules = an_excursion_on_the_way(tmp_path / "shipments.db", joined_hours_ago=10)
+    assert rules == ["no_data_gap", "above_8c_30min"]
     sign_in(page, live_server, "logistics")
     page.goto(f"{live_server}/shipments/HG-2026-0045")
     chart = page.locator("figure.chart", has_text="LG-24003")
     expect(chart.locator("rect.band")).to_have_count(1)
     expect(chart.locator("rect.excursion")).to_have_count(1)
+    # No data is hatched: the 2 h before the first reading (a fifth of the chart's 10 h), and LG-24004's
+    # whole time, as it sent nothing; the legend says what the hatching means.
+    leading = chart.locator("rect.no-data")
+    expect(leading).to_have_count(1)
+    assert 0.19 < float(leading.get_attribute("width")) / (900 - 46 - 12) < 0.21
+    expect(leading.locator("title")).to_contain_text("no data from")
+    silent = page.locator("figure.chart", has_text="LG-24004").locator("rect.no-data")
+    assert float(silent.get_attribute("width")) == pytest.approx(900 - 46 - 12, abs=1)
+    expect(page.locator("ul.chart-legend")).to_contain_text("no data (no reading covers the time)")
+    summary = page.locator("table.summary tr", has_text="LG-24003")
+    expect(summary.locator("td").last).to_have_text("120 min")  # the 2 h before the first reading
     line = chart.locator("path.reading-line").get_attribute("d")
     assert line.count("M") == 1 and line.count("L") > 20, "the readings are not joined into one line"
     box = chart.locator("svg").bounding_box()

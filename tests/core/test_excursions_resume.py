@@ -1,13 +1,16 @@
-"""Carrying an evaluation on with new readings gives what evaluating the whole window again gives."""
+"""Carrying an evaluation on with new readings gives what evaluating the whole window again gives, over a
+file's own span and over a logger's assignment window alike."""
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from logistics.core.excursion_progress import Progress
-from logistics.core.excursion_types import Sample
+from logistics.core.excursion_types import Sample, Window
 from logistics.core.excursions import evaluate, evaluate_with_progress, resume
 from logistics.readers.config_files import load_profiles
 
@@ -85,3 +88,59 @@ def test_any_split_resumed_equals_the_whole(data, steps, live):
                and item.end <= since and not (item.kind == "shock" and item.start >= since)}
     assert set(whole.excursions) == settled | set(evaluation.excursions)
     assert all(item in whole.excursions for item in evaluation.excursions)
+
+
+@settings(max_examples=300)
+@given(st.data(), steps_s, st.booleans())
+def test_any_split_of_a_window_resumed_equals_the_whole(data, steps, closed):
+    # The first evaluation ran while the window was open, up to its newest reading; the next one carries
+    # it on over the window as it stands now: closed at b, or still open until now.
+    times, moment = [], T0
+    for step in steps:
+        moment += timedelta(seconds=step)
+        times.append(moment)
+    samples = [Sample(time, data.draw(st.none() | temperature if index % 7 == 3 else temperature),
+                      data.draw(shock)) for index, time in enumerate(times)]
+    start = T0 + timedelta(seconds=60) - timedelta(minutes=data.draw(st.integers(0, 30)))
+    end = times[-1] + timedelta(minutes=data.draw(st.integers(0, 30)), seconds=1)
+    window, live_until = (Window(start, end), None) if closed else (Window(start), end)
+    split = data.draw(st.integers(min_value=1, max_value=len(samples)))
+    profile = data.draw(st.sampled_from(sorted(PROFILES.values(), key=lambda p: p.name)))
+
+    before, progress = evaluate_with_progress(samples[:split], profile, window=Window(start),
+                                              live_until=times[split - 1])
+    resumed = resume(progress, later_than(samples, progress.resume_at), profile, window=window,
+                     live_until=live_until)
+    whole = evaluate(samples, profile, window=window, live_until=live_until)
+    assume(resumed is not None)
+    evaluation, _ = resumed
+    assert replace(evaluation, excursions=(), since=None) == replace(whole, excursions=())
+    since = progress.resume_at
+    settled = {item for item in before.excursions
+               if since is not None and item.mode != "cumulative" and item.end is not None
+               and item.end <= since and not (item.kind == "shock" and item.start >= since)}
+    assert set(whole.excursions) == settled | set(evaluation.excursions)
+    assert all(item in whole.excursions for item in evaluation.excursions)
+    window_s = (end - start).total_seconds()
+    assert whole.partition.total_s == pytest.approx(window_s)  # the window, every second accounted for
+
+
+def test_a_window_that_begins_elsewhere_is_evaluated_again():
+    history = every_minute([5.0] * 10, start=30)
+    _, progress = evaluate_with_progress(history, FRIDGE, window=Window(T0), live_until=NOW)
+    assert resume(progress, history[-1:], FRIDGE, window=Window(T0 + timedelta(minutes=5)),
+                  live_until=NOW) is None
+    assert resume(progress, history[-1:], FRIDGE, live_until=NOW) is None  # a file's span is not a window
+    resumed, _ = resume(progress, history[-1:], FRIDGE, window=Window(T0), live_until=NOW)
+    assert resumed.partition.no_data_s == evaluate(history, FRIDGE, window=Window(T0),
+                                                   live_until=NOW).partition.no_data_s
+
+
+def test_progress_stored_before_windows_is_not_carried_on_over_one():
+    history = every_minute([5.0] * 10)
+    _, progress = evaluate_with_progress(history, FRIDGE, live_until=NOW)
+    stored = json.loads(progress.to_json())
+    del stored["window_start"]  # as an earlier version stored it
+    old = Progress.from_json(json.dumps(stored))
+    assert old.window_start is None
+    assert resume(old, history[-1:], FRIDGE, window=Window(T0), live_until=NOW) is None

@@ -5,7 +5,17 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logistics.core.series import LEVELS_S, Bucket, bucket_start, envelope, level_for, summarise
+from logistics.core.series import (
+    LEVELS_S,
+    Bucket,
+    Chart,
+    Series,
+    bucket_start,
+    envelope,
+    level_for,
+    merged_spans,
+    summarise,
+)
 
 T0 = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 
@@ -64,3 +74,19 @@ def test_the_envelope_keeps_every_extreme_and_the_first_and_last_reading(rows, l
         assert min(value for _, value in points) == min(value for _, value in temperatures)
         assert max(value for _, value in points) == max(value for _, value in temperatures)
         assert len(points) <= 4 * len({bucket_start(time, level) for time, _ in temperatures})
+
+
+def test_no_data_spans_are_cut_to_the_chart_and_joined_where_they_meet():
+    # Edges and gaps as the evaluations and the records give them: overlapping, touching, repeated.
+    spans = [(at(600), at(900)), (at(-300), at(120)), (at(800), at(1000)), (at(1000), at(1100)),
+             (at(600), at(900)), (at(2000), at(2400)), (at(1500), at(1500))]
+    assert merged_spans(spans, at(0), at(2200)) == [(at(0), at(120)), (at(600), at(1100)),
+                                                     (at(2000), at(2200))]
+    assert merged_spans(spans, at(1200), at(1900)) == []
+
+
+def test_a_chart_hands_its_no_data_to_the_page_in_unix_milliseconds():
+    chart = Chart(logger="LG-24004", start=at(0), end=at(3600), low_c=2.0, high_c=8.0,
+                  series=Series(level_s=60, points=[], shocks=[]), marks=[], no_data=[(at(0), at(3600))])
+    ms = int(T0.timestamp() * 1000)
+    assert chart.as_json()["no_data"] == [[ms, ms + 3_600_000]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import text
@@ -84,3 +85,13 @@ def test_the_lot_read_on_the_pack_is_printed_where_it_is_booked(sqlite_demo_runt
 
 def test_a_shipment_not_received_yet_says_so(sqlite_demo_runtime):
     assert "Not received yet." in report_text(sqlite_demo_runtime)
+
+
+def test_the_report_counts_no_data_over_each_loggers_window_and_hatches_it(sqlite_demo_runtime):
+    # LG-24003 read from its assignment (NOW − 10 h) to NOW − 2 h; the receipt closed its window at NOW:
+    # its last reading covers H = 10 min, then 110 min without data. LG-24004 sent nothing: all 600 min.
+    received_and_partly_released(sqlite_demo_runtime)
+    report = report_text(sqlite_demo_runtime)
+    assert re.search(r"LG-24003 97 5\.0 / 9\.5 °C .*?40 min 0 min 110 min ", report)
+    assert re.search(r"LG-24004 0 — — — 0 min 0 min 600 min ", report)
+    assert report.count("no data (no reading covers the time)") == 2  # the legend under each chart

@@ -122,6 +122,9 @@ def test_unacknowledged_excursions_escalate_and_repeat_until_acknowledged(demo_r
     send(demo_runtime, trace_with_a_40_minute_excursion())
     with unit_of_work(demo_runtime.sessions, actor="scheduler") as session:
         scan(session, demo_runtime.profiles, routes, now=NOW)
+    with unit_of_work(demo_runtime.sessions, actor="somchai") as session:  # the demo's own: HG-2026-0044's
+        silent = session.exec(select(Alert).where(Alert.subject == "HG-2026-0044")).one()  # silent logger
+        acknowledge_record(session, int(silent.key.split(":")[1]), by="somchai", comment="asked", now=NOW)
 
     def remind(minutes):
         with unit_of_work(demo_runtime.sessions, actor="scheduler") as session:
@@ -148,7 +151,7 @@ def test_unacknowledged_excursions_escalate_and_repeat_until_acknowledged(demo_r
 def excursion_alerts(runtime):
     with runtime.sessions() as session:
         return {alert.key.split(":", 2)[2]: alert for alert in session.exec(select(Alert))
-                if alert.kind == "excursion"}
+                if alert.kind == "excursion" and alert.subject == "HG-2026-0045"}
 
 
 def test_stock_close_to_expiry_is_announced_once_and_again_when_it_expires(demo_runtime):

@@ -11,7 +11,8 @@ from sqlmodel import select
 from logistics.core.series import envelope, summarise
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Logger, ReadingRollup
-from logistics.services.series import roll_up, series
+from logistics.services.series import roll_up, series, shipment_charts
+from logistics.services.shipments import get_shipment
 from logistics.services.telemetry import TelemetryStore
 from sensors.intake import IncomingMessage
 from tests.conftest import NOW
@@ -75,3 +76,21 @@ def test_each_reading_is_rolled_up_once(demo_runtime):
     with demo_runtime.sessions() as session:
         rows = session.exec(select(ReadingRollup).where(ReadingRollup.level_s == 3600)).all()
     assert sum(row.count for row in rows) == 300
+
+
+def test_a_charts_no_data_covers_its_windows_edges_and_a_logger_that_sent_nothing(demo_runtime):
+    # HG-2026-0045 since NOW − 10 h: LG-24003 reads every 5 min from START = NOW − 9 h to NOW − 1 h (the
+    # last covers until NOW − 1 h + H), with a 40-min hole at NOW − 5 h; LG-24004 sent nothing.
+    readings = [(START + timedelta(minutes=5 * i), 5.0, None) for i in range(97) if not 48 <= i < 56]
+    send(demo_runtime, readings)
+    with demo_runtime.sessions() as session:
+        shipment = get_shipment(session, "HG-2026-0045")
+        charts = {chart.logger: chart for chart in shipment_charts(session, shipment, demo_runtime.profiles,
+                                                                   now=NOW)}
+        zoomed = shipment_charts(session, shipment, demo_runtime.profiles, now=NOW,
+                                 start=NOW - timedelta(hours=9, minutes=30), end=NOW - timedelta(hours=3))
+    hole = (START + timedelta(minutes=5 * 47 + 10), START + timedelta(minutes=5 * 56))  # t₄₇ + H → t₅₆
+    assert charts["LG-24003"].no_data == [(NOW - timedelta(hours=10), START), hole,
+                                          (NOW - timedelta(minutes=50), NOW)]
+    assert charts["LG-24004"].no_data == [(NOW - timedelta(hours=10), NOW)]
+    assert zoomed[0].no_data == [(NOW - timedelta(hours=9, minutes=30), START), hole]

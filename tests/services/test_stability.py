@@ -58,8 +58,8 @@ def test_a_lots_budget_adds_its_shipments_each_by_its_worst_logger(demo_runtime)
     send(demo_runtime, "LG-24004", START, [5.0] * 12 + [9.0] * 3 + [5.0] * 33)
     # Before: the medium's lot spent 40 h at 15 °C in an earlier shipment watched by LG-24008.
     before = NOW - timedelta(days=10)
-    earlier_shipment_of(demo_runtime, "MED-HSC/M26K05", "LG-24008", before, before + timedelta(hours=41))
-    send(demo_runtime, "LG-24008", before, [15.0] * 240)
+    earlier_shipment_of(demo_runtime, "MED-HSC/M26K05", "LG-24008", before, before + timedelta(hours=40))
+    send(demo_runtime, "LG-24008", before, [15.0] * 240)  # the last, 10 min before the window's end
 
     lots = lot_rows(demo_runtime)
     medium, kits = lots["MED-HSC/M26K05"], lots["SEL-CD34/SK2609-031"]

@@ -100,11 +100,13 @@ def test_a_fridge_excursion_is_recorded_for_its_zone_alerted_and_found_by_the_lo
         assert alert.title == "SIR-FRIDGE-1 at SIRIRAJ-PH: above its range on LG-24101 (above_8c_30min)"
         assert "storage zone SIR-FRIDGE-1 (Pharmacy fridge 1, dispensary) at SIRIRAJ-PH" in alert.body
         assert (alert.site, alert.link) == ("SIRIRAJ-PH", "http://tracker/storage/SIR-FRIDGE-1")
-        exposed = {(each.item.code, each.lot.lot_number) for each in storage_periods.lots_exposed(session, found[0])}
+        exposed = {(each.item.code, each.lot.lot_number)
+                   for each in storage_periods.lots_exposed(session, found[0])}
         assert KITS in exposed and ("QC-ENDO", "LAL-26-3341") in exposed  # received, and held since the demo
         assert ("TUB-TS310", "TS26-0877") not in exposed  # room temperature goods are not in the fridge
         lot = session.exec(select(Lot).where(Lot.lot_number == KITS[1])).one()
-        assert [r.id for r in storage_periods.zone_excursions_of_lot(session, lot.id)] == [r.id for r in found]
+        in_zone = storage_periods.zone_excursions_of_lot(session, lot.id)
+        assert [r.id for r in in_zone] == [r.id for r in found]
         # The goods the fridge held were usable: the excursion puts them on hold for QA at once.
         held = session.exec(select(StockMovement).where(StockMovement.lot_id == lot.id,
                                                         StockMovement.status == "on_hold")).all()

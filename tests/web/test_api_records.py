@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from sqlmodel import select
+
 from logistics.db.engine import unit_of_work
+from logistics.db.models import Logger, LoggerAssignment
 from logistics.readers.config_files import load_alert_routes
 from logistics.services.excursions import scan
 from logistics.services.telemetry import TelemetryStore
@@ -14,11 +17,15 @@ from tests.web.test_api import bearer
 
 
 def an_excursion(app) -> None:
-    """LG-24003 (HG-2026-0045): 40 min at 9.5 °C that ended an hour ago."""
+    """LG-24003 (HG-2026-0045): 40 min at 9.5 °C that ended an hour ago, in readings from when it joined
+    the shipment (4 h ago, by the clock the pages read) to now."""
     runtime = app.extensions["logistics"]
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     readings = [{"ts": (now - timedelta(minutes=240 - 5 * i)).isoformat(),
                  "temp": 9.5 if 24 <= i < 32 else 5.0} for i in range(48)]
+    with unit_of_work(runtime.sessions, actor="logistics", reason="joined when it began") as session:
+        joined = select(LoggerAssignment).join(Logger).where(Logger.code == "LG-24003")
+        session.exec(joined).one().starts_at = now - timedelta(minutes=240)
     TelemetryStore(runtime.engine).store([IncomingMessage(
         source="mqtt", logger_code="LG-24003", payload=json.dumps({"readings": readings}).encode(),
         received_at=now)])
@@ -63,10 +70,29 @@ def test_lots_and_alerts_are_readable(app, client, token_for):
     assert (kits["item"], kits["state"], kits["budget_s"]) == ("SEL-CD34", "ok", 72 * 3600.0)
     assert kits["out_of_range_s"] == 40 * 60.0 and kits["remaining_s"] == 72 * 3600.0 - 2400
     page = client.get("/api/v1/alerts?kind=excursion", headers=bearer(token_for("viewer"))).get_json()
-    [alert] = page["items"]
+    [alert] = [alert for alert in page["items"]  # besides HG-2026-0044's, whose logger sent nothing
+               if alert["title"].startswith("HG-2026-0045")]
     assert alert["severity"] == "major" and "LG-24003" in alert["title"]
     assert {delivery["channel"] for delivery in alert["deliveries"]} == {"in_app"}
     assert client.get("/api/v1/alerts?page=0", headers=bearer(token_for("viewer"))).status_code == 422
+
+
+def test_each_loggers_time_counts_its_whole_window(app, client, token_for):
+    # HG-2026-0044 carried LG-24002 from NOW − 99 h to NOW − 45 h, and it sent nothing: 54 h without data.
+    headers = bearer(token_for("viewer"))
+    [silent] = client.get("/api/v1/shipments/HG-2026-0044/loggers", headers=headers).get_json()["items"]
+    assert silent == {
+        "logger": "LG-24002", "profile": "frozen", "profile_version": 1,
+        "window_start": "2026-11-20T03:00:00Z", "window_end": "2026-11-22T09:00:00Z", "readings": 0,
+        "start": None, "end": None, "min_c": None, "max_c": None, "mean_c": None, "mkt_c": None,
+        "time_in_range_s": 0.0, "time_above_s": 0.0, "time_below_s": 0.0, "time_no_data_s": 54 * 3600.0}
+    # HG-2026-0045, still travelling: LG-24003 read every 5 min since it joined, 4 h ago; its window is open.
+    an_excursion(app)
+    items = client.get("/api/v1/shipments/HG-2026-0045/loggers", headers=headers).get_json()["items"]
+    reading = next(item for item in items if item["logger"] == "LG-24003")
+    assert (reading["window_end"], reading["readings"], reading["time_above_s"]) == (None, 48, 2400.0)
+    assert reading["time_in_range_s"] + reading["time_above_s"] + reading["time_no_data_s"] >= 4 * 3600
+    assert client.get("/api/v1/shipments/NOPE/loggers", headers=headers).status_code == 404
 
 
 def test_lines_through_the_api_name_the_field_at_fault(client, token_for):

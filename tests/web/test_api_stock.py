@@ -69,7 +69,9 @@ def test_the_receipt_shows_the_box_each_line_and_qas_signed_decision(app, client
     assert shown["checklist"] == {"packaging_intact": True, "seals_intact": True, "coolant_present": True,
                                   "coolant_state": "cold", "logger_present": True, "logger_alarm": False,
                                   "documents_complete": True, "import_permit_present": True}
-    assert (shown["findings"], shown["open_excursions"], shown["notes"]) == ([], 1, None)
+    # Open at receipt: the excursion, LG-24003's silence from NOW − 110 min until its window closed at
+    # the receipt, and LG-24004's whole window (it sent nothing): the last two are no-data excursions.
+    assert (shown["findings"], shown["open_excursions"], shown["notes"]) == ([], 3, None)
     lines = {line["item_code"]: line for line in shown["lines"]}
     assert set(lines) == {"SEL-CD34", "MED-HSC", "TE-POLOX", "CRYO-CS10"}
     decided = lines["SEL-CD34"]

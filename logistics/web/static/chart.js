@@ -1,5 +1,5 @@
 // Temperature charts on the shipment page: one SVG per logger with the storage range as a band,
-// excursions shaded, data gaps in grey, shocks marked, a hover read-out, drag to zoom (finer data is
+// excursions shaded, time without data hatched grey (before the first reading and after the last too), shocks marked, a hover read-out, drag to zoom (finer data is
 // fetched for the zoomed span) and double-click to zoom out; buttons and keys (+ - arrows 0) do the same
 // without a mouse. Times are shown in the destination's zone.
 (function () {
@@ -17,7 +17,8 @@
   var words = Object.assign({
     caption: "{logger} (°C, times {zone})", shock: "shock {g} g at {time}",
     keys: "Temperature of logger {logger}. Keys: + zoom in, - zoom out, arrows move, 0 the whole time.",
-    zoomIn: "Zoom in", zoomOut: "Zoom out", whole: "Whole time", on: "{action} on {logger}"
+    zoomIn: "Zoom in", zoomOut: "Zoom out", whole: "Whole time", on: "{action} on {logger}",
+    noData: "no data from {start} to {end}"
   }, JSON.parse((document.getElementById("chart-text") || {}).textContent || "{}"));
   var lang = document.documentElement.lang || "en";
   // Local time is shown by formatting the shifted instant as if it were UTC.
@@ -76,10 +77,22 @@
       el("rect", { x: LEFT, y: top, width: W - LEFT - RIGHT, height: bottom - top, class: "band" }, svg);
     }
     chart.marks.forEach(function (m) {
-      if (m[0] === "shock") { return; }
+      if (m[0] === "shock" || m[0] === "no_data") { return; }  // no data: drawn from chart.no_data below
       var from = x(clip(m[2])), to = x(clip(m[3]));
       el("rect", { x: from, y: TOP, width: Math.max(to - from, 2), height: H - TOP - BOTTOM,
-                   class: m[0] === "no_data" ? "gap" : "excursion " + m[1] }, svg);
+                   class: "excursion " + m[1] }, svg);
+    });
+    // Time no reading covers: hatched, so that it reads apart from the band and the excursions.
+    var hatch = el("pattern", { id: panel.hatch, width: 6, height: 6, patternUnits: "userSpaceOnUse",
+                                patternTransform: "rotate(45)" }, el("defs", {}, svg));
+    el("rect", { width: 6, height: 6, class: "no-data-ground" }, hatch);
+    el("line", { x1: 0, y1: 0, x2: 0, y2: 6, class: "no-data-line" }, hatch);
+    (chart.no_data || []).forEach(function (span) {
+      var from = x(clip(span[0])), to = x(clip(span[1]));
+      el("rect", { x: from, y: TOP, width: Math.max(to - from, 2), height: H - TOP - BOTTOM, class: "no-data",
+                   fill: "url(#" + panel.hatch + ")" }, svg)
+        .appendChild(el("title", {})).textContent = say(words.noData, { start: local(span[0], true),
+                                                                         end: local(span[1], true) });
     });
     ticks(low, high, 5).forEach(function (v) {
       el("line", { x1: LEFT, x2: W - RIGHT, y1: y(v), y2: y(v), class: "grid" }, svg);
@@ -155,7 +168,8 @@
       });
       figure.appendChild(controls);
       holder.appendChild(figure);
-      panel = panels[chart.logger] = { svg: svg, readout: readout, full: [chart.start, chart.end] };
+      panel = panels[chart.logger] = { svg: svg, readout: readout, full: [chart.start, chart.end],
+                                       hatch: "no-data-" + Object.keys(panels).length };
       listen(panel);
     }
     draw(chart, panel);
