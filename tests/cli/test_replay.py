@@ -8,9 +8,11 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from logistics.app import build_runtime
 from logistics.db.engine import unit_of_work
+from logistics.db.models import Logger, LoggerAssignment
 from logistics.readers.config_files import load_alert_routes
 from logistics.services.excursions import scan
 from logistics.services.telemetry import TelemetryStore
@@ -22,20 +24,28 @@ from tests.services.test_profiles import add_version, five_minutely, stricter_re
 @pytest.fixture
 def recorded(run, cli_demo):
     """HG-2026-0045 with 40 min at 9.5 °C on LG-24003, recorded under refrigerated v1; then v2 exists."""
-    now = datetime.now(UTC)  # the demo copy was loaded at the session's start: LG-24003 joined 10 h before
-    start = now - timedelta(hours=9)
+    now = datetime.now(UTC)  # the demo copy was loaded at the session's start
     runtime = build_runtime(settings_for(f"sqlite:///{run.database}"))
     try:
+        start = joined(runtime, "LG-24003")  # readings from then on: no time without data before them
         payload = json.dumps({"readings": [{"ts": time.isoformat(), "temp": temp} for time, temp
                                            in five_minutely(start, [5.0] * 36 + [9.5] * 8 + [5.0] * 20)]})
         TelemetryStore(runtime.engine).store([IncomingMessage(source="mqtt", logger_code="LG-24003",
                                                               payload=payload.encode(), received_at=now)])
         with unit_of_work(runtime.sessions, actor="scheduler") as session:
-            assert scan(session, runtime.profiles, load_alert_routes(), now=now).found == 1
+            scan(session, runtime.profiles, load_alert_routes(), now=now)
         add_version(runtime, "refrigerated", stricter_refrigerated(), now=now)
     finally:
         runtime.close()  # the last connection checkpoints the WAL: the file holds everything
     return start
+
+
+def joined(runtime, logger):
+    """When the logger joined its shipment."""
+    with runtime.sessions() as session:
+        return session.exec(select(LoggerAssignment.starts_at)
+                            .join(Logger, Logger.id == LoggerAssignment.logger_id)
+                            .where(Logger.code == logger)).one()
 
 
 def snapshot(database):

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from logistics.core.profiles import profile_body, rule_body
 from logistics.db.engine import unit_of_work
-from logistics.db.models import AuditEvent, ExcursionRecord, StorageProfileVersion
+from logistics.db.models import AuditEvent, ExcursionRecord, Logger, StorageProfileVersion
 from logistics.readers.config_files import load_alert_routes, load_profiles
 from logistics.services import profiles
 from logistics.services.errors import InputError, NotFound
@@ -20,7 +20,7 @@ from logistics.services.telemetry import TelemetryStore
 from sensors.intake import IncomingMessage
 from tests.conftest import NOW
 
-START = NOW - timedelta(hours=9)  # LG-24003 joined HG-2026-0045 (refrigerated, in transit) at NOW - 10 h
+START = NOW - timedelta(hours=10)  # when LG-24003 joined HG-2026-0045 (refrigerated, in transit)
 
 
 def send(runtime, readings, logger="LG-24003"):
@@ -56,8 +56,10 @@ def add_version(runtime, name, body, *, by="qa", reason="stricter after the 2026
 
 
 def records(runtime):
+    """LG-24003's records on HG-2026-0045 (the demo's silent LG-24002 has one of its own elsewhere)."""
     with runtime.sessions() as session:
-        return list(session.exec(select(ExcursionRecord).order_by(col(ExcursionRecord.id))))
+        return list(session.exec(select(ExcursionRecord).join(Logger, Logger.id == ExcursionRecord.logger_id)
+                                 .where(Logger.code == "LG-24003").order_by(col(ExcursionRecord.id))))
 
 
 def test_the_book_reads_the_seed_until_the_database_holds_profiles(runtime):

@@ -155,10 +155,12 @@ def test_the_api_assigns_a_logger_to_a_zone_and_shows_zones_their_excursions_and
 
     listed = api.get("/api/v1/storage/zones", headers=headers).get_json()["items"]
     zones = {zone["code"]: zone for zone in listed}
-    assert zones["SIR-LN2-1"]["loggers"] == ["LG-24008"] and zones["SIR-FRIDGE-1"]["open_excursions"] == 2
+    # the fridge's two excursions, and the time it watched before its first reading (no data)
+    assert zones["SIR-LN2-1"]["loggers"] == ["LG-24008"] and zones["SIR-FRIDGE-1"]["open_excursions"] == 3
     found = api.get("/api/v1/storage/zones/SIR-FRIDGE-1/excursions", headers=headers).get_json()["items"]
-    assert {(row["logger"], row["rule"]) for row in found} == {("LG-24101", "above_8c_30min"),
-                                                             ("LG-24101", "above_8c_cumulative_60min")}
+    assert {(row["logger"], row["rule"]) for row in found} == {("LG-24101", "no_data_gap"),
+                                                               ("LG-24101", "above_8c_30min"),
+                                                               ("LG-24101", "above_8c_cumulative_60min")}
     shown = api.get("/api/v1" + PASSPORT + "/passport", headers=headers).get_json()
     assert (shown["out_of_range_s"], shown["budget_s"], shown["limit_c"]) == (7200.0, 72 * 3600.0, 25.0)
     assert shown["equivalent_s"] == pytest.approx(2 * 0.21673 * 3600, abs=1)
