@@ -36,7 +36,8 @@ COMMANDS = {
                                    "alert delivery."),
     "demo": Listed("serving", "Everything on one machine with the demo scenario: web, ingest and "
                               "simulated loggers."),
-    "loggers": Listed("telemetry", "The logger registry: credentials and assignments to shipments and storage zones."),
+    "loggers": Listed("telemetry", "The logger registry: credentials and assignments to shipments and "
+                                   "storage zones."),
     "broker-config": Listed("telemetry", "Write Mosquitto's dynamic security file from the registry: each "
                                          "logger connects only as itself, publishes only under its own "
                                          "topic and subscribes to nothing; the ingest reads them all."),

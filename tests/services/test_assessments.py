@@ -16,7 +16,13 @@ from logistics.db.models import AuditEvent, ExcursionAssessment, ExcursionRecord
 from logistics.services import assessments, quality
 from logistics.services.errors import InputError, NotFound
 from tests.conftest import NOW
-from tests.services.test_excursions import START, run_scan, send, trace_with_a_40_minute_excursion
+from tests.services.test_excursions import (
+    START,
+    run_scan,
+    send,
+    trace_with_a_40_minute_excursion,
+    watched_until_receipt,
+)
 from tests.services.test_receiving import quarantined_line_id, receive
 
 
@@ -30,11 +36,11 @@ def assess(runtime, line_id, excursion_id, **changes):
 
 
 def received_with_an_excursion(runtime):
-    send(runtime, trace_with_a_40_minute_excursion())
+    watched_until_receipt(runtime, trace_with_a_40_minute_excursion())
     run_scan(runtime)
     receive(runtime)
     with runtime.sessions() as session:
-        record = session.exec(select(ExcursionRecord)).one()
+        record = session.exec(select(ExcursionRecord).where(ExcursionRecord.rule == "above_8c_30min")).one()
         legs = session.exec(select(Leg).where(Leg.shipment_id == record.shipment_id)).all()
     return quarantined_line_id(runtime), record.id, [leg.id for leg in legs]
 

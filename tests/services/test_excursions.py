@@ -22,6 +22,7 @@ from tests.conftest import NOW
 START = NOW - timedelta(hours=10)  # when LG-24003 joined HG-2026-0045 (refrigerated, in transit)
 # HG-2026-0044 (received) carried LG-24002 from NOW - 99 h to NOW - 45 h, and it sent nothing: the first
 # scan finds that whole closed window without data, one no-data excursion, besides what a test sends.
+MINUTES_5 = timedelta(minutes=5)
 SILENT = ("HG-2026-0044", "LG-24002", NOW - timedelta(hours=99), NOW - timedelta(hours=45))
 
 
@@ -34,6 +35,16 @@ def send(runtime, readings, logger="LG-24003"):
 def trace_with_a_40_minute_excursion():
     # every 5 min for 8 h at 5 °C, except 40 min at 9.5 °C starting 3 h in
     return [(START + timedelta(minutes=5 * i), 9.5 if 36 <= i < 44 else 5.0) for i in range(97)]
+
+
+def watched_until_receipt(runtime, trace):
+    """HG-2026-0045's loggers speak from when they joined until it is received at NOW: `trace` on LG-24003
+    and 5 °C after it, 5 °C on LG-24004. So its only excursions are those in `trace` (no time without
+    data), however the windows close."""
+    tail = START + timedelta(minutes=5 * len(trace))
+    send(runtime, trace + [(tail + timedelta(minutes=5 * i), 5.0) for i in range((NOW - tail) // MINUTES_5)])
+    send(runtime, [(START + timedelta(minutes=5 * i), 5.0) for i in range((NOW - START) // MINUTES_5)],
+         "LG-24004")
 
 
 def run_scan(runtime, now=NOW, routes=None):
