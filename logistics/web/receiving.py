@@ -13,7 +13,7 @@ from flask_login import current_user
 from logistics.core.receiving import YES_NO_CHECKS, Checklist, CoolantState, Disposition
 from logistics.core.roles import Permission
 from logistics.core.signatures import Meaning
-from logistics.services import quality, receiving, shipment_views, shipments
+from logistics.services import qa_evidence, quality, receiving, shipment_views, shipments
 from logistics.services.errors import InputError, NotFound
 from logistics.services.users import AttemptsLocked
 from logistics.web import db
@@ -215,10 +215,13 @@ def _read_decision(form: Any) -> quality.Decision:
 
 
 def _decision_page(line_id: int, errors: dict[str, str], form: Any) -> Any:
+    session, profiles, now = db.session(), db.runtime().profiles, datetime.now(UTC)
     try:
-        shown = quality.line_decision(db.session(), line_id, db.runtime().profiles, now=datetime.now(UTC))
+        shown = quality.line_decision(session, line_id, profiles, now=now)
+        evidence = qa_evidence.line_evidence(session, line_id, profiles, now=now)
     except NotFound:
         abort(404)
     return render_template("receiving/qa_line.html", row=shown.row, errors=errors, form=form,
                            meanings=list(Meaning), signature=shown.signature,
-                           signature_holds=shown.signature_holds)
+                           signature_holds=shown.signature_holds, evidence=evidence,
+                           **chart_context([], evidence.zone, now))
