@@ -94,6 +94,8 @@ def test_the_box_as_found_is_on_the_page(app, client):
     shown = text_of(client.get(f"/qa/lines/{line_of(runtime, VECTOR_LOT)}").get_data(as_text=True))
     assert "Logger shows an alarm: yes" in shown and "Coolant: dry ice present" in shown
     assert f"Lot on the pack LV-B-26-070 (shipped as {VECTOR_LOT})" in shown
+    page = client.get(f"/qa/lines/{line_of(runtime, 'VCN-26-12')}").get_data(as_text=True)
+    assert '<dt>Expiry on the pack</dt><dd>Sep 20, 2027</dd>' in page  # as shipped: nothing to flag
     assert "Differs from the shipping record other lot" in shown
 
 
