@@ -90,7 +90,7 @@ def test_an_allowance_with_a_budget_reads_as_on_the_page(sqlite_demo_runtime):
 def test_frozen_kits_on_dry_ice_say_why_that_is_no_excursion(sqlite_demo_runtime):
     dry_ice_journey(sqlite_demo_runtime)
     text = " ".join(page_texts(report_pdf(sqlite_demo_runtime, REFERENCE)))
-    assert ("LG-24005 judged by frozen v1: lowest -75.0 °C, 2,340 min below the range: no excursion, because "
+    assert ("LG-24005 judged by frozen v1: lowest -75.0 °C, 2,460 min below the range: no excursion, because "
             "the profile has no rule below its range.") in text
 
 

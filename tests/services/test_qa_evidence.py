@@ -32,7 +32,8 @@ VECTOR_LOT = "LV-B-26-007"  # LV-BGLOB, profile dry_ice (≤ −60 °C, above it
 DRY_ICE_BOX = Checklist(packaging_intact=True, seals_intact=True, coolant_present=True,
                         coolant_state=CoolantState.DRY_ICE_PRESENT, logger_present=True, logger_alarm=True,
                         documents_complete=True, import_permit_present=True)
-TRIP_START = NOW - timedelta(hours=40)
+# Readings cover each logger's whole assignment: from its start to the receipt (or its end), no gap.
+TRIP_START, TRIP_HOURS = NOW - timedelta(hours=41), 41
 EARLIER_START = NOW - timedelta(days=10)
 EARLIER_END = EARLIER_START + timedelta(hours=30)
 
@@ -68,11 +69,11 @@ def earlier_shipment(runtime):
 
 
 def dry_ice_readings(runtime):
-    """Both shipments' readings, scanned at NOW: in HG-2026-0046 LG-24005 saw 45 min at −55 °C 20 h in,
-    LG-24007 45 min at −52.5 °C 28 h in."""
+    """Both shipments' readings, scanned at NOW: in HG-2026-0046 LG-24005 saw 45 min at −55 °C 21 h in,
+    LG-24007 45 min at −52.5 °C 29 h in."""
     earlier_shipment(runtime)
-    send(runtime, "LG-24005", on_dry_ice(TRIP_START, 39, 20 * 60, 45, -55.0))
-    send(runtime, "LG-24007", on_dry_ice(TRIP_START, 39, 28 * 60, 45, -52.5))
+    send(runtime, "LG-24005", on_dry_ice(TRIP_START, TRIP_HOURS, 21 * 60, 45, -55.0))
+    send(runtime, "LG-24007", on_dry_ice(TRIP_START, TRIP_HOURS, 29 * 60, 45, -52.5))
     with unit_of_work(runtime.sessions, actor="scheduler") as session:
         scan(session, runtime.profiles, load_alert_routes(), now=NOW)
 
@@ -127,8 +128,8 @@ def test_each_excursion_names_its_logger_and_shipment(sqlite_demo_runtime):
             for period in evidence.periods for x in period.excursions]
     rule, earlier_start = "above_minus60c_15min", EARLIER_START + timedelta(minutes=600)
     assert seen == [(EARLIER, "LG-24008", rule, earlier_start, 20 * 60, -58.0, "open"),
-                    (REFERENCE, "LG-24005", rule, TRIP_START + timedelta(hours=20), 45 * 60, -55.0, "open"),
-                    (REFERENCE, "LG-24007", rule, TRIP_START + timedelta(hours=28), 45 * 60, -52.5, "open")]
+                    (REFERENCE, "LG-24005", rule, TRIP_START + timedelta(hours=21), 45 * 60, -55.0, "open"),
+                    (REFERENCE, "LG-24007", rule, TRIP_START + timedelta(hours=29), 45 * 60, -52.5, "open")]
     assert evidence.unresolved == 3
     by_logger = {lg.logger: lg for period in evidence.periods for lg in period.loggers}
     assert [x.logger for x in by_logger["LG-24005"].excursions] == ["LG-24005"]
@@ -138,12 +139,12 @@ def test_each_loggers_figures_are_judged_by_the_lots_profile(sqlite_demo_runtime
     dry_ice_journey(sqlite_demo_runtime)
     [_, trip] = evidence_of(sqlite_demo_runtime, VECTOR_LOT).periods
     first = trip.loggers[0].summary.evaluation
-    assert first.readings == 39 * 12
+    assert first.readings == TRIP_HOURS * 12
     assert (first.stats.min_c, first.stats.max_c) == (-75.0, -55.0)
     partition = first.partition
     assert (partition.above_s, partition.below_s, partition.no_data_s) == (45 * 60, 0, 0)
-    assert partition.in_range_s == 39 * 3600 - 45 * 60
-    assert (first.start, first.end) == (TRIP_START, TRIP_START + timedelta(hours=39))  # the MKT's window
+    assert partition.in_range_s == TRIP_HOURS * 3600 - 45 * 60
+    assert (first.start, first.end) == (TRIP_START, NOW)  # the MKT's window: the whole assignment
     assert first.stats.min_c < first.stats.mkt_c < first.stats.max_c
     assert trip.loggers[0].summary.unjudged == ()  # dry ice has no lower limit, so nothing is "below"
 
@@ -166,7 +167,7 @@ def test_frozen_kits_on_dry_ice_are_below_their_range_without_an_excursion(sqlit
     [trip] = evidence.periods  # this lot travelled only once
     summary = trip.loggers[0].summary
     assert summary.profile.name == "frozen" and summary.unjudged == (ExcursionKind.BELOW,)
-    assert summary.evaluation.partition.below_s == 39 * 3600  # −55 °C too is below −25 °C
+    assert summary.evaluation.partition.below_s == TRIP_HOURS * 3600  # −55 °C too is below −25 °C
     assert [x.profile for x in trip.excursions] == ["dry_ice", "dry_ice"]  # recorded for the vector
     assert (trip.loggers[0].chart.low_c, trip.loggers[0].chart.high_c) == (-25.0, -15.0)
 
