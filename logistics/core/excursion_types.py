@@ -135,3 +135,13 @@ class LoggerSummary:
     profile: StorageProfile
     evaluation: Evaluation
     window: Window  # what it answers for in the shipment, and was judged over
+
+    @property
+    def unjudged(self) -> tuple[ExcursionKind, ...]:
+        """The sides of the range (above, below) where the logger spent time that no rule of the profile
+        watches: that time is counted, but it can never make an excursion (the frozen profile has no rule
+        below its range, so goods on dry ice at −75 °C are "below" without any excursion)."""
+        partition = self.evaluation.partition
+        spent = {ExcursionKind.ABOVE: partition.above_s, ExcursionKind.BELOW: partition.below_s}
+        watched = {rule.kind for rule in self.profile.rules}
+        return tuple(kind for kind, seconds in spent.items() if seconds > 0 and kind not in watched)

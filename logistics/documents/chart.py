@@ -30,6 +30,9 @@ TimeScale = Callable[[datetime], float]  # a moment to a position across the pag
 def temperature_chart(doc: Document, chart: Chart, *, zone: str, height: float = 48.0) -> None:
     """The chart at the left margin, as wide as the text, then its caption; kept on one page."""
     keep_together(doc, height + TIME_AXIS_MM + LEGEND_MM + 8)
+    # Left as found: fpdf2 fills table cells in the current colour, and the shocks' orange once printed
+    # the tables after a chart dark-on-orange.
+    found = doc.fill_color, doc.draw_color, doc.line_width
     top, left = doc.get_y(), doc.l_margin + AXIS_MM
     width = doc.epw - AXIS_MM
     low, high = _value_range(chart)
@@ -63,6 +66,9 @@ def temperature_chart(doc: Document, chart: Chart, *, zone: str, height: float =
     _readings(doc, chart, x, y)
     _shocks(doc, chart, top, x)
     _legend(doc, left, top + height + TIME_AXIS_MM)
+    doc.set_fill_color(found[0])
+    doc.set_draw_color(found[1])
+    doc.set_line_width(found[2])
     doc.set_xy(doc.l_margin, top + height + TIME_AXIS_MM + LEGEND_MM)
 
 

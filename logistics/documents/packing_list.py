@@ -30,9 +30,9 @@ from logistics.schemas.shipments import ShipmentPublic
 
 TITLE = "Packing list"
 QR_SIZE_MM = 38.0
-CONTENTS_COLUMNS = (Column("Item code", 25), Column("Item", 51), Column("Lot", 27), Column("Expiry", 22),
-                    Column("Quantity", 24, "RIGHT"), Column("Storage", 31))
-LOGGER_COLUMNS = (Column("Logger", 30), Column("Model", 75), Column("Recording from", 75))
+CONTENTS_COLUMNS = (Column("Item code"), Column("Item"), Column("Lot"), Column("Expiry"),
+                    Column("Quantity", align="RIGHT"), Column("Storage"))
+LOGGER_COLUMNS = (Column("Logger"), Column("Model"), Column("Recording from"))
 SIGNING_ROLES = ("Packed by", "Checked by")
 NOTES_MAX_LINES = 40  # the box needs the gist; the record keeps all of it
 

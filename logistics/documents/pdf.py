@@ -29,7 +29,11 @@ SMALL_PT = 7.5
 HEADING_PT = 11.5
 GREY = (95, 95, 95)
 BLACK = (0, 0, 0)
-HEADING_FILL = (226, 232, 240)
+WHITE = (255, 255, 255)
+HEADING_FILL = (226, 232, 240)  # under black text: 16:1, well above WCAG AA's 4.5:1
+TABLE_PT = BODY_PT - 0.5
+CELL_PADDING_MM = 1.5  # left and right of a table cell's text
+CELL_SLACK_MM = 0.8  # fpdf2 wraps a line a little before the cell's inner edge
 RULE = (150, 150, 150)
 # A box is scuffed and wrapped in film: error correction Q restores a quarter of the symbol
 # (ISO/IEC 18004 §4.15). The quiet zone of four modules is the standard's minimum for QR codes.
@@ -49,10 +53,11 @@ class PageFrame:
 
 @dataclass(frozen=True)
 class Column:
-    """A table column: its heading, width in mm and alignment (LEFT, CENTER or RIGHT)."""
+    """A table column: its heading, its width in mm (None: fitted to its words, see `column_widths`) and
+    its alignment (LEFT, CENTER or RIGHT)."""
 
     title: str
-    width: float
+    width: float | None = None
     align: str = "LEFT"
 
 
@@ -150,24 +155,69 @@ def key_values(doc: Document, rows: Sequence[tuple[str, str]], *, label_width: f
 
 
 def table(doc: Document, columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> None:
-    """A table as wide as its columns; on a page break its heading row is repeated."""
-    write_in(doc, BODY_PT - 0.5)
+    """A table across the page (or as wide as its columns, when each has a width), its columns fitted to
+    their words; dark text on white rows under a light heading row, repeated on a page break."""
+    rows = [list(values) for values in rows]
+    widths = column_widths(doc, columns, rows)
+    write_in(doc, TABLE_PT)
     doc.set_draw_color(*RULE)
     doc.set_line_width(0.15)
-    with doc.table(col_widths=tuple(column.width for column in columns),
-                   width=sum(column.width for column in columns), align="LEFT",
+    with doc.table(col_widths=tuple(widths), width=min(sum(widths), doc.epw), align="LEFT",
                    text_align=tuple(column.align for column in columns),
-                   borders_layout="HORIZONTAL_LINES", line_height=LINE_MM - 0.6, padding=(0.8, 1.5),
-                   headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL),
+                   borders_layout="HORIZONTAL_LINES", line_height=LINE_MM - 0.6,
+                   padding=(0.8, CELL_PADDING_MM), cell_fill_color=WHITE, cell_fill_mode="ALL",
+                   headings_style=FontFace(emphasis="BOLD", color=BLACK, fill_color=HEADING_FILL),
                    repeat_headings=1) as grid:
         headings = grid.row()
         for column in columns:
             headings.cell(column.title)
         for values in rows:
-            row = grid.row()
+            row = grid.row(style=FontFace(color=BLACK))
             for value in values:
                 row.cell(value)
     doc.ln(1)
+
+
+def column_widths(doc: Document, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> list[float]:
+    """Widths in mm that share the page among the columns without a width (those with one keep it), as a
+    browser lays out a table: each at least as wide as its longest word, so no word is split across lines
+    (a heading's never), and the room left given where lines are longest. Too little room for every word:
+    the headings' words still fit, long values break."""
+    fitted = [index for index, column in enumerate(columns) if column.width is None]
+    fixed = [column.width or 0.0 for column in columns]
+    if not fitted:
+        return fixed
+    room = doc.epw - sum(fixed)
+    heading_words = [_widest(doc, column.title.split(), bold=True) for column in columns]
+    words = [max([heading_words[index], *(_widest(doc, row[index].split()) for row in rows)])
+             for index in range(len(columns))]
+    lines = [max([_widest(doc, [column.title], bold=True),
+                  *(_widest(doc, row[index].splitlines()) for row in rows)])
+             for index, column in enumerate(columns)]
+    for least in (words, heading_words):
+        if sum(least[index] for index in fitted) <= room:
+            shares = _shared(room, [least[index] for index in fitted], [lines[index] for index in fitted])
+            return [shares[fitted.index(index)] if index in fitted else fixed[index]
+                    for index in range(len(columns))]
+    raise ValueError(f"the headings {[column.title for column in columns]} do not fit across the page")
+
+
+def _widest(doc: Document, texts: Iterable[str], *, bold: bool = False) -> float:
+    """The width of the widest text in a table cell, its padding included."""
+    write_in(doc, TABLE_PT, bold=bold)
+    widest = max((doc.get_string_width(text) for text in texts), default=0.0)
+    return widest + 2 * CELL_PADDING_MM + CELL_SLACK_MM
+
+
+def _shared(room: float, least: list[float], wanted: list[float]) -> list[float]:
+    """`room` shared out: each its least, then what is left in proportion to what each still wants (when all
+    are content, in proportion to what they want)."""
+    missing = [max(want - low, 0.0) for low, want in zip(least, wanted, strict=True)]
+    left = room - sum(least)
+    if sum(missing) > left:
+        return [low + left * gap / sum(missing) for low, gap in zip(least, missing, strict=True)]
+    full = [low + gap for low, gap in zip(least, missing, strict=True)]
+    return [width * room / sum(full) for width in full]
 
 
 def qr_symbol(payload: str) -> segno.QRCode:

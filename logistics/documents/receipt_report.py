@@ -1,6 +1,7 @@
 """The shipment receipt report, for the batch record: what was shipped, how the journey went (a chart and
-a summary per logger, the excursions and their review), what the pharmacy found in the box, where each
-line went, and QA's signed decisions with a check that each signature still binds its record."""
+a summary per logger and profile, the excursions and their review, each lot's stability allowance against
+what it used), what the pharmacy found in the box, where each line went, and QA's signed decisions with a
+check that each signature still binds its record. The same figures as QA's decision page."""
 
 from __future__ import annotations
 
@@ -9,12 +10,24 @@ from datetime import datetime
 
 from logistics.core.clock import local_text
 from logistics.core.excursion_types import LoggerSummary
+from logistics.core.profiles import ExcursionKind
 from logistics.core.receiving import YES_NO_CHECKS, Checklist
 from logistics.core.series import Chart
+from logistics.core.stability import LotStability
 from logistics.documents.chart import temperature_chart
 from logistics.documents.fonts import FontChoice
 from logistics.documents.packing_list import Place
-from logistics.documents.pdf import Column, Document, PageFrame, heading, key_values, paragraph, table, title
+from logistics.documents.pdf import (
+    SMALL_PT,
+    Column,
+    Document,
+    PageFrame,
+    heading,
+    key_values,
+    paragraph,
+    table,
+    title,
+)
 from logistics.schemas.records import ExcursionPublic
 from logistics.schemas.shipments import ShipmentPublic
 
@@ -23,18 +36,17 @@ QUESTIONS = {"packaging_intact": "Outer packaging intact", "seals_intact": "Seal
              "coolant_present": "Coolant present", "logger_present": "Logger present",
              "logger_alarm": "Logger shows an alarm", "documents_complete": "Documents complete",
              "import_permit_present": "Import permit present"}
-SUMMARY_COLUMNS = (Column("Logger", 24), Column("Readings", 18, "RIGHT"), Column("Min / max", 30),
-                   Column("Mean", 18, "RIGHT"), Column("MKT", 18, "RIGHT"), Column("Above", 18, "RIGHT"),
-                   Column("Below", 18, "RIGHT"), Column("No data", 18, "RIGHT"), Column("Judged by", 18))
-EXCURSION_COLUMNS = (Column("Logger", 20), Column("Rule", 32), Column("Severity", 17), Column("From", 33),
-                     Column("Minutes", 15, "RIGHT"), Column("Peak", 14, "RIGHT"), Column("Review", 49))
-LINE_COLUMNS = (Column("Item", 22), Column("Lot shipped / found", 33), Column("Shipped", 18, "RIGHT"),
-                Column("Intact", 15, "RIGHT"), Column("Damaged", 16, "RIGHT"), Column("Missing", 15, "RIGHT"),
-                Column("Disposition", 22), Column("Why", 39))
-DECISION_COLUMNS = (Column("Item / lot", 34), Column("Decision", 26), Column("Released", 18, "RIGHT"),
-                    Column("Rejected", 18, "RIGHT"), Column("Signed by", 48), Column("Signature", 36))
-ASSESSMENT_COLUMNS = (Column("Item / lot", 34), Column("Excursion", 46), Column("Outcome", 20),
-                      Column("Cause", 28), Column("Allowance used", 22, "RIGHT"), Column("Assessed by", 30))
+# Columns are fitted to their words (pdf.column_widths): no heading word is ever split across lines.
+SUMMARY_COLUMNS = (Column("Logger"), Column("Judged by"), *(Column(title, align="RIGHT") for title in (
+    "Readings", "Min / max", "Mean", "MKT", "Above", "Below", "No data")))
+EXCURSION_COLUMNS = (Column("Logger"), Column("Rule"), Column("Severity"), Column("Start"),
+                     Column("Duration", align="RIGHT"), Column("Peak", align="RIGHT"), Column("Review"))
+LINE_COLUMNS = (Column("Item"), Column("Lot shipped / found"), *(Column(title, align="RIGHT") for title in (
+    "Shipped", "Intact", "Damaged", "Missing")), Column("Disposition"), Column("Why"))
+DECISION_COLUMNS = (Column("Item / lot"), Column("Decision"), Column("Released", align="RIGHT"),
+                    Column("Rejected", align="RIGHT"), Column("Signed by"), Column("Signature"))
+ASSESSMENT_COLUMNS = (Column("Item / lot"), Column("Excursion"), Column("Outcome"), Column("Cause"),
+                      Column("Allowance used", align="RIGHT"), Column("Assessed by"))
 
 
 @dataclass(frozen=True)
@@ -98,15 +110,25 @@ class Assessment:
 
 
 @dataclass(frozen=True)
+class LotAllowance:
+    """A lot the shipment carried: its stability allowance against what its whole life has used."""
+
+    item_code: str
+    lot_number: str
+    stability: LotStability
+
+
+@dataclass(frozen=True)
 class ReceiptReport:
     shipment: ShipmentPublic
     origin: Place
     destination: Place
     inspection: Inspection | None  # None until it is received
     lines: list[ReceivedLine]
-    summaries: list[LoggerSummary]
+    summaries: list[LoggerSummary]  # per logger and storage profile of the goods
     charts: list[Chart]
     excursions: list[ExcursionPublic]
+    allowances: list[LotAllowance]
     generated_at: datetime
     assessments: list[Assessment] = field(default_factory=list)
 
@@ -119,6 +141,7 @@ def render(report: ReceiptReport, fonts: FontChoice) -> bytes:
     key_values(doc, _facts(report))
     _journey(doc, report)
     _excursions(doc, report)
+    _allowances(doc, report)
     if report.inspection is None:
         heading(doc, "Receipt")
         paragraph(doc, "Not received yet.")
@@ -152,24 +175,56 @@ def _journey(doc: Document, report: ReceiptReport) -> None:
     if not report.charts:
         paragraph(doc, "No data logger recorded this shipment.")
     for chart in report.charts:
-        paragraph(doc, f"{chart.logger} (°C; times at {report.destination.code}, {report.destination.zone})")
-        temperature_chart(doc, chart, zone=report.destination.zone)
+        where = report.destination
+        paragraph(doc, f"{chart.logger} in {report.shipment.reference} "
+                       f"(°C; times at {where.code}, {where.zone})")
+        temperature_chart(doc, chart, zone=where.zone)
     if report.summaries:
+        paragraph(doc, "One row per logger and storage profile of the goods: each logger is judged by "
+                       "every profile among them. Mean and MKT are weighted by the time each reading covers; "
+                       "MKT is for information, never the basis of acceptance.", size=SMALL_PT)
         table(doc, SUMMARY_COLUMNS, (_summary_row(summary) for summary in report.summaries))
+        for summary in report.summaries:
+            for note in unjudged_notes(summary):
+                paragraph(doc, note, size=SMALL_PT)
 
 
 def _summary_row(summary: LoggerSummary) -> list[str]:
     evaluation, stats = summary.evaluation, summary.evaluation.stats
     time = evaluation.partition
-    return [summary.logger, str(evaluation.readings),
+    return [summary.logger, f"{summary.profile.name} v{summary.profile.version}", f"{evaluation.readings:,}",
             f"{stats.min_c:.1f} / {stats.max_c:.1f} °C" if stats else "—",
             f"{stats.mean_c:.1f} °C" if stats else "—", f"{stats.mkt_c:.1f} °C" if stats else "—",
-            _minutes(time.above_s), _minutes(time.below_s), _minutes(time.no_data_s),
-            f"{summary.profile.name} v{summary.profile.version}"]
+            _minutes(time.above_s), _minutes(time.below_s), _minutes(time.no_data_s)]
+
+
+def unjudged_notes(summary: LoggerSummary) -> list[str]:
+    """Why time outside the range made no excursion, as the receiving and QA pages say it."""
+    stats, time, profile = summary.evaluation.stats, summary.evaluation.partition, summary.profile
+    if stats is None:
+        return []
+    judged = f"{summary.logger} judged by {profile.name} v{profile.version}"
+    notes = []
+    if ExcursionKind.BELOW in summary.unjudged:
+        notes.append(f"{judged}: lowest {stats.min_c:.1f} °C, {_minutes(time.below_s)} below the range: no "
+                     "excursion, because the profile has no rule below its range. It judges warming only: "
+                     "frozen goods travelling on dry ice (about −78 °C) are expected to be this cold.")
+    if ExcursionKind.ABOVE in summary.unjudged:
+        notes.append(f"{judged}: highest {stats.max_c:.1f} °C, {_minutes(time.above_s)} above the range: no "
+                     "excursion, because the profile has no rule above its range.")
+    return notes
 
 
 def _minutes(seconds: float) -> str:
-    return f"{round(seconds / 60):d} min"
+    return f"{round(seconds / 60):,d} min"
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:,.1f} h"
+
+
+def _celsius(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} °C"
 
 
 def _excursions(doc: Document, report: ReceiptReport) -> None:
@@ -178,9 +233,16 @@ def _excursions(doc: Document, report: ReceiptReport) -> None:
         paragraph(doc, "None recorded.")
         return
     table(doc, EXCURSION_COLUMNS, (
-        [record.logger, record.rule, record.severity, local_text(record.start, report.destination.zone),
-         f"{record.duration_s / 60:.0f}", "—" if record.peak is None else f"{record.peak:.1f}",
-         _review(record)] for record in report.excursions))
+        [record.logger, f"{record.rule} ({record.profile} v{record.profile_version})", record.severity,
+         local_text(record.start, report.destination.zone),
+         _minutes(record.duration_s) + ("" if record.end else " (running)"), _peak(record), _review(record)]
+        for record in report.excursions))
+
+
+def _peak(record: ExcursionPublic) -> str:
+    if record.peak is None:
+        return "—"
+    return f"{record.peak:.1f} g" if record.kind == ExcursionKind.SHOCK else _celsius(record.peak)
 
 
 def _review(record: ExcursionPublic) -> str:
@@ -191,6 +253,34 @@ def _review(record: ExcursionPublic) -> str:
         disposition = (record.disposition or "").replace("_", " ")
         parts.append(f"{record.resolved_by}: {record.assessment} ({disposition})")
     return "; ".join(parts)
+
+
+def _allowances(doc: Document, report: ReceiptReport) -> None:
+    heading(doc, "Stability allowance of the lots")
+    if not report.allowances:
+        paragraph(doc, "No goods are listed.")
+        return
+    paragraph(doc, "Time outside the storage range over each lot's whole life: every shipment it travelled "
+                   "in, each counted once by its worst-placed logger.", size=SMALL_PT)
+    key_values(doc, [(f"{lot.item_code} {lot.lot_number}", allowance_text(lot))
+                     for lot in report.allowances], label_width=40)
+
+
+def allowance_text(lot: LotAllowance) -> str:
+    """"Used 0.7 h of 72.0 h at ≤ 25 °C; peak 9.5 °C. 71.3 h left." and what was counted, as QA's page."""
+    used, stability = _hours(lot.stability.out_of_range_s), lot.stability
+    peak = _celsius(stability.max_c)
+    if stability.budget_s is None:
+        text = f"Used {used} outside the range; peak {peak}. {lot.item_code} carries no stability allowance."
+    else:
+        limit = "" if stability.limit_c is None else f" at ≤ {stability.limit_c:g} °C"
+        text = f"Used {used} of {_hours(stability.budget_s)}{limit}; peak {peak}."
+        text += f" {_hours(stability.remaining_s or 0.0)} left."
+    if stability.limit_exceeded:
+        text += f" The peak is above the {stability.limit_c:g} °C the allowance holds to."
+    counted = "; ".join(f"{exposure.shipment} by {exposure.logger}, {_hours(exposure.out_of_range_s)}"
+                        for exposure in stability.exposures)
+    return f"{text} Counted: {counted}." if counted else text
 
 
 def _inspection(doc: Document, inspection: Inspection) -> None:

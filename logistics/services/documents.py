@@ -26,7 +26,7 @@ from logistics.db.models import (
 from logistics.documents import packing_list, receipt_report
 from logistics.documents.fonts import choose_fonts
 from logistics.schemas.records import ExcursionPublic
-from logistics.services import assessments, excursions, quality, receiving, series
+from logistics.services import assessments, excursions, quality, receiving, series, stability
 from logistics.services.catalogue import get_site
 from logistics.services.shipments import describe_shipment, get_shipment
 from logistics.settings import Settings
@@ -87,7 +87,10 @@ def receipt_report_content(session: Session, reference: str, *, profiles: dict[s
         lines=_received_lines(session, receipt.id) if receipt and receipt.id else [],
         summaries=excursions.summaries(session, record, profiles, now=judged_until),
         charts=series.shipment_charts(session, record, profiles, now=judged_until),
-        excursions=_excursions(session, record), generated_at=now,
+        excursions=_excursions(session, record), allowances=[
+            receipt_report.LotAllowance(row.item.code, row.lot.lot_number, row.stability)
+            for row in stability.shipment_lots(session, record, profiles, now=judged_until)],
+        generated_at=now,
         assessments=_assessments(session, receipt.id) if receipt and receipt.id else [])
 
 

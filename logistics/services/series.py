@@ -175,11 +175,13 @@ def _not_rolled_up(session: Session, logger_id: int, start: datetime,
 
 
 def shipment_charts(session: Session, shipment: Shipment, profiles: dict[str, StorageProfile], *,
-                    now: datetime, start: datetime | None = None, end: datetime | None = None) -> list[Chart]:
-    """A chart per logger assigned to the shipment, over its time there (or [start, end) within it)."""
-    ranges = [profiles[name] for name in profiles_in(session, shipment) if name in profiles]
-    lows = [profile.min_c for profile in ranges if profile.min_c is not None]
-    highs = [profile.max_c for profile in ranges if profile.max_c is not None]
+                    now: datetime, start: datetime | None = None, end: datetime | None = None,
+                    judged_by: StorageProfile | None = None) -> list[Chart]:
+    """A chart per logger assigned to the shipment, over its time there (or [start, end) within it). The
+    band is the narrowest range of the goods carried, or the range of `judged_by` when given (one lot's)."""
+    ranges = [judged_by] if judged_by else [profiles[name] for name in profiles_in(session, shipment)
+                                            if name in profiles]
+    low, high = _narrowest(ranges)
     rows = session.exec(
         select(LoggerAssignment, Logger.code).join(Logger, Logger.id == LoggerAssignment.logger_id)
         .where(LoggerAssignment.shipment_id == shipment.id).order_by(col(Logger.code))).all()
@@ -196,8 +198,7 @@ def shipment_charts(session: Session, shipment: Shipment, profiles: dict[str, St
         recorded_gaps = [(mark.start, mark.end) for mark in marks
                          if mark.kind == ExcursionKind.NO_DATA and mark.end is not None]
         charts.append(Chart(
-            logger=code, start=window_start, end=window_end, low_c=max(lows) if lows else None,
-            high_c=min(highs) if highs else None,
+            logger=code, start=window_start, end=window_end, low_c=low, high_c=high,
             series=series(session, assignment.logger_id, window_start, window_end),
             marks=[(mark.kind, mark.severity, mark.start, mark.end, mark.peak) for mark in marks],
             no_data=merged_spans([*recorded_gaps, *_gaps_found(session, assignment, shipment, ranges, now)],
@@ -217,3 +218,12 @@ def _gaps_found(session: Session, assignment: LoggerAssignment, shipment: Shipme
         found += [(gap.start, gap.end) for gap in evaluation.excursions
                   if gap.kind == ExcursionKind.NO_DATA and gap.end is not None]
     return found
+def _narrowest(ranges: list[StorageProfile]) -> tuple[float | None, float | None]:
+    """The range every profile allows; none when they share none (dry ice beside frozen kits): a band
+    drawn upside down would show a range nothing is kept in."""
+    lows = [profile.min_c for profile in ranges if profile.min_c is not None]
+    highs = [profile.max_c for profile in ranges if profile.max_c is not None]
+    low, high = (max(lows) if lows else None), (min(highs) if highs else None)
+    if low is not None and high is not None and low > high:
+        return None, None
+    return low, high

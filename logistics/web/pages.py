@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from logistics.core.excursion_review import DISPOSITIONS
 from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.limits import BUSINESS_TIME_EARLIEST, BUSINESS_TIME_LATEST, MAX_SEARCH_CHARACTERS
+from logistics.core.profiles import StorageProfile
 from logistics.core.roles import Permission
 from logistics.schemas.shipments import LEG_MODES, ShipmentUpdate
 from logistics.services import catalogue, dashboard, excursions, loggers, series, shipment_views, shipments
@@ -150,7 +151,8 @@ def chart_context(charts: list[series.Chart], zone: str, now: datetime) -> dict[
 
 def chart_words() -> dict[str, str]:
     """What chart.js writes, in the reader's language ({name} marks where it puts a value)."""
-    return {"caption": _("{logger} (°C, times {zone})"), "shock": _("shock {g} g at {time}"),
+    return {"caption": _("{logger} (°C, times {zone})"),
+            "captionIn": _("{logger} in {subject} (°C, times {zone})"), "shock": _("shock {g} g at {time}"),
             "keys": _("Temperature of logger {logger}. Keys: + zoom in, - zoom out, arrows move, "
                       "0 the whole time."),
             "zoomIn": _("Zoom in"), "zoomOut": _("Zoom out"), "whole": _("Whole time"),
@@ -159,18 +161,31 @@ def chart_words() -> dict[str, str]:
 
 @blueprint.route("/shipments/<reference>/charts")
 def shipment_charts(reference: str) -> Any:
-    """The charts' data for ?from=&to= (Unix milliseconds): what the page fetches when zooming in."""
+    """The charts' data for ?from=&to= (Unix milliseconds): what the page fetches when zooming in;
+    ?profile= draws the range of that storage profile (one lot's) instead of the goods' narrowest."""
     session = db.session()
+    profiles = db.runtime().profiles
     try:
         record = shipments.get_shipment(session, reference)
         start, end = (_moment(name) for name in ("from", "to"))
+        judged_by = _profile(profiles)
     except NotFound:
         abort(404)
     except ValueError as error:
         return jsonify({"error": str(error)}), 400
-    charts = series.shipment_charts(session, record, db.runtime().profiles, now=datetime.now(UTC),
-                                    start=start, end=end)
+    charts = series.shipment_charts(session, record, profiles, now=datetime.now(UTC), start=start, end=end,
+                                    judged_by=judged_by)
     return jsonify([chart.as_json() for chart in charts])
+
+
+def _profile(profiles: dict[str, StorageProfile]) -> StorageProfile | None:
+    """?profile=: a storage profile's name, if given."""
+    name = request.args.get("profile")
+    if name is None:
+        return None
+    if name not in profiles:
+        raise ValueError(f"profile: one of {', '.join(sorted(profiles))}, got {name[:40]!r}")
+    return profiles[name]
 
 
 def _moment(name: str) -> datetime | None:

@@ -13,7 +13,7 @@ from flask_login import current_user
 from logistics.core.receiving import YES_NO_CHECKS, Checklist, CoolantState, Disposition
 from logistics.core.roles import Permission
 from logistics.core.signatures import Meaning
-from logistics.services import assessments, quality, receiving, shipment_views, shipments
+from logistics.services import assessments, qa_evidence, quality, receiving, shipment_views, shipments
 from logistics.services.errors import InputError, NotFound
 from logistics.services.users import AttemptsLocked
 from logistics.web import db
@@ -265,11 +265,14 @@ def _confirmation_page(line_id: int, errors: dict[str, str], form: Any) -> Any:
 
 def _decision_page(line_id: int, errors: dict[str, str], form: Any,
                    summary: quality.DecisionSummary | None = None) -> Any:
+    session, profiles, now = db.session(), db.runtime().profiles, datetime.now(UTC)
     try:
-        shown = quality.line_decision(db.session(), line_id, db.runtime().profiles, now=datetime.now(UTC))
+        shown = quality.line_decision(session, line_id, profiles, now=now)
+        evidence = qa_evidence.line_evidence(session, line_id, profiles, now=now)
     except NotFound:
         abort(404)
     return render_template("receiving/qa_line.html", row=shown.row, errors=errors, form=form,
                            meanings=list(Meaning), signature=shown.signature,
                            signature_holds=shown.signature_holds, decision=shown, summary=summary,
-                           root_causes=list(assessments.RootCause), outcomes=list(assessments.Outcome))
+                           root_causes=list(assessments.RootCause), outcomes=list(assessments.Outcome),
+                           evidence=evidence, **chart_context([], evidence.zone, now))

@@ -1,0 +1,200 @@
+"""The evidence QA decides a quarantined line on, read from a real SQLite file: the lot of lentiviral vector
+LV-B-26-007 travelled on dry ice twice, in an earlier shipment watched by one logger and in HG-2026-0046 by
+two, and each logger saw the same rule fire once."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from logistics.core.profiles import ExcursionKind
+from logistics.core.receiving import Checklist, CoolantState, Disposition
+from logistics.db.engine import unit_of_work
+from logistics.db.models import Logger, LoggerAssignment, Lot, ReceiptLine, Shipment, ShipmentLine, Site
+from logistics.readers.config_files import load_alert_routes
+from logistics.services import receiving
+from logistics.services.errors import NotFound
+from logistics.services.excursions import scan
+from logistics.services.qa_evidence import PeriodKind, line_evidence
+from logistics.services.telemetry import TelemetryStore
+from sensors.intake import IncomingMessage
+from tests.conftest import NOW
+from tests.services.test_excursions import run_scan, trace_with_a_40_minute_excursion
+from tests.services.test_excursions import send as send_trace
+from tests.services.test_receiving import receive
+
+REFERENCE = "HG-2026-0046"  # arrived on dry ice: LG-24005 and LG-24007 since NOW - 41 h
+EARLIER = "HG-2026-0039"  # carried 2 vials of the same lot ten days before, watched by LG-24008
+VECTOR_LOT = "LV-B-26-007"  # LV-BGLOB, profile dry_ice (≤ −60 °C, above it for 15 min is critical)
+DRY_ICE_BOX = Checklist(packaging_intact=True, seals_intact=True, coolant_present=True,
+                        coolant_state=CoolantState.DRY_ICE_PRESENT, logger_present=True, logger_alarm=True,
+                        documents_complete=True, import_permit_present=True)
+# Readings cover each logger's whole assignment: from its start to the receipt (or its end), no gap.
+TRIP_START, TRIP_HOURS = NOW - timedelta(hours=41), 41
+EARLIER_START = NOW - timedelta(days=10)
+EARLIER_END = EARLIER_START + timedelta(hours=30)
+
+
+def send(runtime, logger, readings):
+    payload = json.dumps({"readings": [{"ts": time.isoformat(), "temp": temp} for time, temp in readings]})
+    TelemetryStore(runtime.engine).store([IncomingMessage(source="mqtt", logger_code=logger,
+                                                          payload=payload.encode(), received_at=NOW)])
+
+
+def on_dry_ice(start, hours, warm_from_minutes, warm_minutes, warm_c):
+    """Every 5 minutes between −75.0 and −74.4 °C, except `warm_minutes` at `warm_c` from
+    `warm_from_minutes` on."""
+    warm = range(warm_from_minutes, warm_from_minutes + warm_minutes)
+    return [(start + timedelta(minutes=5 * i), warm_c if 5 * i in warm else -75.0 + (i % 7) / 10)
+            for i in range(hours * 12)]
+
+
+def earlier_shipment(runtime):
+    """HG-2026-0039, received: 2 vials of the lot, LG-24008 for 30 h, 20 min at −58 °C after 10 h."""
+    with unit_of_work(runtime.sessions, actor="test") as session:
+        sites = {site.code: site.id for site in session.exec(select(Site)).all()}
+        lot = session.exec(select(Lot).where(Lot.lot_number == VECTOR_LOT)).one()
+        shipment = Shipment(reference=EARLIER, origin_id=sites["HG-SZ"], destination_id=sites["SIRIRAJ-CM"],
+                            status="received")
+        session.add(shipment)
+        session.flush()
+        logger_id = session.exec(select(Logger.id).where(Logger.code == "LG-24008")).one()
+        session.add_all([ShipmentLine(shipment_id=shipment.id, lot_id=lot.id, quantity=2, unit="vial"),
+                         LoggerAssignment(logger_id=logger_id, shipment_id=shipment.id,
+                                          starts_at=EARLIER_START, ends_at=EARLIER_END)])
+    send(runtime, "LG-24008", on_dry_ice(EARLIER_START, 30, 600, 20, -58.0))
+
+
+def dry_ice_readings(runtime):
+    """Both shipments' readings, scanned at NOW: in HG-2026-0046 LG-24005 saw 45 min at −55 °C 21 h in,
+    LG-24007 45 min at −52.5 °C 29 h in."""
+    earlier_shipment(runtime)
+    send(runtime, "LG-24005", on_dry_ice(TRIP_START, TRIP_HOURS, 21 * 60, 45, -55.0))
+    send(runtime, "LG-24007", on_dry_ice(TRIP_START, TRIP_HOURS, 29 * 60, 45, -52.5))
+    with unit_of_work(runtime.sessions, actor="scheduler") as session:
+        scan(session, runtime.profiles, load_alert_routes(), now=NOW)
+
+
+def dry_ice_journey(runtime, **by_lot):
+    """The readings, then HG-2026-0046 received (every line quarantined: the excursions are open).
+    `by_lot` changes what is counted for a lot (lot_number=..., missing=...)."""
+    dry_ice_readings(runtime)
+    with unit_of_work(runtime.sessions, actor="pharmacy") as session:
+        rows = session.exec(select(ShipmentLine, Lot).join(Lot).join(Shipment)
+                            .where(Shipment.reference == REFERENCE)).all()
+        as_shipped = {"damaged": 0.0, "missing": 0.0, "requested": Disposition.ACCEPT}
+        counts = [receiving.LineCount(**{
+            "line_id": line.id, "lot_number": lot.lot_number, "expiry": lot.expiry, "received": line.quantity,
+            **as_shipped, **by_lot.get(lot.lot_number, {})}) for line, lot in rows]
+        receiving.receive(session, REFERENCE, receiving.ReceiptDraft(DRY_ICE_BOX, counts), runtime.profiles,
+                          by="pharmacy", now=NOW)
+
+
+def line_of(runtime, lot_number):
+    with runtime.sessions() as session:
+        return session.exec(select(ReceiptLine.id).join(ShipmentLine).join(Lot)
+                            .where(Lot.lot_number == lot_number)).one()
+
+
+def evidence_of(runtime, lot_number):
+    with runtime.sessions() as session:
+        return line_evidence(session, line_of(runtime, lot_number), runtime.profiles, now=NOW)
+
+
+def test_every_logger_of_every_shipment_the_lot_travelled_in_is_there(sqlite_demo_runtime):
+    dry_ice_journey(sqlite_demo_runtime)
+    evidence = evidence_of(sqlite_demo_runtime, VECTOR_LOT)
+    assert (evidence.item_code, evidence.profile.name) == ("LV-BGLOB", "dry_ice")
+    assert evidence.zone == "Asia/Bangkok"  # SIRIRAJ-CM's, where it was received
+    assert [(p.kind, p.reference, p.current) for p in evidence.periods] == [
+        (PeriodKind.SHIPMENT, EARLIER, False), (PeriodKind.SHIPMENT, REFERENCE, True)]
+    assert [[lg.logger for lg in p.loggers] for p in evidence.periods] == [["LG-24008"],
+                                                                          ["LG-24005", "LG-24007"]]
+    for period in evidence.periods:
+        for logger in period.loggers:
+            assert (logger.summary.profile.name, logger.summary.profile.version) == ("dry_ice", 1)
+            assert logger.chart is not None and logger.chart.logger == logger.logger
+            # the vector's range (≤ −60 °C), not the narrowest of all the goods (none: the kits are frozen)
+            assert (logger.chart.low_c, logger.chart.high_c) == (None, -60.0)
+
+
+def test_each_excursion_names_its_logger_and_shipment(sqlite_demo_runtime):
+    dry_ice_journey(sqlite_demo_runtime)
+    evidence = evidence_of(sqlite_demo_runtime, VECTOR_LOT)
+    seen = [(period.reference, x.logger, x.rule, x.start, x.duration_s, x.peak, x.status)
+            for period in evidence.periods for x in period.excursions]
+    rule, earlier_start = "above_minus60c_15min", EARLIER_START + timedelta(minutes=600)
+    assert seen == [(EARLIER, "LG-24008", rule, earlier_start, 20 * 60, -58.0, "open"),
+                    (REFERENCE, "LG-24005", rule, TRIP_START + timedelta(hours=21), 45 * 60, -55.0, "open"),
+                    (REFERENCE, "LG-24007", rule, TRIP_START + timedelta(hours=29), 45 * 60, -52.5, "open")]
+    assert evidence.unresolved == 3
+    by_logger = {lg.logger: lg for period in evidence.periods for lg in period.loggers}
+    assert [x.logger for x in by_logger["LG-24005"].excursions] == ["LG-24005"]
+
+
+def test_each_loggers_figures_are_judged_by_the_lots_profile(sqlite_demo_runtime):
+    dry_ice_journey(sqlite_demo_runtime)
+    [_, trip] = evidence_of(sqlite_demo_runtime, VECTOR_LOT).periods
+    first = trip.loggers[0].summary.evaluation
+    assert first.readings == TRIP_HOURS * 12
+    assert (first.stats.min_c, first.stats.max_c) == (-75.0, -55.0)
+    partition = first.partition
+    assert (partition.above_s, partition.below_s, partition.no_data_s) == (45 * 60, 0, 0)
+    assert partition.in_range_s == TRIP_HOURS * 3600 - 45 * 60
+    assert (first.start, first.end) == (TRIP_START, NOW)  # the MKT's window: the whole assignment
+    assert first.stats.min_c < first.stats.mkt_c < first.stats.max_c
+    assert trip.loggers[0].summary.unjudged == ()  # dry ice has no lower limit, so nothing is "below"
+
+
+def test_the_allowance_counts_each_shipment_once_by_its_worst_logger(sqlite_demo_runtime):
+    dry_ice_journey(sqlite_demo_runtime)
+    evidence = evidence_of(sqlite_demo_runtime, VECTOR_LOT)
+    allowance = evidence.allowance
+    assert [(x.shipment, x.logger) for x in allowance.exposures] == [(EARLIER, "LG-24008"),
+                                                                    (REFERENCE, "LG-24007")]  # warmer peak
+    assert allowance.out_of_range_s == (20 + 45) * 60 and allowance.max_c == -52.5
+    assert allowance.budget_s is None  # the vector carries no stability allowance
+    counted = [(p.reference, lg.logger) for p in evidence.periods for lg in p.loggers if lg.counted]
+    assert counted == [(EARLIER, "LG-24008"), (REFERENCE, "LG-24007")]
+
+
+def test_frozen_kits_on_dry_ice_are_below_their_range_without_an_excursion(sqlite_demo_runtime):
+    dry_ice_journey(sqlite_demo_runtime)
+    evidence = evidence_of(sqlite_demo_runtime, "VCN-26-12")  # QC-VCN: frozen, −25 to −15 °C
+    [trip] = evidence.periods  # this lot travelled only once
+    summary = trip.loggers[0].summary
+    assert summary.profile.name == "frozen" and summary.unjudged == (ExcursionKind.BELOW,)
+    assert summary.evaluation.partition.below_s == TRIP_HOURS * 3600  # −55 °C too is below −25 °C
+    assert [x.profile for x in trip.excursions] == ["dry_ice", "dry_ice"]  # recorded for the vector
+    assert (trip.loggers[0].chart.low_c, trip.loggers[0].chart.high_c) == (-25.0, -15.0)
+
+
+def test_the_box_as_the_pharmacy_found_it(sqlite_demo_runtime):
+    dry_ice_journey(sqlite_demo_runtime, **{VECTOR_LOT: {"lot_number": "LV-B-26-070", "received": 3.0,
+                                                         "missing": 1.0}})
+    box = evidence_of(sqlite_demo_runtime, VECTOR_LOT).box
+    assert dict(box.answers) == {"packaging_intact": True, "seals_intact": True, "coolant_present": True,
+                                 "logger_present": True, "logger_alarm": True, "documents_complete": True,
+                                 "import_permit_present": True}
+    assert box.checklist.coolant_state is CoolantState.DRY_ICE_PRESENT and box.findings == ("logger_alarm",)
+    assert (box.lot_shipped, box.lot_seen, box.received, box.missing, box.shipped) == (
+        VECTOR_LOT, "LV-B-26-070", 3.0, 1.0, 4.0)
+    assert set(box.discrepancies) == {"lot_mismatch", "missing"}
+    assert box.open_excursions == 2  # this shipment's, when it was received
+
+
+def test_an_item_with_an_allowance_shows_its_budget(sqlite_demo_runtime):
+    send_trace(sqlite_demo_runtime, trace_with_a_40_minute_excursion())  # HG-2026-0045: 40 min at 9.5 °C
+    run_scan(sqlite_demo_runtime)
+    receive(sqlite_demo_runtime)
+    allowance = evidence_of(sqlite_demo_runtime, "SK2609-031").allowance  # SEL-CD34: 72 h at ≤ 25 °C
+    assert (allowance.out_of_range_s, allowance.budget_s, allowance.limit_c) == (40 * 60, 72 * 3600, 25.0)
+    assert allowance.max_c == 9.5 and allowance.remaining_s == 72 * 3600 - 40 * 60
+
+
+def test_an_unknown_line_is_not_found(sqlite_demo_runtime):
+    with sqlite_demo_runtime.sessions() as session, pytest.raises(NotFound):
+        line_evidence(session, 999, sqlite_demo_runtime.profiles, now=NOW)
