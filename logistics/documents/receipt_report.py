@@ -13,7 +13,7 @@ from logistics.core.excursion_types import LoggerSummary
 from logistics.core.profiles import ExcursionKind
 from logistics.core.receiving import YES_NO_CHECKS, Checklist
 from logistics.core.series import Chart
-from logistics.core.stability import LotStability
+from logistics.core.stability import Exposure, LotStability
 from logistics.documents.chart import temperature_chart
 from logistics.documents.fonts import FontChoice
 from logistics.documents.packing_list import Place
@@ -274,13 +274,20 @@ def allowance_text(lot: LotAllowance) -> str:
         text = f"Used {used} outside the range; peak {peak}. {lot.item_code} carries no stability allowance."
     else:
         limit = "" if stability.limit_c is None else f" at ≤ {stability.limit_c:g} °C"
+        if stability.equivalent_s is not None and stability.limit_c is not None:  # SPEC §2.3
+            used += f" ({_hours(stability.equivalent_s)} equivalent at {stability.limit_c:g} °C)"
         text = f"Used {used} of {_hours(stability.budget_s)}{limit}; peak {peak}."
         text += f" {_hours(stability.remaining_s or 0.0)} left."
     if stability.limit_exceeded:
         text += f" The peak is above the {stability.limit_c:g} °C the allowance holds to."
-    counted = "; ".join(f"{exposure.shipment} by {exposure.logger}, {_hours(exposure.out_of_range_s)}"
+    counted = "; ".join(f"{_period(exposure)} by {exposure.logger}, {_hours(exposure.out_of_range_s)}"
                         for exposure in stability.exposures)
     return f"{text} Counted: {counted}." if counted else text
+
+
+def _period(exposure: Exposure) -> str:
+    """A shipment's reference, or where a storage period was."""
+    return exposure.shipment or f"storage at {exposure.site} · {exposure.zone}"
 
 
 def _inspection(doc: Document, inspection: Inspection) -> None:

@@ -30,8 +30,9 @@ from logistics.db.models import (
     Site,
 )
 from logistics.schemas.records import ExcursionPublic
+from logistics.services.catalogue import shipments_carrying
 from logistics.services.errors import NotFound
-from logistics.services.excursions import earliest_unscanned, window_evaluation
+from logistics.services.excursions import earliest_unscanned, logger_window, window_evaluation
 from logistics.services.series import shipment_charts
 from logistics.services.stability import stability_of
 
@@ -155,9 +156,8 @@ def line_evidence(session: Session, line_id: int, profiles: dict[str, StoragePro
 
 def _shipments_of(session: Session, lot: Lot) -> Sequence[Shipment]:
     """Every shipment that carried (part of) the lot, as the allowance counts them."""
-    return session.exec(
-        select(Shipment).join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .where(ShipmentLine.lot_id == lot.id).distinct().order_by(col(Shipment.id))).all()
+    return session.exec(select(Shipment).where(col(Shipment.id).in_(shipments_carrying(lot.id)))
+                        .order_by(col(Shipment.id))).all()
 
 
 def _shipment_period(session: Session, shipment: Shipment, profile: StorageProfile, now: datetime,
@@ -171,7 +171,7 @@ def _shipment_period(session: Session, shipment: Shipment, profile: StorageProfi
     loggers = tuple(LoggerEvidence(
         summary=LoggerSummary(code, profile, window_evaluation(
             session, assignment, shipment, profile, now, earliest_unscanned(session, assignment.logger_id),
-            keep=False)),
+            keep=False), logger_window(assignment, shipment)),
         chart=charts.get(code), excursions=tuple(recorded.get(code, ())),
         counted=(shipment.reference, code) in counted) for assignment, code in assignments)
     origin, destination = session.get(Site, shipment.origin_id), session.get(Site, shipment.destination_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from logistics.core.excursion_types import LoggerSummary, Sample
+from logistics.core.excursion_types import LoggerSummary, Sample, Window
 from logistics.core.excursions import evaluate
 from logistics.core.profiles import ExcursionKind
 from logistics.readers.config_files import load_profiles
@@ -15,7 +15,9 @@ PROFILES = load_profiles()
 
 def summary(profile: str, temperatures: list[float]) -> LoggerSummary:
     samples = [Sample(START + timedelta(minutes=5 * i), value) for i, value in enumerate(temperatures)]
-    return LoggerSummary("LG-1", PROFILES[profile], evaluate(samples, PROFILES[profile]))
+    window = Window(START, START + timedelta(minutes=5 * len(temperatures)))
+    evaluation = evaluate(samples, PROFILES[profile], window=window)
+    return LoggerSummary("LG-1", PROFILES[profile], evaluation, window)
 
 
 def test_frozen_goods_on_dry_ice_are_below_a_side_no_rule_watches():

@@ -92,6 +92,6 @@ def test_the_report_counts_no_data_over_each_loggers_window_and_hatches_it(sqlit
     # its last reading covers H = 10 min, then 110 min without data. LG-24004 sent nothing: all 600 min.
     received_and_partly_released(sqlite_demo_runtime)
     report = report_text(sqlite_demo_runtime)
-    assert re.search(r"LG-24003 97 5\.0 / 9\.5 °C .*?40 min 0 min 110 min ", report)
-    assert re.search(r"LG-24004 0 — — — 0 min 0 min 600 min ", report)
+    assert re.search(r"LG-24003 refrigerated v1 97 5\.0 / 9\.5 °C .*?40 min 0 min 110 min ", report)
+    assert re.search(r"LG-24004 refrigerated v1 0 — — — 0 min 0 min 600 min ", report)
     assert report.count("no data (no reading covers the time)") == 2  # the legend under each chart

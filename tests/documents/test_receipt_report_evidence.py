@@ -75,7 +75,8 @@ def test_the_report_has_the_figures_qa_sees(sqlite_demo_runtime):
                          rf"{duration} {re.escape(peak)} open", text), excursion
     allowance = re.search(r"Used [\d.]+ h outside the range; peak \S+ °C\.", page).group(0)
     assert f"LV-BGLOB LV-B-26-007 {allowance}" in text
-    assert "Counted: HG-2026-0039 by LG-24008, 0.3 h; HG-2026-0046 by LG-24007, 0.8 h." in text
+    assert ("Counted: HG-2026-0039 by LG-24008, 0.3 h; HG-2026-0046 by LG-24007, 0.8 h; "
+            "storage at SIRIRAJ-CM · SIR-ULT-1 by LG-24104, 0.0 h.") in text  # stored since the receipt
 
 
 def test_an_allowance_with_a_budget_reads_as_on_the_page(sqlite_demo_runtime):
@@ -83,8 +84,10 @@ def test_an_allowance_with_a_budget_reads_as_on_the_page(sqlite_demo_runtime):
     run_scan(sqlite_demo_runtime)
     receive(sqlite_demo_runtime)
     text = " ".join(page_texts(report_pdf(sqlite_demo_runtime, REFRIGERATED)))
-    assert ("SEL-CD34 SK2609-031 Used 0.7 h of 72.0 h at ≤ 25 °C; peak 9.5 °C. 71.3 h left. "
-            "Counted: HG-2026-0045 by LG-24003, 0.7 h.") in text
+    # 40 min at 9.5 °C: 2/3 h · e^(10000 · (1/298.15 − 1/282.65)) = 0.106 h at 25 °C (SPEC §2.3)
+    assert ("SEL-CD34 SK2609-031 Used 0.7 h (0.1 h equivalent at 25 °C) of 72.0 h at ≤ 25 °C; peak 9.5 °C. "
+            "71.3 h left. Counted: HG-2026-0045 by LG-24003, 0.7 h; "
+            "storage at SIRIRAJ-PH · SIR-FRIDGE-1 by LG-24101, 0.0 h.") in text
 
 
 def test_frozen_kits_on_dry_ice_say_why_that_is_no_excursion(sqlite_demo_runtime):

@@ -153,8 +153,10 @@ def test_the_allowance_counts_each_shipment_once_by_its_worst_logger(sqlite_demo
     dry_ice_journey(sqlite_demo_runtime)
     evidence = evidence_of(sqlite_demo_runtime, VECTOR_LOT)
     allowance = evidence.allowance
-    assert [(x.shipment, x.logger) for x in allowance.exposures] == [(EARLIER, "LG-24008"),
-                                                                    (REFERENCE, "LG-24007")]  # warmer peak
+    # the warmer peak of each shipment; then its storage since the receipt, in a zone whose logger has
+    # sent nothing yet
+    assert [(x.shipment, x.logger) for x in allowance.exposures] == [
+        (EARLIER, "LG-24008"), (REFERENCE, "LG-24007"), (None, "LG-24104")]
     assert allowance.out_of_range_s == (20 + 45) * 60 and allowance.max_c == -52.5
     assert allowance.budget_s is None  # the vector carries no stability allowance
     counted = [(p.reference, lg.logger) for p in evidence.periods for lg in p.loggers if lg.counted]

@@ -84,7 +84,8 @@ def test_an_allowance_is_shown_against_its_budget(app, client):
     receive(runtime)
     login(client, "qa")
     shown = text_of(client.get(f"/qa/lines/{line_of(runtime, 'SK2609-031')}").get_data(as_text=True))
-    assert "Used 0.7 h of 72.0 h at ≤ 25 °C; peak 9.5 °C." in shown and "71.3 h left" in shown
+    used = "Used 0.7 h (0.1 h equivalent at 25 °C) of 72.0 h at ≤ 25 °C; peak 9.5 °C."
+    assert used in shown and "71.3 h left" in shown
 
 
 def test_the_box_as_found_is_on_the_page(app, client):
