@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_new_version_and_what_it_would_change_on_a_shipment(live_server, page, tmp_path):
-    assert an_excursion_on_the_way(tmp_path / "shipments.db") == 1  # above_8c_30min, refrigerated v1
+    assert an_excursion_on_the_way(tmp_path / "shipments.db") == ["above_8c_30min"]  # refrigerated v1
     sign_in(page, live_server, "qa")
     page.get_by_role("link", name="Profiles").click()
     expect(page.get_by_role("heading", name="Storage profiles and allowances")).to_be_visible()
