@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, g
+from flask import Flask, abort, current_app, flash, g, redirect
 from flask_login import current_user
 
 from logistics.db.engine import begin_writing
+from logistics.services.errors import InputError, NotFound
+from logistics.web.i18n import label
 
 if TYPE_CHECKING:
     from sqlmodel import Session  # what the services take; the views hand it on and query nothing
@@ -41,6 +44,23 @@ def writing(reason: str) -> Session:
 
 def commit() -> None:
     session().commit()
+
+
+def one_change(reason: str, done: str, step: Callable[[Session], object], back_to: str) -> Any:
+    """Make one change from a button on a page, then show the page (`back_to`) again with the outcome:
+    `done`, or the refusal naming its fields. `reason` goes to the audit trail (in English, as records are
+    kept); `done` is shown to the user."""
+    writer = writing(reason)
+    try:
+        step(writer)
+        commit()
+        flash(done, "info")
+    except NotFound:
+        abort(404)
+    except InputError as error:
+        writer.rollback()
+        flash("; ".join(f"{label(field)}: {message}" for field, message in error.errors.items()), "error")
+    return redirect(back_to)
 
 
 def install(app: Flask) -> None:

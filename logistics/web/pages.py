@@ -222,20 +222,8 @@ def _review(reference: str, done: str, message: str, step: Any) -> Any:
 
 
 def _change_shipment(reference: str, reason: str, done: str, step: Any, anchor: str = "") -> Any:
-    """Make one change from a button on the shipment page, then show the page again with the outcome.
-
-    `reason` goes to the audit trail (in English, as records are kept); `done` is shown to the user."""
-    session = db.writing(reason)
-    try:
-        step(session)
-        db.commit()
-        flash(done, "info")
-    except NotFound:
-        abort(404)
-    except InputError as error:
-        session.rollback()
-        flash("; ".join(f"{label(field)}: {message}" for field, message in error.errors.items()), "error")
-    return redirect(url_for("pages.shipment_detail", reference=reference) + anchor)
+    """Make one change from a button on the shipment page, then show the page again with the outcome."""
+    return db.one_change(reason, done, step, url_for("pages.shipment_detail", reference=reference) + anchor)
 
 
 @blueprint.route("/shipments/new", methods=["GET", "POST"])

@@ -22,7 +22,6 @@ from logistics.web import db, svg_chart
 from logistics.web.auth import require
 from logistics.web.forms import read_local_time
 from logistics.web.i18n import gettext as _
-from logistics.web.i18n import label
 
 blueprint = Blueprint("storage", __name__)
 
@@ -120,19 +119,8 @@ def excursion_resolve(code: str, record_id: int) -> Any:
 
 
 def _change_zone(code: str, reason: str, done: str, step: Callable[[Any], None]) -> Any:
-    """One change from a button on the zone's page, then the page again with the outcome. `reason` goes
-    to the audit trail (in English, as records are kept); `done` is shown to the user."""
-    session = db.writing(reason)
-    try:
-        step(session)
-        db.commit()
-        flash(done, "info")
-    except NotFound:
-        abort(404)
-    except InputError as error:
-        session.rollback()
-        flash("; ".join(f"{label(field)}: {message}" for field, message in error.errors.items()), "error")
-    return redirect(url_for("storage.zone_detail", code=code))
+    """One change from a button on the zone's page, then the page again with the outcome."""
+    return db.one_change(reason, done, step, url_for("storage.zone_detail", code=code))
 
 
 # --- A lot's stability passport ---------------------------------------------------------------------------
