@@ -6,16 +6,15 @@ import math
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 
 from logistics.core.roles import Permission
 from logistics.services import loggers, telemetry
-from logistics.services.errors import InputError, NotFound
+from logistics.services.errors import InputError
 from logistics.web import db
 from logistics.web.auth import require
 from logistics.web.forms import page_number
-from logistics.web.i18n import label
 
 blueprint = Blueprint("registry", __name__)
 
@@ -49,18 +48,11 @@ def logger_add() -> Any:
 @blueprint.route("/loggers/<code>/retire", methods=["POST"])
 @require(Permission.MANAGE_LOGGERS)
 def logger_retire(code: str) -> Any:
-    session = db.writing("retired")
-    try:
-        loggers.retire(session, code, now=datetime.now(UTC))
-        db.commit()
-        flash(_("%(code)s retired: it can no longer post readings over HTTP. Run logistics broker-config "
-                "and restart Mosquitto to shut it out of the broker.", code=code), "info")
-    except NotFound:
-        abort(404)
-    except InputError as error:
-        session.rollback()
-        flash("; ".join(f"{label(field)}: {message}" for field, message in error.errors.items()), "error")
-    return redirect(url_for("registry.logger_list"))
+    done = _("%(code)s retired: it can no longer post readings over HTTP. Run logistics broker-config and "
+             "restart Mosquitto to shut it out of the broker.", code=code)
+    return db.one_change("retired", done,
+                         lambda session: loggers.retire(session, code, now=datetime.now(UTC)),
+                         url_for("registry.logger_list"))
 
 
 def _logger_page(errors: dict[str, str], created: tuple[str, str] | None) -> str:
