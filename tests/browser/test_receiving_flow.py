@@ -130,15 +130,17 @@ def look_at_both_widths_and_languages(page) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def assess_every_excursion(page) -> int:
-    """QA assesses each excursion listed on the page, one form after the other; how many there were."""
-    count = page.locator("article.assessment").count()
+def assess_every_excursion(page) -> list[tuple[str, str]]:
+    """QA assesses each excursion listed on the page, one form after the other; the logger and rule each
+    form was headed with."""
+    count, assessed = page.locator("article.assessment").count(), []
     for index in range(count):
         assessment = page.locator("article.assessment").nth(index)
         expect(assessment).to_contain_text("Not assessed for this lot.")
         expect(assessment).to_contain_text("Stability allowance: used")
-        rule = assessment.locator("h3").inner_text()
-        cause, leg, grounds = ASSESSED["above" if "above_" in rule else "below"]
+        logger, rule = re.search(r"(LG-\d+) · (\S+)", assessment.locator("h3").inner_text()).groups()
+        assessed.append((logger, rule))
+        cause, leg, grounds = ASSESSED["above" if rule.startswith("above_") else "below"]
         assessment.get_by_label("Root cause").select_option(cause)
         if leg:
             handled_at = assessment.get_by_label("Leg where the goods were handled")
@@ -150,7 +152,7 @@ def assess_every_excursion(page) -> int:
         assessment.get_by_role("button", name=re.compile("Record the assessment")).click()
         expect(page.get_by_text("Assessment recorded.")).to_be_visible()
         expect(page.locator("article.assessment").nth(index)).to_contain_text("Assessed: no impact")
-    return count
+    return assessed
 
 
 def report_text(page, href: str) -> str:
@@ -195,12 +197,13 @@ def test_receive_quarantine_assess_sign_stock_and_report(live_server, page, tmp_
                         r"peak 9\.5 °C\.", shown["allowance"]), shown["allowance"]
     assert sorted(shown["figures"]) == loggers
     assert sorted((x["logger"], x["rule"]) for x in shown["excursions"]) == [
-        ("LG-24003", "above_8c_30min"), ("LG-24004", "below_2c_30min")]
+        ("LG-24003", "above_8c_30min"), ("LG-24004", "below_2c_30min")]  # each as its logger recorded it
     expect(page.get_by_role("button", name="Cannot release: 2 excursions not assessed")).to_be_disabled()
     expect(page.get_by_role("button", name="Reject all")).to_be_enabled()
     look_at_both_widths_and_languages(page)
 
-    assert assess_every_excursion(page) == len(shown["excursions"])
+    listed = sorted((x["logger"], x["rule"]) for x in shown["excursions"])
+    assert sorted(assess_every_excursion(page)) == listed  # one form for each excursion of the evidence
     expect(page.get_by_role("button", name="Release all")).to_be_enabled()
 
     # A partial release with its unit; the next step states what is released and what is rejected.
