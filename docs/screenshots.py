@@ -4,7 +4,9 @@ Builds a throw-away database with the demo data, records a simulated journey for
 shipments under way (one of them with an excursion on the Bangkok apron), runs the scheduler's jobs
 once, serves the web app on a free port and photographs the dashboard and a shipment page with
 Debian's Chromium; then receives that shipment (its lines go to quarantine) and photographs QA's
-decision page for one of them.
+decision page for one of them, whole: the evidence (the lot's allowance against its use, each logger's
+chart and figures, the excursion), the box as found, the excursion's assessment form and the release
+button that says why it cannot be pressed yet.
 
 Run: .venv/bin/python docs/screenshots.py
 """
@@ -113,6 +115,8 @@ def photograph_decision(url: str, line_id: int) -> None:
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{url}/")
         page.goto(f"{url}/qa/lines/{line_id}")
+        page.locator("figure.chart").first.wait_for()
+        page.wait_for_load_state("networkidle")  # every chart drawn by script
         page.screenshot(path=str(DOCS / "screenshot-qa-decision.png"), full_page=True)
         browser.close()
 

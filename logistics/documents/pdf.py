@@ -9,6 +9,7 @@ blocks in reading order. Fonts: see fonts.py.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +41,8 @@ RULE = (150, 150, 150)
 QR_ERROR_LEVEL = "q"
 QR_QUIET_ZONE = 4
 QR_PIXELS_PER_MODULE = 10
+NBSP = "\u00a0"  # between a number and its unit: fpdf2 never breaks a line there, and prints a space
+BREAKS = re.compile(r"[^\S\u00a0]+")  # the spaces a line may break at
 
 
 @dataclass(frozen=True)
@@ -180,16 +183,16 @@ def table(doc: Document, columns: Sequence[Column], rows: Iterable[Sequence[str]
 
 def column_widths(doc: Document, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> list[float]:
     """Widths in mm that share the page among the columns without a width (those with one keep it), as a
-    browser lays out a table: each at least as wide as its longest word, so no word is split across lines
-    (a heading's never), and the room left given where lines are longest. Too little room for every word:
-    the headings' words still fit, long values break."""
+    browser lays out a table: each at least as wide as its longest word (a number and its unit joined by
+    NBSP are one word), so no word is split across lines (a heading's never), and the room left given where
+    lines are longest. Too little room for every word: the headings' words still fit, long values break."""
     fitted = [index for index, column in enumerate(columns) if column.width is None]
     fixed = [column.width or 0.0 for column in columns]
     if not fitted:
         return fixed
     room = doc.epw - sum(fixed)
     heading_words = [_widest(doc, column.title.split(), bold=True) for column in columns]
-    words = [max([heading_words[index], *(_widest(doc, row[index].split()) for row in rows)])
+    words = [max([heading_words[index], *(_widest(doc, BREAKS.split(row[index])) for row in rows)])
              for index in range(len(columns))]
     lines = [max([_widest(doc, [column.title], bold=True),
                   *(_widest(doc, row[index].splitlines()) for row in rows)])

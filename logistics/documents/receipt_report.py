@@ -18,6 +18,7 @@ from logistics.documents.chart import temperature_chart
 from logistics.documents.fonts import FontChoice
 from logistics.documents.packing_list import Place
 from logistics.documents.pdf import (
+    NBSP,
     SMALL_PT,
     Column,
     Document,
@@ -148,7 +149,7 @@ def render(report: ReceiptReport, fonts: FontChoice) -> bytes:
     else:
         _inspection(doc, report.inspection)
         _lines(doc, report)
-        _decisions(doc, report)
+        _decisions(doc, report, report.destination.zone)
     return doc.to_bytes()
 
 
@@ -193,8 +194,8 @@ def _summary_row(summary: LoggerSummary) -> list[str]:
     evaluation, stats = summary.evaluation, summary.evaluation.stats
     time = evaluation.partition
     return [summary.logger, f"{summary.profile.name} v{summary.profile.version}", f"{evaluation.readings:,}",
-            f"{stats.min_c:.1f} / {stats.max_c:.1f} °C" if stats else "—",
-            f"{stats.mean_c:.1f} °C" if stats else "—", f"{stats.mkt_c:.1f} °C" if stats else "—",
+            f"{stats.min_c:.1f} / {_celsius(stats.max_c)}" if stats else "—",
+            _celsius(stats.mean_c) if stats else "—", _celsius(stats.mkt_c) if stats else "—",
             _minutes(time.above_s), _minutes(time.below_s), _minutes(time.no_data_s)]
 
 
@@ -215,16 +216,17 @@ def unjudged_notes(summary: LoggerSummary) -> list[str]:
     return notes
 
 
+# A number and its unit are joined by a no-break space: a narrow column never prints "9.5" above "°C".
 def _minutes(seconds: float) -> str:
-    return f"{round(seconds / 60):,d} min"
+    return f"{round(seconds / 60):,d}{NBSP}min"
 
 
 def _hours(seconds: float) -> str:
-    return f"{seconds / 3600:,.1f} h"
+    return f"{seconds / 3600:,.1f}{NBSP}h"
 
 
 def _celsius(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} °C"
+    return "—" if value is None else f"{value:.1f}{NBSP}°C"
 
 
 def _excursions(doc: Document, report: ReceiptReport) -> None:
@@ -242,7 +244,7 @@ def _excursions(doc: Document, report: ReceiptReport) -> None:
 def _peak(record: ExcursionPublic) -> str:
     if record.peak is None:
         return "—"
-    return f"{record.peak:.1f} g" if record.kind == ExcursionKind.SHOCK else _celsius(record.peak)
+    return f"{record.peak:.1f}{NBSP}g" if record.kind == ExcursionKind.SHOCK else _celsius(record.peak)
 
 
 def _review(record: ExcursionPublic) -> str:
@@ -320,15 +322,15 @@ def _lots(row: ReceivedLine) -> str:
     return f"{row.lot_shipped} / {found} (differs{booked})"
 
 
-def _decisions(doc: Document, report: ReceiptReport) -> None:
+def _decisions(doc: Document, report: ReceiptReport, zone: str) -> None:
     decided = [row for row in report.lines if row.decision is not None]
     waiting = [row for row in report.lines if row.qa_status == "pending" and row.decision is None]
     heading(doc, "QA decisions (electronic signatures, 21 CFR 11.50)")
     if report.assessments:
         paragraph(doc, "Excursion assessments signed with the decisions:")
-        table(doc, ASSESSMENT_COLUMNS, (_assessment_row(row) for row in report.assessments))
+        table(doc, ASSESSMENT_COLUMNS, (_assessment_row(row, zone) for row in report.assessments))
     if decided:
-        table(doc, DECISION_COLUMNS, (_decision_row(row) for row in decided))
+        table(doc, DECISION_COLUMNS, (_decision_row(row, zone) for row in decided))
     for row in decided:
         if row.decision and row.decision.evidence_changed:
             paragraph(doc, f"{row.item_code} {row.lot_shipped}: evidence changed since signing: "
@@ -340,23 +342,23 @@ def _decisions(doc: Document, report: ReceiptReport) -> None:
         paragraph(doc, "Nothing went to quarantine.")
 
 
-def _decision_row(row: ReceivedLine) -> list[str]:
+def _decision_row(row: ReceivedLine, zone: str) -> list[str]:
     signature = row.decision
     assert signature is not None
     check = ("EVIDENCE CHANGED SINCE SIGNING" if signature.evidence_changed
              else "valid" if signature.holds else "DOES NOT MATCH THE RECORD")
     return [f"{row.item_code} {row.lot_shipped}", signature.meaning.replace("_", " "),
             _amount(row.released or 0.0), _amount(row.rejected or 0.0),
-            f"{signature.signer_name} ({signature.signer}), {local_text(signature.signed_at, 'UTC')}",
+            f"{signature.signer_name} ({signature.signer}), {local_text(signature.signed_at, zone)}",
             f"{check}; {signature.digest[:16]}…"]
 
 
-def _assessment_row(row: Assessment) -> list[str]:
-    budget = f" of {row.budget_s / 3600:.1f} h" if row.budget_s is not None else ""
+def _assessment_row(row: Assessment, zone: str) -> list[str]:
+    budget = f" of {_hours(row.budget_s)}" if row.budget_s is not None else ""
     return [row.item_lot, row.excursion, row.outcome.replace("_", " "), row.cause,
-            f"{row.used_s / 3600:.1f} h{budget}", f"{row.assessed_by}, {local_text(row.assessed_at, 'UTC')}"]
+            f"{_hours(row.used_s)}{budget}", f"{row.assessed_by}, {local_text(row.assessed_at, zone)}"]
 
 
 def _amount(value: float, unit: str = "") -> str:
     number = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return f"{number} {unit}".strip()
+    return f"{number}{NBSP}{unit}" if unit else number

@@ -80,9 +80,9 @@ def receipt_report_content(session: Session, reference: str, *, profiles: dict[s
     shipment, record = describe_shipment(session, reference), get_shipment(session, reference)
     receipt = receiving.find_receipt(session, record)
     judged_until = receipt.received_at if receipt else now
+    destination = _place(session, shipment.destination)
     return receipt_report.ReceiptReport(
-        shipment=shipment, origin=_place(session, shipment.origin),
-        destination=_place(session, shipment.destination),
+        shipment=shipment, origin=_place(session, shipment.origin), destination=destination,
         inspection=_inspection(receipt) if receipt else None,
         lines=_received_lines(session, receipt.id) if receipt and receipt.id else [],
         summaries=excursions.summaries(session, record, profiles, now=judged_until),
@@ -90,8 +90,8 @@ def receipt_report_content(session: Session, reference: str, *, profiles: dict[s
         excursions=_excursions(session, record), allowances=[
             receipt_report.LotAllowance(row.item.code, row.lot.lot_number, row.stability)
             for row in stability.shipment_lots(session, record, profiles, now=judged_until)],
-        generated_at=now,
-        assessments=_assessments(session, receipt.id) if receipt and receipt.id else [])
+        generated_at=now, assessments=(_assessments(session, receipt.id, zone=destination.zone)
+                                       if receipt and receipt.id else []))
 
 
 def _inspection(receipt: Receipt) -> receipt_report.Inspection:
@@ -150,9 +150,9 @@ def _decision(session: Session, line: ReceiptLine) -> receipt_report.Decision | 
                                    evidence_changed=line.evidence_change if reopened else None)
 
 
-def _assessments(session: Session, receipt_id: int) -> list[receipt_report.Assessment]:
+def _assessments(session: Session, receipt_id: int, *, zone: str) -> list[receipt_report.Assessment]:
     """QA's assessments that count for the receipt's lots: the latest of each excursion that still
-    matches it."""
+    matches it (its start in the receiving site's `zone`, as the report's excursions)."""
     rows = session.exec(
         select(ShipmentLine, Lot, Item.code)
         .join(ReceiptLine, ReceiptLine.shipment_line_id == ShipmentLine.id)
@@ -168,7 +168,7 @@ def _assessments(session: Session, receipt_id: int) -> list[receipt_report.Asses
                 leg = session.get(Leg, assessed.leg_id) if assessed.leg_id else None
                 found.append(receipt_report.Assessment(
                     item_lot=f"{item_code} {lot.lot_number}",
-                    excursion=f"{logger} {record.rule} {local_text(record.start, 'UTC')}",
+                    excursion=f"{logger} {record.rule} {local_text(record.start, zone)}",
                     outcome=assessed.outcome,
                     cause=assessed.root_cause.replace("_", " ") + (f", leg {leg.sequence}" if leg else ""),
                     used_s=assessed.used_s, budget_s=assessed.budget_s, assessed_by=assessed.assessed_by,

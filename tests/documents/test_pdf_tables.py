@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from logistics.documents.fonts import choose_fonts
-from logistics.documents.pdf import CELL_PADDING_MM, TABLE_PT, Column, Document, PageFrame, column_widths
+from logistics.documents.pdf import (
+    CELL_PADDING_MM,
+    NBSP,
+    TABLE_PT,
+    Column,
+    Document,
+    PageFrame,
+    column_widths,
+)
 from tests.conftest import NOW
 
 
@@ -51,3 +59,13 @@ def test_a_column_with_a_width_keeps_it(doc):
     assert widths == [40, 30]
     fitted = column_widths(doc, [Column("Logger", 40), Column("Minimum", align="RIGHT")], [["LG-24005", "x"]])
     assert fitted[0] == 40 and fitted[1] == pytest.approx(doc.epw - 40)
+
+
+def test_a_number_and_its_unit_are_one_word(doc):
+    """"−52.5 °C" joined by a no-break space is never printed as "−52.5" above "°C", however little room a
+    long review leaves its column."""
+    peak, review = f"−52.5{NBSP}°C", "resolved; qa: no impact, the allowance used 0.7 h of 72.0 h " * 4
+    widths = column_widths(doc, (Column("Peak", align="RIGHT"), Column("Review")), [[peak, review]])
+    doc.set_font(doc.text_family, "", TABLE_PT)
+    assert widths[0] >= doc.get_string_width(peak) + 2 * CELL_PADDING_MM
+    assert widths[1] > 5 * widths[0]  # the review still gets the room

@@ -165,3 +165,14 @@ def test_release_time_per_receipt_and_month_on_the_queue_and_in_the_metrics(app,
     median = found[("coldchain_release_time_median_seconds", (("month", month),))]
     assert 0 <= median < 120  # received and decided within the test
     assert found[("coldchain_release_time_receipts", (("month", month),))] == 1
+
+
+def test_every_link_on_the_decision_page_opens_for_qa(app, client):
+    """QA reaches the shipment's page and its receipt report from the decision (not the receiving bench,
+    which is the pharmacy's)."""
+    received(app, client)
+    page = client.get(f"/qa/lines/{line_of(app, 'SK2609-031')}").get_data(as_text=True)
+    main = page[page.index("<main"):]
+    links = set(re.findall(r'<a [^>]*href="(/[^"#]*)"', main))
+    assert {"/shipments/HG-2026-0045", "/shipments/HG-2026-0045/receipt-report.pdf"} <= links
+    assert {link: client.get(link).status_code for link in links} == dict.fromkeys(links, 200)

@@ -62,7 +62,8 @@
     var full = JSON.parse(source.textContent);
     var panels = {};
     // As wide as the page shows it (900 at most), so that its text is as large on a phone as on a desk.
-    var W = Math.min(Math.max(holder.clientWidth || 900, 320), 900);
+    function width() { return Math.min(Math.max(holder.clientWidth || 900, 320), 900); }
+    var W = width();
 
     function local(ms, withDate) {
       return (withDate ? dated : clock).format(new Date(ms + offsetMs));
@@ -241,6 +242,20 @@
     }
 
     full.forEach(show);
+    // A window resized or a tablet turned: drawn again at the new width, so the text keeps its size.
+    var resizing = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(resizing);
+      resizing = setTimeout(function () {
+        if (width() === W) { return; }
+        W = width();
+        Object.keys(panels).forEach(function (logger) {
+          var panel = panels[logger];
+          panel.svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+          draw(panel.chart, panel);
+        });
+      }, 150);
+    });
   }
 
   Array.prototype.forEach.call(holders, mount);
