@@ -2,7 +2,8 @@
 release (see core.excursion_assessment).
 
 A line's evidence is every excursion, not withdrawn, of every shipment its lot (as shipped) travelled in
-up to the line's own (later shipments carry other units of the lot, decided on their own receipts).
+up to the line's own (later shipments carry other units of the lot, decided on their own receipts), and
+of the storage zones that held its goods: at the receiving site since the receipt, anywhere before.
 Each must be assessed for that lot before the line can be released; assessing resolves the excursion's
 review (core.excursion_review.assess), and the assessment joins the signed decision's content.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -37,14 +39,17 @@ from logistics.db.models import (
     Leg,
     Logger,
     Lot,
+    Receipt,
     ReceiptLine,
     Shipment,
     ShipmentLine,
     Site,
+    StorageZone,
 )
 from logistics.services.catalogue import shipments_carrying
 from logistics.services.errors import InputError, NotFound
 from logistics.services.stability import stability_of
+from logistics.services.storage_periods import zone_excursions_of_lot
 
 __all__ = ["AssessmentDraft", "Blocker", "EvidenceRow", "LegChoice", "Outcome", "RootCause",
            "assess_excursion", "blockers", "current_assessments", "evidence_rows", "line_blockers",
@@ -63,8 +68,8 @@ class EvidenceRow:
 
     record: ExcursionRecord
     logger: str
-    shipment: str
-    legs: list[LegChoice]  # the shipment's, to name where the goods were handled
+    shipment: str  # the shipment's reference, or where the goods were stored: "SIR-FRIDGE-1 at SIRIRAJ-PH"
+    legs: list[LegChoice]  # the shipment's, to name where the goods were handled (none in storage)
     assessment: ExcursionAssessment | None  # the latest for the lot that still matches the excursion
     impact: ProductImpact
 
@@ -88,16 +93,53 @@ def shipped_lot(session: Session, line: ReceiptLine) -> tuple[Lot, int]:
 
 
 def lot_evidence(session: Session, lot_id: int, up_to: int) -> list[tuple[ExcursionRecord, str, str]]:
-    """(excursion, logger, shipment) for every excursion not withdrawn of every shipment the lot travelled
-    in, up to shipment id `up_to`, in time order."""
+    """(excursion, logger, where) for every excursion not withdrawn of every shipment the lot travelled
+    in, up to shipment id `up_to` (its own included, whatever lot the pack was booked under), and of the
+    storage zones that held the goods (`_stored_evidence`), in time order. `where` names the shipment, or
+    the zone and its site ("SIR-FRIDGE-1 at SIRIRAJ-PH")."""
     carried = shipments_carrying(lot_id).where(col(ShipmentLine.shipment_id) <= up_to)
     query = (select(ExcursionRecord, Logger.code, Shipment.reference)
              .join(Logger, Logger.id == ExcursionRecord.logger_id)
              .join(Shipment, Shipment.id == ExcursionRecord.shipment_id)
-             .where(col(ExcursionRecord.shipment_id).in_(carried),
-                    ExcursionRecord.status != ReviewStatus.WITHDRAWN.value)
-             .order_by(col(ExcursionRecord.start), col(ExcursionRecord.id)))
-    return [(record, code, reference) for record, code, reference in session.exec(query).all()]
+             .where(or_(col(ExcursionRecord.shipment_id).in_(carried), ExcursionRecord.shipment_id == up_to),
+                    ExcursionRecord.status != ReviewStatus.WITHDRAWN.value))
+    found = [(record, code, reference) for record, code, reference in session.exec(query).all()]
+    found += _stored_evidence(session, lot_id, up_to)
+    return sorted(found, key=lambda row: (row[0].start, row[0].id or 0))
+
+
+def _stored_evidence(session: Session, lot_id: int, up_to: int) -> list[tuple[ExcursionRecord, str, str]]:
+    """The storage-zone excursions (core.storage's rule) that concern the goods shipment `up_to` brought:
+    at the site that received them, those that ran since the receipt, under the lot or the lot read on the
+    pack they were booked under; anywhere, those that ran while the lot was held before they arrived (they
+    may have been among it). What the lot's stock elsewhere meets afterwards is other goods' evidence."""
+    receipt = session.exec(select(Receipt).where(Receipt.shipment_id == up_to)).first()
+    if receipt is None:
+        return []
+    booked = session.exec(
+        select(ReceiptLine.lot_id).join(ShipmentLine, ShipmentLine.id == ReceiptLine.shipment_line_id)
+        .where(ReceiptLine.receipt_id == receipt.id, ShipmentLine.lot_id == lot_id,
+               col(ReceiptLine.lot_id).is_not(None), ReceiptLine.lot_id != lot_id)).all()
+    found: dict[int | None, tuple[ExcursionRecord, str, str]] = {}
+    for each in (lot_id, *{other for other in booked if other is not None}):
+        for record in zone_excursions_of_lot(session, each):
+            zone = session.get(StorageZone, record.storage_zone_id)
+            assert zone is not None
+            since = record.end is None or record.end > receipt.received_at
+            if (zone.site_id == receipt.site_id and since) or (each == lot_id
+                                                                and record.start < receipt.received_at):
+                found[record.id] = (record, _logger_code(session, record), _zone_place(session, zone))
+    return list(found.values())
+
+
+def _logger_code(session: Session, record: ExcursionRecord) -> str:
+    logger = session.get(Logger, record.logger_id)
+    return logger.code if logger else "?"
+
+
+def _zone_place(session: Session, zone: StorageZone) -> str:
+    site = session.get(Site, zone.site_id)
+    return f"{zone.code} at {site.code if site else '?'}"
 
 
 def figures(record: ExcursionRecord) -> ExcursionFigures:
@@ -133,7 +175,7 @@ def evidence_rows(session: Session, lot: Lot, up_to: int, stability: LotStabilit
     assert lot.id is not None
     found = lot_evidence(session, lot.id, up_to)
     assessed = current_assessments(session, lot.id, [record for record, _, _ in found])
-    legs = _legs(session, {record.shipment_id for record, _, _ in found})
+    legs = _legs(session, {record.shipment_id for record, _, _ in found if record.shipment_id is not None})
     return [EvidenceRow(record, code, reference, legs.get(record.shipment_id, []),
                         assessed.get(record.id or 0), _impact(record, stability))
             for record, code, reference in found]
