@@ -231,6 +231,10 @@ def test_a_fridge_excursion_is_assessed_on_the_page_before_a_release(app, client
     assert "Not assessed for this lot." in decision
     assert "Cannot release: 1 excursion not assessed" in decision
     assert "LG-24101 above_8c_30min (SIR-FRIDGE-1 at SIRIRAJ-PH): not assessed" in decision
+    card = page[page.index('<article class="card assessment"'):]
+    card = card[:card.index("</article>")]
+    assert 'value="other"' in card and 'value="handling"' not in card  # storage has no leg to name
+    assert 'name="leg"' not in card
 
 
 def test_the_storage_period_in_thai(app, client):
