@@ -113,21 +113,22 @@ def _stored_evidence(session: Session, lot_id: int, up_to: int) -> list[tuple[Ex
     at the site that received them, those that ran since the receipt, under the lot or the lot read on the
     pack they were booked under; anywhere, those that ran while the lot was held before they arrived (they
     may have been among it). What the lot's stock elsewhere meets afterwards is other goods' evidence."""
-    receipt = session.exec(select(Receipt).where(Receipt.shipment_id == up_to)).first()
-    if receipt is None:
+    received = session.exec(
+        select(Receipt.site_id, Receipt.received_at, ReceiptLine.lot_id)
+        .join(ReceiptLine, ReceiptLine.receipt_id == Receipt.id)
+        .join(ShipmentLine, ShipmentLine.id == ReceiptLine.shipment_line_id)
+        .where(Receipt.shipment_id == up_to, ShipmentLine.lot_id == lot_id)).all()
+    if not received:
         return []
-    booked = session.exec(
-        select(ReceiptLine.lot_id).join(ShipmentLine, ShipmentLine.id == ReceiptLine.shipment_line_id)
-        .where(ReceiptLine.receipt_id == receipt.id, ShipmentLine.lot_id == lot_id,
-               col(ReceiptLine.lot_id).is_not(None), ReceiptLine.lot_id != lot_id)).all()
+    site_id, received_at = received[0][0], received[0][1]
+    booked = {read for _, _, read in received if read is not None and read != lot_id}
     found: dict[int | None, tuple[ExcursionRecord, str, str]] = {}
-    for each in (lot_id, *{other for other in booked if other is not None}):
+    for each in (lot_id, *booked):
         for record in zone_excursions_of_lot(session, each):
             zone = session.get(StorageZone, record.storage_zone_id)
             assert zone is not None
-            since = record.end is None or record.end > receipt.received_at
-            if (zone.site_id == receipt.site_id and since) or (each == lot_id
-                                                                and record.start < receipt.received_at):
+            since = record.end is None or record.end > received_at
+            if (zone.site_id == site_id and since) or (each == lot_id and record.start < received_at):
                 found[record.id] = (record, _logger_code(session, record), _zone_place(session, zone))
     return list(found.values())
 
