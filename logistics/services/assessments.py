@@ -52,8 +52,8 @@ from logistics.services.stability import stability_of
 from logistics.services.storage_periods import zone_excursions_of_lot
 
 __all__ = ["AssessmentDraft", "Blocker", "EvidenceRow", "LegChoice", "Outcome", "RootCause",
-           "assess_excursion", "blockers", "current_assessments", "evidence_rows", "line_blockers",
-           "lot_evidence", "matches", "shipped_lot"]
+           "assess_excursion", "blockers", "current_assessments", "evidence_lot", "evidence_rows",
+           "line_blockers", "lot_evidence", "matches", "shipped_lot"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,14 @@ def shipped_lot(session: Session, line: ReceiptLine) -> tuple[Lot, int]:
     if lot is None or shipment_line is None:
         raise NotFound(f"no lot for receipt line {line.id}")
     return lot, shipment_line.shipment_id
+
+
+def evidence_lot(session: Session, line: ReceiptLine, shipped: Lot) -> Lot:
+    """The lot whose life (shipments, storage, allowance) the line's goods are followed under: the lot read
+    on the pack once QA accepted it (the shipment carried that one, catalogue.shipments_carrying), else
+    the shipped one."""
+    booked = session.get(Lot, line.lot_id) if line.lot_id is not None else None
+    return booked or shipped
 
 
 def lot_evidence(session: Session, lot_id: int, up_to: int) -> list[tuple[ExcursionRecord, str, str]]:
@@ -229,7 +237,7 @@ def assess_excursion(session: Session, line_id: int, excursion_id: int, draft: A
         raise InputError({"decision": "this line is decided: assess its excursions when it waits for QA"})
     lot, shipment_id = shipped_lot(session, line)
     assert lot.id is not None
-    stability = stability_of(session, lot, profiles, now=now)
+    stability = stability_of(session, evidence_lot(session, line, lot), profiles, now=now)
     rows = {row.record.id: row for row in evidence_rows(session, lot, shipment_id, stability)}
     row = rows.get(excursion_id)
     if row is None:

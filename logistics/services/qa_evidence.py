@@ -31,6 +31,7 @@ from logistics.db.models import (
     Site,
 )
 from logistics.schemas.records import ExcursionPublic
+from logistics.services.assessments import evidence_lot
 from logistics.services.catalogue import get_logger, shipments_carrying
 from logistics.services.errors import NotFound
 from logistics.services.excursions import earliest_unscanned, logger_window, window_evaluation
@@ -127,7 +128,7 @@ class Evidence:
     line_id: int
     item_code: str
     item_name: str
-    lot_number: str
+    lot_number: str  # the lot its life is followed under: the one booked, once QA accepted the pack's
     profile: StorageProfile  # the lot's: every logger is judged by it here
     zone: str  # the receiving site's time zone: times are read there
     periods: tuple[Period, ...]  # in the order they began
@@ -155,7 +156,8 @@ def line_evidence(session: Session, line_id: int, profiles: dict[str, StoragePro
         .join(Site, Site.id == Receipt.site_id).where(ReceiptLine.id == line_id)).first()
     if row is None:
         raise NotFound(f"no receipt line {line_id}")
-    line, receipt, shipped, lot, item, site = row
+    line, receipt, shipped, shipped_lot, item, site = row
+    lot = evidence_lot(session, line, shipped_lot)
     profile = profiles[item.storage_profile]
     allowance = stability_of(session, lot, profiles, now=now)
     counted = {(exposure.shipment, exposure.logger) for exposure in allowance.exposures}
@@ -166,7 +168,7 @@ def line_evidence(session: Session, line_id: int, profiles: dict[str, StoragePro
     periods.sort(key=lambda period: (period.start is None, period.start))
     return Evidence(line_id=line_id, item_code=item.code, item_name=item.name, lot_number=lot.lot_number,
                     profile=profile, zone=site.timezone, periods=tuple(periods), allowance=allowance,
-                    box=_box(receipt, line, shipped, lot))
+                    box=_box(receipt, line, shipped, shipped_lot))
 
 
 def _shipments_of(session: Session, lot: Lot) -> Sequence[Shipment]:

@@ -44,6 +44,7 @@ from logistics.services.assessments import (
     EvidenceRow,
     blockers,
     current_assessments,
+    evidence_lot,
     evidence_rows,
     line_blockers,
     lot_evidence,
@@ -71,7 +72,7 @@ class QuarantinedLine:
     lot: Lot  # as shipped
     unit: str
     excursions: list[ExcursionRecord]  # of every shipment the lot travelled in, up to this one
-    stability: LotStability
+    stability: LotStability  # of the lot booked, once QA accepted the one read on the pack
     booked_lot: Lot | None  # the lot read on the pack, once QA accepted it
     waiting: float  # in quarantine or on hold for this line's decision
     evidence_changed: bool  # reopened since its last signed decision
@@ -161,7 +162,7 @@ def _described(session: Session, row: Any, profiles: dict[str, StorageProfile],
     reopened = line.qa_status == "pending" and line.evidence_changed_at is not None and (
         signature is None or line.evidence_changed_at >= signature.signed_at)
     return QuarantinedLine(line, receipt, shipment, item, lot, shipment_line.unit, excursions,
-                           stability_of(session, lot, profiles, now=now),
+                           stability_of(session, evidence_lot(session, line, lot), profiles, now=now),
                            session.get(Lot, line.lot_id) if line.lot_id else None,
                            waiting_for(session, line.id), reopened)
 

@@ -5,7 +5,7 @@ two, and each logger saw the same rule fire once."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -13,6 +13,7 @@ from sqlmodel import select
 from logistics.core.excursion_types import Window
 from logistics.core.profiles import ExcursionKind
 from logistics.core.receiving import Checklist, CoolantState, Disposition
+from logistics.core.signatures import Meaning
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Logger, LoggerAssignment, Lot, ReceiptLine, Shipment, ShipmentLine, Site
 from logistics.readers.config_files import load_alert_routes
@@ -25,7 +26,7 @@ from sensors.intake import IncomingMessage
 from tests.conftest import NOW
 from tests.services.test_excursions import run_scan, trace_with_a_40_minute_excursion
 from tests.services.test_excursions import send as send_trace
-from tests.services.test_receiving import GOOD_BOX, counts, receive
+from tests.services.test_receiving import GOOD_BOX, assess_all, counts, quarantined_line_id, receive, sign
 from tests.services.test_storage import RECEIVED, every_10_minutes
 
 REFERENCE = "HG-2026-0046"  # arrived on dry ice: LG-24005 and LG-24007 since NOW - 41 h
@@ -286,3 +287,26 @@ def test_storage_no_logger_watched_is_shown_as_not_monitored(sqlite_demo_runtime
     assert watched.loggers[0].summary.evaluation.partition.no_data_s == 0  # closed while it still spoke
     assert watched.loggers[0].chart.end == stopped
     assert [x.rule for x in watched.excursions] == ["above_8c_30min"]
+
+
+def test_once_qa_books_the_lot_read_on_the_pack_its_life_is_followed_under_it(sqlite_demo_runtime):
+    runtime = sqlite_demo_runtime
+    send_trace(runtime, trace_with_a_40_minute_excursion())  # HG-2026-0045: LG-24003 40 min at 9.5 °C
+    run_scan(runtime)
+    receive(runtime, **{"TE-26-019": {"lot_number": "TE-26-091", "expiry": None}})
+    line_id = quarantined_line_id(runtime, "TE-26-091")
+    assess_all(runtime, line_id)
+    with runtime.sessions() as session:
+        before = line_evidence(session, line_id, runtime.profiles, now=NOW)
+    sign(runtime, line_id, Meaning.RELEASED, accept_lot_read=True, lot_expiry=date(2027, 12, 31))
+    with runtime.sessions() as session:
+        after = line_evidence(session, line_id, runtime.profiles, now=NOW + timedelta(hours=3))
+    assert (before.lot_number, after.lot_number) == ("TE-26-019", "TE-26-091")
+    for evidence in (before, after):  # the shipment that brought the goods stays their evidence
+        assert [(p.kind, p.reference, p.current) for p in evidence.periods][0] == (
+            PeriodKind.SHIPMENT, "HG-2026-0045", True)
+        assert [x.shipment for x in evidence.allowance.exposures][0] == "HG-2026-0045"
+        assert evidence.allowance.out_of_range_s >= 40 * 60
+        assert (evidence.box.lot_shipped, evidence.box.lot_seen) == ("TE-26-019", "TE-26-091")
+    stored = [p for p in after.periods if p.kind is PeriodKind.STORAGE]
+    assert [(p.reference, p.start) for p in stored] == [("SIRIRAJ-PH", NOW + timedelta(hours=2))]  # booked
