@@ -248,8 +248,9 @@ def test_the_storage_period_in_thai(app, client):
 def test_a_zone_loggers_chart_zooms_within_its_storage_period(app, client):
     runtime = app.extensions["logistics"]
     into_the_fridge(runtime)
-    login(client, "qa")
     address = f"/storage/SIR-FRIDGE-1/charts?logger=LG-24101&profile=refrigerated&start={ms(RECEIVED)}"
+    assert client.get(address).status_code == 302  # signed out: to the sign-in page
+    login(client, "viewer")  # anyone signed in may read the evidence
     zoomed = client.get(f"{address}&from={ms(FRIDGE_WARM)}&to={ms(FRIDGE_WARM + timedelta(hours=1))}")
     [chart] = zoomed.get_json()
     assert (chart["logger"], chart["start"], chart["end"]) == (
@@ -258,6 +259,7 @@ def test_a_zone_loggers_chart_zooms_within_its_storage_period(app, client):
     assert client.get(address.replace("LG-24101", "LG-24102")).status_code == 404  # it never watched there
     assert client.get(address.replace("SIR-FRIDGE-1", "SIR-FRIDGE-9")).status_code == 404
     for wrong, field in ((address.replace("&start", "&begin"), "start:"), (f"{address}&end=1", "end:"),
+                         (address.replace(str(ms(RECEIVED)), "9" * 40), "start:"),
                          (address.replace("refrigerated", "warm"), "profile:")):
         refused = client.get(wrong)
         assert refused.status_code == 400 and refused.get_json()["error"].startswith(field), wrong
