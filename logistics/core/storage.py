@@ -86,7 +86,7 @@ def watched_segments(span: Span, watches: Sequence[Watch]) -> list[Segment]:
     segments: list[Segment] = []
     for start, end in pairwise(bounds):
         assert start is not None  # only the last bound may be open
-        covering = tuple(watch for watch in relevant if _covers(watch, start, end))
+        covering = tuple(watch for watch in relevant if covers(watch, start, end))
         if segments and segments[-1].watches == covering:
             segments[-1] = Segment(segments[-1].start, end, covering)
         else:
@@ -94,7 +94,7 @@ def watched_segments(span: Span, watches: Sequence[Watch]) -> list[Segment]:
     return segments
 
 
-def _covers(watch: Watch, start: datetime, end: datetime | None) -> bool:
+def covers(watch: Watch, start: datetime, end: datetime | None) -> bool:
     """Whether the watch lasts over all of [start, end)."""
     if watch.start > start:
         return False

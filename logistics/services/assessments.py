@@ -2,7 +2,8 @@
 release (see core.excursion_assessment).
 
 A line's evidence is every excursion, not withdrawn, of every shipment its lot (as shipped) travelled in
-up to the line's own (later shipments carry other units of the lot, decided on their own receipts).
+up to the line's own (later shipments carry other units of the lot, decided on their own receipts), and
+of the storage zones that held its goods: at the receiving site since the receipt, anywhere before.
 Each must be assessed for that lot before the line can be released; assessing resolves the excursion's
 review (core.excursion_review.assess), and the assessment joins the signed decision's content.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -37,18 +39,21 @@ from logistics.db.models import (
     Leg,
     Logger,
     Lot,
+    Receipt,
     ReceiptLine,
     Shipment,
     ShipmentLine,
     Site,
+    StorageZone,
 )
 from logistics.services.catalogue import shipments_carrying
 from logistics.services.errors import InputError, NotFound
 from logistics.services.stability import stability_of
+from logistics.services.storage_periods import zone_excursions_of_lot
 
 __all__ = ["AssessmentDraft", "Blocker", "EvidenceRow", "LegChoice", "Outcome", "RootCause",
-           "assess_excursion", "blockers", "current_assessments", "evidence_rows", "line_blockers",
-           "lot_evidence", "matches", "shipped_lot"]
+           "assess_excursion", "blockers", "current_assessments", "evidence_lot", "evidence_rows",
+           "line_blockers", "lot_evidence", "matches", "shipped_lot"]
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,8 @@ class EvidenceRow:
 
     record: ExcursionRecord
     logger: str
-    shipment: str
-    legs: list[LegChoice]  # the shipment's, to name where the goods were handled
+    shipment: str  # the shipment's reference, or where the goods were stored: "SIR-FRIDGE-1 at SIRIRAJ-PH"
+    legs: list[LegChoice]  # the shipment's, to name where the goods were handled (none in storage)
     assessment: ExcursionAssessment | None  # the latest for the lot that still matches the excursion
     impact: ProductImpact
 
@@ -87,17 +92,63 @@ def shipped_lot(session: Session, line: ReceiptLine) -> tuple[Lot, int]:
     return lot, shipment_line.shipment_id
 
 
+def evidence_lot(session: Session, line: ReceiptLine, shipped: Lot) -> Lot:
+    """The lot whose life (shipments, storage, allowance) the line's goods are followed under: the lot read
+    on the pack once QA accepted it (the shipment carried that one, catalogue.shipments_carrying), else
+    the shipped one."""
+    booked = session.get(Lot, line.lot_id) if line.lot_id is not None else None
+    return booked or shipped
+
+
 def lot_evidence(session: Session, lot_id: int, up_to: int) -> list[tuple[ExcursionRecord, str, str]]:
-    """(excursion, logger, shipment) for every excursion not withdrawn of every shipment the lot travelled
-    in, up to shipment id `up_to`, in time order."""
+    """(excursion, logger, where) for every excursion not withdrawn of every shipment the lot travelled
+    in, up to shipment id `up_to` (its own included, whatever lot the pack was booked under), and of the
+    storage zones that held the goods (`_stored_evidence`), in time order. `where` names the shipment, or
+    the zone and its site ("SIR-FRIDGE-1 at SIRIRAJ-PH")."""
     carried = shipments_carrying(lot_id).where(col(ShipmentLine.shipment_id) <= up_to)
     query = (select(ExcursionRecord, Logger.code, Shipment.reference)
              .join(Logger, Logger.id == ExcursionRecord.logger_id)
              .join(Shipment, Shipment.id == ExcursionRecord.shipment_id)
-             .where(col(ExcursionRecord.shipment_id).in_(carried),
-                    ExcursionRecord.status != ReviewStatus.WITHDRAWN.value)
-             .order_by(col(ExcursionRecord.start), col(ExcursionRecord.id)))
-    return [(record, code, reference) for record, code, reference in session.exec(query).all()]
+             .where(or_(col(ExcursionRecord.shipment_id).in_(carried), ExcursionRecord.shipment_id == up_to),
+                    ExcursionRecord.status != ReviewStatus.WITHDRAWN.value))
+    found = [(record, code, reference) for record, code, reference in session.exec(query).all()]
+    found += _stored_evidence(session, lot_id, up_to)
+    return sorted(found, key=lambda row: (row[0].start, row[0].id or 0))
+
+
+def _stored_evidence(session: Session, lot_id: int, up_to: int) -> list[tuple[ExcursionRecord, str, str]]:
+    """The storage-zone excursions (core.storage's rule) that concern the goods shipment `up_to` brought:
+    at the site that received them, those that ran since the receipt, under the lot or the lot read on the
+    pack they were booked under; anywhere, those that ran while the lot was held before they arrived (they
+    may have been among it). What the lot's stock elsewhere meets afterwards is other goods' evidence."""
+    received = session.exec(
+        select(Receipt.site_id, Receipt.received_at, ReceiptLine.lot_id)
+        .join(ReceiptLine, ReceiptLine.receipt_id == Receipt.id)
+        .join(ShipmentLine, ShipmentLine.id == ReceiptLine.shipment_line_id)
+        .where(Receipt.shipment_id == up_to, ShipmentLine.lot_id == lot_id)).all()
+    if not received:
+        return []
+    site_id, received_at = received[0][0], received[0][1]
+    booked = {read for _, _, read in received if read is not None and read != lot_id}
+    found: dict[int | None, tuple[ExcursionRecord, str, str]] = {}
+    for each in (lot_id, *booked):
+        for record in zone_excursions_of_lot(session, each):
+            zone = session.get(StorageZone, record.storage_zone_id)
+            assert zone is not None
+            since = record.end is None or record.end > received_at
+            if (zone.site_id == site_id and since) or (each == lot_id and record.start < received_at):
+                found[record.id] = (record, _logger_code(session, record), _zone_place(session, zone))
+    return list(found.values())
+
+
+def _logger_code(session: Session, record: ExcursionRecord) -> str:
+    logger = session.get(Logger, record.logger_id)
+    return logger.code if logger else "?"
+
+
+def _zone_place(session: Session, zone: StorageZone) -> str:
+    site = session.get(Site, zone.site_id)
+    return f"{zone.code} at {site.code if site else '?'}"
 
 
 def figures(record: ExcursionRecord) -> ExcursionFigures:
@@ -133,7 +184,7 @@ def evidence_rows(session: Session, lot: Lot, up_to: int, stability: LotStabilit
     assert lot.id is not None
     found = lot_evidence(session, lot.id, up_to)
     assessed = current_assessments(session, lot.id, [record for record, _, _ in found])
-    legs = _legs(session, {record.shipment_id for record, _, _ in found})
+    legs = _legs(session, {record.shipment_id for record, _, _ in found if record.shipment_id is not None})
     return [EvidenceRow(record, code, reference, legs.get(record.shipment_id, []),
                         assessed.get(record.id or 0), _impact(record, stability))
             for record, code, reference in found]
@@ -186,7 +237,7 @@ def assess_excursion(session: Session, line_id: int, excursion_id: int, draft: A
         raise InputError({"decision": "this line is decided: assess its excursions when it waits for QA"})
     lot, shipment_id = shipped_lot(session, line)
     assert lot.id is not None
-    stability = stability_of(session, lot, profiles, now=now)
+    stability = stability_of(session, evidence_lot(session, line, lot), profiles, now=now)
     rows = {row.record.id: row for row in evidence_rows(session, lot, shipment_id, stability)}
     row = rows.get(excursion_id)
     if row is None:

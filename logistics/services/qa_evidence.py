@@ -1,7 +1,8 @@
 """The evidence QA decides a quarantined line on, read in one call: every logger of every period the line's
-lot went through (its shipments, this one and the others; storage periods join the same list), each judged
-by the lot's own storage profile, with its chart, its figures and the excursions recorded on it; the lot's
-stability allowance next to what it has used; and what the pharmacy found in the box."""
+lot went through (its shipments, this one and the others, and its storage periods at sites, cut where a
+zone's logger started or stopped watching), each judged by the lot's own storage profile, with its chart,
+its figures and the excursions recorded on it; storage no logger watched, as such; the lot's stability
+allowance next to what it has used; and what the pharmacy found in the box."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
-from logistics.core.excursion_types import LoggerSummary
+from logistics.core.excursion_types import LoggerSummary, Window
 from logistics.core.profiles import StorageProfile
 from logistics.core.receiving import YES_NO_CHECKS, Checklist, CoolantState, stored_codes
 from logistics.core.series import Chart
@@ -30,18 +31,22 @@ from logistics.db.models import (
     Site,
 )
 from logistics.schemas.records import ExcursionPublic
-from logistics.services.catalogue import shipments_carrying
+from logistics.services.assessments import evidence_lot
+from logistics.services.catalogue import get_logger, shipments_carrying
 from logistics.services.errors import NotFound
 from logistics.services.excursions import earliest_unscanned, logger_window, window_evaluation
-from logistics.services.series import shipment_charts
+from logistics.services.series import shipment_charts, watch_chart
 from logistics.services.stability import stability_of
+from logistics.services.storage import get_zone, piece_summary, storage_pieces
+from logistics.services.storage_periods import zone_excursions_of_lot
 
 
 class PeriodKind(StrEnum):
-    """What watched the lot during a period: a shipment's loggers (a storage zone's, once lots are
-    followed into storage)."""
+    """What watched the lot during a period: a shipment's loggers, or the loggers of the storage zones of
+    a site that held it."""
 
     SHIPMENT = "shipment"
+    STORAGE = "storage"
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class LoggerEvidence:
     chart: Chart | None  # None while its window has not begun
     excursions: tuple[ExcursionPublic, ...]  # recorded on it in this period (by any profile), oldest first
     counted: bool  # the period's worst-placed logger: the one the stability allowance counts
+    zone: str | None = None  # the storage zone it watched, in a storage period
 
     @property
     def logger(self) -> str:
@@ -63,11 +69,20 @@ class Period:
     """A stretch of the lot's life and the loggers that watched it."""
 
     kind: PeriodKind
-    reference: str  # the shipment's
-    route: str  # "HG-SZ → SIRIRAJ-CM"
+    reference: str  # the shipment's; in storage, the site's
+    route: str  # "HG-SZ → SIRIRAJ-CM"; in storage, the site's zones of the lot's profile ("SIR-FRIDGE-1")
     current: bool  # the shipment whose receipt QA is deciding
     start: datetime | None  # when its first logger began watching; None without loggers
-    loggers: tuple[LoggerEvidence, ...]
+    loggers: tuple[LoggerEvidence, ...]  # none: not monitored
+    end: datetime | None = None  # in storage: when the piece ended; None while the lot is still held
+    zones: tuple[str, ...] = ()  # in storage: where the lot may have been kept
+
+    @property
+    def key(self) -> str:
+        """Unique on the page, for its anchors: the shipment's reference, or the site and the start."""
+        if self.kind is PeriodKind.SHIPMENT or self.start is None:
+            return self.reference
+        return f"{self.reference}-{self.start:%Y%m%dT%H%M%S}"
 
     @property
     def charts(self) -> list[Chart]:
@@ -113,7 +128,7 @@ class Evidence:
     line_id: int
     item_code: str
     item_name: str
-    lot_number: str
+    lot_number: str  # the lot its life is followed under: the one booked, once QA accepted the pack's
     profile: StorageProfile  # the lot's: every logger is judged by it here
     zone: str  # the receiving site's time zone: times are read there
     periods: tuple[Period, ...]  # in the order they began
@@ -141,17 +156,19 @@ def line_evidence(session: Session, line_id: int, profiles: dict[str, StoragePro
         .join(Site, Site.id == Receipt.site_id).where(ReceiptLine.id == line_id)).first()
     if row is None:
         raise NotFound(f"no receipt line {line_id}")
-    line, receipt, shipped, lot, item, site = row
+    line, receipt, shipped, shipped_lot, item, site = row
+    lot = evidence_lot(session, line, shipped_lot)
     profile = profiles[item.storage_profile]
     allowance = stability_of(session, lot, profiles, now=now)
     counted = {(exposure.shipment, exposure.logger) for exposure in allowance.exposures}
-    periods = sorted((_shipment_period(session, shipment, profile, now, counted,
-                                       current=shipment.id == receipt.shipment_id)
-                      for shipment in _shipments_of(session, lot)),
-                     key=lambda period: (period.start is None, period.start))
+    periods = [_shipment_period(session, shipment, profile, now, counted,
+                                current=shipment.id == receipt.shipment_id)
+               for shipment in _shipments_of(session, lot)]
+    periods += _storage_periods(session, lot, profile, allowance, now)
+    periods.sort(key=lambda period: (period.start is None, period.start))
     return Evidence(line_id=line_id, item_code=item.code, item_name=item.name, lot_number=lot.lot_number,
                     profile=profile, zone=site.timezone, periods=tuple(periods), allowance=allowance,
-                    box=_box(receipt, line, shipped, lot))
+                    box=_box(receipt, line, shipped, shipped_lot))
 
 
 def _shipments_of(session: Session, lot: Lot) -> Sequence[Shipment]:
@@ -180,16 +197,65 @@ def _shipment_period(session: Session, shipment: Shipment, profile: StorageProfi
     return Period(PeriodKind.SHIPMENT, shipment.reference, route, current, start, loggers)
 
 
+def _storage_periods(session: Session, lot: Lot, profile: StorageProfile, allowance: LotStability,
+                     now: datetime) -> list[Period]:
+    """A period per piece of the lot's storage (services.storage's rule): each zone logger watching all of
+    it, judged over the piece, with its chart and the zone's excursions that ran while the lot was there."""
+    counted = {(x.site, x.zone, x.logger, x.window.start) for x in allowance.exposures
+               if x.stored and x.window is not None}
+    assert lot.id is not None
+    records, shown = _zone_records(session, lot.id), set()
+    periods = []
+    for piece in storage_pieces(session, lot, profile):
+        loggers = []
+        for watch in piece.segment.watches:
+            summary = piece_summary(session, watch.logger, piece.window, profile, now=now)
+            zone, logger = get_zone(session, watch.zone), get_logger(session, watch.logger)
+            assert zone.id is not None and logger.id is not None
+            # each excursion once, in the first piece it ran in
+            found = [x for x in records.get((zone.id, logger.id), [])
+                     if x.id not in shown and _during(x, piece.window, now)]
+            shown |= {x.id for x in found}
+            loggers.append(LoggerEvidence(
+                summary=summary, chart=watch_chart(session, zone.id, logger.id, summary, now=now),
+                excursions=tuple(found), zone=watch.zone,
+                counted=(piece.site, watch.zone, watch.logger, piece.segment.start) in counted))
+        periods.append(Period(PeriodKind.STORAGE, piece.site, " · ".join(piece.zones), False,
+                              piece.segment.start, tuple(loggers), piece.segment.end, piece.zones))
+    return periods
+
+
+def _zone_records(session: Session, lot_id: int) -> dict[tuple[int, int], list[ExcursionPublic]]:
+    """The zone excursions that ran while the lot was held in the zone, by (zone id, logger id), oldest
+    first."""
+    found: dict[tuple[int, int], list[ExcursionPublic]] = {}
+    for record in zone_excursions_of_lot(session, lot_id):
+        logger = session.get(Logger, record.logger_id)
+        assert record.storage_zone_id is not None
+        found.setdefault((record.storage_zone_id, record.logger_id), []).append(
+            _public(record, logger.code if logger else "?"))
+    return found
+
+
+def _during(record: ExcursionPublic, window: Window, now: datetime) -> bool:
+    """Whether the excursion ran during the window (an open one runs until `now`)."""
+    return (record.end is None or record.end > window.start) and record.start < (window.end or now)
+
+
+def _public(record: ExcursionRecord, logger: str) -> ExcursionPublic:
+    fields = set(ExcursionPublic.model_fields) - {"logger"}
+    return ExcursionPublic(logger=logger, **record.model_dump(include=fields))
+
+
 def _recorded(session: Session, shipment: Shipment) -> dict[str, list[ExcursionPublic]]:
     """The shipment's excursion records by logger code, oldest first, withdrawn ones left out."""
     rows = session.exec(
         select(ExcursionRecord, Logger.code).join(Logger, Logger.id == ExcursionRecord.logger_id)
         .where(ExcursionRecord.shipment_id == shipment.id, ExcursionRecord.status != "withdrawn")
         .order_by(col(ExcursionRecord.start), col(ExcursionRecord.id))).all()
-    fields = set(ExcursionPublic.model_fields) - {"logger"}
     found: dict[str, list[ExcursionPublic]] = {}
     for record, code in rows:
-        found.setdefault(code, []).append(ExcursionPublic(logger=code, **record.model_dump(include=fields)))
+        found.setdefault(code, []).append(_public(record, code))
     return found
 
 

@@ -7,10 +7,11 @@ stock is booked under, QA's assessments of the lot's excursions and those excurs
 Evidence that changes afterwards (`services.evidence`) reopens the line: the old signature no longer
 holds, the page says why, and a new signed decision supersedes it (the audit trail keeps both).
 
-A release needs every excursion of every shipment the lot travelled in ended and assessed with no impact
-(`services.assessments`), and a lot read on the pack that differs from the shipping record accepted as a
-lot of the item: the stock is then booked under the lot read. Rejecting is always possible. What is
-decided is what waits for this line in the ledger: in quarantine, or on hold after evidence changed.
+A release needs every excursion of every shipment the lot travelled in, and of the storage zones that held
+its goods, ended and assessed with no impact (`services.assessments`), and a lot read on the pack that
+differs from the shipping record accepted as a lot of the item: the stock is then booked under the lot
+read. Rejecting is always possible. What is decided is what waits for this line in the ledger: in
+quarantine, or on hold after evidence changed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from logistics.services.assessments import (
     EvidenceRow,
     blockers,
     current_assessments,
+    evidence_lot,
     evidence_rows,
     line_blockers,
     lot_evidence,
@@ -70,7 +72,7 @@ class QuarantinedLine:
     lot: Lot  # as shipped
     unit: str
     excursions: list[ExcursionRecord]  # of every shipment the lot travelled in, up to this one
-    stability: LotStability
+    stability: LotStability  # of the lot booked, once QA accepted the one read on the pack
     booked_lot: Lot | None  # the lot read on the pack, once QA accepted it
     waiting: float  # in quarantine or on hold for this line's decision
     evidence_changed: bool  # reopened since its last signed decision
@@ -160,7 +162,7 @@ def _described(session: Session, row: Any, profiles: dict[str, StorageProfile],
     reopened = line.qa_status == "pending" and line.evidence_changed_at is not None and (
         signature is None or line.evidence_changed_at >= signature.signed_at)
     return QuarantinedLine(line, receipt, shipment, item, lot, shipment_line.unit, excursions,
-                           stability_of(session, lot, profiles, now=now),
+                           stability_of(session, evidence_lot(session, line, lot), profiles, now=now),
                            session.get(Lot, line.lot_id) if line.lot_id else None,
                            waiting_for(session, line.id), reopened)
 
@@ -368,14 +370,19 @@ def signed_content(session: Session, line: ReceiptLine, *, as_of: datetime) -> d
         **_first_content(session, line), "content": 2,
         "lot_read": line.lot_number_seen, "expiry_read": line.expiry_seen,
         "lot_booked": {"id": booked.id, "lot_number": booked.lot_number, "expiry": booked.expiry},
-        "evidence": [{"id": record.id, "shipment": reference, "logger": code, "rule": record.rule,
+        "evidence": [{"id": record.id, _where(record): place, "logger": code, "rule": record.rule,
                       "start": record.start, "end": record.end, "duration_s": record.duration_s,
-                      "peak": record.peak, "severity": record.severity} for record, code, reference in found],
+                      "peak": record.peak, "severity": record.severity} for record, code, place in found],
         "assessments": [{"excursion_id": a.excursion_id, "root_cause": a.root_cause, "leg_id": a.leg_id,
                          "comment": a.comment, "outcome": a.outcome, "used_s": a.used_s,
                          "budget_s": a.budget_s, "limit_c": a.limit_c, "assessed_by": a.assessed_by,
                          "assessed_at": a.assessed_at} for _, a in sorted(assessed.items())],
     }
+
+
+def _where(record: ExcursionRecord) -> str:
+    """How the signed content names an excursion's place: a shipment, or a storage zone at its site."""
+    return "shipment" if record.shipment_id is not None else "storage"
 
 
 def _first_content(session: Session, line: ReceiptLine) -> dict[str, object]:

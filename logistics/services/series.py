@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from logistics.core.excursion_types import LoggerSummary
 from logistics.core.profiles import ExcursionKind, StorageProfile
 from logistics.core.series import (
     LEVELS_S,
@@ -181,7 +183,6 @@ def shipment_charts(session: Session, shipment: Shipment, profiles: dict[str, St
     band is the narrowest range of the goods carried, or the range of `judged_by` when given (one lot's)."""
     ranges = [judged_by] if judged_by else [profiles[name] for name in profiles_in(session, shipment)
                                             if name in profiles]
-    low, high = _narrowest(ranges)
     rows = session.exec(
         select(LoggerAssignment, Logger.code).join(Logger, Logger.id == LoggerAssignment.logger_id)
         .where(LoggerAssignment.shipment_id == shipment.id).order_by(col(Logger.code))).all()
@@ -195,15 +196,45 @@ def shipment_charts(session: Session, shipment: Shipment, profiles: dict[str, St
         marks = session.exec(select(ExcursionRecord).where(
             ExcursionRecord.shipment_id == shipment.id, ExcursionRecord.logger_id == assignment.logger_id,
             ExcursionRecord.status != "withdrawn", ExcursionRecord.mode != "cumulative")).all()
-        recorded_gaps = [(mark.start, mark.end) for mark in marks
-                         if mark.kind == ExcursionKind.NO_DATA and mark.end is not None]
-        charts.append(Chart(
-            logger=code, start=window_start, end=window_end, low_c=low, high_c=high,
-            series=series(session, assignment.logger_id, window_start, window_end),
-            marks=[(mark.kind, mark.severity, mark.start, mark.end, mark.peak) for mark in marks],
-            no_data=merged_spans([*recorded_gaps, *_gaps_found(session, assignment, shipment, ranges, now)],
-                                 window_start, window_end)))
+        charts.append(logger_chart(session, assignment.logger_id, code, window_start, window_end,
+                                   ranges=ranges, marks=marks,
+                                   gaps=_gaps_found(session, assignment, shipment, ranges, now)))
     return charts
+
+
+def watch_chart(session: Session, zone_id: int, logger_id: int, summary: LoggerSummary, *, now: datetime,
+                start: datetime | None = None, end: datetime | None = None) -> Chart | None:
+    """The chart of a storage zone's logger over the window of its `summary` (a storage piece, judged by
+    one lot's profile), or [start, end) within it; None while the window has not begun."""
+    window = summary.window
+    chart_start = max(window.start, start or window.start)
+    chart_end = min(window.end or now, end or now)
+    if chart_end <= chart_start:
+        return None
+    marks = session.exec(select(ExcursionRecord).where(
+        ExcursionRecord.storage_zone_id == zone_id, ExcursionRecord.logger_id == logger_id,
+        ExcursionRecord.status != "withdrawn", ExcursionRecord.mode != "cumulative",
+        col(ExcursionRecord.start) < chart_end,
+        or_(col(ExcursionRecord.end).is_(None), col(ExcursionRecord.end) > chart_start))).all()
+    evaluation = summary.evaluation
+    gaps = [*evaluation.edge_gaps, *((gap.start, gap.end) for gap in evaluation.excursions
+                                     if gap.kind == ExcursionKind.NO_DATA and gap.end is not None)]
+    return logger_chart(session, logger_id, summary.logger, chart_start, chart_end, ranges=[summary.profile],
+                        marks=marks, gaps=gaps)
+
+
+def logger_chart(session: Session, logger_id: int, code: str, start: datetime, end: datetime, *,
+                 ranges: list[StorageProfile], marks: Sequence[ExcursionRecord],
+                 gaps: Sequence[tuple[datetime, datetime]]) -> Chart:
+    """One logger's chart over [start, end): its readings, the band of `ranges`, the excursions `marks`,
+    and the time without data (gaps recorded among the marks and `gaps` found)."""
+    low, high = _narrowest(ranges)
+    recorded_gaps = [(mark.start, mark.end) for mark in marks
+                     if mark.kind == ExcursionKind.NO_DATA and mark.end is not None]
+    return Chart(logger=code, start=start, end=end, low_c=low, high_c=high,
+                 series=series(session, logger_id, start, end),
+                 marks=[(mark.kind, mark.severity, mark.start, mark.end, mark.peak) for mark in marks],
+                 no_data=merged_spans([*recorded_gaps, *gaps], start, end))
 
 
 def _gaps_found(session: Session, assignment: LoggerAssignment, shipment: Shipment,
@@ -218,6 +249,8 @@ def _gaps_found(session: Session, assignment: LoggerAssignment, shipment: Shipme
         found += [(gap.start, gap.end) for gap in evaluation.excursions
                   if gap.kind == ExcursionKind.NO_DATA and gap.end is not None]
     return found
+
+
 def _narrowest(ranges: list[StorageProfile]) -> tuple[float | None, float | None]:
     """The range every profile allows; none when they share none (dry ice beside frozen kits): a band
     drawn upside down would show a range nothing is kept in."""

@@ -31,6 +31,7 @@ from logistics.db.models import (
     Logger,
     LoggerAssignment,
     Lot,
+    ReceiptLine,
     Shipment,
     ShipmentLine,
     Site,
@@ -152,10 +153,15 @@ def _budgeted() -> object:
 
 
 def _lots_of_shipments(session: Session, shipment_ids: set[int]) -> dict[int | None, Lot]:
+    """Lots with a budget the shipments carried: as shipped, or as the pack read at receipt booked them
+    (as catalogue.shipments_carrying counts them)."""
     if not shipment_ids:
         return {}
+    carried = func.coalesce(ReceiptLine.lot_id, ShipmentLine.lot_id)
     return _by_id(session.exec(
-        select(Lot).join(ShipmentLine, ShipmentLine.lot_id == Lot.id).join(Item, Item.id == Lot.item_id)
+        select(Lot).select_from(ShipmentLine)
+        .outerjoin(ReceiptLine, ReceiptLine.shipment_line_id == ShipmentLine.id)
+        .join(Lot, Lot.id == carried).join(Item, Item.id == Lot.item_id)
         .where(col(ShipmentLine.shipment_id).in_(shipment_ids), _budgeted()).distinct()).all())
 
 

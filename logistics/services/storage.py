@@ -18,11 +18,12 @@ from sqlmodel import Session, col, select
 
 from logistics.core.coverage import covered_readings, outside_range
 from logistics.core.excursion_review import ReviewStatus
-from logistics.core.excursion_types import Window
+from logistics.core.excursion_types import Evaluation, LoggerSummary, Window
 from logistics.core.excursions import evaluate
 from logistics.core.profiles import StorageProfile
+from logistics.core.series import Chart
 from logistics.core.stability import Exposure, Unwatched, exposure_of, worst
-from logistics.core.storage import HELD, Segment, Span, Watch, watched_segments
+from logistics.core.storage import HELD, Segment, Span, Watch, covers, watched_segments
 from logistics.db.models import (
     ExcursionRecord,
     Item,
@@ -34,10 +35,11 @@ from logistics.db.models import (
     StockMovement,
     StorageZone,
 )
-from logistics.services.catalogue import get_site
+from logistics.services.catalogue import get_logger, get_site
 from logistics.services.errors import InputError, NotFound
 from logistics.services.excursions import ExcursionRow
 from logistics.services.loggers import free_codes
+from logistics.services.series import watch_chart
 from logistics.services.storage_periods import held_spans
 
 ZONE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")  # e.g. SIR-FRIDGE-1
@@ -177,27 +179,51 @@ def zone_record(session: Session, code: str, record_id: int) -> ExcursionRecord:
 
 # --- Storage periods ---------------------------------------------------------------------------------
 
-def storage_exposures(session: Session, lot: Lot, profile: StorageProfile, *, now: datetime,
-                      known: Evaluated | None = None) -> tuple[list[Exposure], list[Unwatched]]:
-    """The lot's storage periods judged by its profile: an exposure per piece a logger watched (its
-    worst logger's), and the pieces none did."""
+@dataclass(frozen=True)
+class StoragePiece:
+    """A piece of one of a lot's storage periods at a site, cut where a zone's logger starts or stops
+    watching (core.storage.watched_segments): the site's zones of the lot's profile, and the loggers that
+    watched all of it (none: not monitored)."""
+
+    site: str
+    zones: tuple[str, ...]
+    segment: Segment
+
+    @property
+    def window(self) -> Window:
+        """What each of its loggers answers for: the piece (SPEC §2.1)."""
+        return Window(self.segment.start, self.segment.end)
+
+
+def storage_pieces(session: Session, lot: Lot, profile: StorageProfile) -> list[StoragePiece]:
+    """The lot's storage periods at every site cut into pieces by who watched them, in time order."""
     assert lot.id is not None
-    known = {} if known is None else known
-    exposures: list[Exposure] = []
-    unwatched: list[Unwatched] = []
+    pieces = []
     for site_id, spans in held_spans(session, lot.id).items():
         site = session.get(Site, site_id)
         site_code = site.code if site else "?"
         zones, watches = _watches(session, site_id, profile.name)
-        for span in spans:
-            for piece in watched_segments(span, watches):
-                if not piece.watches:
-                    unwatched.append(Unwatched(site_code, zones, Span(piece.start, piece.end)))
-                    continue
-                found = worst([_piece_exposure(session, watch, piece, site_code, profile, now, known)
-                               for watch in piece.watches])
-                if found is not None:
-                    exposures.append(found)
+        pieces += [StoragePiece(site_code, zones, piece)
+                   for span in spans for piece in watched_segments(span, watches)]
+    return sorted(pieces, key=lambda piece: piece.segment.start)
+
+
+def storage_exposures(session: Session, lot: Lot, profile: StorageProfile, *, now: datetime,
+                      known: Evaluated | None = None) -> tuple[list[Exposure], list[Unwatched]]:
+    """The lot's storage periods judged by its profile: an exposure per piece a logger watched (its
+    worst logger's), and the pieces none did."""
+    known = {} if known is None else known
+    exposures: list[Exposure] = []
+    unwatched: list[Unwatched] = []
+    for piece in storage_pieces(session, lot, profile):
+        segment = piece.segment
+        if not segment.watches:
+            unwatched.append(Unwatched(piece.site, piece.zones, Span(segment.start, segment.end)))
+            continue
+        found = worst([_piece_exposure(session, watch, segment, piece.site, profile, now, known)
+                       for watch in segment.watches])
+        if found is not None:
+            exposures.append(found)
     return exposures, unwatched
 
 
@@ -222,14 +248,30 @@ def _piece_exposure(session: Session, watch: Watch, piece: Segment, site: str, p
     key = (watch.logger, watch.zone, start, end, profile.name)
     if key not in known:
         samples = window_samples(session, watch.logger, start, end)
-        live_until = now if end is None else None
         window = Window(start, end)  # the piece: time in it no reading covers is no data
-        evaluation = evaluate(samples, profile, live_until=live_until, window=window)
-        outside = outside_range(covered_readings(samples, profile, live_until=live_until, window=window),
-                                profile)
+        evaluation = _judged(samples, profile, window, now)
+        outside = outside_range(covered_readings(samples, profile, live_until=_live_until(window, now),
+                                                 window=window), profile)
         known[key] = exposure_of(evaluation, outside, logger=watch.logger, zone=watch.zone, site=site,
                                  window=Span(start, end))
     return known[key]
+
+
+def piece_summary(session: Session, logger: str, window: Window, profile: StorageProfile, *,
+                  now: datetime) -> LoggerSummary:
+    """What a zone's logger saw over a storage piece, judged by the lot's profile over the piece's window,
+    as the stability allowance counts it (live until `now` while the piece runs)."""
+    samples = window_samples(session, logger, window.start, window.end)
+    return LoggerSummary(logger, profile, _judged(samples, profile, window, now), window)
+
+
+def _judged(samples: Sequence[tuple[datetime, float | None, float | None]], profile: StorageProfile,
+            window: Window, now: datetime) -> Evaluation:
+    return evaluate(samples, profile, live_until=_live_until(window, now), window=window)
+
+
+def _live_until(window: Window, now: datetime) -> datetime | None:
+    return now if window.end is None else None
 
 
 def window_samples(session: Session, logger_code: str, start: datetime,
@@ -241,3 +283,18 @@ def window_samples(session: Session, logger_code: str, start: datetime,
     if end is not None:
         query = query.where(Reading.device_time < end)
     return session.exec(query).all()
+
+
+def zone_chart(session: Session, zone_code: str, logger_code: str, profile: StorageProfile, window: Window,
+               *, now: datetime, start: datetime | None = None, end: datetime | None = None) -> Chart | None:
+    """The chart of a zone's logger over a storage piece `window` (or [start, end) within it), banded by
+    `profile` (the lot's); NotFound unless the logger watched the zone over all of the window."""
+    zone, logger = get_zone(session, zone_code), get_logger(session, logger_code)
+    assert zone.id is not None and logger.id is not None
+    watched = session.exec(select(LoggerAssignment.starts_at, LoggerAssignment.ends_at).where(
+        LoggerAssignment.storage_zone_id == zone.id, LoggerAssignment.logger_id == logger.id)).all()
+    if not any(covers(Watch(logger_code, zone_code, since, until), window.start, window.end)
+               for since, until in watched):
+        raise NotFound(f"{logger_code} did not watch {zone_code} over that time")
+    summary = piece_summary(session, logger_code, window, profile, now=now)
+    return watch_chart(session, zone.id, logger.id, summary, now=now, start=start, end=end)

@@ -70,13 +70,14 @@ def zone_excursions_of_lot(session: Session, lot_id: int) -> list[ExcursionRecor
     item = session.get(Item, lot.item_id) if lot else None
     if lot is None or item is None:
         raise NotFound(f"no lot {lot_id}")
-    found = []
-    for site_id, spans in held_spans(session, lot_id).items():
-        records = session.exec(
-            select(ExcursionRecord).join(StorageZone, StorageZone.id == ExcursionRecord.storage_zone_id)
-            .where(StorageZone.site_id == site_id, StorageZone.storage_profile == item.storage_profile,
-                   ExcursionRecord.status != ReviewStatus.WITHDRAWN.value)
-            .order_by(col(ExcursionRecord.start))).all()
-        found += [record for record in records
-                  if any(span.overlaps(record.start, record.end) for span in spans)]
-    return sorted(found, key=lambda record: record.start)
+    spans = held_spans(session, lot_id)
+    if not spans:
+        return []
+    records = session.exec(
+        select(ExcursionRecord, StorageZone.site_id)
+        .join(StorageZone, StorageZone.id == ExcursionRecord.storage_zone_id)
+        .where(col(StorageZone.site_id).in_(list(spans)), StorageZone.storage_profile == item.storage_profile,
+               ExcursionRecord.status != ReviewStatus.WITHDRAWN.value)
+        .order_by(col(ExcursionRecord.start), col(ExcursionRecord.id))).all()
+    return [record for record, site_id in records
+            if any(span.overlaps(record.start, record.end) for span in spans[site_id])]

@@ -167,8 +167,8 @@ def shipment_charts(reference: str) -> Any:
     profiles = db.runtime().profiles
     try:
         record = shipments.get_shipment(session, reference)
-        start, end = (_moment(name) for name in ("from", "to"))
-        judged_by = _profile(profiles)
+        start, end = (moment_arg(name) for name in ("from", "to"))
+        judged_by = profile_arg(profiles)
     except NotFound:
         abort(404)
     except ValueError as error:
@@ -178,7 +178,7 @@ def shipment_charts(reference: str) -> Any:
     return jsonify([chart.as_json() for chart in charts])
 
 
-def _profile(profiles: dict[str, StorageProfile]) -> StorageProfile | None:
+def profile_arg(profiles: dict[str, StorageProfile]) -> StorageProfile | None:
     """?profile=: a storage profile's name, if given."""
     name = request.args.get("profile")
     if name is None:
@@ -188,7 +188,7 @@ def _profile(profiles: dict[str, StorageProfile]) -> StorageProfile | None:
     return profiles[name]
 
 
-def _moment(name: str) -> datetime | None:
+def moment_arg(name: str) -> datetime | None:
     """?from= or ?to=: Unix milliseconds inside the window of business times."""
     text = request.args.get(name)
     if text is None:

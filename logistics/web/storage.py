@@ -10,10 +10,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from logistics.core.excursion_review import DISPOSITIONS
+from logistics.core.excursion_types import Window
 from logistics.core.roles import Permission
 from logistics.core.spreadsheet import safe_record
 from logistics.services import catalogue, excursions, loggers, stability, storage
@@ -22,6 +23,7 @@ from logistics.web import db, svg_chart
 from logistics.web.auth import require
 from logistics.web.forms import read_local_time
 from logistics.web.i18n import gettext as _
+from logistics.web.pages import moment_arg, profile_arg
 
 blueprint = Blueprint("storage", __name__)
 
@@ -121,6 +123,29 @@ def excursion_resolve(code: str, record_id: int) -> Any:
 def _change_zone(code: str, reason: str, done: str, step: Callable[[Any], None]) -> Any:
     """One change from a button on the zone's page, then the page again with the outcome."""
     return db.one_change(reason, done, step, url_for("storage.zone_detail", code=code))
+
+
+@blueprint.route("/storage/<code>/charts")
+def zone_charts(code: str) -> Any:
+    """One of the zone's loggers over a piece of a lot's storage: ?logger=, ?start= and ?end= (Unix
+    milliseconds; no end while the lot is still held), judged by ?profile= (the lot's; the zone's by
+    default), within ?from=&to= when zooming. As a list of charts, like a shipment's."""
+    session, profiles = db.session(), db.runtime().profiles
+    try:
+        zone = storage.get_zone(session, code)
+        start, end, since, until = (moment_arg(name) for name in ("from", "to", "start", "end"))
+        if since is None:
+            raise ValueError("start: the start of the storage piece, in Unix milliseconds")
+        if until is not None and until <= since:
+            raise ValueError("end: after start")
+        profile = profile_arg(profiles) or profiles[zone.storage_profile]
+        chart = storage.zone_chart(session, code, request.args.get("logger", ""), profile,
+                                   Window(since, until), now=datetime.now(UTC), start=start, end=end)
+    except NotFound:
+        abort(404)
+    except ValueError as error:
+        return jsonify({"error": str(error)}), 400
+    return jsonify([chart.as_json()] if chart else [])
 
 
 # --- A lot's stability passport ---------------------------------------------------------------------------

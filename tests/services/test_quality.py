@@ -3,18 +3,20 @@ pack, partial release with units, and what the signature covers."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
 
-from logistics.core.excursion_assessment import Outcome
+from logistics.core.excursion_assessment import AssessmentDraft, Outcome, RootCause
 from logistics.core.signatures import Meaning, SignatureFacts, record_digest, signature_digest
-from logistics.db.models import Lot, ReceiptLine, Signature
-from logistics.services import quality
+from logistics.db.engine import unit_of_work
+from logistics.db.models import ExcursionRecord, Lot, ReceiptLine, Signature
+from logistics.services import assessments, quality
 from logistics.services.errors import InputError
-from tests.conftest import NOW
+from tests.conftest import DEMO_PASSWORD, NOW
 from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
+from tests.services.test_qa_evidence import FRIDGE_SCANNED, KITS_LOT, into_the_fridge
 from tests.services.test_receiving import assess_all, balance, quarantined_line_id, receive, sign
 
 
@@ -82,6 +84,14 @@ def test_the_lot_read_on_the_pack_is_entered_and_the_stock_booked_under_it(sqlit
         lot = session.exec(select(Lot).where(Lot.lot_number == "TE-26-091")).one()
         assert session.get(ReceiptLine, line_id).lot_id == lot.id and lot.expiry == date(2027, 12, 31)
         assert quality.signature_holds(session, session.get(Signature, signature_id))
+        # booked under the lot read, the goods still travelled in HG-2026-0045: its excursion and QA's
+        # assessment of it stay in what the signature covers, and on the page
+        line = session.get(ReceiptLine, line_id)
+        content = quality.signed_content(session, line, as_of=session.get(Signature, signature_id).signed_at)
+        assert [e["rule"] for e in content["evidence"]] == ["above_8c_30min"]
+        assert [a["outcome"] for a in content["assessments"]] == ["no_impact"]
+        shown = quality.line_decision(session, line_id, runtime.profiles, now=NOW)
+        assert [row.record.rule for row in shown.evidence] == ["above_8c_30min"]
 
 
 def test_a_known_lot_read_on_the_pack_keeps_its_recorded_expiry(sqlite_demo_runtime):
@@ -137,3 +147,48 @@ def test_the_signature_covers_the_assessments_and_earlier_signatures_still_verif
         assert quality.signature_holds(session, before)
         with pytest.raises(InputError, match="this line is decided"):  # no assessing a decided line
             assess_all(runtime, line_id)
+
+
+def test_a_fridge_excursion_while_the_lot_waits_for_qa_blocks_its_release_until_assessed(sqlite_demo_runtime):
+    runtime = sqlite_demo_runtime
+    into_the_fridge(runtime)  # held for QA in SIR-FRIDGE-1, which then spent 50 min at 12 °C
+    line_id = quarantined_line_id(runtime, KITS_LOT)
+    fridge = "LG-24101 above_8c_30min (SIR-FRIDGE-1 at SIRIRAJ-PH)"
+    with runtime.sessions() as session:
+        shown = quality.line_decision(session, line_id, runtime.profiles, now=FRIDGE_SCANNED)
+    # the fridge's data gap that ended before the kits arrived is not theirs
+    assert [(kind.value, what) for kind, what in shown.blockers] == [("unassessed", fridge)]
+    [row] = shown.evidence
+    assert (row.shipment, row.legs) == ("SIR-FRIDGE-1 at SIRIRAJ-PH", [])
+    assert row.impact.used_s == (20 + 50) * 60  # the journey's 20 min at 15 °C and the fridge's 50 min
+    with pytest.raises(InputError) as refused:
+        review(runtime, line_id, Meaning.RELEASED)
+    assert refused.value.errors["decision"] == f"cannot release: {fridge}: not assessed for this lot"
+
+    def assess(cause):
+        draft = AssessmentDraft(cause, None, "Door left ajar; 50 min at 12 °C is inside 72 h at ≤ 25 °C",
+                                Outcome.NO_IMPACT)
+        with unit_of_work(runtime.sessions, actor="qa") as session:
+            assessments.assess_excursion(session, line_id, row.record.id, draft, runtime.profiles, by="qa",
+                                         now=FRIDGE_SCANNED)
+
+    with pytest.raises(InputError) as no_leg:
+        assess(RootCause.HANDLING)  # storage has no leg to name
+    assert set(no_leg.value.errors) == {"leg"}
+    assess(RootCause.OTHER)
+    with runtime.sessions() as session:
+        assert quality.line_decision(session, line_id, runtime.profiles, now=FRIDGE_SCANNED).blockers == []
+        assert session.get(ExcursionRecord, row.record.id).status == "resolved"
+    signed_at = FRIDGE_SCANNED + timedelta(hours=1)
+    with unit_of_work(runtime.sessions, actor="qa") as session:
+        decision = quality.Decision(Meaning.RELEASED, None, "Assessed: no impact")
+        signature = quality.sign_decision(session, line_id, decision, signer="qa", password=DEMO_PASSWORD,
+                                          now=signed_at)
+    assert balance(runtime, KITS_LOT, "available") == 6
+    with runtime.sessions() as session:
+        content = quality.signed_content(session, session.get(ReceiptLine, line_id), as_of=signed_at)
+        assert [(e.get("storage"), e["logger"], e["rule"]) for e in content["evidence"]] == [
+            ("SIR-FRIDGE-1 at SIRIRAJ-PH", "LG-24101", "above_8c_30min")]
+        assert [(a["excursion_id"], a["outcome"]) for a in content["assessments"]] == [
+            (row.record.id, "no_impact")]
+        assert quality.signature_holds(session, session.get(Signature, signature.id))

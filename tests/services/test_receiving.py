@@ -254,8 +254,10 @@ def test_the_receipt_reads_its_lines_and_their_signatures_in_one_query(demo_runt
     signed = [line for line in shown.lines if line.signature is not None]
     assert len(shown.lines) == 4 and len(signed) == 1 and signed[0].signature.valid
     # The shipment, its receipt, the site, and the lines with all they show; then, per signature, what
-    # it was signed on besides: the lot's excursions and QA's assessments of them.
-    assert len(statements) == 4 + 2 * len(signed)
+    # it was signed on besides: the lot's excursions in shipments, those of the zones that held the goods
+    # (the receipt and the lot booked, the lot's storage periods, the zones' excursions), and QA's
+    # assessments of them: as many whatever the number of sites and zones.
+    assert len(statements) == 4 + 5 * len(signed)
 
 
 def test_consumed_movements_read_back_as_ledger_rows_in_their_order(demo_runtime):

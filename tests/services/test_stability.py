@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
+from logistics.core.signatures import Meaning
 from logistics.core.stability import BudgetState
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Alert, Item, Logger, LoggerAssignment, Lot, Shipment, ShipmentLine, Site
@@ -16,6 +17,8 @@ from logistics.services.stability import check_budgets, shipment_lots, stability
 from logistics.services.telemetry import TelemetryStore
 from sensors.intake import IncomingMessage
 from tests.conftest import NOW
+from tests.services.test_excursions import run_scan
+from tests.services.test_receiving import quarantined_line_id, receive, sign
 
 START = NOW - timedelta(hours=9)  # HG-2026-0045 (in transit) has had LG-24003 and LG-24004 since NOW - 10 h
 
@@ -95,3 +98,25 @@ def test_the_scan_job_announces_a_budget_running_low_once(demo_runtime):
     low = next(alert for alert in alerts if alert.key.endswith(":low"))
     assert low.title == "MED-HSC lot M26K05: stability budget running low"
     assert low.link == "http://tracker/shipments/HG-2026-0045"
+
+
+def test_the_budget_check_finds_a_lot_booked_from_the_pack(demo_runtime):
+    # HG-2026-0045 reached 26 °C for 20 min (no excursion, but above the kits' 25 °C limit); the pharmacy
+    # read SK2607-114 on the kits' pack, and QA booked them under it.
+    joined = NOW - timedelta(hours=10)
+    send(demo_runtime, "LG-24003", joined, [5.0] * 12 + [26.0] * 2 + [5.0] * 46)
+    send(demo_runtime, "LG-24004", joined, [5.0] * 60)
+    run_scan(demo_runtime)
+    receive(demo_runtime, **{"SK2609-031": {"lot_number": "SK2607-114"}})
+    line_id = quarantined_line_id(demo_runtime, "SK2607-114")
+    sign(demo_runtime, line_id, Meaning.RELEASED, accept_lot_read=True)
+    later = NOW + timedelta(hours=3)
+    with unit_of_work(demo_runtime.sessions, actor="scheduler") as session:
+        shipment = session.exec(select(Shipment).where(Shipment.reference == "HG-2026-0045")).one()
+        check_budgets(session, {shipment.id}, demo_runtime.profiles, load_alert_routes(), now=later,
+                      public_url="http://tracker")
+    with demo_runtime.sessions() as session:
+        kits = session.exec(select(Alert.subject, Alert.key).where(Alert.kind == "stability",
+                                                                   col(Alert.subject).startswith("SEL-CD34"))).all()
+    assert [(subject, key.rsplit(":", 1)[1]) for subject, key in kits] == [
+        ("SEL-CD34 lot SK2607-114", "limit")]  # not the shipped lot: none of it travelled

@@ -3,18 +3,24 @@ the receiving page saying what each logger row is judged by."""
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import timedelta
 
 from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
 from tests.services.test_qa_evidence import (
     EARLIER,
+    FRIDGE_WARM,
+    KITS_LOT,
     REFERENCE,
     VECTOR_LOT,
     dry_ice_journey,
     dry_ice_readings,
+    into_the_fridge,
     line_of,
 )
 from tests.services.test_receiving import receive
+from tests.services.test_storage import RECEIVED
 from tests.web.conftest import login
 from tests.web.test_languages import THAI, choose, translated
 
@@ -169,3 +175,91 @@ def test_the_charts_draw_one_lots_range_when_asked(app, client):
     assert {(chart["low"], chart["high"]) for chart in vector} == {(None, -60.0)}
     refused = client.get(f"/shipments/{REFERENCE}/charts?profile=warm")
     assert refused.status_code == 400 and refused.get_json()["error"].startswith("profile:")
+
+
+
+WATCH_STOPPED = RECEIVED + timedelta(hours=12)  # LG-24101 taken out of the fridge: not monitored since
+FRIDGE_PIECE = "SIRIRAJ-PH-20261124T070000"  # the storage period's anchor: its site and its start
+
+
+def ms(moment):
+    return int(moment.timestamp() * 1000)
+
+
+def fridge_page(app, client, language=None):
+    runtime = app.extensions["logistics"]
+    into_the_fridge(runtime, stop_watching_at=WATCH_STOPPED)
+    login(client, "qa")
+    if language:
+        choose(client, language)
+    return client.get(f"/qa/lines/{line_of(runtime, KITS_LOT)}").get_data(as_text=True)
+
+
+def test_the_fridge_that_held_the_lot_is_shown_with_its_chart_figures_and_excursion(app, client):
+    page = fridge_page(app, client)
+    holder = re.search(rf'<div class="charts" id="charts-{FRIDGE_PIECE}-LG-24101"[^>]*>', page).group(0)
+    assert 'data-subject="SIR-FRIDGE-1 at SIRIRAJ-PH"' in holder  # the caption: "LG-24101 in SIR-FRIDGE-1 …"
+    assert (f'data-url="/storage/SIR-FRIDGE-1/charts?logger=LG-24101&amp;profile=refrigerated&amp;'
+            f'start={ms(RECEIVED)}&amp;end={ms(WATCH_STOPPED)}"') in holder
+    data = page[page.index(f'id="chart-data-{FRIDGE_PIECE}-LG-24101"'):]
+    chart = json.loads(data[data.index(">") + 1:data.index("</script>")])[0]
+    assert (chart["start"], chart["end"]) == (ms(RECEIVED), ms(WATCH_STOPPED))
+    assert (chart["low"], chart["high"]) == (2.0, 8.0)
+    warm = ms(FRIDGE_WARM), ms(FRIDGE_WARM + timedelta(minutes=50))
+    assert chart["marks"] == [["above", "major", *warm, 12.0]]
+    section = page[page.index(f'<section class="period" id="period-{FRIDGE_PIECE}"'):]
+    shown = text_of(section[:section.index("</section>")])
+    assert shown.startswith("Storage at SIRIRAJ-PH SIR-FRIDGE-1 · Nov 24, 2026, 14:00 +07:00 – "
+                            "Nov 25, 2026, 02:00 +07:00")
+    for figure in ("Judged by Refrigerated, 2–8 °C v1 counted for the allowance", "Readings 72",
+                   "Min / max 5.0 / 12.0 °C", "Above 50 min", "Below 0 min", "No data 0 min",
+                   "Excursions recorded in SIR-FRIDGE-1 at SIRIRAJ-PH",
+                   "LG-24101 above_8c_30min refrigerated v1 major Nov 25, 2026, 00:00 +07:00 50 min 12.0 °C "
+                   "open"):
+        assert figure in shown, figure
+    everything = text_of(evidence_section(page))
+    assert ("Storage at SIRIRAJ-PH SIR-FRIDGE-1 · Nov 25, 2026, 02:00 +07:00 – still held Not monitored: no "
+            "logger watched SIR-FRIDGE-1 at SIRIRAJ-PH over this time") in everything
+    assert everything.index("Shipment HG-2026-0045") < everything.index("Storage at SIRIRAJ-PH")
+    assert '<a href="/lots/SEL-CD34/SK2609-031">' in evidence_section(page)  # the lot's passport
+
+
+def test_a_fridge_excursion_is_assessed_on_the_page_before_a_release(app, client):
+    page = fridge_page(app, client)
+    decision = text_of(page[page.index('id="assessments"'):])
+    assert "major LG-24101 · above_8c_30min SIR-FRIDGE-1 at SIRIRAJ-PH" in decision
+    assert "Not assessed for this lot." in decision
+    assert "Cannot release: 1 excursion not assessed" in decision
+    assert "LG-24101 above_8c_30min (SIR-FRIDGE-1 at SIRIRAJ-PH): not assessed" in decision
+    card = page[page.index('<article class="card assessment"'):]
+    card = card[:card.index("</article>")]
+    assert 'value="other"' in card and 'value="handling"' not in card  # storage has no leg to name
+    assert 'name="leg"' not in card
+
+
+def test_the_storage_period_in_thai(app, client):
+    section = evidence_section(fridge_page(app, client, "th"))
+    assert translated("th", "Storage at %(site)s") % {"site": "SIRIRAJ-PH"} in section
+    place = translated("th", "%(zone)s at %(site)s") % {"zone": "SIR-FRIDGE-1", "site": "SIRIRAJ-PH"}
+    assert f'data-subject="{place}"' in section  # the chart's caption
+    assert "LG-24101" in section and THAI.search(section)
+
+
+def test_a_zone_loggers_chart_zooms_within_its_storage_period(app, client):
+    runtime = app.extensions["logistics"]
+    into_the_fridge(runtime)
+    address = f"/storage/SIR-FRIDGE-1/charts?logger=LG-24101&profile=refrigerated&start={ms(RECEIVED)}"
+    assert client.get(address).status_code == 302  # signed out: to the sign-in page
+    login(client, "viewer")  # anyone signed in may read the evidence
+    zoomed = client.get(f"{address}&from={ms(FRIDGE_WARM)}&to={ms(FRIDGE_WARM + timedelta(hours=1))}")
+    [chart] = zoomed.get_json()
+    assert (chart["logger"], chart["start"], chart["end"]) == (
+        "LG-24101", ms(FRIDGE_WARM), ms(FRIDGE_WARM + timedelta(hours=1)))
+    assert [value for _, value in chart["points"]] == [12.0] * 5 + [5.0]
+    assert client.get(address.replace("LG-24101", "LG-24102")).status_code == 404  # it never watched there
+    assert client.get(address.replace("SIR-FRIDGE-1", "SIR-FRIDGE-9")).status_code == 404
+    for wrong, field in ((address.replace("&start", "&begin"), "start:"), (f"{address}&end=1", "end:"),
+                         (address.replace(str(ms(RECEIVED)), "9" * 40), "start:"),
+                         (address.replace("refrigerated", "warm"), "profile:")):
+        refused = client.get(wrong)
+        assert refused.status_code == 400 and refused.get_json()["error"].startswith(field), wrong
