@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import pairwise
 
 from logistics.core.excursion_rules import RangeState, range_state
-from logistics.core.excursion_types import MICROSECOND, Sample, Window
+from logistics.core.excursion_types import MICROSECOND, Cadence, Sample, Window
 from logistics.core.excursions import cadence_of, unique_in_time_order
 from logistics.core.profiles import StorageProfile
 
@@ -46,17 +45,31 @@ def covered_readings(samples: Iterable[Sample], profile: StorageProfile, *,
     if not points:
         return []
     cadence = cadence_of([time for time, _ in points], profile)
-    interval_us, hold_us = cadence.interval // MICROSECOND, cadence.hold // MICROSECOND
-    covered = [Covered(time, temperature_c, _seconds(min((following - time) // MICROSECOND, hold_us)))
-               for (time, temperature_c), (following, _) in pairwise(points)]
-    last_time, last_c = points[-1]
     until = live_until if window is None or window.end is None else window.end
+    followers = [following for following, _ in points[1:]] + [None]
+    return [Covered(time, temperature_c, covered_s(time, following, cadence, until))
+            for (time, temperature_c), following in zip(points, followers, strict=True)]
+
+
+def covered_s(time: datetime, following: datetime | None, cadence: Cadence, until: datetime | None) -> float:
+    """What one reading covers (SPEC §2.1): up to the next reading, at most H; the last one (no
+    `following`) min(Δ, H), or up to `until` (now, or its window's end), at most H."""
+    hold_us = cadence.hold // MICROSECOND
+    if following is not None:
+        return _seconds(min((following - time) // MICROSECOND, hold_us))
     if until is None:
-        last_us = min(interval_us, hold_us)
-    else:
-        last_us = max(0, min((until - last_time) // MICROSECOND, hold_us))
-    covered.append(Covered(last_time, last_c, _seconds(last_us)))
-    return covered
+        return _seconds(min(cadence.interval // MICROSECOND, hold_us))
+    return _seconds(max(0, min((until - time) // MICROSECOND, hold_us)))
+
+
+def covered_outside(rows: Iterable[tuple[datetime, float, datetime | None]], profile: StorageProfile,
+                    cadence: Cadence, until: datetime | None) -> tuple[Covered, ...]:
+    """`outside_range(covered_readings(...))` from the out-of-range readings alone, each with the time of
+    the logger's next temperature reading (None for its last), under the evaluation's cadence: what a
+    database hands over without reading every reading of a long window into Python."""
+    covered = (Covered(time, temperature_c, covered_s(time, following, cadence, until))
+               for time, temperature_c, following in rows)
+    return outside_range(tuple(covered), profile)
 
 
 def outside_range(covered: Sequence[Covered], profile: StorageProfile) -> tuple[Covered, ...]:

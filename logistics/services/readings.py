@@ -6,10 +6,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, false, or_, type_coerce
 from sqlmodel import Session, col, func, select
 
+from logistics.core.excursion_types import Window
+from logistics.core.profiles import StorageProfile
 from logistics.db.models import LoggerAssignment, Reading
+from logistics.db.types import UTCDateTime
 from logistics.services.catalogue import get_logger
 from logistics.services.errors import InputError
 from logistics.services.shipments import get_shipment
@@ -67,3 +70,22 @@ def iter_readings(session: Session, query: ReadingQuery) -> Iterator[dict[str, o
                    "time_flagged": reading.time_flagged}
     finally:
         rows.close()
+
+
+def outside_with_next(session: Session, logger_id: int, window: Window,
+                      profile: StorageProfile) -> list[tuple[datetime, float, datetime | None]]:
+    """The logger's temperature readings in `window` outside the profile's range, each with the time of its
+    next temperature reading (None for the last): what the time each covers needs (core.coverage), the
+    pairing done by the database so that a long window's in-range readings never reach Python."""
+    following = type_coerce(func.lead(Reading.device_time).over(order_by=Reading.device_time), UTCDateTime)
+    in_window = [Reading.logger_id == logger_id, Reading.device_time >= window.start,
+                 col(Reading.temperature_c).is_not(None)]
+    if window.end is not None:
+        in_window.append(Reading.device_time < window.end)
+    paired = (select(Reading.device_time.label("time"), Reading.temperature_c.label("temperature_c"),
+                     following.label("following")).where(*in_window).subquery())
+    outside = [paired.c.temperature_c > profile.max_c] if profile.max_c is not None else []
+    outside += [paired.c.temperature_c < profile.min_c] if profile.min_c is not None else []
+    rows = session.exec(select(paired.c.time, paired.c.temperature_c, paired.c.following)
+                        .where(or_(false(), *outside)).order_by(paired.c.time)).all()
+    return [(time, temperature_c, after) for time, temperature_c, after in rows]

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from logistics.core.alerting import AlertFacts, Route
-from logistics.core.coverage import covered_readings, outside_range
+from logistics.core.coverage import covered_outside
 from logistics.core.lifecycle import ACTIVE, ShipmentStatus
 from logistics.core.profiles import StorageProfile
 from logistics.core.stability import (
@@ -42,10 +42,10 @@ from logistics.services.alerts import raise_alert
 from logistics.services.catalogue import get_lot, shipments_carrying, site_zones
 from logistics.services.errors import NotFound
 from logistics.services.excursions import earliest_unscanned, logger_window, window_evaluation
+from logistics.services.readings import outside_with_next
 from logistics.services.storage import (
     Evaluated,
     storage_exposures,
-    window_samples,
 )
 from logistics.services.storage_periods import held_spans, zone_excursions_of_lot
 
@@ -124,11 +124,10 @@ def _exposure(session: Session, shipment: Shipment, assignment: LoggerAssignment
                                    earliest_unscanned(session, assignment.logger_id), keep=False)
     window = logger_window(assignment, shipment)
     outside = ()
-    if evaluation.partition.out_of_range_s > 0:  # only then are the readings read one by one
-        samples = window_samples(session, logger, window.start, window.end)
-        live_until = now if window.end is None else None
-        outside = outside_range(covered_readings(samples, profile, live_until=live_until, window=window),
-                                profile)
+    if evaluation.partition.out_of_range_s > 0:  # only then are the readings outside looked at
+        rows = outside_with_next(session, assignment.logger_id, window, profile)
+        until = now if window.end is None else window.end
+        outside = covered_outside(rows, profile, evaluation.cadence, until)
     return exposure_of(evaluation, outside, logger=logger, shipment=shipment.reference,
                        window=Span(window.start, window.end))
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logistics.core.coverage import covered_readings, outside_range
-from logistics.core.excursion_types import Sample
+from logistics.core.coverage import covered_outside, covered_readings, outside_range
+from logistics.core.excursion_types import Sample, Window
 from logistics.core.excursions import evaluate
 from logistics.readers.config_files import load_profiles
 
@@ -52,3 +52,20 @@ def test_the_coverage_adds_up_to_the_engines_time_partition(points, live_minutes
     assert abs(sum(reading.covered_s for reading in covered)
                - (partition.in_range_s + partition.out_of_range_s)) < 1e-6
     assert abs(sum(reading.covered_s for reading in outside) - partition.out_of_range_s) < 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 600), st.floats(-5, 15).map(lambda c: round(c, 1))), max_size=40),
+       st.integers(0, 800), st.booleans())
+def test_the_readings_outside_alone_with_their_successors_cover_what_all_the_readings_do(points, end, live):
+    samples = sorted({at(minute): Sample(at(minute), c) for minute, c in points}.values())
+    window = Window(T0, None if live else at(end))
+    until = at(end) if live else None
+    whole = outside_range(covered_readings(samples, FRIDGE, live_until=until, window=window), FRIDGE)
+    inside = [sample for sample in samples if window.holds(sample.time)]
+    followers = [sample.time for sample in inside[1:]] + [None] * bool(inside)
+    outside_rows = [(sample.time, sample.temperature_c, following)
+                    for sample, following in zip(inside, followers, strict=True)
+                    if not FRIDGE.min_c <= sample.temperature_c <= FRIDGE.max_c]
+    cadence = evaluate(inside, FRIDGE, window=window, live_until=until).cadence
+    assert covered_outside(outside_rows, FRIDGE, cadence, until if live else window.end) == whole
