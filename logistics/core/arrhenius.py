@@ -36,6 +36,14 @@ def equivalent_s(outside: Iterable[Covered], reference_c: float,
                                                       activation_energy_kj) for reading in outside)
 
 
+def equivalent_of_totals(outside_c: Iterable[tuple[float, float]], reference_c: float,
+                         activation_energy_kj: float = DEFAULT_ACTIVATION_ENERGY_KJ) -> float:
+    """t_eq in seconds from the time covered out of range at each temperature, (°C, seconds): the same sum
+    as `equivalent_s`, its terms gathered by temperature (as an evaluation keeps them)."""
+    return math.fsum(seconds * acceleration(temperature_c, reference_c, activation_energy_kj)
+                     for temperature_c, seconds in outside_c)
+
+
 def _kelvin(temperature_c: float) -> float:
     kelvin = temperature_c + KELVIN_OFFSET
     if kelvin <= 0:

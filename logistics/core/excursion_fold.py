@@ -146,6 +146,9 @@ class Fold:
         progress, profile = self.progress, self.profile
         state = range_state(temperature, profile)
         progress.covered_us[state] += covered_us
+        if state is not RangeState.IN_RANGE and covered_us and progress.outside_us is not None:
+            key = repr(temperature + 0.0)  # one key for 0.0 and -0.0
+            progress.outside_us[key] = progress.outside_us.get(key, 0) + covered_us
         progress.no_data_us += gap_us
         assert progress.counted is not None
         if not self.covering:  # the unweighted means serve only while no reading covers time
@@ -244,7 +247,7 @@ class Fold:
         return Evaluation(readings=progress.readings + tail_readings, duplicates=duplicates,
                           start=progress.first, end=end, cadence=progress.cadence, partition=partition,
                           stats=_stats(progress), excursions=tuple(sorted(self.found, key=_listing_order)),
-                          since=self.since, edge_gaps=self._edge_gaps())
+                          since=self.since, edge_gaps=self._edge_gaps(), outside_c=_outside_c(progress))
 
     def _edge_gaps(self) -> tuple[Span, ...]:
         """The window's stretches without data before the first reading and after the last one's."""
@@ -297,3 +300,9 @@ def _stats(progress: Progress) -> TemperatureStats | None:
     means = progress.counted if progress.weighted.empty else progress.weighted
     return TemperatureStats(min_c=progress.lowest, max_c=progress.highest, mean_c=means.mean_c(),
                             mkt_c=means.mkt_c())
+
+
+def _outside_c(progress: Progress) -> tuple[tuple[float, float], ...]:
+    """The time covered out of range per temperature, as (°C, seconds), coldest first."""
+    return tuple(sorted((float(temperature), _seconds(covered_us))
+                        for temperature, covered_us in (progress.outside_us or {}).items()))

@@ -59,6 +59,9 @@ class Progress:
     first: datetime | None = None  # the first temperature reading
     readings: int = 0  # readings before resume_at, with or without a temperature
     covered_us: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RangeState, 0))
+    # Time covered out of range per temperature (repr of the °C value), for the Arrhenius-equivalent time
+    # (SPEC §2.3); None in progress stored before it was kept, which cannot be carried on.
+    outside_us: dict[str, int] | None = field(default_factory=dict)
     no_data_us: int = 0
     lowest: float | None = None
     highest: float | None = None
@@ -79,6 +82,7 @@ class Progress:
         data = json.loads(text)
         times = {name: _time(data.get(name)) for name in ("resume_at", "window_start", "first")}
         return cls(**{**data, **times, "intervals": Intervals(*data["intervals"]),
+                      "outside_us": data.get("outside_us"),
                       "weighted": _means(data["weighted"]), "counted": _means(data["counted"]),
                       "runs": {name: OpenRun(_time(run["start"]), _time(run["end"]), run["covered_us"],
                                              run["peak"]) for name, run in data["runs"].items()},

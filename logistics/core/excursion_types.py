@@ -120,6 +120,7 @@ class Evaluation:
     excursions: tuple[Excursion, ...]
     since: datetime | None = None
     edge_gaps: tuple[Span, ...] = ()
+    outside_c: tuple[tuple[float, float], ...] = ()  # (°C, seconds covered) per temperature out of range
 
     @property
     def alarm(self) -> bool:

@@ -99,7 +99,7 @@ def resume(progress: Progress, later: Iterable[Sample], profile: StorageProfile,
     a reading before `resume_at`, the reading at `resume_at` missing, or the new readings changing Δ.
     """
     _check_window(window, live_until)
-    if progress.profile_key != profile_key(profile):
+    if progress.profile_key != profile_key(profile) or progress.outside_us is None:
         return None
     if progress.window_start != (window.start if window else None):
         return None

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from logistics.core.arrhenius import equivalent_s
+from logistics.core.arrhenius import equivalent_of_totals, equivalent_s
 from logistics.core.coverage import Covered
 from logistics.core.excursion_types import Evaluation
 from logistics.core.mkt import mean_kinetic_temperature
@@ -52,7 +52,8 @@ class Exposure:
     zone: str | None = None  # the storage zone of a storage period
     site: str | None = None  # the site of a storage period
     window: Span | None = None  # the time the logger answered for (its assignment, or the storage piece)
-    outside: tuple[Covered, ...] = ()  # the readings out of range, with the time each covers
+    outside: tuple[Covered, ...] = ()  # the readings out of range, with the time each covers (when asked)
+    outside_c: tuple[tuple[float, float], ...] = ()  # (°C, seconds) out of range per temperature
 
     @property
     def stored(self) -> bool:
@@ -61,7 +62,7 @@ class Exposure:
 
     def equivalent_s(self, reference_c: float, activation_energy_kj: float) -> float:
         """Its time out of range as the time at `reference_c` that degrades as much (SPEC §2.3)."""
-        return equivalent_s(self.outside, reference_c, activation_energy_kj)
+        return equivalent_of_totals(self.outside_c, reference_c, activation_energy_kj)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def exposure_of(evaluation: Evaluation, outside: Sequence[Covered], *, logger: s
                     out_of_range_s=partition.out_of_range_s, min_c=stats.min_c if stats else None,
                     max_c=stats.max_c if stats else None, mkt_c=stats.mkt_c if stats else None,
                     start=evaluation.start, end=evaluation.end, zone=zone, site=site, window=window,
-                    outside=tuple(outside))
+                    outside=tuple(outside), outside_c=evaluation.outside_c)
 
 
 def worst(exposures: Sequence[Exposure]) -> Exposure | None:

@@ -76,9 +76,10 @@ def activation_energy_of(item: Item, profile: StorageProfile) -> float:
 
 
 def stability_of(session: Session, lot: Lot, profiles: dict[str, StorageProfile], *,
-                 now: datetime, known: Evaluations | None = None) -> LotStability:
+                 now: datetime, known: Evaluations | None = None, readings: bool = False) -> LotStability:
     """The lot's life so far (every shipment and storage period), judged by its item's profile, against
-    its item's budget."""
+    its item's budget. With `readings` each shipment's exposure also lists its readings out of range one
+    by one (for the use over time); the totals never need them."""
     item = session.get(Item, lot.item_id)
     if item is None:
         raise NotFound(f"no item for lot {lot.lot_number}")
@@ -89,7 +90,8 @@ def stability_of(session: Session, lot: Lot, profiles: dict[str, StorageProfile]
     known = Evaluations() if known is None else known
     for shipment in shipments:
         if (shipment.id, profile.name) not in known.shipments:
-            known.shipments[shipment.id, profile.name] = _shipment_exposure(session, shipment, profile, now)
+            known.shipments[shipment.id, profile.name] = _shipment_exposure(session, shipment, profile, now,
+                                                                            readings)
     exposures = [exposure for shipment in shipments
                  if (exposure := known.shipments[shipment.id, profile.name]) is not None]
     stored, unwatched = storage_exposures(session, lot, profile, now=now, known=known.storage)
@@ -110,21 +112,21 @@ def shipment_lots(session: Session, shipment: Shipment, profiles: dict[str, Stor
 
 
 def _shipment_exposure(session: Session, shipment: Shipment, profile: StorageProfile,
-                       now: datetime) -> Exposure | None:
+                       now: datetime, readings: bool) -> Exposure | None:
     assignments = session.exec(
         select(LoggerAssignment, Logger.code).join(Logger, Logger.id == LoggerAssignment.logger_id)
         .where(LoggerAssignment.shipment_id == shipment.id)).all()
-    return worst([_exposure(session, shipment, assignment, code, profile, now)
+    return worst([_exposure(session, shipment, assignment, code, profile, now, readings)
                   for assignment, code in assignments])
 
 
 def _exposure(session: Session, shipment: Shipment, assignment: LoggerAssignment, logger: str,
-              profile: StorageProfile, now: datetime) -> Exposure:
+              profile: StorageProfile, now: datetime, readings: bool) -> Exposure:
     evaluation = window_evaluation(session, assignment, shipment, profile, now,
                                    earliest_unscanned(session, assignment.logger_id), keep=False)
     window = logger_window(assignment, shipment)
     outside = ()
-    if evaluation.partition.out_of_range_s > 0:  # only then are the readings outside looked at
+    if readings and evaluation.partition.out_of_range_s > 0:  # read one by one only when asked
         rows = outside_with_next(session, assignment.logger_id, window, profile)
         until = now if window.end is None else window.end
         outside = covered_outside(rows, profile, evaluation.cadence, until)
@@ -288,7 +290,7 @@ def passport(session: Session, lot_id: int, profiles: dict[str, StorageProfile],
     item = session.get(Item, lot.item_id) if lot else None
     if lot is None or item is None:
         raise NotFound(f"no lot {lot_id}")
-    stability = stability_of(session, lot, profiles, now=now)
+    stability = stability_of(session, lot, profiles, now=now, readings=True)  # its use over time
     entries = _entries(session, stability, lot_id)
     loggers = dict(session.exec(select(Logger.id, Logger.code)).all())
     zones = dict(session.exec(select(StorageZone.id, StorageZone.code)).all())

@@ -69,3 +69,17 @@ def test_the_readings_outside_alone_with_their_successors_cover_what_all_the_rea
                     if not FRIDGE.min_c <= sample.temperature_c <= FRIDGE.max_c]
     cadence = evaluate(inside, FRIDGE, window=window, live_until=until).cadence
     assert covered_outside(outside_rows, FRIDGE, cadence, until if live else window.end) == whole
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 600), st.floats(-5, 15).map(lambda c: round(c, 1))), max_size=40),
+       st.integers(0, 800))
+def test_the_evaluation_keeps_the_time_outside_per_temperature_as_the_readings_cover_it(points, end):
+    samples = sorted({at(minute): Sample(at(minute), c) for minute, c in points}.values())
+    window = Window(T0, at(end))
+    totals: dict[float, float] = {}
+    for reading in outside_range(covered_readings(samples, FRIDGE, window=window), FRIDGE):
+        totals[reading.temperature_c] = totals.get(reading.temperature_c, 0.0) + reading.covered_s
+    kept = evaluate(samples, FRIDGE, window=window).outside_c
+    assert [temperature for temperature, _ in kept] == sorted(totals)
+    assert all(abs(seconds - totals[temperature]) < 1e-6 for temperature, seconds in kept)

@@ -40,6 +40,15 @@ def test_resuming_reads_only_from_the_last_reading_and_matches_the_whole():
     assert (above.rule, above.start, above.duration_s) == ("above_8c_30min", history[100].time, 35 * 60)
 
 
+def test_progress_stored_before_the_time_outside_was_kept_is_evaluated_afresh():
+    history = every_minute([5.0] * 100 + [9.0] * 20)
+    _, progress = evaluate_with_progress(history, FRIDGE, live_until=NOW)
+    assert progress.outside_us == {"9.0": 19 * 60 * 1_000_000}  # the last reading is read again on resuming
+    older = json.loads(progress.to_json())
+    del older["outside_us"]
+    assert resume(Progress.from_json(json.dumps(older)), history[-1:], FRIDGE, live_until=NOW) is None
+
+
 def test_progress_survives_being_stored_as_json():
     _, progress = evaluate_with_progress(every_minute([9.0, 1.0, -1.0, 5.0] * 30), FRIDGE)
     assert Progress.from_json(progress.to_json()) == progress
