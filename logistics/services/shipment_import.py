@@ -1,36 +1,36 @@
 """Importing shipments from CSV: every row checked, and either all of them recorded or none.
 
 A file with a mistake in row 7 is easier to fix and load again than a database holding rows 1-6 of
-it; so the whole file is one transaction, and the report names every problem by row and column.
+it; so the whole file is one transaction, and the report names every problem by row and column, all of
+them at once (the checks are in shipment_rows.py; this module looks up what they need and writes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from logistics.db.models import Site
-from logistics.schemas.shipments import ShipmentCreate
+from logistics.db.models import Item, Lot, Shipment
+from logistics.services import catalogue
 from logistics.services.csv_rows import CsvError, read_rows
-from logistics.services.errors import InputError, input_error_from
+from logistics.services.errors import InputError
+from logistics.services.shipment_rows import (
+    COLUMNS,
+    MAX_ROWS,
+    RECORDED,
+    Lookups,
+    Row,
+    RowProblem,
+    ShipmentRow,
+    check_file,
+    named_lots,
+    named_references,
+)
 from logistics.services.shipments import add_line, create_shipment
 
-COLUMNS = ("reference", "origin", "destination", "air_waybill", "planned_departure", "planned_arrival",
-           "packaging", "packaging_validated_hours", "import_permit", "notes", "lines")
-REQUIRED = ("reference", "origin", "destination")
-MAX_ROWS = 1000
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int  # as a spreadsheet numbers it: the header is row 1
-    column: str
-    problem: str
+__all__ = ["COLUMNS", "MAX_ROWS", "RECORDED", "ImportReport", "RowProblem", "import_csv"]
 
 
 @dataclass
@@ -45,82 +45,38 @@ class ImportReport:
 
 def import_csv(session: Session, text: str) -> ImportReport:
     """Create a shipment per row (with its lines); on any problem nothing is kept (the caller rolls back)."""
-    report = ImportReport()
     try:
         header, rows = read_rows(text)
     except CsvError as error:
-        report.problems.append(RowProblem(error.row, "file", error.problem))
-        return report
-    missing = [name for name in REQUIRED if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
-    if missing or unknown:
-        detail = "; ".join([*(f"missing column {name!r}" for name in missing),
-                            *(f"unknown column {name!r}" for name in unknown)])
-        report.problems.append(RowProblem(1, "header", f"{detail} (columns: {', '.join(COLUMNS)})"))
-        return report
-    zones = dict(session.exec(select(Site.code, Site.timezone)).all())
-    for number, row in enumerate(rows, start=2):
-        if number - 1 > MAX_ROWS:
-            report.problems.append(RowProblem(number, "file", f"at most {MAX_ROWS} shipments per file"))
-            break
-        report.problems.extend(_import_row(session, number, row, zones, report))
+        return ImportReport(problems=[RowProblem(error.row, "file", error.problem)])
+    checked = check_file(header, rows, lookups(session, rows))
+    if checked.problems:
+        return ImportReport(problems=list(checked.problems))
+    return _record(session, checked.rows)
+
+
+def lookups(session: Session, rows: Sequence[Row]) -> Lookups:
+    """What the database knows of the sites, lots and references that `rows` name."""
+    references = sorted(named_references(rows))
+    used = session.exec(select(Shipment.reference).where(col(Shipment.reference).in_(references))).all()
+    lots = session.exec(select(Item.code, Lot.lot_number, Item.unit).join(Item, Item.id == Lot.item_id)
+                        .where(col(Lot.lot_number).in_(sorted(named_lots(rows))))).all()
+    return Lookups(site_zones=catalogue.site_zones(session),
+                   lot_units={(item, lot): unit for item, lot, unit in lots},
+                   references_used=frozenset(used))
+
+
+def _record(session: Session, rows: Sequence[ShipmentRow]) -> ImportReport:
+    report = ImportReport()
+    for row in rows:
+        try:
+            create_shipment(session, row.draft)
+            for line in row.lines:
+                add_line(session, row.draft.reference, lot=line.lot, quantity=line.quantity)
+        except InputError as error:  # changed since the check, by someone else meanwhile
+            # A line's lot or quantity is reported under the lines column, where it was written.
+            return ImportReport(problems=[
+                RowProblem(row.number, "lines" if column in ("lot", "quantity") else column, message)
+                for column, message in error.errors.items()])
+        report.created.append(row.draft.reference)
     return report
-
-
-def _import_row(session: Session, number: int, row: dict[str, str | None], zones: dict[str, str],
-                report: ImportReport) -> Iterable[RowProblem]:
-    values = {name: (row.get(name) or "").strip() for name in COLUMNS}
-    try:
-        with session.begin_nested():
-            draft = _draft(values, zones)
-            create_shipment(session, draft)
-            for lot, quantity in _lines(values["lines"]):
-                add_line(session, draft.reference, lot=lot, quantity=quantity)
-    except InputError as error:
-        # A line's lot or quantity is reported under the lines column, where it was written.
-        return [RowProblem(number, "lines" if column in ("lot", "quantity") else column, message)
-                for column, message in error.errors.items()]
-    report.created.append(values["reference"])
-    return []
-
-
-def _draft(values: dict[str, str], zones: dict[str, str]) -> ShipmentCreate:
-    fields: dict[str, object] = {name: values[name] or None for name in COLUMNS if name != "lines"}
-    problems: dict[str, str] = {}
-    for name, site in (("planned_departure", "origin"), ("planned_arrival", "destination")):
-        fields[name] = _time(values[name], zones.get(values[site]), name, problems)
-    if problems:
-        raise InputError(problems)
-    try:
-        return ShipmentCreate.model_validate({name: value for name, value in fields.items()
-                                              if value is not None})
-    except ValidationError as error:
-        raise input_error_from(error) from None
-
-
-def _time(text: str, zone: str | None, column: str, problems: dict[str, str]) -> datetime | None:
-    """ISO 8601; without an offset, in the site's own zone (as people write it on a packing list)."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        problems[column] = f"expected a date and time such as 2026-12-01 09:30, got {text!r}"
-        return None
-    if moment.tzinfo is None:
-        if zone is None:
-            problems[column] = "give an offset (+08:00) or a known site, to know which local time this is"
-            return None
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment
-
-
-def _lines(text: str) -> list[tuple[str, str]]:
-    """"SEL-CD34/SK2609-031=6 kit; MED-HSC/M26K05=12 bottle" as (lot, quantity) pairs."""
-    pairs = []
-    for part in filter(None, (piece.strip() for piece in text.split(";"))):
-        lot, separator, quantity = part.partition("=")
-        if not separator:
-            raise InputError({"lines": f"write each line as ITEM/LOT=QUANTITY, got {part!r}"})
-        pairs.append((lot.strip(), quantity.strip()))
-    return pairs
