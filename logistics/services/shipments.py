@@ -126,10 +126,11 @@ def list_shipments(session: Session, filters: ShipmentFilter | None = None, *, p
     return ShipmentPage(items=items, page=page, per_page=per_page, total=total)
 
 
-def all_shipments(session: Session, filters: ShipmentFilter | None = None) -> list[ShipmentSummary]:
-    """Every shipment the filters let through, newest first (for exports)."""
+def matching(session: Session, filters: ShipmentFilter | None = None) -> list[tuple[Shipment, str, str]]:
+    """Every shipment the filters let through, newest first, with its origin's and destination's codes
+    (for exports)."""
     rows = session.exec(_newest_first(_filtered(filters or ShipmentFilter()))).all()
-    return [_summary(shipment, from_code, to_code) for shipment, from_code, to_code in rows]
+    return [(shipment, origin, destination) for shipment, origin, destination in rows]
 
 
 def _filtered(filters: ShipmentFilter) -> Any:
@@ -165,7 +166,9 @@ def _filtered(filters: ShipmentFilter) -> Any:
 
 
 def _newest_first(query: Any) -> Any:
-    return query.order_by(col(Shipment.planned_departure).desc().nulls_first(), col(Shipment.id).desc())
+    # Ties by reference, not by id: an exported file imported elsewhere lists in the same order again.
+    return query.order_by(col(Shipment.planned_departure).desc().nulls_first(),
+                          col(Shipment.reference).desc())
 
 
 def add_leg(session: Session, reference: str, draft: LegCreate) -> Leg:

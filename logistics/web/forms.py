@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -19,13 +17,11 @@ from logistics.core.limits import (
     MAX_SEARCH_CHARACTERS,
     business_time_problem,
 )
-from logistics.core.spreadsheet import safe_row
 from logistics.schemas.shipments import (
     LegCreate,
     LegTimes,
     MilestoneCreate,
     ShipmentCreate,
-    ShipmentSummary,
     ShipmentUpdate,
 )
 from logistics.services.errors import InputError, input_error_from
@@ -134,21 +130,6 @@ def read_filters(args: Mapping[str, str]) -> ShipmentFilter:
     return ShipmentFilter(status=text("status"), search=text("q"), origin=text("origin"),
                           destination=text("destination"), departs_from=read_day(args, "departs_from"),
                           departs_to=read_day(args, "departs_to"), item=text("item"), lot=text("lot"))
-
-
-EXPORT_COLUMNS = ("reference", "status", "origin", "destination", "air_waybill", "planned_departure",
-                  "actual_departure", "planned_arrival", "actual_arrival")
-
-
-def export_csv(rows: list[ShipmentSummary]) -> str:
-    """Shipments as CSV with a header row; times as ISO 8601 in UTC, empty when unknown."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        values = row.model_dump(mode="json")
-        writer.writerow(safe_row("" if values[name] is None else values[name] for name in EXPORT_COLUMNS))
-    return out.getvalue()
 
 
 def _validated(model: type[Any], values: dict[str, Any]) -> Any:

@@ -159,7 +159,8 @@ def test_the_list_filters_by_route_dates_and_contents_and_exports_what_it_shows(
     assert exported.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
     assert [row["reference"] for row in rows] == ["HG-2026-0045"]
-    assert rows[0]["status"] == "in_transit" and rows[0]["actual_departure"].endswith("Z")
+    assert rows[0]["status"] == "in_transit" and rows[0]["actual_departure"].endswith("+08:00")  # Shenzhen
+    assert "SEL-CD34/SK2609-031=" in rows[0]["lines"]
     everything = client.get("/shipments.csv").get_data(as_text=True).splitlines()
     assert len(everything) == 1 + 6  # a header and every demo shipment, not one page
     bad = client.get("/shipments?departs_from=31/12/2026").get_data(as_text=True)
