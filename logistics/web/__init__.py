@@ -35,6 +35,7 @@ from logistics.web import (
     recruitment,
     registry,
     replay,
+    request_log,
     stock,
     storage,
     telemetry,
@@ -77,6 +78,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(api.blueprint)  # the API authenticates writes with bearer tokens
     csrf.exempt(telemetry.blueprint)
+    request_log.install(app)
     auth.install(app)
     db.install(app)
     i18n.install(app)
