@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
@@ -98,6 +98,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(profiles.blueprint)
     app.register_blueprint(replay.blueprint)
     app.add_url_rule("/health", "health", _health)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _error_page)  # every code: JSON under /api/, a page elsewhere
@@ -210,6 +211,12 @@ def _health() -> Any:
     if problem is not None:
         return jsonify(status="error", database=problem), 503
     return jsonify(status="ok", database="ok")
+
+
+def _favicon() -> Any:
+    """Browsers ask for /favicon.ico whatever the page links; answer with the SVG icon."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.svg",
+                               mimetype="image/svg+xml", max_age=86_400)
 
 
 def _security_headers(response: Any) -> Any:
