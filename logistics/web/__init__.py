@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, jsonify, render_template, request, send_from_directory
+from flask import Flask, current_app, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
@@ -214,9 +215,12 @@ def _health() -> Any:
 
 
 def _favicon() -> Any:
-    """Browsers ask for /favicon.ico whatever the page links; answer with the SVG icon."""
-    return send_from_directory(current_app.static_folder or "static", "favicon.svg",
-                               mimetype="image/svg+xml", max_age=86_400)
+    """Browsers ask for /favicon.ico whatever the page links; answer with the SVG icon (read whole: it is
+    tiny, and no file stays open behind a response that is never read)."""
+    icon = Path(current_app.static_folder or "static", "favicon.svg").read_bytes()
+    response = current_app.response_class(icon, mimetype="image/svg+xml")
+    response.cache_control.public, response.cache_control.max_age = True, 86_400
+    return response
 
 
 def _security_headers(response: Any) -> Any:
