@@ -85,7 +85,8 @@ def test_web_refuses_to_start_without_a_secret_key(run):
 def test_long_running_commands_take_a_log_level_of_the_known_ones(run, command):
     assert "--log-level [debug|info|warning|error]" in run(command, "--help").stdout
     refused = run(command, "--log-level", "loud", check=False)
-    assert refused.returncode == 2 and "Invalid value for '--log-level': 'loud' is not one of" in refused.stderr
+    assert refused.returncode == 2
+    assert "Invalid value for '--log-level': 'loud' is not one of" in refused.stderr
 
 
 def test_serve_refuses_an_unmigrated_database(run_installed):

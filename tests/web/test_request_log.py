@@ -26,7 +26,8 @@ def request_lines(caplog):
 
 def parsed(lines):
     assert all(LINE.match(message) for _level, message in lines), lines
-    return [(level, *LINE.match(message).group("method", "path", "status", "user")) for level, message in lines]
+    fields = ("method", "path", "status", "user")
+    return [(level, *LINE.match(message).group(*fields)) for level, message in lines]
 
 
 def test_a_request_logs_one_info_line_naming_the_signed_in_user(client, request_lines):
