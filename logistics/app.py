@@ -56,10 +56,13 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = logging.getLevelName(settings.log_level.upper())
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the CLI reports the revision itself
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # font subsetting narrates every PDF made
+    # APScheduler tells of every job run at INFO, a dozen lines a minute: only for DEBUG; its warnings
+    # (a missed run, a job still running) and errors always show.
+    logging.getLogger("apscheduler").setLevel(logging.NOTSET if level <= logging.DEBUG else logging.WARNING)
 
 
 def build_web_app(runtime: Runtime, *, demo: bool = False) -> Flask:

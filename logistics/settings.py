@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from logistics import paths
 
 ENV_PREFIX = "LOGISTICS_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class SettingsError(ValueError):
@@ -142,6 +143,8 @@ class Settings:
             raise SettingsError("page_size: must be at least 1")
         if self.expiry_warning_days < 0:
             raise SettingsError("expiry_warning_days: must be zero or more")
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise SettingsError(f"log_level: {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
         if self.scan_interval_seconds < 5:
             raise SettingsError("scan_interval_seconds: must be at least 5")
         if not 1 <= self.ingest_batch_size <= 1000:

@@ -40,6 +40,7 @@ def test_an_operators_config_dir_overrides_the_defaults(tmp_path):
     ({"LOGISTICS_PAGE_SIZE": "many"}, "page_size: expected int, got 'many'"),
     ({"LOGISTICS_SESSION_COOKIE_SECURE": "perhaps"}, "expected true or false"),
     ({"LOGISTICS_DISPLAY_TIMEZONE": "Mars/Olympus"}, "not an IANA time zone"),
+    ({"LOGISTICS_LOG_LEVEL": "loud"}, "log_level: 'loud' is not one of DEBUG, INFO, WARNING, ERROR"),
 ])
 def test_bad_values_are_named(environ, message):
     with pytest.raises(SettingsError, match=message):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -26,12 +28,32 @@ from logistics.readers.config_files import ConfigFileError, load_profiles
 from logistics.readers.logger_files import LoggerFileError, read_logger_file
 
 __all__ = ["analyze", "rule_name", "with_limits"]  # the last two live in core.profiles, shared with replay
+UTC_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
 
 
 class BadLoggerFile(click.ClickException):
     """A file that cannot be analysed: a one-line message and exit status 2, like a usage error."""
 
     exit_code = 2
+
+
+def parse_zone(_context: click.Context, _parameter: click.Parameter, value: str | None) -> tzinfo | None:
+    """--tz: an IANA time zone, UTC or Z, or a fixed offset such as +07:00."""
+    if value is None:
+        return None
+    text = value.strip()
+    offset = UTC_OFFSET.fullmatch(text)
+    try:
+        if text.upper() in ("Z", "UTC"):
+            return UTC
+        if offset:
+            sign, hours, minutes = offset.groups()
+            shift = timedelta(hours=int(hours), minutes=int(minutes))
+            return timezone(-shift if sign == "-" else shift)
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{value!r} is not a time zone: give an IANA name such as Asia/Bangkok, "
+                                 "UTC, or an offset such as +07:00") from None
 
 
 @click.command(name="analyze")
@@ -43,16 +65,20 @@ class BadLoggerFile(click.ClickException):
 @click.option("--max-hold", "max_hold_minutes", type=click.FloatRange(min=0, min_open=True),
               metavar="MINUTES", help="Longest time one reading counts for (default: the profile's, "
                                       "else twice the median logging interval).")
+@click.option("--tz", "zone", metavar="ZONE", callback=parse_zone,
+              help="Show times in ZONE: an IANA name such as Asia/Bangkok, UTC, or an offset such as "
+                   "+07:00 (default: the report at the first row's offset, --json in UTC).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
 def analyze(file: Path, profile_name: str | None, min_c: float | None, max_c: float | None,
-            max_hold_minutes: float | None, as_json: bool) -> None:
+            max_hold_minutes: float | None, zone: tzinfo | None, as_json: bool) -> None:
     """Judge the logger file FILE (CSV) by a storage profile; no database is needed.
 
     \b
     FILE's header has `timestamp` (ISO 8601 with an offset or Z, or Unix
     seconds), one of `temperature_c`, `temperature_f`, `temperature_k`, or
     `temperature` with a `unit` column (C, F or K), and optionally `shock_g`.
-    Rows are numbered from the header (row 1).
+    Rows are numbered from the header (row 1); a row with fewer columns
+    than the header is refused.
 
     --min/--max replace the profile's limits. Each profile rule that sat on a
     replaced limit (an "above" rule at the old maximum, a "below" rule at the
@@ -67,19 +93,25 @@ def analyze(file: Path, profile_name: str | None, min_c: float | None, max_c: fl
     first row kept); `end` is where the last reading's coverage ends, so the
     four times add up to end − start. A row with a shock but no temperature
     counts only for shocks. Gaps are reported as the rule no_data_gap, shocks
-    as shock_<threshold>g (e.g. shock_10g). Exit status: 0 whether the verdict
-    is pass or alarm, 2 when the file or the options cannot be used.
+    as shock_<threshold>g (e.g. shock_10g).
+
+    The report shows times at the UTC offset of the file's first row (a file
+    written at +07:00 reads at +07:00; Unix seconds read in UTC), the JSON
+    object in UTC as Z; --tz ZONE shows both in ZONE.
+
+    Exit status: 0 whether the verdict is pass or alarm, 2 when the file or
+    the options cannot be used.
     """
     profile = _chosen_profile(profile_name, min_c, max_c, max_hold_minutes)
     try:
-        samples = read_logger_file(file)
+        loaded = read_logger_file(file)
     except LoggerFileError as error:
         raise BadLoggerFile(f"{file.name}: {error}") from None
-    evaluation = evaluate(samples, profile)
-    report = analysis_report(evaluation)
+    evaluation = evaluate(loaded.samples, profile)
     if as_json:
-        click.echo(json.dumps(report))
+        click.echo(json.dumps(analysis_report(evaluation, zone or UTC)))
     else:
+        report = analysis_report(evaluation, zone or timezone(loaded.offset))
         click.echo(readable_report(file.name, profile, evaluation, report))
 
 
@@ -109,34 +141,36 @@ def _named_profile(name: str) -> StorageProfile:
     return profiles[name]
 
 
-def analysis_report(evaluation: Evaluation) -> dict[str, Any]:
-    """The SPEC §2.2 JSON object for a finished evaluation with at least one temperature reading."""
+def analysis_report(evaluation: Evaluation, zone: tzinfo = UTC) -> dict[str, Any]:
+    """The SPEC §2.2 JSON object for a finished evaluation with at least one temperature reading, its
+    times in `zone`."""
     stats, partition = evaluation.stats, evaluation.partition
     if stats is None or evaluation.start is None or evaluation.end is None:
         raise ValueError("an analysis needs at least one temperature reading")
     return {
-        "readings": evaluation.readings, "start": iso_time(evaluation.start), "end": iso_time(evaluation.end),
+        "readings": evaluation.readings, "start": iso_time(evaluation.start, zone),
+        "end": iso_time(evaluation.end, zone),
         "min_c": round(stats.min_c, 2), "max_c": round(stats.max_c, 2),
         "mean_c": round(stats.mean_c, 2), "mkt_c": round(stats.mkt_c, 2),
         "time_in_range_s": partition.in_range_s, "time_above_s": partition.above_s,
         "time_below_s": partition.below_s, "time_no_data_s": partition.no_data_s,
-        "excursions": [_excursion_entry(excursion) for excursion in evaluation.excursions],
+        "excursions": [_excursion_entry(excursion, zone) for excursion in evaluation.excursions],
         "verdict": "alarm" if evaluation.alarm else "pass",
         "duplicates_dropped": evaluation.duplicates,  # rows whose time repeated an earlier row's
     }
 
 
-def _excursion_entry(excursion: Excursion) -> dict[str, Any]:
+def _excursion_entry(excursion: Excursion, zone: tzinfo) -> dict[str, Any]:
     return {"rule": excursion.rule, "kind": excursion.kind, "mode": excursion.mode,
-            "severity": excursion.severity, "start": iso_time(excursion.start),
-            "end": None if excursion.end is None else iso_time(excursion.end),
+            "severity": excursion.severity, "start": iso_time(excursion.start, zone),
+            "end": None if excursion.end is None else iso_time(excursion.end, zone),
             "duration_s": excursion.duration_s,
             "peak": None if excursion.peak is None else round(excursion.peak, 2)}
 
 
-def iso_time(moment: datetime) -> str:
-    """ISO 8601 in UTC with a Z, e.g. 2026-11-24T06:00:00Z."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def iso_time(moment: datetime, zone: tzinfo = UTC) -> str:
+    """ISO 8601 in `zone` with its offset, e.g. 2026-11-24T13:00:00+07:00; UTC as Z: 2026-11-24T06:00:00Z."""
+    return moment.astimezone(zone).isoformat().replace("+00:00", "Z")
 
 
 def readable_report(file_name: str, profile: StorageProfile, evaluation: Evaluation,

@@ -28,11 +28,12 @@ def current_settings() -> Settings:
         raise click.ClickException(f"configuration: {error}") from None
 
 
-def open_runtime(*, schema: bool = True) -> Runtime:
+def open_runtime(*, schema: bool = True, log_level: str | None = None) -> Runtime:
     """The runtime; with `schema`, only on a database whose schema is this version's (else a one-line
-    error saying to run `logistics init`, rather than a traceback at the first query)."""
+    error saying to run `logistics init`, rather than a traceback at the first query). `log_level`
+    replaces the log_level setting (a command's --log-level)."""
     try:
-        runtime = build_runtime(load_settings())
+        runtime = build_runtime(load_settings(overrides={"log_level": log_level} if log_level else None))
     except (SettingsError, ConfigFileError) as error:
         raise click.ClickException(f"configuration: {error}") from None
     if schema:

@@ -17,6 +17,7 @@ from logistics.app import Runtime, build_ingest, build_job_context, build_web_ap
 from logistics.cli.admin import load_demo_data
 from logistics.cli.common import open_runtime, require_current_schema, upgrade_database
 from logistics.db.engine import unit_of_work
+from logistics.settings import LOG_LEVELS
 from sensors.topics import parse_broker_url
 
 log = logging.getLogger(__name__)
@@ -24,14 +25,19 @@ HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True,
                            help="Interface to listen on.")
 PORT_OPTION = click.option("--port", default=8000, show_default=True, type=int,
                            help="TCP port to listen on.")
+LOG_LEVEL_OPTION = click.option(
+    "--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    help="What the console shows (default: the log_level setting, INFO): INFO a line per web request, "
+         "DEBUG also each scheduled job's run; warnings and errors always.")
 
 
 @click.command()
 @HOST_OPTION
 @PORT_OPTION
-def serve(host: str, port: int) -> None:
+@LOG_LEVEL_OPTION
+def serve(host: str, port: int, log_level: str | None) -> None:
     """Run the web app, MQTT ingest and the scheduler in one process, for one machine."""
-    runtime = open_runtime()
+    runtime = open_runtime(log_level=log_level)
     app = _web_app(runtime, demo=False)
     with _ingest_in_background(runtime), _scheduler_in_background(runtime):
         _serve(app, host, port)
@@ -40,9 +46,10 @@ def serve(host: str, port: int) -> None:
 @click.command()
 @HOST_OPTION
 @PORT_OPTION
-def web(host: str, port: int) -> None:
+@LOG_LEVEL_OPTION
+def web(host: str, port: int, log_level: str | None) -> None:
     """Run only the web app and JSON API (several workers: gunicorn 'logistics.app:wsgi()')."""
-    runtime = open_runtime()
+    runtime = open_runtime(log_level=log_level)
     _serve(_web_app(runtime, demo=False), host, port)
 
 
@@ -50,9 +57,10 @@ def web(host: str, port: int) -> None:
 @click.option("--retire", is_flag=True,
               help="Take this worker (its ingest_client_id) out of the shared subscription for good: store "
                    "what the broker queued for it, leave the group, end its session, then exit.")
-def ingest(retire: bool) -> None:
+@LOG_LEVEL_OPTION
+def ingest(retire: bool, log_level: str | None) -> None:
     """Run only the MQTT ingest: store telemetry, acknowledge after commit. Stops on SIGTERM/Ctrl+C."""
-    runtime = open_runtime()
+    runtime = open_runtime(log_level=log_level)
     if retire and not runtime.settings.ingest_shared_group:
         raise click.UsageError("--retire is for a worker of a shared subscription, "
                                "and ingest_shared_group is not set")
@@ -70,9 +78,10 @@ def ingest(retire: bool) -> None:
 
 
 @click.command()
-def scheduler() -> None:
+@LOG_LEVEL_OPTION
+def scheduler(log_level: str | None) -> None:
     """Run only the scheduler (one per deployment): monitoring checks and alert delivery."""
-    runtime = open_runtime()
+    runtime = open_runtime(log_level=log_level)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -100,13 +109,14 @@ def _scheduler_in_background(runtime: Runtime) -> Iterator[None]:
 @PORT_OPTION
 @click.option("--speed", type=click.FloatRange(min=1), default=30, show_default=True,
               help="How fast the simulated loggers travel (simulated seconds per real second).")
-def demo_command(host: str, port: int, speed: float) -> None:
+@LOG_LEVEL_OPTION
+def demo_command(host: str, port: int, speed: float, log_level: str | None) -> None:
     """Everything on one machine with the demo scenario: web, ingest and simulated loggers. Not for real use.
 
     Uses the configured MQTT broker, or, when none answers on this machine, an embedded
     development-only broker.
     """
-    runtime = open_runtime(schema=False)
+    runtime = open_runtime(schema=False, log_level=log_level)
     upgrade_database(runtime)
     load_demo_data(runtime)
     app = _web_app(runtime, demo=True)

@@ -3,8 +3,10 @@
 The header names the columns (case and surrounding spaces do not matter, other columns are ignored):
 `timestamp` (ISO 8601 with an offset or `Z`, or Unix seconds), then exactly one of `temperature_c`,
 `temperature_f`, `temperature_k`, or `temperature` with a `unit` column (`C`, `F` or `K`); `shock_g` is
-optional. A row may leave its temperature empty if it has a shock (a shock-only reading); blank lines are
-skipped. Rows are numbered as a spreadsheet numbers them: the header is row 1.
+optional. Every row has a cell (empty or not) for each column the header names; a row may leave its
+temperature empty if it has a shock (a shock-only reading); blank lines are skipped. Rows are numbered as a
+spreadsheet numbers them: the header is row 1. The first row's UTC offset is kept, to show times as the
+file wrote them.
 Every problem is reported as one `LoggerFileError` naming the row, e.g.
 "row 17: temperature_c 'abc' is not a number".
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from logistics.core.excursion_types import Sample
@@ -44,10 +46,19 @@ class _Layout:
     fixed_unit: str | None
     unit: int | None
     shock: int | None
+    columns: int  # up to the last named one: a row must reach it
 
 
-def read_logger_file(path: Path) -> list[Sample]:
-    """The readings in the CSV file at `path`, in file order."""
+@dataclass(frozen=True)
+class LoggerFile:
+    """A logger file's readings in file order, and the UTC offset its first row was written with."""
+
+    samples: list[Sample]
+    offset: timedelta
+
+
+def read_logger_file(path: Path) -> LoggerFile:
+    """The readings in the CSV file at `path`."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             return read_logger_csv(handle)
@@ -57,22 +68,27 @@ def read_logger_file(path: Path) -> list[Sample]:
         raise LoggerFileError(f"cannot read the file: {error.strerror or error}") from None
 
 
-def read_logger_csv(lines: Iterable[str]) -> list[Sample]:
-    """The readings in CSV text (an open file or lines), in file order."""
+def read_logger_csv(lines: Iterable[str]) -> LoggerFile:
+    """The readings in CSV text (an open file or lines)."""
     reader = csv.reader(lines, strict=True)
     try:
         header = next(reader, None)
         if header is None or _blank(header):
             raise LoggerFileError("the file is empty" if header is None else "row 1: the header is empty")
         layout = _layout(header)
-        samples = [_sample(row, layout, reader.line_num) for row in reader if not _blank(row)]
+        samples: list[Sample] = []
+        first_timestamp = ""
+        for row in reader:
+            if not _blank(row):
+                samples.append(_sample(row, layout, reader.line_num))
+                first_timestamp = first_timestamp or _cell(row, layout.timestamp)
     except csv.Error as error:
         raise LoggerFileError(f"row {reader.line_num}: {error}") from None
     if not samples:
         raise LoggerFileError("the file has a header but no data rows")
     if all(sample.temperature_c is None for sample in samples):
         raise LoggerFileError("the file has no temperature readings")
-    return samples
+    return LoggerFile(samples, offset=_written_offset(first_timestamp))
 
 
 def _blank(row: Sequence[str]) -> bool:
@@ -95,6 +111,7 @@ def _layout(header: Sequence[str]) -> _Layout:
         fixed_unit=FIXED_UNIT_COLUMNS.get(temperature_name),
         unit=names.index("unit") if temperature_name == "temperature" else None,
         shock=names.index("shock_g") if "shock_g" in names else None,
+        columns=max(index for index, name in enumerate(names) if name) + 1,
     )
 
 
@@ -114,6 +131,9 @@ def _cell(row: Sequence[str], index: int | None) -> str:
 
 
 def _sample(row: Sequence[str], layout: _Layout, number: int) -> Sample:
+    if len(row) < layout.columns:  # a cell left out shifts the rest: refused rather than guessed
+        raise LoggerFileError(f"row {number}: {len(row)} columns, but the header has {layout.columns}; "
+                              "give every column a cell, an empty one if it has no value")
     try:
         sample = Sample(time=_time(_cell(row, layout.timestamp)),
                         temperature_c=_temperature_c(row, layout),
@@ -138,6 +158,16 @@ def _time(text: str) -> datetime:
         raise BadValue(f"timestamp {text!r} is outside {EARLIEST_TIME.year} to {LATEST_TIME.year - 1}; "
                        "no logger recorded it")
     return moment
+
+
+def _written_offset(text: str) -> timedelta:
+    """The UTC offset of a timestamp that _time accepted: zero for Unix seconds and for Z."""
+    try:
+        float(text)
+    except ValueError:
+        written = datetime.fromisoformat(text[:-1] + "Z" if text.endswith("z") else text)
+        return written.utcoffset() or timedelta(0)
+    return timedelta(0)
 
 
 def _temperature_c(row: Sequence[str], layout: _Layout) -> float | None:

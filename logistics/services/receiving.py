@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -57,6 +58,20 @@ def reference_from_scan(text: str) -> str:
     if "/receiving/" in text:
         text = text.rsplit("/receiving/", 1)[1]
     return text.split("?", 1)[0].split("#", 1)[0].strip("/ ")
+
+
+def find_scanned(session: Session, text: str) -> Shipment:
+    """The shipment named by what was typed or scanned (see reference_from_scan), in any letter case: a
+    reference typed "hg-2026-0045" finds HG-2026-0045. Should two references differ only by case, the
+    one typed exactly is found, else neither."""
+    reference = reference_from_scan(text)
+    # The exact match too: SQLite's lower() folds only ASCII letters.
+    found = session.exec(select(Shipment).where(or_(
+        col(Shipment.reference) == reference, func.lower(Shipment.reference) == reference.lower()))).all()
+    exact = [shipment for shipment in found if shipment.reference == reference]
+    if exact or len(found) == 1:
+        return (exact or found)[0]
+    raise NotFound(f"no shipment {reference!r}")
 
 
 def awaiting(session: Session) -> list[Shipment]:

@@ -141,10 +141,7 @@ def _filtered(filters: ShipmentFilter) -> Any:
     if filters.status:
         query = query.where(Shipment.status == filters.status)
     if filters.search:
-        pattern = f"%{filters.search.strip()}%"
-        query = query.where(or_(col(Shipment.reference).ilike(pattern),
-                                col(Shipment.air_waybill).ilike(pattern),
-                                col(Shipment.import_permit).ilike(pattern)))
+        query = query.where(_text_matches(filters.search))
     if filters.origin:
         query = query.where(origin.code == filters.origin)
     if filters.destination:
@@ -163,6 +160,19 @@ def _filtered(filters: ShipmentFilter) -> Any:
             carried = carried.where(Lot.lot_number == filters.lot)
         query = query.where(carried.exists())
     return query
+
+
+def _text_matches(search: str) -> Any:
+    """The reference, air waybill or import permit holds `search`, in any case; the air waybill also with
+    its spaces and dashes ignored on both sides ("16048122034" finds 160-48122034)."""
+    pattern = f"%{search.strip()}%"
+    matches = [col(Shipment.reference).ilike(pattern), col(Shipment.air_waybill).ilike(pattern),
+               col(Shipment.import_permit).ilike(pattern)]
+    compact = search.replace(" ", "").replace("-", "")
+    if compact:
+        compact_awb = func.replace(func.replace(col(Shipment.air_waybill), "-", ""), " ", "")
+        matches.append(compact_awb.ilike(f"%{compact}%"))
+    return or_(*matches)
 
 
 def _newest_first(query: Any) -> Any:

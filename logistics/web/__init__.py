@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
@@ -35,6 +36,7 @@ from logistics.web import (
     recruitment,
     registry,
     replay,
+    request_log,
     stock,
     storage,
     telemetry,
@@ -77,6 +79,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(api.blueprint)  # the API authenticates writes with bearer tokens
     csrf.exempt(telemetry.blueprint)
+    request_log.install(app)
     auth.install(app)
     db.install(app)
     i18n.install(app)
@@ -96,6 +99,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(profiles.blueprint)
     app.register_blueprint(replay.blueprint)
     app.add_url_rule("/health", "health", _health)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _error_page)  # every code: JSON under /api/, a page elsewhere
@@ -208,6 +212,15 @@ def _health() -> Any:
     if problem is not None:
         return jsonify(status="error", database=problem), 503
     return jsonify(status="ok", database="ok")
+
+
+def _favicon() -> Any:
+    """Browsers ask for /favicon.ico whatever the page links; answer with the SVG icon (read whole: it is
+    tiny, and no file stays open behind a response that is never read)."""
+    icon = Path(current_app.static_folder or "static", "favicon.svg").read_bytes()
+    response = current_app.response_class(icon, mimetype="image/svg+xml")
+    response.cache_control.public, response.cache_control.max_age = True, 86_400
+    return response
 
 
 def _security_headers(response: Any) -> Any:

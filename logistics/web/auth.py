@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from logistics.db.models import User
 
 blueprint = Blueprint("auth", __name__)
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health", "favicon"})
 # Endpoints that check a credential of their own (a logger's secret) instead of a user login.
 SELF_AUTHENTICATED = frozenset({"telemetry.post_readings"})
 # In the session cookie: the user id, their session version and the client binding, as at sign-in.

@@ -31,13 +31,12 @@ def find() -> Any:
     """Type or scan a reference (or the packing list's QR code) to open its receipt."""
     scanned = request.args.get("scan", "").strip()
     if scanned:
-        reference = receiving.reference_from_scan(scanned)
         try:
-            shipments.get_shipment(db.session(), reference)
+            shipment = receiving.find_scanned(db.session(), scanned)
         except NotFound:
-            flash(_("No shipment %(reference)s.", reference=reference), "error")
+            flash(_("No shipment %(reference)s.", reference=receiving.reference_from_scan(scanned)), "error")
         else:
-            return redirect(url_for("receiving.receive", reference=reference))
+            return redirect(url_for("receiving.receive", reference=shipment.reference))
     return render_template("receiving/find.html", awaiting=receiving.awaiting(db.session()), scanned=scanned)
 
 

@@ -32,6 +32,20 @@ def test_sign_in_and_see_the_demo_shipments(live_server, page):
     screenshot(page, "shipment-detail")
 
 
+def test_the_pages_draw_their_icon_and_ask_for_nothing_missing(live_server, page):
+    refused = []
+    page.on("response", lambda response: refused.append((response.status, response.url))
+            if response.status >= 400 else None)
+    sign_in(page, live_server, "logistics")
+    for path in ("/", "/shipments/HG-2026-0045", "/stock"):
+        page.goto(f"{live_server}{path}")
+    icon = page.evaluate("fetch(document.querySelector('link[rel=icon]').href)"
+                         ".then(answer => [answer.status, answer.headers.get('content-type')])")
+    assert icon[0] == 200 and icon[1].startswith("image/svg+xml")
+    assert page.evaluate("fetch('/favicon.ico').then(answer => answer.status)") == 200
+    assert refused == []
+
+
 def test_a_bad_air_waybill_is_shown_at_the_field(live_server, page):
     sign_in(page, live_server, "logistics")
     page.get_by_role("link", name="New shipment").click()

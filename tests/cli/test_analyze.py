@@ -161,6 +161,53 @@ def test_the_report_for_people_on_a_clean_trace():
     assert "excursions   none" in result.stdout and result.stdout.rstrip().endswith("verdict      PASS")
 
 
+# --- Times shown at the file's offset, or in --tz ------------------------------------------------
+
+BANGKOK_TRACE = ("timestamp,temperature_c\n"  # every 10 min from 08:00 +07:00; 40 min above 8 °C from 08:20
+                 "2026-11-20T08:00:00+07:00,5\n2026-11-20T08:10:00+07:00,6\n2026-11-20T08:20:00+07:00,9\n"
+                 "2026-11-20T08:30:00+07:00,9.5\n2026-11-20T08:40:00+07:00,10\n2026-11-20T08:50:00+07:00,9\n"
+                 "2026-11-20T02:00:00Z,5\n")  # 09:00 +07:00, written in UTC by a later firmware
+
+
+def bangkok_file(tmp_path):
+    path = tmp_path / "bangkok.csv"
+    path.write_text(BANGKOK_TRACE)
+    return path
+
+
+def test_the_report_shows_times_at_the_first_rows_offset(tmp_path):
+    lines = run(bangkok_file(tmp_path), "--profile", "refrigerated").stdout.splitlines()
+    assert lines[1] == "  from 2026-11-20T08:00:00+07:00 to 2026-11-20T09:10:00+07:00 (1 h 10 min)"
+    assert lines[6] == ("  major    above_8c_30min (above, single): 2026-11-20T08:20:00+07:00 → "
+                        "2026-11-20T09:00:00+07:00, 40 min, peak 10.00 °C")
+
+
+def test_the_json_keeps_utc_unless_a_zone_is_asked_for(tmp_path):
+    path = bangkok_file(tmp_path)
+    utc = analysed_path(path)
+    assert (utc["start"], utc["end"], utc["excursions"][0]["start"]) == (
+        "2026-11-20T01:00:00Z", "2026-11-20T02:10:00Z", "2026-11-20T01:20:00Z")
+    shanghai = json.loads(run(path, "--profile", "refrigerated", "--json", "--tz", "Asia/Shanghai").stdout)
+    assert (shanghai["start"], shanghai["end"], shanghai["excursions"][0]["end"]) == (
+        "2026-11-20T09:00:00+08:00", "2026-11-20T10:10:00+08:00", "2026-11-20T10:00:00+08:00")
+    assert {key: value for key, value in shanghai.items() if key not in ("start", "end", "excursions")} == {
+        key: value for key, value in utc.items() if key not in ("start", "end", "excursions")}
+
+
+@pytest.mark.parametrize(("zone", "start"), [
+    ("UTC", "2026-11-20T01:00:00Z"), ("z", "2026-11-20T01:00:00Z"), ("+05:30", "2026-11-20T06:30:00+05:30"),
+    ("-0300", "2026-11-19T22:00:00-03:00"), (" Asia/Bangkok ", "2026-11-20T08:00:00+07:00"),
+])
+def test_tz_shows_the_report_in_that_zone(tmp_path, zone, start):
+    lines = run(bangkok_file(tmp_path), "--profile", "refrigerated", "--tz", zone).stdout.splitlines()
+    assert lines[1].startswith(f"  from {start} to ")
+
+
+def test_unix_seconds_read_in_utc():
+    result = run(FILES / "refrigerated-unix-seconds.csv", "--profile", "refrigerated")
+    assert "  from 2026-11-23T00:00:00Z to 2026-11-23T02:00:00Z (2 h)" in result.stdout.splitlines()
+
+
 def test_repeated_times_keep_the_first_row(tmp_path):
     path = tmp_path / "twice.csv"
     path.write_text("timestamp,temperature_c\n2026-11-20T00:00:00Z,5\n2026-11-20T00:05:00Z,6\n"
@@ -222,6 +269,10 @@ def test_bad_fixture_files_are_refused(name, message):
      "row 2: timestamp '9999-12-31T23:59:59-14:00' is not a date and time (ISO 8601 or Unix seconds)"),
     ("timestamp,temperature_c\n-1,5\n",
      "row 2: timestamp '-1' is outside 1970 to 2099; no logger recorded it"),
+    ("timestamp,temperature_c,shock_g\n1795392000,5,\n1795392600,6\n",
+     "row 3: 2 columns, but the header has 3; give every column a cell, an empty one if it has no value"),
+    ("timestamp,temperature,unit\n1795392000,5\n",
+     "row 2: 2 columns, but the header has 3; give every column a cell, an empty one if it has no value"),
 ])
 def test_bad_files_are_refused_with_the_row_and_problem(tmp_path, content, message):
     path = tmp_path / "logger.csv"
@@ -245,6 +296,12 @@ def test_a_file_written_by_a_spreadsheet_is_read(tmp_path):
         2, 5.0, 5.0, "2026-11-20T00:20:00Z")
 
 
+def test_a_header_ending_in_empty_cells_asks_no_cell_of_them(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("timestamp,temperature_c,,\n2026-11-20T00:00:00Z,5\n2026-11-20T00:10:00Z,6,,\n")
+    assert analysed_path(path)["readings"] == 2
+
+
 def analysed_path(path):
     result = run(path, "--profile", "refrigerated", "--json")
     assert result.exit_code == 0, result.output
@@ -259,6 +316,10 @@ def analysed_path(path):
     (["--profile", "refrigerated", "--min", "9"], "the lower limit 9 °C is above the upper limit 8 °C"),
     (["--max", "nan"], "must be a finite number of °C"),
     (["--profile", "refrigerated", "--max-hold", "0"], "--max-hold"),
+    (["--profile", "refrigerated", "--tz", "Mars/Olympus"],
+     "'Mars/Olympus' is not a time zone: give an IANA name such as Asia/Bangkok, UTC, or an offset such as "
+     "+07:00"),
+    (["--profile", "refrigerated", "--tz", "+25:00"], "'+25:00' is not a time zone"),
 ])
 def test_unusable_options_are_usage_errors(options, message):
     result = run(FILES / "refrigerated-clean.csv", *options)

@@ -81,6 +81,14 @@ def test_web_refuses_to_start_without_a_secret_key(run):
     assert result.returncode == 1 and "LOGISTICS_SECRET_KEY is not set" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["serve", "web", "ingest", "scheduler", "demo"])
+def test_long_running_commands_take_a_log_level_of_the_known_ones(run, command):
+    assert "--log-level [debug|info|warning|error]" in run(command, "--help").stdout
+    refused = run(command, "--log-level", "loud", check=False)
+    assert refused.returncode == 2
+    assert "Invalid value for '--log-level': 'loud' is not one of" in refused.stderr
+
+
 def test_serve_refuses_an_unmigrated_database(run_installed):
     result = run_installed("serve", "--port", "1", check=False, LOGISTICS_SECRET_KEY="k")
     assert result.returncode == 1 and "run `logistics init` first" in result.stderr

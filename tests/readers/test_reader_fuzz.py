@@ -5,7 +5,7 @@ logger CSV files, status messages, scenario documents, and the shipment and enro
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -35,11 +35,12 @@ def as_csv(rows: list[list[str]], separator: str) -> str:
 def test_logger_files_are_read_or_refused_with_a_reason(rows, separator, raw):
     for text in (as_csv(rows, separator), raw):
         try:
-            samples = read_logger_csv(io.StringIO(text))
+            loaded = read_logger_csv(io.StringIO(text))
         except LoggerFileError as error:
             assert str(error)
         else:
-            assert samples and all(sample.time.tzinfo is not None for sample in samples)
+            assert loaded.samples and all(sample.time.tzinfo is not None for sample in loaded.samples)
+            assert abs(loaded.offset) < timedelta(days=1)
 
 
 @settings(max_examples=300, deadline=None)

@@ -24,7 +24,7 @@ from logistics.db.models import (
     StockMovement,
 )
 from logistics.services import assessments, quality, receiving, stock
-from logistics.services.errors import InputError
+from logistics.services.errors import InputError, NotFound
 from tests.conftest import DEMO_PASSWORD, NOW
 from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
 
@@ -136,6 +136,28 @@ def test_the_scanned_packing_list_names_the_shipment():
     assert receiving.reference_from_scan(" HG-2026-0045 ") == "HG-2026-0045"
     scanned = "https://tracker.example/receiving/HG-2026-0045?x=1"
     assert receiving.reference_from_scan(scanned) == "HG-2026-0045"
+
+
+def test_a_typed_or_scanned_reference_is_found_in_any_case(demo_runtime):
+    with demo_runtime.sessions() as session:
+        for typed in ("HG-2026-0045", " hg-2026-0045 ", "Hg-2026-0045\t",
+                      "https://tracker.example/receiving/hg-2026-0045?x=1"):
+            assert receiving.find_scanned(session, typed).reference == "HG-2026-0045", typed
+        for unknown in ("HG-2026-004", "HG-2026-00455", "99999999999999999999", ""):
+            with pytest.raises(NotFound):
+                receiving.find_scanned(session, unknown)
+
+
+def test_of_references_differing_only_by_case_the_exact_one_is_found(demo_runtime):
+    with unit_of_work(demo_runtime.sessions, actor="test") as session:
+        twin = session.exec(select(Shipment).where(Shipment.reference == "HG-2026-0048")).one()
+        session.add(Shipment(reference="hg-2026-0048", origin_id=twin.origin_id,
+                             destination_id=twin.destination_id, status=twin.status))
+    with demo_runtime.sessions() as session:
+        assert receiving.find_scanned(session, "hg-2026-0048").reference == "hg-2026-0048"
+        assert receiving.find_scanned(session, "HG-2026-0048").reference == "HG-2026-0048"
+        with pytest.raises(NotFound):
+            receiving.find_scanned(session, "Hg-2026-0048")  # neither: it would be a guess
 
 
 def quarantined_line_id(runtime, lot_number="SK2609-031"):

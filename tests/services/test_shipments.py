@@ -118,6 +118,18 @@ def test_lists_filter_by_status_and_text_and_paginate(demo):
     assert not {s.reference for s in first.items} & {s.reference for s in second.items}
 
 
+def test_an_air_waybill_is_found_with_its_spaces_and_dashes_or_without(demo):
+    with demo.sessions() as session:
+        assert listed(session, search="16048122034") == ["HG-2026-0041"]  # stored as 160-48122034
+        assert listed(session, search=" 160 4812 2034 ") == ["HG-2026-0041"]
+        assert listed(session, search="160-4812-3880") == ["HG-2026-0045"]
+        assert listed(session, search="7845530") == ["HG-2026-0044"]
+        assert sorted(listed(session, search="1604812")) == ["HG-2026-0041", "HG-2026-0045", "HG-2026-0047"]
+        assert listed(session, search="hg-2026-0046") == ["HG-2026-0046"]  # references in any case
+        assert listed(session, search="16048122035") == []
+        assert listed(session, search="99999999999999999999") == []  # a number beyond 64 bits is text here
+
+
 def test_lists_filter_by_route_departure_dates_and_contents(demo):
     from datetime import timedelta
 

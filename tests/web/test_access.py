@@ -1,4 +1,4 @@
-"""Every page and endpoint needs a signed-in user, except login, static files and /health."""
+"""Every page and endpoint needs a signed-in user, except login, static files, the favicon and /health."""
 
 import dataclasses
 import re
@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import DEMO_PASSWORD
 from tests.web.conftest import csrf_token, login, web_app
 
-PUBLIC = {"auth.login", "static", "health"}
+PUBLIC = {"auth.login", "static", "health", "favicon"}
 SAMPLE_ARGS = {"reference": "HG-2026-0045", "filename": "style.css", "logger_id": "LG-24003"}
 
 
@@ -41,6 +41,18 @@ def test_public_routes_answer_without_login(client):
     assert client.get("/login").status_code == 200
     with client.get("/static/style.css") as response:
         assert response.status_code == 200
+
+
+def test_the_favicon_answers_without_a_login_and_pages_link_it(client):
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        assert icon.get_data(as_text=True).startswith("<svg")
+    with client.get("/static/favicon.svg") as linked:
+        assert linked.status_code == 200
+    link = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+    assert link in client.get("/login").get_data(as_text=True)
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and link in missing.get_data(as_text=True)
 
 
 def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client):

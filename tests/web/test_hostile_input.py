@@ -170,6 +170,15 @@ def test_page_numbers_and_ids_beyond_64_bits_are_4xx(app, api):
     assert charts.status_code == 400 and "from" in charts.get_json()["error"]
 
 
+def test_a_number_beyond_64_bits_searched_or_scanned_is_an_ordinary_miss(app, api):
+    assert api("GET", f"/shipments?q={HUGE}").get_json()["items"] == []
+    client = login(app.test_client(), "admin")
+    assert client.get(f"/shipments?q={HUGE}").status_code == 200
+    assert client.get(f"/shipments.csv?q={HUGE}").status_code == 200
+    missed = client.get(f"/receiving?scan={HUGE}", follow_redirects=True)
+    assert missed.status_code == 200 and f"No shipment {HUGE}." in missed.get_data(as_text=True)
+
+
 def test_a_body_nested_thousands_deep_is_422_naming_the_body(api, app, token_for):
     response = app.test_client().post("/api/v1/shipments", data="[" * 5000 + "]" * 5000,
                                       content_type="application/json", headers=bearer(token_for("admin")))

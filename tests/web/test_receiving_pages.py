@@ -41,6 +41,8 @@ def test_the_pharmacy_finds_a_shipment_by_reference_or_scanned_code(client):
     assert scanned.status_code == 302 and scanned.headers["Location"] == PAGE
     unknown = client.get("/receiving", query_string={"scan": "HG-1999-0001"}, follow_redirects=True)
     assert "No shipment HG-1999-0001." in unknown.get_data(as_text=True)
+    typed = client.get("/receiving", query_string={"scan": "  hg-2026-0045 "})
+    assert typed.status_code == 302 and typed.headers["Location"] == PAGE
 
 
 def test_a_viewer_cannot_receive_and_a_pharmacist_cannot_release(app, client):
