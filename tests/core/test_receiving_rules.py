@@ -73,7 +73,8 @@ def test_discrepancies_against_the_shipping_record():
 def test_the_difference_is_what_was_found_less_what_was_shipped():
     assert count_difference(6.0, counted()) == 0
     assert count_difference(6.0, counted(received=4.0, damaged=1.0)) == -1  # one short
-    assert count_difference(6.0, counted(received=4.0, damaged=1.0, missing=1.0)) == -1  # declared, still short
+    declared = counted(received=4.0, damaged=1.0, missing=1.0)
+    assert count_difference(6.0, declared) == -1  # declared missing, still one short of what was shipped
     assert count_difference(6.0, counted(received=7.0)) == 1
     assert count_difference(0.3, counted(received=0.1, damaged=0.2)) == 0  # rounding is no difference
 
@@ -82,7 +83,8 @@ def test_the_difference_is_what_was_found_less_what_was_shipped():
 def test_a_difference_is_nonzero_exactly_when_the_count_differs_with_nothing_declared_missing(
         shipped, received, damaged):
     found = counted(received=received, damaged=damaged)
-    differs = "count_mismatch" in line_discrepancies(ShippedLine("SK2609-031", date(2027, 3, 31), shipped), found)
+    shipped_line = ShippedLine("SK2609-031", date(2027, 3, 31), shipped)
+    differs = "count_mismatch" in line_discrepancies(shipped_line, found)
     assert (count_difference(shipped, found) != 0) == differs
 
 

@@ -29,7 +29,8 @@ def test_a_scanned_pack_finds_its_line_by_gtin(demo_runtime):
         assert (pack.line_id, pack.item_code) == (line_of(session, "TE-POLOX"), "TE-POLOX")
         assert (pack.code.lot, pack.code.expiry, pack.code.serial) == ("TE-26-019", date(2028, 1, 31), "V-12")
         plain = receiving.scanned_pack(session, REFERENCE, "9521234000013")  # the EAN-13 on a kit's box
-        assert (plain.line_id, plain.code.lot, plain.code.expiry) == (line_of(session, "SEL-CD34"), None, None)
+        assert (plain.line_id, plain.code.lot, plain.code.expiry) == (
+            line_of(session, "SEL-CD34"), None, None)
 
 
 def test_two_lots_of_one_item_are_told_apart_by_the_lot_in_the_code(demo_runtime):
@@ -63,8 +64,9 @@ def test_a_gtin_not_on_the_shipment_is_named_with_its_item(demo_runtime):
 
 def test_an_items_gtin_is_kept_as_14_digits_once_valid_and_its_own(demo_runtime):
     with unit_of_work(demo_runtime.sessions, actor="admin", reason="new item") as session:
-        added = catalogue.add_item(session, demo_runtime.profiles, code="QC-STER", name="Sterility test kit",
-                                   category="reagent", storage_profile="crt", unit="kit", gtin="9521234000150")
+        added = catalogue.add_item(session, demo_runtime.profiles, code="QC-STER", name="Sterility kit",
+                                   category="reagent", storage_profile="crt", unit="kit",
+                                   gtin="9521234000150")
         assert added.gtin == "09521234000150"
     for gtin, problem in (("9521234000151", "'9521234000151' is not a GTIN (8, 12, 13 or 14 digits ending "
                                             "in its check digit)"),

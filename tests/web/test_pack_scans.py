@@ -60,7 +60,8 @@ def test_a_code_left_in_the_scan_field_is_read_when_the_receipt_is_recorded(app,
     ("(01)09506000134352(10)X1",
      f"GTIN 09506000134352 is not on {REFERENCE}: check the pack against the packing list."),
     ("(01)09521234000014(10)X1",
-     "(01)09521234000014(10)X1: the GTIN&#39;s check digit is wrong; scan again or type the code from the label"),
+     "(01)09521234000014(10)X1: the GTIN&#39;s check digit is wrong; scan again or type the code from the "
+     "label"),
     (f"01{KITS}17271331",
      f"01{KITS}17271331: field (17) does not hold what GS1 allows there (a real date, the right number of "
      "digits); scan again or type the code from the label"),
@@ -81,7 +82,8 @@ def test_a_code_that_fills_nothing_is_refused_naming_it(app, client, code, probl
 def test_the_pages_script_reads_a_code_as_json(app, client):
     login(client, "pharmacy")
     lines = shipped_lines(app)
-    read = client.get(f"{PAGE}/pack", query_string={"code": f"0109521234000037" f"17270400" f"10M26K05{GS}\r\n"})
+    raw = f"0109521234000037" f"17270400" f"10M26K05{GS}\r\n"  # as typed, Enter included
+    read = client.get(f"{PAGE}/pack", query_string={"code": raw})
     assert read.status_code == 200
     assert read.get_json() == {
         "line": lines["MED-HSC"][0], "item": "MED-HSC", "gtin": "09521234000037", "lot": "M26K05",
