@@ -52,13 +52,17 @@ def receive(reference: str) -> Any:
 @blueprint.route("/receiving/<reference>", methods=["POST"])
 @require(Permission.RECEIVE)
 def record(reference: str) -> Any:
-    """Record the receipt. A pack's code in the scan field is read first: with the scan button (or Enter in
-    a field, without script) the form comes back with its line's lot and expiry filled in, recording
-    nothing; with the record button those go into the receipt."""
+    """Record the receipt. A pack's code in the scan field is read first: with the scan button (the form's
+    first, so also Enter in any field without script) the form comes back with its line's lot and expiry
+    filled in, recording nothing; with the record button those go into the receipt."""
     session, values = db.session(), request.form.to_dict()
     scanning = request.form.get("action") == "scan"
     try:
-        notice = fill_from_scan(session, reference, values) if scanning or scan_text(values) else None
+        if scanning and not scan_text(values):  # Enter in a count or a lot field: nothing to read
+            return _receipt_page(reference, {}, values, _("Nothing recorded yet: scan a pack's code, or "
+                                                          "press Record the receipt once every line is "
+                                                          "counted."))
+        notice = fill_from_scan(session, reference, values) if scan_text(values) else None
         if scanning:
             return _receipt_page(reference, {}, values, notice)
         lines = shipments.describe_shipment(session, reference).lines

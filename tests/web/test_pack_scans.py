@@ -66,17 +66,27 @@ def test_a_code_left_in_the_scan_field_is_read_when_the_receipt_is_recorded(app,
      f"01{KITS}17271331: field (17) does not hold what GS1 allows there (a real date, the right number of "
      "digits); scan again or type the code from the label"),
     ("SK2609-031", "SK2609-031 is not a GS1 code: scan the GS1 DataMatrix or GS1-128 barcode on the pack"),
-    ("", "scan or type a pack&#39;s code first"),
 ])
 def test_a_code_that_fills_nothing_is_refused_naming_it(app, client, code, problem):
     login(client, "pharmacy")
     for action in ("scan", "record"):
         refused = client.post(PAGE, data=receipt_form(app, client, scan=code, action=action))
         page = refused.get_data(as_text=True)
-        if code or action == "scan":  # an empty scan field is no scan when recording
-            assert refused.status_code == 422, action
-            assert f'<p class="field-error" id="scan-error" >{problem}</p>' in page
-            assert nothing_received(app)
+        assert refused.status_code == 422, action
+        assert f'<p class="field-error" id="scan-error" >{problem}</p>' in page
+        assert nothing_received(app)
+
+
+def test_enter_in_another_field_without_script_reads_nothing_and_records_nothing(app, client):
+    login(client, "pharmacy")
+    kits = shipped_lines(app)["SEL-CD34"][0]
+    form = receipt_form(app, client, scan="", action="scan", **{f"line-{kits}-received": "5 kit"})
+    answer = client.post(PAGE, data=form)  # the scan button is the form's first: Enter presses it
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and 'id="scan-error" hidden' in page
+    assert "Nothing recorded yet: scan a pack&#39;s code, or press Record the receipt" in page
+    assert field_value(page, f"line-{kits}-received") == "5 kit"  # what was typed stays
+    assert nothing_received(app)
 
 
 def test_the_pages_script_reads_a_code_as_json(app, client):
@@ -93,6 +103,8 @@ def test_the_pages_script_reads_a_code_as_json(app, client):
     assert unknown.status_code == 422
     assert unknown.get_json() == {"error": f"GTIN {BAGS} (CRYO-BAG) is not on {REFERENCE}: check the pack "
                                            "against the packing list."}
+    empty = client.get(f"{PAGE}/pack", query_string={"code": " \r\n"})
+    assert (empty.status_code, empty.get_json()) == (422, {"error": "scan or type a pack's code first"})
     assert client.get("/receiving/HG-1999-0001/pack", query_string={"code": KITS}).status_code == 404
     assert nothing_received(app)
 

@@ -46,4 +46,11 @@
     event.preventDefault();  // Enter reads this pack; it never sends the whole receipt
     read(field.value);
   });
+
+  // A scanner aimed at a lot field ends with Enter too: in this form Enter sends nothing, the button does.
+  field.form.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.tagName === "INPUT" && event.target !== field) {
+      event.preventDefault();
+    }
+  });
 })();
