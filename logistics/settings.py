@@ -99,6 +99,10 @@ class Settings:
     expiry_warning_days: int = _setting(
         "Stock expiring within this many days is listed on the stock page and raises an alert (stock past "
         "its expiry too).")
+    receiving_blind_count: bool = _setting(
+        "Blind count at receiving: the form lists the lines expected without the quantities shipped, and the "
+        "pharmacist types what is in the box; differences show once the receipt is recorded. Off: the counts "
+        "start at the quantities shipped.")
     forecast_horizon_days: int = _setting(
         "Review period of the reorder forecast, in days: an order covers the lead time plus this.")
     forecast_service_level: float = _setting(

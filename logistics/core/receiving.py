@@ -154,6 +154,30 @@ def line_discrepancies(shipped: ShippedLine, counted: CountedLine) -> list[Discr
     return found
 
 
+def count_difference(shipped_quantity: float, counted: CountedLine) -> float:
+    """Units found in the box (intact and damaged) less the units shipped: negative when some are short."""
+    difference = counted.received + counted.damaged - shipped_quantity
+    return 0.0 if abs(difference) <= COUNT_TOLERANCE else difference
+
+
+@dataclass(frozen=True)
+class ExpectedLine:
+    """A shipped line as a scanned pack is matched against it."""
+
+    line_id: int
+    gtin: str | None  # the item's GTIN-14, if it has one
+    lot_number: str
+
+
+def line_for_pack(lines: Sequence[ExpectedLine], gtin: str, lot_number: str | None) -> int | None:
+    """The line a scanned pack belongs to: the one of its GTIN, or where two lots of the item travel
+    together, the one of its lot (else the first of them). None when no line carries the GTIN."""
+    candidates = [line for line in lines if line.gtin == gtin]
+    same_lot = [line for line in candidates if line.lot_number == (lot_number or "").strip()]
+    chosen = (same_lot or candidates)[:1]
+    return chosen[0].line_id if chosen else None
+
+
 @dataclass(frozen=True)
 class Conditions:
     """What is known about the shipment as a whole when its lines are decided."""

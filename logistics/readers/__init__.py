@@ -1,1 +1,2 @@
-"""Readers of files the operator gives: the TOML files in config/ and data loggers' CSV exports."""
+"""Readers of what operators hand in: the TOML files in config/, data loggers' CSV exports, and the GS1
+barcodes scanned from packs at receiving."""

@@ -88,6 +88,8 @@ class LinePublic(Schema):
     quantity: float
     unit: str
     storage_profile: str
+    gtin: str | None = Field(default=None, description="The item's GTIN-14, as the GS1 barcode on its "
+                                                       "pack carries it")
 
 
 class LegPublic(Schema):

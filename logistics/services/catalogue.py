@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from logistics.core.profiles import StorageProfile
 from logistics.core.units import QuantityError, check_unit
 from logistics.db.models import Item, Logger, Lot, ReceiptLine, ShipmentLine, Site, utc_now
+from logistics.readers.gs1 import BarcodeError, normalise_gtin
 from logistics.services import allowances
 from logistics.services.errors import InputError, NotFound
 
@@ -53,6 +54,7 @@ def add_item(
     shock_sensitive: bool = False,
     stability_budget_hours: float | None = None,
     stability_limit_c: float | None = None,
+    gtin: str | None = None,
 ) -> Item:
     errors = {}
     if category not in ITEM_CATEGORIES:
@@ -65,10 +67,11 @@ def add_item(
         errors["unit"] = str(error)
     if pack_size <= 0:
         errors["pack_size"] = "must be positive"
+    gtin = _gtin(session, gtin, errors)
     if errors:
         raise InputError(errors)
     item = Item(
-        code=code, name=name, category=category, storage_profile=storage_profile, unit=unit,
+        code=code, name=name, category=category, storage_profile=storage_profile, unit=unit, gtin=gtin,
         pack_size=pack_size, shelf_life_days=shelf_life_days, shock_sensitive=shock_sensitive,
         stability_budget_s=None if stability_budget_hours is None else stability_budget_hours * 3600,
         stability_limit_c=stability_limit_c,
@@ -79,6 +82,21 @@ def add_item(
         allowances.record_first_allowance(session, item, by=session.info.get("actor") or "system",
                                           now=utc_now(), reason="item added")
     return item
+
+
+def _gtin(session: Session, text: str | None, errors: dict[str, str]) -> str | None:
+    """The item's GTIN as 14 digits, when it has one that is valid and no other item's."""
+    if text is None or not text.strip():
+        return None
+    try:
+        gtin = normalise_gtin(text)
+    except BarcodeError:
+        errors["gtin"] = f"{text.strip()!r} is not a GTIN (8, 12, 13 or 14 digits ending in its check digit)"
+        return None
+    holder = session.exec(select(Item.code).where(Item.gtin == gtin)).first()
+    if holder is not None:
+        errors["gtin"] = f"{gtin} is already the GTIN of {holder}"
+    return gtin
 
 
 def _by_code(session: Session, model: type[Record], code: str) -> Record:

@@ -17,11 +17,13 @@ from logistics.core.receiving import (
     Conditions,
     CountedLine,
     Disposition,
+    ExpectedLine,
     ShippedLine,
     checklist_findings,
     count_problems,
     decide,
     line_discrepancies,
+    line_for_pack,
     place,
     quarantine_reasons,
     stored_codes,
@@ -41,6 +43,7 @@ from logistics.db.models import (
     Site,
     StockMovement,
 )
+from logistics.readers.gs1 import PackCode, read_pack_code
 from logistics.schemas.stock import ChecklistPublic, ReceiptLinePublic, ReceiptPublic, SignaturePublic
 from logistics.services.errors import InputError, NotFound
 from logistics.services.excursions import LoggerSummary, summaries
@@ -72,6 +75,43 @@ def find_scanned(session: Session, text: str) -> Shipment:
     if exact or len(found) == 1:
         return (exact or found)[0]
     raise NotFound(f"no shipment {reference!r}")
+
+
+class NotOnShipment(LookupError):
+    """A scanned pack whose GTIN no line of the shipment carries; `item` is the catalogue's item of that
+    GTIN, if it has one."""
+
+    def __init__(self, gtin: str, reference: str, item: str | None) -> None:
+        super().__init__(f"GTIN {gtin}{f' ({item})' if item else ''} is not on {reference}")
+        self.gtin, self.reference, self.item = gtin, reference, item
+
+
+@dataclass(frozen=True)
+class ScannedPack:
+    """A scanned pack and the shipment line it belongs to."""
+
+    line_id: int
+    item_code: str
+    code: PackCode
+
+
+def scanned_pack(session: Session, reference: str, text: str) -> ScannedPack:
+    """The line of the shipment a pack's GS1 code belongs to, and what the code says. BarcodeError for a
+    code that cannot be read, NotOnShipment for a GTIN that no line carries, NotFound for no shipment."""
+    shipment = get_shipment(session, reference)
+    code = read_pack_code(text)
+    rows = session.exec(
+        select(ShipmentLine.id, Item.gtin, Item.code, Lot.lot_number)
+        .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
+        .where(ShipmentLine.shipment_id == shipment.id).order_by(col(ShipmentLine.id))).all()
+    expected = [ExpectedLine(line_id, gtin, lot_number) for line_id, gtin, _item, lot_number in rows
+                if line_id is not None]
+    line_id = line_for_pack(expected, code.gtin, code.lot)
+    if line_id is None:
+        holder = session.exec(select(Item.code).where(Item.gtin == code.gtin)).first()
+        raise NotOnShipment(code.gtin, reference, holder)
+    item_code = next(item for found, _gtin, item, _lot in rows if found == line_id)
+    return ScannedPack(line_id, item_code, code)
 
 
 def awaiting(session: Session) -> list[Shipment]:
@@ -190,6 +230,12 @@ class LineCount:
     def counted(self) -> CountedLine:
         return CountedLine(self.lot_number, self.expiry, self.received, self.damaged, self.missing,
                            self.requested)
+
+
+def counted(line: ReceiptLine) -> CountedLine:
+    """A receipt line as it was counted."""
+    return CountedLine(line.lot_number_seen, line.expiry_seen, line.received, line.damaged, line.missing,
+                       Disposition(line.requested))
 
 
 @dataclass(frozen=True)

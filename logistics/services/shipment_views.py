@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from logistics.core.profiles import StorageProfile
+from logistics.core.receiving import count_difference
 from logistics.db.models import AuditEvent, Receipt, ReceiptLine, Site
 from logistics.schemas.shipments import ShipmentPage, ShipmentPublic
 from logistics.services import audit, catalogue, excursions, loggers, receiving, series, shipments, stability
@@ -82,6 +83,19 @@ class ReceiptView:
     def recording(self) -> list[str]:
         """The loggers still recording for the shipment."""
         return [assignment.logger for assignment in self.shipment.loggers if assignment.ends_at is None]
+
+    @property
+    def count_differences(self) -> dict[int, float]:
+        """Units found (intact and damaged) less units shipped, by shipment line id, for each line received
+        whose count differs: what a blind count shows once it is recorded."""
+        differences = {}
+        for line in self.shipment.lines:
+            found = self.received_lines.get(line.id)
+            if found is not None:
+                difference = count_difference(line.quantity, receiving.counted(found))
+                if difference:
+                    differences[line.id] = difference
+        return differences
 
 
 def site_choices(session: Session) -> SiteChoices:

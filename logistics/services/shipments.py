@@ -307,7 +307,7 @@ def _lines(session: Session, shipment: Shipment) -> list[LinePublic]:
     ).all()
     return [LinePublic(id=line.id, item_code=item.code, item_name=item.name, lot_number=lot.lot_number,
                        expiry=lot.expiry, quantity=line.quantity, unit=line.unit,
-                       storage_profile=item.storage_profile)
+                       storage_profile=item.storage_profile, gtin=item.gtin)
             for line, lot, item in rows]
 
 

@@ -6,13 +6,14 @@ import math
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 
-from logistics.core.receiving import YES_NO_CHECKS, Checklist, CoolantState, Disposition
+from logistics.core.receiving import YES_NO_CHECKS, CoolantState, Disposition
 from logistics.core.roles import Permission
 from logistics.core.signatures import Meaning
+from logistics.readers.gs1 import BarcodeError
 from logistics.services import assessments, qa_evidence, quality, receiving, shipment_views, shipments
 from logistics.services.errors import InputError, NotFound
 from logistics.services.users import AttemptsLocked
@@ -20,6 +21,7 @@ from logistics.web import db
 from logistics.web.auth import end_this_session, require, signing_policy
 from logistics.web.i18n import gettext as _
 from logistics.web.pages import chart_context
+from logistics.web.receipt_form import fill_from_scan, read_receipt_form, scan_notice, scan_problem, scan_text
 
 blueprint = Blueprint("receiving", __name__)
 
@@ -49,9 +51,21 @@ def receive(reference: str) -> Any:
 @blueprint.route("/receiving/<reference>", methods=["POST"])
 @require(Permission.RECEIVE)
 def record(reference: str) -> Any:
-    session = db.session()
+    """Record the receipt. A pack's code in the scan field is read first: with the scan button (the form's
+    first, so also Enter in any field without script) the form comes back with its line's lot and expiry
+    filled in, recording nothing; with the record button those go into the receipt."""
+    session, values = db.session(), request.form.to_dict()
+    scanning = request.form.get("action") == "scan"
     try:
-        draft = read_receipt_form(request.form, _line_ids(session, reference))
+        if scanning and not scan_text(values):  # Enter in a count or a lot field: nothing to read
+            return _receipt_page(reference, {}, values, _("Nothing recorded yet: scan a pack's code, or "
+                                                          "press Record the receipt once every line is "
+                                                          "counted."))
+        notice = fill_from_scan(session, reference, values) if scan_text(values) else None
+        if scanning:
+            return _receipt_page(reference, {}, values, notice)
+        lines = shipments.describe_shipment(session, reference).lines
+        draft = read_receipt_form(values, lines, blind=db.runtime().settings.receiving_blind_count)
         receiving.receive(db.writing("received"), reference, draft, db.runtime().profiles,
                           by=current_user.username, now=datetime.now(UTC))
         db.commit()
@@ -59,9 +73,26 @@ def record(reference: str) -> Any:
         abort(404)
     except InputError as error:
         session.rollback()
-        return _receipt_page(reference, error.errors, request.form), 422
+        return _receipt_page(reference, error.errors, values), 422
     flash(_("%(reference)s received.", reference=reference), "info")
     return redirect(url_for("receiving.receive", reference=reference))
+
+
+@blueprint.route("/receiving/<reference>/pack")
+@require(Permission.RECEIVE)
+def read_pack(reference: str) -> Any:
+    """A pack's scanned code (?code=) read for the receiving page's script: the line it belongs to and
+    what to fill in; 422 with the reason when it fills nothing."""
+    try:
+        pack = receiving.scanned_pack(db.session(), reference, request.args.get("code", ""))
+    except NotFound:
+        return jsonify(error=_("No shipment %(reference)s.", reference=reference)), 404
+    except (BarcodeError, receiving.NotOnShipment) as error:
+        return jsonify(error=scan_problem(error)), 422
+    code = pack.code
+    return jsonify(line=pack.line_id, item=pack.item_code, gtin=code.gtin, lot=code.lot,
+                   expiry=code.expiry.isoformat() if code.expiry else None, serial=code.serial,
+                   message=scan_notice(pack))
 
 
 @blueprint.route("/receiving/<reference>/stop-loggers", methods=["POST"])
@@ -79,11 +110,7 @@ def stop_loggers(reference: str) -> Any:
     return redirect(url_for("receiving.receive", reference=reference) + "#loggers")
 
 
-def _line_ids(session: Any, reference: str) -> list[int]:
-    return [line.id for line in shipments.describe_shipment(session, reference).lines]
-
-
-def _receipt_page(reference: str, errors: dict[str, str], form: Any) -> Any:
+def _receipt_page(reference: str, errors: dict[str, str], form: Any, notice: str | None = None) -> Any:
     now = datetime.now(UTC)
     try:
         shown = shipment_views.receipt_view(db.session(), reference, db.runtime().profiles, now=now)
@@ -91,60 +118,11 @@ def _receipt_page(reference: str, errors: dict[str, str], form: Any) -> Any:
         abort(404)
     return render_template(
         "receiving/receive.html", shipment=shown.shipment, receipt=shown.receipt,
-        received_lines=shown.received_lines, errors=errors, form=form, coolant_states=list(CoolantState),
-        dispositions=list(Disposition), checks=YES_NO_CHECKS, journey=shown.journey,
-        excursions=shown.excursions, zone=shown.zone, recording=shown.recording,
+        received_lines=shown.received_lines, differences=shown.count_differences, errors=errors, form=form,
+        scan_notice=notice, blind=db.runtime().settings.receiving_blind_count,
+        coolant_states=list(CoolantState), dispositions=list(Disposition), checks=YES_NO_CHECKS,
+        journey=shown.journey, excursions=shown.excursions, zone=shown.zone, recording=shown.recording,
         **chart_context(shown.charts, shown.zone, now))
-
-
-def read_receipt_form(form: Any, line_ids: list[int]) -> receiving.ReceiptDraft:
-    """The checklist (every question answered yes or no) and a count of every line."""
-    errors: dict[str, str] = {}
-    answers = {}
-    for check in YES_NO_CHECKS:
-        answer = form.get(check, "")
-        if answer not in ("yes", "no"):
-            errors[check] = _("answer yes or no")
-        answers[check] = answer == "yes"
-    try:
-        coolant = CoolantState(form.get("coolant_state", ""))
-    except ValueError:
-        errors["coolant_state"] = _("choose the coolant's state")
-        coolant = CoolantState.NOT_USED
-    counts = [_read_line(form, line_id, errors) for line_id in line_ids]
-    if errors:
-        raise InputError(errors)
-    return receiving.ReceiptDraft(Checklist(coolant_state=coolant, **answers),
-                                  [count for count in counts if count is not None],
-                                  notes=form.get("notes", "").strip() or None)
-
-
-def _read_line(form: Any, line_id: int, errors: dict[str, str]) -> receiving.LineCount | None:
-    prefix = f"line-{line_id}"
-    numbers = {}
-    for field in ("received", "damaged", "missing"):
-        text = form.get(f"{prefix}-{field}", "").strip() or "0"
-        try:
-            numbers[field] = float(text)
-        except ValueError:
-            errors[f"{prefix}-{field}"] = _("enter a number")
-    lot = form.get(f"{prefix}-lot", "").strip()
-    if not lot:
-        errors[f"{prefix}-lot"] = _("type or scan the lot number on the pack")
-    expiry = None
-    if form.get(f"{prefix}-expiry", "").strip():
-        try:
-            expiry = date.fromisoformat(form.get(f"{prefix}-expiry").strip())
-        except ValueError:
-            errors[f"{prefix}-expiry"] = _("enter a date, e.g. 2027-03-31")
-    try:
-        requested = Disposition(form.get(f"{prefix}-disposition", ""))
-    except ValueError:
-        errors[f"{prefix}-disposition"] = _("choose accept, quarantine or reject")
-        return None
-    if len(numbers) < 3 or not lot:
-        return None
-    return receiving.LineCount(line_id, lot, expiry, requested=requested, **numbers)
 
 
 # --- QA -----------------------------------------------------------------------------------------

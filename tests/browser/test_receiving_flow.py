@@ -21,6 +21,8 @@ from tests.browser.test_pages import sign_in
 
 pytestmark = pytest.mark.browser
 REFERENCE, LOT = "HG-2026-0045", "SK2609-031"
+# What is in the box, all of it, as the pharmacist counts it blind.
+COUNTED = {"SEL-CD34": "6 kit", "MED-HSC": "12 bottle", "TE-POLOX": "10 vial", "CRYO-CS10": "4 bottle"}
 CHECKS = ("Outer packaging intact", "Seals intact", "Coolant present", "Logger present", "Documents complete",
           "Import permit present")
 # How QA explains each kind of excursion in this walk: a root cause, a leg where it names one, the grounds.
@@ -72,8 +74,10 @@ def receive_with_excursions(page, live_server) -> list[str]:
     page.get_by_role("group", name="Logger shows an alarm").get_by_label("no").check()
     page.get_by_label("Coolant").select_option("cold")
     for line in page.locator("fieldset.line").all():
-        shipped_lot = re.search(r"of lot (\S+),", line.locator("legend").inner_text()).group(1)
+        legend = line.locator("legend").inner_text()
+        shipped_lot = re.search(r"expected: lot (\S+),", legend).group(1)
         line.get_by_label("Lot on the pack").fill(shipped_lot)
+        line.get_by_label("Received intact").fill(COUNTED[legend.split()[0]])  # a blind count
     screenshot(page, "receiving-form")
     page.get_by_role("button", name="Record the receipt").click()
     expect(page.get_by_text(f"{REFERENCE} received.")).to_be_visible()

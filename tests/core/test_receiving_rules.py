@@ -12,11 +12,14 @@ from logistics.core.receiving import (
     CoolantState,
     CountedLine,
     Disposition,
+    ExpectedLine,
     ShippedLine,
     checklist_findings,
+    count_difference,
     count_problems,
     decide,
     line_discrepancies,
+    line_for_pack,
     place,
     quarantine_reasons,
 )
@@ -65,6 +68,37 @@ def test_discrepancies_against_the_shipping_record():
     assert line_discrepancies(SHIPPED, counted(received=5.0)) == ["count_mismatch"]
     short = counted(received=4.0, damaged=1.0, missing=1.0)
     assert line_discrepancies(SHIPPED, short) == ["damaged", "missing"]
+
+
+def test_the_difference_is_what_was_found_less_what_was_shipped():
+    assert count_difference(6.0, counted()) == 0
+    assert count_difference(6.0, counted(received=4.0, damaged=1.0)) == -1  # one short
+    declared = counted(received=4.0, damaged=1.0, missing=1.0)
+    assert count_difference(6.0, declared) == -1  # declared missing, still one short of what was shipped
+    assert count_difference(6.0, counted(received=7.0)) == 1
+    assert count_difference(0.3, counted(received=0.1, damaged=0.2)) == 0  # rounding is no difference
+
+
+@given(st.floats(0, 1e6), st.floats(0, 1e6), st.floats(0, 1e6))
+def test_a_difference_is_nonzero_exactly_when_the_count_differs_with_nothing_declared_missing(
+        shipped, received, damaged):
+    found = counted(received=received, damaged=damaged)
+    shipped_line = ShippedLine("SK2609-031", date(2027, 3, 31), shipped)
+    differs = "count_mismatch" in line_discrepancies(shipped_line, found)
+    assert (count_difference(shipped, found) != 0) == differs
+
+
+LINES = [ExpectedLine(1, "09521234000013", "SK2609-031"), ExpectedLine(2, "09521234000037", "M26K05"),
+         ExpectedLine(3, "09521234000013", "SK2607-114"), ExpectedLine(4, None, "RC-2501")]
+
+
+def test_a_scanned_pack_finds_its_line_by_gtin_then_by_lot():
+    assert line_for_pack(LINES, "09521234000037", "M26K05") == 2
+    assert line_for_pack(LINES, "09521234000037", None) == 2  # a code without a lot
+    assert line_for_pack(LINES, "09521234000037", "OTHER") == 2  # a lot that differs: still its line
+    assert line_for_pack(LINES, "09521234000013", "SK2607-114") == 3  # two lots of one item: by lot
+    assert line_for_pack(LINES, "09521234000013", "SK9999-999") == 1  # neither lot: the first
+    assert line_for_pack(LINES, "09506000134352", "M26K05") is None  # not on the shipment
 
 
 def test_an_accepted_line_goes_to_quarantine_for_any_reason_and_a_rejection_stands():

@@ -31,6 +31,8 @@ class Item(Audited, SQLModel, table=True):
     category: str = Field(max_length=20)  # reagent, consumable
     storage_profile: str = Field(max_length=40)
     unit: str = Field(max_length=20)  # unit of issue, a pint unit
+    # GTIN-14 of the pack as its GS1 barcode carries it: a scan at receiving finds its line by it.
+    gtin: str | None = Field(default=None, max_length=14, unique=True)
     pack_size: float = 1.0
     shelf_life_days: int | None = None
     shock_sensitive: bool = False
