@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import false, or_, type_coerce
 from sqlmodel import Session, col, func, select
@@ -15,7 +16,7 @@ from sqlmodel import Session, col, func, select
 from logistics.core.excursion_types import Window
 from logistics.core.profiles import StorageProfile
 from logistics.core.reading_selection import Position, Scan, TimeRange, ranges_within, scans_after
-from logistics.core.spreadsheet import safe_record
+from logistics.core.spreadsheet import safe_row
 from logistics.db.models import Logger, LoggerAssignment, Reading
 from logistics.db.types import UTCDateTime
 from logistics.services.catalogue import get_logger
@@ -105,9 +106,16 @@ def shipment_selection(session: Session, query: ShipmentReadings) -> Selection:
     return Selection(scans, {code: logger_ids[code] for code in codes})
 
 
+# What a reading's export row holds besides its logger: plain columns, not table objects, since building
+# an ORM object per row cost more than the whole query.
+READING_COLUMNS = (Reading.device_time, Reading.received_at, Reading.temperature_c, Reading.shock_g,
+                   Reading.humidity, Reading.battery, Reading.latitude, Reading.longitude, Reading.seq,
+                   Reading.source, Reading.time_flagged)
+
+
 def _in_range(logger_id: int, time_range: TimeRange):  # type: ignore[no-untyped-def]
     """One logger's readings over one range, in time order: a range scan of ux_readings_logger_time."""
-    statement = select(Reading).where(Reading.logger_id == logger_id)
+    statement = select(*READING_COLUMNS).where(Reading.logger_id == logger_id)
     if time_range.start is not None:
         statement = statement.where(Reading.device_time >= time_range.start)
     if time_range.end is not None:
@@ -157,22 +165,19 @@ def _position_of(row: dict[str, object]) -> Position:
     return Position(str(row["logger"]), time)
 
 
-def export_row(logger: str, reading: Reading) -> dict[str, object]:
-    """A reading under the names of EXPORT_COLUMNS."""
-    return {"logger": logger, "device_time": reading.device_time, "received_at": reading.received_at,
-            "temperature_c": reading.temperature_c, "shock_g": reading.shock_g, "humidity": reading.humidity,
-            "battery": reading.battery, "latitude": reading.latitude, "longitude": reading.longitude,
-            "seq": reading.seq, "source": reading.source, "time_flagged": reading.time_flagged}
+def export_row(logger: str, reading: Any) -> dict[str, object]:
+    """A reading (a row of READING_COLUMNS) under the names of EXPORT_COLUMNS."""
+    return dict(zip(EXPORT_COLUMNS, (logger, *reading), strict=True))
 
 
 def csv_chunks(rows: Iterable[dict[str, object]]) -> Iterator[str]:
     """Rows as CSV text with the EXPORT_COLUMNS header, times in ISO 8601 (UTC), cells a spreadsheet would
     run as formulas neutralised; in chunks of rows, to stream."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
     for count, row in enumerate(rows, start=1):
-        writer.writerow(safe_record({key: plain(value) for key, value in row.items()}))
+        writer.writerow(safe_row(plain(row[column]) for column in EXPORT_COLUMNS))
         if count % CSV_ROWS_PER_CHUNK == 0:
             yield out.getvalue()
             out.seek(0)
