@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -15,7 +14,6 @@ import click
 from logistics.cli.common import changing, current_settings, failure, open_runtime, parse_time
 from logistics.core.dynsec import IngestAccount, dynamic_security_file
 from logistics.core.mosquitto import hash_secret, new_secret
-from logistics.core.spreadsheet import safe_record
 from logistics.services import loggers, readings
 from logistics.services.errors import InputError, NotFound
 from sensors.topics import parse_broker_url
@@ -238,20 +236,13 @@ def readings_export(logger_id: str, shipment: str | None, start: str | None, end
 
 def _export(rows: Any, fmt: str, handle: IO[str]) -> None:
     if fmt == "csv":
-        writer = csv.DictWriter(handle, fieldnames=readings.EXPORT_COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(safe_record({key: _plain(value) for key, value in row.items()}))
+        handle.writelines(readings.csv_chunks(rows))
         return
     handle.write("[")
     for index, row in enumerate(rows):
         handle.write(("," if index else "") + "\n" + json.dumps(
-            {key: _plain(value) for key, value in row.items()}))
+            {key: readings.plain(value) for key, value in row.items()}))
     handle.write("\n]\n")
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _date(value: str | None, option: str) -> date | None:

@@ -28,6 +28,9 @@ MAX_SEARCH_CHARACTERS = 100
 # ?page= of any listing: (page - 1) * per_page must stay a 64-bit integer for the database.
 MAX_PAGE = 1_000_000
 
+# Readings in one page of the API (?limit=): a page is built in memory; the CSV answer streams them all.
+MAX_READINGS_PAGE = 10_000
+
 # JSON request bodies: the API's deepest shape is two levels; 32 leaves room and keeps the
 # parser (recursive in CPython) far from the interpreter's recursion limit.
 MAX_JSON_DEPTH = 32

@@ -1,75 +1,193 @@
-"""Reading stored telemetry back out: by logger, shipment window and time range."""
+"""Reading stored telemetry back out: by logger, shipment window and time range, whole (an export) or a
+page at a time (keyset paging over the index on logger and device time, see core/reading_selection.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import csv
+import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, false, or_, type_coerce
+from sqlalchemy import false, or_, type_coerce
 from sqlmodel import Session, col, func, select
 
 from logistics.core.excursion_types import Window
 from logistics.core.profiles import StorageProfile
-from logistics.db.models import LoggerAssignment, Reading
+from logistics.core.reading_selection import Position, Scan, TimeRange, ranges_within, scans_after
+from logistics.core.spreadsheet import safe_row
+from logistics.db.models import Logger, LoggerAssignment, Reading
 from logistics.db.types import UTCDateTime
 from logistics.services.catalogue import get_logger
 from logistics.services.errors import InputError
 from logistics.services.shipments import get_shipment
 
+# The columns of every readings export (`logistics readings export`, the API's CSV), units in the names
+# where they have one; humidity is % RH, battery % charge, latitude and longitude WGS 84 degrees.
 EXPORT_COLUMNS = ("logger", "device_time", "received_at", "temperature_c", "shock_g", "humidity",
                   "battery", "latitude", "longitude", "seq", "source", "time_flagged")
+CSV_ROWS_PER_CHUNK = 1000
 
 
 @dataclass(frozen=True)
 class ReadingQuery:
+    """One logger's readings (`logistics readings export`), optionally only while it was in a shipment."""
+
     logger: str
     shipment: str | None = None
     start: datetime | None = None
     end: datetime | None = None
 
 
-def _select(session: Session, query: ReadingQuery):  # type: ignore[no-untyped-def]
+@dataclass(frozen=True)
+class ShipmentReadings:
+    """A shipment's readings: each assigned logger's (or only `logger`'s) within its assignment windows,
+    further limited to [since, until)."""
+
+    reference: str
+    logger: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The scans that read a selection, in reading order, and each scanned logger's database id."""
+
+    scans: tuple[Scan, ...]
+    logger_ids: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ReadingsPage:
+    rows: list[dict[str, object]]
+    next_position: Position | None  # None on the last page
+
+
+def _logger_selection(session: Session, query: ReadingQuery) -> Selection:
     if query.start and query.end and query.end <= query.start:
         raise InputError({"to": "must be after --from"})
     logger = get_logger(session, query.logger)
-    statement = select(Reading).where(Reading.logger_id == logger.id)
-    if query.start:
-        statement = statement.where(Reading.device_time >= query.start)
-    if query.end:
-        statement = statement.where(Reading.device_time < query.end)
+    assert logger.id is not None
+    windows = [TimeRange()]
     if query.shipment:
-        windows = session.exec(select(LoggerAssignment).where(
-            LoggerAssignment.logger_id == logger.id,
-            LoggerAssignment.shipment_id == get_shipment(session, query.shipment).id)).all()
+        windows = [TimeRange(window.starts_at, window.ends_at) for window in session.exec(
+            select(LoggerAssignment).where(
+                LoggerAssignment.logger_id == logger.id,
+                LoggerAssignment.shipment_id == get_shipment(session, query.shipment).id)).all()]
         if not windows:
             raise InputError({"shipment": f"{query.logger} was never assigned to {query.shipment}"})
-        statement = statement.where(or_(*[
-            and_(Reading.device_time >= window.starts_at,
-                 col(Reading.device_time) < window.ends_at if window.ends_at else True)
-            for window in windows]))
-    return logger, statement
+    ranges = ranges_within(windows, since=query.start, until=query.end)
+    return Selection(tuple(Scan(logger.code, time_range) for time_range in ranges), {logger.code: logger.id})
+
+
+def shipment_selection(session: Session, query: ShipmentReadings) -> Selection:
+    """What `query` reads; NotFound for an unknown shipment, InputError naming `until` or `logger`."""
+    if query.since and query.until and query.until <= query.since:
+        raise InputError({"until": "must be after since"})
+    shipment = get_shipment(session, query.reference)
+    assigned = session.exec(
+        select(Logger.code, Logger.id, LoggerAssignment.starts_at, LoggerAssignment.ends_at)
+        .join(Logger, col(Logger.id) == LoggerAssignment.logger_id)
+        .where(LoggerAssignment.shipment_id == shipment.id)).all()
+    windows: dict[str, list[TimeRange]] = {}
+    logger_ids: dict[str, int] = {}
+    for code, logger_id, starts_at, ends_at in assigned:
+        windows.setdefault(code, []).append(TimeRange(starts_at, ends_at))
+        logger_ids[code] = logger_id
+    if query.logger is not None and query.logger not in windows:
+        known = ", ".join(sorted(windows)) or "none"
+        raise InputError({"logger": f"{query.logger[:64]!r} never recorded for {query.reference} "
+                                    f"(its loggers: {known})"})
+    codes = sorted(windows) if query.logger is None else [query.logger]
+    scans = tuple(Scan(code, time_range) for code in codes
+                  for time_range in ranges_within(windows[code], since=query.since, until=query.until))
+    return Selection(scans, {code: logger_ids[code] for code in codes})
+
+
+# What a reading's export row holds besides its logger: plain columns, not table objects, since building
+# an ORM object per row cost more than the whole query.
+READING_COLUMNS = (Reading.device_time, Reading.received_at, Reading.temperature_c, Reading.shock_g,
+                   Reading.humidity, Reading.battery, Reading.latitude, Reading.longitude, Reading.seq,
+                   Reading.source, Reading.time_flagged)
+
+
+def _in_range(logger_id: int, time_range: TimeRange):  # type: ignore[no-untyped-def]
+    """One logger's readings over one range, in time order: a range scan of ux_readings_logger_time."""
+    statement = select(*READING_COLUMNS).where(Reading.logger_id == logger_id)
+    if time_range.start is not None:
+        statement = statement.where(Reading.device_time >= time_range.start)
+    if time_range.end is not None:
+        statement = statement.where(Reading.device_time < time_range.end)
+    return statement.order_by(col(Reading.device_time))
 
 
 def count_readings(session: Session, query: ReadingQuery) -> int:
-    _, statement = _select(session, query)
-    return int(session.exec(select(func.count()).select_from(statement.subquery())).one())
+    selection = _logger_selection(session, query)
+    return sum(int(session.exec(select(func.count()).select_from(
+        _in_range(selection.logger_ids[scan.logger], scan.range).order_by(None).subquery())).one())
+        for scan in selection.scans)
 
 
 def iter_readings(session: Session, query: ReadingQuery) -> Iterator[dict[str, object]]:
     """The readings in device-time order, as plain rows (times in UTC)."""
-    logger, statement = _select(session, query)
-    rows = session.exec(statement.order_by(col(Reading.device_time)).execution_options(yield_per=5000))
-    try:
-        for reading in rows:
-            yield {"logger": logger.code, "device_time": reading.device_time,
-                   "received_at": reading.received_at, "temperature_c": reading.temperature_c,
-                   "shock_g": reading.shock_g, "humidity": reading.humidity,
-                   "battery": reading.battery, "latitude": reading.latitude,
-                   "longitude": reading.longitude, "seq": reading.seq, "source": reading.source,
-                   "time_flagged": reading.time_flagged}
-    finally:
-        rows.close()
+    return read_all(session, _logger_selection(session, query))
+
+
+def read_all(session: Session, selection: Selection) -> Iterator[dict[str, object]]:
+    """Every reading of `selection`, in reading order, streamed from the database as plain rows."""
+    for scan in selection.scans:
+        rows = session.exec(_in_range(selection.logger_ids[scan.logger], scan.range)
+                            .execution_options(yield_per=5000))
+        try:
+            for reading in rows:
+                yield export_row(scan.logger, reading)
+        finally:
+            rows.close()
+
+
+def read_page(session: Session, selection: Selection, *, after: Position | None, limit: int) -> ReadingsPage:
+    """At most `limit` readings of `selection` following `after` (from the start when None)."""
+    rows: list[dict[str, object]] = []
+    for scan in scans_after(selection.scans, after):
+        wanted = limit + 1 - len(rows)  # one more than the page says whether another page follows
+        statement = _in_range(selection.logger_ids[scan.logger], scan.range).limit(wanted)
+        rows.extend(export_row(scan.logger, reading) for reading in session.exec(statement))
+        if len(rows) > limit:
+            return ReadingsPage(rows[:limit], _position_of(rows[limit - 1]))
+    return ReadingsPage(rows, None)
+
+
+def _position_of(row: dict[str, object]) -> Position:
+    time = row["device_time"]
+    assert isinstance(time, datetime)
+    return Position(str(row["logger"]), time)
+
+
+def export_row(logger: str, reading: Any) -> dict[str, object]:
+    """A reading (a row of READING_COLUMNS) under the names of EXPORT_COLUMNS."""
+    return dict(zip(EXPORT_COLUMNS, (logger, *reading), strict=True))
+
+
+def csv_chunks(rows: Iterable[dict[str, object]]) -> Iterator[str]:
+    """Rows as CSV text with the EXPORT_COLUMNS header, times in ISO 8601 (UTC), cells a spreadsheet would
+    run as formulas neutralised; in chunks of rows, to stream."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(safe_row(plain(row[column]) for column in EXPORT_COLUMNS))
+        if count % CSV_ROWS_PER_CHUNK == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def plain(value: object) -> object:
+    """A value as an export writes it: a time in ISO 8601."""
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def outside_with_next(session: Session, logger_id: int, window: Window,

@@ -43,6 +43,9 @@ blueprint = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health", "favicon"})
 # Endpoints that check a credential of their own (a logger's secret) instead of a user login.
 SELF_AUTHENTICATED = frozenset({"telemetry.post_readings"})
+# Read-only data that pages fetch, outside /api/: a script may fetch it with a bearer token, as it reads
+# the API (the routes answer GET only, so a token changes nothing there).
+TOKEN_READABLE = frozenset({"pages.shipment_charts"})
 # In the session cookie: the user id, their session version and the client binding, as at sign-in.
 SIGNED_IN = "signed_in"
 
@@ -102,9 +105,9 @@ def _client_binding() -> str:
 
 
 def _load_token_user(req: Any) -> SignedInUser | None:
-    """Bearer tokens authenticate API requests only, never pages."""
+    """Bearer tokens authenticate API requests and the data pages fetch (TOKEN_READABLE), never pages."""
     header = req.headers.get("Authorization", "")
-    if not req.path.startswith("/api/") or not header.startswith("Bearer "):
+    if not _takes_tokens(req) or not header.startswith("Bearer "):
         return None
     with db.runtime().sessions() as session:
         user = users.user_for_token(session, header.removeprefix("Bearer ").strip())
@@ -121,9 +124,14 @@ def _require_login() -> Any:
         return None
     if current_user.is_authenticated:
         return None
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or (
+            _takes_tokens(request) and request.headers.get("Authorization", "").startswith("Bearer ")):
         return jsonify(error="authentication required: send Authorization: Bearer TOKEN"), 401
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _takes_tokens(req: Any) -> bool:
+    return bool(req.path.startswith("/api/") or req.endpoint in TOKEN_READABLE)
 
 
 def require(permission: Permission) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -27,6 +27,8 @@ class Operation:
     query: tuple[tuple[str, str, str], ...]  # (name, JSON type, description)
     media_types: tuple[str, ...] = ("application/json",)
     schema_url: str | None = None  # a published JSON schema the answer follows, when no model describes it
+    text_media_types: tuple[str, ...] = ()  # other forms of the answer, as text (e.g. text/csv)
+    errors: tuple[tuple[str, str], ...] = ()  # (status, meaning) beyond the ones every operation has
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,13 @@ class ApiDescription:
         self, method: str, path: str, summary: str, *, response: type[BaseModel] | None = None,
         status: int = 200, body: type[BaseModel] | None = None,
         query: tuple[tuple[str, str, str], ...] = (), media_types: tuple[str, ...] = ("application/json",),
-        schema_url: str | None = None,
+        schema_url: str | None = None, text_media_types: tuple[str, ...] = (),
+        errors: tuple[tuple[str, str], ...] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def record(view: Callable[..., Any]) -> Callable[..., Any]:
             setattr(view, OPERATION, Operation(method.lower(), path, summary, response, status,
-                                               body, query, media_types, schema_url))
+                                               body, query, media_types, schema_url, text_media_types,
+                                               errors))
             return view
 
         return record
@@ -92,9 +96,11 @@ def _describe(op: Operation) -> dict[str, Any]:
     schema_ref = op.schema_url or (REF.format(model=op.response.__name__) if op.response else None)
     if schema_ref:
         ok["content"] = {media_type: {"schema": {"$ref": schema_ref}} for media_type in op.media_types}
+    for media_type in op.text_media_types:
+        ok.setdefault("content", {})[media_type] = {"schema": {"type": "string"}}
     described["responses"][str(op.status)] = ok
     for status, text in (("401", "Not signed in"), ("403", "Role not allowed"),
-                         ("404", "Not found"), ("422", "Invalid input; names the fields")):
+                         ("404", "Not found"), ("422", "Invalid input; names the fields"), *op.errors):
         described["responses"][status] = {"description": text}
     return described
 

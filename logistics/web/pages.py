@@ -161,15 +161,16 @@ def chart_words() -> dict[str, str]:
 @blueprint.route("/shipments/<reference>/charts")
 def shipment_charts(reference: str) -> Any:
     """The charts' data for ?from=&to= (Unix milliseconds): what the page fetches when zooming in;
-    ?profile= draws the range of that storage profile (one lot's) instead of the goods' narrowest."""
+    ?profile= draws the range of that storage profile (one lot's) instead of the goods' narrowest. Also
+    read by scripts with a bearer token (auth.TOKEN_READABLE), so every answer is JSON."""
     session = db.session()
     profiles = db.runtime().profiles
     try:
         record = shipments.get_shipment(session, reference)
         start, end = (moment_arg(name) for name in ("from", "to"))
         judged_by = profile_arg(profiles)
-    except NotFound:
-        abort(404)
+    except NotFound as error:
+        return jsonify({"error": str(error)}), 404
     except ValueError as error:
         return jsonify({"error": str(error)}), 400
     charts = series.shipment_charts(session, record, profiles, now=datetime.now(UTC), start=start, end=end,

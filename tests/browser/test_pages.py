@@ -165,3 +165,23 @@ def test_the_shipment_chart_draws_the_range_an_excursion_and_zooms(live_server, 
     expect(chart.locator("text.axis")).not_to_have_text(before)
     page.keyboard.press("0")
     expect(chart.locator("text.axis")).to_have_text(before)
+
+
+def test_the_shipment_page_downloads_its_readings_as_csv(live_server, page, tmp_path):
+    import csv
+
+    an_excursion_on_the_way(tmp_path / "shipments.db")  # LG-24003: 96 readings since it joined, 8 h ago
+    sign_in(page, live_server, "pharmacy")  # a role that only looks at shipments
+    page.goto(f"{live_server}/shipments/HG-2026-0045")
+    for link, name, count in (("Download readings (CSV)", "", 96),
+                              ("Download the readings of LG-24003 (CSV)", "-LG-24003", 96),
+                              ("Download the readings of LG-24004 (CSV)", "-LG-24004", 0)):  # it sent nothing
+        with page.expect_download() as arrival:
+            page.get_by_role("link", name=link).click()
+        download = arrival.value
+        assert download.suggested_filename == f"HG-2026-0045{name}-readings.csv"
+        with open(download.path(), encoding="utf-8", newline="") as saved:
+            rows = list(csv.DictReader(saved))
+        assert len(rows) == count, link
+        assert {row["logger"] for row in rows} <= {"LG-24003"}
+        assert all(row["temperature_c"] and row["device_time"].endswith("+00:00") for row in rows)

@@ -2,8 +2,10 @@
 
 import re
 
+import pytest
 from sqlmodel import select
 
+from logistics.core.roles import Role
 from logistics.db.models import AuditEvent
 from tests.web.conftest import csrf_token, login
 
@@ -293,3 +295,34 @@ def test_a_csv_import_refuses_a_bad_header_or_file(client):
     assert "missing column &#39;reference&#39;" in header and "unknown column &#39;ref&#39;" in header
     assert "choose a CSV file" in client.post("/shipments/import", data={
         "csrf_token": csrf_token(client, "/shipments/import")}).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [role.value for role in Role])
+def test_every_role_that_sees_the_shipment_downloads_its_readings_from_the_page(app, role):
+    import csv
+    import io
+    import json as json_module
+    from datetime import UTC, datetime, timedelta
+
+    from logistics.services.telemetry import TelemetryStore
+    from sensors.intake import IncomingMessage
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    readings = [{"ts": (now - timedelta(minutes=5 * i)).isoformat(), "temp": 5.0} for i in range(12)]
+    TelemetryStore(app.extensions["logistics"].engine).store([IncomingMessage(
+        source="mqtt", logger_code="LG-24004", payload=json_module.dumps({"readings": readings}).encode(),
+        received_at=now)])
+    client = login(app.test_client(), role)
+    page = client.get("/shipments/HG-2026-0045").get_data(as_text=True)
+    whole = re.search(r'href="([^"]+)" download>Download readings \(CSV\)</a>', page)
+    label = "Download the readings of LG-24004 (CSV)"
+    one = re.search(rf'href="([^"]+)" download aria-label="{re.escape(label)}">CSV<', page)
+    assert whole and one, "no download of the readings on the page"
+    for link in (whole.group(1), one.group(1).replace("&amp;", "&")):  # LG-24003 sent nothing
+        answer = client.get(link)
+        assert answer.status_code == 200 and answer.mimetype == "text/csv", (role, link)
+        rows = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
+        assert len(rows) == 12 and {row["logger"] for row in rows} == {"LG-24004"}, (role, link)
+    assert 'aria-label="Download the readings of LG-24003 (CSV)"' in page  # one per logger listed
+    quiet = client.get("/shipments/HG-2026-0048").get_data(as_text=True)  # no logger: nothing to download
+    assert "Download readings (CSV)" not in quiet
