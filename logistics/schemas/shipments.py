@@ -104,6 +104,7 @@ class LegPublic(Schema):
 
 
 class AssignmentPublic(Schema):
+    id: int
     logger: str
     model: str | None
     starts_at: datetime
