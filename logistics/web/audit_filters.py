@@ -87,5 +87,5 @@ def _moment(text: str, zone: str, name: str, problems: dict[str, str], *,
                            latest=LATEST)
         return None
     if end:
-        moment += timedelta(days=1) if len(text) == len("2026-12-01") else timedelta(minutes=1)
+        moment += timedelta(minutes=1) if "T" in text or " " in text else timedelta(days=1)
     return moment.astimezone(UTC)

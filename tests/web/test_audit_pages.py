@@ -52,8 +52,11 @@ def test_times_are_typed_in_the_chosen_sites_zone_and_compared_in_utc(client, ap
     assert "No event matches." in read_in_bangkok and "times at Asia/Bangkok" in read_in_bangkok
     # "To" takes in the whole minute typed; the minute before it ends before the last event.
     before = f"{shenzhen - timedelta(minutes=1):%Y-%m-%dT%H:%M}"
-    assert str(last.id) not in client.get(f"/audit.csv?site=HG-SZ&to={before}").get_data(as_text=True)
-    assert f"\n{last.id}," in client.get(f"/audit.csv?site=HG-SZ&to={minute}").get_data(as_text=True)
+    def exported_up_to(end):
+        return f"\n{last.id}," in text_of(client.get(f"/audit.csv?site=HG-SZ&to={end}"))
+
+    assert not exported_up_to(before)
+    assert exported_up_to(minute) and exported_up_to(f"{shenzhen:%Y-%m-%d}")  # the whole minute, day
 
 
 @pytest.mark.parametrize(("query", "field", "message"), [
