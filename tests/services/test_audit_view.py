@@ -8,14 +8,15 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 
+from logistics.core.audit_display import NAME_TEMPLATES, template_columns
 from logistics.db.engine import unit_of_work
 from logistics.db.models import AuditEvent, EvaluationProgress, Shipment
 from logistics.readers.config_files import load_alert_routes
 from logistics.services import audit, loggers, shipments
 from logistics.services.audit import AuditFilter
-from logistics.services.audit_names import shown
+from logistics.services.audit_names import column_references, shown
 from logistics.services.errors import NotFound
 from logistics.services.excursions import scan
 from tests.conftest import NOW
@@ -121,6 +122,15 @@ def test_names_are_looked_up_once_per_kind_of_record_however_many_events(demo_ru
     read["users"] -= 1  # the people's names, by user name: one query of their own
     assert max(read.values()) == 1, read  # each kind of record once, not once per row
     assert not any(row.record.startswith("#") for row in rows)
+
+
+def test_every_name_is_made_of_columns_its_table_has():
+    references = column_references()
+    for kind in NAME_TEMPLATES:
+        assert set(template_columns(kind)) <= set(SQLModel.metadata.tables[kind].c.keys()), kind
+        targets = {references[(kind, column)] for column in template_columns(kind)
+                   if (kind, column) in references}
+        assert targets <= NAME_TEMPLATES.keys(), kind  # a record a name is made of has a name of its own
 
 
 def test_a_started_leg_stays_on_the_route(demo_runtime):
