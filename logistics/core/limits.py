@@ -25,6 +25,9 @@ MAX_LINE_QUANTITY = 1_000_000.0
 # over 50,000 bytes, which would otherwise surface as a database outage).
 MAX_SEARCH_CHARACTERS = 100
 
+# The reason given for a change, as the audit trail keeps it (its column's length).
+MAX_REASON_CHARACTERS = 1000
+
 # ?page= of any listing: (page - 1) * per_page must stay a 64-bit integer for the database.
 MAX_PAGE = 1_000_000
 

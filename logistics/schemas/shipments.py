@@ -106,6 +106,7 @@ class LegPublic(Schema):
 
 
 class AssignmentPublic(Schema):
+    id: int
     logger: str
     model: str | None
     starts_at: datetime

@@ -23,10 +23,10 @@ from logistics.db.models import (
     ShipmentLine,
     Signature,
 )
-from logistics.documents import packing_list, receipt_report
+from logistics.documents import audit_report, packing_list, receipt_report
 from logistics.documents.fonts import choose_fonts
 from logistics.schemas.records import ExcursionPublic
-from logistics.services import assessments, excursions, quality, receiving, series, stability
+from logistics.services import assessments, audit, excursions, quality, receiving, series, stability
 from logistics.services.catalogue import get_site
 from logistics.services.shipments import describe_shipment, get_shipment
 from logistics.settings import Settings
@@ -62,6 +62,16 @@ def packing_list_content(session: Session, reference: str, *, settings: Settings
 def _place(session: Session, code: str) -> packing_list.Place:
     site = get_site(session, code)
     return packing_list.Place(code=site.code, name=site.name, zone=site.timezone)
+
+
+def audit_report_pdf(session: Session, filters: audit.AuditFilter, *, described: list[tuple[str, str]],
+                     zone: str, generated_by: str, settings: Settings, now: datetime, most: int) -> bytes:
+    """The events `filters` let through, oldest first, printed for an inspector (`described`: the filters
+    as the report names them); audit.TooMany beyond `most` events."""
+    rows = audit.selection(session, filters, most=most)
+    report = audit_report.AuditReport(rows=rows, filters=described, zone=zone, generated_at=now,
+                                      generated_by=generated_by)
+    return audit_report.render(report, choose_fonts(settings.pdf_fonts))
 
 
 def receipt_report_file_name(reference: str) -> str:

@@ -12,10 +12,17 @@ from sqlmodel import Session, col, select
 
 from logistics.core.logger_ids import ALWAYS_RESERVED, logger_id_problem
 from logistics.core.mosquitto import hash_secret, new_secret, parse_hash, verify_secret
-from logistics.db.models import Logger, LoggerAssignment, Shipment, StorageZone
+from logistics.db.models import (
+    EvaluationProgress,
+    ExcursionRecord,
+    Logger,
+    LoggerAssignment,
+    Shipment,
+    StorageZone,
+)
 from logistics.schemas.loggers import LoggerPublic
 from logistics.services.catalogue import get_logger
-from logistics.services.errors import InputError
+from logistics.services.errors import InputError, NotFound
 from logistics.services.shipments import get_shipment
 from logistics.settings import Settings
 from sensors.topics import parse_broker_url
@@ -222,6 +229,43 @@ def stop_recording(session: Session, *, reference: str, logger_code: str, at: da
     if recording is None:
         raise NotRecording(logger_code, reference)
     return unassign(session, logger_code=logger_code, at=at)
+
+
+# Once received, the loggers a shipment carried are part of its receipt record.
+RECEIVED = frozenset({"received", "closed"})
+
+
+def remove_assignment(session: Session, *, reference: str, assignment_id: int) -> LoggerAssignment:
+    """Take back a logger assigned to this shipment by mistake: only while nothing it recorded is evidence
+    (no excursion found in its readings, the shipment not yet received)."""
+    shipment = get_shipment(session, reference)
+    assignment = session.get(LoggerAssignment, assignment_id)
+    if assignment is None or assignment.shipment_id != shipment.id:
+        raise NotFound(f"no logger assignment {assignment_id} in {reference}")
+    code = session.exec(select(Logger.code).where(Logger.id == assignment.logger_id)).one()
+    if shipment.status in RECEIVED:
+        raise AssignmentIsEvidence(code, reference, "received")
+    found = session.exec(select(ExcursionRecord.id).where(ExcursionRecord.shipment_id == shipment.id,
+                                                         ExcursionRecord.logger_id == assignment.logger_id))
+    if found.first() is not None:
+        raise AssignmentIsEvidence(code, reference, "excursions")
+    # How far its readings were evaluated is bookkeeping of the scheduler's, not a record of its own.
+    for progress in session.exec(select(EvaluationProgress)
+                                 .where(EvaluationProgress.assignment_id == assignment.id)).all():
+        session.delete(progress)
+    session.flush()  # before the assignment it points at
+    session.delete(assignment)
+    return assignment
+
+
+class AssignmentIsEvidence(InputError):
+    """What the logger recorded for the shipment is evidence (`why`: "received" or "excursions")."""
+
+    def __init__(self, logger_code: str, reference: str, why: str) -> None:
+        self.logger_code, self.reference, self.why = logger_code, reference, why
+        problem = ("the shipment is received: its loggers are part of the receipt" if why == "received"
+                   else "excursions were found in its readings: stop it instead")
+        super().__init__({"logger": f"{logger_code} stays in {reference}: {problem}"})
 
 
 def _zone(session: Session, code: str) -> StorageZone:

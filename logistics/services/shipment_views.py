@@ -8,9 +8,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from logistics.core.audit_display import AuditRow
 from logistics.core.profiles import StorageProfile
 from logistics.core.receiving import count_difference
-from logistics.db.models import AuditEvent, Receipt, ReceiptLine, Site
+from logistics.db.models import Receipt, ReceiptLine, Site
 from logistics.schemas.shipments import ShipmentPage, ShipmentPublic
 from logistics.services import audit, catalogue, excursions, loggers, receiving, series, shipments, stability
 from logistics.services.excursions import ExcursionRow, LoggerSummary
@@ -49,7 +50,7 @@ class ShipmentView:
 
     shipment: ShipmentPublic
     choices: SiteChoices
-    trail: list[AuditEvent]
+    trail: list[AuditRow]  # the changes to the shipment and to its parts, oldest first
     free_loggers: list[str]
     lot_choices: list[tuple[str, str]]
     excursions: list[ExcursionRow]
@@ -120,7 +121,7 @@ def shipment_view(session: Session, reference: str, profiles: dict[str, StorageP
     record = shipments.get_shipment(session, reference)
     return ShipmentView(
         shipment=shipment, choices=site_choices(session),
-        trail=audit.history(session, "shipments", str(record.id)),
+        trail=audit.shipment_trail(session, record.id),
         free_loggers=loggers.free_codes(session), lot_choices=shipments.lot_choices(session),
         excursions=excursions.listing(session, record.id),
         summaries=excursions.summaries(session, record, profiles, now=now),

@@ -14,6 +14,7 @@ from logistics.core.lifecycle import InvalidTransition, ShipmentStatus, next_sta
 from logistics.core.limits import line_quantity_problem
 from logistics.core.units import QuantityError, parse_quantity
 from logistics.db.models import (
+    ExcursionAssessment,
     Item,
     Leg,
     Logger,
@@ -195,6 +196,28 @@ def add_leg(session: Session, reference: str, draft: LegCreate) -> Leg:
     return leg
 
 
+def remove_leg(session: Session, reference: str, sequence: int) -> None:
+    """Take a leg off the route while it has not started; the others keep their numbers, as the audit
+    trail names them."""
+    shipment = get_shipment(session, reference)
+    leg = session.exec(select(Leg).where(Leg.shipment_id == shipment.id, Leg.sequence == sequence)).first()
+    if leg is None:
+        raise NotFound(f"no leg {sequence} in {reference}")
+    if leg.actual_start is not None:
+        raise LegStarted(sequence)
+    if session.exec(select(ExcursionAssessment.id).where(ExcursionAssessment.leg_id == leg.id)).first():
+        raise InputError({"leg": f"leg {sequence} is named by QA's assessment of an excursion"})
+    session.delete(leg)
+
+
+class LegStarted(InputError):
+    """A leg that has started is part of the journey as it happened: it stays on the route."""
+
+    def __init__(self, sequence: int) -> None:
+        self.sequence = sequence
+        super().__init__({"leg": f"leg {sequence} has started: it is part of the journey and stays"})
+
+
 def record_leg(session: Session, reference: str, sequence: int, times: LegTimes) -> Leg:
     """Set when a leg actually started or ended (flight mode and the dashboard follow these)."""
     shipment = get_shipment(session, reference)
@@ -329,7 +352,7 @@ def _assignments(session: Session, shipment: Shipment) -> list[AssignmentPublic]
         .where(LoggerAssignment.shipment_id == shipment.id)
         .order_by(col(LoggerAssignment.starts_at))
     ).all()
-    return [AssignmentPublic(logger=logger.code, model=logger.model,
+    return [AssignmentPublic(id=assignment.id, logger=logger.code, model=logger.model,
                              starts_at=assignment.starts_at, ends_at=assignment.ends_at)
             for assignment, logger in rows]
 

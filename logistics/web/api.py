@@ -374,8 +374,9 @@ def list_alerts() -> Any:
 def list_audit() -> Any:
     page, per_page = read_paging(default=100, most=500)
     args = request.args
-    result = audit.search(db.session(), entity=args.get("entity") or None,
-                          entity_id=args.get("entity_id") or None, actor=args.get("actor") or None,
+    result = audit.search(db.session(), audit.AuditFilter(kind=args.get("entity") or None,
+                                                          entity_id=args.get("entity_id") or None,
+                                                          actor=args.get("actor") or None),
                           page=page, per_page=per_page)
     items = [AuditEventPublic(**event.model_dump(include=set(AuditEventPublic.model_fields)))
              for event in result.events]

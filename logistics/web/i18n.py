@@ -169,6 +169,20 @@ LABELS = {
     "threshold_c": N_("threshold (°C)"), "minutes": N_("minutes"), "severity": N_("severity"),
     "single": N_("single run"), "cumulative": N_("cumulative"), "budget_hours": N_("budget (h)"),
     "limit_c": N_("at or below (°C)"), "profile": N_("profile"), "allowance": N_("allowance"),
+    # the audit trail: what happened to a record, and the kinds of record (their tables)
+    "create": N_("created"), "update": N_("changed"), "delete": N_("removed"), "leg": N_("leg"),
+    "filters": N_("filters"),
+    "shipments": N_("shipment"), "shipment_lines": N_("shipment line"), "legs": N_("route leg"),
+    "milestones": N_("milestone"), "logger_assignments": N_("logger assignment"), "loggers": N_("logger"),
+    "sites": N_("site"), "items": N_("item"), "lots": N_("lot"), "users": N_("user"),
+    "api_tokens": N_("API token"), "receipts": N_("receipt"), "receipt_lines": N_("received line"),
+    "stock_movements": N_("stock movement"), "excursions": N_("excursion"),
+    "excursion_assessments": N_("excursion assessment"), "signatures": N_("electronic signature"),
+    "signing_failures": N_("refused signature"), "storage_zones": N_("storage zone"),
+    "storage_profile_versions": N_("storage profile version"),
+    "item_allowance_versions": N_("stability allowance version"), "recruitment_plans": N_("recruitment plan"),
+    "recruitment_sites": N_("recruitment site"), "enrolments": N_("enrolment"),
+    "bom_lines": N_("bill of materials line"),
 }
 
 

@@ -25,7 +25,7 @@ from logistics.services import shipment_import as importing
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.services.monitoring import MonitoringPolicy
 from logistics.services.shipments import ShipmentFilter
-from logistics.web import db
+from logistics.web import db, shipment_removals
 from logistics.web.auth import require
 from logistics.web.forms import (
     page_number,
@@ -279,13 +279,6 @@ def shipment_line_add(reference: str) -> Any:
                             "#contents")
 
 
-@blueprint.route("/shipments/<reference>/lines/<int:line_id>/remove", methods=["POST"])
-@require(Permission.EDIT_SHIPMENTS)
-def shipment_line_remove(reference: str, line_id: int) -> Any:
-    return _change_shipment(reference, "line removed", _("Line removed."),
-                            lambda session: shipments.remove_line(session, reference, line_id), "#contents")
-
-
 @blueprint.route("/shipments/<reference>/legs", methods=["POST"])
 @require(Permission.EDIT_SHIPMENTS)
 def shipment_leg_add(reference: str) -> Any:
@@ -378,3 +371,6 @@ def _form(reference: str | None, errors: dict[str, str]) -> str:
     shown = shipment_views.form_view(db.session(), reference)
     return render_template("shipments/form.html", shipment=shown.shipment, errors=errors,
                            form=request.form, sites=shown.choices.sites, zones=shown.choices.zones)
+
+
+shipment_removals.add_routes(blueprint)  # removing a line, leg or logger: on this blueprint, with a reason

@@ -25,6 +25,7 @@ EXPORTS = {  # the route, and the cells (column: value) that the planted values 
     "/recruitment/enrolments.csv": {"patient_code": "'-2+3"},
     "/forecast.csv": {"code": "'\tCRYO"},
     "/lots/<item>/<lot>/passport.csv": {"zone": "'" + CALC},
+    "/audit.csv": {"record": "'" + SHORT_LINK, "new": "'" + CALC},
 }
 FETCHED = {"/lots/<item>/<lot>/passport.csv": "/lots/QC-ENDO/LAL-26-3341/passport.csv"}  # in SIR-FRIDGE-1
 
@@ -68,6 +69,9 @@ def test_every_csv_export_neutralises_formulas_and_keeps_numbers(app, token_for)
     assert {row["quantity"] for row in ledger if row["note"] == "'" + LINK} == {"-2.0"}  # still a number
     stock = list(csv.DictReader(io.StringIO(client.get("/stock.csv").get_data(as_text=True))))
     assert {row["quantity"] for row in stock if row["lot"] == "'" + CALC} == {"4"}
+    trail = list(csv.DictReader(io.StringIO(client.get("/audit.csv").get_data(as_text=True))))
+    taken = [row for row in trail if row["kind"] == "stock_movements" and row["field"] == "quantity"]
+    assert "-2" in {row["new"] for row in taken}  # a number, as it was recorded
 
 
 def test_the_readings_export_of_the_command_line_neutralises_formulas_too():

@@ -16,6 +16,7 @@ NEEDS: dict[str, Permission | None] = {
     "pages.shipment_new": P.EDIT_SHIPMENTS, "pages.shipment_edit": P.EDIT_SHIPMENTS,
     "pages.shipment_import": P.EDIT_SHIPMENTS, "pages.shipment_line_add": P.EDIT_SHIPMENTS,
     "pages.shipment_line_remove": P.EDIT_SHIPMENTS, "pages.shipment_leg_add": P.EDIT_SHIPMENTS,
+    "pages.shipment_leg_remove": P.EDIT_SHIPMENTS, "pages.shipment_logger_remove": P.MANAGE_LOGGERS,
     "pages.shipment_leg_times": P.EDIT_SHIPMENTS, "pages.shipment_milestone_add": P.EDIT_SHIPMENTS,
     "pages.shipment_status": P.EDIT_SHIPMENTS,
     "pages.shipment_logger_assign": P.MANAGE_LOGGERS, "pages.shipment_logger_stop": P.MANAGE_LOGGERS,

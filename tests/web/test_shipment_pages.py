@@ -187,7 +187,7 @@ def test_lines_are_added_with_typed_quantities_checked_against_the_unit_of_issue
     assert "is listed already" in twice.get_data(as_text=True)
     line_id = page.split("/shipments/HG-2026-0101/lines/", 1)[1].split("/remove", 1)[0]
     removed = client.post(f"/shipments/HG-2026-0101/lines/{line_id}/remove", follow_redirects=True,
-                          data={"csrf_token": token}).get_data(as_text=True)
+                          data={"csrf_token": token, "reason": "packed by mistake"}).get_data(as_text=True)
     assert "Line removed." in removed and "No lines yet." in removed
     # Goods on their way keep their contents.
     in_transit = client.get("/shipments/HG-2026-0045").get_data(as_text=True)
