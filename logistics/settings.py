@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from logistics import paths
+from logistics.core.limits import MAX_LINE_QUANTITY
 
 ENV_PREFIX = "LOGISTICS_"
 
@@ -98,6 +99,9 @@ class Settings:
     expiry_warning_days: int = _setting(
         "Stock expiring within this many days is listed on the stock page and raises an alert (stock past "
         "its expiry too).")
+    max_quantity: float = _setting(
+        "The largest quantity one entry (a shipment line, a count at receipt, a stock movement) may hold, in "
+        "the item's unit of issue, for an item that sets no max_quantity of its own.")
     forecast_horizon_days: int = _setting(
         "Review period of the reorder forecast, in days: an order covers the lead time plus this.")
     forecast_service_level: float = _setting(
@@ -142,6 +146,8 @@ class Settings:
             raise SettingsError("page_size: must be at least 1")
         if self.expiry_warning_days < 0:
             raise SettingsError("expiry_warning_days: must be zero or more")
+        if not 1 <= self.max_quantity <= MAX_LINE_QUANTITY:
+            raise SettingsError(f"max_quantity: must be from 1 to {MAX_LINE_QUANTITY:,.0f}")
         if self.scan_interval_seconds < 5:
             raise SettingsError("scan_interval_seconds: must be at least 5")
         if not 1 <= self.ingest_batch_size <= 1000:
