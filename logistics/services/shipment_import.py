@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from logistics.core.quantities import DEFAULT_MAX_QUANTITY, read_plain_number
+from logistics.core.units import QuantityError
 from logistics.db.models import Site
 from logistics.schemas.shipments import ShipmentCreate
 from logistics.services.csv_rows import CsvError, read_rows
@@ -43,8 +45,10 @@ class ImportReport:
         return not self.problems
 
 
-def import_csv(session: Session, text: str) -> ImportReport:
-    """Create a shipment per row (with its lines); on any problem nothing is kept (the caller rolls back)."""
+def import_csv(session: Session, text: str, *, default_most: float = DEFAULT_MAX_QUANTITY) -> ImportReport:
+    """Create a shipment per row (with its lines); on any problem nothing is kept (the caller rolls back).
+    A line's quantity is bounded by its item's own bound, else by `default_most` (the max_quantity
+    setting)."""
     report = ImportReport()
     try:
         header, rows = read_rows(text)
@@ -63,19 +67,19 @@ def import_csv(session: Session, text: str) -> ImportReport:
         if number - 1 > MAX_ROWS:
             report.problems.append(RowProblem(number, "file", f"at most {MAX_ROWS} shipments per file"))
             break
-        report.problems.extend(_import_row(session, number, row, zones, report))
+        report.problems.extend(_import_row(session, number, row, zones, report, default_most))
     return report
 
 
 def _import_row(session: Session, number: int, row: dict[str, str | None], zones: dict[str, str],
-                report: ImportReport) -> Iterable[RowProblem]:
+                report: ImportReport, default_most: float) -> Iterable[RowProblem]:
     values = {name: (row.get(name) or "").strip() for name in COLUMNS}
     try:
         with session.begin_nested():
             draft = _draft(values, zones)
             create_shipment(session, draft)
             for lot, quantity in _lines(values["lines"]):
-                add_line(session, draft.reference, lot=lot, quantity=quantity)
+                add_line(session, draft.reference, lot=lot, quantity=quantity, default_most=default_most)
     except InputError as error:
         # A line's lot or quantity is reported under the lines column, where it was written.
         return [RowProblem(number, "lines" if column in ("lot", "quantity") else column, message)
@@ -89,6 +93,12 @@ def _draft(values: dict[str, str], zones: dict[str, str]) -> ShipmentCreate:
     problems: dict[str, str] = {}
     for name, site in (("planned_departure", "origin"), ("planned_arrival", "destination")):
         fields[name] = _time(values[name], zones.get(values[site]), name, problems)
+    hours = values["packaging_validated_hours"]
+    if hours:
+        try:
+            fields["packaging_validated_hours"] = read_plain_number(hours)
+        except QuantityError as error:
+            problems["packaging_validated_hours"] = error.refusal
     if problems:
         raise InputError(problems)
     try:

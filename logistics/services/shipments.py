@@ -11,8 +11,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from logistics.core.lifecycle import InvalidTransition, ShipmentStatus, next_statuses, transition
-from logistics.core.limits import line_quantity_problem
-from logistics.core.units import QuantityError, parse_quantity
+from logistics.core.quantities import DEFAULT_MAX_QUANTITY, read_quantity
+from logistics.core.units import QuantityError
 from logistics.db.models import (
     Item,
     Leg,
@@ -38,6 +38,7 @@ from logistics.schemas.shipments import (
     ShipmentSummary,
     ShipmentUpdate,
 )
+from logistics.services.catalogue import quantity_rule
 from logistics.services.errors import InputError, NotFound
 from logistics.services.paging import one_page
 
@@ -209,8 +210,10 @@ def add_milestone(session: Session, reference: str, draft: MilestoneCreate) -> M
 CONTENTS_OPEN = frozenset({ShipmentStatus.PLANNED.value, ShipmentStatus.PACKED.value})
 
 
-def add_line(session: Session, reference: str, *, lot: str, quantity: str) -> ShipmentLine:
-    """Add a lot ("ITEM/LOT") with a typed quantity ("12 kit", "500 mL"), in the item's unit of issue."""
+def add_line(session: Session, reference: str, *, lot: str, quantity: str,
+             default_most: float = DEFAULT_MAX_QUANTITY) -> ShipmentLine:
+    """Add a lot ("ITEM/LOT") with a typed quantity ("12 kit", "500 mL"), in the item's unit of issue;
+    `default_most` bounds it for an item that sets no bound of its own (the max_quantity setting)."""
     shipment = _open_contents(session, reference)
     item_code, _, lot_number = lot.partition("/")
     found = session.exec(select(Lot, Item).join(Item, Item.id == Lot.item_id).where(
@@ -219,12 +222,9 @@ def add_line(session: Session, reference: str, *, lot: str, quantity: str) -> Sh
         raise InputError({"lot": f"no lot {lot!r} (write ITEM/LOT, e.g. SEL-CD34/SK2609-031)"})
     chosen, item = found
     try:
-        amount = parse_quantity(quantity, item.unit)
+        amount = read_quantity(quantity, quantity_rule(item, default_most))
     except QuantityError as error:
-        raise InputError({"quantity": f"{error} (this item is issued in {item.unit})"}) from None
-    problem = line_quantity_problem(amount)
-    if problem:
-        raise InputError({"quantity": f"{problem} (this item is issued in {item.unit})"})
+        raise InputError({"quantity": error.refusal}) from None
     if session.exec(select(ShipmentLine.id).where(ShipmentLine.shipment_id == shipment.id,
                                                   ShipmentLine.lot_id == chosen.id)).first() is not None:
         raise InputError({"lot": f"{lot} is listed already: remove that line to change its quantity"})
