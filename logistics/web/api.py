@@ -131,7 +131,7 @@ def update_shipment(reference: str) -> Any:
 def add_line(reference: str) -> Any:
     draft = read_body(LineCreate)
     shipments.add_line(db.writing(f"line added through the API: {draft.lot}"), reference, lot=draft.lot,
-                       quantity=draft.quantity)
+                       quantity=draft.quantity, default_most=db.runtime().settings.max_quantity)
     db.commit()
     return json_answer(shipments.describe_shipment(db.session(), reference), 201)
 

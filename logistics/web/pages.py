@@ -96,7 +96,7 @@ def shipment_import() -> Any:
     except UnicodeDecodeError:
         return _import_page(_file_problem(_("the file is not UTF-8 text")))
     session = db.writing(f"imported from {upload.filename}")
-    report = importing.import_csv(session, text)
+    report = importing.import_csv(session, text, default_most=db.runtime().settings.max_quantity)
     if not report.ok:
         session.rollback()
         return _import_page(report)
@@ -273,7 +273,8 @@ def shipment_line_add(reference: str) -> Any:
     lot, quantity = request.form.get("lot", ""), request.form.get("quantity", "")
 
     def add(session: Any) -> None:
-        shipments.add_line(session, reference, lot=lot, quantity=quantity)
+        shipments.add_line(session, reference, lot=lot, quantity=quantity,
+                           default_most=db.runtime().settings.max_quantity)
 
     return _change_shipment(reference, f"line added: {lot} {quantity}", _("%(lot)s added.", lot=lot), add,
                             "#contents")

@@ -10,9 +10,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import ngettext
 from flask_login import current_user
 
+from logistics.core.quantities import read_plain_number
 from logistics.core.receiving import YES_NO_CHECKS, Checklist, CoolantState, Disposition
 from logistics.core.roles import Permission
 from logistics.core.signatures import Meaning
+from logistics.core.units import QuantityError
 from logistics.services import assessments, qa_evidence, quality, receiving, shipment_views, shipments
 from logistics.services.errors import InputError, NotFound
 from logistics.services.users import AttemptsLocked
@@ -54,7 +56,8 @@ def record(reference: str) -> Any:
     try:
         draft = read_receipt_form(request.form, _line_ids(session, reference))
         receiving.receive(db.writing("received"), reference, draft, db.runtime().profiles,
-                          by=current_user.username, now=datetime.now(UTC))
+                          by=current_user.username, now=datetime.now(UTC),
+                          default_most=db.runtime().settings.max_quantity)
         db.commit()
     except NotFound:
         abort(404)
@@ -126,9 +129,9 @@ def _read_line(form: Any, line_id: int, errors: dict[str, str]) -> receiving.Lin
     for field in ("received", "damaged", "missing"):
         text = form.get(f"{prefix}-{field}", "").strip() or "0"
         try:
-            numbers[field] = float(text)
-        except ValueError:
-            errors[f"{prefix}-{field}"] = _("enter a number")
+            numbers[field] = read_plain_number(text)
+        except QuantityError as error:
+            errors[f"{prefix}-{field}"] = error.refusal
     lot = form.get(f"{prefix}-lot", "").strip()
     if not lot:
         errors[f"{prefix}-lot"] = _("type or scan the lot number on the pack")

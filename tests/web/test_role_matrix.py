@@ -29,7 +29,8 @@ NEEDS: dict[str, Permission | None] = {
     "storage.excursion_resolve": P.RESOLVE_EXCURSIONS,
     "recruitment.save_plan": P.PLAN_SUPPLY, "recruitment.save_site": P.PLAN_SUPPLY,
     "recruitment.add_bom_line": P.PLAN_SUPPLY, "recruitment.remove_bom_line": P.PLAN_SUPPLY,
-    "recruitment.set_supply_terms": P.PLAN_SUPPLY, "forecast.run_now": P.PLAN_SUPPLY,
+    "recruitment.set_supply_terms": P.PLAN_SUPPLY, "recruitment.set_max_quantity": P.PLAN_SUPPLY,
+    "forecast.run_now": P.PLAN_SUPPLY,
     "recruitment.enrol": P.RECORD_ENROLMENTS, "recruitment.import_enrolments": P.RECORD_ENROLMENTS,
     "profiles.profile_save": P.MANAGE_PROFILES, "profiles.allowance_save": P.MANAGE_PROFILES,
     # API
