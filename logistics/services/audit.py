@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from logistics.core.audit import AuditRecord, ChainBreak, first_break
@@ -39,6 +41,31 @@ def history(session: Session, entity: str, entity_id: str) -> list[AuditEvent]:
         select(AuditEvent).where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
         .order_by(col(AuditEvent.id))
     ).all())
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    """An event of a shipment's trail: of the shipment itself (`leg` None), or of one of its legs."""
+
+    event: AuditEvent
+    leg: int | None  # the leg's number
+
+
+def shipment_trail(session: Session, shipment_id: int) -> list[TrailEntry]:
+    """Every audit event of a shipment and of its legs (deleted ones too), oldest first."""
+    # A leg's creation snapshot names its shipment; snapshots are canonical JSON (core.audit.encode_value:
+    # sorted keys, no spaces), so the shipment's id is found as written there.
+    created = session.exec(select(AuditEvent).where(
+        AuditEvent.entity == "legs", AuditEvent.action == "create",
+        or_(col(AuditEvent.new_value).contains(f'"shipment_id":{shipment_id},', autoescape=True),
+            col(AuditEvent.new_value).contains(f'"shipment_id":{shipment_id}}}', autoescape=True)))).all()
+    numbers = {event.entity_id: json.loads(event.new_value or "{}").get("sequence") for event in created}
+    events = session.exec(select(AuditEvent).where(or_(
+        and_(AuditEvent.entity == "shipments", AuditEvent.entity_id == str(shipment_id)),
+        and_(AuditEvent.entity == "legs", col(AuditEvent.entity_id).in_(numbers))))
+        .order_by(col(AuditEvent.id))).all()
+    return [TrailEntry(event, numbers.get(event.entity_id) if event.entity == "legs" else None)
+            for event in events]
 
 
 @dataclass(frozen=True)

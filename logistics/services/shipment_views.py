@@ -9,9 +9,11 @@ from datetime import datetime
 from sqlmodel import Session
 
 from logistics.core.profiles import StorageProfile
-from logistics.db.models import AuditEvent, Receipt, ReceiptLine, Site
+from logistics.core.refusals import Refusal
+from logistics.db.models import Receipt, ReceiptLine, Site
 from logistics.schemas.shipments import ShipmentPage, ShipmentPublic
 from logistics.services import audit, catalogue, excursions, loggers, receiving, series, shipments, stability
+from logistics.services.audit import TrailEntry
 from logistics.services.excursions import ExcursionRow, LoggerSummary
 from logistics.services.receiving import Journey
 from logistics.services.series import Chart
@@ -48,7 +50,8 @@ class ShipmentView:
 
     shipment: ShipmentPublic
     choices: SiteChoices
-    trail: list[AuditEvent]
+    trail: list[TrailEntry]  # of the shipment and its legs
+    route_warnings: list[Refusal]  # what does not add up in its route
     free_loggers: list[str]
     lot_choices: list[tuple[str, str]]
     excursions: list[ExcursionRow]
@@ -106,7 +109,8 @@ def shipment_view(session: Session, reference: str, profiles: dict[str, StorageP
     record = shipments.get_shipment(session, reference)
     return ShipmentView(
         shipment=shipment, choices=site_choices(session),
-        trail=audit.history(session, "shipments", str(record.id)),
+        trail=audit.shipment_trail(session, record.id or 0),
+        route_warnings=shipments.route_notes(shipment.origin, shipment.destination, shipment.legs),
         free_loggers=loggers.free_codes(session), lot_choices=shipments.lot_choices(session),
         excursions=excursions.listing(session, record.id),
         summaries=excursions.summaries(session, record, profiles, now=now),

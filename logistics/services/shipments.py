@@ -10,8 +10,10 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from logistics.core.legs import RouteLeg, route_warnings
 from logistics.core.lifecycle import InvalidTransition, ShipmentStatus, next_statuses, transition
 from logistics.core.quantities import DEFAULT_MAX_QUANTITY, read_quantity
+from logistics.core.refusals import Refusal
 from logistics.core.units import QuantityError
 from logistics.db.models import (
     Item,
@@ -26,9 +28,7 @@ from logistics.db.models import (
 )
 from logistics.schemas.shipments import (
     AssignmentPublic,
-    LegCreate,
     LegPublic,
-    LegTimes,
     LinePublic,
     MilestoneCreate,
     MilestonePublic,
@@ -169,33 +169,6 @@ def _newest_first(query: Any) -> Any:
     return query.order_by(col(Shipment.planned_departure).desc().nulls_first(), col(Shipment.id).desc())
 
 
-def add_leg(session: Session, reference: str, draft: LegCreate) -> Leg:
-    """Append a leg to the route (its sequence follows the last one)."""
-    shipment = get_shipment(session, reference)
-    last = session.exec(select(func.max(Leg.sequence)).where(Leg.shipment_id == shipment.id)).one()
-    leg = Leg(shipment_id=shipment.id, sequence=(last or 0) + 1, mode=draft.mode,
-              from_site_id=_site_id(session, "origin", draft.origin),
-              to_site_id=_site_id(session, "destination", draft.destination), carrier=draft.carrier,
-              transport_ref=draft.transport_ref, planned_start=draft.planned_start,
-              planned_end=draft.planned_end)
-    session.add(leg)
-    session.flush()
-    return leg
-
-
-def record_leg(session: Session, reference: str, sequence: int, times: LegTimes) -> Leg:
-    """Set when a leg actually started or ended (flight mode and the dashboard follow these)."""
-    shipment = get_shipment(session, reference)
-    leg = session.exec(select(Leg).where(Leg.shipment_id == shipment.id, Leg.sequence == sequence)).first()
-    if leg is None:
-        raise NotFound(f"no leg {sequence} in {reference}")
-    for name, value in times.model_dump(exclude_unset=True).items():
-        setattr(leg, name, value)
-    if leg.actual_start and leg.actual_end and leg.actual_end < leg.actual_start:
-        raise InputError({"actual_end": "must not be before the actual start"})
-    return leg
-
-
 def add_milestone(session: Session, reference: str, draft: MilestoneCreate) -> Milestone:
     shipment = get_shipment(session, reference)
     milestone = Milestone(shipment_id=shipment.id, kind=draft.kind.strip(), at=draft.at,
@@ -259,19 +232,22 @@ def lot_choices(session: Session) -> list[tuple[str, str]]:
 
 
 def describe_shipment(session: Session, reference: str) -> ShipmentPublic:
-    """The whole shipment: sites, contents, legs, loggers and milestones."""
+    """The whole shipment: sites, contents, legs (and what does not add up in them), loggers and
+    milestones."""
     shipment = get_shipment(session, reference)
     sites = {site.id: site for site in session.exec(select(Site)).all()}
+    origin, destination = sites[shipment.origin_id].code, sites[shipment.destination_id].code
+    legs = _legs(session, shipment, sites)
     return ShipmentPublic(
-        **_summary(shipment, sites[shipment.origin_id].code,
-                   sites[shipment.destination_id].code).model_dump(),
+        **_summary(shipment, origin, destination).model_dump(),
         packaging=shipment.packaging,
         packaging_validated_hours=_hours(shipment.packaging_validated_s),
         import_permit=shipment.import_permit,
         notes=shipment.notes,
         next_statuses=next_statuses(shipment.status),
         lines=_lines(session, shipment),
-        legs=_legs(session, shipment, sites),
+        legs=legs,
+        route_warnings=route_notes(origin, destination, legs),
         loggers=_assignments(session, shipment),
         milestones=_milestones(session, shipment, sites),
     )
@@ -308,6 +284,14 @@ def _legs(session: Session, shipment: Shipment, sites: dict[Any, Site]) -> list[
                       planned_end=leg.planned_end, actual_start=leg.actual_start,
                       actual_end=leg.actual_end)
             for leg in legs]
+
+
+def route_notes(origin: str, destination: str, legs: list[LegPublic]) -> list[Refusal]:
+    """What does not add up in a route as recorded: a gap between legs, legs planned to overlap, a route
+    short of the shipment's destination (`core.legs.route_warnings`)."""
+    return route_warnings([RouteLeg(leg.sequence, leg.mode, leg.origin, leg.destination, leg.planned_start,
+                                    leg.planned_end, leg.actual_start, leg.actual_end) for leg in legs],
+                          shipment_origin=origin, shipment_destination=destination)
 
 
 def _assignments(session: Session, shipment: Shipment) -> list[AssignmentPublic]:

@@ -28,6 +28,7 @@ from logistics.web import (
     documents,
     forecast,
     i18n,
+    legs,
     pages,
     profiles,
     receiving,
@@ -83,6 +84,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     install_filters(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(legs.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(telemetry.blueprint)
     app.register_blueprint(registry.blueprint)

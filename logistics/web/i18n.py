@@ -141,6 +141,8 @@ LABELS = {
     "origin": N_("origin"), "destination": N_("destination"), "record": N_("record"),
     "planned_start": N_("planned start"), "planned_end": N_("planned end"),
     "actual_start": N_("actual start"), "actual_end": N_("actual end"), "starts_at": N_("from"),
+    "leg": N_("leg"), "carrier": N_("carrier"), "transport_ref": N_("flight or truck"),
+    "max_quantity": N_("largest quantity per entry"),
     # receiving: the checklist, coolant, dispositions, why a line is quarantined, what differs
     "packaging_intact": N_("Outer packaging intact"), "seals_intact": N_("Seals intact"),
     "coolant_present": N_("Coolant present"), "logger_present": N_("Logger present"),

@@ -15,8 +15,9 @@ NEEDS: dict[str, Permission | None] = {
     # pages
     "pages.shipment_new": P.EDIT_SHIPMENTS, "pages.shipment_edit": P.EDIT_SHIPMENTS,
     "pages.shipment_import": P.EDIT_SHIPMENTS, "pages.shipment_line_add": P.EDIT_SHIPMENTS,
-    "pages.shipment_line_remove": P.EDIT_SHIPMENTS, "pages.shipment_leg_add": P.EDIT_SHIPMENTS,
-    "pages.shipment_leg_times": P.EDIT_SHIPMENTS, "pages.shipment_milestone_add": P.EDIT_SHIPMENTS,
+    "pages.shipment_line_remove": P.EDIT_SHIPMENTS, "legs.add": P.EDIT_SHIPMENTS,
+    "legs.times": P.EDIT_SHIPMENTS, "legs.edit": P.EDIT_SHIPMENTS, "legs.delete": P.EDIT_SHIPMENTS,
+    "pages.shipment_milestone_add": P.EDIT_SHIPMENTS,
     "pages.shipment_status": P.EDIT_SHIPMENTS,
     "pages.shipment_logger_assign": P.MANAGE_LOGGERS, "pages.shipment_logger_stop": P.MANAGE_LOGGERS,
     "registry.logger_add": P.MANAGE_LOGGERS, "registry.logger_retire": P.MANAGE_LOGGERS,
@@ -36,7 +37,8 @@ NEEDS: dict[str, Permission | None] = {
     # API
     "api.create_shipment": P.EDIT_SHIPMENTS, "api.update_shipment": P.EDIT_SHIPMENTS,
     "api.add_line": P.EDIT_SHIPMENTS, "api.remove_line": P.EDIT_SHIPMENTS, "api.add_leg": P.EDIT_SHIPMENTS,
-    "api.record_leg": P.EDIT_SHIPMENTS, "api.add_milestone": P.EDIT_SHIPMENTS,
+    "api.record_leg": P.EDIT_SHIPMENTS, "api.correct_leg": P.EDIT_SHIPMENTS, "api.delete_leg": P.EDIT_SHIPMENTS,
+    "api.add_milestone": P.EDIT_SHIPMENTS,
     "api.register_logger": P.MANAGE_LOGGERS, "api.assign_logger": P.MANAGE_LOGGERS,
     "api.retire_logger": P.MANAGE_LOGGERS,
     "api.acknowledge_excursion": P.ACKNOWLEDGE_EXCURSIONS, "api.resolve_excursion": P.RESOLVE_EXCURSIONS,
