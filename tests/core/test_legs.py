@@ -15,7 +15,11 @@ CUSTOMS = RouteLeg(3, "customs", "BKK", "BKK", at(2, 9), at(3, 9))
 ROUTE = [TRUCK, FLIGHT, CUSTOMS]
 
 
-def leg(sequence=4, mode="courier", origin="BKK", destination="SIRIRAJ", start=at(3, 10), end=at(3, 14)):
+AFTER_CUSTOMS = (at(3, 10), at(3, 14))
+
+
+def leg(sequence=4, mode="courier", origin="BKK", destination="SIRIRAJ", start=AFTER_CUSTOMS[0],
+        end=AFTER_CUSTOMS[1]):
     return RouteLeg(sequence, mode, origin, destination, start, end)
 
 

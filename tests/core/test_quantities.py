@@ -70,7 +70,8 @@ def test_the_rule_decides_on_numbers_too(amount, zero_allowed, expected):
 def test_a_refusal_keeps_its_template_and_values_for_translation():
     problem = quantity_problem(1.5, KITS)
     assert isinstance(problem, Refusal)
-    assert problem.template == "must be a whole number of %(unit)s (they are counted, not measured), got %(amount)s"
+    assert problem.template == ("must be a whole number of %(unit)s (they are counted, not measured), got "
+                                "%(amount)s")
     assert problem.values == {"unit": "kit", "amount": "1.5"}
     with pytest.raises(QuantityError) as raised:
         read_quantity("1e9", KITS)

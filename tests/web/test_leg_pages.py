@@ -12,7 +12,7 @@ from sqlmodel import select
 from logistics.db.models import AuditEvent
 from tests.web.conftest import csrf_token, login
 
-SHIPMENT = "HG-2026-0045"  # in transit: legs 1 and 2 started, 3 (customs BKK) and 4 (courier to SIRIRAJ-PH) not
+SHIPMENT = "HG-2026-0045"  # in transit: legs 1 and 2 started; 3 (customs BKK), 4 (courier → SIRIRAJ-PH) not
 PAGE = f"/shipments/{SHIPMENT}"
 OPEN = "HG-2026-0048"  # planned: truck HG-SZ → SZX, air → BKK, customs BKK, courier → SIRIRAJ-PH
 
@@ -67,7 +67,8 @@ def test_a_leg_is_corrected_after_a_review_and_the_trail_keeps_old_new_and_why(a
                                                          "reason": "customs slot moved by the broker"})
     review = reviewed.get_data(as_text=True)
     assert reviewed.status_code == 200 and "The correction changes:" in review
-    assert "<td>planned start</td><td>Nov 24, 2026, 15:00 +07:00</td><td>Nov 24, 2026, 16:00 +07:00</td>" in review
+    assert ("<td>planned start</td><td>Nov 24, 2026, 15:00 +07:00</td><td>Nov 24, 2026, 16:00 +07:00</td>"
+            in review)
     with app.extensions["logistics"].sessions() as session:  # nothing is written before the confirmation
         assert session.exec(select(AuditEvent).where(AuditEvent.entity == "legs",
                                                      AuditEvent.action == "update")).all() == []
@@ -76,8 +77,9 @@ def test_a_leg_is_corrected_after_a_review_and_the_trail_keeps_old_new_and_why(a
     assert "Leg 3 corrected." in confirmed
     trail = confirmed.split("Audit trail of this record", 1)[1]
     assert re.search(r"<td>logistics</td><td>leg 3: update planned_start</td>\s*<td class=\"value\">"
-                     r"&#34;2026-11-24T08:00:00\+00:00&#34;</td><td class=\"value\">&#34;2026-11-24T09:00:00\+00:00"
-                     r"&#34;</td><td>customs slot moved by the broker</td>", trail)
+                     r"&#34;2026-11-24T08:00:00\+00:00&#34;</td><td class=\"value\">"
+                     r"&#34;2026-11-24T09:00:00\+00:00&#34;</td><td>customs slot moved by the broker</td>",
+                     trail)
 
 
 def test_a_correction_that_overlaps_the_next_leg_is_refused_and_changes_nothing(app):
@@ -87,7 +89,8 @@ def test_a_correction_that_overlaps_the_next_leg_is_refused_and_changes_nothing(
         "planned_end": "2026-11-26T08:00", "reason": "longer hold", "step": "confirm", "csrf_token": token})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert 'id="planned_end-error">must not be after 2026-11-25 16:00 UTC, when leg 4 is planned to start' in page
+    assert ('id="planned_end-error">must not be after 2026-11-25 16:00 UTC, when leg 4 is planned to start'
+            in page)
     with app.extensions["logistics"].sessions() as session:
         assert session.exec(select(AuditEvent).where(AuditEvent.entity == "legs",
                                                      AuditEvent.action != "create")).all() == []
@@ -100,14 +103,15 @@ def test_a_leg_is_deleted_with_a_reason_shown_in_the_audit_trail(app):
     assert "Without this leg" not in asked  # customs stays at BKK: the route still adds up
     unexplained = client.post(f"{PAGE}/legs/3/delete", data={"reason": "", "csrf_token": token})
     assert unexplained.status_code == 422
-    assert "reason: say why the record changes (kept in the audit trail)" in unexplained.get_data(as_text=True)
+    said = unexplained.get_data(as_text=True)
+    assert "reason: say why the record changes (kept in the audit trail)" in said
     deleted = client.post(f"{PAGE}/legs/3/delete", follow_redirects=True, data={
         "reason": "cleared in advance, no customs hold", "csrf_token": token}).get_data(as_text=True)
     assert "Leg 3 deleted." in deleted
     trail = deleted.split("Audit trail of this record", 1)[1]
-    assert re.search(r"<td>logistics</td><td>leg 3: delete</td>\s*<td class=\"value\">\{[^<]*&#34;mode&#34;:"
-                     r"&#34;customs&#34;[^<]*\}</td><td class=\"value\"></td><td>cleared in advance, no customs "
-                     r"hold</td>", trail)
+    assert re.search(r"<td>logistics</td><td>leg 3: delete</td>\s*<td class=\"value\">\{[^<]*"
+                     r"&#34;mode&#34;:&#34;customs&#34;[^<]*\}</td><td class=\"value\"></td>"
+                     r"<td>cleared in advance, no customs hold</td>", trail)
     audit = client.get("/audit?entity=legs").get_data(as_text=True)
     assert "cleared in advance, no customs hold" in audit
     with app.extensions["logistics"].sessions() as session:

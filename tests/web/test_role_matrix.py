@@ -37,8 +37,8 @@ NEEDS: dict[str, Permission | None] = {
     # API
     "api.create_shipment": P.EDIT_SHIPMENTS, "api.update_shipment": P.EDIT_SHIPMENTS,
     "api.add_line": P.EDIT_SHIPMENTS, "api.remove_line": P.EDIT_SHIPMENTS, "api.add_leg": P.EDIT_SHIPMENTS,
-    "api.record_leg": P.EDIT_SHIPMENTS, "api.correct_leg": P.EDIT_SHIPMENTS, "api.delete_leg": P.EDIT_SHIPMENTS,
-    "api.add_milestone": P.EDIT_SHIPMENTS,
+    "api.record_leg": P.EDIT_SHIPMENTS, "api.correct_leg": P.EDIT_SHIPMENTS,
+    "api.delete_leg": P.EDIT_SHIPMENTS, "api.add_milestone": P.EDIT_SHIPMENTS,
     "api.register_logger": P.MANAGE_LOGGERS, "api.assign_logger": P.MANAGE_LOGGERS,
     "api.retire_logger": P.MANAGE_LOGGERS,
     "api.acknowledge_excursion": P.ACKNOWLEDGE_EXCURSIONS, "api.resolve_excursion": P.RESOLVE_EXCURSIONS,
