@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from logistics import paths
+from logistics.core.limits import MAX_LINE_QUANTITY
 
 ENV_PREFIX = "LOGISTICS_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -103,6 +104,9 @@ class Settings:
         "Blind count at receiving: the form lists the lines expected without the quantities shipped, and the "
         "pharmacist types what is in the box; differences show once the receipt is recorded. Off: the counts "
         "start at the quantities shipped.")
+    max_quantity: float = _setting(
+        "The largest quantity one entry (a shipment line, a count at receipt, a stock movement) may hold, in "
+        "the item's unit of issue, for an item that sets no max_quantity of its own.")
     forecast_horizon_days: int = _setting(
         "Review period of the reorder forecast, in days: an order covers the lead time plus this.")
     forecast_service_level: float = _setting(
@@ -149,6 +153,8 @@ class Settings:
             raise SettingsError("expiry_warning_days: must be zero or more")
         if self.log_level.upper() not in LOG_LEVELS:
             raise SettingsError(f"log_level: {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+        if not 1 <= self.max_quantity <= MAX_LINE_QUANTITY:
+            raise SettingsError(f"max_quantity: must be from 1 to {MAX_LINE_QUANTITY:,.0f}")
         if self.scan_interval_seconds < 5:
             raise SettingsError("scan_interval_seconds: must be at least 5")
         if not 1 <= self.ingest_batch_size <= 1000:

@@ -18,7 +18,9 @@ BUSINESS_TIME_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 BUSINESS_TIME_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 WINDOW_TEXT = f"{BUSINESS_TIME_EARLIEST:%Y-%m-%d} up to {BUSINESS_TIME_LATEST:%Y-%m-%d}"
 
-# A shipment line, in the item's unit of issue (a million kit, or 1,000 L of medium in mL).
+# The most any quantity of an item may be, in its unit of issue (a million kit, or 1,000 L of medium in mL):
+# the ceiling of an item's max_quantity and of the setting (quantities.py applies them), and the bound the
+# forecast holds stored lines to.
 MAX_LINE_QUANTITY = 1_000_000.0
 
 # ?q= of the shipments list: longer is no search anyone types (and SQLite refuses LIKE patterns

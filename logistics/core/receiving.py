@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from logistics.core.quantities import QuantityRule, quantity_problem
+from logistics.core.refusals import Refusal
+
 # Counts are floats in the item's unit of issue; this much difference is rounding, not a discrepancy.
 COUNT_TOLERANCE = 1e-9
 
@@ -128,13 +131,14 @@ class CountedLine:
     requested: Disposition
 
 
-def count_problems(counted: CountedLine) -> dict[str, str]:
-    """Field → problem for counts that cannot be right whatever was shipped."""
+def count_problems(counted: CountedLine, rule: QuantityRule) -> dict[str, Refusal]:
+    """Field → problem for counts that cannot be right whatever was shipped: each is zero or more, whole
+    for an item that is counted, and within the item's bound (`quantities.quantity_problem`)."""
     problems = {}
     for field in ("received", "damaged", "missing"):
-        value = getattr(counted, field)
-        if not value >= 0:  # also catches NaN
-            problems[field] = f"must be zero or more, not {value}"
+        problem = quantity_problem(getattr(counted, field), rule, zero_allowed=True)
+        if problem is not None:
+            problems[field] = problem
     return problems
 
 

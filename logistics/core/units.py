@@ -2,7 +2,9 @@
 
 Countable units of issue (kit, bag, vial, ...) are handled here: they never convert into
 anything else. Physical units (mL, L, mg, µg, ...) go through pint. Input is matched against a
-strict pattern first, so pint never evaluates arbitrary expressions from a form.
+strict pattern first, so pint never evaluates arbitrary expressions from a form. Numbers are written out
+in full: "1e3 bag" is refused, since no one counts bags in scientific notation and a slip of the keyboard
+("1e9") must not become a billion of anything.
 """
 
 from __future__ import annotations
@@ -12,19 +14,27 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
+from logistics.core.refusals import N_, Refusal
+
 if TYPE_CHECKING:
     import pint
 
 COUNT_UNITS = frozenset({"kit", "set", "bag", "vial", "bottle", "box", "pack", "tube", "ampoule",
                          "test", "each", "unit"})
 _QUANTITY = re.compile(
-    r"^\s*(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?)\s*"
+    r"^\s*(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*"
     r"(?P<unit>[A-Za-zµμ][A-Za-z0-9µμ_/.]{0,19})?\s*$"
 )
+# A number in scientific notation, with or without a unit after it: "1e3", "2.5E-2 mL", "1e3bag".
+_SCIENTIFIC = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d")
 
 
 class QuantityError(ValueError):
     """A quantity or unit that cannot be read or does not fit the expected unit."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal)
+        self.refusal = refusal  # what a page says in the reader's language
 
 
 @cache
@@ -54,7 +64,7 @@ def _physical_unit(word: str) -> pint.Unit:
     try:
         return registry().Unit(word)
     except Exception:  # pint raises several types (and asserts) on unreadable units
-        raise QuantityError(f"unknown unit {word!r}") from None
+        raise QuantityError(Refusal(N_("unknown unit %(unit)s"), unit=repr(word))) from None
 
 
 def check_unit(unit: str) -> str:
@@ -70,28 +80,45 @@ def parse_quantity(text: str, unit: str) -> float:
     A bare number is taken to be in `unit` already.
     """
     if not text.strip():
-        raise QuantityError("a quantity is required")
+        raise QuantityError(Refusal(N_("a quantity is required")))
+    problem = scientific_notation(text)
+    if problem is not None:
+        raise QuantityError(problem)
     match = _QUANTITY.match(text)
     if match is None:
-        raise QuantityError(f"cannot read {text.strip()!r} as a quantity (try e.g. \"12 {unit}\")")
+        raise QuantityError(Refusal(N_("cannot read %(text)s as a quantity (try e.g. \"12 %(unit)s\")"),
+                                    text=repr(text.strip()), unit=unit))
     value = float(match["number"])
     if not math.isfinite(value) or value < 0:
-        raise QuantityError(f"{text.strip()!r} must be a finite, non-negative quantity")
+        raise QuantityError(Refusal(N_("%(text)s must be a finite, non-negative quantity"),
+                                    text=repr(text.strip())))
     given = match["unit"]
     if given:
         value = _convert(value, given, unit, text.strip())
     return value
 
 
+def scientific_notation(text: str) -> Refusal | None:
+    """The refusal of a quantity written in scientific notation ("1e3", "2.5E-2 mL"), or None."""
+    if _SCIENTIFIC.match(text):
+        return Refusal(N_("write the number out in full, not in scientific notation (%(text)s)"),
+                       text=repr(text.strip()))
+    return None
+
+
 def _convert(value: float, given: str, target: str, text: str) -> float:
     given_count, target_count = _count_unit(given), _count_unit(target)
     if given_count or target_count:
         if given_count != target_count:
-            raise QuantityError(f"{text!r} cannot be expressed in {target}")
+            raise QuantityError(_not_in(text, target))
         return value
     from pint.errors import DimensionalityError
 
     try:
         return float(registry().Quantity(value, _physical_unit(given)).to(target).magnitude)
     except DimensionalityError:
-        raise QuantityError(f"{text!r} cannot be expressed in {target}") from None
+        raise QuantityError(_not_in(text, target)) from None
+
+
+def _not_in(text: str, target: str) -> Refusal:
+    return Refusal(N_("%(text)s cannot be expressed in %(unit)s"), text=repr(text), unit=target)

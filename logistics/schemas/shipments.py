@@ -142,6 +142,9 @@ class ShipmentPublic(ShipmentSummary):
     legs: list[LegPublic]
     loggers: list[AssignmentPublic]
     milestones: list[MilestonePublic]
+    route_warnings: list[str] = Field(default_factory=list, description=(
+        "What does not add up in the route as recorded: a leg that does not start where the one before "
+        "ended, legs planned to overlap, a route that ends short of the destination"))
 
 
 class ShipmentPage(Schema):
@@ -190,11 +193,15 @@ class LegCreate(Schema):
             raise ValueError(f"choose one of {', '.join(LEG_MODES)}")
         return value
 
-    @model_validator(mode="after")
-    def _end_after_start(self) -> LegCreate:
-        if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
-            raise ValueError("planned_end: must not be before the planned start")
-        return self
+
+class LegCorrection(LegCreate):
+    """A leg that has not started, planned again: every planned field as it should be, and why."""
+
+    reason: str = Field(min_length=1, max_length=1000, description="Why, for the audit trail")
+
+
+class LegRemoval(Schema):
+    reason: str = Field(min_length=1, max_length=1000, description="Why the leg goes, for the audit trail")
 
 
 class LegTimes(Schema):

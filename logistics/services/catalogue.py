@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from logistics.core.limits import MAX_LINE_QUANTITY
 from logistics.core.profiles import StorageProfile
+from logistics.core.quantities import QuantityRule
 from logistics.core.units import QuantityError, check_unit
 from logistics.db.models import Item, Logger, Lot, ReceiptLine, ShipmentLine, Site, utc_now
 from logistics.readers.gs1 import BarcodeError, normalise_gtin
@@ -55,6 +57,7 @@ def add_item(
     stability_budget_hours: float | None = None,
     stability_limit_c: float | None = None,
     gtin: str | None = None,
+    max_quantity: float | None = None,
 ) -> Item:
     errors = {}
     if category not in ITEM_CATEGORIES:
@@ -68,13 +71,15 @@ def add_item(
     if pack_size <= 0:
         errors["pack_size"] = "must be positive"
     gtin = _gtin(session, gtin, errors)
+    if max_quantity is not None and (problem := max_quantity_problem(max_quantity)):
+        errors["max_quantity"] = problem
     if errors:
         raise InputError(errors)
     item = Item(
         code=code, name=name, category=category, storage_profile=storage_profile, unit=unit, gtin=gtin,
         pack_size=pack_size, shelf_life_days=shelf_life_days, shock_sensitive=shock_sensitive,
         stability_budget_s=None if stability_budget_hours is None else stability_budget_hours * 3600,
-        stability_limit_c=stability_limit_c,
+        stability_limit_c=stability_limit_c, max_quantity=max_quantity,
     )
     session.add(item)
     if item.stability_budget_s is not None and item.stability_limit_c is not None:
@@ -97,6 +102,31 @@ def _gtin(session: Session, text: str | None, errors: dict[str, str]) -> str | N
     if holder is not None:
         errors["gtin"] = f"{gtin} is already the GTIN of {holder}"
     return gtin
+
+
+def max_quantity_problem(most: float) -> str | None:
+    """Why `most` cannot be an item's largest quantity per entry, or None."""
+    if not 1 <= most <= MAX_LINE_QUANTITY:
+        return f"from 1 to {MAX_LINE_QUANTITY:,.0f}, in the item's unit of issue"
+    return None
+
+
+def set_max_quantity(session: Session, *, item: str, most: float | None) -> Item:
+    """The largest quantity of `item` one entry may hold; None: the max_quantity setting's."""
+    found = find_item(session, item)
+    if found is None:
+        raise InputError({"item": f"no item {item!r}"})
+    if most is not None and (problem := max_quantity_problem(most)):
+        raise InputError({"max_quantity": problem})
+    found.max_quantity = most
+    session.add(found)
+    session.flush()
+    return found
+
+
+def quantity_rule(item: Item, default_most: float) -> QuantityRule:
+    """What one entry of `item` may hold: its own bound, else `default_most` (the max_quantity setting)."""
+    return QuantityRule(item=item.code, unit=item.unit, most=item.max_quantity or default_most)
 
 
 def _by_code(session: Session, model: type[Record], code: str) -> Record:

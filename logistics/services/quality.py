@@ -16,6 +16,7 @@ quarantine, or on hold after evidence changed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,10 +26,11 @@ from sqlmodel import Session, col, select
 
 from logistics.core.excursion_assessment import Blocker
 from logistics.core.profiles import StorageProfile
+from logistics.core.quantities import QuantityRule, read_quantity
 from logistics.core.signatures import Meaning, SignatureFacts, record_digest, signature_digest, still_binds
 from logistics.core.stability import LotStability
 from logistics.core.stock import StockStatus, qa_split
-from logistics.core.units import QuantityError, parse_quantity
+from logistics.core.units import QuantityError
 from logistics.db.models import (
     ExcursionRecord,
     Item,
@@ -217,7 +219,8 @@ def review_decision(session: Session, line_id: int, decision: Decision) -> Decis
     if not decision.comment.strip():
         errors["comment"] = "say why (kept with the signature)"
     waiting = waiting_for(session, line_id)
-    released, rejected = _split(waiting, decision, unit, errors)
+    # What waits bounds a release (qa_split says so); the rule adds that counted units come whole.
+    released, rejected = _split(waiting, decision, QuantityRule(item.code, unit, most=math.inf), errors)
     lot_number, expiry, new_lot = _lot_to_book(session, line, shipped, item, decision, errors)
     if decision.meaning != Meaning.REJECTED:
         if stopped := line_blockers(session, shipped.id, shipment_id):
@@ -233,18 +236,19 @@ _BLOCKED = {Blocker.RUNNING: "still running", Blocker.UNASSESSED: "not assessed 
             Blocker.IMPACT: "assessed with an impact on the product (reject)"}
 
 
-def _split(waiting: float, decision: Decision, unit: str, errors: dict[str, str]) -> tuple[float, float]:
+def _split(waiting: float, decision: Decision, rule: QuantityRule, errors: dict[str, str]
+           ) -> tuple[float, float]:
     released = None
     if decision.meaning == Meaning.PARTIALLY_RELEASED:
         try:
-            released = parse_quantity(decision.released or "", unit)
+            released = read_quantity(decision.released or "", rule)
         except QuantityError as error:
-            errors["released"] = f"{error} (this line is counted in {unit})"
+            errors["released"] = error.refusal
             return 0.0, 0.0
     try:
         return qa_split(waiting, decision.meaning, released)
     except ValueError as error:
-        errors["released"] = f"{error} {unit}"
+        errors["released"] = f"{error} {rule.unit}"
         return 0.0, 0.0
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.profiles import StorageProfile
+from logistics.core.quantities import DEFAULT_MAX_QUANTITY, QuantityRule
 from logistics.core.receiving import (
     Checklist,
     Conditions,
@@ -45,6 +46,7 @@ from logistics.db.models import (
 )
 from logistics.readers.gs1 import PackCode, read_pack_code
 from logistics.schemas.stock import ChecklistPublic, ReceiptLinePublic, ReceiptPublic, SignaturePublic
+from logistics.services.catalogue import quantity_rule
 from logistics.services.errors import InputError, NotFound
 from logistics.services.excursions import LoggerSummary, summaries
 from logistics.services.quality import signature_holds
@@ -246,12 +248,13 @@ class ReceiptDraft:
 
 
 def receive(session: Session, reference: str, draft: ReceiptDraft, profiles: dict[str, StorageProfile], *,
-            by: str, now: datetime) -> Receipt:
+            by: str, now: datetime, default_most: float = DEFAULT_MAX_QUANTITY) -> Receipt:
     """Record the receipt: stop the loggers, decide each line, put the goods in stock, mark the shipment
-    received. All or nothing: an InputError names every field that is wrong."""
+    received. All or nothing: an InputError names every field that is wrong. A count is bounded by its
+    item's largest quantity per entry, else by `default_most` (the max_quantity setting)."""
     shipment = get_shipment(session, reference)
     shipped = _shipped_lines(session, shipment)
-    _check(session, shipment, shipped, draft)
+    _check(session, shipment, shipped, draft, _count_rules(session, shipped, default_most))
     stop_loggers(session, shipment, now)
     trip = journey(session, shipment, profiles, now=now)
     conditions = Conditions(open_excursions=trip.unresolved, monitored=trip.monitored,
@@ -275,8 +278,16 @@ def _shipped_lines(session: Session, shipment: Shipment) -> dict[int, tuple[Ship
     return {line.id: (line, lot) for line, lot in rows if line.id is not None}
 
 
+def _count_rules(session: Session, shipped: dict[int, tuple[ShipmentLine, Lot]],
+                 default_most: float) -> dict[int, QuantityRule]:
+    """The quantity rule of each shipped line's item, by line id."""
+    found = {item.id: item for item in session.exec(select(Item).where(
+        col(Item.id).in_({lot.item_id for _, lot in shipped.values()}))).all()}
+    return {line_id: quantity_rule(found[lot.item_id], default_most) for line_id, (_, lot) in shipped.items()}
+
+
 def _check(session: Session, shipment: Shipment, shipped: dict[int, tuple[ShipmentLine, Lot]],
-           draft: ReceiptDraft) -> None:
+           draft: ReceiptDraft, rules: dict[int, QuantityRule]) -> None:
     errors: dict[str, str] = {}
     if find_receipt(session, shipment) is not None:
         errors["shipment"] = f"{shipment.reference} has been received already"
@@ -291,7 +302,9 @@ def _check(session: Session, shipment: Shipment, shipped: dict[int, tuple[Shipme
     if len(counted) != len(set(counted)):
         errors["lines"] = "each line is counted once"
     for count in draft.lines:
-        for field, problem in count_problems(count.counted()).items():
+        if count.line_id not in rules:
+            continue  # named above: not in this shipment
+        for field, problem in count_problems(count.counted(), rules[count.line_id]).items():
             errors[f"line-{count.line_id}-{field}"] = problem
     if errors:
         raise InputError(errors)

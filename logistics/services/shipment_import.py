@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from logistics.core.quantities import DEFAULT_MAX_QUANTITY
 from logistics.db.models import Item, Lot, Shipment
 from logistics.services import catalogue
 from logistics.services.csv_rows import CsvError, read_rows
@@ -43,36 +44,41 @@ class ImportReport:
         return not self.problems
 
 
-def import_csv(session: Session, text: str) -> ImportReport:
-    """Create a shipment per row (with its lines); on any problem nothing is kept (the caller rolls back)."""
+def import_csv(session: Session, text: str, *, default_most: float = DEFAULT_MAX_QUANTITY) -> ImportReport:
+    """Create a shipment per row (with its lines); on any problem nothing is kept (the caller rolls back).
+    A line's quantity is bounded by its item's own bound, else by `default_most` (the max_quantity
+    setting)."""
     try:
         header, rows = read_rows(text)
     except CsvError as error:
         return ImportReport(problems=[RowProblem(error.row, "file", error.problem)])
-    checked = check_file(header, rows, lookups(session, rows))
+    checked = check_file(header, rows, lookups(session, rows, default_most))
     if checked.problems:
         return ImportReport(problems=list(checked.problems))
-    return _record(session, checked.rows)
+    return _record(session, checked.rows, default_most)
 
 
-def lookups(session: Session, rows: Sequence[Row]) -> Lookups:
-    """What the database knows of the sites, lots and references that `rows` name."""
+def lookups(session: Session, rows: Sequence[Row], default_most: float = DEFAULT_MAX_QUANTITY) -> Lookups:
+    """What the database knows of the sites, lots and references that `rows` name; each lot with its
+    item's quantity rule (its own bound, else `default_most`)."""
     references = sorted(named_references(rows))
     used = session.exec(select(Shipment.reference).where(col(Shipment.reference).in_(references))).all()
-    lots = session.exec(select(Item.code, Lot.lot_number, Item.unit).join(Item, Item.id == Lot.item_id)
+    lots = session.exec(select(Item, Lot.lot_number).join(Item, Item.id == Lot.item_id)
                         .where(col(Lot.lot_number).in_(sorted(named_lots(rows))))).all()
     return Lookups(site_zones=catalogue.site_zones(session),
-                   lot_units={(item, lot): unit for item, lot, unit in lots},
+                   lot_rules={(item.code, lot): catalogue.quantity_rule(item, default_most)
+                              for item, lot in lots},
                    references_used=frozenset(used))
 
 
-def _record(session: Session, rows: Sequence[ShipmentRow]) -> ImportReport:
+def _record(session: Session, rows: Sequence[ShipmentRow], default_most: float) -> ImportReport:
     report = ImportReport()
     for row in rows:
         try:
             create_shipment(session, row.draft)
             for line in row.lines:
-                add_line(session, row.draft.reference, lot=line.lot, quantity=line.quantity)
+                add_line(session, row.draft.reference, lot=line.lot, quantity=line.quantity,
+                         default_most=default_most)
         except InputError as error:  # changed since the check, by someone else meanwhile
             # A line's lot or quantity is reported under the lines column, where it was written.
             return ImportReport(problems=[

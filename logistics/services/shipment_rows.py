@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from logistics.core.limits import REFERENCE_PATTERN, line_quantity_problem
+from logistics.core.limits import REFERENCE_PATTERN
+from logistics.core.quantities import QuantityRule, read_plain_number, read_quantity
 from logistics.core.spreadsheet import FORMULA_STARTS, number_cell
-from logistics.core.units import QuantityError, parse_quantity
+from logistics.core.units import QuantityError
 from logistics.schemas.shipments import ShipmentCreate
 from logistics.services.errors import input_error_from
 
@@ -50,7 +51,8 @@ class Lookups:
     """What the database knows about the names a file uses."""
 
     site_zones: Mapping[str, str]  # site code -> IANA time zone
-    lot_units: Mapping[tuple[str, str], str]  # (item code, lot number) -> the item's unit of issue
+    # (item code, lot number) -> the item's quantity rule: its unit of issue and the most one line may hold
+    lot_rules: Mapping[tuple[str, str], QuantityRule]
     references_used: frozenset[str]  # references already given to a shipment
 
 
@@ -127,7 +129,7 @@ def _check_row(number: int, row: Row, lookups: Lookups,
             f"more cells than the header has columns (left over: {', '.join(map(repr, left_over))})")
     draft = _draft(values, lookups.site_zones, found)
     _check_reference(number, values["reference"], lookups.references_used, first_row, found)
-    lines = _check_lines(values["lines"], lookups.lot_units, found)
+    lines = _check_lines(values["lines"], lookups.lot_rules, found)
     problems = [RowProblem(number, column, message) for column, messages in found.items()
                 for message in messages]
     return (ShipmentRow(number, draft, lines) if draft and not problems else None), problems
@@ -144,6 +146,12 @@ def _draft(values: Mapping[str, str], zones: Mapping[str, str],
         moment = _time(values[name], zones.get(values[end]), name, found)
         if moment is not None:
             fields[name] = moment
+    if values["packaging_validated_hours"]:
+        try:  # written out in full, as every number a person types ("9.6e1" is refused)
+            fields["packaging_validated_hours"] = read_plain_number(values["packaging_validated_hours"])
+        except QuantityError as error:
+            fields.pop("packaging_validated_hours")
+            found.setdefault("packaging_validated_hours", []).append(error.refusal)
     try:
         draft = ShipmentCreate.model_validate(fields)
     except ValidationError as error:
@@ -193,12 +201,12 @@ def split_lines(text: str) -> list[tuple[str, str | None]]:
     return pairs
 
 
-def _check_lines(text: str, lot_units: Mapping[tuple[str, str], str],
+def _check_lines(text: str, lot_rules: Mapping[tuple[str, str], QuantityRule],
                  found: dict[str, list[str]]) -> tuple[ContentsLine, ...]:
     lines: list[ContentsLine] = []
     seen: set[str] = set()
     for lot, quantity in split_lines(text):
-        problem = _line_problem(lot, quantity, lot_units, seen)
+        problem = _line_problem(lot, quantity, lot_rules, seen)
         if problem:
             found.setdefault("lines", []).append(problem)
         else:
@@ -207,22 +215,21 @@ def _check_lines(text: str, lot_units: Mapping[tuple[str, str], str],
     return tuple(lines)
 
 
-def _line_problem(lot: str, quantity: str | None, lot_units: Mapping[tuple[str, str], str],
+def _line_problem(lot: str, quantity: str | None, lot_rules: Mapping[tuple[str, str], QuantityRule],
                   seen: set[str]) -> str | None:
     if quantity is None:
         return f"write each line as ITEM/LOT=QUANTITY, e.g. {LINE_EXAMPLE}; got {lot!r}"
     item_code, _, lot_number = lot.partition("/")
-    unit = lot_units.get((item_code.strip(), lot_number.strip()))
-    if unit is None:
+    rule = lot_rules.get((item_code.strip(), lot_number.strip()))
+    if rule is None:
         return f"no lot {lot!r} (write ITEM/LOT, e.g. SEL-CD34/SK2609-031)"
     if lot in seen:
         return f"{lot} is listed twice: give it one line"
     try:
-        amount = parse_quantity(quantity, unit)
+        read_quantity(quantity, rule)  # the item's quantity rule, as a line added on the page asks it
     except QuantityError as error:
-        return f"{lot}: {error} (this item is issued in {unit})"
-    problem = line_quantity_problem(amount)
-    return f"{lot}: {problem} (this item is issued in {unit})" if problem else None
+        return f"{lot}: {error.refusal} (this item is issued in {rule.unit})"
+    return None
 
 
 def named_lots(rows: Sequence[Row]) -> set[str]:

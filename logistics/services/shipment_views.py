@@ -11,6 +11,7 @@ from sqlmodel import Session
 from logistics.core.audit_display import AuditRow
 from logistics.core.profiles import StorageProfile
 from logistics.core.receiving import count_difference
+from logistics.core.refusals import Refusal
 from logistics.db.models import Receipt, ReceiptLine, Site
 from logistics.schemas.shipments import ShipmentPage, ShipmentPublic
 from logistics.services import audit, catalogue, excursions, loggers, receiving, series, shipments, stability
@@ -51,6 +52,7 @@ class ShipmentView:
     shipment: ShipmentPublic
     choices: SiteChoices
     trail: list[AuditRow]  # the changes to the shipment and to its parts, oldest first
+    route_warnings: list[Refusal]  # what does not add up in its route
     free_loggers: list[str]
     lot_choices: list[tuple[str, str]]
     excursions: list[ExcursionRow]
@@ -122,6 +124,7 @@ def shipment_view(session: Session, reference: str, profiles: dict[str, StorageP
     return ShipmentView(
         shipment=shipment, choices=site_choices(session),
         trail=audit.shipment_trail(session, record.id),
+        route_warnings=shipments.route_notes(shipment.origin, shipment.destination, shipment.legs),
         free_loggers=loggers.free_codes(session), lot_choices=shipments.lot_choices(session),
         excursions=excursions.listing(session, record.id),
         summaries=excursions.summaries(session, record, profiles, now=now),

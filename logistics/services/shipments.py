@@ -10,11 +10,12 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from logistics.core.legs import RouteLeg, route_warnings
 from logistics.core.lifecycle import InvalidTransition, ShipmentStatus, next_statuses, transition
-from logistics.core.limits import line_quantity_problem
-from logistics.core.units import QuantityError, parse_quantity
+from logistics.core.quantities import DEFAULT_MAX_QUANTITY, read_quantity
+from logistics.core.refusals import Refusal
+from logistics.core.units import QuantityError
 from logistics.db.models import (
-    ExcursionAssessment,
     Item,
     Leg,
     Logger,
@@ -27,9 +28,7 @@ from logistics.db.models import (
 )
 from logistics.schemas.shipments import (
     AssignmentPublic,
-    LegCreate,
     LegPublic,
-    LegTimes,
     LinePublic,
     MilestoneCreate,
     MilestonePublic,
@@ -39,6 +38,7 @@ from logistics.schemas.shipments import (
     ShipmentSummary,
     ShipmentUpdate,
 )
+from logistics.services.catalogue import quantity_rule
 from logistics.services.errors import InputError, NotFound
 from logistics.services.paging import one_page
 
@@ -182,55 +182,6 @@ def _newest_first(query: Any) -> Any:
                           col(Shipment.reference).desc())
 
 
-def add_leg(session: Session, reference: str, draft: LegCreate) -> Leg:
-    """Append a leg to the route (its sequence follows the last one)."""
-    shipment = get_shipment(session, reference)
-    last = session.exec(select(func.max(Leg.sequence)).where(Leg.shipment_id == shipment.id)).one()
-    leg = Leg(shipment_id=shipment.id, sequence=(last or 0) + 1, mode=draft.mode,
-              from_site_id=_site_id(session, "origin", draft.origin),
-              to_site_id=_site_id(session, "destination", draft.destination), carrier=draft.carrier,
-              transport_ref=draft.transport_ref, planned_start=draft.planned_start,
-              planned_end=draft.planned_end)
-    session.add(leg)
-    session.flush()
-    return leg
-
-
-def remove_leg(session: Session, reference: str, sequence: int) -> None:
-    """Take a leg off the route while it has not started; the others keep their numbers, as the audit
-    trail names them."""
-    shipment = get_shipment(session, reference)
-    leg = session.exec(select(Leg).where(Leg.shipment_id == shipment.id, Leg.sequence == sequence)).first()
-    if leg is None:
-        raise NotFound(f"no leg {sequence} in {reference}")
-    if leg.actual_start is not None:
-        raise LegStarted(sequence)
-    if session.exec(select(ExcursionAssessment.id).where(ExcursionAssessment.leg_id == leg.id)).first():
-        raise InputError({"leg": f"leg {sequence} is named by QA's assessment of an excursion"})
-    session.delete(leg)
-
-
-class LegStarted(InputError):
-    """A leg that has started is part of the journey as it happened: it stays on the route."""
-
-    def __init__(self, sequence: int) -> None:
-        self.sequence = sequence
-        super().__init__({"leg": f"leg {sequence} has started: it is part of the journey and stays"})
-
-
-def record_leg(session: Session, reference: str, sequence: int, times: LegTimes) -> Leg:
-    """Set when a leg actually started or ended (flight mode and the dashboard follow these)."""
-    shipment = get_shipment(session, reference)
-    leg = session.exec(select(Leg).where(Leg.shipment_id == shipment.id, Leg.sequence == sequence)).first()
-    if leg is None:
-        raise NotFound(f"no leg {sequence} in {reference}")
-    for name, value in times.model_dump(exclude_unset=True).items():
-        setattr(leg, name, value)
-    if leg.actual_start and leg.actual_end and leg.actual_end < leg.actual_start:
-        raise InputError({"actual_end": "must not be before the actual start"})
-    return leg
-
-
 def add_milestone(session: Session, reference: str, draft: MilestoneCreate) -> Milestone:
     shipment = get_shipment(session, reference)
     milestone = Milestone(shipment_id=shipment.id, kind=draft.kind.strip(), at=draft.at,
@@ -245,8 +196,10 @@ def add_milestone(session: Session, reference: str, draft: MilestoneCreate) -> M
 CONTENTS_OPEN = frozenset({ShipmentStatus.PLANNED.value, ShipmentStatus.PACKED.value})
 
 
-def add_line(session: Session, reference: str, *, lot: str, quantity: str) -> ShipmentLine:
-    """Add a lot ("ITEM/LOT") with a typed quantity ("12 kit", "500 mL"), in the item's unit of issue."""
+def add_line(session: Session, reference: str, *, lot: str, quantity: str,
+             default_most: float = DEFAULT_MAX_QUANTITY) -> ShipmentLine:
+    """Add a lot ("ITEM/LOT") with a typed quantity ("12 kit", "500 mL"), in the item's unit of issue;
+    `default_most` bounds it for an item that sets no bound of its own (the max_quantity setting)."""
     shipment = _open_contents(session, reference)
     item_code, _, lot_number = lot.partition("/")
     found = session.exec(select(Lot, Item).join(Item, Item.id == Lot.item_id).where(
@@ -255,12 +208,9 @@ def add_line(session: Session, reference: str, *, lot: str, quantity: str) -> Sh
         raise InputError({"lot": f"no lot {lot!r} (write ITEM/LOT, e.g. SEL-CD34/SK2609-031)"})
     chosen, item = found
     try:
-        amount = parse_quantity(quantity, item.unit)
+        amount = read_quantity(quantity, quantity_rule(item, default_most))
     except QuantityError as error:
-        raise InputError({"quantity": f"{error} (this item is issued in {item.unit})"}) from None
-    problem = line_quantity_problem(amount)
-    if problem:
-        raise InputError({"quantity": f"{problem} (this item is issued in {item.unit})"})
+        raise InputError({"quantity": error.refusal}) from None
     if session.exec(select(ShipmentLine.id).where(ShipmentLine.shipment_id == shipment.id,
                                                   ShipmentLine.lot_id == chosen.id)).first() is not None:
         raise InputError({"lot": f"{lot} is listed already: remove that line to change its quantity"})
@@ -295,19 +245,22 @@ def lot_choices(session: Session) -> list[tuple[str, str]]:
 
 
 def describe_shipment(session: Session, reference: str) -> ShipmentPublic:
-    """The whole shipment: sites, contents, legs, loggers and milestones."""
+    """The whole shipment: sites, contents, legs (and what does not add up in them), loggers and
+    milestones."""
     shipment = get_shipment(session, reference)
     sites = {site.id: site for site in session.exec(select(Site)).all()}
+    origin, destination = sites[shipment.origin_id].code, sites[shipment.destination_id].code
+    legs = _legs(session, shipment, sites)
     return ShipmentPublic(
-        **_summary(shipment, sites[shipment.origin_id].code,
-                   sites[shipment.destination_id].code).model_dump(),
+        **_summary(shipment, origin, destination).model_dump(),
         packaging=shipment.packaging,
         packaging_validated_hours=_hours(shipment.packaging_validated_s),
         import_permit=shipment.import_permit,
         notes=shipment.notes,
         next_statuses=next_statuses(shipment.status),
         lines=_lines(session, shipment),
-        legs=_legs(session, shipment, sites),
+        legs=legs,
+        route_warnings=route_notes(origin, destination, legs),
         loggers=_assignments(session, shipment),
         milestones=_milestones(session, shipment, sites),
     )
@@ -344,6 +297,14 @@ def _legs(session: Session, shipment: Shipment, sites: dict[Any, Site]) -> list[
                       planned_end=leg.planned_end, actual_start=leg.actual_start,
                       actual_end=leg.actual_end)
             for leg in legs]
+
+
+def route_notes(origin: str, destination: str, legs: list[LegPublic]) -> list[Refusal]:
+    """What does not add up in a route as recorded: a gap between legs, legs planned to overlap, a route
+    short of the shipment's destination (`core.legs.route_warnings`)."""
+    return route_warnings([RouteLeg(leg.sequence, leg.mode, leg.origin, leg.destination, leg.planned_start,
+                                    leg.planned_end, leg.actual_start, leg.actual_end) for leg in legs],
+                          shipment_origin=origin, shipment_destination=destination)
 
 
 def _assignments(session: Session, shipment: Shipment) -> list[AssignmentPublic]:

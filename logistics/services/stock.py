@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from logistics.core.quantities import DEFAULT_MAX_QUANTITY, read_quantity
 from logistics.core.stock import Holding, InsufficientStock, StockStatus, expiring, pick_fefo
-from logistics.core.units import QuantityError, parse_quantity
+from logistics.core.units import QuantityError
 from logistics.db.models import Item, Lot, Site, StockMovement
-from logistics.services.catalogue import items, sites
+from logistics.services.catalogue import items, quantity_rule, sites
 from logistics.services.errors import InputError
 from logistics.services.paging import one_page
 
@@ -81,15 +82,16 @@ def read_use(kind: str, code: str) -> Use:
 
 
 def consume(session: Session, *, site: str, item: str, quantity: str, use: Use, by: str, now: datetime,
-            note: str | None = None) -> list[StockMovement]:
-    """Take `quantity` ("2 kit", "500 mL") of an item out of available stock, first expiry first out."""
+            note: str | None = None, default_most: float = DEFAULT_MAX_QUANTITY) -> list[StockMovement]:
+    """Take `quantity` ("2 kit", "500 mL") of an item out of available stock, first expiry first out;
+    `default_most` bounds it for an item that sets no bound of its own (the max_quantity setting)."""
     found = session.exec(select(Item).where(Item.code == item)).first()
     if found is None:
         raise InputError({"item": f"no item {item!r}"})
     try:
-        amount = parse_quantity(quantity, found.unit)
+        amount = read_quantity(quantity, quantity_rule(found, default_most))
     except QuantityError as error:
-        raise InputError({"quantity": f"{error} (this item is issued in {found.unit})"}) from None
+        raise InputError({"quantity": error.refusal}) from None
     site_row = session.exec(select(Site).where(Site.code == site)).first()
     if site_row is None:
         raise InputError({"site": f"no site {site!r}"})
@@ -107,8 +109,8 @@ def consume(session: Session, *, site: str, item: str, quantity: str, use: Use, 
     return movements
 
 
-def open_balance(session: Session, *, site: str, lot: str, quantity: str, by: str, now: datetime
-                 ) -> StockMovement:
+def open_balance(session: Session, *, site: str, lot: str, quantity: str, by: str, now: datetime,
+                 default_most: float = DEFAULT_MAX_QUANTITY) -> StockMovement:
     """Stock held before the tracker was used ("ITEM/LOT", "3 set"), taken in as available."""
     item_code, _, lot_number = lot.partition("/")
     row = session.exec(select(Lot, Item).join(Item, Item.id == Lot.item_id)
@@ -119,9 +121,9 @@ def open_balance(session: Session, *, site: str, lot: str, quantity: str, by: st
     if site_row is None:
         raise InputError({"site": f"no site {site!r}"})
     try:
-        amount = parse_quantity(quantity, row[1].unit)
+        amount = read_quantity(quantity, quantity_rule(row[1], default_most))
     except QuantityError as error:
-        raise InputError({"quantity": str(error)}) from None
+        raise InputError({"quantity": error.refusal}) from None
     movement = StockMovement(at=now, site_id=site_row.id, lot_id=row[0].id, status=StockStatus.AVAILABLE,
                              quantity=amount, kind="opening", actor=by, note="opening balance")
     session.add(movement)

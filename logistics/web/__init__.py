@@ -29,6 +29,7 @@ from logistics.web import (
     documents,
     forecast,
     i18n,
+    legs,
     pages,
     profiles,
     receiving,
@@ -42,7 +43,7 @@ from logistics.web import (
     telemetry,
 )
 from logistics.web.formatting import install_filters
-from logistics.web.i18n import label
+from logistics.web.i18n import label, say
 
 if TYPE_CHECKING:
     from logistics.app import Runtime
@@ -86,6 +87,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     install_filters(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(legs.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(telemetry.blueprint)
     app.register_blueprint(registry.blueprint)
@@ -154,7 +156,7 @@ def _invalid_input(error: InputError) -> Any:
     """Input refused where a view did not expect it (at the flush, say): 422 naming the fields."""
     if request.path.startswith("/api/"):
         return jsonify(error="invalid input", fields=error.errors), 422
-    message = "; ".join(f"{label(field)}: {problem}" for field, problem in error.errors.items())
+    message = "; ".join(f"{label(field)}: {say(problem)}" for field, problem in error.errors.items())
     return render_template("error.html", code=422, title=_l("Invalid input"), message=message), 422
 
 

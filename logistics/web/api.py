@@ -37,8 +37,6 @@ from logistics.schemas.records import (
 )
 from logistics.schemas.shipments import (
     AssignmentCreate,
-    LegCreate,
-    LegTimes,
     LineCreate,
     MilestoneCreate,
     ShipmentCreate,
@@ -48,7 +46,7 @@ from logistics.schemas.shipments import (
 )
 from logistics.services import alerts, audit, epcis, excursions, loggers, shipments, stability, telemetry
 from logistics.services.errors import InputError, NotFound
-from logistics.web import api_forecast, api_metrics, api_readings, api_stock, api_storage, db
+from logistics.web import api_forecast, api_legs, api_metrics, api_readings, api_stock, api_storage, db
 from logistics.web.api_io import described, json_answer, read_body, read_paging
 from logistics.web.auth import require
 from logistics.web.forms import FILTER_PARAMETERS, read_filters
@@ -131,7 +129,7 @@ def update_shipment(reference: str) -> Any:
 def add_line(reference: str) -> Any:
     draft = read_body(LineCreate)
     shipments.add_line(db.writing(f"line added through the API: {draft.lot}"), reference, lot=draft.lot,
-                       quantity=draft.quantity)
+                       quantity=draft.quantity, default_most=db.runtime().settings.max_quantity)
     db.commit()
     return json_answer(shipments.describe_shipment(db.session(), reference), 201)
 
@@ -142,27 +140,6 @@ def add_line(reference: str) -> Any:
 @require(Permission.EDIT_SHIPMENTS)
 def remove_line(reference: str, line_id: int) -> Any:
     shipments.remove_line(db.writing("line removed through the API"), reference, line_id)
-    db.commit()
-    return json_answer(shipments.describe_shipment(db.session(), reference))
-
-
-@blueprint.route("/shipments/<reference>/legs", methods=["POST"])
-@described.operation("POST", "/shipments/{reference}/legs", "Append a leg to the route", body=LegCreate,
-                     response=ShipmentPublic, status=201)
-@require(Permission.EDIT_SHIPMENTS)
-def add_leg(reference: str) -> Any:
-    shipments.add_leg(db.writing("leg added through the API"), reference, read_body(LegCreate))
-    db.commit()
-    return json_answer(shipments.describe_shipment(db.session(), reference), 201)
-
-
-@blueprint.route("/shipments/<reference>/legs/<int:sequence>", methods=["PATCH"])
-@described.operation("PATCH", "/shipments/{reference}/legs/{sequence}",
-                     "Record when a leg actually started or ended", body=LegTimes, response=ShipmentPublic)
-@require(Permission.EDIT_SHIPMENTS)
-def record_leg(reference: str, sequence: int) -> Any:
-    shipments.record_leg(db.writing(f"leg {sequence} times recorded through the API"), reference, sequence,
-                         read_body(LegTimes))
     db.commit()
     return json_answer(shipments.describe_shipment(db.session(), reference))
 
@@ -384,5 +361,5 @@ def list_audit() -> Any:
 
 
 # The API's other routes, on this blueprint: its prefix, its error handlers and the token rule for writes.
-for part in (api_forecast, api_metrics, api_readings, api_stock, api_storage):
+for part in (api_legs, api_forecast, api_metrics, api_readings, api_stock, api_storage):
     part.add_routes(blueprint)

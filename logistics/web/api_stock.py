@@ -100,7 +100,8 @@ def consume() -> Any:
     use = stock.read_use(draft.use, draft.code)
     movements = stock.consume(db.writing(f"used for {use.label()}"), site=draft.site, item=draft.item,
                               quantity=draft.quantity, use=use, by=current_user.username,
-                              now=datetime.now(UTC), note=draft.note)
+                              now=datetime.now(UTC), note=draft.note,
+                              default_most=db.runtime().settings.max_quantity)
     db.commit()
     rows = stock.ledger_rows(db.session(), movements)
     return json_answer(MovementList(items=[_movement(row) for row in rows]), 201)

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from logistics.db.engine import begin_writing
 from logistics.services.errors import InputError, NotFound
-from logistics.web.i18n import label
+from logistics.web.i18n import label, say
 
 if TYPE_CHECKING:
     from sqlmodel import Session  # what the services take; the views hand it on and query nothing
@@ -59,7 +59,8 @@ def one_change(reason: str, done: str, step: Callable[[Session], object], back_t
         abort(404)
     except InputError as error:
         writer.rollback()
-        flash("; ".join(f"{label(field)}: {message}" for field, message in error.errors.items()), "error")
+        said = (f"{label(field)}: {say(message)}" for field, message in error.errors.items())
+        flash("; ".join(said), "error")
     return redirect(back_to)
 
 

@@ -11,6 +11,7 @@ from babel.numbers import format_decimal, format_percent, format_scientific
 from flask import Flask
 
 from logistics.core.clock import in_zone
+from logistics.core.quantities import plain_number
 from logistics.web import db
 from logistics.web.i18n import gettext as _
 from logistics.web.i18n import locale
@@ -103,5 +104,6 @@ def install_filters(app: Flask) -> None:
     for name, function in (("localtime", local_time), ("day", day), ("inputtime", input_time),
                            ("qty", quantity), ("number", number), ("celsius", celsius),
                            ("percent", percent), ("short_day", short_day),
-                           ("hours", hours), ("minutes", minutes), ("age", age)):
+                           ("hours", hours), ("minutes", minutes), ("age", age),
+                           ("plain", plain_number)):
         app.add_template_filter(function, name)

@@ -17,6 +17,8 @@ from logistics.core.limits import (
     MAX_SEARCH_CHARACTERS,
     business_time_problem,
 )
+from logistics.core.quantities import read_plain_number
+from logistics.core.units import QuantityError
 from logistics.schemas.shipments import (
     LegCreate,
     LegTimes,
@@ -41,9 +43,9 @@ def shipment_values(form: Any, zones: Mapping[str, str]) -> dict[str, Any]:
         values[field] = _local(form.get(field, ""), zones.get(values[end]), field, end, errors)
     hours = form.get("packaging_validated_hours", "").strip()
     try:
-        values["packaging_validated_hours"] = float(hours) if hours else None
-    except ValueError:
-        errors["packaging_validated_hours"] = _("enter a number of hours, e.g. 96")
+        values["packaging_validated_hours"] = read_plain_number(hours) if hours else None
+    except QuantityError:
+        errors["packaging_validated_hours"] = _("enter a number of hours written out in full, e.g. 96")
     if errors:
         raise InputError(errors)
     return values

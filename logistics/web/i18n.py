@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from logistics.core.redirects import same_site_path
+from logistics.core.refusals import Refusal
 from logistics.services import users
 from logistics.services.errors import InputError
 from logistics.web import db
@@ -63,6 +64,14 @@ def gettext(message: str, **values: Any) -> str:
     return text % values if values else text
 
 
+def say(message: object) -> object:
+    """A core refusal (`logistics.core.refusals.Refusal`) in the reader's language; anything else as is."""
+    if isinstance(message, Refusal):
+        template = catalog().ugettext(message.template)
+        return template % message.values if message.values else template
+    return message
+
+
 def current_language() -> str:
     """The code in LANGUAGES of the request's locale (Babel spells zh_CN as zh_Hans_CN)."""
     chosen = locale()
@@ -89,6 +98,8 @@ def install(app: Flask) -> None:
         ngettext=lambda singular, plural, n: catalog().ungettext(singular, plural, n), newstyle=True)
     app.register_blueprint(blueprint)
     app.context_processor(lambda: {"languages": LANGUAGES, "language": current_language(), "label": label})
+    # Every value a template writes passes here: a refusal from the core reads in the reader's language.
+    app.jinja_env.finalize = say
 
 
 def N_(message: str) -> str:
@@ -130,6 +141,8 @@ LABELS = {
     "origin": N_("origin"), "destination": N_("destination"), "record": N_("record"),
     "planned_start": N_("planned start"), "planned_end": N_("planned end"),
     "actual_start": N_("actual start"), "actual_end": N_("actual end"), "starts_at": N_("from"),
+    "carrier": N_("carrier"), "transport_ref": N_("flight or truck"),
+    "max_quantity": N_("largest quantity per entry"),
     # receiving: the checklist, coolant, dispositions, why a line is quarantined, what differs
     "packaging_intact": N_("Outer packaging intact"), "seals_intact": N_("Seals intact"),
     "coolant_present": N_("Coolant present"), "logger_present": N_("Logger present"),

@@ -31,8 +31,6 @@ from logistics.web.forms import (
     page_number,
     read_create_form,
     read_filters,
-    read_leg_form,
-    read_leg_times,
     read_local_time,
     read_milestone_form,
     read_update_form,
@@ -96,7 +94,7 @@ def shipment_import() -> Any:
     except UnicodeDecodeError:
         return _import_page(_file_problem(_("the file is not UTF-8 text")))
     session = db.writing(f"imported from {upload.filename}")
-    report = importing.import_csv(session, text)
+    report = importing.import_csv(session, text, default_most=db.runtime().settings.max_quantity)
     if not report.ok:
         session.rollback()
         return _import_page(report)
@@ -136,7 +134,8 @@ def shipment_detail(reference: str) -> Any:
     return render_template("shipments/detail.html", shipment=shown.shipment, zones=shown.choices.zones,
                            contents_open=shown.contents_open, leg_modes=LEG_MODES,
                            free_loggers=shown.free_loggers, lot_choices=shown.lot_choices,
-                           sites=shown.choices.sites, trail=shown.trail, excursions=shown.excursions,
+                           sites=shown.choices.sites, trail=shown.trail, route_warnings=shown.route_warnings,
+                           excursions=shown.excursions,
                            dispositions=DISPOSITIONS, summaries=shown.summaries,
                            **chart_context(shown.charts, shown.zone, now), lots=shown.lots)
 
@@ -273,38 +272,11 @@ def shipment_line_add(reference: str) -> Any:
     lot, quantity = request.form.get("lot", ""), request.form.get("quantity", "")
 
     def add(session: Any) -> None:
-        shipments.add_line(session, reference, lot=lot, quantity=quantity)
+        shipments.add_line(session, reference, lot=lot, quantity=quantity,
+                           default_most=db.runtime().settings.max_quantity)
 
     return _change_shipment(reference, f"line added: {lot} {quantity}", _("%(lot)s added.", lot=lot), add,
                             "#contents")
-
-
-@blueprint.route("/shipments/<reference>/legs", methods=["POST"])
-@require(Permission.EDIT_SHIPMENTS)
-def shipment_leg_add(reference: str) -> Any:
-    def add(session: Any) -> None:
-        shipments.add_leg(session, reference, read_leg_form(request.form, catalogue.site_zones(session)))
-
-    return _change_shipment(reference, "leg added", _("Leg added."), add, "#legs")
-
-
-@blueprint.route("/shipments/<reference>/legs/<int:sequence>/times", methods=["POST"])
-@require(Permission.EDIT_SHIPMENTS)
-def shipment_leg_times(reference: str, sequence: int) -> Any:
-    which = request.form.get("record", "")
-
-    def record(session: Any) -> None:
-        legs = {leg.sequence: leg for leg in shipments.describe_shipment(session, reference).legs}
-        if sequence not in legs:
-            raise NotFound(f"no leg {sequence} in {reference}")
-        zones = catalogue.site_zones(session)
-        times = read_leg_times(request.form, zones[legs[sequence].origin], zones[legs[sequence].destination],
-                               datetime.now(UTC))
-        shipments.record_leg(session, reference, sequence, times)
-
-    done = _("Leg %(sequence)d: start recorded.", sequence=sequence) if which == "start" else _(
-        "Leg %(sequence)d: end recorded.", sequence=sequence)
-    return _change_shipment(reference, f"leg {sequence}: {which} recorded", done, record, "#legs")
 
 
 @blueprint.route("/shipments/<reference>/loggers", methods=["POST"])

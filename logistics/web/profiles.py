@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from logistics.core.profiles import StorageProfile, profile_body
+from logistics.core.quantities import plain_number
 from logistics.core.roles import Permission
 from logistics.core.units import QuantityError, parse_quantity
 from logistics.services import allowances, profile_views, profiles
@@ -91,7 +92,7 @@ def _profile_values(profile: StorageProfile) -> dict[str, str]:
 def _text(value: object) -> str:
     if value is None:
         return ""
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return plain_number(value) if isinstance(value, float) else str(value)
 
 
 def _profile_body(form: Any) -> tuple[dict[str, Any], list[int]]:

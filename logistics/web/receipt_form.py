@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from logistics.core.receiving import YES_NO_CHECKS, Checklist, CoolantState, Disposition
-from logistics.core.units import QuantityError, parse_quantity
+from logistics.core.units import QuantityError, parse_quantity, scientific_notation
 from logistics.readers.gs1 import AROUND, BarcodeError, Problem
 from logistics.schemas.shipments import LinePublic
 from logistics.services import receiving
@@ -76,10 +76,11 @@ def _count(form: Any, name: str, unit: str, errors: dict[str, str], *, required:
         errors[name] = _("count the intact units and type how many, e.g. %(example)s (0 if there are none)",
                          example=f"6 {unit}")
         return None
-    try:
+    try:  # whole counted units and the item's bound are the receiving service's to check (core.quantities)
         return parse_quantity(text or "0", unit)
     except QuantityError:
-        errors[name] = _("enter a number in %(unit)s, e.g. 6 or %(example)s", unit=unit, example=f"6 {unit}")
+        errors[name] = scientific_notation(text) or _("enter a number in %(unit)s, e.g. 6 or %(example)s",
+                                                      unit=unit, example=f"6 {unit}")
         return None
 
 

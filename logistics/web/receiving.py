@@ -26,7 +26,6 @@ from logistics.web.receipt_form import fill_from_scan, read_receipt_form, scan_n
 blueprint = Blueprint("receiving", __name__)
 
 
-
 @blueprint.route("/receiving")
 @require(Permission.RECEIVE)
 def find() -> Any:
@@ -67,7 +66,8 @@ def record(reference: str) -> Any:
         lines = shipments.describe_shipment(session, reference).lines
         draft = read_receipt_form(values, lines, blind=db.runtime().settings.receiving_blind_count)
         receiving.receive(db.writing("received"), reference, draft, db.runtime().profiles,
-                          by=current_user.username, now=datetime.now(UTC))
+                          by=current_user.username, now=datetime.now(UTC),
+                          default_most=db.runtime().settings.max_quantity)
         db.commit()
     except NotFound:
         abort(404)

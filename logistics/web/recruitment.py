@@ -17,9 +17,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from logistics.core.forecast_inputs import Basis
+from logistics.core.quantities import read_plain_number
 from logistics.core.roles import Permission
 from logistics.core.spreadsheet import safe_row
-from logistics.services import forecasting, recruitment
+from logistics.core.units import QuantityError
+from logistics.services import catalogue, forecasting, recruitment
 from logistics.services.errors import InputError, NotFound
 from logistics.web import db, svg_chart
 from logistics.web.auth import require
@@ -50,7 +52,7 @@ def _page(failed: str | None = None, errors: dict[str, str] | None = None,
         supplied=list({row.item.code: row.item for row in bom}.values()), items=shown.items,
         bases=[b.value for b in Basis], pulls=shown.pulls, chart=_chart(shown.plan, shown.sites, rows, today),
         today=today, failed=failed, errors=errors or {}, form=request.form,
-        import_problems=import_problems or [])
+        import_problems=import_problems or [], default_most=db.runtime().settings.max_quantity)
 
 
 def _chart(plan: Any, sites: list[Any], rows: list[recruitment.EnrolmentRow], today: date
@@ -221,3 +223,20 @@ def set_supply_terms() -> Any:
     return _apply("terms", f"supply terms of {values['item']} changed",
                   lambda session: recruitment.set_supply_terms(session, **values),
                   _("Supply terms of %(item)s saved.", item=values["item"]), errors)
+
+
+@blueprint.route("/recruitment/max-quantity", methods=["POST"])
+@require(Permission.PLAN_SUPPLY)
+def set_max_quantity() -> Any:
+    """The largest quantity of an item one entry may hold; empty: the max_quantity setting's."""
+    form, errors = request.form, {}
+    item, text = form.get("item", ""), form.get("max_quantity", "").strip()
+    most = None
+    if text:
+        try:
+            most = read_plain_number(text)
+        except QuantityError as error:
+            errors["max_quantity"] = error.refusal
+    return _apply("largest", f"largest quantity per entry of {item} set to {text or 'the default'}",
+                  lambda session: catalogue.set_max_quantity(session, item=item, most=most),
+                  _("Largest quantity per entry of %(item)s saved.", item=item), errors)

@@ -1,5 +1,6 @@
-"""Removing a part of a shipment from its page: a line, a leg not yet started, a logger assigned by mistake.
-Each asks why (kept as the audit event's reason) and is refused without a reason."""
+"""Removing a part of a shipment from its page: a line, a logger assigned by mistake. Each asks why (kept as
+the audit event's reason) and is refused without a reason. A leg not yet started is removed the same way,
+through the legs' own route (`web.legs.delete`, `services.legs`), which also checks it against the route."""
 
 from __future__ import annotations
 
@@ -20,8 +21,6 @@ def add_routes(pages: Blueprint) -> None:
     """The removals, on the shipment pages' blueprint."""
     pages.add_url_rule("/shipments/<reference>/lines/<int:line_id>/remove", view_func=shipment_line_remove,
                        methods=["POST"])
-    pages.add_url_rule("/shipments/<reference>/legs/<int:sequence>/remove", view_func=shipment_leg_remove,
-                       methods=["POST"])
     pages.add_url_rule("/shipments/<reference>/loggers/<int:assignment_id>/remove",
                        view_func=shipment_logger_remove, methods=["POST"])
 
@@ -30,18 +29,6 @@ def add_routes(pages: Blueprint) -> None:
 def shipment_line_remove(reference: str, line_id: int) -> Any:
     return _remove(reference, _("Line removed."),
                    lambda session: shipments.remove_line(session, reference, line_id), "#contents")
-
-
-@require(Permission.EDIT_SHIPMENTS)
-def shipment_leg_remove(reference: str, sequence: int) -> Any:
-    def remove(session: Any) -> None:
-        try:
-            shipments.remove_leg(session, reference, sequence)
-        except shipments.LegStarted:  # said in the reader's language
-            raise InputError({"leg": _("leg %(sequence)d has started: it is part of the journey and stays",
-                                       sequence=sequence)}) from None
-
-    return _remove(reference, _("Leg %(sequence)d removed.", sequence=sequence), remove, "#legs")
 
 
 @require(Permission.MANAGE_LOGGERS)

@@ -40,7 +40,8 @@ def consume() -> Any:
         use = stock.read_use(form.get("use", ""), form.get("code", ""))
         stock.consume(db.writing(f"used for {use.label()}"), site=form.get("site", ""),
                       item=form.get("item", ""), quantity=form.get("quantity", ""), use=use,
-                      by=current_user.username, now=datetime.now(UTC), note=form.get("note"))
+                      by=current_user.username, now=datetime.now(UTC), note=form.get("note"),
+                      default_most=db.runtime().settings.max_quantity)
         db.commit()
     except InputError as error:
         db.session().rollback()

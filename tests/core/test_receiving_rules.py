@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from logistics.core.quantities import QuantityRule
 from logistics.core.receiving import (
     Checklist,
     Conditions,
@@ -125,9 +126,21 @@ def test_damaged_units_are_rejected_and_missing_ones_are_not_stock():
     assert units(Disposition.REJECT) == (0, 0, 5.5)
 
 
-def test_counts_must_be_zero_or_more():
-    assert count_problems(counted(received=-1.0, damaged=float("nan"))) == {
-        "received": "must be zero or more, not -1.0", "damaged": "must be zero or more, not nan"}
+KITS = QuantityRule(item="SEL-CD34", unit="kit", most=100)
+
+
+@pytest.mark.parametrize(("counts", "rule", "expected"), [
+    ({"received": -1.0, "damaged": float("nan")}, KITS,
+     {"received": "must be zero or more, got -1", "damaged": "must be zero or more, got nan"}),
+    ({"received": 4.5}, KITS,
+     {"received": "must be a whole number of kit (they are counted, not measured), got 4.5"}),
+    ({"received": 4.5}, QuantityRule(item="MED", unit="mL", most=100), {}),  # measured: fractions are fine
+    ({"missing": 101.0}, KITS,
+     {"missing": "must be at most 100 kit, the largest quantity of SEL-CD34 one entry may hold"}),
+    ({"received": 0.0, "damaged": 0.0, "missing": 100.0}, KITS, {}),
+])
+def test_counts_are_zero_or_more_whole_when_counted_and_within_the_items_bound(counts, rule, expected):
+    assert count_problems(counted(**counts), rule) == expected
 
 
 @given(st.floats(0, 1e6), st.floats(0, 1e6), st.floats(0, 1e6), st.sampled_from(list(Disposition)))

@@ -14,10 +14,10 @@ from logistics.core.audit_display import NAME_TEMPLATES, template_columns
 from logistics.db.engine import unit_of_work
 from logistics.db.models import AuditEvent, EvaluationProgress, Shipment
 from logistics.readers.config_files import load_alert_routes
-from logistics.services import audit, loggers, shipments
+from logistics.services import audit, legs, loggers, shipments
 from logistics.services.audit import AuditFilter
 from logistics.services.audit_names import column_references, shown
-from logistics.services.errors import NotFound
+from logistics.services.errors import InputError, NotFound
 from logistics.services.excursions import scan
 from tests.conftest import NOW
 from tests.services.test_excursions import send, trace_with_a_40_minute_excursion
@@ -41,7 +41,8 @@ def rework_the_planned_shipment(runtime):
         line = shipments.describe_shipment(session, PLANNED).lines[0]
         free = loggers.free_codes(session)[0]
     change(runtime, "wrong lot packed", lambda s: shipments.remove_line(s, PLANNED, line.id))
-    change(runtime, "courier leg no longer needed", lambda s: shipments.remove_leg(s, PLANNED, 4))
+    change(runtime, "courier leg no longer needed",
+           lambda s: legs.delete_leg(s, PLANNED, 4, reason="courier leg no longer needed"))
     assigned = change(runtime, "logger packed", lambda s: loggers.assign(
         s, logger_code=free, reference=PLANNED, starts_at=NOW).id)
     change(runtime, "assigned by mistake", lambda s: loggers.remove_assignment(
@@ -134,10 +135,11 @@ def test_every_name_is_made_of_columns_its_table_has():
 
 
 def test_a_started_leg_stays_on_the_route(demo_runtime):
-    with pytest.raises(shipments.LegStarted):
-        change(demo_runtime, "x", lambda s: shipments.remove_leg(s, "HG-2026-0045", 1))
+    with pytest.raises(InputError) as refused:
+        change(demo_runtime, "x", lambda s: legs.delete_leg(s, "HG-2026-0045", 1, reason="x"))
+    assert "leg 1 started at" in refused.value.errors["leg"]
     with pytest.raises(NotFound):
-        change(demo_runtime, "x", lambda s: shipments.remove_leg(s, PLANNED, 9))
+        change(demo_runtime, "x", lambda s: legs.delete_leg(s, PLANNED, 9, reason="x"))
 
 
 def test_a_logger_whose_readings_are_evidence_stays_in_its_shipment(demo_runtime):

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from logistics.core.quantities import QuantityRule
 from logistics.core.spreadsheet import safe_cell
 from logistics.core.units import parse_quantity
 from logistics.services.csv_rows import read_rows
@@ -26,7 +27,9 @@ from logistics.services.shipment_rows import (
 
 LOOKUPS = Lookups(
     site_zones={"HG-SZ": "Asia/Shanghai", "SIRIRAJ-PH": "Asia/Bangkok", "SIRIRAJ-CM": "Asia/Bangkok"},
-    lot_units={("SEL-CD34", "SK2609-031"): "kit", ("MED-HSC", "M26K05"): "bottle", ("MED-X", "MX-1"): "L"},
+    lot_rules={("SEL-CD34", "SK2609-031"): QuantityRule("SEL-CD34", "kit", 10_000),
+               ("MED-HSC", "M26K05"): QuantityRule("MED-HSC", "bottle", 10_000),
+               ("MED-X", "MX-1"): QuantityRule("MED-X", "L", 10_000)},
     references_used=frozenset({"HG-2026-0045"}),
 )
 HEADER = "reference,origin,destination,air_waybill,planned_departure,planned_arrival,lines\n"

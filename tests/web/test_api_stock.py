@@ -185,8 +185,11 @@ def test_consuming_takes_the_first_expiring_lot_and_moves_stock(app, client, tok
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"quantity": "two kit"}, "quantity", "cannot read"),
-    ({"quantity": "0 kit"}, "quantity", "more than zero"),
-    ({"quantity": "5 mL"}, "quantity", "issued in kit"),
+    ({"quantity": "0 kit"}, "quantity", "must be more than nothing"),
+    ({"quantity": "5 mL"}, "quantity", "cannot be expressed in kit"),
+    ({"quantity": "1.5 kit"}, "quantity", "must be a whole number of kit"),
+    ({"quantity": "2e0 kit"}, "quantity", "not in scientific notation"),
+    ({"quantity": "10001"}, "quantity", "must be at most 10,000 kit, the largest quantity of SEL-CD34"),
     ({"quantity": "7 kit"}, "quantity", "only 6 usable"),
     ({"code": "Somchai J"}, "code", "never a name"),
     ({"code": "tdt-017"}, "code", "never a name"),

@@ -148,9 +148,9 @@ def test_removing_a_line_leg_or_logger_asks_why_and_the_shipments_trail_shows_it
     assert refused.count("Why? (kept in the audit trail)") == 6  # nothing removed
     removed = text_of(post(client, f"/shipments/{PLANNED}/lines/{line_id}/remove", reason="wrong lot packed"))
     assert "Line removed." in removed
-    assert "reason: say why" in text_of(post(client, f"/shipments/{PLANNED}/legs/4/remove"))
+    assert "reason: say why" in text_of(post(client, f"/shipments/{PLANNED}/legs/4/delete"))
     assert "No event matches." in text_of(client.get("/audit?entity=legs&action=delete"))
-    assert "Leg 4 removed." in text_of(post(client, f"/shipments/{PLANNED}/legs/4/remove",
+    assert "Leg 4 deleted." in text_of(post(client, f"/shipments/{PLANNED}/legs/4/delete",
                                             reason="courier booked by the hospital"))
     free = page.split('<select id="assign-logger" name="logger"><option>', 1)[1].split("<", 1)[0]
     assert f"{free} assigned." in text_of(post(client, f"/shipments/{PLANNED}/loggers", logger=free))
@@ -169,10 +169,10 @@ def test_removing_a_line_leg_or_logger_asks_why_and_the_shipments_trail_shows_it
 
 def test_a_started_leg_and_a_received_shipments_loggers_stay(client):
     login(client, "logistics")
-    started = text_of(post(client, "/shipments/HG-2026-0045/legs/1/remove", reason="tidy up"))
-    assert "leg: leg 1 has started: it is part of the journey and stays" in started
+    started = text_of(post(client, "/shipments/HG-2026-0045/legs/1/delete", reason="tidy up"))
+    assert "leg 1 started at 2026-11-23 21:30 UTC: a leg under way or done cannot be deleted" in started
     received = text_of(client.get("/shipments/HG-2026-0044"))
     assert "/loggers/" not in received.split('id="loggers"', 1)[1].split("</table>", 1)[0]
-    assert client.post("/shipments/HG-2026-0045/legs/9/remove",
+    assert client.post("/shipments/HG-2026-0045/legs/9/delete",
                        data={"csrf_token": csrf_token(client, "/shipments/HG-2026-0045"),
                              "reason": "x"}).status_code == 404

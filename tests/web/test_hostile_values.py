@@ -35,6 +35,8 @@ from tests.web.test_role_matrix import write_routes
 
 EXAMPLES = 4  # random mixes per route, after the sweep of extremes
 SET_ASIDE = {  # routes whose hostile input belongs to other tests
+    "legs.delete": "tests/web/test_leg_pages.py: its one field, the reason, is fuzzed here through "
+                   "api.delete_leg; a sensible one would delete the leg whose page the sweep goes back to",
     "auth.login": "tests/web/test_access.py: login, lockout",
     "auth.logout": "ends the session this test works in",
     "storage.excursion_acknowledge": "tests/web/test_storage_pages.py: a zone's excursion review, by the "
@@ -47,7 +49,8 @@ OWN_SESSION = {"receiving.qa_sign": "qa"}  # routes posted by another user, in a
 PAGES_WITH_FORMS = ("/shipments/new", "/shipments/import", "/shipments/HG-2026-0048",
                     "/shipments/HG-2026-0045", "/shipments/HG-2026-0046", "/shipments/HG-2026-0048/edit",
                     "/receiving/HG-2026-0046", "/stock", "/recruitment", "/forecast", "/loggers", "/qa",
-                    "/profiles/refrigerated", "/allowances/SEL-CD34", "/storage", "/storage/SIR-FRIDGE-1")
+                    "/profiles/refrigerated", "/allowances/SEL-CD34", "/storage", "/storage/SIR-FRIDGE-1",
+                    "/shipments/HG-2026-0048/legs/3/edit")
 API_REFERENCES = {"api.record_leg": "HG-2026-0045", "api.add_milestone": "HG-2026-0045"}
 # Sensible values, so that an extreme in one field is not refused for a mistake in another. Optional: a
 # route missing here is fuzzed all the same.

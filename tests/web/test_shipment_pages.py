@@ -180,8 +180,16 @@ def test_lines_are_added_with_typed_quantities_checked_against_the_unit_of_issue
     assert "MED-HSC/M26K05 added." in page and "6 bottle" in page
     wrong = client.post("/shipments/HG-2026-0101/lines", follow_redirects=True,
                         data={"lot": "SEL-CD34/SK2609-031", "quantity": "500 mL", "csrf_token": token})
-    assert "quantity: &#39;500 mL&#39; cannot be expressed in kit (this item is issued in kit)" in \
-        wrong.get_data(as_text=True)
+    assert "quantity: &#39;500 mL&#39; cannot be expressed in kit" in wrong.get_data(as_text=True)
+    for typed, said in (
+            ("1.5 kit", "quantity: must be a whole number of kit (they are counted, not measured), got 1.5"),
+            ("1e3 kit", "quantity: write the number out in full, not in scientific notation "
+                        "(&#39;1e3 kit&#39;)"),
+            ("100000 kit", "quantity: must be at most 10,000 kit, the largest quantity of SEL-CD34 one entry "
+                           "may hold")):
+        refused = client.post("/shipments/HG-2026-0101/lines", follow_redirects=True,
+                              data={"lot": "SEL-CD34/SK2609-031", "quantity": typed, "csrf_token": token})
+        assert said in refused.get_data(as_text=True), typed
     twice = client.post("/shipments/HG-2026-0101/lines", follow_redirects=True,
                         data={"lot": "MED-HSC/M26K05", "quantity": "2", "csrf_token": token})
     assert "is listed already" in twice.get_data(as_text=True)

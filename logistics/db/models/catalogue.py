@@ -45,6 +45,8 @@ class Item(Audited, SQLModel, table=True):
                                         sa_column_kwargs={"server_default": "83.144"})
     minimum_order: float = 0.0  # the supplier's, in the unit of issue
     overage: float = 1.0  # QC samples and overfill on top of the bill of materials (1.1: 10 % more)
+    # The largest quantity one entry may hold, in the unit of issue; None: the max_quantity setting.
+    max_quantity: float | None = None
 
 
 class Lot(Audited, SQLModel, table=True):
