@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from logistics.core.limits import REFERENCE_PATTERN
-from logistics.core.quantities import QuantityRule, read_plain_number, read_quantity
-from logistics.core.spreadsheet import FORMULA_STARTS, number_cell
+from logistics.core.quantities import QuantityRule, plain_number, read_plain_number, read_quantity
+from logistics.core.spreadsheet import FORMULA_STARTS
 from logistics.core.units import QuantityError
 from logistics.schemas.shipments import ShipmentCreate
 from logistics.services.errors import input_error_from
@@ -253,14 +253,16 @@ def time_cell(moment: datetime | None, zone: str) -> str:
     return local.replace(microsecond=0).isoformat()
 
 
-def hours_cell(seconds: float | None) -> int | float | str:
-    """Hours as the import reads them; rounded so that reading them back gives the same text again."""
-    return "" if seconds is None else number_cell(round(seconds / 3600, 6))
+def hours_cell(seconds: float | None) -> str:
+    """Hours as the import reads them, written out in full (`96`, `1.1`, never `1e-06`); rounded so that
+    reading them back gives the same text again."""
+    return "" if seconds is None else plain_number(round(seconds / 3600, 6))
 
 
 def quantity_text(amount: float) -> str:
-    """A stored quantity as text the import reads back to the same value: 6, 0.5, 1e-05, 1e+308."""
-    return str(int(amount)) if amount.is_integer() and abs(amount) < 1e15 else repr(amount)
+    """A stored quantity as text the import reads back to the same value, written out in full as the
+    import wants it: 6, 0.5, 0.00001 (never 1e-05)."""
+    return plain_number(amount)
 
 
 def lines_cell(lines: Iterable[tuple[str, str, float, str]]) -> str:

@@ -93,7 +93,7 @@ def test_an_export_imported_into_a_fresh_database_exports_as_the_same_file(demo_
     assert first["notes"] == "'=SUM(A1) said \"keep cold\"\nsecond line"  # shown as text by a spreadsheet
     assert first["lines"] == "MED-BULK/MB-1=0.333 L; SEL-CD34/SK2609-031=2 kit"
     assert first["packaging_validated_hours"] == "1.1" and first["air_waybill"] == "160-48122034"
-    assert rows["HG-2026-0202"]["lines"] == "MED-BULK/MB-1=1e-05 L"
+    assert rows["HG-2026-0202"]["lines"] == "MED-BULK/MB-1=0.00001 L"  # in full, as the import reads it
     with fresh_runtime.sessions() as session:
         notes = session.exec(select(Shipment.notes).where(Shipment.reference == "HG-2026-0201")).one()
     assert notes == '=SUM(A1) said "keep cold"\nsecond line'  # as typed, without the export's quote

@@ -133,7 +133,8 @@ def test_the_export_cells_are_what_the_import_reads_back():
     assert time_cell(moment, "Asia/Shanghai") == "2026-12-01T09:00:07+08:00"
     assert time_cell(None, "Asia/Shanghai") == ""
     assert time_cell(datetime(9999, 12, 31, 23, tzinfo=UTC), "Asia/Shanghai") == "9999-12-31T23:00:00+00:00"
-    assert hours_cell(96 * 3600.0) == 96 and hours_cell(1.1 * 3600) == 1.1 and hours_cell(None) == ""
+    assert hours_cell(96 * 3600.0) == "96" and hours_cell(1.1 * 3600) == "1.1" and hours_cell(None) == ""
+    assert hours_cell(3.6e-3) == "0.000001"  # in full: the import refuses scientific notation
     assert lines_cell([("SEL-CD34", "SK2609-031", 6.0, "kit"), ("MED-X", "MX-1", 0.5, "L")]) == (
         "SEL-CD34/SK2609-031=6 kit; MED-X/MX-1=0.5 L")
     text = HEADER + f"HG-2026-0301,HG-SZ,SIRIRAJ-PH,,{time_cell(moment, 'Asia/Shanghai')},,\n"
