@@ -30,7 +30,7 @@ def test_a_leg_is_deleted_only_with_a_reason(live_server, page):
     expect(legs).to_have_count(3)
     expect(page.locator("#route-warnings")).to_contain_text(
         "The route ends at BKK, but the shipment goes to SIRIRAJ-PH.")
-    deletion = page.locator("table.audit tbody tr", has_text="HG-2026-0045 leg 4")
+    deletion = page.locator("table.audit tbody tr.audit-delete", has_text="HG-2026-0045 leg 4")
     expect(deletion).to_have_count(1)
     expect(deletion).to_contain_text("Li Wei")
     expect(deletion).to_contain_text("the airline delivers to the pharmacy")
