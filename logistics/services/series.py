@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
 from operator import attrgetter
+from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -90,7 +91,13 @@ def _insert_buckets(session: Session, logger_id: int, level: int, buckets: list[
     dialect = connection.dialect
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     columns = ["logger_id", "level_s", "bucket", *_SUMMARY]
-    as_time, summary = driver_time(dialect), attrgetter(*_SUMMARY)
+    to_driver, summary, seen = driver_time(dialect), attrgetter(*_SUMMARY), {}
+
+    def as_time(moment: datetime | None) -> Any:  # the same reading times recur at every level
+        if moment not in seen:
+            seen[moment] = to_driver(moment)
+        return seen[moment]
+
     rows = []
     for bucket in buckets:
         values = list(summary(bucket))
