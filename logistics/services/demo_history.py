@@ -4,10 +4,10 @@
 people and the scheduler use: each shipment is booked when it is packed; its loggers' readings (along its
 legs, demo_journeys) reach the database as a logger would send them (in flight mode, on landing), through
 the telemetry store; the scan judges them as they come, so excursions are found when they happened; the
-pharmacy receives each box (every GMP line waits in quarantine), QA assesses each excursion and signs the
-release, the shipment is closed; each patient's batch takes its goods from stock. The storage zones'
-loggers record all along. What is still under way is recorded up to now; `logistics demo` goes on from
-there (see demo_journeys.live_journeys).
+pharmacy receives each box (a line goes to quarantine when an excursion is open, or when the scenario
+holds the shipment for QA), QA assesses each excursion and signs the release, the shipment is closed;
+each patient's batch takes its goods from stock. The storage zones' loggers record all along. What is
+still under way is recorded up to now; `logistics demo` goes on from there (demo_journeys.live_journeys).
 """
 
 from __future__ import annotations
@@ -52,7 +52,6 @@ class HistoryLoad:
     """What `record_history` recorded."""
 
     counts: dict[str, int]
-    logger_secrets: dict[str, str]
     readings: int = 0
     receipts: int = 0
     decisions: int = 0
@@ -73,8 +72,7 @@ def record_history(sessions: sessionmaker[Session], engine: Engine, profiles: di
     now = now.replace(microsecond=0)  # loggers stamp whole seconds: each window starts on a reading
     history = scenario.get("history", {})
     with unit_of_work(sessions, actor="demo", reason="demo data") as session:
-        secrets = demo.load_catalogue(session, profiles, now=now, scenario=scenario,
-                                      lots=history.get("lots", []))
+        demo.load_catalogue(session, profiles, now=now, scenario=scenario, lots=history.get("lots", []))
         zones = zone_journeys(session, now=now)
     player = _Player(sessions, TelemetryStore(engine), profiles, routes, scenario)
     for journey in zones:
@@ -85,8 +83,8 @@ def record_history(sessions: sessionmaker[Session], engine: Engine, profiles: di
     player.play_until(now, budgets=True)
     _roll_up(sessions)
     counts = demo.counts_of(scenario) | {"past shipments": len(history.get("shipments", []))}
-    return HistoryLoad(counts=counts, logger_secrets=secrets, readings=player.stored,
-                       receipts=player.receipts, decisions=player.decisions)
+    return HistoryLoad(counts=counts, readings=player.stored, receipts=player.receipts,
+                       decisions=player.decisions)
 
 
 Action = Callable[["_Player"], None]
