@@ -1,21 +1,23 @@
 """The demo scenario read as a story in time: each shipment's booking, mishaps, receipt, QA release and
 closing, and the goods each patient's batch used (config/demo.toml; played by demo_history).
 
-The months before ([history] in the scenario) are written short: a route, a departure day and the hours
-held at customs; they are laid out here into legs like the scenario's own shipments.
+The months before ([history] in the scenario) are written short: a route, a departure day (the truck
+leaves the warehouse at its usual morning hour) and the hours held at customs; they are laid out here
+into legs like the scenario's own shipments.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.receiving import Checklist, CoolantState
 from logistics.schemas.shipments import LinePublic
-from sensors.itinerary import Mishap, shipper_profile
+from sensors.itinerary import DROP_MINUTES, Mishap, shipper_profile
 
 ORIGIN = "HG-SZ"
 CUSTOMS_PLANNED_HOURS = 24.0
@@ -50,8 +52,8 @@ class Plan:
     @property
     def checks(self) -> list[datetime]:
         """When the scheduler's scan has seen each mishap through."""
-        return [mishap.at + timedelta(minutes=mishap.minutes * 1.5) + SCANNED_AFTER
-                for _logger, mishap in self.mishaps]
+        return [mishap.at + timedelta(minutes=DROP_MINUTES if mishap.kind == "drop" else mishap.minutes * 1.5)
+                + SCANNED_AFTER for _logger, mishap in self.mishaps]
 
     @property
     def release_comment(self) -> str:
@@ -73,7 +75,9 @@ def plans(scenario: dict[str, Any], now: datetime) -> list[Plan]:
     """Every shipment of the story, the months before first, each in the order it was booked."""
     items = {item["code"]: item["storage_profile"] for item in scenario["items"]}
     history = scenario.get("history", {})
-    laid = [_past(spec, history, items, now) for spec in history.get("shipments", [])]
+    zone = next(ZoneInfo(site["timezone"]) for site in scenario["sites"] if site["code"] == ORIGIN)
+    laid = [_past(spec, history, items, now, _departed(spec, history, zone, now))
+            for spec in history.get("shipments", [])]
     laid += [_current(spec, now) for spec in scenario["shipments"]]
     return sorted(laid, key=lambda plan: plan.enters)
 
@@ -115,10 +119,19 @@ def _current(spec: dict[str, Any], now: datetime) -> Plan:
                 qa_release=bool(spec.get("qa_release", False)))
 
 
-def _past(spec: dict[str, Any], history: dict[str, Any], items: dict[str, str], now: datetime) -> Plan:
-    """A shipment of the months before, laid out along its route into the scenario's own shape."""
+def _departed(spec: dict[str, Any], history: dict[str, Any], zone: ZoneInfo, now: datetime) -> float:
+    """Hours from `now` to when the shipment left: `departed_days` from today, at the warehouse's usual
+    time (`departs_at`, its local time)."""
+    hour, minute = (int(part) for part in history.get("departs_at", "08:30").split(":"))
+    day = now.astimezone(zone).date() + timedelta(days=spec["departed_days"])
+    return (datetime.combine(day, time(hour, minute), zone) - now) / timedelta(hours=1)
+
+
+def _past(spec: dict[str, Any], history: dict[str, Any], items: dict[str, str], now: datetime,
+          departed: float) -> Plan:
+    """A shipment of the months before, laid out along its route into the scenario's own shape; it left
+    `departed` hours from `now`."""
     route = history["routes"][spec["via"]]
-    departed = spec["departed_days"] * 24.0
     truck, air = ([departed + hour for hour in route[mode]["hours"]] for mode in ("truck", "air"))
     customs = [air[1] + 1.0, air[1] + 1.0 + spec["customs_hours"]]
     courier = [customs[1] + COURIER_AFTER_CUSTOMS_HOURS] * 2
