@@ -53,8 +53,8 @@ def test_a_reading_from_before_the_logger_joined_the_shipment_is_not_its_tempera
 
 def test_a_reading_stamped_after_the_window_ends_is_not_its_temperature(demo_runtime):
     with unit_of_work(demo_runtime.sessions, actor="somchai", reason="hand-over planned") as session:
-        assignment = session.exec(select(LoggerAssignment).join(Logger).where(Logger.code == "LG-24004")).one()
-        assignment.ends_at = NOW + H
+        handed_over = select(LoggerAssignment).join(Logger).where(Logger.code == "LG-24004")
+        session.exec(handed_over).one().ends_at = NOW + H
     # A clock running ahead stamps a warm reading after the hand-over.
     send(demo_runtime, [(NOW - timedelta(minutes=5), 4.5), (NOW + timedelta(minutes=90), 12.0)],
          "LG-24004")
