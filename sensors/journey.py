@@ -112,12 +112,16 @@ def journey_duration(phases: Sequence[Phase]) -> timedelta:
 
 
 def simulate_journey(phases: Sequence[Phase], *, start: datetime, interval_s: float, profile: str,
-                     rng: random.Random, first_seq: int = 1) -> Iterator[SimReading]:
-    """Readings every `interval_s` seconds from `start` to the end of the journey."""
+                     rng: random.Random, first_seq: int = 1,
+                     battery_drain_per_h: float = BATTERY_DRAIN_PER_H) -> Iterator[SimReading]:
+    """Readings every `interval_s` seconds from `start` to the end of the journey (a mains-powered logger
+    drains no battery)."""
     _check_inputs(phases, start, interval_s, profile)
     schedule = _Schedule(phases)
     offsets = _reading_offsets(schedule.total_s, interval_s)
-    shocks = _shocks_per_reading(schedule, offsets, rng)
+    # Shocks from a generator of their own (one draw of `rng`): how many phases follow never changes the
+    # readings before them, so a journey read further fits onto what was read before.
+    shocks = _shocks_per_reading(schedule, offsets, random.Random(rng.random()))
     battery_at_start = 100.0 - rng.uniform(0.0, 3.0)
     temp, previous = PACKOUT_C[profile], 0.0
     for index, offset in enumerate(offsets):
@@ -128,7 +132,7 @@ def simulate_journey(phases: Sequence[Phase], *, start: datetime, interval_s: fl
             time=start + timedelta(seconds=offset),
             temp_c=round(temp + rng.uniform(-SENSOR_NOISE_C, SENSOR_NOISE_C), 2),
             shock_g=shocks.get(index),
-            battery=round(max(0.0, battery_at_start - BATTERY_DRAIN_PER_H * offset / 3600), 1),
+            battery=round(max(0.0, battery_at_start - battery_drain_per_h * offset / 3600), 1),
             lat=round(lat + rng.gauss(0.0, GPS_JITTER_DEG), 5),
             lon=round(lon + rng.gauss(0.0, GPS_JITTER_DEG), 5),
             seq=first_seq + index,
@@ -136,13 +140,14 @@ def simulate_journey(phases: Sequence[Phase], *, start: datetime, interval_s: fl
         )
 
 
-def excursion_coupling(phases: Sequence[Phase], index: int, profile: str) -> float:
-    """The coupling for phase `index` that keeps the payload above the profile's limit for ~45 minutes."""
+def excursion_coupling(phases: Sequence[Phase], index: int, profile: str,
+                       target_min: float = EXCURSION_TARGET_MIN) -> float:
+    """The coupling for phase `index` that keeps the payload above the profile's limit for `target_min`."""
     low, high = 0.0, 50.0
     for _ in range(40):  # bisection: time above the limit grows with the coupling
         middle = (low + high) / 2
         trial = [*phases[:index], _with_coupling(phases[index], middle), *phases[index + 1:]]
-        if minutes_above_limit(trial, profile, after_phase=index) < EXCURSION_TARGET_MIN:
+        if minutes_above_limit(trial, profile, after_phase=index) < target_min:
             low = middle
         else:
             high = middle

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -119,6 +119,22 @@ def plan_publications(readings: Sequence[SimReading], silent_phases: set[str]) -
     return plan
 
 
+def upload_times(readings: Sequence[SimReading], silent_phases: set[str]) -> list[datetime]:
+    """When each reading reaches the broker (as `plan_publications` sends them): as it is taken, or, taken
+    in flight mode, with the first reading after it (the last one it was buffered with at the end)."""
+    times: list[datetime] = []
+    buffered = 0
+    for reading in readings:
+        if reading.phase in silent_phases:
+            buffered += 1
+            continue
+        times += [reading.time] * (buffered + 1)
+        buffered = 0
+    if buffered:
+        times += [readings[-1].time] * buffered
+    return times
+
+
 def native_reading(reading: SimReading, *, unix_time: bool = False) -> dict[str, Any]:
     """A reading in the tracker's native JSON format (SPEC §3): ISO 8601 time, or Unix seconds in batches."""
     moment = reading.time.astimezone(UTC)
@@ -144,19 +160,47 @@ def run_simulation(broker: BrokerAddress, options: SimulationOptions, *, progres
         raise ValueError("speed must not be negative")
     phases = journey_for(options)
     silent = {phase.name for phase in phases if phase.silent}
-    readings = {logger_id: logger_readings(options, logger_id, phases) for logger_id in options.loggers}
-    plans = {logger_id: plan_publications(rows, silent) for logger_id, rows in readings.items()}
-    total = sum(len(rows) for rows in readings.values())
+    trips = [Trip(logger_id, options.secrets.get(logger_id), logger_readings(options, logger_id, phases),
+                  frozenset(silent)) for logger_id in options.loggers]
+    pace = _Pace(options.start, options.speed, time.monotonic())
+    return _publish_trips(broker, trips, options.prefix, pace, progress, stop)
+
+
+@dataclass(frozen=True)
+class Trip:
+    """One logger's readings to send (`run_trips`); those taken in its silent phases go in one batch after."""
+
+    logger_id: str
+    secret: str | None
+    readings: list[SimReading]
+    silent_phases: frozenset[str] = frozenset({"flight"})
+
+
+def run_trips(broker: BrokerAddress, trips: Sequence[Trip], *, prefix: str, speed: float | None,
+              now: datetime, stop: threading.Event | None = None) -> SimulationSummary:
+    """Publish each logger's readings as a device would, never ahead of the wall clock: readings already
+    due (the loggers were switched off a while) catch up at `speed` simulated seconds per real second,
+    then each goes out when the clock reaches it."""
+    if len({trip.logger_id for trip in trips}) != len(trips):
+        raise ValueError("give each logger to simulate once")
+    firsts = [trip.readings[0].time for trip in trips if trip.readings]
+    pace = _Pace(min(firsts, default=now), speed, time.monotonic(), clock=now)
+    return _publish_trips(broker, [trip for trip in trips if trip.readings], prefix, pace, None, stop)
+
+
+def _publish_trips(broker: BrokerAddress, trips: Sequence[Trip], prefix: str, pace: _Pace,
+                   progress: Progress | None, stop: threading.Event | None) -> SimulationSummary:
+    plans = {trip.logger_id: plan_publications(trip.readings, set(trip.silent_phases)) for trip in trips}
+    total = sum(len(trip.readings) for trip in trips)
     began = time.monotonic()
     with ExitStack() as cleanup:
         links = []
-        for logger_id in options.loggers:
-            link = _LoggerLink(broker, logger_id, options.secrets.get(logger_id), options.prefix)
+        for trip in trips:
+            link = _LoggerLink(broker, trip.logger_id, trip.secret, prefix)
             cleanup.callback(link.close)
-            link.connect(battery=readings[logger_id][0].battery)
+            link.connect(battery=trip.readings[0].battery)
             links.append(link)
-        pace = _Pace(options.start, options.speed, time.monotonic())
-        run = _Run(links, plans, pace, total, progress)
+        run = _Run(links, plans, replace(pace, began=time.monotonic()), total, progress)
         cleanup.callback(run.join)  # runs before the links close
         counts, stopped = run.follow(stop or threading.Event())
     return SimulationSummary(per_logger=counts, seconds=time.monotonic() - began, stopped=stopped)
@@ -182,18 +226,22 @@ def _encode(body: object) -> bytes:
 
 @dataclass(frozen=True)
 class _Pace:
-    """Maps simulated time to real time: `speed` simulated seconds per real second."""
+    """Maps simulated time to real time: `speed` simulated seconds per real second from `began`; with a
+    `clock` (the wall-clock time at `began`), never before the wall clock reaches the simulated time."""
 
     start: datetime
     speed: float | None
     began: float
+    clock: datetime | None = None
 
     def wait_until(self, due: datetime, halt: threading.Event) -> bool:
         """Sleep until `due` comes round in real time; False if halted meanwhile."""
-        if self.speed:
-            delay = self.began + (due - self.start).total_seconds() / self.speed - time.monotonic()
-            if delay > 0:
-                return not halt.wait(delay)
+        target = self.began + (due - self.start).total_seconds() / self.speed if self.speed else self.began
+        if self.clock is not None:
+            target = max(target, self.began + (due - self.clock).total_seconds())
+        delay = target - time.monotonic()
+        if delay > 0:
+            return not halt.wait(delay)
         return not halt.is_set()
 
 

@@ -230,6 +230,7 @@ LONGEST_FIRST = (
     "tests/web/test_sessions.py",
     "tests/outbound/test_backup.py",
     "tests/integration/test_demo_command.py",
+    "tests/browser/test_demo_story.py",
     "tests/sensors/test_decode_fuzz.py",
 )
 
@@ -379,8 +380,9 @@ def command_line(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Com
 
 @pytest.fixture(scope="session")
 def demo_today_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """SQLite with the demo loaded as `logistics init --demo` loads it, at the real time of the session's
-    start (commands work at the real time, not at NOW); built once, for the tests that start from it."""
+    """SQLite with the demo scenario's records (as `logistics init --demo` loads them, without the past it
+    records: tests/services/test_demo_history.py has that), at the real time of the session's start
+    (commands work at the real time, not at NOW); built once, for the tests that start from it."""
     template = tmp_path_factory.mktemp("templates") / "demo-today.db"
     _prepare(f"sqlite:///{template}", partial(load_demo, now=datetime.now(UTC)))
     return template
@@ -388,7 +390,7 @@ def demo_today_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def cli_demo(command_line: CommandLine, demo_today_template: Path) -> None:
-    """The command line's database holds the demo scenario, as after `logistics init --demo`."""
+    """The command line's database holds the demo scenario's records, as `init --demo` loads them."""
     shutil.copyfile(demo_today_template, command_line.database)
 
 

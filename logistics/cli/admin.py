@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -14,12 +15,11 @@ from logistics.cli.common import changing, open_runtime, upgrade_database
 from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from logistics.core.roles import Role
 from logistics.db import migrate as migrations
-from logistics.db.engine import unit_of_work
 from logistics.services import audit, users
 from logistics.settings import SettingsError, load_settings
 
 if TYPE_CHECKING:
-    from logistics.services.demo import DemoLoad
+    from logistics.services.demo_history import HistoryLoad
 
 
 @click.command()
@@ -44,19 +44,21 @@ def migrate(message: str | None) -> None:
     click.echo(f"database at revision {upgrade_database(runtime)}")
 
 
-def load_demo_data(runtime: Runtime) -> DemoLoad | None:
-    """Load the demo scenario unless it is there already; print the demo users."""
-    from logistics.readers.config_files import load_demo_scenario
+def load_demo_data(runtime: Runtime) -> HistoryLoad | None:
+    """Load the demo scenario with its history unless it is there already; print the demo users."""
+    from logistics.readers.config_files import load_alert_routes, load_demo_scenario
     from logistics.services import demo  # with the forecast's numpy: only `init --demo` and `demo` need it
+    from logistics.services.demo_history import record_history
 
     scenario = load_demo_scenario()
     loaded = None
+    began = time.perf_counter()
     try:
-        with unit_of_work(runtime.sessions, actor="demo", reason="demo data") as session:
-            loaded = demo.load_demo(session, runtime.profiles, now=datetime.now(UTC),
-                                    scenario=scenario)
-        click.echo("demo data loaded: " + ", ".join(f"{n} {name}"
-                                                     for name, n in loaded.counts.items()))
+        loaded = record_history(runtime.sessions, runtime.engine, runtime.profiles, load_alert_routes(),
+                                scenario=scenario, now=datetime.now(UTC))
+        click.echo("demo data loaded: " + ", ".join(f"{n} {name}" for name, n in loaded.counts.items()))
+        click.echo(f"demo history recorded: {loaded.readings} readings, {loaded.receipts} receipts, "
+                   f"{loaded.decisions} QA decisions ({time.perf_counter() - began:.1f} s)")
     except demo.DemoAlreadyLoaded as error:
         click.echo(str(error))
     click.echo("demo users (user name / password):")

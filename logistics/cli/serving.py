@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,9 @@ from logistics.cli.common import open_runtime, require_current_schema, upgrade_d
 from logistics.db.engine import unit_of_work
 from logistics.settings import LOG_LEVELS
 from sensors.topics import parse_broker_url
+
+if TYPE_CHECKING:
+    from sensors.simulator import Trip
 
 log = logging.getLogger(__name__)
 HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True,
@@ -108,7 +111,8 @@ def _scheduler_in_background(runtime: Runtime) -> Iterator[None]:
 @HOST_OPTION
 @PORT_OPTION
 @click.option("--speed", type=click.FloatRange(min=1), default=30, show_default=True,
-              help="How fast the simulated loggers travel (simulated seconds per real second).")
+              help="How fast the loggers catch up on time the demo was not running (simulated seconds per "
+                   "real second); then they record in real time.")
 @LOG_LEVEL_OPTION
 def demo_command(host: str, port: int, speed: float, log_level: str | None) -> None:
     """Everything on one machine with the demo scenario: web, ingest and simulated loggers. Not for real use.
@@ -148,54 +152,50 @@ def _development_broker(runtime: Runtime) -> Iterator[None]:
 
 @contextmanager
 def _simulator_in_background(runtime: Runtime, speed: float) -> Iterator[None]:
-    """Loggers of the demo's active shipments travel again, at `speed`, with fresh secrets."""
-    from logistics.cli.simulate import default_start
-    from sensors.simulator import SimulationOptions
+    """The demo's loggers go on from where they are: each from its newest stored reading, along its
+    shipment's legs or in its storage zone, with fresh secrets; what is overdue catches up at `speed`."""
 
     stop = threading.Event()
     broker = parse_broker_url(runtime.settings.mqtt_url)
-    start = default_start(via="HKG", customs_hours=24.0, speed=speed, now=datetime.now(UTC))
-    workers = []
-    for profile, secrets in demo_logger_secrets(runtime).items():
-        options = SimulationOptions(
-            loggers=sorted(secrets), secrets=secrets, prefix=runtime.settings.mqtt_topic_prefix,
-            profile=profile, speed=speed, interval_s=300, inject_excursion=True, inject_shock=True,
-            start=start)
-        workers.append(threading.Thread(target=_simulate, args=(broker, options, stop),
-                                        name=f"simulator-{profile}"))
-        click.echo(f"simulating {profile} loggers {', '.join(options.loggers)} at {speed:g}x")
-    for worker in workers:
-        worker.start()
+    now = datetime.now(UTC)
+    trips = demo_trips(runtime, now)
+    prefix = runtime.settings.mqtt_topic_prefix
+    worker = threading.Thread(target=_simulate, name="simulator",
+                              args=(broker, prefix, trips, speed, now, stop))
+    click.echo(f"simulating loggers {', '.join(trip.logger_id for trip in trips)} from where they are "
+               f"(catching up at {speed:g}x, then in real time)")
+    worker.start()
     try:
         yield
     finally:
         stop.set()
-        for worker in workers:
-            worker.join(timeout=15)
+        worker.join(timeout=15)
 
 
-def _simulate(broker: Any, options: Any, stop: threading.Event) -> None:
-    from sensors.simulator import SimulationError, run_simulation
+def _simulate(broker: Any, prefix: str, trips: Any, speed: float, now: datetime,
+              stop: threading.Event) -> None:
+    from sensors.simulator import SimulationError, run_trips
 
     try:
-        run_simulation(broker, options, stop=stop)
+        run_trips(broker, trips, prefix=prefix, speed=speed, now=now, stop=stop)
     except SimulationError:
         log.exception("the demo simulator stopped")
 
 
-def demo_logger_secrets(runtime: Runtime) -> dict[str, dict[str, str]]:
-    """New secrets for the loggers travelling in demo shipments, grouped by the goods' storage profile."""
-    from logistics.services import loggers, shipments
+def demo_trips(runtime: Runtime, now: datetime) -> list[Trip]:
+    """What each logger recording in the demo still has to send, with a new secret to send it with."""
+    from logistics.services import loggers
+    from logistics.services.demo_journeys import live_journeys, newest_readings
+    from sensors.simulator import Trip
 
-    grouped: dict[str, dict[str, str]] = {}
     with unit_of_work(runtime.sessions, actor="demo", reason="demo simulator credentials") as session:
-        for row in loggers.list_loggers(session, now=datetime.now(UTC)):
-            if row.shipment:
-                lines = shipments.describe_shipment(session, row.shipment).lines
-                profile = lines[0].storage_profile if lines else "refrigerated"
-                grouped.setdefault(profile, {})[row.logger.code] = loggers.rotate_secret(
-                    session, row.logger.code)
-    return grouped
+        journeys = live_journeys(session, now=now)
+        newest = newest_readings(session, [journey.logger for journey in journeys])
+        secrets = {journey.logger: loggers.rotate_secret(session, journey.logger) for journey in journeys}
+    return [Trip(journey.logger, secrets[journey.logger],
+                 [reading for reading in journey.readings()
+                  if journey.logger not in newest or reading.time > newest[journey.logger]])
+            for journey in journeys]
 
 
 def broker_answers(runtime: Runtime, timeout: float = 1.0) -> bool:

@@ -29,6 +29,8 @@ ALLOWED: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
 }
 
 ACTIVE = frozenset({S.PACKED, S.IN_TRANSIT, S.ARRIVED})
+# Goods that have left the warehouse and are not received yet: a logger must be recording them.
+UNDER_WAY = frozenset({S.IN_TRANSIT, S.ARRIVED})
 
 
 class InvalidTransition(ValueError):

@@ -8,6 +8,7 @@ million readings draws from a few thousand points, and no peak is ever smoothed 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -71,8 +72,8 @@ class Bucket:
 
 def bucket_start(time: datetime, level_s: int) -> datetime:
     """The start of the `level_s`-second bucket holding `time` (buckets aligned on the Unix epoch)."""
-    seconds = (time - EPOCH) // timedelta(seconds=1)
-    return EPOCH + timedelta(seconds=seconds - seconds % level_s)
+    seconds = math.floor(time.timestamp())  # the same as (time - EPOCH) // 1 s, and quicker
+    return datetime.fromtimestamp(seconds - seconds % level_s, UTC)
 
 
 def summarise(readings: Iterable[tuple[datetime, float | None, float | None]],

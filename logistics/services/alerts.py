@@ -76,6 +76,16 @@ def release_withheld(session: Session, key: str) -> None:
     _move_deliveries(session, key, "withdrawn", "pending")
 
 
+def withhold_settled(session: Session, kind: str, standing: set[str]) -> None:
+    """Alerts of `kind` whose key is not among those `standing`: what they announced is over, so their
+    deliveries not made yet are not made."""
+    undelivered = select(AlertDelivery.id).where(AlertDelivery.alert_id == Alert.id,
+                                                 AlertDelivery.status == "pending")
+    for key in session.exec(select(Alert.key).where(Alert.kind == kind, undelivered.exists())).all():
+        if key not in standing:
+            withhold_unsent(session, key)
+
+
 def _move_deliveries(session: Session, key: str, from_status: str, to_status: str) -> None:
     for delivery in session.exec(select(AlertDelivery).join(Alert, Alert.id == AlertDelivery.alert_id)
                                  .where(Alert.key == key, AlertDelivery.status == from_status)):

@@ -1,19 +1,24 @@
 """The live picture of active shipments: where each is, what its loggers say now, what needs attention.
 
 Built with a handful of queries whatever the number of shipments (one per kind of fact, and one index
-seek per logger for its latest reading), so the dashboard stays quick with hundreds in transit.
+seek per logger for its latest reading), so the dashboard stays quick with hundreds in transit. A logger
+is judged only by its readings inside its window in the shipment, the window its excursions are
+evaluated over (`excursions.logger_window`): what it said before the goods were in its care, or after,
+is not theirs.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, type_coerce
 from sqlmodel import Session, col, select
 
+from logistics.core.attention import Attention, Standing, Unwatched, standing, urgency
 from logistics.core.excursion_rules import RangeState, range_state
+from logistics.core.excursion_types import Window
 from logistics.core.legs import LegMode
 from logistics.core.lifecycle import ACTIVE
 from logistics.core.profiles import StorageProfile
@@ -30,9 +35,13 @@ from logistics.db.models import (
     ShipmentLine,
     Site,
 )
-from logistics.services.monitoring import MonitoringPolicy
+from logistics.db.types import UTCDateTime
+from logistics.services.excursions import logger_window_from
+from logistics.services.monitoring import MonitoringPolicy, no_logger
 
 SEVERITIES = ("critical", "major", "minor")
+# Each logger's newest reading with a temperature in its window (by logger id and window), if any.
+Latest = dict[tuple[int, Window], tuple[datetime, float | None] | None]
 
 
 @dataclass(frozen=True)
@@ -40,9 +49,17 @@ class LoggerNow:
     code: str
     last_time: datetime | None
     temperature_c: float | None
-    state: str  # in_range, above, below, or unknown (no temperature yet)
-    silent: bool  # silent for longer than allowed, and not because it is flying on time
+    state: str  # in_range, above, below, or unknown (no temperature in its window yet)
+    silent_since: datetime | None  # silent for longer than allowed, and not because it is flying on time
     flight_mode: bool  # quiet on a planned flight
+
+    @property
+    def silent(self) -> bool:
+        return self.silent_since is not None
+
+    @property
+    def out_of_range(self) -> bool:
+        return self.state in (RangeState.ABOVE, RangeState.BELOW)
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,8 @@ class ShipmentNow:
     legs_total: int
     ranges: tuple[StorageProfile, ...]
     loggers: tuple[LoggerNow, ...]
+    standing: Standing
+    unwatched: Unwatched | None = None  # under way with no logger recording
     open_excursions: dict[str, int] = field(default_factory=dict)  # by severity
 
     @property
@@ -77,43 +96,78 @@ class ShipmentNow:
 
     @property
     def attention(self) -> bool:
-        """Whether someone should look: an open excursion, a silent logger, a reading out of range."""
-        return bool(self.open_excursions) or any(
-            logger.silent or logger.state in ("above", "below") for logger in self.loggers)
+        """Whether someone should look: an open excursion, a silent logger, a reading out of range, or
+        goods under way that no logger records."""
+        return self.standing.level != Attention.NONE
+
+    @property
+    def level(self) -> str:
+        return self.standing.level.word
 
 
 def overview(session: Session, profiles: dict[str, StorageProfile], policy: MonitoringPolicy, *,
              now: datetime) -> list[ShipmentNow]:
-    """Every active shipment, those needing attention first, then by reference."""
+    """Every active shipment, the most urgent first (core.attention), then by reference."""
     active = [status.value for status in ACTIVE]
     shipments = session.exec(select(Shipment).where(col(Shipment.status).in_(active))
                              .order_by(col(Shipment.reference))).all()
     ids = [shipment.id for shipment in shipments]
-    sites = {site.id: site for site in session.exec(select(Site)).all()}
-    legs = _by_shipment(session.exec(select(Leg).where(col(Leg.shipment_id).in_(ids))
-                                     .order_by(col(Leg.shipment_id), col(Leg.sequence))).all())
-    judged_by = _profiles_by_shipment(session, ids, profiles)
-    excursions = _open_excursions(session, ids)
-    assigned = _open_assignments(session, ids)
-    latest = _latest_readings(session, {logger_id for rows in assigned.values() for logger_id, *_ in rows})
-    rows = []
-    for shipment in shipments:
-        shipment_legs = legs.get(shipment.id, [])
-        air = [AirLeg(leg.planned_start, leg.planned_end, leg.actual_start, leg.actual_end)
-               for leg in shipment_legs if leg.mode == LegMode.AIR]
-        ranges = judged_by.get(shipment.id, ())
-        loggers = tuple(
-            _logger_now(code, latest[logger_id], assigned_at, ranges, air, now, policy)
-            for logger_id, code, assigned_at in assigned.get(shipment.id, []))
-        destination = sites[shipment.destination_id]
-        rows.append(ShipmentNow(
-            reference=shipment.reference, status=str(shipment.status), origin=sites[shipment.origin_id].code,
-            destination=destination.code, destination_zone=destination.timezone,
-            leg=_current_leg(shipment_legs, sites, now),
-            legs_done=sum(1 for leg in shipment_legs if leg.actual_end is not None),
-            legs_total=len(shipment_legs), ranges=ranges, loggers=loggers,
-            open_excursions=excursions.get(shipment.id, {})))
-    return sorted(rows, key=lambda row: (not row.attention, row.reference))
+    windows = _windows(session, shipments)
+    facts = _Facts(
+        sites={site.id: site for site in session.exec(select(Site)).all()},
+        legs=_by_shipment(session.exec(select(Leg).where(col(Leg.shipment_id).in_(ids))
+                                       .order_by(col(Leg.shipment_id), col(Leg.sequence))).all()),
+        ranges=_profiles_by_shipment(session, ids, profiles), excursions=_open_excursions(session, ids),
+        windows=windows, latest=_latest_readings(session, [
+            (logger_id, window) for rows in windows.values() for logger_id, _, window in rows
+            if not _ended(window, now)]))
+    rows = [_row(shipment, facts, policy, now) for shipment in shipments]
+    return sorted(rows, key=lambda row: (urgency(row.standing), row.reference))
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the dashboard's queries found, per shipment id (sites by id)."""
+
+    sites: dict[int | None, Site]
+    legs: dict[int, list[Leg]]
+    ranges: dict[int, tuple[StorageProfile, ...]]
+    excursions: dict[int, dict[str, tuple[int, datetime | None]]]
+    windows: dict[int, list[tuple[int, str, Window]]]
+    latest: Latest
+
+
+def _row(shipment: Shipment, facts: _Facts, policy: MonitoringPolicy, now: datetime) -> ShipmentNow:
+    assert shipment.id is not None
+    legs, ranges = facts.legs.get(shipment.id, []), facts.ranges.get(shipment.id, ())
+    windows = facts.windows.get(shipment.id, [])
+    air = [AirLeg(leg.planned_start, leg.planned_end, leg.actual_start, leg.actual_end)
+           for leg in legs if leg.mode == LegMode.AIR]
+    loggers = tuple(_logger_now(code, facts.latest[logger_id, window], window.start, ranges, air, now, policy)
+                    for logger_id, code, window in windows if not _ended(window, now))
+    unwatched = no_logger(shipment, [window for *_, window in windows], now=now)
+    found = facts.excursions.get(shipment.id, {})
+    destination = facts.sites[shipment.destination_id]
+    return ShipmentNow(
+        reference=shipment.reference, status=str(shipment.status),
+        origin=facts.sites[shipment.origin_id].code, destination=destination.code,
+        destination_zone=destination.timezone, leg=_current_leg(legs, facts.sites, now),
+        legs_done=sum(1 for leg in legs if leg.actual_end is not None), legs_total=len(legs),
+        ranges=ranges, loggers=loggers, standing=_standing(found, loggers, unwatched, shipment),
+        unwatched=unwatched, open_excursions={severity: count for severity, (count, _) in found.items()})
+
+
+def _standing(excursions: dict[str, tuple[int, datetime | None]], loggers: tuple[LoggerNow, ...],
+              unwatched: Unwatched | None, shipment: Shipment) -> Standing:
+    concerns = [logger.silent_since for logger in loggers if logger.silent]
+    concerns += [logger.last_time for logger in loggers if logger.out_of_range]
+    concerns += [unwatched.since] if unwatched is not None else []
+    return standing({severity: newest for severity, (_, newest) in excursions.items()}, concerns,
+                    departed=shipment.actual_departure or shipment.planned_departure)
+
+
+def _ended(window: Window, now: datetime) -> bool:
+    return window.end is not None and window.end <= now
 
 
 def _by_shipment(legs: list[Leg]) -> dict[int, list[Leg]]:
@@ -135,44 +189,54 @@ def _profiles_by_shipment(session: Session, ids: list[int | None],
             for shipment_id, found in names.items()}
 
 
-def _open_excursions(session: Session, ids: list[int | None]) -> dict[int, dict[str, int]]:
+def _open_excursions(session: Session,
+                     ids: list[int | None]) -> dict[int, dict[str, tuple[int, datetime | None]]]:
+    """Per shipment and severity (most severe first): how many are open, and when the newest began."""
+    newest = type_coerce(func.max(ExcursionRecord.start), UTCDateTime)  # SQLite's max() is untyped
     rows = session.exec(
-        select(ExcursionRecord.shipment_id, ExcursionRecord.severity, func.count())
+        select(ExcursionRecord.shipment_id, ExcursionRecord.severity, func.count(), newest)
         .where(col(ExcursionRecord.shipment_id).in_(ids),
                col(ExcursionRecord.status).in_(["open", "acknowledged"]))
         .group_by(ExcursionRecord.shipment_id, ExcursionRecord.severity)).all()
-    counted: dict[int, Counter[str]] = defaultdict(Counter)
-    for shipment_id, severity, count in rows:
-        counted[shipment_id][severity] += count
-    return {shipment_id: {severity: counts[severity] for severity in SEVERITIES if counts[severity]}
-            for shipment_id, counts in counted.items()}
+    found: dict[int, dict[str, tuple[int, datetime | None]]] = defaultdict(dict)
+    for shipment_id, severity, count, began in rows:
+        found[shipment_id][severity] = (count, began)
+    return {shipment_id: {severity: of[severity] for severity in SEVERITIES if severity in of}
+            for shipment_id, of in found.items()}
 
 
-def _open_assignments(session: Session, ids: list[int | None]) -> dict[int, list[tuple[int, str, datetime]]]:
+def _windows(session: Session, shipments: list[Shipment]) -> dict[int, list[tuple[int, str, Window]]]:
+    """Per shipment, each logger's window in it (ended ones too: when the last ended matters)."""
+    by_id = {shipment.id: shipment for shipment in shipments}
     rows = session.exec(
         select(LoggerAssignment.shipment_id, LoggerAssignment.logger_id, Logger.code,
-               LoggerAssignment.starts_at).join(Logger, Logger.id == LoggerAssignment.logger_id)
-        .where(col(LoggerAssignment.shipment_id).in_(ids), col(LoggerAssignment.ends_at).is_(None))
-        .order_by(col(Logger.code))).all()
-    grouped: dict[int, list[tuple[int, str, datetime]]] = defaultdict(list)
-    for shipment_id, logger_id, code, starts_at in rows:
-        grouped[shipment_id].append((logger_id, code, starts_at))
+               LoggerAssignment.starts_at, LoggerAssignment.ends_at)
+        .join(Logger, Logger.id == LoggerAssignment.logger_id)
+        .where(col(LoggerAssignment.shipment_id).in_(list(by_id)))
+        .order_by(col(Logger.code), col(LoggerAssignment.starts_at))).all()
+    grouped: dict[int, list[tuple[int, str, Window]]] = defaultdict(list)
+    for shipment_id, logger_id, code, starts_at, ends_at in rows:
+        window = logger_window_from(starts_at, ends_at, by_id[shipment_id])
+        grouped[shipment_id].append((logger_id, code, window))
     return grouped
 
 
-# The newest reading with a temperature, one index seek on (logger, time) per logger; built once, as
-# building a statement costs more than running it.
-_LATEST = (select(Reading.device_time, Reading.temperature_c)
-           .where(Reading.logger_id == bindparam("logger"), col(Reading.temperature_c).is_not(None))
-           .order_by(col(Reading.device_time).desc()).limit(1))
+# The newest reading with a temperature in the logger's window, one index seek on (logger, time) per
+# logger; built once, as building a statement costs more than running it.
+_LATEST_SINCE = (select(Reading.device_time, Reading.temperature_c)
+                 .where(Reading.logger_id == bindparam("logger"), Reading.device_time >= bindparam("start"),
+                        col(Reading.temperature_c).is_not(None))
+                 .order_by(col(Reading.device_time).desc()).limit(1))
+_LATEST_BETWEEN = _LATEST_SINCE.where(Reading.device_time < bindparam("end"))
 
 
-def _latest_readings(session: Session,
-                     logger_ids: set[int]) -> dict[int, tuple[datetime, float | None] | None]:
-    latest: dict[int, tuple[datetime, float | None] | None] = {}
-    for logger_id in logger_ids:
-        row = session.execute(_LATEST, {"logger": logger_id}).first()
-        latest[logger_id] = (row[0], row[1]) if row else None
+def _latest_readings(session: Session, windows: list[tuple[int, Window]]) -> Latest:
+    latest: Latest = {}
+    for logger_id, window in windows:
+        statement = _LATEST_SINCE if window.end is None else _LATEST_BETWEEN
+        bounds = {"logger": logger_id, "start": window.start, "end": window.end}
+        row = session.execute(statement, bounds).first()
+        latest[logger_id, window] = (row[0], row[1]) if row else None
     return latest
 
 
@@ -185,7 +249,8 @@ def _logger_now(code: str, latest: tuple[datetime, float | None] | None, assigne
     flying = quiet is None and in_flight(air, now, grace) is not None and (
         last_time is None or now - last_time > allowed)
     return LoggerNow(code=code, last_time=last_time, temperature_c=temperature,
-                     state=_state(temperature, ranges), silent=quiet is not None, flight_mode=flying)
+                     state=_state(temperature, ranges), silent_since=quiet.since if quiet else None,
+                     flight_mode=flying)
 
 
 def _state(temperature: float | None, ranges: tuple[StorageProfile, ...]) -> str:

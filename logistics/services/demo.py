@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,8 +36,19 @@ def load_demo(
     session: Session, profiles: dict[str, StorageProfile], *, now: datetime,
     scenario: dict[str, Any] | None = None,
 ) -> DemoLoad:
-    """Insert the scenario's users, sites, items, lots, loggers and shipments."""
+    """Insert the scenario's users, sites, items, lots, loggers and shipments (their records only: the
+    history of readings, receipts and decisions is demo_history's)."""
     scenario = scenario or load_demo_scenario()
+    secrets = load_catalogue(session, profiles, now=now, scenario=scenario)
+    for spec in scenario["shipments"]:
+        add_shipment(session, spec, now)
+    return DemoLoad(counts=counts_of(scenario), logger_secrets=secrets)
+
+
+def load_catalogue(session: Session, profiles: dict[str, StorageProfile], *, now: datetime,
+                   scenario: dict[str, Any], lots: Sequence[dict[str, Any]] = ()) -> dict[str, str]:
+    """Everything but the shipments: users, sites, items, lots (and `lots` besides), loggers, zones, the
+    opening stock (counted the day the tracker went live) and the trial; each logger's secret by its id."""
     if session.exec(select(Site.id).where(Site.code == scenario["sites"][0]["code"])).first():
         raise DemoAlreadyLoaded("the demo data is already in this database")
     today = now.date()
@@ -47,7 +59,7 @@ def load_demo(
     for item in scenario["items"]:
         catalogue.add_item(session, profiles, **item)
     session.flush()
-    for lot in scenario["lots"]:
+    for lot in [*scenario["lots"], *lots]:
         catalogue.add_lot(session, item_code=lot["item"], lot_number=lot["lot_number"],
                           expiry=today + timedelta(days=lot["expiry_days"]))
     secrets = {}
@@ -57,14 +69,16 @@ def load_demo(
             calibration_due=today + timedelta(days=logger["calibration_due_days"]))
     for zone in scenario.get("zones", []):
         _add_zone(session, profiles, zone, now)
-    for spec in scenario["shipments"]:
-        _add_shipment(session, spec, now)
+    went_live = now + timedelta(days=scenario.get("went_live_days", 0))
     for held in scenario.get("stock", []):
-        stock.open_balance(session, **held, by="demo", now=now)
+        stock.open_balance(session, **held, by="demo", now=went_live)
     _add_trial(session, scenario, now)
-    counts = {name: len(scenario.get(name, [])) for name in
-              ("users", "sites", "items", "lots", "loggers", "zones", "shipments")}
-    return DemoLoad(counts=counts, logger_secrets=secrets)
+    return secrets
+
+
+def counts_of(scenario: dict[str, Any]) -> dict[str, int]:
+    return {name: len(scenario.get(name, [])) for name in
+            ("users", "sites", "items", "lots", "loggers", "zones", "shipments")}
 
 
 def _add_trial(session: Session, scenario: dict[str, Any], now: datetime) -> None:
@@ -103,7 +117,10 @@ def _add_zone(session: Session, profiles: dict[str, StorageProfile], spec: dict[
                                starts_at=now + timedelta(hours=spec["logger_start_h"]))
 
 
-def _add_shipment(session: Session, spec: dict[str, Any], now: datetime) -> None:
+def add_shipment(session: Session, spec: dict[str, Any], now: datetime, *,
+                 status: ShipmentStatus | None = None) -> Shipment:
+    """The shipment of `spec` (times in hours from `now`), moved along its lifecycle to its status (or to
+    `status`, as far as the history has brought it)."""
     def at(hours: float | None) -> datetime | None:
         return None if hours is None else now + timedelta(hours=hours)
 
@@ -115,7 +132,7 @@ def _add_shipment(session: Session, spec: dict[str, Any], now: datetime) -> None
         planned_departure=at(spec.get("planned_departure_h")),
         planned_arrival=at(spec.get("planned_arrival_h")),
     ))
-    _walk_to(shipment, ShipmentStatus(spec["status"]))
+    _walk_to(shipment, status or ShipmentStatus(spec["status"]))
     shipment.actual_departure = at(spec.get("actual_departure_h"))
     shipment.actual_arrival = at(spec.get("actual_arrival_h"))
     for line in spec.get("lines", []):
@@ -138,7 +155,7 @@ def _add_shipment(session: Session, spec: dict[str, Any], now: datetime) -> None
         session.add(LoggerAssignment(
             logger_id=catalogue.get_logger(session, assignment["logger"]).id,
             shipment_id=shipment.id, starts_at=at(assignment["start_h"]),
-            ends_at=at(assignment.get("end_h")),
+            ends_at=at(assignment.get("end_h")), position=assignment.get("position"),
         ))
     for milestone in spec.get("milestones", []):
         session.add(Milestone(
@@ -146,6 +163,7 @@ def _add_shipment(session: Session, spec: dict[str, Any], now: datetime) -> None
             site_id=catalogue.get_site(session, milestone["site"]).id, note=milestone.get("note"),
         ))
     session.flush()
+    return shipment
 
 
 def _walk_to(shipment: Shipment, target: ShipmentStatus) -> None:

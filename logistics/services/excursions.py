@@ -206,12 +206,16 @@ def _evaluate_zone_window(session: Session, assignment: LoggerAssignment, profil
 def logger_window(assignment: LoggerAssignment, shipment: Shipment) -> Window:
     """What the logger answers for in the shipment (SPEC §2.1): its assignment's [start, end). One that
     nobody stopped ends when the shipment arrived, once it travels no more; until then it is open."""
-    end = assignment.ends_at
+    return logger_window_from(assignment.starts_at, assignment.ends_at, shipment)
+
+
+def logger_window_from(starts_at: datetime, ends_at: datetime | None, shipment: Shipment) -> Window:
+    """`logger_window` from the assignment's times alone, for a page that reads them as plain columns."""
+    end = ends_at
     arrived = shipment.actual_arrival
-    if (end is None and shipment.status not in ACTIVE and arrived is not None
-            and arrived > assignment.starts_at):
+    if end is None and shipment.status not in ACTIVE and arrived is not None and arrived > starts_at:
         end = arrived
-    return Window(assignment.starts_at, end)
+    return Window(starts_at, end)
 
 
 def window_evaluation(session: Session, assignment: LoggerAssignment, shipment: Shipment,

@@ -1,7 +1,9 @@
-"""Scheduled checks that raise alerts: silent loggers, calibration due, low batteries, stock expiring."""
+"""Scheduled checks that raise alerts: silent loggers, goods under way with no logger, calibration due,
+low batteries, stock expiring."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -10,13 +12,16 @@ from sqlalchemy import String, cast, literal, or_
 from sqlmodel import Session, col, select
 
 from logistics.core.alerting import AlertFacts, Route, Target, matching_routes
+from logistics.core.attention import Unwatched, unwatched
 from logistics.core.clock import local_text
 from logistics.core.excursion_review import ReviewStatus
+from logistics.core.excursion_types import Window
 from logistics.core.legs import LegMode
-from logistics.core.lifecycle import ACTIVE
+from logistics.core.lifecycle import ACTIVE, UNDER_WAY
 from logistics.core.silence import AirLeg, silence
 from logistics.db.models import Alert, ExcursionRecord, Leg, Logger, LoggerAssignment, Shipment, Site
-from logistics.services.alerts import facts_of, raise_alert
+from logistics.services.alerts import facts_of, raise_alert, withhold_settled
+from logistics.services.excursions import logger_window
 from logistics.services.stock import expiry_warnings
 from logistics.settings import Settings
 
@@ -37,11 +42,16 @@ class MonitoringPolicy:
                    public_url=settings.public_url.rstrip("/"))
 
 
+NO_LOGGER = "no_logger"  # the alert kind of goods under way that no logger records
+
+
 def run_checks(session: Session, routes: list[Route], policy: MonitoringPolicy, *, now: datetime) -> int:
     """Raise every alert the checks find; returns how many were new."""
-    found = [*silent_loggers(session, policy, now=now), *logger_upkeep(session, policy, now=now),
-             *stock_expiry(session, policy, now=now)]
+    found = [*silent_loggers(session, policy, now=now), *unwatched_shipments(session, policy, now=now),
+             *logger_upkeep(session, policy, now=now), *stock_expiry(session, policy, now=now)]
     raised = sum(raise_alert(session, routes, facts) is not None for facts in found)
+    # A logger records those goods again (or they were received): what was not sent yet is not sent.
+    withhold_settled(session, NO_LOGGER, {facts.key for facts in found if facts.kind == NO_LOGGER})
     for facts, targets in unacknowledged_reminders(session, routes, now=now):
         raised += raise_alert(session, routes, facts, targets) is not None
     return raised
@@ -104,6 +114,39 @@ def silent_loggers(session: Session, policy: MonitoringPolicy, *, now: datetime)
             title=f"Logger {logger.code} in {shipment.reference} silent since {since}",
             body=f"No reading from {logger.code} since {since}, {why}.", raised_at=now,
             link=f"{policy.public_url}/shipments/{shipment.reference}")
+
+
+def no_logger(shipment: Shipment, windows: list[Window], *, now: datetime) -> Unwatched | None:
+    """Whether the shipment is under way with none of its loggers' windows holding `now` (core.attention);
+    it left at its actual departure, or its planned one when nobody recorded it."""
+    departed = shipment.actual_departure or shipment.planned_departure
+    return unwatched(shipment.status, windows, departed=departed, now=now)
+
+
+def unwatched_shipments(session: Session, policy: MonitoringPolicy, *, now: datetime) -> Iterator[AlertFacts]:
+    """Goods under way that no logger records: an excursion on them would go unseen. Said once per
+    stretch without a logger (the key names since when), so a logger taken out again is said again."""
+    rows = session.exec(select(Shipment, Site).join(Site, Site.id == Shipment.destination_id)
+                        .where(col(Shipment.status).in_([status.value for status in UNDER_WAY]))
+                        .order_by(col(Shipment.reference))).all()
+    assigned: dict[int | None, list[LoggerAssignment]] = defaultdict(list)
+    for assignment in session.exec(select(LoggerAssignment).where(
+            col(LoggerAssignment.shipment_id).in_([shipment.id for shipment, _ in rows]))):
+        assigned[assignment.shipment_id].append(assignment)
+    for shipment, site in rows:
+        windows = [logger_window(assignment, shipment) for assignment in assigned[shipment.id]]
+        found = no_logger(shipment, windows, now=now)
+        if found is None:
+            continue
+        since = local_text(found.since, site.timezone) if found.since else None
+        yield AlertFacts(
+            key=f"{NO_LOGGER}:{shipment.reference}:{found.since.isoformat() if found.since else 'unknown'}",
+            kind=NO_LOGGER, severity="major", site=site.code, subject=shipment.reference,
+            title=f"{shipment.reference} is under way with no logger recording"
+                  + (f" since {since}" if since else ""),
+            body=(f"{shipment.reference} ({shipment.status}) has no logger recording its temperature, so an "
+                  "excursion would go unseen. Assign a logger to it in the tracker."),
+            raised_at=now, link=f"{policy.public_url}/shipments/{shipment.reference}")
 
 
 def logger_upkeep(session: Session, policy: MonitoringPolicy, *, now: datetime) -> Iterator[AlertFacts]:

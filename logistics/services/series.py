@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
+from operator import attrgetter
+from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -36,11 +38,13 @@ from logistics.db.models import (
     RollupCursor,
     Shipment,
 )
+from logistics.db.types import driver_time
 from logistics.services.excursions import earliest_unscanned, logger_window, profiles_in, window_evaluation
 
 ROLLUP_BATCH = 20_000  # readings per transaction
 CHART_BUCKETS = 800  # buckets per chart: four points each at most, about a point per pixel
 _SUMMARY = [item.name for item in fields(Bucket) if item.name != "start"]
+_SUMMARY_TIMES = [index for index, name in enumerate(_SUMMARY) if name.endswith("_at")]
 
 
 def roll_up(session: Session, *, batch: int = ROLLUP_BATCH) -> int:
@@ -66,17 +70,46 @@ def _merge_into_store(session: Session, logger_id: int, level: int, buckets: dic
     stored = {row.bucket: row for row in session.exec(select(ReadingRollup).where(
         ReadingRollup.logger_id == logger_id, ReadingRollup.level_s == level,
         col(ReadingRollup.bucket).in_(list(buckets))))}
+    new = []
     for start, bucket in buckets.items():
         row = stored.get(start)
         if row is None:
-            row = ReadingRollup(logger_id=logger_id, level_s=level, bucket=start)
-            session.add(row)
-        else:
-            merged = _bucket_of(row)
-            merged.merge(bucket)
-            bucket = merged
+            new.append(bucket)
+            continue
+        merged = _bucket_of(row)
+        merged.merge(bucket)
         for name in _SUMMARY:
-            setattr(row, name, getattr(bucket, name))
+            setattr(row, name, getattr(merged, name))
+    if new:
+        _insert_buckets(session, logger_id, level, new)
+
+
+def _insert_buckets(session: Session, logger_id: int, level: int, buckets: list[Bucket]) -> None:
+    """New buckets straight to the driver: a long backlog (a first run over months of history) makes
+    hundreds of thousands, and SQLAlchemy's per-object and per-value work would cost the most."""
+    connection = session.connection()
+    dialect = connection.dialect
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    columns = ["logger_id", "level_s", "bucket", *_SUMMARY]
+    to_driver, summary, seen = driver_time(dialect), attrgetter(*_SUMMARY), {}
+
+    def as_time(moment: datetime | None) -> Any:  # the same reading times recur at every level
+        if moment not in seen:
+            seen[moment] = to_driver(moment)
+        return seen[moment]
+
+    rows = []
+    for bucket in buckets:
+        values = list(summary(bucket))
+        for index in _SUMMARY_TIMES:
+            values[index] = as_time(values[index])
+        rows.append((logger_id, level, as_time(bucket.start), *values))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO reading_rollups ({', '.join(columns)}) "
+                           f"VALUES ({', '.join([marker] * len(columns))})", rows)
+    finally:
+        cursor.close()
 
 
 def _bucket_of(row: ReadingRollup) -> Bucket:

@@ -8,6 +8,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -173,9 +174,10 @@ def _charts(figures: dict[str, Any], other: dict[str, Any] | None) -> dict[str, 
     shown = [row for row in (figures, other) if row]
     span = svg_chart.value_span([value for row in shown
                                  for value in svg_chart.fan_span(row["fan"]["bands"], row["reorder_point"])])
-    drawn = [(svg_chart.fan([date.fromisoformat(d) for d in row["fan"]["days"]], row["fan"]["bands"],
-                            reorder_point=row["reorder_point"], order_by=_day_or_none(row["order_by"]),
-                            span=span), fan_summary(row)) for row in shown]
+    drawn = [(svg_chart.on_every_canvas(partial(
+        svg_chart.fan, [date.fromisoformat(d) for d in row["fan"]["days"]], row["fan"]["bands"],
+        reorder_point=row["reorder_point"], order_by=_day_or_none(row["order_by"]), span=span)),
+        fan_summary(row)) for row in shown]
     return {"plan_chart": drawn[0], "other_chart": drawn[1] if other else None}
 
 

@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -50,18 +51,19 @@ def _page(failed: str | None = None, errors: dict[str, str] | None = None,
         "recruitment/overview.html", plan=shown.plan, sites=shown.sites,
         enrolled=Counter(row.site for row in rows), enrolments=rows[::-1], bom=bom,
         supplied=list({row.item.code: row.item for row in bom}.values()), items=shown.items,
-        bases=[b.value for b in Basis], pulls=shown.pulls, chart=_chart(shown.plan, shown.sites, rows, today),
-        today=today, failed=failed, errors=errors or {}, form=request.form,
-        import_problems=import_problems or [], default_most=db.runtime().settings.max_quantity)
+        bases=[b.value for b in Basis], pulls=shown.pulls,
+        charts=_charts(shown.plan, shown.sites, rows, today), today=today, failed=failed,
+        errors=errors or {}, form=request.form, import_problems=import_problems or [],
+        default_most=db.runtime().settings.max_quantity)
 
 
-def _chart(plan: Any, sites: list[Any], rows: list[recruitment.EnrolmentRow], today: date
-           ) -> svg_chart.EnrolmentChart | None:
+def _charts(plan: Any, sites: list[Any], rows: list[recruitment.EnrolmentRow], today: date
+            ) -> tuple[svg_chart.EnrolmentChart, ...] | None:
     if plan is None or not sites:
         return None
-    return svg_chart.enrolment([row.enrolment.enrolled_on for row in rows],
-                               [(site.activated_on, site.planned_rate) for site in sites],
-                               target=plan.target, today=today)
+    return svg_chart.on_every_canvas(partial(
+        svg_chart.enrolment, [row.enrolment.enrolled_on for row in rows],
+        [(site.activated_on, site.planned_rate) for site in sites], target=plan.target, today=today))
 
 
 def _apply(which: str, reason: str, change: Callable[[Any], Any], done: str,

@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -153,11 +154,12 @@ def zone_charts(code: str) -> Any:
 @blueprint.route("/lots/<item>/<lot>")
 def passport(item: str, lot: str) -> Any:
     shown = _passport(item, lot)
-    chart = None
+    charts = None
     if shown.use:
-        chart = svg_chart.budget_use([(point.at, point.used_s, point.equivalent_s) for point in shown.use],
-                                     budget_s=shown.stability.budget_s, until=shown.now, zone=shown.timezone)
-    return render_template("storage/passport.html", shown=shown, s=shown.stability, chart=chart)
+        charts = svg_chart.on_every_canvas(partial(
+            svg_chart.budget_use, [(point.at, point.used_s, point.equivalent_s) for point in shown.use],
+            budget_s=shown.stability.budget_s, until=shown.now, zone=shown.timezone))
+    return render_template("storage/passport.html", shown=shown, s=shown.stability, charts=charts)
 
 
 @blueprint.route("/lots/<item>/<lot>/passport.csv")

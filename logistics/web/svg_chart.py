@@ -1,20 +1,26 @@
 """Geometry of the charts the server draws as inline SVG: a forecast's fan of projected stock, the
 trial's cumulative enrolments and a lot's stability allowance used over its life. Figures in, pixel
 coordinates and ticks out; the templates only place what this computes, so the charts need no script and
-this module no Flask."""
+this module no Flask.
+
+Each chart is drawn on two canvases: a wide one for a desk and a narrow one, with fewer dates along the
+bottom, for a phone. The page shows the one that fits (style.css), so that a phone does not shrink the wide
+drawing until its labels cannot be read."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from logistics.core.clock import in_zone
 
-WIDTH, HEIGHT = 720, 260
+WIDTH, HEIGHT = 720, 260  # the wide canvas
 LEFT, RIGHT, TOP, BOTTOM = 52, 24, 12, 30  # room for the value labels left, the dates below
 DAY_STEPS = (1, 2, 7, 14, 30, 61, 91, 182, 365)  # tick spacings in days, from a day to a year
+Drawn = TypeVar("Drawn")
 
 
 @dataclass(frozen=True)
@@ -38,16 +44,54 @@ class Tick:
 
 @dataclass(frozen=True)
 class Frame:
-    """The drawing area inside the margins, and both axes' ticks."""
+    """The drawing area inside a canvas's margins, and both axes' ticks."""
 
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: float = LEFT
-    right: float = WIDTH - RIGHT
-    top: float = TOP
-    bottom: float = HEIGHT - BOTTOM
+    canvas: str  # the canvas's name: the SVG's class, by which the page shows the drawing or not
+    width: int
+    height: int
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """A size to draw at, in SVG units (a CSS pixel each at the width it is meant for), its margins and
+    how many intervals between dates fit along the bottom."""
+
+    name: str
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    day_intervals: int
+
+    def x_scale(self, low: float, high: float) -> Scale:
+        return Scale(low, high, self.left, self.width - self.right)
+
+    def y_scale(self, low: float, high: float) -> Scale:
+        return Scale(low, high, self.height - self.bottom, self.top)
+
+    def frame(self, x_ticks: tuple[Tick, ...], y_ticks: tuple[Tick, ...]) -> Frame:
+        return Frame(x_ticks, y_ticks, self.name, self.width, self.height, self.left,
+                     self.width - self.right, self.top, self.height - self.bottom)
+
+
+WIDE = Canvas("wide", WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, day_intervals=6)
+# A phone's column is about 330 to 400 CSS px wide: drawn 320 wide, the labels show at their own size or a
+# little larger, and three or four dates fit along the bottom.
+NARROW = Canvas("narrow", 320, 230, 48, 26, 10, 30, day_intervals=3)
+CANVASES = (WIDE, NARROW)
+
+
+def on_every_canvas(draw: Callable[..., Drawn]) -> tuple[Drawn, ...]:
+    """The chart `draw(canvas=…)` makes, drawn on each canvas, the wide one first."""
+    return tuple(draw(canvas=canvas) for canvas in CANVASES)
 
 
 def nice_step(low: float, high: float, count: int = 5) -> float:
@@ -74,8 +118,10 @@ def value_ticks(scale: Scale) -> tuple[Tick, ...]:
 
 
 def day_ticks(first: date, days: int, scale: Scale, count: int = 6) -> tuple[Tick, ...]:
-    """Dates every few days from `first`, at most about `count` of them."""
-    step = next((step for step in DAY_STEPS if days / step <= count), DAY_STEPS[-1])
+    """Dates every few days from `first`, at most `count` intervals apart (a whole number of years
+    apart when even a year is too short)."""
+    year = DAY_STEPS[-1]
+    step = next((step for step in DAY_STEPS if days / step <= count), year * math.ceil(days / year / count))
     return tuple(Tick(scale(day), first + timedelta(days=day)) for day in range(0, days + 1, step))
 
 
@@ -104,18 +150,18 @@ def fan_span(bands: Sequence[Sequence[float]], reorder_point: float) -> list[flo
 
 
 def fan(days: Sequence[date], bands: Sequence[Sequence[float]], *, reorder_point: float,
-        order_by: date | None, span: tuple[float, float] | None = None) -> FanChart:
+        order_by: date | None, span: tuple[float, float] | None = None, canvas: Canvas = WIDE) -> FanChart:
     """The fan of projected stock: `bands` are the P5, P25, P50, P75 and P95 rows, one value per day."""
     last = max(len(days) - 1, 1)
-    x = Scale(0, last, LEFT, WIDTH - RIGHT)
-    y = Scale(*(span or value_span(fan_span(bands, reorder_point))), HEIGHT - BOTTOM, TOP)
+    x = canvas.x_scale(0, last)
+    y = canvas.y_scale(*(span or value_span(fan_span(bands, reorder_point))))
     xs = [x(day) for day in range(len(days))]
     p5, p25, p50, p75, p95 = ([y(value) for value in band] for band in bands)
     marker = None
     if order_by is not None and 0 <= (order_by - days[0]).days <= last:
         marker = x((order_by - days[0]).days)
     return FanChart(
-        frame=Frame(x_ticks=day_ticks(days[0], last, x), y_ticks=value_ticks(y)),
+        frame=canvas.frame(day_ticks(days[0], last, x, canvas.day_intervals), value_ticks(y)),
         outer=points(xs + xs[::-1], p5 + p95[::-1]), inner=points(xs + xs[::-1], p25 + p75[::-1]),
         median=points(xs, p50), reorder_y=y(reorder_point), zero_y=y(0.0), order_by_x=marker)
 
@@ -139,13 +185,13 @@ def planned_total(day: date, sites: Sequence[tuple[date, float]], target: int) -
 
 
 def enrolment(enrolled: Sequence[date], sites: Sequence[tuple[date, float]], *, target: int,
-              today: date) -> EnrolmentChart:
+              today: date, canvas: Canvas = WIDE) -> EnrolmentChart:
     """Actual enrolments against the plan, from the first site's activation to `today`."""
     first = min([activated for activated, _rate in sites] + list(enrolled) + [today])
     days = max((today - first).days, 1)
     plan = [planned_total(first + timedelta(days=day), sites, target) for day in range(days + 1)]
-    x = Scale(0, days, LEFT, WIDTH - RIGHT)
-    y = Scale(*value_span([len(enrolled), plan[-1], *plan]), HEIGHT - BOTTOM, TOP)
+    x = canvas.x_scale(0, days)
+    y = canvas.y_scale(*value_span([len(enrolled), plan[-1], *plan]))
     xs, ys = [x(0)], [y(0)]
     for count, day in enumerate(sorted(enrolled), start=1):
         at = x(max((day - first).days, 0))
@@ -154,7 +200,7 @@ def enrolment(enrolled: Sequence[date], sites: Sequence[tuple[date, float]], *, 
     xs.append(x(days))
     ys.append(y(len(enrolled)))
     return EnrolmentChart(
-        frame=Frame(x_ticks=day_ticks(first, days, x), y_ticks=value_ticks(y)),
+        frame=canvas.frame(day_ticks(first, days, x, canvas.day_intervals), value_ticks(y)),
         actual=points(xs, ys), planned=points([x(day) for day in range(days + 1)], [y(v) for v in plan]),
         enrolled=len(enrolled), planned_now=plan[-1])
 
@@ -170,7 +216,7 @@ class UseChart:
 
 
 def budget_use(uses: Sequence[tuple[datetime, float, float | None]], *, budget_s: float | None,
-               until: datetime, zone: str) -> UseChart:
+               until: datetime, zone: str, canvas: Canvas = WIDE) -> UseChart:
     """Hours out of range (and their equivalent) climbing over the lot's life up to `until`, against the
     allowance; days on the x axis in the site's time zone. `uses` are (time, used s, equivalent s)."""
     moments = [in_zone(at, zone).replace(tzinfo=None) for at, _, _ in uses]
@@ -181,12 +227,11 @@ def budget_use(uses: Sequence[tuple[datetime, float, float | None]], *, budget_s
     used = [seconds / 3600 for _, seconds, _ in uses]
     equivalent = [seconds / 3600 for _, _, seconds in uses if seconds is not None]
     budget_h = None if budget_s is None else budget_s / 3600
-    x = Scale(0, days, LEFT, WIDTH - RIGHT)
-    y = Scale(*value_span(used + equivalent + ([budget_h] if budget_h is not None else [])),
-              HEIGHT - BOTTOM, TOP)
+    x = canvas.x_scale(0, days)
+    y = canvas.y_scale(*value_span(used + equivalent + ([budget_h] if budget_h is not None else [])))
     xs = [x(offset) for offset in offsets]
     return UseChart(
-        frame=Frame(x_ticks=day_ticks(origin.date(), days, x), y_ticks=value_ticks(y)),
+        frame=canvas.frame(day_ticks(origin.date(), days, x, canvas.day_intervals), value_ticks(y)),
         used=points(xs, [y(value) for value in used + used[-1:]]),
         equivalent=(points(xs, [y(value) for value in equivalent + equivalent[-1:]])
                     if len(equivalent) == len(used) else None),

@@ -22,11 +22,14 @@ from sensors.journey import SimReading, default_journey, journey_duration
 from sensors.simulator import (
     SimulationError,
     SimulationOptions,
+    Trip,
     journey_for,
     logger_readings,
     native_reading,
     plan_publications,
     run_simulation,
+    run_trips,
+    upload_times,
 )
 from sensors.topics import BrokerAddress
 from tests.integration.conftest import MakeProbe, StartBroker
@@ -200,6 +203,40 @@ def test_an_unreachable_broker_is_a_clear_error(credentials, broker):
         run_simulation(BrokerAddress(broker.host, broker.port, None, None, False), options_for(credentials))
 
 
+def reading_at(moment: datetime, seq: int, phase: str = "courier") -> SimReading:
+    return SimReading(time=moment, temp_c=5.0, shock_g=None, battery=90.0, lat=13.7, lon=100.5, seq=seq,
+                      phase=phase)
+
+
+def test_trips_send_what_is_overdue_at_once_and_the_rest_when_the_clock_reaches_it(listen, address,
+                                                                                   credentials):
+    subscriber = listen()
+    now = datetime.now(UTC).replace(microsecond=0)
+    on_the_road = [reading_at(now - timedelta(minutes=10), 1), reading_at(now - timedelta(minutes=5), 2),
+                   reading_at(now + timedelta(hours=1), 3)]  # taken an hour from now
+    minutes = timedelta(minutes=1)
+    landed = [reading_at(now - 20 * minutes, 1, "flight"),  # sent in one batch on landing
+              reading_at(now - 15 * minutes, 2, "flight"), reading_at(now - 10 * minutes, 3)]
+    trips = [Trip("LG-SIM-1", credentials.secrets["LG-SIM-1"], on_the_road),
+             Trip("LG-SIM-2", credentials.secrets["LG-SIM-2"], landed)]
+    stop, outcome = threading.Event(), {}
+    worker = threading.Thread(target=lambda: outcome.update(summary=run_trips(
+        address, trips, prefix="coldchain", speed=None, now=now, stop=stop)))
+    worker.start()
+    bodies: dict[str, list[dict[str, Any]]] = {"LG-SIM-1": [], "LG-SIM-2": []}
+    while len(bodies["LG-SIM-1"]) < 2 or len(bodies["LG-SIM-2"]) < 2:
+        message = subscriber.next_message()
+        if message.topic.endswith("/telemetry"):
+            bodies[message.topic.split("/")[2]].append(json.loads(message.payload))
+    stop.set()
+    worker.join(timeout=30)
+
+    summary = outcome["summary"]
+    assert summary.stopped and summary.per_logger["LG-SIM-1"].readings == 2  # the next one waits an hour
+    assert [body["seq"] for body in bodies["LG-SIM-1"]] == [1, 2]
+    assert [len(body.get("readings", [body])) for body in bodies["LG-SIM-2"]] == [2, 1]
+
+
 # --- the pure parts of the publisher ---
 
 def test_readings_in_flight_mode_are_planned_as_one_batch_sent_on_landing():
@@ -211,6 +248,14 @@ def test_readings_in_flight_mode_are_planned_as_one_batch_sent_on_landing():
     first_after_flight = next(row for row in rows if row.phase == "tarmac" and row.time > flight_window()[0])
     assert batches[0].due == first_after_flight.time
     assert [publication.due for publication in plan] == sorted(publication.due for publication in plan)
+
+
+def test_readings_taken_in_flight_reach_the_broker_with_the_first_one_after():
+    rows = default_rows()
+    sent = upload_times(rows, {"flight"})
+    by_publication = [publication.due for publication in plan_publications(rows, {"flight"})
+                      for _ in range(publication.readings)]
+    assert sent == by_publication
 
 
 def test_a_native_reading_has_the_wire_format():

@@ -185,3 +185,45 @@ def test_stock_close_to_expiry_is_announced_once_and_again_when_it_expires(demo_
 def alerts_of_kind(runtime, kind):
     with runtime.sessions() as session:
         return session.exec(select(Alert).where(Alert.kind == kind).order_by(col(Alert.id))).all()
+
+
+def test_goods_under_way_with_no_logger_are_announced_once_and_not_once_a_logger_records(demo_runtime):
+    from logistics.core.alerting import parse_routes
+    from logistics.db.models import AlertDelivery
+    from logistics.services import loggers
+
+    routes = parse_routes({"routes": [{"targets": [{"channel": "webhook",
+                                                    "address": "http://hooks.example/coldchain"}]}]})
+    hour = timedelta(hours=1)
+
+    def checked(at):
+        with unit_of_work(demo_runtime.sessions, actor="scheduler") as session:
+            run_checks(session, routes, MonitoringPolicy(), now=at)
+        with demo_runtime.sessions() as session:
+            return session.exec(select(Alert, AlertDelivery.status).join(AlertDelivery)
+                                .where(Alert.kind == "no_logger").order_by(col(Alert.id))).all()
+
+    with unit_of_work(demo_runtime.sessions, actor="somchai", reason="loggers taken out") as session:
+        for reference, code in [("HG-2026-0045", "LG-24003"), ("HG-2026-0045", "LG-24004"),
+                                ("HG-2026-0046", "LG-24005"), ("HG-2026-0046", "LG-24007"),
+                                ("HG-2026-0047", "LG-24006")]:  # in transit, arrived, and still packed
+            loggers.stop_recording(session, reference=reference, logger_code=code, at=NOW - hour)
+    first = checked(NOW)
+    assert [(alert.subject, alert.severity, status) for alert, status in first] == [
+        ("HG-2026-0045", "major", "pending"), ("HG-2026-0046", "major", "pending")]
+    in_transit = first[0][0]
+    assert in_transit.site == "SIRIRAJ-PH" and in_transit.link.endswith("/shipments/HG-2026-0045")
+    assert "no logger recording since" in in_transit.title and "+07:00" in in_transit.title
+    assert checked(NOW + timedelta(minutes=5)) == first  # said once
+
+    with unit_of_work(demo_runtime.sessions, actor="somchai", reason="logger put back") as session:
+        loggers.assign(session, logger_code="LG-24003", reference="HG-2026-0045", starts_at=NOW)
+    again = checked(NOW + timedelta(minutes=10))
+    assert [(alert.subject, status) for alert, status in again] == [
+        ("HG-2026-0045", "withdrawn"), ("HG-2026-0046", "pending")]  # recorded again: not sent after all
+
+    with unit_of_work(demo_runtime.sessions, actor="somchai", reason="taken out again") as session:
+        loggers.stop_recording(session, reference="HG-2026-0045", logger_code="LG-24003", at=NOW + hour)
+    later = checked(NOW + 2 * hour)
+    assert [alert.subject for alert, _ in later] == ["HG-2026-0045", "HG-2026-0046", "HG-2026-0045"]
+    assert later[2][0].key != in_transit.key and later[2][1] == "pending"  # a new stretch: said again

@@ -48,3 +48,23 @@ def test_the_live_fragment_is_the_table_alone_and_follows_new_readings(app, clie
 
 def test_anonymous_people_are_sent_to_sign_in(client):
     assert client.get("/").status_code == 302 and client.get("/dashboard/live").status_code in (302, 401)
+
+
+def test_goods_under_way_with_no_logger_need_attention_and_the_caption_counts_them(app, client):
+    from logistics.db.engine import unit_of_work
+    from logistics.services import loggers
+
+    runtime = app.extensions["logistics"]
+    with unit_of_work(runtime.sessions, actor="somchai", reason="loggers taken out") as session:
+        for code in ("LG-24003", "LG-24004"):
+            loggers.stop_recording(session, reference="HG-2026-0045", logger_code=code,
+                                   at=datetime.now(UTC) - timedelta(hours=2, minutes=5))
+    login(client, "viewer")
+    page = client.get("/").get_data(as_text=True)
+    row = row_of(page, "HG-2026-0045")
+    assert 'class="badge badge-major">no logger recording for 2 h' in row
+    assert 'data-attention="other"' in row and "<small>no logger</small>" not in row
+    attention_rows = page.count('<tr class="attention attention-')
+    total_rows = page.count("data-reference=")
+    assert f"{attention_rows} of {total_rows} need attention" in page
+    assert attention_rows == 3 and total_rows == 3  # each active demo shipment: silent loggers, or none

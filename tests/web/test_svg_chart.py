@@ -1,5 +1,5 @@
 """The geometry of the server-drawn charts: scales, round ticks, the fan's polygons and markers, a lot's
-allowance used over time."""
+allowance used over time; each on a desk's canvas and on a phone's."""
 
 from __future__ import annotations
 
@@ -111,3 +111,50 @@ def test_the_allowance_chart_climbs_with_the_hours_out_of_range_and_stays_flat_t
     assert [tick.value for tick in chart.frame.x_ticks] == [START, START + timedelta(days=1),
                                                            START + timedelta(days=2)]
     assert svg_chart.budget_use(uses, budget_s=None, until=start, zone="UTC").budget_y is None
+
+
+# -- the narrow canvas, for a phone ---------------------------------------------------------------------
+
+def fan_of_on(canvas, days=91):
+    dates = [START + timedelta(days=d) for d in range(days)]
+    bands = [[10.0 - 0.2 * d + spread for d in range(days)] for spread in (-3, -1, 0, 1, 3)]
+    return svg_chart.fan(dates, bands, reorder_point=2.0, order_by=START + timedelta(days=45), canvas=canvas)
+
+
+def test_every_chart_comes_on_both_canvases_the_wide_one_first():
+    drawn = svg_chart.on_every_canvas(fan_of_on)
+    assert [chart.frame.canvas for chart in drawn] == ["wide", "narrow"]
+    assert [(chart.frame.width, chart.frame.height) for chart in drawn] == [(WIDTH, HEIGHT), (320, 230)]
+
+
+@pytest.mark.parametrize("days", [2, 15, 91, 400, 3000])
+def test_on_a_phone_the_fan_keeps_inside_its_canvas_with_a_few_dates_far_apart(days):
+    chart = fan_of_on(svg_chart.NARROW, days=days)
+    frame = chart.frame
+    assert (frame.left, frame.right, frame.top, frame.bottom) == (48, 320 - 26, 10, 230 - 30)
+    for x, y in parse(chart.outer) + parse(chart.median):
+        assert frame.left <= x <= frame.right and frame.top <= y <= frame.bottom
+    ticks = [tick.at for tick in frame.x_ticks]
+    assert 2 <= len(ticks) <= 4, ticks  # three intervals at most: a date label is about 45 px wide
+    assert min(b - a for a, b in zip(ticks, ticks[1:], strict=False)) >= 60
+    wide = fan_of_on(svg_chart.WIDE, days=days).frame
+    assert len(wide.x_ticks) <= 7 and len(ticks) <= len(wide.x_ticks)
+
+
+def test_the_enrolment_and_allowance_charts_are_drawn_on_the_canvas_asked_for():
+    sites = [(START - timedelta(days=240), 1.0)]
+    enrolled = [START - timedelta(days=d) for d in (205, 150, 96, 41, 12)]
+    narrow = svg_chart.enrolment(enrolled, sites, target=12, today=START, canvas=svg_chart.NARROW)
+    assert narrow.frame.canvas == "narrow" and len(narrow.frame.x_ticks) <= 4
+    assert max(x for x, _y in parse(narrow.actual)) == narrow.frame.right == 320 - 26
+    start = datetime(2026, 12, 6, 2, tzinfo=UTC)
+    uses = [(start, 0.0, 0.0), (start + timedelta(days=30), 3600.0, 900.0)]
+    use = svg_chart.budget_use(uses, budget_s=72 * 3600.0, until=start + timedelta(days=200),
+                               zone="Asia/Bangkok", canvas=svg_chart.NARROW)
+    assert use.frame.canvas == "narrow" and len(use.frame.x_ticks) <= 4
+    assert use.frame.top <= use.budget_y <= use.frame.bottom
+
+
+def test_day_ticks_over_many_years_still_keep_to_their_count():
+    ticks = svg_chart.day_ticks(START, 10 * 365, Scale(0, 10 * 365, 48, 294), count=3)
+    assert len(ticks) <= 4 and (ticks[1].value - ticks[0].value).days % 365 == 0

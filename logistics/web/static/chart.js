@@ -43,7 +43,7 @@
     var step = (high - low) / count, magnitude = Math.pow(10, Math.floor(Math.log10(step || 1)));
     var nice = [1, 2, 5, 10].map(function (f) { return f * magnitude; }).find(function (s) { return s >= step; });
     var out = [];
-    for (var v = Math.ceil(low / nice) * nice; v <= high; v += nice) { out.push(Math.round(v * 1e6) / 1e6); }
+    for (var v = Math.ceil(low / nice) * nice; v <= high; v += nice) { out.push(Math.round(v * 1e6) / 1e6 || 0); }  // never "-0"
     return out;
   }
 
