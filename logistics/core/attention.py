@@ -59,9 +59,13 @@ def standing(excursions: Mapping[str, datetime | None], concerns: Iterable[datet
 
 
 def urgency(shipment: Standing) -> tuple[int, bool, float]:
-    """Sort key: the more urgent level first; within it the newest cause first, an unknown time last."""
+    """Sort key: the more urgent level first; within it the newest cause first, an unknown time last. Fine
+    shipments go in order of departure: the goods longest under way first, those not yet gone last."""
     since = shipment.since
-    return shipment.level, since is None, -since.timestamp() if since is not None else 0.0
+    if since is None:
+        return shipment.level, True, 0.0
+    newest_first = shipment.level != Attention.NONE
+    return shipment.level, False, -since.timestamp() if newest_first else since.timestamp()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.browser
 DESK = {"width": 1366, "height": 900}
 ARRIVED, IN_FLIGHT, PACKED, RECEIVED = "HG-2026-0046", "HG-2026-0045", "HG-2026-0047", "HG-2026-0044"
 PACKS = {"LV-BGLOB": "LV-B-26-007", "QC-VCN": "VCN-26-12", "QC-MYCO": "MY-2608"}
+COUNTED = {"LV-BGLOB": "4 vial", "QC-VCN": "2 kit", "QC-MYCO": "2 kit"}  # a blind count: what is in the box
 CHECKS = ("Outer packaging intact", "Seals intact", "Coolant present", "Logger present",
           "Logger shows an alarm", "Documents complete", "Import permit present")
 
@@ -145,6 +146,7 @@ def the_pharmacy_receives_it_into_quarantine(page, url):
     for line in page.locator("fieldset.line").all():
         item = line.locator("legend").inner_text().split()[0]
         line.get_by_label("Lot on the pack").fill(PACKS[item])
+        line.get_by_label("Received intact").fill(COUNTED[item])
     screenshot(page, "demo-receiving")
     page.get_by_role("button", name="Record the receipt").click()
     expect(page.get_by_text(f"{ARRIVED} received.")).to_be_visible()

@@ -31,7 +31,7 @@ def test_with_nothing_wrong_a_shipment_stands_fine_since_it_departed():
     assert Attention.NONE.word == "none" and Attention.OTHER.word == "other"
 
 
-def test_critical_first_then_major_then_the_other_concerns_then_fine_and_the_newest_first_in_each():
+def test_most_urgent_first_the_newest_cause_first_and_fine_shipments_by_departure():
     rows = {
         "fine, departed last week": Standing(Attention.NONE, T - 168 * H),
         "silent logger since an hour ago": Standing(Attention.OTHER, T - H),
@@ -41,11 +41,12 @@ def test_critical_first_then_major_then_the_other_concerns_then_fine_and_the_new
         "fine, departed today": Standing(Attention.NONE, T - 2 * H),
         "critical since an hour ago": Standing(Attention.CRITICAL, T - H),
         "no logger since yesterday": Standing(Attention.OTHER, T - 24 * H),
+        "fine, leaves tomorrow": Standing(Attention.NONE, T + 24 * H),
     }
     assert sorted(rows, key=lambda name: urgency(rows[name])) == [
         "critical since an hour ago", "critical since yesterday", "major since just now",
         "silent logger since an hour ago", "no logger since yesterday", "no logger, since unknown",
-        "fine, departed today", "fine, departed last week"]
+        "fine, departed last week", "fine, departed today", "fine, leaves tomorrow"]
 
 
 moments = st.one_of(st.none(), st.integers(0, 10_000).map(lambda minutes: T - timedelta(minutes=minutes)))
@@ -57,7 +58,9 @@ def test_the_order_never_puts_a_less_urgent_or_an_older_cause_above_another(stan
     for above, below in zip(ordered, ordered[1:], strict=False):
         assert above.level <= below.level
         if above.level == below.level and below.since is not None:
-            assert above.since is not None and above.since >= below.since
+            assert above.since is not None
+            # the newest cause first; fine shipments in order of departure
+            assert above.since >= below.since if above.level != Attention.NONE else above.since <= below.since
 
 
 def test_goods_under_way_with_no_logger_recording_since_they_left():

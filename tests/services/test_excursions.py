@@ -107,7 +107,8 @@ def test_review_needs_a_comment_then_an_assessment_and_is_audited(demo_runtime):
     assert (done.status, done.acknowledged_by, done.resolved_by) == ("resolved", "somchai", "napat")
     with demo_runtime.sessions() as session:
         trail = session.exec(select(AuditEvent).where(AuditEvent.entity == "excursions",
-                                                      AuditEvent.field == "status")).all()
+                                                      AuditEvent.field == "status")
+                             .order_by(col(AuditEvent.id))).all()
     assert [(event.actor, json.loads(event.new_value)) for event in trail] == [
         ("somchai", "acknowledged"), ("napat", "resolved")]
 
