@@ -74,6 +74,12 @@ def page(browser):
     context.close()
 
 
+def desk_chart(page, name: str):
+    """The chart named `name` on its wide canvas. Until the stylesheet has loaded, the narrow canvas the page
+    keeps for phones is not hidden yet, and a role query alone would find both."""
+    return page.get_by_role("img", name=name).and_(page.locator("svg.wide"))
+
+
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import desk_chart, screenshot
 from tests.browser.test_pages import sign_in
 
 pytestmark = pytest.mark.browser
@@ -25,7 +25,7 @@ def test_run_the_forecast_open_an_item_and_try_a_what_if(live_server, page):
     page.get_by_role("link", name="LV-BGLOB").click()
     expect(page.get_by_role("heading", name=re.compile("Forecast for LV-BGLOB"))).to_be_visible()
     expect(page.locator("ul.reasons").first).to_contain_text("lead time plus the 90-day review period")
-    plan = page.get_by_role("img", name="Projected usable stock of LV-BGLOB as planned")
+    plan = desk_chart(page, "Projected usable stock of LV-BGLOB as planned")
     expect(plan).to_be_visible()
     expect(plan.locator("polygon.fan-outer")).to_have_count(1)
     expect(plan.locator("line.fan-reorder")).to_have_count(1)
@@ -36,7 +36,7 @@ def test_run_the_forecast_open_an_item_and_try_a_what_if(live_server, page):
     page.get_by_label("Recruitment pace").select_option(label="50% faster")
     page.get_by_label("Extra customs hold (days)").fill("7")
     page.get_by_role("button", name="Show the what-if").click()
-    scenario = page.get_by_role("img", name="Projected usable stock of LV-BGLOB in the what-if")
+    scenario = desk_chart(page, "Projected usable stock of LV-BGLOB in the what-if")
     expect(scenario).to_be_visible()
     order = page.locator("table.what-if tr", has=page.get_by_role("rowheader", name="Order", exact=True))
     cells = order.locator("td").all_inner_texts()  # "10 vial", "12 vial"

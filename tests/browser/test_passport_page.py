@@ -12,7 +12,7 @@ from logistics.db.engine import unit_of_work
 from logistics.services import stock
 from logistics.services.telemetry import TelemetryStore
 from sensors.intake import IncomingMessage
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import desk_chart, screenshot
 from tests.browser.test_contrast import MEASURE
 from tests.browser.test_pages import sign_in
 from tests.conftest import settings_for
@@ -47,7 +47,7 @@ def test_a_qa_person_reads_a_lots_passport_from_the_stock_page(live_server, page
     verdict = page.locator("section.allowance")
     expect(verdict).to_contain_text("Used 3.0 h (0.6 h equivalent at 25 °C) of 72.0 h at ≤ 25 °C.")
     expect(verdict).to_contain_text(re.compile(r"MKT \d+\.\d °C over .+ – .+\+07:00"))
-    chart = page.get_by_role("img", name="The allowance used over the lot's life")
+    chart = desk_chart(page, "The allowance used over the lot's life")
     expect(chart).to_be_visible()
     assert chart.bounding_box()["height"] > 150
     life = page.locator("table.passport tbody tr")
