@@ -165,14 +165,16 @@ def _filtered(filters: ShipmentFilter) -> Any:
 
 def _text_matches(search: str) -> Any:
     """The reference, air waybill or import permit holds `search`, in any case; the air waybill also with
-    its spaces and dashes ignored on both sides ("16048122034" finds 160-48122034)."""
-    pattern = f"%{search.strip()}%"
-    matches = [col(Shipment.reference).ilike(pattern), col(Shipment.air_waybill).ilike(pattern),
-               col(Shipment.import_permit).ilike(pattern)]
+    its spaces and dashes ignored on both sides ("16048122034" finds 160-48122034). A "%" or "_" typed is
+    that character, not a LIKE wildcard."""
+    text = search.strip()
+    matches = [col(Shipment.reference).icontains(text, autoescape=True),
+               col(Shipment.air_waybill).icontains(text, autoescape=True),
+               col(Shipment.import_permit).icontains(text, autoescape=True)]
     compact = search.replace(" ", "").replace("-", "")
     if compact:
         compact_awb = func.replace(func.replace(col(Shipment.air_waybill), "-", ""), " ", "")
-        matches.append(compact_awb.ilike(f"%{compact}%"))
+        matches.append(compact_awb.icontains(compact, autoescape=True))
     return or_(*matches)
 
 

@@ -128,6 +128,8 @@ def test_an_air_waybill_is_found_with_its_spaces_and_dashes_or_without(demo):
         assert listed(session, search="hg-2026-0046") == ["HG-2026-0046"]  # references in any case
         assert listed(session, search="16048122035") == []
         assert listed(session, search="99999999999999999999") == []  # a number beyond 64 bits is text here
+        assert listed(session, search="%") == listed(session, search="_") == []  # characters, not wildcards
+        assert listed(session, search="HG-2026-004_") == []
 
 
 def test_lists_filter_by_route_departure_dates_and_contents(demo):
