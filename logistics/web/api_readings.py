@@ -1,7 +1,8 @@
 """The JSON API for a shipment's stored readings: a page at a time as JSON, or all of them as CSV.
 
 `add_routes` puts the route on the API blueprint of `logistics.web.api`, so it shares its prefix, error
-handlers and sign-in rule. A query parameter it cannot read is a 400 naming the parameter.
+handlers and sign-in rule. A query parameter it cannot read is a 422 naming the parameter, as elsewhere
+in the API.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ FORMATS = {"json": "application/json", "csv": "text/csv"}
     "then device time; JSON a page at a time (follow `next`), or every reading selected as CSV (the "
     "columns of `logistics readings export`) with Accept: text/csv or ?format=csv",
     response=ReadingPage, text_media_types=("text/csv",),
-    errors=(("400", "A query parameter that cannot be read; names it"),),
+    errors=(("422", "A query parameter that cannot be read; names it"),),
     query=(("logger", "string", "Only this logger's readings, e.g. LG-24003"),
            ("since", "string", "From this time, inclusive: ISO 8601 with an offset or Z, e.g. "
                                "2026-11-24T08:00:00+07:00 (write + as %2B in a URL)"),
@@ -55,7 +56,7 @@ def list_readings(reference: str) -> Any:
         limit = _limit()
         page = readings.read_page(session, selection, after=_cursor(), limit=limit)
     except InputError as error:
-        return jsonify(error="invalid input", fields=error.errors), 400
+        return jsonify(error="invalid input", fields=error.errors), 422
     cursor = encode_cursor(page.next_position) if page.next_position else None
     return json_answer(ReadingPage.model_validate({  # one validation of the whole page: 10,000 rows' worth
         "shipment": reference, "items": page.rows, "limit": limit, "next_cursor": cursor,

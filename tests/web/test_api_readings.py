@@ -149,9 +149,9 @@ def test_a_token_without_a_role_that_may_view_is_refused_and_a_revoked_one_is_un
     ("format=xlsx", "format", "json or csv"),
     ("format=csv&since=soon", "since", "ISO 8601"),
 ])
-def test_a_parameter_it_cannot_read_is_400_naming_it(client, viewer, query, field, problem):
+def test_a_parameter_it_cannot_read_is_422_naming_it(client, viewer, query, field, problem):
     response = client.get(f"{ADDRESS}?{query}", headers=viewer)
-    assert response.status_code == 400 and response.is_json, response.get_data(as_text=True)[:300]
+    assert response.status_code == 422 and response.is_json, response.get_data(as_text=True)[:300]
     assert problem in response.get_json()["fields"][field]
 
 
@@ -167,7 +167,7 @@ def test_the_openapi_document_describes_it(client, viewer):
     assert {parameter["name"] for parameter in operation["parameters"]} == {
         "reference", "logger", "since", "until", "limit", "cursor", "format"}
     assert set(operation["responses"]["200"]["content"]) == {"application/json", "text/csv"}
-    assert "400" in operation["responses"]
+    assert "422" in operation["responses"]
 
 
 def test_the_charts_data_answers_a_bearer_token_as_the_api_does(client, viewer):
