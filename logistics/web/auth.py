@@ -45,7 +45,7 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health", "favicon"})
 SELF_AUTHENTICATED = frozenset({"telemetry.post_readings"})
 # Read-only data that pages fetch, outside /api/: a script may fetch it with a bearer token, as it reads
 # the API (the routes answer GET only, so a token changes nothing there).
-TOKEN_READABLE = frozenset({"pages.shipment_charts"})
+TOKEN_READABLE = frozenset({"pages.shipment_charts", "storage.zone_charts"})
 # In the session cookie: the user id, their session version and the client binding, as at sign-in.
 SIGNED_IN = "signed_in"
 

@@ -22,6 +22,7 @@ from tests.services.test_qa_evidence import (
 from tests.services.test_receiving import receive
 from tests.services.test_storage import RECEIVED
 from tests.web.conftest import login
+from tests.web.test_api import bearer
 from tests.web.test_languages import THAI, choose, translated
 
 RULE = "above_minus60c_15min"
@@ -245,11 +246,14 @@ def test_the_storage_period_in_thai(app, client):
     assert "LG-24101" in section and THAI.search(section)
 
 
-def test_a_zone_loggers_chart_zooms_within_its_storage_period(app, client):
+def test_a_zone_loggers_chart_zooms_within_its_storage_period(app, client, token_for):
     runtime = app.extensions["logistics"]
     into_the_fridge(runtime)
     address = f"/storage/SIR-FRIDGE-1/charts?logger=LG-24101&profile=refrigerated&start={ms(RECEIVED)}"
     assert client.get(address).status_code == 302  # signed out: to the sign-in page
+    by_script = client.get(address, headers=bearer(token_for("viewer")))  # as a shipment's charts are read
+    assert by_script.status_code == 200 and by_script.get_json()[0]["logger"] == "LG-24101"
+    assert client.get(address, headers=bearer("not-a-token")).status_code == 401
     login(client, "viewer")  # anyone signed in may read the evidence
     zoomed = client.get(f"{address}&from={ms(FRIDGE_WARM)}&to={ms(FRIDGE_WARM + timedelta(hours=1))}")
     [chart] = zoomed.get_json()
