@@ -1,124 +1,80 @@
-"""Make the README's screenshots from the demo scenario with simulated telemetry (reproducible).
+"""Make the README's screenshots from the demo as it is now: `.venv/bin/python docs/screenshots.py`.
 
-Builds a throw-away database with the demo data, records a simulated journey for each logger of the
-shipments under way (one of them with an excursion on the Bangkok apron), runs the scheduler's jobs
-once, serves the web app on a free port and photographs the dashboard and a shipment page with
-Debian's Chromium; then receives that shipment (its lines go to quarantine) and photographs QA's
-decision page for one of them, whole: the evidence (the lot's allowance against its use, each logger's
-chart and figures, the excursion), the box as found, the excursion's assessment form and the release
-button that says why it cannot be pressed yet.
-
-Run: .venv/bin/python docs/screenshots.py
+In a throw-away folder, `logistics init --demo` records the scenario with its past and `logistics web`
+serves it on a free port (no ingest, scheduler or simulated loggers: the pages hold still while they are
+photographed). Debian's Chromium, driven by Playwright, then follows the README's story as the demo's
+users: `logistics` sees the dashboard and HG-2026-0046's excursion, and runs the reorder forecast (which
+the scheduler of `logistics demo` would); `pharmacy` counts the box blind and records the receipt; `qa`
+sees the queue in Thai, the evidence on the vector's line, assesses the excursion and signs the release;
+then the stock, the audit trail of HG-2026-0046 and a phone with its menu open. The PNGs replace what
+docs/screenshots/ held.
 """
 
 from __future__ import annotations
 
-import json
-import random
+import os
+import secrets
 import socket
+import subprocess
 import sys
 import tempfile
-import threading
-from datetime import UTC, datetime, timedelta
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import requests
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
-
-from logistics.app import build_runtime  # noqa: E402
-from logistics.core.receiving import Checklist, CoolantState, Disposition  # noqa: E402
-from logistics.db import migrate  # noqa: E402
-from logistics.db.engine import unit_of_work  # noqa: E402
-from logistics.services import receiving, shipments  # noqa: E402
-from logistics.services.demo import load_demo  # noqa: E402
-from logistics.services.excursions import scan  # noqa: E402
-from logistics.services.series import roll_up  # noqa: E402
-from logistics.services.stability import check_budgets  # noqa: E402
-from logistics.services.telemetry import TelemetryStore  # noqa: E402
-from logistics.settings import load_settings  # noqa: E402
-from logistics.web import create_app  # noqa: E402
-from sensors.intake import IncomingMessage  # noqa: E402
-from sensors.journey import default_journey, journey_duration, simulate_journey  # noqa: E402
-from sensors.simulator import native_reading  # noqa: E402
-
-DOCS = Path(__file__).resolve().parent
-PASSWORD = "coldchain-demo"
-# Logger, storage profile, hours since it was packed (as in config/demo.toml), excursion on the apron.
-JOURNEYS = [("LG-24003", "refrigerated", 10, True), ("LG-24004", "refrigerated", 10, False),
-            ("LG-24005", "dry_ice", 41, False), ("LG-24007", "frozen", 41, False)]
+FOLDER = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+LOGISTICS = str(Path(sys.executable).parent / "logistics")  # the command of this environment
+PASSWORD = "coldchain-demo"  # every demo user's (README, "Try it")
+DESK: ViewportSize = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+ARRIVED = "HG-2026-0046"
+PACKS = {"LV-BGLOB": ("LV-B-26-007", "4"), "QC-VCN": ("VCN-26-12", "2"), "QC-MYCO": ("MY-2608", "2")}
+CHECKS = ("Outer packaging intact", "Seals intact", "Coolant present", "Logger present",
+          "Logger shows an alarm", "Documents complete", "Import permit present")
+FORECAST_ITEM = "QC-ENDO"  # one to order soon, and none the story receives
 
 
-def record_journeys(runtime, now: datetime) -> None:
-    store = TelemetryStore(runtime.engine)
-    for logger, profile, hours, excursion in JOURNEYS:
-        phases = default_journey(customs_hours=max(hours - 8.5, 0.5), inject_excursion=excursion,
-                                 profile=profile)
-        start = now - journey_duration(phases)
-        readings = [native_reading(reading) for reading in simulate_journey(
-            phases, start=start, interval_s=300, profile=profile, rng=random.Random(logger))
-            if reading.time >= now - timedelta(hours=hours)]
-        store.store([IncomingMessage(source="mqtt", logger_code=logger, received_at=now,
-                                     payload=json.dumps({"readings": readings}).encode())])
+def make_screenshots(folder: Path, browser: Browser) -> list[Path]:
+    """Every screenshot, made with `browser` from a fresh demo, into `folder`; the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        environ = demo_environment(f"sqlite:///{Path(scratch) / 'shipments.db'}")
+        subprocess.run([LOGISTICS, "init", "--demo"], env=environ, cwd=scratch, check=True,
+                       stdout=subprocess.DEVNULL)
+        with serving(environ, scratch) as url:
+            visit = Visit(browser, url, folder)
+            try:
+                return [shoot(visit) for shoot in STORY]
+            finally:
+                visit.close()
 
 
-def run_jobs(runtime, now: datetime) -> None:
-    with unit_of_work(runtime.sessions, actor="scheduler") as session:
-        report = scan(session, runtime.profiles, [], now=now)
-        check_budgets(session, report.shipments, runtime.profiles, [], now=now)
-    while True:
-        with unit_of_work(runtime.sessions, actor="scheduler") as session:
-            if roll_up(session) == 0:
-                return
+def demo_environment(database_url: str) -> dict[str, str]:
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
+    environ.update(LOGISTICS_DATABASE_URL=database_url, LOGISTICS_SECRET_KEY=secrets.token_hex(32),
+                   LOGISTICS_LOG_LEVEL="WARNING")
+    return environ
 
 
-def photograph(url: str) -> None:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
-        page.goto(f"{url}/login")
-        page.get_by_label("User name").fill("logistics")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{url}/")
-        page.screenshot(path=str(DOCS / "screenshot-dashboard.png"))
-        page.goto(f"{url}/shipments/HG-2026-0045")
-        page.locator("figure.chart").first.wait_for()
-        page.screenshot(path=str(DOCS / "screenshot-shipment.png"), full_page=True,
-                        clip={"x": 0, "y": 0, "width": 1280, "height": 1500})
-        browser.close()
-
-
-def received(runtime, now: datetime) -> int:
-    """The pharmacy receives HG-2026-0045 as shipped; the id of the SEL-CD34 line, now in quarantine."""
-    box = Checklist(packaging_intact=True, seals_intact=True, coolant_present=True,
-                    coolant_state=CoolantState.COLD, logger_present=True, logger_alarm=False,
-                    documents_complete=True, import_permit_present=True)
-    with unit_of_work(runtime.sessions, actor="pharmacy", reason="received") as session:
-        lines = shipments.describe_shipment(session, "HG-2026-0045").lines
-        counts = [receiving.LineCount(line.id, line.lot_number, None, line.quantity, 0.0, 0.0,
-                                      Disposition.ACCEPT) for line in lines]
-        receipt = receiving.receive(session, "HG-2026-0045", receiving.ReceiptDraft(box, counts),
-                                    runtime.profiles, by="pharmacy", now=now)
-        found = receiving.receipt_lines(session, receipt)
-        return next(found[line.id].id for line in lines if line.item_code == "SEL-CD34")
-
-
-def photograph_decision(url: str, line_id: int) -> None:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
-        page.goto(f"{url}/login")
-        page.get_by_label("User name").fill("qa")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{url}/")
-        page.goto(f"{url}/qa/lines/{line_id}")
-        page.locator("figure.chart").first.wait_for()
-        page.wait_for_load_state("networkidle")  # every chart drawn by script
-        page.screenshot(path=str(DOCS / "screenshot-qa-decision.png"), full_page=True)
-        browser.close()
+@contextmanager
+def serving(environ: dict[str, str], folder: str) -> Iterator[str]:
+    """`logistics web` on a free port, until the block ends."""
+    port = free_port()
+    process = subprocess.Popen([LOGISTICS, "web", "--port", str(port)], env=environ, cwd=folder,
+                               stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def free_port() -> int:
@@ -127,29 +83,205 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def main() -> None:
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
-    with tempfile.TemporaryDirectory() as folder:
-        settings = load_settings(environ={}, overrides={
-            "database_url": f"sqlite:///{folder}/screenshots.db", "secret_key": "screenshots",
-            "log_level": "WARNING"})
-        runtime = build_runtime(settings)
-        migrate.upgrade(runtime.engine)
-        with unit_of_work(runtime.sessions, actor="demo", reason="demo data") as session:
-            load_demo(session, runtime.profiles, now=now)
-        record_journeys(runtime, now)
-        run_jobs(runtime, now)
-        port = free_port()
-        server = make_server("127.0.0.1", port, create_app(runtime, demo=True), threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"logistics web exited with {process.returncode}")
         try:
-            photograph(f"http://127.0.0.1:{port}")
-            photograph_decision(f"http://127.0.0.1:{port}", received(runtime, now))
+            if requests.get(f"{url}/health", timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise RuntimeError("logistics web did not answer within 60 s")
+
+
+# --- The story, one screenshot a step, in order: each step may rely on what the ones before did ------
+
+@dataclass
+class Visit:
+    """The demo served at `url` and a browser; a page per user and screen, signed in once and kept."""
+
+    browser: Browser
+    url: str
+    folder: Path
+    pages: dict[tuple[str, int], Page] = field(default_factory=dict)
+
+    def open(self, user: str, path: str, viewport: ViewportSize = DESK) -> Page:
+        key = (user, viewport["width"])
+        if key not in self.pages:
+            self.pages[key] = self.signed_in(user, viewport)
+        page = self.pages[key]
+        page.goto(f"{self.url}{path}")
+        return page
+
+    def close(self) -> None:
+        for page in self.pages.values():
+            page.context.close()
+
+    def signed_in(self, user: str, viewport: ViewportSize) -> Page:
+        page = self.browser.new_context(viewport=viewport).new_page()
+        page.goto(f"{self.url}/login")
+        page.get_by_label("User name").fill(user)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        return page
+
+
+def settled(page: Page) -> None:
+    """Charts drawn by script, fonts loaded, the caret not blinking in a field just filled."""
+    page.wait_for_load_state("networkidle")
+    page.evaluate("document.fonts.ready")
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+
+
+def save(page: Page, path: Path, *, height: float, top: float = 0) -> Path:
+    """`height` px of the page from `top` down (less where it ends sooner): a long page is cut below what
+    the README's text speaks of, not shown as a strip to scroll through."""
+    settled(page)
+    width, whole = page.evaluate("[document.documentElement.clientWidth, "
+                                 "document.documentElement.scrollHeight]")
+    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide",
+                    clip={"x": 0, "y": top, "width": width, "height": min(height, whole - top)})
+    return path
+
+
+def top_of(locator: Locator) -> float:
+    """Where an element begins on the page (not in the window, which may have scrolled)."""
+    return float(locator.evaluate("element => element.getBoundingClientRect().top + window.scrollY"))
+
+
+def bottom_of(locator: Locator) -> float:
+    return float(locator.evaluate("element => element.getBoundingClientRect().bottom + window.scrollY"))
+
+
+def dashboard(visit: Visit) -> Path:
+    page = visit.open("logistics", "/")
+    expect(page.locator("table.dashboard tbody tr")).to_have_count(3)
+    return save(page, visit.folder / "screenshot-dashboard.png", height=620)
+
+
+def shipment(visit: Visit) -> Path:
+    """HG-2026-0046 down to the chart of its lid logger, with the excursion shaded."""
+    page = visit.open("logistics", f"/shipments/{ARRIVED}")
+    lid = page.locator("figure.chart", has_text="LG-24007")
+    expect(lid.locator("svg rect.excursion").first).to_be_attached()
+    return save(page, visit.folder / "screenshot-shipment.png", height=bottom_of(lid) + 16)
+
+
+def forecast_item(visit: Visit) -> Path:
+    """The reorder forecast, run by hand as the demo's scheduler would, and one item that needs ordering."""
+    page = visit.open("logistics", "/forecast")
+    page.get_by_role("button", name="Run the forecast now").click()
+    expect(page.get_by_text("Forecast run as of", exact=False)).to_be_visible()
+    page.goto(f"{visit.url}/forecast/items/{FORECAST_ITEM}")
+    fan = page.locator("figure.fan").first
+    expect(fan).to_be_visible()
+    return save(page, visit.folder / "screenshot-forecast-item.png", height=bottom_of(fan) + 24)
+
+
+def receiving(visit: Visit) -> Path:
+    """The pharmacy's blind count of HG-2026-0046, photographed filled in, then recorded."""
+    page = visit.open("pharmacy", "/receiving")
+    page.get_by_role("link", name=ARRIVED).click()
+    for check in CHECKS:
+        page.get_by_role("group", name=check).get_by_label("yes").check()
+    page.get_by_label("Coolant").select_option("dry_ice_present")
+    for line in page.locator("fieldset.line").all():
+        lot, count = PACKS[line.locator("legend b").inner_text()]
+        line.get_by_label("Lot on the pack").fill(lot)
+        line.get_by_label("Received intact").fill(count)
+    top = top_of(page.get_by_role("heading", name="Lines")) - 24
+    end = bottom_of(page.get_by_role("button", name="Record the receipt")) + 24
+    shot = save(page, visit.folder / "screenshot-receiving.png", top=top, height=end - top)
+    page.get_by_role("button", name="Record the receipt").click()
+    expect(page.get_by_text(f"{ARRIVED} received.")).to_be_visible()
+    return shot
+
+
+def qa_queue_in_thai(visit: Visit) -> Path:
+    page = visit.open("qa", "/qa")
+    page.get_by_role("button", name="ไทย").click()
+    expect(page.locator("html")).to_have_attribute("lang", "th")
+    expect(page.locator("table.qa tbody tr", has_text=ARRIVED)).to_have_count(3)
+    shot = save(page, visit.folder / "screenshot-thai.png", height=900)
+    page.get_by_role("button", name="English").click()  # the choice is the user's, kept for next time
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    return shot
+
+
+def qa_decision(visit: Visit) -> Path:
+    """The evidence on the vector's line, down to the excursion recorded on its journey."""
+    page = open_vector_line(visit)
+    recorded = page.locator("table", has=page.get_by_role("cell", name="above_minus60c_15min", exact=False))
+    return save(page, visit.folder / "screenshot-qa-decision.png", height=bottom_of(recorded.first) + 24)
+
+
+def qa_release(visit: Visit) -> Path:
+    """The assessment form and the release that waits for it; then QA assesses and signs, as in the story."""
+    page = open_vector_line(visit)
+    top = top_of(page.get_by_role("heading", name="Excursion assessments")) - 24
+    end = bottom_of(page.locator("form.record.signing")) + 24
+    shot = save(page, visit.folder / "screenshot-qa-release.png", top=top, height=end - top)
+    assessment = page.locator("article.assessment")
+    assessment.get_by_label("Root cause").select_option("customs_dwell")
+    assessment.get_by_label("What the assessment rests on").fill(
+        "35 min at −56.9 °C at most; the vector's stability data cover 24 h at −20 °C")
+    assessment.get_by_label("No impact on the product").check()
+    assessment.get_by_role("button", name="Record the assessment", exact=False).click()
+    expect(page.get_by_text("Assessment recorded.")).to_be_visible()
+    page.get_by_label("Reason for the decision").fill("Excursion assessed: no impact")
+    page.get_by_role("button", name="Release all").click()
+    page.get_by_label("Password, to sign").fill(PASSWORD)
+    page.get_by_role("button", name="Sign the decision").click()
+    expect(page.get_by_text("Decision signed.")).to_be_visible()
+    return shot
+
+
+def open_vector_line(visit: Visit) -> Page:
+    page = visit.open("qa", "/qa")
+    rows = page.locator("table.qa tbody tr", has_text=ARRIVED)
+    rows.filter(has_text=PACKS["LV-BGLOB"][0]).get_by_role("link", name="Decide").click()
+    expect(page.get_by_role("button", name="Cannot release", exact=False)).to_be_disabled()
+    return page
+
+
+def stock(visit: Visit) -> Path:
+    """The vector released, the kits still in quarantine."""
+    page = visit.open("pharmacy", "/stock")
+    return save(page, visit.folder / "screenshot-stock.png", height=1100)
+
+
+def audit_trail(visit: Visit) -> Path:
+    """HG-2026-0046's records, newest first: QA's signature, then the pharmacy's receipt."""
+    page = visit.open("qa", f"/audit?reference={ARRIVED}")
+    return save(page, visit.folder / "screenshot-audit.png", height=1000)
+
+
+def phone_menu(visit: Visit) -> Path:
+    page = visit.open("pharmacy", "/", viewport=PHONE)
+    page.get_by_text("Menu").click()
+    expect(page.get_by_role("link", name="Receiving")).to_be_visible()
+    return save(page, visit.folder / "screenshot-phone-menu.png", height=PHONE["height"])
+
+
+STORY: tuple[Callable[[Visit], Path], ...] = (
+    dashboard, shipment, forecast_item, receiving, qa_queue_in_thai, qa_decision, qa_release, stock,
+    audit_trail, phone_menu)
+
+
+def main() -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            made = make_screenshots(FOLDER, browser)
         finally:
-            server.shutdown()
-            runtime.close()
-    print(f"wrote {DOCS / 'screenshot-dashboard.png'}, {DOCS / 'screenshot-shipment.png'} and "
-          f"{DOCS / 'screenshot-qa-decision.png'}")
+            browser.close()
+    for stale in set(FOLDER.glob("*.png")) - set(made):
+        stale.unlink()
+    for path in made:
+        print(path.relative_to(FOLDER.parents[1]))
 
 
 if __name__ == "__main__":

@@ -231,6 +231,7 @@ LONGEST_FIRST = (
     "tests/outbound/test_backup.py",
     "tests/integration/test_demo_command.py",
     "tests/browser/test_demo_story.py",
+    "tests/browser/test_screenshots.py",
     "tests/sensors/test_decode_fuzz.py",
 )
 
