@@ -30,6 +30,16 @@ def range_state(temperature_c: float, profile: StorageProfile) -> RangeState:
     return RangeState.IN_RANGE
 
 
+def watched_state(temperature_c: float, profile: StorageProfile) -> RangeState:
+    """As `range_state`, but only on the sides of the range that a rule of the profile watches."""
+    low, high = profile.watched_range
+    if high is not None and temperature_c > high:
+        return RangeState.ABOVE
+    if low is not None and temperature_c < low:
+        return RangeState.BELOW
+    return RangeState.IN_RANGE
+
+
 def beyond(rule: Rule, temperature: float) -> bool:
     """A rule "above X" means T > X; "below X" means T < X."""
     if rule.kind == _ABOVE:

@@ -96,6 +96,14 @@ class StorageProfile:
     activation_energy_kj: float = DEFAULT_ACTIVATION_ENERGY_KJ
     gap_severity: Severity = DEFAULT_GAP_SEVERITY
 
+    @property
+    def watched_range(self) -> tuple[float | None, float | None]:
+        """(min °C, max °C) on the sides a rule watches, None elsewhere: frozen kits with no rule below
+        their range are not at risk on dry ice, though the time they spend there is counted."""
+        sides = {rule.kind for rule in self.rules}
+        return (self.min_c if ExcursionKind.BELOW in sides else None,
+                self.max_c if ExcursionKind.ABOVE in sides else None)
+
 
 def parse_profiles(data: dict[str, Any]) -> dict[str, StorageProfile]:
     """Build profiles from parsed TOML: one table per profile name."""

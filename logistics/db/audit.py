@@ -43,7 +43,7 @@ def _write_events(session: Session, _flush_context: Any) -> None:
         select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
     next_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    at, reason = utc_now(), session.info.get("reason")
+    at, reason = session.info.get("at") or utc_now(), session.info.get("reason")
     rows = []
     for offset, (action, entity, entity_id, field, old, new) in enumerate(changes):
         row = dict(id=next_id + offset, at=at, actor=actor, action=action, entity=entity,

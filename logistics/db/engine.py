@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +102,11 @@ def begin_writing(connection: Connection) -> None:
 
 @contextmanager
 def unit_of_work(
-    factory: sessionmaker[Session], *, actor: str, reason: str | None = None
+    factory: sessionmaker[Session], *, actor: str, reason: str | None = None, at: datetime | None = None
 ) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error; `actor` signs the audit events."""
-    with factory(info={"actor": actor, "reason": reason}) as session:
+    """A session that commits on success and rolls back on error; `actor` signs the audit events, stamped
+    now, or at `at` where a history is recorded in time order (the demo's past)."""
+    with factory(info={"actor": actor, "reason": reason, "at": at}) as session:
         with session.begin():
             begin_writing(session.connection())
             yield session

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, type_coerce
 from sqlmodel import Session, col, select
 
 from logistics.core.attention import Attention, Standing, Unwatched, standing, urgency
-from logistics.core.excursion_rules import RangeState, range_state
+from logistics.core.excursion_rules import RangeState, watched_state
 from logistics.core.excursion_types import Window
 from logistics.core.legs import LegMode
 from logistics.core.lifecycle import ACTIVE
@@ -254,10 +254,11 @@ def _logger_now(code: str, latest: tuple[datetime, float | None] | None, assigne
 
 
 def _state(temperature: float | None, ranges: tuple[StorageProfile, ...]) -> str:
-    """Out of range if out of any of the goods' ranges (the strictest wins)."""
+    """Out of range if beyond a side of any of the goods' ranges that a rule watches (the strictest wins):
+    frozen kits packed in dry ice beside the vector are not flagged "below" for the cold they may take."""
     if temperature is None:
         return "unknown"
-    states = [range_state(temperature, profile) for profile in ranges]
+    states = [watched_state(temperature, profile) for profile in ranges]
     return next((state for state in states if state != RangeState.IN_RANGE), RangeState.IN_RANGE)
 
 

@@ -71,13 +71,15 @@ def record_history(sessions: sessionmaker[Session], engine: Engine, profiles: di
     """Load the demo scenario with its past up to `now`; DemoAlreadyLoaded if it is there already."""
     now = now.replace(microsecond=0)  # loggers stamp whole seconds: each window starts on a reading
     history = scenario.get("history", {})
-    with unit_of_work(sessions, actor="demo", reason="demo data") as session:
+    story = list(_events(plans(scenario, now), batches(scenario, now), now))
+    opening = story[0][0] if story else now  # the catalogue was there before anything happened
+    with unit_of_work(sessions, actor="demo", reason="demo data", at=opening) as session:
         demo.load_catalogue(session, profiles, now=now, scenario=scenario, lots=history.get("lots", []))
         zones = zone_journeys(session, now=now)
     player = _Player(sessions, TelemetryStore(engine), profiles, routes, scenario)
     for journey in zones:
         player.follow(journey)
-    for moment, action in _events(plans(scenario, now), batches(scenario, now), now):
+    for moment, action in story:
         player.play_until(moment)
         action(player)
     player.play_until(now, budgets=True)
@@ -136,14 +138,15 @@ class _Player:
         self.moment = moment
         for uploads in self.uploads:
             self.stored += self._store_until(uploads, moment)
-        with unit_of_work(self.sessions, actor="scheduler", reason="excursion scan") as session:
+        with unit_of_work(self.sessions, actor="scheduler", reason="excursion scan", at=moment) as session:
             report = scan(session, self.profiles, self.routes, now=moment)
             if budgets:
                 check_budgets(session, report.shipments, self.profiles, self.routes,
                               now=moment, zone_ids=report.zones)
 
     def book(self, plan: Plan) -> None:
-        with unit_of_work(self.sessions, actor="logistics", reason="shipment booked") as session:
+        with unit_of_work(self.sessions, actor="logistics", reason="shipment booked",
+                          at=self.moment) as session:
             shipment = demo.add_shipment(session, plan.spec, plan.now, status=plan.status)
             journeys = shipment_journeys(session, shipment, until=plan.received, mishaps=plan.mishaps)
         for journey in journeys:
@@ -151,7 +154,7 @@ class _Player:
 
     def receive(self, plan: Plan) -> None:
         assert plan.received is not None
-        with unit_of_work(self.sessions, actor="pharmacy", reason="received") as session:
+        with unit_of_work(self.sessions, actor="pharmacy", reason="received", at=plan.received) as session:
             described = shipments.describe_shipment(session, plan.reference)
             requested = receiving.Disposition.QUARANTINE if plan.qa_release else receiving.Disposition.ACCEPT
             counts = [receiving.LineCount(line.id, line.lot_number, line.expiry, line.quantity, 0.0, 0.0,
@@ -164,7 +167,7 @@ class _Player:
     def release(self, plan: Plan) -> None:
         """QA assesses each excursion the lines' lots met (as the mishap's story says) and releases them."""
         assert plan.released is not None
-        with unit_of_work(self.sessions, actor="qa", reason="QA release") as session:
+        with unit_of_work(self.sessions, actor="qa", reason="QA release", at=plan.released) as session:
             for line_id in _waiting_lines(session, plan.reference):
                 for record, code in _unassessed(session, line_id):
                     _assess(session, line_id, record, code, plan, self.profiles, plan.released)
@@ -175,7 +178,7 @@ class _Player:
 
     def close(self, plan: Plan) -> None:
         assert plan.closed is not None
-        with unit_of_work(self.sessions, actor="logistics", reason="closed") as session:
+        with unit_of_work(self.sessions, actor="logistics", reason="closed", at=plan.closed) as session:
             shipment = shipments.get_shipment(session, plan.reference)
             shipments.change_status(session, shipment, ShipmentStatus.CLOSED, now=plan.closed)
 
@@ -183,7 +186,8 @@ class _Player:
         """A patient's batch takes its goods from available stock, wherever at the hospital it is held."""
         assert self.moment is not None
         use = stock.read_use("patient", patient)
-        with unit_of_work(self.sessions, actor="pharmacy", reason=f"batch for {patient}") as session:
+        with unit_of_work(self.sessions, actor="pharmacy", reason=f"batch for {patient}",
+                          at=self.moment) as session:
             for line in lines:
                 site = _holding(session, line["item"], line["amount"], self.moment)
                 stock.consume(session, site=site, item=line["item"], quantity=line["quantity"], use=use,

@@ -285,11 +285,13 @@ def _gaps_found(session: Session, assignment: LoggerAssignment, shipment: Shipme
 
 
 def _narrowest(ranges: list[StorageProfile]) -> tuple[float | None, float | None]:
-    """The range every profile allows; none when they share none (dry ice beside frozen kits): a band
-    drawn upside down would show a range nothing is kept in."""
-    lows = [profile.min_c for profile in ranges if profile.min_c is not None]
-    highs = [profile.max_c for profile in ranges if profile.max_c is not None]
-    low, high = (max(lows) if lows else None), (min(highs) if highs else None)
-    if low is not None and high is not None and low > high:
-        return None, None
-    return low, high
+    """The range every profile allows. When they share none (dry ice beside frozen kits), the range every
+    profile's rules allow (frozen kits have no rule below theirs: ≤ −60 °C); when even that is empty,
+    none: a band drawn upside down would show a range nothing is kept in."""
+    for limits in ([(p.min_c, p.max_c) for p in ranges], [p.watched_range for p in ranges]):
+        lows = [low for low, _ in limits if low is not None]
+        highs = [high for _, high in limits if high is not None]
+        low, high = (max(lows) if lows else None), (min(highs) if highs else None)
+        if low is None or high is None or low <= high:
+            return low, high
+    return None, None

@@ -1,5 +1,6 @@
 import pytest
 
+from logistics.core.excursion_rules import RangeState, range_state, watched_state
 from logistics.core.profiles import ProfileError, parse_profiles
 from logistics.readers.config_files import load_profiles
 
@@ -26,6 +27,16 @@ def test_built_in_profiles_are_the_contract():
     assert rules_of(profiles["dry_ice"]) == {("above", -60.0, "single", 15, "critical")}
     assert rules_of(profiles["ln2_vapour"]) == {("above", -150.0, "single", 0, "critical")}
     assert all(profile.version >= 1 for profile in profiles.values())
+
+
+def test_a_side_no_rule_watches_is_not_out_of_range_for_the_dashboard():
+    profiles = load_profiles()
+    frozen, fridge = profiles["frozen"], profiles["refrigerated"]
+    assert (frozen.watched_range, fridge.watched_range) == ((None, -15.0), (2.0, 8.0))
+    assert range_state(-71.0, frozen) == RangeState.BELOW  # counted as time below the range …
+    assert watched_state(-71.0, frozen) == RangeState.IN_RANGE  # … but no rule makes it a risk
+    assert watched_state(-12.0, frozen) == RangeState.ABOVE
+    assert watched_state(1.0, fridge) == RangeState.BELOW
 
 
 @pytest.mark.parametrize(("body", "message"), [

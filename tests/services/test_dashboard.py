@@ -77,6 +77,15 @@ def test_the_critical_shipment_first_and_goods_with_no_logger_among_those_needin
     assert shown[0].open_excursions["critical"] >= 1 and shown[0].standing.since >= NOW - H
 
 
+def test_frozen_kits_in_dry_ice_are_not_flagged_below_a_range_no_rule_watches(demo_runtime):
+    send(demo_runtime, [(NOW - timedelta(minutes=20), -71.0)], "LG-24005")
+    cold = logger_in(row(demo_runtime, "HG-2026-0046"), "LG-24005")
+    assert (cold.temperature_c, cold.state, cold.out_of_range) == (-71.0, "in_range", False)
+    send(demo_runtime, [(NOW - timedelta(minutes=10), -50.0)], "LG-24005")  # the dry ice's rule watches
+    warm = logger_in(row(demo_runtime, "HG-2026-0046"), "LG-24005")
+    assert (warm.state, warm.out_of_range) == ("above", True)
+
+
 def test_goods_still_in_the_warehouse_need_no_logger_yet(demo_runtime):
     with demo_runtime.sessions() as session:
         heard = session.exec(select(Logger).where(Logger.code == "LG-24006")).one()

@@ -13,11 +13,13 @@ from logistics.app import build_runtime
 from logistics.db import migrate
 from logistics.db.models import (
     Alert,
+    AuditEvent,
     ExcursionRecord,
     Leg,
     Logger,
     LoggerAssignment,
     Reading,
+    Receipt,
     Shipment,
     StockMovement,
     StorageZone,
@@ -190,3 +192,17 @@ def test_the_demo_loads_once_and_its_audit_trail_holds(demo):
     with runtime.sessions() as session:
         events, broken = verify_audit_trail(session)
     assert broken is None and events > 0
+
+
+def test_the_audit_trail_of_the_past_is_stamped_when_each_thing_happened(demo):
+    runtime, _ = demo
+    with runtime.sessions() as session:
+        stamps = session.exec(select(AuditEvent.at).order_by(col(AuditEvent.id))).all()
+        receipts = session.exec(select(Receipt.id, Receipt.received_at)).all()
+        for receipt_id, received_at in receipts:
+            created = session.exec(select(AuditEvent.at).where(
+                AuditEvent.entity == "receipts", AuditEvent.entity_id == str(receipt_id),
+                AuditEvent.action == "create")).first()
+            assert created == received_at
+    assert stamps == sorted(stamps)  # in the order the story happened
+    assert stamps[0] < NOW - timedelta(days=150) and stamps[-1] <= NOW
