@@ -22,3 +22,8 @@ class Refusal(str):
         refusal = super().__new__(cls, template % values if values else template)
         refusal.template, refusal.values = template, values
         return refusal
+
+
+class Term(str):
+    """A refusal's value that is itself a word of `core.words` (a unit, a status): a page says it in the
+    reader's language too, where records and the API keep it as it is."""
