@@ -61,6 +61,14 @@ LABELS = {
     "actual_start": N_("actual start"), "actual_end": N_("actual end"), "starts_at": N_("from"),
     "carrier": N_("carrier"), "transport_ref": N_("flight or truck"),
     "max_quantity": N_("largest quantity per entry"),
+    # fields of a record, as the audit trail names them
+    "reference": N_("reference"), "air_waybill": N_("air waybill"), "import_permit": N_("import permit"),
+    "planned_departure": N_("planned departure"), "planned_arrival": N_("planned arrival"),
+    "actual_departure": N_("actual departure"), "actual_arrival": N_("actual arrival"),
+    "packaging_validated_s": N_("packaging validated for"), "created_at": N_("created"),
+    "from_site": N_("from site"), "to_site": N_("to site"), "shipment": N_("shipment"),
+    "sequence": N_("order"), "position": N_("position"), "note": N_("note"), "notes": N_("notes"),
+    "language": N_("language"), "unit": N_("unit"), "ends_at": N_("until"),
     # receiving: the checklist, coolant, dispositions, why a line is quarantined, what differs
     "packaging_intact": N_("Outer packaging intact"), "seals_intact": N_("Seals intact"),
     "coolant_present": N_("Coolant present"), "logger_present": N_("Logger present"),

@@ -6,6 +6,7 @@ README); dates and numbers are formatted by Babel with the CLDR data of the chos
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,14 @@ from flask_login import current_user
 from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from logistics.core.redirects import same_site_path
 from logistics.core.refusals import Refusal, Term
+from logistics.core.units import COUNT_UNITS
 from logistics.core.words import word
 from logistics.services import users
 from logistics.services.errors import InputError
 from logistics.web import db
 
 TRANSLATIONS = Path(__file__).with_name("translations")
+_TYPED_QUANTITY = re.compile(r"^\s*(?P<number>[+-]?[0-9.]+)\s*(?P<unit>\S.*?)\s*$")
 
 blueprint = Blueprint("i18n", __name__)
 
@@ -109,3 +112,13 @@ def install(app: Flask) -> None:
 def label(value: object) -> str:
     """How an identifier, a count unit or a storage profile reads in the reader's language."""
     return word(value, catalog().ugettext)
+
+
+def typed_quantity(text: str) -> str:
+    """A quantity as typed, its count unit put back in English when written in the reader's language
+    ("6 คิท", "6套": "6 kit"): the core reads the units the records keep."""
+    typed = _TYPED_QUANTITY.match(text)
+    if typed is None:
+        return text
+    english = next((unit for unit in COUNT_UNITS if label(unit) == typed["unit"] != unit), None)
+    return f"{typed['number']} {english}" if english else text
