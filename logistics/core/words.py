@@ -86,6 +86,7 @@ LABELS = {
     "count_mismatch": N_("count differs"), "damaged": N_("damaged"), "missing": N_("missing"),
     # QA and stock
     "released": N_("released"), "partially_released": N_("partially released"), "rejected": N_("rejected"),
+    "not_quarantined": N_("not quarantined"),
     "available": N_("available"), "quarantined": N_("in quarantine"), "expired": N_("expired"),
     "on_hold": N_("on hold"), "hold": N_("put on hold"), "relot": N_("booked under the lot read"),
     "release": N_("release"), "consume": N_("consumed"), "receipt": N_("receipt"),
