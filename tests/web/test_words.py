@@ -119,10 +119,11 @@ def test_a_refused_count_in_chinese(app):
     assert field_error(refused.get_data(as_text=True), f"{kit}-received") == expected
 
 
-def test_a_unit_typed_in_the_readers_language_is_read_and_kept_in_english(app):
-    pharmacy = reader(app, "pharmacy", "th")
+@pytest.mark.parametrize(("language", "typed"), [("th", "6 คิท"), ("zh_CN", "6套")])
+def test_a_unit_typed_in_the_readers_language_is_read_and_kept_in_english(app, language, typed):
+    pharmacy = reader(app, "pharmacy", language)
     kit = kit_line(app)
-    received = pharmacy.post(RECEIPT, data=receipt_form(app, pharmacy, **{f"{kit}-received": "6 คิท"}))
+    received = pharmacy.post(RECEIPT, data=receipt_form(app, pharmacy, **{f"{kit}-received": typed}))
     assert received.status_code == 302, received.get_data(as_text=True)
     line_id = int(kit.removeprefix("line-"))
     with app.extensions["logistics"].sessions() as session:
