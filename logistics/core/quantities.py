@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from logistics.core.refusals import N_, Refusal
+from logistics.core.refusals import N_, Refusal, Term
 from logistics.core.units import QuantityError, is_count_unit, parse_quantity
 
 # The largest quantity one entry may hold, in the item's unit of issue, for an item that sets none of its
@@ -44,10 +44,10 @@ def quantity_problem(amount: float, rule: QuantityRule, *, zero_allowed: bool = 
         return Refusal(N_("must be more than nothing"))
     if is_count_unit(rule.unit) and not float(amount).is_integer():
         return Refusal(N_("must be a whole number of %(unit)s (they are counted, not measured), got "
-                          "%(amount)s"), unit=rule.unit, amount=shown)
+                          "%(amount)s"), unit=Term(rule.unit), amount=shown)
     if amount > rule.most:
         return Refusal(N_("must be at most %(most)s %(unit)s, the largest quantity of %(item)s one entry "
-                          "may hold"), most=grouped(rule.most), unit=rule.unit, item=rule.item)
+                          "may hold"), most=grouped(rule.most), unit=Term(rule.unit), item=rule.item)
     return None
 
 

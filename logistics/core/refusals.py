@@ -19,6 +19,14 @@ class Refusal(str):
     values: dict[str, Any]
 
     def __new__(cls, template: str, **values: Any) -> Refusal:
-        refusal = super().__new__(cls, template % values if values else template)
+        # A word among the values reads in English as people write it: "in transit", not "in_transit".
+        english = {name: value.replace("_", " ") if isinstance(value, Term) else value
+                   for name, value in values.items()}
+        refusal = super().__new__(cls, template % english if values else template)
         refusal.template, refusal.values = template, values
         return refusal
+
+
+class Term(str):
+    """A refusal's value that is itself a word of `core.words` (a unit, a status): a page says it in the
+    reader's language too, where records and the API keep it as it is."""

@@ -14,13 +14,14 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
-from logistics.core.refusals import N_, Refusal
+from logistics.core.refusals import N_, Refusal, Term
 
 if TYPE_CHECKING:
     import pint
 
-COUNT_UNITS = frozenset({"kit", "set", "bag", "vial", "bottle", "box", "pack", "tube", "ampoule",
-                         "test", "each", "unit"})
+# Marked for the catalogs: pages and documents show them in the reader's language (`core.words`).
+COUNT_UNITS = frozenset({N_("kit"), N_("set"), N_("bag"), N_("vial"), N_("bottle"), N_("box"), N_("pack"),
+                         N_("tube"), N_("ampoule"), N_("test"), N_("each"), N_("unit")})
 _QUANTITY = re.compile(
     r"^\s*(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*"
     r"(?P<unit>[A-Za-zµμ][A-Za-z0-9µμ_/.]{0,19})?\s*$"
@@ -46,7 +47,7 @@ def registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
     return pint.UnitRegistry()
 
 
-def _count_unit(word: str) -> str | None:
+def count_unit(word: str) -> str | None:
     """The count unit `word` names (singular or plural), if any."""
     lowered = word.lower()
     for candidate in (lowered, lowered.removesuffix("s"), lowered.removesuffix("es")):
@@ -57,7 +58,7 @@ def _count_unit(word: str) -> str | None:
 
 def is_count_unit(unit: str) -> bool:
     """True for a countable unit of issue (kit, vials, ...), which counts things rather than measures."""
-    return _count_unit(unit) is not None
+    return count_unit(unit) is not None
 
 
 def _physical_unit(word: str) -> pint.Unit:
@@ -69,7 +70,7 @@ def _physical_unit(word: str) -> pint.Unit:
 
 def check_unit(unit: str) -> str:
     """Return `unit` unchanged if it is a count unit or a unit pint knows, else raise."""
-    if _count_unit(unit) is None:
+    if count_unit(unit) is None:
         _physical_unit(unit)
     return unit
 
@@ -107,7 +108,7 @@ def scientific_notation(text: str) -> Refusal | None:
 
 
 def _convert(value: float, given: str, target: str, text: str) -> float:
-    given_count, target_count = _count_unit(given), _count_unit(target)
+    given_count, target_count = count_unit(given), count_unit(target)
     if given_count or target_count:
         if given_count != target_count:
             raise QuantityError(_not_in(text, target))
@@ -121,4 +122,4 @@ def _convert(value: float, given: str, target: str, text: str) -> float:
 
 
 def _not_in(text: str, target: str) -> Refusal:
-    return Refusal(N_("%(text)s cannot be expressed in %(unit)s"), text=repr(text), unit=target)
+    return Refusal(N_("%(text)s cannot be expressed in %(unit)s"), text=repr(text), unit=Term(target))

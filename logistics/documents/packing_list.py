@@ -6,12 +6,13 @@ from the box itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from logistics.core.clock import local_text
 from logistics.core.profiles import StorageProfile
+from logistics.core.words import word
 from logistics.documents.fonts import FontChoice
 from logistics.documents.pdf import (
     LINE_MM,
@@ -56,12 +57,14 @@ class PackingList:
     profiles: Mapping[str, StorageProfile]
     receiving_url: str
     generated_at: datetime
+    # The reader's gettext: units and storage profiles print in their language (the records keep English).
+    translate: Callable[[str], str] = str
 
 
 def render(content: PackingList, fonts: FontChoice) -> bytes:
     """The packing list as PDF bytes."""
     doc = Document(PageFrame(TITLE, content.shipment.reference, content.generated_at), fonts,
-                   text=repr(content))  # the records' strings, to choose the fonts
+                   text=repr(content) + _words(content))  # what it prints, to choose the fonts
     _top(doc, content)
     if content.shipment.notes:
         heading(doc, "Notes", keep_with_next_mm=LINE_MM)
@@ -72,6 +75,14 @@ def render(content: PackingList, fonts: FontChoice) -> bytes:
     heading(doc, "Signatures", keep_with_next_mm=30)
     signature_lines(doc, SIGNING_ROLES)
     return doc.to_bytes()
+
+
+def _words(content: PackingList) -> str:
+    """The units and profiles as the packing list prints them, in the reader's language."""
+    shown = [word(value, content.translate) for line in content.shipment.lines
+             for value in (line.unit, line.storage_profile)]
+    shown += [word(profile.label, content.translate) for profile in content.profiles.values()]
+    return " ".join(shown)
 
 
 def printable_notes(notes: str) -> str:
@@ -122,11 +133,13 @@ def _storage(doc: Document, content: PackingList) -> None:
     if not items_by_profile:
         paragraph(doc, "No goods are listed.")
         return
-    key_values(doc, [(name, storage_instruction(content.profiles.get(name), codes))
+    key_values(doc, [(word(name, content.translate),
+                      storage_instruction(content.profiles.get(name), codes, content.translate))
                      for name, codes in items_by_profile.items()], label_width=32)
 
 
-def storage_instruction(profile: StorageProfile | None, item_codes: list[str]) -> str:
+def storage_instruction(profile: StorageProfile | None, item_codes: list[str],
+                        translate: Callable[[str], str] = str) -> str:
     """"Refrigerated, 2–8 °C: keep between 2 °C and 8 °C. Items: SEL-CD34, QC-ENDO." """
     items = f"Items: {', '.join(item_codes)}."
     if profile is None:
@@ -137,7 +150,7 @@ def storage_instruction(profile: StorageProfile | None, item_codes: list[str]) -
         keep = f"keep at or below {_celsius(profile.max_c)}"
     else:
         keep = f"keep at or above {_celsius(profile.min_c)}"
-    return f"{profile.label}: {keep}. {items}"
+    return f"{word(profile.label, translate)}: {keep}. {items}"
 
 
 def _contents(doc: Document, content: PackingList) -> None:
@@ -147,7 +160,8 @@ def _contents(doc: Document, content: PackingList) -> None:
         paragraph(doc, "No goods are listed.")
         return
     table(doc, CONTENTS_COLUMNS, ([line.item_code, line.item_name, line.lot_number, line.expiry.isoformat(),
-                                   f"{_amount(line.quantity)} {line.unit}", line.storage_profile]
+                                   f"{_amount(line.quantity)} {word(line.unit, content.translate)}",
+                                   word(line.storage_profile, content.translate)]
                                   for line in lines))
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from logistics.core.allowances import AllowanceError, ItemAllowance, checked_allowance
+from logistics.core.refusals import N_, Refusal
 from logistics.core.version_changes import Change, allowance_changes
 from logistics.db.models import Item, ItemAllowanceVersion
 from logistics.services.errors import InputError, NotFound
@@ -73,7 +74,8 @@ def add_allowance_version(session: Session, item_code: str, *, budget_hours: flo
     except AllowanceError as error:
         raise InputError({error.field: error.problem}) from None
     if before is not None and not allowance_changes(before, allowance):
-        raise InputError({"allowance": f"nothing differs from version {before.version}"})
+        refusal = Refusal(N_("nothing differs from version %(version)s"), version=before.version)
+        raise InputError({"allowance": refusal})
     session.add(ItemAllowanceVersion(item_id=item.id, version=allowance.version, budget_s=allowance.budget_s,
                                      limit_c=allowance.limit_c,
                                      activation_energy_kj=allowance.activation_energy_kj,

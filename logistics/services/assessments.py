@@ -31,6 +31,7 @@ from logistics.core.excursion_assessment import (
 )
 from logistics.core.excursion_review import MAX_ASSESSMENT, ReviewError, ReviewStatus, assess
 from logistics.core.profiles import StorageProfile
+from logistics.core.refusals import N_, Refusal
 from logistics.core.stability import LotStability
 from logistics.db.models import (
     ExcursionAssessment,
@@ -234,7 +235,8 @@ def assess_excursion(session: Session, line_id: int, excursion_id: int, draft: A
     if line is None:
         raise NotFound(f"no receipt line {line_id}")
     if line.qa_status != "pending":
-        raise InputError({"decision": "this line is decided: assess its excursions when it waits for QA"})
+        refusal = Refusal(N_("this line is decided: assess its excursions when it waits for QA"))
+        raise InputError({"decision": refusal})
     lot, shipment_id = shipped_lot(session, line)
     assert lot.id is not None
     stability = stability_of(session, evidence_lot(session, line, lot), profiles, now=now)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from logistics.core.limits import MAX_LINE_QUANTITY
 from logistics.core.profiles import StorageProfile
 from logistics.core.quantities import QuantityRule
+from logistics.core.refusals import N_, Refusal
 from logistics.core.units import QuantityError, check_unit
 from logistics.db.models import Item, Logger, Lot, ReceiptLine, ShipmentLine, Site, utc_now
 from logistics.readers.gs1 import BarcodeError, normalise_gtin
@@ -115,7 +116,7 @@ def set_max_quantity(session: Session, *, item: str, most: float | None) -> Item
     """The largest quantity of `item` one entry may hold; None: the max_quantity setting's."""
     found = find_item(session, item)
     if found is None:
-        raise InputError({"item": f"no item {item!r}"})
+        raise InputError({"item": Refusal(N_("no item %(item)s"), item=repr(item))})
     if most is not None and (problem := max_quantity_problem(most)):
         raise InputError({"max_quantity": problem})
     found.max_quantity = most

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import quote
 
@@ -43,10 +44,12 @@ def packing_list_file_name(reference: str) -> str:
 
 
 def packing_list_pdf(session: Session, reference: str, *, settings: Settings,
-                     profiles: Mapping[str, StorageProfile], now: datetime) -> bytes:
-    """The packing list of shipment `reference` (NotFound when there is none), generated at `now`."""
+                     profiles: Mapping[str, StorageProfile], now: datetime,
+                     translate: Callable[[str], str] = str) -> bytes:
+    """The packing list of shipment `reference` (NotFound when there is none), generated at `now`; its
+    units and storage profiles in the language of `translate` (a gettext)."""
     content = packing_list_content(session, reference, settings=settings, profiles=profiles, now=now)
-    return packing_list.render(content, choose_fonts(settings.pdf_fonts))
+    return packing_list.render(replace(content, translate=translate), choose_fonts(settings.pdf_fonts))
 
 
 def packing_list_content(session: Session, reference: str, *, settings: Settings,

@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from logistics.core.alerting import AlertFacts, Channel, Route, Target, targets_for
+from logistics.core.refusals import N_, Refusal
 from logistics.core.stock import StockStatus, allocate_hold
 from logistics.db.models import (
     ExcursionRecord,
@@ -132,12 +133,14 @@ def recall_lot(session: Session, lot: str, *, reason: str, by: str, now: datetim
     """QA recalls a lot ("ITEM/LOT"): all its available stock, at every site, goes on hold with the reason,
     and the decisions that released it are reopened. Audited through the session like every change."""
     if not reason.strip():
-        raise InputError({"reason": "say why the lot is recalled (kept with the hold and the trail)"})
+        refusal = Refusal(N_("say why the lot is recalled (kept with the hold and the trail)"))
+        raise InputError({"reason": refusal})
     item_code, _, lot_number = lot.strip().partition("/")
     try:
         found, _item = get_lot(session, item_code, lot_number)
     except NotFound:
-        raise InputError({"lot": f"no lot {lot.strip()!r} (write ITEM/LOT)"}) from None
+        refusal = Refusal(N_("no lot %(lot)s (write ITEM/LOT)"), lot=repr(lot.strip()))
+        raise InputError({"lot": refusal}) from None
     assert found.id is not None
     return evidence_changed(session, [found.id], reason=f"recall: {reason.strip()}", now=now, routes=routes,
                             by=by, public_url=public_url)

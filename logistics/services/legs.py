@@ -104,7 +104,7 @@ def record_leg(session: Session, reference: str, sequence: int, times: LegTimes)
     for name, value in times.model_dump(exclude_unset=True).items():
         setattr(leg, name, value)
     if leg.actual_start and leg.actual_end and leg.actual_end < leg.actual_start:
-        raise InputError({"actual_end": "must not be before the actual start"})
+        raise InputError({"actual_end": Refusal(N_("must not be before the actual start"))})
     return leg
 
 
@@ -174,5 +174,5 @@ def _site_codes(session: Session) -> dict[int, str]:
 def _site_id(session: Session, field: str, code: str) -> int:
     site_id = session.exec(select(Site.id).where(Site.code == code)).first()
     if site_id is None:
-        raise InputError({field: f"no site with code {code!r}"})
+        raise InputError({field: Refusal(N_("no site with code %(code)s"), code=repr(code))})
     return site_id

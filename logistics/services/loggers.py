@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from logistics.core.logger_ids import ALWAYS_RESERVED, logger_id_problem
 from logistics.core.mosquitto import hash_secret, new_secret, parse_hash, verify_secret
+from logistics.core.refusals import N_, Refusal
 from logistics.db.models import (
     EvaluationProgress,
     ExcursionRecord,
@@ -103,10 +104,12 @@ def retire(session: Session, code: str, *, now: datetime) -> Logger:
     """Take a logger out of service for good: its history stays, it can no longer connect or post."""
     logger = get_logger(session, code)
     if logger.status == "retired":
-        raise InputError({"logger": f"{code} is already retired"})
+        raise InputError({"logger": Refusal(N_("%(logger)s is already retired"), logger=code)})
     recording = _overlapping(session, logger, now, None)
     if recording is not None:  # its assignment window would end unnoticed; stopping it is a decision
-        raise InputError({"logger": f"{code} is assigned to {recording}: stop it there first"})
+        refusal = Refusal(N_("%(logger)s is assigned to %(recording)s: stop it there first"), logger=code,
+                          recording=recording)
+        raise InputError({"logger": refusal})
     logger.status = "retired"
     return logger
 
@@ -152,13 +155,14 @@ def assign(
 ) -> LoggerAssignment:
     """Put a logger in a shipment for a time window; a logger is in one shipment at a time."""
     if ends_at is not None and ends_at <= starts_at:
-        raise InputError({"ends_at": "must be after the start"})
+        raise InputError({"ends_at": Refusal(N_("must be after the start"))})
     logger, shipment = get_logger(session, logger_code), get_shipment(session, reference)
     if logger.status == "retired":
-        raise InputError({"logger": f"{logger_code} is retired"})
+        raise InputError({"logger": Refusal(N_("%(logger)s is retired"), logger=logger_code)})
     clash = _overlapping(session, logger, starts_at, ends_at)
     if clash is not None:
-        raise InputError({"logger": f"{logger_code} is already assigned to {clash} in that window"})
+        raise InputError({"logger": Refusal(N_("%(logger)s is already assigned to %(clash)s in that window"),
+                                           logger=logger_code, clash=clash)})
     assignment = LoggerAssignment(logger_id=logger.id, shipment_id=shipment.id,
                                   starts_at=starts_at, ends_at=ends_at)
     session.add(assignment)
@@ -170,14 +174,15 @@ def assign_to_zone(session: Session, *, logger_code: str, zone_code: str, starts
                    ends_at: datetime | None = None) -> LoggerAssignment:
     """Let a logger watch a storage zone for a time window (open: until it is stopped)."""
     if ends_at is not None and ends_at <= starts_at:
-        raise InputError({"ends_at": "must be after the start"})
+        raise InputError({"ends_at": Refusal(N_("must be after the start"))})
     zone = _zone(session, zone_code)
     logger = get_logger(session, logger_code)
     if logger.status == "retired":
-        raise InputError({"logger": f"{logger_code} is retired"})
+        raise InputError({"logger": Refusal(N_("%(logger)s is retired"), logger=logger_code)})
     clash = _overlapping(session, logger, starts_at, ends_at)
     if clash is not None:
-        raise InputError({"logger": f"{logger_code} is already assigned to {clash} in that window"})
+        raise InputError({"logger": Refusal(N_("%(logger)s is already assigned to %(clash)s in that window"),
+                                           logger=logger_code, clash=clash)})
     assignment = LoggerAssignment(logger_id=logger.id, storage_zone_id=zone.id, starts_at=starts_at,
                                   ends_at=ends_at)
     session.add(assignment)
@@ -193,7 +198,8 @@ def stop_watching(session: Session, *, zone_code: str, logger_code: str, at: dat
         .where(LoggerAssignment.storage_zone_id == zone.id, Logger.code == logger_code,
                col(LoggerAssignment.ends_at).is_(None))).first()
     if watching is None:
-        raise InputError({"logger": f"{logger_code} is not watching {zone.code}"})
+        refusal = Refusal(N_("%(logger)s is not watching %(zone)s"), logger=logger_code, zone=zone.code)
+        raise InputError({"logger": refusal})
     return unassign(session, logger_code=logger_code, at=at)
 
 
@@ -205,9 +211,9 @@ def unassign(session: Session, *, logger_code: str, at: datetime) -> LoggerAssig
                                        col(LoggerAssignment.ends_at).is_(None))
     ).first()
     if open_one is None:
-        raise InputError({"logger": f"{logger_code} has no open assignment"})
+        raise InputError({"logger": Refusal(N_("%(logger)s has no open assignment"), logger=logger_code)})
     if at <= open_one.starts_at:
-        raise InputError({"at": "must be after the assignment started"})
+        raise InputError({"at": Refusal(N_("must be after the assignment started"))})
     open_one.ends_at = at
     return open_one
 
@@ -271,7 +277,7 @@ class AssignmentIsEvidence(InputError):
 def _zone(session: Session, code: str) -> StorageZone:
     zone = session.exec(select(StorageZone).where(StorageZone.code == code)).first()
     if zone is None:
-        raise InputError({"storage_zone": f"no storage zone {code!r}"})
+        raise InputError({"storage_zone": Refusal(N_("no storage zone %(zone)s"), zone=repr(code))})
     return zone
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from logistics.core.profiles import ProfileError, StorageProfile, parse_profile, rule_body
+from logistics.core.refusals import N_, Refusal
 from logistics.core.version_changes import Change, profile_changes
 from logistics.db.models import StorageProfileVersion
 from logistics.services.errors import InputError, NotFound
@@ -160,7 +161,7 @@ def add_profile_version(session: Session, current: Profiles, name: str, body: di
     """
     check_reason(reason)
     if len(str(body.get("label", ""))) > MAX_LABEL_CHARACTERS:
-        raise InputError({"label": f"at most {MAX_LABEL_CHARACTERS} characters"})
+        raise InputError({"label": Refusal(N_("at most %(count)s characters"), count=MAX_LABEL_CHARACTERS)})
     seed_profiles(session, current, by=by, now=now)
     before = _newest(session, name)
     try:
@@ -168,7 +169,8 @@ def add_profile_version(session: Session, current: Profiles, name: str, body: di
     except ProfileError as error:
         raise InputError({error.field or "profile": str(error).split(": ", 1)[-1]}) from None
     if not profile_changes(before, profile):
-        raise InputError({"profile": f"nothing differs from version {before.version}"})
+        refusal = Refusal(N_("nothing differs from version %(version)s"), version=before.version)
+        raise InputError({"profile": refusal})
     session.add(_row_of(profile, by=by, now=now, reason=reason.strip()))
     session.flush()
     return profile
@@ -194,6 +196,6 @@ def _row_of(profile: StorageProfile, *, by: str, now: datetime, reason: str) -> 
 def check_reason(reason: str) -> None:
     """A new version says why it was made (it is the audit trail's reason too)."""
     if not reason.strip():
-        raise InputError({"reason": "say why this version is made"})
+        raise InputError({"reason": Refusal(N_("say why this version is made"))})
     if len(reason.strip()) > MAX_REASON_CHARACTERS:
-        raise InputError({"reason": f"at most {MAX_REASON_CHARACTERS} characters"})
+        raise InputError({"reason": Refusal(N_("at most %(count)s characters"), count=MAX_REASON_CHARACTERS)})

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from logistics.core.excursion_assessment import Blocker
 from logistics.core.profiles import StorageProfile
 from logistics.core.quantities import QuantityRule, read_quantity
+from logistics.core.refusals import N_, Refusal, Term
 from logistics.core.signatures import Meaning, SignatureFacts, record_digest, signature_digest, still_binds
 from logistics.core.stability import LotStability
 from logistics.core.stock import StockStatus, qa_split
@@ -310,8 +311,9 @@ def _pending(session: Session, line_id: int) -> ReceiptLine:
     if line is None:
         raise NotFound(f"no receipt line {line_id}")
     if line.qa_status != "pending":
-        state = line.qa_status or "not quarantined"
-        raise InputError({"decision": f"this line was decided already ({state})"})
+        state = line.qa_status or "not_quarantined"
+        refusal = Refusal(N_("this line was decided already (%(state)s)"), state=Term(state))
+        raise InputError({"decision": refusal})
     return line
 
 

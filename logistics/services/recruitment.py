@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from logistics.core.forecast_inputs import Basis
+from logistics.core.refusals import N_, Refusal
 from logistics.core.units import QuantityError, parse_quantity
 from logistics.db.models import BomLine, Enrolment, Item, RecruitmentPlan, RecruitmentPull, RecruitmentSite
 from logistics.services.catalogue import items
@@ -94,8 +95,9 @@ def enrol(session: Session, *, site: str, patient_code: str, enrolled_on: date, 
     already enrolled elsewhere or on another day."""
     found = _enrolment_or_problem(session, site, patient_code, enrolled_on, today)
     if isinstance(found, Enrolment):
-        raise InputError({"patient_code": f"{found.patient_code} is enrolled already "
-                                          f"(on {found.enrolled_on.isoformat()})"})
+        refusal = Refusal(N_("%(patient)s is enrolled already (on %(day)s)"), patient=found.patient_code,
+                          day=found.enrolled_on.isoformat())
+        raise InputError({"patient_code": refusal})
     if found:
         raise InputError(found)
     return _record(session, site, patient_code, enrolled_on, source, by)
@@ -222,7 +224,7 @@ def add_bom_line(session: Session, *, item: str, basis: str, quantity: str, offs
     found = session.exec(select(Item).where(Item.code == item)).first()
     errors = {}
     if found is None:
-        raise InputError({"item": f"no item {item!r}"})
+        raise InputError({"item": Refusal(N_("no item %(item)s"), item=repr(item))})
     if basis not in {b.value for b in Basis}:
         errors["basis"] = f"one of {', '.join(b.value for b in Basis)}"
     try:
@@ -255,7 +257,7 @@ def set_supply_terms(session: Session, *, item: str, minimum_order: float, overa
     """The supplier's minimum order (in the unit of issue) and the overage factor for QC and overfill."""
     found = session.exec(select(Item).where(Item.code == item)).first()
     if found is None:
-        raise InputError({"item": f"no item {item!r}"})
+        raise InputError({"item": Refusal(N_("no item %(item)s"), item=repr(item))})
     errors = {}
     if not 0 <= minimum_order <= 1_000_000:
         errors["minimum_order"] = "zero or more, in the item's unit"

@@ -22,6 +22,7 @@ from logistics.core.profiles import (
     profile_body,
     with_limits,
 )
+from logistics.core.refusals import N_, Refusal
 from logistics.core.replay import Judged, ReplayDiff, diff_excursions
 from logistics.db.models import ExcursionRecord, Logger, LoggerAssignment, Shipment, Site
 from logistics.services.errors import InputError, NotFound
@@ -103,21 +104,25 @@ def chosen_profile(session: Session, shipment: Shipment, request: ReplayRequest,
                                          + (", ".join(own) if own else "none yet")})
         name = own[0]
     if name not in current:
-        raise InputError({"profile": f"{name!r} is not a profile; choose from {', '.join(sorted(current))}"})
+        refusal = Refusal(N_("%(name)s is not a profile; choose from %(choices)s"), name=repr(name),
+                          choices=", ".join(sorted(current)))
+        raise InputError({"profile": refusal})
     profile = current[name] if not version_text else _version(session, current[name], version_text)
     return _overridden(profile, request)
 
 
 def _version(session: Session, newest: StorageProfile, text: str) -> StorageProfile:
     if not text.isdigit():
-        raise InputError({"profile": f"the version after @ is a whole number, not {text[:20]!r}"})
+        refusal = Refusal(N_("the version after @ is a whole number, not %(text)s"), text=repr(text[:20]))
+        raise InputError({"profile": refusal})
     if int(text) == newest.version:
         return newest
     try:
         return profile_version(session, newest.name, int(text))
     except NotFound:
-        raise InputError({"profile": f"{newest.name} has no version {text} (the newest is "
-                                     f"{newest.version})"}) from None
+        refusal = Refusal(N_("%(name)s has no version %(version)s (the newest is %(newest)s)"),
+                          name=newest.name, version=text, newest=newest.version)
+        raise InputError({"profile": refusal}) from None
 
 
 def _overridden(profile: StorageProfile, request: ReplayRequest) -> StorageProfile:
@@ -127,7 +132,7 @@ def _overridden(profile: StorageProfile, request: ReplayRequest) -> StorageProfi
     for field in ("min_c", "max_c", "max_hold_minutes"):
         value = getattr(request, field)
         if value is not None and not math.isfinite(value):
-            raise InputError({field: "must be a finite number"})
+            raise InputError({field: Refusal(N_("must be a finite number"))})
     changed = with_limits(profile, request.min_c, request.max_c)
     if request.max_hold_minutes is not None:
         changed = replace(changed, max_hold_minutes=request.max_hold_minutes)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from logistics.core.legs import RouteLeg, route_warnings
 from logistics.core.lifecycle import InvalidTransition, ShipmentStatus, next_statuses, transition
 from logistics.core.quantities import DEFAULT_MAX_QUANTITY, read_quantity
-from logistics.core.refusals import Refusal
+from logistics.core.refusals import N_, Refusal, Term
 from logistics.core.units import QuantityError
 from logistics.db.models import (
     Item,
@@ -55,7 +55,8 @@ def get_shipment(session: Session, reference: str) -> Shipment:
 def create_shipment(session: Session, draft: ShipmentCreate) -> Shipment:
     """Record a new shipment in status planned."""
     if session.exec(select(Shipment.id).where(Shipment.reference == draft.reference)).first():
-        raise InputError({"reference": f"{draft.reference!r} is already used"})
+        refusal = Refusal(N_("%(reference)s is already used"), reference=repr(draft.reference))
+        raise InputError({"reference": refusal})
     shipment = Shipment(
         reference=draft.reference,
         origin_id=_site_id(session, "origin", draft.origin),
@@ -78,12 +79,12 @@ def update_shipment(
         if end in sent:
             setattr(shipment, f"{end}_id", _site_id(session, end, sent.pop(end)))
     if shipment.origin_id == shipment.destination_id:
-        raise InputError({"destination": "must differ from the origin"})
+        raise InputError({"destination": Refusal(N_("must differ from the origin"))})
     status = sent.pop("status", None)
     _apply_fields(shipment, sent)
     if shipment.planned_departure and shipment.planned_arrival:
         if shipment.planned_arrival < shipment.planned_departure:
-            raise InputError({"planned_arrival": "must not be before the planned departure"})
+            raise InputError({"planned_arrival": Refusal(N_("must not be before the planned departure"))})
     if status is not None and status != shipment.status:
         change_status(session, shipment, status, now=now)
     session.flush()
@@ -207,7 +208,8 @@ def add_line(session: Session, reference: str, *, lot: str, quantity: str,
     found = session.exec(select(Lot, Item).join(Item, Item.id == Lot.item_id).where(
         Item.code == item_code.strip(), Lot.lot_number == lot_number.strip())).first()
     if found is None:
-        raise InputError({"lot": f"no lot {lot!r} (write ITEM/LOT, e.g. SEL-CD34/SK2609-031)"})
+        refusal = Refusal(N_("no lot %(lot)s (write ITEM/LOT, e.g. SEL-CD34/SK2609-031)"), lot=repr(lot))
+        raise InputError({"lot": refusal})
     chosen, item = found
     try:
         amount = read_quantity(quantity, quantity_rule(item, default_most))
@@ -215,7 +217,8 @@ def add_line(session: Session, reference: str, *, lot: str, quantity: str,
         raise InputError({"quantity": error.refusal}) from None
     if session.exec(select(ShipmentLine.id).where(ShipmentLine.shipment_id == shipment.id,
                                                   ShipmentLine.lot_id == chosen.id)).first() is not None:
-        raise InputError({"lot": f"{lot} is listed already: remove that line to change its quantity"})
+        refusal = Refusal(N_("%(lot)s is listed already: remove that line to change its quantity"), lot=lot)
+        raise InputError({"lot": refusal})
     line = ShipmentLine(shipment_id=shipment.id, lot_id=chosen.id, quantity=amount, unit=item.unit)
     session.add(line)
     session.flush()
@@ -233,8 +236,9 @@ def remove_line(session: Session, reference: str, line_id: int) -> None:
 def _open_contents(session: Session, reference: str) -> Shipment:
     shipment = get_shipment(session, reference)
     if str(shipment.status) not in CONTENTS_OPEN:
-        raise InputError({"lot": f"the contents of a shipment {str(shipment.status).replace('_', ' ')} "
-                                 "cannot change (only while planned or packed)"})
+        refusal = Refusal(N_("the contents of a shipment %(status)s cannot change (only while planned or "
+                             "packed)"), status=Term(shipment.status))
+        raise InputError({"lot": refusal})
     return shipment
 
 
@@ -335,7 +339,7 @@ def _milestones(
 def _site_id(session: Session, field: str, code: str) -> int:
     site_id = session.exec(select(Site.id).where(Site.code == code)).first()
     if site_id is None:
-        raise InputError({field: f"no site with code {code!r}"})
+        raise InputError({field: Refusal(N_("no site with code %(code)s"), code=repr(code))})
     return site_id
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from logistics.core.quantities import DEFAULT_MAX_QUANTITY, read_quantity
+from logistics.core.refusals import N_, Refusal
 from logistics.core.stock import Holding, InsufficientStock, StockStatus, expiring, pick_fefo
 from logistics.core.units import QuantityError
 from logistics.db.models import Item, Lot, Site, StockMovement
@@ -74,10 +75,11 @@ class Use:
 def read_use(kind: str, code: str) -> Use:
     code = code.strip()
     if kind not in USES:
-        raise InputError({"use": f"choose {' or '.join(USES)}"})
+        raise InputError({"use": Refusal(N_("choose %(choices)s"), choices=" / ".join(USES))})
     if not USE_CODE.match(code):
-        raise InputError({"code": "upper-case letters, digits and dashes (a run number or a patient's "
-                                  "code from the trial, never a name)"})
+        refusal = Refusal(N_("upper-case letters, digits and dashes (a run number or a patient's code from "
+                             "the trial, never a name)"))
+        raise InputError({"code": refusal})
     return Use(kind, code)
 
 
@@ -87,14 +89,14 @@ def consume(session: Session, *, site: str, item: str, quantity: str, use: Use, 
     `default_most` bounds it for an item that sets no bound of its own (the max_quantity setting)."""
     found = session.exec(select(Item).where(Item.code == item)).first()
     if found is None:
-        raise InputError({"item": f"no item {item!r}"})
+        raise InputError({"item": Refusal(N_("no item %(item)s"), item=repr(item))})
     try:
         amount = read_quantity(quantity, quantity_rule(found, default_most))
     except QuantityError as error:
         raise InputError({"quantity": error.refusal}) from None
     site_row = session.exec(select(Site).where(Site.code == site)).first()
     if site_row is None:
-        raise InputError({"site": f"no site {site!r}"})
+        raise InputError({"site": Refusal(N_("no site %(site)s"), site=repr(site))})
     held = [b.holding for b in balances(session, site=site, item=item)]
     try:
         picks = pick_fefo(held, amount, now.date())
@@ -116,10 +118,10 @@ def open_balance(session: Session, *, site: str, lot: str, quantity: str, by: st
     row = session.exec(select(Lot, Item).join(Item, Item.id == Lot.item_id)
                        .where(Item.code == item_code, Lot.lot_number == lot_number)).first()
     if row is None:
-        raise InputError({"lot": f"no lot {lot!r} (write ITEM/LOT)"})
+        raise InputError({"lot": Refusal(N_("no lot %(lot)s (write ITEM/LOT)"), lot=repr(lot))})
     site_row = session.exec(select(Site).where(Site.code == site)).first()
     if site_row is None:
-        raise InputError({"site": f"no site {site!r}"})
+        raise InputError({"site": Refusal(N_("no site %(site)s"), site=repr(site))})
     try:
         amount = read_quantity(quantity, quantity_rule(row[1], default_most))
     except QuantityError as error:

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
+from logistics.core.refusals import N_, Refusal
 from logistics.core.roles import Role
 from logistics.core.throttle import ThrottlePolicy, locked_until
 from logistics.db.locks import Lock, hold
@@ -43,7 +44,8 @@ def _dummy_hash() -> str:
 def hash_password(password: str) -> str:
     """An Argon2id hash of `password`, after checking it is long enough."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError({"password": f"must be at least {MIN_PASSWORD_LENGTH} characters"})
+        refusal = Refusal(N_("must be at least %(count)s characters"), count=MIN_PASSWORD_LENGTH)
+        raise InputError({"password": refusal})
     return _hasher.hash(password)
 
 
@@ -108,7 +110,7 @@ def set_password(session: Session, username: str, password: str) -> None:
 def set_role(session: Session, username: str, role: str) -> None:
     """A new role; every session ends, so that none goes on with what the old role allowed."""
     if role not in set(Role):
-        raise InputError({"role": f"must be one of {', '.join(Role)}"})
+        raise InputError({"role": Refusal(N_("must be one of %(choices)s"), choices=", ".join(Role))})
     user = _locked_user(session, username)
     if user.role != role:
         user.role = role

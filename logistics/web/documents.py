@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, abort
@@ -11,13 +12,15 @@ from flask import Blueprint, Response, abort
 from logistics.services import documents
 from logistics.services.errors import NotFound
 from logistics.web import db
+from logistics.web.i18n import catalog
 
 blueprint = Blueprint("documents", __name__)
 
 
 @blueprint.route("/shipments/<reference>/packing-list.pdf")
 def packing_list(reference: str) -> Any:
-    return _pdf(reference, documents.packing_list_pdf, documents.packing_list_file_name(reference))
+    return _pdf(reference, partial(documents.packing_list_pdf, translate=catalog().ugettext),
+                documents.packing_list_file_name(reference))
 
 
 @blueprint.route("/shipments/<reference>/receipt-report.pdf")

@@ -6,6 +6,7 @@ README); dates and numbers are formatted by Babel with the CLDR data of the chos
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,15 @@ from flask_login import current_user
 
 from logistics.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from logistics.core.redirects import same_site_path
-from logistics.core.refusals import Refusal
+from logistics.core.refusals import Refusal, Term
+from logistics.core.units import COUNT_UNITS
+from logistics.core.words import word
 from logistics.services import users
 from logistics.services.errors import InputError
 from logistics.web import db
 
 TRANSLATIONS = Path(__file__).with_name("translations")
+_TYPED_QUANTITY = re.compile(r"^\s*(?P<number>[+-]?[0-9.]+)\s*(?P<unit>\S.*?)\s*$")
 
 blueprint = Blueprint("i18n", __name__)
 
@@ -68,7 +72,9 @@ def say(message: object) -> object:
     """A core refusal (`logistics.core.refusals.Refusal`) in the reader's language; anything else as is."""
     if isinstance(message, Refusal):
         template = catalog().ugettext(message.template)
-        return template % message.values if message.values else template
+        values = {name: label(value) if isinstance(value, Term) else value
+                  for name, value in message.values.items()}
+        return template % values if values else template
     return message
 
 
@@ -98,108 +104,21 @@ def install(app: Flask) -> None:
         ngettext=lambda singular, plural, n: catalog().ungettext(singular, plural, n), newstyle=True)
     app.register_blueprint(blueprint)
     app.context_processor(lambda: {"languages": LANGUAGES, "language": current_language(), "label": label})
+    app.add_template_filter(label, "label")  # `{{ line.unit | label }}`: the same words as label(…)
     # Every value a template writes passes here: a refusal from the core reads in the reader's language.
     app.jinja_env.finalize = say
 
 
-def N_(message: str) -> str:
-    """Marks a message for the catalogs without translating it yet (gettext's "no-op" keyword)."""
-    return message
-
-
-# Words the code keeps as identifiers (statuses, severities, modes…), as people read them.
-LABELS = {
-    # shipment status
-    "planned": N_("planned"), "packed": N_("packed"), "in_transit": N_("in transit"),
-    "arrived": N_("arrived"), "received": N_("received"), "closed": N_("closed"),
-    "cancelled": N_("cancelled"),
-    # logger status
-    "active": N_("active"), "maintenance": N_("maintenance"), "retired": N_("retired"),
-    # severities
-    "info": N_("info"), "minor": N_("minor"), "major": N_("major"), "critical": N_("critical"),
-    # excursion review
-    "open": N_("open"), "acknowledged": N_("acknowledged"), "resolved": N_("resolved"),
-    "withdrawn": N_("withdrawn"),
-    "no_impact": N_("no impact"), "use_within_stability_budget": N_("use within stability budget"),
-    "quarantine": N_("quarantine"), "reject": N_("reject"),
-    # leg modes
-    "truck": N_("truck"), "air": N_("air"), "customs": N_("customs"), "courier": N_("courier"),
-    "storage": N_("storage"),
-    # milestones
-    "picked_up": N_("picked up"), "departed": N_("departed"), "landed": N_("landed"),
-    "customs_cleared": N_("customs cleared"), "out_for_delivery": N_("out for delivery"),
-    "delivered": N_("delivered"),
-    # roles
-    "admin": N_("admin"), "logistics": N_("logistics"), "pharmacy": N_("pharmacy"), "qa": N_("QA"),
-    "viewer": N_("viewer"),
-    # a reading against its range
-    "above": N_("above range"), "below": N_("below range"), "in": N_("in range"),
-    # form fields, as named in a refusal ("quantity: …")
-    "quantity": N_("quantity"), "lot": N_("lot"), "logger": N_("logger"), "at": N_("when"),
-    "site": N_("site"), "kind": N_("what"), "comment": N_("comment"), "assessment": N_("assessment"),
-    "disposition": N_("disposition"), "status": N_("status"), "reason": N_("reason"), "mode": N_("mode"),
-    "origin": N_("origin"), "destination": N_("destination"), "record": N_("record"),
-    "planned_start": N_("planned start"), "planned_end": N_("planned end"),
-    "actual_start": N_("actual start"), "actual_end": N_("actual end"), "starts_at": N_("from"),
-    "carrier": N_("carrier"), "transport_ref": N_("flight or truck"),
-    "max_quantity": N_("largest quantity per entry"),
-    # receiving: the checklist, coolant, dispositions, why a line is quarantined, what differs
-    "packaging_intact": N_("Outer packaging intact"), "seals_intact": N_("Seals intact"),
-    "coolant_present": N_("Coolant present"), "logger_present": N_("Logger present"),
-    "logger_alarm": N_("Logger shows an alarm"), "documents_complete": N_("Documents complete"),
-    "import_permit_present": N_("Import permit present"),
-    "frozen": N_("frozen"), "cold": N_("cold"), "partly_thawed": N_("partly thawed"), "thawed": N_("thawed"),
-    "dry_ice_present": N_("dry ice present"), "dry_ice_gone": N_("dry ice gone"), "not_used": N_("not used"),
-    "accept": N_("accept"), "open_excursion": N_("excursion not resolved"),
-    "no_monitor": N_("not monitored"), "discrepancy": N_("differs from the shipping record"),
-    "packaging_damaged": N_("packaging damaged"), "seal_broken": N_("seal broken"),
-    "coolant_missing": N_("coolant missing"), "coolant_spent": N_("coolant spent"),
-    "logger_missing": N_("logger missing"), "documents_missing": N_("documents missing"),
-    "import_permit_missing": N_("import permit missing"),
-    "lot_mismatch": N_("other lot"), "expiry_mismatch": N_("other expiry"),
-    "count_mismatch": N_("count differs"), "damaged": N_("damaged"), "missing": N_("missing"),
-    # QA and stock
-    "released": N_("released"), "partially_released": N_("partially released"), "rejected": N_("rejected"),
-    "available": N_("available"), "quarantined": N_("in quarantine"), "expired": N_("expired"),
-    "on_hold": N_("on hold"), "hold": N_("put on hold"), "relot": N_("booked under the lot read"),
-    "release": N_("release"), "consume": N_("consumed"), "receipt": N_("receipt"),
-    "opening": N_("opening balance"),
-    # QA's assessment of an excursion, and why a release is not possible
-    "packaging": N_("packaging"), "handling": N_("handling"), "customs_dwell": N_("customs dwell"),
-    "logger_fault": N_("logger fault"), "other": N_("other"),
-    "blocked_running": N_("still running"), "blocked_unassessed": N_("not assessed for this lot"),
-    "blocked_impact": N_("assessed with an impact on the product"),
-    # alert deliveries
-    "pending": N_("pending"), "sent": N_("sent"), "failed": N_("failed"),
-    # the trial: what a bill-of-materials line counts per, where an enrolment came from, who ran a forecast
-    "patient": N_("patient"), "screened": N_("screened patient"), "batch": N_("manufacturing batch"),
-    "page": N_("web page"), "api": N_("API"), "csv": N_("CSV file"), "registry": N_("registry"),
-    "manual": N_("by hand"), "schedule": N_("scheduler"), "cli": N_("command line"),
-    # storage profiles and stability allowances: their settings, as a version's changes name them
-    "label": N_("label"), "min_c": N_("lower limit (°C)"), "max_c": N_("upper limit (°C)"),
-    "shock_g": N_("shock threshold (g)"), "max_hold_minutes": N_("longest hold of one reading (min)"),
-    "activation_energy_kj": N_("activation energy (kJ/mol)"), "gap_severity": N_("severity of a data gap"),
-    "threshold_c": N_("threshold (°C)"), "minutes": N_("minutes"), "severity": N_("severity"),
-    "single": N_("single run"), "cumulative": N_("cumulative"), "budget_hours": N_("budget (h)"),
-    "limit_c": N_("at or below (°C)"), "profile": N_("profile"), "allowance": N_("allowance"),
-    # the audit trail: what happened to a record, and the kinds of record (their tables)
-    "create": N_("created"), "update": N_("changed"), "delete": N_("removed"), "leg": N_("leg"),
-    "filters": N_("filters"),
-    "shipments": N_("shipment"), "shipment_lines": N_("shipment line"), "legs": N_("route leg"),
-    "milestones": N_("milestone"), "logger_assignments": N_("logger assignment"), "loggers": N_("logger"),
-    "sites": N_("site"), "items": N_("item"), "lots": N_("lot"), "users": N_("user"),
-    "api_tokens": N_("API token"), "receipts": N_("receipt"), "receipt_lines": N_("received line"),
-    "stock_movements": N_("stock movement"), "excursions": N_("excursion"),
-    "excursion_assessments": N_("excursion assessment"), "signatures": N_("electronic signature"),
-    "signing_failures": N_("refused signature"), "storage_zones": N_("storage zone"),
-    "storage_profile_versions": N_("storage profile version"),
-    "item_allowance_versions": N_("stability allowance version"), "recruitment_plans": N_("recruitment plan"),
-    "recruitment_sites": N_("recruitment site"), "enrolments": N_("enrolment"),
-    "bom_lines": N_("bill of materials line"),
-}
-
-
 def label(value: object) -> str:
-    """The translated label of an identifier; one without a label is shown with spaces for underscores."""
-    text = str(value)
-    return catalog().ugettext(LABELS[text]) if text in LABELS else text.replace("_", " ")
+    """How an identifier, a count unit or a storage profile reads in the reader's language."""
+    return word(value, catalog().ugettext)
+
+
+def typed_quantity(text: str) -> str:
+    """A quantity as typed, its count unit put back in English when written in the reader's language
+    ("6 คิท", "6套": "6 kit"): the core reads the units the records keep."""
+    typed = _TYPED_QUANTITY.match(text)
+    if typed is None:
+        return text
+    english = next((unit for unit in COUNT_UNITS if label(unit) == typed["unit"] != unit), None)
+    return f"{typed['number']} {english}" if english else text

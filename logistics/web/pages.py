@@ -35,7 +35,7 @@ from logistics.web.forms import (
     read_milestone_form,
     read_update_form,
 )
-from logistics.web.i18n import label
+from logistics.web.i18n import label, typed_quantity
 
 blueprint = Blueprint("pages", __name__)
 DASHBOARD_REFRESH_SECONDS = 15
@@ -269,7 +269,7 @@ def shipment_edit(reference: str) -> Any:
 @blueprint.route("/shipments/<reference>/lines", methods=["POST"])
 @require(Permission.EDIT_SHIPMENTS)
 def shipment_line_add(reference: str) -> Any:
-    lot, quantity = request.form.get("lot", ""), request.form.get("quantity", "")
+    lot, quantity = request.form.get("lot", ""), typed_quantity(request.form.get("quantity", ""))
 
     def add(session: Any) -> None:
         shipments.add_line(session, reference, lot=lot, quantity=quantity,

@@ -14,6 +14,7 @@ from logistics.services import receiving
 from logistics.services.errors import InputError
 from logistics.web.formatting import day
 from logistics.web.i18n import gettext as _
+from logistics.web.i18n import label, typed_quantity
 
 SHOWN_CODE_LENGTH = 60  # of a scanned code repeated in a refusal
 
@@ -71,7 +72,7 @@ def _read_line(form: Any, line: LinePublic, errors: dict[str, str], *,
 def _count(form: Any, name: str, unit: str, errors: dict[str, str], *, required: bool) -> float | None:
     """Units typed as a number in the line's unit or with a unit ("6 kit"); an empty field is none, unless
     the count is required."""
-    text = form.get(name, "").strip()
+    text = typed_quantity(form.get(name, "").strip())
     if not text and required:
         errors[name] = _("count the intact units and type how many, e.g. %(example)s (0 if there are none)",
                          example=f"6 {unit}")
@@ -80,7 +81,7 @@ def _count(form: Any, name: str, unit: str, errors: dict[str, str], *, required:
         return parse_quantity(text or "0", unit)
     except QuantityError:
         errors[name] = scientific_notation(text) or _("enter a number in %(unit)s, e.g. 6 or %(example)s",
-                                                      unit=unit, example=f"6 {unit}")
+                                                      unit=label(unit), example=f"6 {unit}")
         return None
 
 

@@ -27,6 +27,7 @@ from logistics.services.errors import InputError, NotFound
 from logistics.web import db, svg_chart
 from logistics.web.auth import require
 from logistics.web.i18n import gettext as _
+from logistics.web.i18n import typed_quantity
 
 blueprint = Blueprint("recruitment", __name__)
 MAX_UPLOAD_BYTES = 1024 * 1024
@@ -195,7 +196,7 @@ def export_enrolments() -> Any:
 def add_bom_line() -> Any:
     form, errors = request.form, {}
     values = {"item": form.get("item", ""), "basis": form.get("basis", ""),
-              "quantity": form.get("quantity", ""), "note": form.get("note"),
+              "quantity": typed_quantity(form.get("quantity", "")), "note": form.get("note"),
               "offset_days": int(_number(form, "offset_days", errors, whole=True))}
     return _apply("bom", f"bill of materials: {values['item']} added",
                   lambda session: recruitment.add_bom_line(session, **values),

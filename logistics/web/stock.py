@@ -21,6 +21,7 @@ from logistics.web import db
 from logistics.web.auth import require
 from logistics.web.forms import page_number
 from logistics.web.i18n import gettext as _
+from logistics.web.i18n import typed_quantity
 
 blueprint = Blueprint("stock", __name__)
 COLUMNS = (StockStatus.AVAILABLE, StockStatus.EXPIRED, StockStatus.QUARANTINED, StockStatus.ON_HOLD,
@@ -39,7 +40,7 @@ def consume() -> Any:
     try:
         use = stock.read_use(form.get("use", ""), form.get("code", ""))
         stock.consume(db.writing(f"used for {use.label()}"), site=form.get("site", ""),
-                      item=form.get("item", ""), quantity=form.get("quantity", ""), use=use,
+                      item=form.get("item", ""), quantity=typed_quantity(form.get("quantity", "")), use=use,
                       by=current_user.username, now=datetime.now(UTC), note=form.get("note"),
                       default_most=db.runtime().settings.max_quantity)
         db.commit()

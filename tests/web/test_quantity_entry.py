@@ -129,5 +129,5 @@ def test_a_quantity_refusal_reads_in_the_readers_language(app):
     client.post("/language", data={"language": "zh_CN", "next": "/", "csrf_token": token})
     page = client.post(f"/shipments/{OPEN}/lines", follow_redirects=True, data={
         "lot": "SEL-CD34/SK2609-031", "quantity": "1.5 kit", "csrf_token": token}).get_data(as_text=True)
-    assert "必须是整数个 kit（按件计数，而非计量），收到的是 1.5" in page
+    assert "必须是整数套（按件计数，而非计量），收到的是 1.5" in page  # the unit in Chinese too
     assert "must be a whole number" not in page

@@ -83,3 +83,29 @@ def test_the_compiled_catalog_is_up_to_date(code):
 def key(text):
     """A plural entry's forms are a list; as a tuple they can be compared and used as a key."""
     return text if isinstance(text, str) else tuple(text)
+
+
+def test_the_template_holds_every_message_and_each_language_translates_it(messages):
+    """messages.pot is what the extraction finds (run `pybabel extract` after adding a message), and every
+    id in it, each word marked with N_() in the core among them, has a translation that is not fuzzy."""
+    with open(ROOT / "logistics/web/translations/messages.pot", encoding="utf-8") as pot:
+        template = {key(entry.id) for entry in read_po(pot) if entry.id}
+    assert template == {key(message) for message in messages}
+    for code in TRANSLATED:
+        translations = {key(entry.id): entry for entry in catalog(code) if entry.id}
+        untranslated = [msgid for msgid in template if msgid not in translations
+                        or translations[msgid].fuzzy or not all(key_strings(translations[msgid].string))]
+        assert not untranslated, f"{code}: {sorted(map(str, untranslated))[:5]}"
+
+
+def test_the_cores_words_are_marked_for_the_catalogs(messages):
+    # Guards the words' extraction: units, storage profiles and identifiers' labels are N_() in the core.
+    from logistics.core.units import COUNT_UNITS
+    from logistics.core.words import LABELS, PROFILE_LABELS, PROFILE_NAMES
+
+    words = {*COUNT_UNITS, *PROFILE_LABELS, *PROFILE_NAMES.values(), *LABELS.values()}
+    assert {"vial", "Refrigerated, 2–8 °C", "in transit"} <= words and words <= messages
+
+
+def key_strings(string):
+    return [string] if isinstance(string, str) else list(string)
