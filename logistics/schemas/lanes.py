@@ -7,7 +7,7 @@ import re
 from pydantic import Field, field_validator
 
 from logistics.core.lanes import COOLANTS, LANE_LEG_MODES
-from logistics.core.limits import REFERENCE_PATTERN
+from logistics.core.limits import REFERENCE_PATTERN, RESERVED_REFERENCES
 from logistics.schemas.base import BusinessTime, Schema
 from logistics.schemas.shipments import LegCreate, ShipmentCreate
 
@@ -68,6 +68,8 @@ class LaneCreate(LaneFields):
         if not re.fullmatch(REFERENCE_PATTERN, value):
             raise ValueError("use 3 to 40 letters, digits and . _ - (e.g. SZ-HKG-BKK-PH), starting with a "
                              "letter or digit")
+        if value.lower() in RESERVED_REFERENCES:
+            raise ValueError(f"{value!r} is the name of a page: choose another code")
         return value
 
 

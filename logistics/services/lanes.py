@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -32,7 +33,7 @@ from logistics.schemas.lanes import (
 from logistics.schemas.shipments import LegCreate, ShipmentCreate
 from logistics.services import legs as routes
 from logistics.services import loggers, shipments
-from logistics.services.errors import InputError, NotFound
+from logistics.services.errors import InputError, NotFound, input_error_from
 
 HOUR_S = 3600.0
 
@@ -104,6 +105,22 @@ def load_lanes(session: Session, drafts: Iterable[LaneCreate], profiles: dict[st
             raise InputError({f"{draft.code}.{field}": message for field, message in error.errors.items()}
                              ) from None
     return created, updated
+
+
+def lane_drafts(raw: Iterable[dict[str, Any]]) -> list[LaneCreate]:
+    """The lanes of a seed file as drafts; InputError naming the lane (its code, else its place) and the
+    field."""
+    drafts, errors = [], {}
+    for place, fields in enumerate(raw, start=1):
+        try:
+            drafts.append(LaneCreate.model_validate(fields))
+        except ValidationError as error:
+            name = str(fields.get("code") or f"lane {place}")
+            errors.update({f"{name}.{field}": message
+                           for field, message in input_error_from(error).errors.items()})
+    if errors:
+        raise InputError(errors)
+    return drafts
 
 
 def shipment_plan(session: Session, code: str, *, reference: str, departure: datetime) -> LaneShipment:

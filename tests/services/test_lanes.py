@@ -125,15 +125,18 @@ def test_a_shipment_from_a_lane_has_its_legs_planned_from_the_departure_and_reme
         shown = shipments.describe_shipment(session, "HG-2026-0200")
         assigned = session.exec(select(LoggerAssignment).join(Shipment).where(
             Shipment.reference == "HG-2026-0200")).all()
-        linked = session.exec(select(AuditEvent.new_value).where(AuditEvent.entity == "shipments",
-                                                                 AuditEvent.field == "lane_id")).all()
+        shipment_id = session.exec(select(Shipment.id).where(Shipment.reference == "HG-2026-0200")).one()
+        lane_id = session.exec(select(Lane.id).where(Lane.code == "TEST-HKG-PH")).one()
+        linked = session.exec(select(AuditEvent.actor, AuditEvent.new_value).where(
+            AuditEvent.entity == "shipments", AuditEvent.entity_id == str(shipment_id),
+            AuditEvent.field == "lane_id")).all()
         assert lanes.describe_lane(session, "TEST-HKG-PH").shipments == 1
     assert shown.lane == "TEST-HKG-PH" and shown.coolant == "gel_packs"
     assert [(leg.mode, leg.origin, leg.destination, leg.planned_start) for leg in shown.legs] == [
         (leg.mode, leg.origin, leg.destination, leg.planned_start) for leg in plan.legs]
     assert shown.route_warnings == []
     assert [(row.starts_at, row.ends_at) for row in assigned] == [(NOW, None)]
-    assert len(linked) == 1
+    assert linked == [("li.wei", str(lane_id))]  # audited like any change to the shipment
 
 
 def test_a_shipment_from_a_lane_is_refused_whole_when_a_leg_or_logger_does_not_fit(demo_runtime):
@@ -153,3 +156,27 @@ def test_a_shipment_from_a_lane_is_refused_whole_when_a_leg_or_logger_does_not_f
     assert list(raised.value.errors) == ["loggers.0"]
     with demo_runtime.sessions() as session, pytest.raises(NotFound):
         shipments.get_shipment(session, "HG-2026-0201")
+
+
+def test_the_demo_lanes_are_loaded_and_its_shipments_linked_to_the_lane_whose_legs_they_follow(demo_runtime):
+    with demo_runtime.sessions() as session:
+        listed = {lane.code: lane for lane in lanes.list_lanes(session).items}
+        linked = {reference: shipments.describe_shipment(session, reference).lane for reference in (
+            "HG-2026-0041", "HG-2026-0044", "HG-2026-0045", "HG-2026-0046", "HG-2026-0047", "HG-2026-0048")}
+    assert listed["SZ-HKG-BKK-PH"].route == ["HG-SZ", "HKG", "BKK", "SIRIRAJ-PH"]
+    assert listed["SZ-SZX-BKK-CM"].route == ["HG-SZ", "SZX", "BKK", "SIRIRAJ-CM"]
+    assert (listed["SZ-SZX-BKK-CM"].coolant, listed["SZ-SZX-BKK-CM"].coolant_kg) == ("dry_ice", 12)
+    assert all(lane.warnings == [] for lane in listed.values())
+    assert linked == {"HG-2026-0041": "SZ-HKG-BKK-PH", "HG-2026-0044": "SZ-SZX-BKK-CM",
+                      "HG-2026-0045": "SZ-HKG-BKK-PH", "HG-2026-0046": "SZ-SZX-BKK-CM",
+                      "HG-2026-0047": "SZ-HKG-BKK-CM", "HG-2026-0048": "SZ-SZX-BKK-PH"}
+
+
+def test_a_seed_file_with_a_bad_lane_is_refused_naming_the_lane_and_field():
+    with pytest.raises(InputError) as raised:
+        lanes.lane_drafts([{"code": "SZ-X", "name": "x", "origin": "HG-SZ", "destination": "BKK",
+                            "legs": [{"mode": "boat", "origin": "HG-SZ", "destination": "BKK",
+                                      "duration_hours": 1}]},
+                           {"name": "no code", "origin": "HG-SZ", "destination": "BKK", "legs": []}])
+    assert raised.value.errors == {"SZ-X.legs.0.mode": "choose one of truck, air, customs, courier, storage",
+                                   "lane 2.code": "Field required"}
