@@ -68,8 +68,9 @@ def test_a_lane_is_recorded_and_set_whole_with_a_reason_the_trail_keeps(api):
         "arrival: a delay would leave the goods without their range."]
     events = client.get("/api/v1/audit?entity=lane_legs", headers=editor).get_json()["items"]
     [change] = [event for event in events if event["action"] == "update"]
-    assert (change["field"], json.loads(change["old_value"]), json.loads(change["new_value"]), change["reason"],
-            change["actor"]) == ("wait_s", 26 * 3600.0, 40 * 3600.0, "courier slots full", "logistics")
+    assert (change["field"], json.loads(change["old_value"]), json.loads(change["new_value"]),
+            change["reason"], change["actor"]) == (
+        "wait_s", 26 * 3600.0, 40 * 3600.0, "courier slots full", "logistics")
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
