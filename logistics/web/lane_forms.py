@@ -27,10 +27,8 @@ SHIPMENT_LEG_INPUTS = ("mode", "origin", "destination", "carrier", "transport_re
 def read_lane_form(form: Any, *, creating: bool) -> LaneCreate | LaneFields:
     """The lane as the form has it: a new one (with its code) or every field of one being changed."""
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {name: form.get(name, "").strip() or None
-                              for name in ("name", "origin", "destination", "packaging", "notes")}
-    values["name"], values["origin"], values["destination"] = (values[name] or "" for name in
-                                                                ("name", "origin", "destination"))
+    values: dict[str, Any] = {name: form.get(name, "").strip() for name in ("name", "origin", "destination")}
+    values |= {name: form.get(name, "").strip() or None for name in ("packaging", "notes")}
     values["coolant"] = form.get("coolant", "").strip() or "none"
     values["storage_profiles"] = [name for name in form.getlist("storage_profiles") if name]
     for name in ("packaging_hold_hours", "coolant_kg", "loggers_per_box"):

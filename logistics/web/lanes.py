@@ -17,7 +17,7 @@ from logistics.web import db
 from logistics.web.auth import require
 from logistics.web.forms import read_local_time
 from logistics.web.i18n import gettext as _
-from logistics.web.lane_forms import read_lane_form, read_lane_shipment_form
+from logistics.web.lane_forms import MAX_ROWS, read_lane_form, read_lane_shipment_form
 
 blueprint = Blueprint("lanes", __name__)
 BLANK_ROWS = 2  # empty leg rows under a lane's legs, to add one
@@ -129,7 +129,8 @@ def _proposal(plan: LaneShipment | None, errors: dict[str, str], *, filled: bool
 
 
 def _sent_rows() -> int:
-    return 1 + max((index for index in range(12) if request.form.get(f"legs-{index}-mode")), default=-1)
+    """How many leg rows the form sent back holds (up to its last with a mode)."""
+    return 1 + max((index for index in range(MAX_ROWS) if request.form.get(f"legs-{index}-mode")), default=-1)
 
 
 def _form(lane: LanePublic | None, errors: dict[str, str]) -> str:
