@@ -44,6 +44,8 @@ NAME_TEMPLATES: dict[str, str] = {
     "bom_lines": "{item_id} per {basis}",
     "storage_profile_versions": "{name} v{version}",
     "item_allowance_versions": "{item_id} allowance v{version}",
+    "lanes": "{code}",
+    "lane_legs": "{lane_id} leg {sequence}",
 }
 # The kinds of record a printed report names otherwise than by their table's name in the singular (pages
 # translate their own: web/i18n.py).

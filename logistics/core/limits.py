@@ -43,7 +43,7 @@ MAX_JSON_DEPTH = 32
 # Reference of a shipment: one path segment of its URL (no "/"), and not the name of a page under
 # /shipments/ (which the URL would open instead of the shipment).
 REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$"
-RESERVED_REFERENCES = frozenset({"new", "import"})
+RESERVED_REFERENCES = frozenset({"new", "import", "from-lane"})
 
 
 def business_time_problem(moment: datetime) -> str | None:

@@ -12,6 +12,7 @@ from pydantic import (
 )
 
 from logistics.core.awb import normalise_awb
+from logistics.core.lanes import COOLANTS
 from logistics.core.legs import LegMode
 from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.limits import REFERENCE_PATTERN, RESERVED_REFERENCES
@@ -27,7 +28,17 @@ class ShipmentFields(Schema):
     packaging: str | None = Field(default=None, max_length=200)
     packaging_validated_hours: float | None = Field(default=None, gt=0, le=24 * 30)
     import_permit: str | None = Field(default=None, max_length=60)
+    coolant: str | None = Field(default=None, description="none, gel_packs, dry_ice or ln2_dry_shipper")
+    coolant_kg: float | None = Field(default=None, ge=0, le=1000, description="Net kg of coolant (dry ice: "
+                                                                             "UN 1845)")
     notes: str | None = Field(default=None, max_length=4000)
+
+    @field_validator("coolant")
+    @classmethod
+    def _known_coolant(cls, value: str | None) -> str | None:
+        if value is not None and value not in COOLANTS:
+            raise ValueError(f"choose one of {', '.join(COOLANTS)}")
+        return value
 
     @field_validator("air_waybill")
     @classmethod
@@ -136,6 +147,9 @@ class ShipmentPublic(ShipmentSummary):
     packaging: str | None
     packaging_validated_hours: float | None
     import_permit: str | None
+    lane: str | None = Field(default=None, description="The code of the lane it was planned from")
+    coolant: str | None = None
+    coolant_kg: float | None = None
     notes: str | None
     next_statuses: list[ShipmentStatus]
     lines: list[LinePublic]

@@ -13,9 +13,9 @@ from logistics.core.lifecycle import ShipmentStatus, transition
 from logistics.core.profiles import StorageProfile
 from logistics.core.units import parse_quantity
 from logistics.db.models import Leg, LoggerAssignment, Milestone, Shipment, ShipmentLine, Site
-from logistics.readers.config_files import load_demo_scenario
+from logistics.readers.config_files import load_demo_scenario, load_lanes
 from logistics.schemas.shipments import ShipmentCreate
-from logistics.services import catalogue, loggers, recruitment, shipments, stock, storage, users
+from logistics.services import catalogue, lanes, loggers, recruitment, shipments, stock, storage, users
 
 # The order a shipment passes through on its way to a demo status.
 PATH = [ShipmentStatus.PACKED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.ARRIVED,
@@ -48,7 +48,8 @@ def load_demo(
 def load_catalogue(session: Session, profiles: dict[str, StorageProfile], *, now: datetime,
                    scenario: dict[str, Any], lots: Sequence[dict[str, Any]] = ()) -> dict[str, str]:
     """Everything but the shipments: users, sites, items, lots (and `lots` besides), loggers, zones, the
-    opening stock (counted the day the tracker went live) and the trial; each logger's secret by its id."""
+    lanes (config/lanes.toml), the opening stock (counted the day the tracker went live) and the trial;
+    each logger's secret by its id."""
     if session.exec(select(Site.id).where(Site.code == scenario["sites"][0]["code"])).first():
         raise DemoAlreadyLoaded("the demo data is already in this database")
     today = now.date()
@@ -69,6 +70,7 @@ def load_catalogue(session: Session, profiles: dict[str, StorageProfile], *, now
             calibration_due=today + timedelta(days=logger["calibration_due_days"]))
     for zone in scenario.get("zones", []):
         _add_zone(session, profiles, zone, now)
+    lanes.load_lanes(session, lanes.lane_drafts(load_lanes()), profiles)
     went_live = now + timedelta(days=scenario.get("went_live_days", 0))
     for held in scenario.get("stock", []):
         stock.open_balance(session, **held, by="demo", now=went_live)
@@ -162,6 +164,9 @@ def add_shipment(session: Session, spec: dict[str, Any], now: datetime, *,
             shipment_id=shipment.id, kind=milestone["kind"], at=at(milestone["at_h"]),
             site_id=catalogue.get_site(session, milestone["site"]).id, note=milestone.get("note"),
         ))
+    session.flush()
+    lane = lanes.matching_lane(session, shipment)  # the lane whose legs it follows, if any
+    shipment.lane_id = lane.id if lane else None
     session.flush()
     return shipment
 

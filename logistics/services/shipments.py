@@ -17,6 +17,7 @@ from logistics.core.refusals import N_, Refusal, Term
 from logistics.core.units import QuantityError
 from logistics.db.models import (
     Item,
+    Lane,
     Leg,
     Logger,
     LoggerAssignment,
@@ -262,6 +263,9 @@ def describe_shipment(session: Session, reference: str) -> ShipmentPublic:
         packaging=shipment.packaging,
         packaging_validated_hours=_hours(shipment.packaging_validated_s),
         import_permit=shipment.import_permit,
+        lane=_lane_code(session, shipment),
+        coolant=shipment.coolant,
+        coolant_kg=shipment.coolant_kg,
         notes=shipment.notes,
         next_statuses=next_statuses(shipment.status),
         lines=_lines(session, shipment),
@@ -270,6 +274,13 @@ def describe_shipment(session: Session, reference: str) -> ShipmentPublic:
         loggers=_assignments(session, shipment),
         milestones=_milestones(session, shipment, sites),
     )
+
+
+def _lane_code(session: Session, shipment: Shipment) -> str | None:
+    if shipment.lane_id is None:
+        return None
+    lane = session.get(Lane, shipment.lane_id)
+    return lane.code if lane else None
 
 
 def _summary(shipment: Shipment, origin: str, destination: str) -> ShipmentSummary:

@@ -29,6 +29,7 @@ from logistics.web import (
     documents,
     forecast,
     i18n,
+    lanes,
     legs,
     pages,
     profiles,
@@ -88,6 +89,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(legs.blueprint)
+    app.register_blueprint(lanes.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(telemetry.blueprint)
     app.register_blueprint(registry.blueprint)

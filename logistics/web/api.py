@@ -46,7 +46,16 @@ from logistics.schemas.shipments import (
 )
 from logistics.services import alerts, audit, epcis, excursions, loggers, shipments, stability, telemetry
 from logistics.services.errors import InputError, NotFound
-from logistics.web import api_forecast, api_legs, api_metrics, api_readings, api_stock, api_storage, db
+from logistics.web import (
+    api_forecast,
+    api_lanes,
+    api_legs,
+    api_metrics,
+    api_readings,
+    api_stock,
+    api_storage,
+    db,
+)
 from logistics.web.api_io import described, json_answer, read_body, read_paging
 from logistics.web.auth import require
 from logistics.web.forms import FILTER_PARAMETERS, read_filters
@@ -361,5 +370,5 @@ def list_audit() -> Any:
 
 
 # The API's other routes, on this blueprint: its prefix, its error handlers and the token rule for writes.
-for part in (api_legs, api_forecast, api_metrics, api_readings, api_stock, api_storage):
+for part in (api_legs, api_lanes, api_forecast, api_metrics, api_readings, api_stock, api_storage):
     part.add_routes(blueprint)

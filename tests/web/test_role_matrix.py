@@ -34,6 +34,8 @@ NEEDS: dict[str, Permission | None] = {
     "forecast.run_now": P.PLAN_SUPPLY,
     "recruitment.enrol": P.RECORD_ENROLMENTS, "recruitment.import_enrolments": P.RECORD_ENROLMENTS,
     "profiles.profile_save": P.MANAGE_PROFILES, "profiles.allowance_save": P.MANAGE_PROFILES,
+    "lanes.lane_new": P.EDIT_SHIPMENTS, "lanes.lane_edit": P.EDIT_SHIPMENTS,
+    "lanes.shipment_from_lane": P.EDIT_SHIPMENTS,
     # API
     "api.create_shipment": P.EDIT_SHIPMENTS, "api.update_shipment": P.EDIT_SHIPMENTS,
     "api.add_line": P.EDIT_SHIPMENTS, "api.remove_line": P.EDIT_SHIPMENTS, "api.add_leg": P.EDIT_SHIPMENTS,
@@ -42,6 +44,8 @@ NEEDS: dict[str, Permission | None] = {
     "api.register_logger": P.MANAGE_LOGGERS, "api.assign_logger": P.MANAGE_LOGGERS,
     "api.retire_logger": P.MANAGE_LOGGERS,
     "api.acknowledge_excursion": P.ACKNOWLEDGE_EXCURSIONS, "api.resolve_excursion": P.RESOLVE_EXCURSIONS,
+    "api.create_lane": P.EDIT_SHIPMENTS, "api.update_lane": P.EDIT_SHIPMENTS,
+    "api.ship_from_lane": P.EDIT_SHIPMENTS,
     "api.consume": P.RECEIVE, "api.run_forecast": P.PLAN_SUPPLY, "api.add_enrolment": P.RECORD_ENROLMENTS,
     # open to every signed-in user (or to anyone): they change no record
     "auth.login": None, "auth.logout": None, "i18n.choose": None,

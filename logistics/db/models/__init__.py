@@ -18,6 +18,7 @@ from logistics.db.models.forecast import (
     RecruitmentPull,
     RecruitmentSite,
 )
+from logistics.db.models.lanes import Lane, LaneLeg
 from logistics.db.models.loggers import Logger, LoggerAssignment
 from logistics.db.models.profiles import ItemAllowanceVersion, StorageProfileVersion
 from logistics.db.models.records import AuditEvent, Signature, SigningFailure
@@ -31,8 +32,9 @@ from logistics.db.models.users import ApiToken, LoginAttempt, User
 __all__ = [
     "Alert", "AlertDelivery", "ApiToken", "AuditEvent", "Audited", "BomLine", "Enrolment", "EvaluationMark",
     "EvaluationProgress", "ExcursionAssessment", "ExcursionRecord", "ForecastRun", "Item",
-    "ItemAllowanceVersion", "JobRun", "Leg", "Logger", "LoggerAssignment", "LoginAttempt", "Lot", "Milestone",
-    "Reading", "ReadingRollup", "Receipt", "ReceiptLine", "RecruitmentPlan", "RecruitmentPull",
-    "RecruitmentSite", "Rejection", "RollupCursor", "Shipment", "ShipmentLine", "Signature", "SigningFailure",
-    "Site", "StockMovement", "StorageProfileVersion", "StorageZone", "User", "utc_now",
+    "ItemAllowanceVersion", "JobRun", "Lane", "LaneLeg", "Leg", "Logger", "LoggerAssignment", "LoginAttempt",
+    "Lot", "Milestone", "Reading", "ReadingRollup", "Receipt", "ReceiptLine", "RecruitmentPlan",
+    "RecruitmentPull", "RecruitmentSite", "Rejection", "RollupCursor", "Shipment", "ShipmentLine",
+    "Signature", "SigningFailure", "Site", "StockMovement", "StorageProfileVersion", "StorageZone", "User",
+    "utc_now",
 ]

@@ -27,6 +27,9 @@ class Shipment(Audited, SQLModel, table=True):
     packaging: str | None = Field(default=None, max_length=200)
     packaging_validated_s: float | None = None  # qualified duration of the passive shipper
     import_permit: str | None = Field(default=None, max_length=60)
+    lane_id: int | None = Field(default=None, foreign_key="lanes.id", index=True)  # planned from
+    coolant: str | None = Field(default=None, max_length=20)  # core.lanes.Coolant
+    coolant_kg: float | None = None
     notes: str | None = Field(default=None, max_length=4000)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
 
