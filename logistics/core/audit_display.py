@@ -10,7 +10,7 @@ kind of record, in `naming_order`, whatever the number of events.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from graphlib import TopologicalSorter
@@ -21,6 +21,7 @@ from logistics.core.audit import AuditRecord
 
 Key = tuple[str, str]  # a record: (kind, id), as an audit event names it (table name, primary key)
 References = Mapping[tuple[str, str], str]  # (kind, column) → the kind of record the column points at
+Value = str | datetime  # a field's value as shown: text, or a moment each reader sees in their own zone
 
 # How each kind of record is named: a template over its own columns, where a column pointing at another
 # record stands for that record's name. A kind not listed here is named by its id ("#12").
@@ -71,15 +72,17 @@ class ShownChange:
     old one for a record removed."""
 
     field: str  # the column, without "_id" where it points at a record: "lot", "status"
-    old: str | None
-    new: str | None
+    old: Value | None
+    new: Value | None
 
-    def text(self, field_name: str | None = None) -> str:
-        """"status: packed → in_transit", "quantity: 6" (created) — `field_name` in place of the column."""
-        name = field_name or self.field.replace("_", " ")
-        if self.old is not None and self.new is not None:
-            return f"{name}: {self.old} {ARROW} {self.new}"
-        return f"{name}: {self.new if self.new is not None else self.old}"
+    def text(self, field_name: str | None = None, when: Callable[[datetime], str] | None = None) -> str:
+        """"status: packed → in_transit", "quantity: 6" (created) — `field_name` in place of the column,
+        times as `when` writes them (in UTC by default)."""
+        name, said = field_name or self.field.replace("_", " "), when or utc_text
+        old, new = (said(value) if isinstance(value, datetime) else value for value in (self.old, self.new))
+        if old is not None and new is not None:
+            return f"{name}: {old} {ARROW} {new}"
+        return f"{name}: {new if new is not None else old}"
 
 
 @dataclass(frozen=True)
@@ -200,8 +203,8 @@ def _field_name(kind: str, column: str, book: NameBook) -> str:
     return column.removesuffix("_id") if _target(book, kind, column) else column
 
 
-def _shown(kind: str, column: str, value: Any, book: NameBook) -> str:
-    """A value as read: a pointer as the record's name, a time in UTC, a number without noise."""
+def _shown(kind: str, column: str, value: Any, book: NameBook) -> Value:
+    """A value as read: a pointer as the record's name, a time as a moment, a number without noise."""
     if value is None:
         return NOTHING
     target = _target(book, kind, column)
@@ -210,8 +213,9 @@ def _shown(kind: str, column: str, value: Any, book: NameBook) -> str:
     return plain_value(value)
 
 
-def plain_value(value: Any) -> str:
-    """A decoded value as text: yes/no, 6 rather than 6.0, "2026-11-24 05:00 UTC" for an ISO time."""
+def plain_value(value: Any) -> Value:
+    """A decoded value as read: yes/no, 6 rather than 6.0, an ISO time as a moment in UTC (each reader
+    sees it in their zone), other text as it is."""
     if value is None:
         return NOTHING
     if isinstance(value, bool):
@@ -219,22 +223,25 @@ def plain_value(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, str):
-        return _utc_text(value) or value
+        return _moment(value) or value
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 
 
-def _utc_text(text: str) -> str | None:
-    """"2026-11-24 05:00 UTC" for an ISO 8601 time with an offset (seconds only when there are some)."""
+def _moment(text: str) -> datetime | None:
+    """The moment an ISO 8601 time with an offset names, in UTC; None for other text."""
     if len(text) < 19 or text[10:11] != "T":
         return None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+
+
+def utc_text(moment: datetime) -> str:
+    """"2026-11-24 05:00 UTC" (seconds only when there are some)."""
     moment = moment.astimezone(UTC)
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment.second else f"{moment:%Y-%m-%d %H:%M} UTC"
 

@@ -52,6 +52,6 @@ def render(report: AuditReport, fonts: FontChoice) -> bytes:
 
 def _cells(row: AuditRow, zone: str) -> list[str]:
     who = row.actor_name if row.actor_name == row.actor else f"{row.actor_name} ({row.actor})"
-    changes = "\n".join(change.text() for change in row.changes)
+    changes = "\n".join(change.text(when=lambda moment: local_text(moment, zone)) for change in row.changes)
     return [str(row.id), local_text(row.at, zone), who, f"{kind_name(row.kind)}: {row.record}",
             f"{ACTIONS.get(row.action, row.action)}\n{changes}".strip(), row.reason or "—"]

@@ -30,6 +30,11 @@ def local_time(value: datetime | None, zone: str | None = None) -> str:
     return f"{both} {offset[:3]}:{offset[3:]}"
 
 
+def value_shown(value: object, zone: str | None = None) -> object:
+    """A recorded value as the audit trail shows it: a moment in `zone` (as `local_time`), else as it is."""
+    return local_time(value, zone) if isinstance(value, datetime) else value
+
+
 def day(value: date | None) -> str:
     """A calendar day such as an expiry date, in the reader's format; "—" for none."""
     return "—" if value is None else format_date(value, "medium", locale=locale())
@@ -105,5 +110,5 @@ def install_filters(app: Flask) -> None:
                            ("qty", quantity), ("number", number), ("celsius", celsius),
                            ("percent", percent), ("short_day", short_day),
                            ("hours", hours), ("minutes", minutes), ("age", age),
-                           ("plain", plain_number)):
+                           ("plain", plain_number), ("value", value_shown)):
         app.add_template_filter(function, name)

@@ -106,8 +106,11 @@ def audit_rows_csv(rows: list[AuditRow]) -> str:
 NUMBER = re.compile(r"-?(0|[1-9]\d{0,14})(\.\d{1,6})?")  # no leading zero: a code such as 007 stays text
 
 
-def _cell(value: str | None) -> Any:
-    """A value as a cell: a number as a number (a sheet adds up -2, which it would quote as text)."""
+def _cell(value: str | datetime | None) -> Any:
+    """A value as a cell: a number as a number (a sheet adds up -2, which it would quote as text), a
+    moment in ISO 8601 UTC, as the event's own time."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
     if value is not None and NUMBER.fullmatch(value):
         return number_cell(float(value))
     return "" if value in (None, NOTHING) else value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from logistics.core.audit import AuditRecord, encode_value
 from logistics.core.audit_display import (
@@ -15,9 +16,11 @@ from logistics.core.audit_display import (
     pointed_at,
     record_name,
     removed,
+    utc_text,
 )
 
 AT = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+BANGKOK = ZoneInfo("Asia/Bangkok")
 REFERENCES = {  # as the schema's foreign keys say (services.audit_names.column_references)
     ("shipment_lines", "shipment_id"): "shipments", ("shipment_lines", "lot_id"): "lots",
     ("lots", "item_id"): "items", ("legs", "shipment_id"): "shipments", ("legs", "from_site_id"): "sites",
@@ -64,6 +67,9 @@ def test_a_created_record_lists_its_values_without_its_id_and_empty_fields():
         "from site: HG-SZ", "mode: air", "planned start: 2026-11-24 05:00 UTC", "sequence: 2",
         "shipment: HG-2026-0045", "to site: SIRIRAJ-PH"]
     assert all(change.old is None for change in row.changes)
+    planned = next(change for change in row.changes if change.field == "planned_start")
+    assert planned.text(when=lambda moment: f"{moment.astimezone(BANGKOK):%d %b %H:%M %z}") == (
+        "planned start: 24 Nov 12:00 +0700")  # a reader's zone, where the page or the report says so
 
 
 def test_a_removed_record_is_named_as_it_was_and_shows_what_was_removed_and_why():
@@ -112,7 +118,8 @@ def test_each_kind_is_looked_up_before_the_kinds_its_name_is_made_of():
 def test_values_read_as_people_write_them():
     assert [plain_value(value) for value in (None, True, False, 6.0, 1.1, -2, "kit", [1, 2], {"b": 1})] == [
         "—", "yes", "no", "6", "1.1", "-2", "kit", "[1, 2]", '{"b": 1}']
-    assert plain_value("2026-11-24T13:30:15.5+08:00") == "2026-11-24 05:30:15 UTC"
+    assert plain_value("2026-11-24T13:30:15.5+08:00") == datetime(2026, 11, 24, 5, 30, 15, 500000, tzinfo=UTC)
+    assert utc_text(datetime(2026, 11, 24, 5, 30, 15, tzinfo=UTC)) == "2026-11-24 05:30:15 UTC"
     assert plain_value("2026-11-24T13:30:00") == "2026-11-24T13:30:00"  # no offset: not a moment
     assert plain_value("2027-06-30") == "2027-06-30"
     assert kind_name("shipment_lines") == "shipment line" and kind_name("legs") == "route leg"

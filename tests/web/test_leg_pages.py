@@ -79,7 +79,7 @@ def test_a_leg_is_corrected_after_a_review_and_the_trail_keeps_old_new_and_why(a
     assert re.search(r'<td title="logistics">[^<]*</td>\s*<td><span class="kind">route leg</span>\s*'
                      r"HG-2026-0045 leg 3</td>\s*<td class=\"change\">\s*"
                      r"<span class=\"field\">planned start:</span> "
-                     r"2026-11-24 08:00 UTC → 2026-11-24 09:00 UTC\s*</td>\s*"
+                     r"Nov 24, 2026, 15:00 \+07:00 → Nov 24, 2026, 16:00 \+07:00\s*</td>\s*"
                      r"<td>customs slot moved by the broker</td>", trail)
 
 
