@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from logistics.web.i18n import label, say
 
 REFUSED_STATUS = 422
+WHOLE_FORM = "form"  # the key of a refusal about the form as a whole, shown at its top without a field name
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import html
 import re
 
-CLOSING = {"select": "</select>", "textarea": "</textarea>"}
+CLOSING = {"select": "</select>", "textarea": "</textarea>", "fieldset": "</fieldset>"}
 
 
 def control(page: str, field_id: str) -> str:
     """The opening tag of the control with id `field_id` (empty when the page has none)."""
-    found = re.search(rf'<(input|select|textarea)\b[^>]*\bid="{re.escape(field_id)}"[^>]*>', page)
+    found = re.search(rf'<(input|select|textarea|fieldset)\b[^>]*\bid="{re.escape(field_id)}"[^>]*>', page)
     return found.group(0) if found else ""
 
 
@@ -22,9 +22,12 @@ def field_error(page: str, field_id: str) -> str:
         return ""
     rest = page.split(tag, 1)[1]
     kind = tag[1:].split(" ", 1)[0]
+    error = rf'\s*<p class="field-error" id="{re.escape(field_id)}-error">([^<]*)</p>\s*'
     if kind in CLOSING:
-        rest = rest.split(CLOSING[kind], 1)[1]
-    found = re.match(rf'\s*<p class="field-error" id="{re.escape(field_id)}-error">([^<]*)</p>', rest)
+        inside, rest = rest.split(CLOSING[kind], 1)
+        if kind == "fieldset" and (last := re.search(error + "$", inside)):  # the group's last word
+            return html.unescape(last.group(1))
+    found = re.match(error, rest)
     return html.unescape(found.group(1)) if found else ""
 
 
@@ -43,4 +46,4 @@ def kept_value(page: str, field_id: str) -> str:
 
 def focused(page: str) -> list[str]:
     """The ids of the controls that ask for the focus."""
-    return re.findall(r'<(?:input|select|textarea)\b[^>]*\bid="([^"]+)"[^>]*\bautofocus\b', page)
+    return re.findall(r'<(?:input|select|textarea|fieldset)\b[^>]*\bid="([^"]+)"[^>]*\bautofocus\b', page)

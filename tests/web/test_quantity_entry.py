@@ -72,7 +72,7 @@ def test_stock_is_taken_in_whole_kits_typed_in_full(app):
                            ("1e0 kit", "not in scientific notation")):
         refused = client.post("/stock/consume", data={**take, "quantity": typed})
         assert refused.status_code == 422
-        assert problem in field_error(refused.get_data(as_text=True), "quantity"), typed
+        assert problem in field_error(refused.get_data(as_text=True), "consume-quantity"), typed
     with app.extensions["logistics"].sessions() as session:
         assert session.exec(select(StockMovement).where(StockMovement.kind == "consume")).all() == []
     taken = client.post("/stock/consume", data={**take, "quantity": "1 kit"}, follow_redirects=True)
