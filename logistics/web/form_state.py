@@ -100,10 +100,14 @@ def page_again(url: str, errors: Mapping[str, object]) -> Any:
     endpoint, arguments = adapter.match(urlsplit(url).path, method="GET")
     response = make_response(current_app.view_functions[endpoint](**arguments))
     if not g.get("refused_form_drawn"):
-        flash("; ".join(f"{label(name)}: {say(text)}" for name, text in errors.items()), "error")
+        flash("; ".join(_named(name, say(text)) for name, text in errors.items()), "error")
         return redirect(url)
     response.status_code = REFUSED_STATUS
     return response
+
+
+def _named(name: str, text: object) -> str:
+    return str(text) if name == WHOLE_FORM else f"{label(name)}: {text}"
 
 
 def labelled(values: Iterable[object]) -> list[tuple[object, str]]:

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
+from tests.browser.test_contrast import MEASURE
 from tests.browser.test_pages import sign_in
 
 pytestmark = pytest.mark.browser
@@ -49,6 +50,7 @@ def test_a_line_with_a_bad_quantity_stays_typed_with_its_refusal_in_view(live_se
     expect(page.locator("#line-quantity")).to_be_focused()
     assert focused_id(page) == "line-quantity"
     assert in_view(page, "#line-quantity-error") and in_view(page, "#line-quantity")
+    assert not page.evaluate(MEASURE, None)  # the refusal's red reads against the page, as all text does
     screenshot(page, "form-refused-line")
 
     page.locator("#line-quantity").fill("1 kit")  # corrected where it stands
