@@ -28,6 +28,7 @@ from logistics.web import (
     db,
     documents,
     forecast,
+    form_state,
     i18n,
     lanes,
     legs,
@@ -85,6 +86,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     auth.install(app)
     db.install(app)
     i18n.install(app)
+    form_state.install(app)
     install_filters(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)

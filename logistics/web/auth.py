@@ -34,7 +34,7 @@ from logistics.core.throttle import ThrottlePolicy
 from logistics.readers.config_files import load_alert_routes
 from logistics.services import users
 from logistics.services.signing import SigningPolicy
-from logistics.web import db
+from logistics.web import db, form_state
 
 if TYPE_CHECKING:
     from logistics.db.models import User
@@ -169,7 +169,7 @@ def login() -> Any:
     db.commit()
     user = users.authenticate(db.session(), username, request.form.get("password", ""))
     if user is None:
-        flash(_("Unknown user name or wrong password."), "error")
+        form_state.refuse({form_state.WHOLE_FORM: _("Unknown user name or wrong password.")})
         return render_template("login.html", username=username,
                                next=request.form.get("next", "")), 401
     users.sign_in_succeeded(db.writing("sign-in"), attempt)

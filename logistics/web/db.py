@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from logistics.db.engine import begin_writing
 from logistics.services.errors import InputError, NotFound
-from logistics.web.i18n import label, say
+from logistics.web import form_state
 
 if TYPE_CHECKING:
     from sqlmodel import Session  # what the services take; the views hand it on and query nothing
@@ -48,19 +48,19 @@ def commit() -> None:
 
 def one_change(reason: str, done: str, step: Callable[[Session], object], back_to: str) -> Any:
     """Make one change from a button on a page, then show the page (`back_to`) again with the outcome:
-    `done`, or the refusal naming its fields. `reason` goes to the audit trail (in English, as records are
+    `done` after a redirect, or, refused, the same page answered 422 with the form as typed and each
+    refusal beside its field (`form_state`). `reason` goes to the audit trail (in English, as records are
     kept); `done` is shown to the user."""
     writer = writing(reason)
     try:
         step(writer)
         commit()
-        flash(done, "info")
     except NotFound:
         abort(404)
     except InputError as error:
         writer.rollback()
-        said = (f"{label(field)}: {say(message)}" for field, message in error.errors.items())
-        flash("; ".join(said), "error")
+        return form_state.page_again(back_to, error.errors)
+    flash(done, "info")
     return redirect(back_to)
 
 

@@ -18,7 +18,7 @@ from logistics.core.roles import Permission
 from logistics.core.spreadsheet import safe_record
 from logistics.services import forecasting
 from logistics.services.errors import InputError, NotFound
-from logistics.web import db, svg_chart
+from logistics.web import db, form_state, svg_chart
 from logistics.web.auth import require
 from logistics.web.formatting import day, percent, quantity
 from logistics.web.i18n import gettext as _
@@ -64,8 +64,8 @@ def run_now() -> Any:
         db.commit()
     except (forecasting.NoPlan, ForecastError) as error:
         db.session().rollback()
-        flash(_("The forecast could not run: %(problem)s", problem=str(error)), "error")
-        return redirect(url_for("forecast.overview"))
+        problem = _("The forecast could not run: %(problem)s", problem=str(error))
+        return form_state.page_again(url_for("forecast.overview"), {form_state.WHOLE_FORM: problem})
     flash(_("Forecast run as of %(day)s.", day=day(as_of)), "info")
     return redirect(url_for("forecast.overview"))
 

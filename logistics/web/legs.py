@@ -16,7 +16,7 @@ from logistics.schemas.shipments import LEG_MODES, LegPublic, ShipmentPublic
 from logistics.services import catalogue, shipment_views, shipments
 from logistics.services import legs as routes
 from logistics.services.errors import InputError, NotFound
-from logistics.web import db
+from logistics.web import db, form_state
 from logistics.web.auth import require
 from logistics.web.forms import read_leg_form, read_leg_times
 from logistics.web.i18n import gettext as _
@@ -99,6 +99,8 @@ def delete(reference: str, sequence: int) -> Any:
 
 def _edit_page(reference: str, sequence: int, errors: dict[str, str],
                review: routes.LegCorrection | None) -> Any:
+    if errors:
+        form_state.refuse(errors)
     shown = _shown(reference)
     leg = _leg(shown.shipment, sequence)
     refusal = None if errors or review else _refusal(reference, sequence, deleting=False)
@@ -108,6 +110,8 @@ def _edit_page(reference: str, sequence: int, errors: dict[str, str],
 
 
 def _delete_page(reference: str, sequence: int, errors: dict[str, str]) -> Any:
+    if errors:
+        form_state.refuse(errors)
     shown = _shown(reference)
     leg = _leg(shown.shipment, sequence)
     shipment = shown.shipment

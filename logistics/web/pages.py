@@ -25,7 +25,7 @@ from logistics.services import shipment_import as importing
 from logistics.services.errors import InputError, NotFound, input_error_from
 from logistics.services.monitoring import MonitoringPolicy
 from logistics.services.shipments import ShipmentFilter
-from logistics.web import db, shipment_removals
+from logistics.web import db, form_state, shipment_removals
 from logistics.web.auth import require
 from logistics.web.forms import (
     page_number,
@@ -88,11 +88,11 @@ def shipment_import() -> Any:
         return _import_page(None)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _import_page(_file_problem(_("choose a CSV file to upload")))
+        return _file_refused(_("choose a CSV file to upload"))
     try:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        return _import_page(_file_problem(_("the file is not UTF-8 text")))
+        return _file_refused(_("the file is not UTF-8 text"))
     session = db.writing(f"imported from {upload.filename}")
     report = importing.import_csv(session, text, default_most=db.runtime().settings.max_quantity)
     if not report.ok:
@@ -104,8 +104,10 @@ def shipment_import() -> Any:
     return redirect(url_for("pages.shipment_list"))
 
 
-def _file_problem(problem: str) -> importing.ImportReport:
-    return importing.ImportReport(problems=[importing.RowProblem(0, "file", problem)])
+def _file_refused(problem: str) -> Any:
+    """The import page again with the problem of the file itself beside its field."""
+    form_state.refuse({"file": problem})
+    return render_template("shipments/import.html", report=None, columns=importing.COLUMNS), 422
 
 
 def _import_page(report: importing.ImportReport | None) -> Any:
@@ -340,6 +342,8 @@ def _status_change(target: str) -> ShipmentUpdate:
 
 def _form(reference: str | None, errors: dict[str, str]) -> str:
     """The create (no reference) or edit form, with the fields refused named in `errors`."""
+    if errors:
+        form_state.refuse(errors)
     shown = shipment_views.form_view(db.session(), reference)
     return render_template("shipments/form.html", shipment=shown.shipment, errors=errors,
                            form=request.form, sites=shown.choices.sites, zones=shown.choices.zones)

@@ -18,7 +18,7 @@ from logistics.core.roles import Permission
 from logistics.core.units import QuantityError, parse_quantity
 from logistics.services import allowances, profile_views, profiles
 from logistics.services.errors import InputError, NotFound
-from logistics.web import db
+from logistics.web import db, form_state
 from logistics.web.auth import require
 from logistics.web.i18n import gettext as _
 
@@ -74,6 +74,8 @@ def _history(name: str) -> profiles.ProfileHistory:
 
 
 def _profile_page(history: profiles.ProfileHistory, values: dict[str, str], errors: dict[str, str]) -> Any:
+    if errors:
+        form_state.refuse(errors)
     numbers = [int(found[1]) for key in values if (found := _RULE_ROW.fullmatch(key))]
     rows = min(max(numbers, default=0) + (BLANK_RULE_ROWS if not errors else 0), MAX_RULE_ROWS)
     return render_template("profiles/profile.html", history=history, values=values, errors=errors,
@@ -152,6 +154,7 @@ def allowance_save(code: str) -> Any:
         db.commit()
     except InputError as error:
         db.session().rollback()
+        form_state.refuse(error.errors)
         return render_template("profiles/allowance.html", item=shown, values=form.to_dict(),
                                errors=error.errors), 422
     flash(_("Version %(version)d of the allowance of %(item)s recorded.", version=made.version, item=code),

@@ -17,7 +17,7 @@ from logistics.readers.gs1 import BarcodeError
 from logistics.services import assessments, qa_evidence, quality, receiving, shipment_views, shipments
 from logistics.services.errors import InputError, NotFound
 from logistics.services.users import AttemptsLocked
-from logistics.web import db
+from logistics.web import db, form_state
 from logistics.web.auth import end_this_session, require, signing_policy
 from logistics.web.i18n import gettext as _
 from logistics.web.pages import chart_context
@@ -111,6 +111,8 @@ def stop_loggers(reference: str) -> Any:
 
 
 def _receipt_page(reference: str, errors: dict[str, str], form: Any, notice: str | None = None) -> Any:
+    if errors:
+        form_state.refuse(errors)
     now = datetime.now(UTC)
     try:
         shown = shipment_views.receipt_view(db.session(), reference, db.runtime().profiles, now=now)
@@ -193,8 +195,7 @@ def qa_assess(line_id: int, excursion_id: int) -> Any:
         abort(404)
     except InputError as error:
         db.session().rollback()
-        errors = {f"x{excursion_id}-{field}": problem for field, problem in error.errors.items()}
-        return _decision_page(line_id, errors, form), 422
+        return _decision_page(line_id, error.errors, form), 422
     flash(_("Assessment recorded."), "info")
     return redirect(url_for("receiving.qa_line", line_id=line_id) + f"#assess-{excursion_id}")
 
@@ -242,6 +243,8 @@ def _confirmation_page(line_id: int, errors: dict[str, str], form: Any) -> Any:
 
 def _decision_page(line_id: int, errors: dict[str, str], form: Any,
                    summary: quality.DecisionSummary | None = None) -> Any:
+    if errors:
+        form_state.refuse(errors)
     session, profiles, now = db.session(), db.runtime().profiles, datetime.now(UTC)
     try:
         shown = quality.line_decision(session, line_id, profiles, now=now)

@@ -24,7 +24,7 @@ from logistics.core.spreadsheet import safe_row
 from logistics.core.units import QuantityError
 from logistics.services import catalogue, forecasting, recruitment
 from logistics.services.errors import InputError, NotFound
-from logistics.web import db, svg_chart
+from logistics.web import db, form_state, svg_chart
 from logistics.web.auth import require
 from logistics.web.i18n import gettext as _
 from logistics.web.i18n import typed_quantity
@@ -46,6 +46,8 @@ def overview() -> Any:
 def _page(failed: str | None = None, errors: dict[str, str] | None = None,
           import_problems: list[str] | None = None) -> Any:
     """The page; after a refused form, `failed` names that form and `errors` its fields."""
+    if errors:
+        form_state.refuse(errors)
     shown, today = recruitment.overview(db.session()), _today()
     rows, bom = shown.enrolments, shown.bill_of_materials
     return render_template(

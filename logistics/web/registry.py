@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from logistics.core.roles import Permission
 from logistics.services import loggers, telemetry
 from logistics.services.errors import InputError
-from logistics.web import db
+from logistics.web import db, form_state
 from logistics.web.auth import require
 from logistics.web.forms import page_number
 
@@ -56,6 +56,8 @@ def logger_retire(code: str) -> Any:
 
 
 def _logger_page(errors: dict[str, str], created: tuple[str, str] | None) -> str:
+    if errors:
+        form_state.refuse(errors)
     rows = loggers.list_loggers(db.session(), now=datetime.now(UTC))
     return render_template("loggers/list.html", rows=rows, errors=errors, created=created,
                            form=request.form if errors else {}, today=datetime.now(UTC).date())

@@ -17,7 +17,7 @@ from logistics.core.spreadsheet import number_cell, safe_record, safe_row
 from logistics.core.stock import StockStatus, shown_status
 from logistics.services import evidence, stock
 from logistics.services.errors import InputError
-from logistics.web import db
+from logistics.web import db, form_state
 from logistics.web.auth import require
 from logistics.web.forms import page_number
 from logistics.web.i18n import gettext as _
@@ -67,7 +67,7 @@ def recall() -> Any:
         db.commit()
     except InputError as error:
         db.session().rollback()
-        return _overview({f"recall_{field}": problem for field, problem in error.errors.items()}, form), 422
+        return _overview(error.errors, form), 422
     flash(ngettext("%(lot)s recalled: its stock is on hold and %(num)d decision is back with QA.",
                    "%(lot)s recalled: its stock is on hold and %(num)d decisions are back with QA.",
                    len(held.reopened), lot=lot), "info")
@@ -75,6 +75,8 @@ def recall() -> Any:
 
 
 def _overview(errors: dict[str, str], form: Any) -> Any:
+    if errors:
+        form_state.refuse(errors)
     settings, today = db.runtime().settings, datetime.now(UTC).date()
     site, item = request.args.get("site") or None, request.args.get("item") or None
     shown = stock.overview(db.session(), site=site, item=item, today=today,

@@ -20,7 +20,7 @@ from logistics.core.roles import Permission
 from logistics.core.spreadsheet import safe_record
 from logistics.services import catalogue, excursions, loggers, stability, storage
 from logistics.services.errors import InputError, NotFound
-from logistics.web import db, svg_chart
+from logistics.web import db, form_state, svg_chart
 from logistics.web.auth import require
 from logistics.web.forms import read_local_time
 from logistics.web.i18n import gettext as _
@@ -52,6 +52,8 @@ def zone_add() -> Any:
 
 
 def _zone_list(errors: dict[str, str], form: Any) -> str:
+    if errors:
+        form_state.refuse(errors)
     session = db.session()
     return render_template("storage/zones.html", rows=storage.zone_rows(session, now=datetime.now(UTC)),
                            profiles=db.runtime().profiles, sites=catalogue.sites(session), errors=errors,

@@ -10,6 +10,7 @@ from logistics.services.excursions import scan
 from tests.conftest import NOW
 from tests.services.test_excursions import send, trace_with_a_40_minute_excursion
 from tests.web.conftest import csrf_token, login
+from tests.web.refusals import field_error
 
 PAGE = "/shipments/HG-2026-0045"
 
@@ -33,9 +34,10 @@ def test_acknowledge_then_resolve_from_the_shipment_page(app, client):
     assert "above_8c_30min" in page and "40 min" in page and "9.5 °C" in page
     number = record_id(page)
     token = csrf_token(client, PAGE)
-    refused = client.post(f"{PAGE}/excursions/{number}/acknowledge", follow_redirects=True,
-                          data={"comment": "", "csrf_token": token}).get_data(as_text=True)
-    assert "comment: say what is being done" in refused
+    refused = client.post(f"{PAGE}/excursions/{number}/acknowledge",
+                          data={"comment": "", "csrf_token": token})
+    assert refused.status_code == 422
+    assert "say what is being done" in field_error(refused.get_data(as_text=True), f"comment-{number}")
     client.post(f"{PAGE}/excursions/{number}/acknowledge",
                 data={"comment": "Courier told to keep it cold", "csrf_token": token})
     page = client.get(PAGE).get_data(as_text=True)

@@ -140,7 +140,7 @@ def test_qa_recalls_a_lot_from_the_stock_page(app, client):
     token = csrf_token(client, "/stock")
     refused = client.post("/stock/recall", data={"lot": "QC-ENDO/LAL-26-3341", "reason": "",
                                                  "csrf_token": token})
-    assert refused.status_code == 422 and 'id="recall_reason-error"' in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="recall-reason-error"' in refused.get_data(as_text=True)
     done = client.post("/stock/recall", data={"lot": "QC-ENDO/LAL-26-3341", "reason": "supplier notice 12",
                                               "csrf_token": token}, follow_redirects=True)
     assert "QC-ENDO/LAL-26-3341 recalled" in done.get_data(as_text=True)

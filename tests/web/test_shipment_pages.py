@@ -1,5 +1,6 @@
 """The shipment pages: list, detail with local times, create and edit with field errors."""
 
+import html
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from sqlmodel import select
 from logistics.core.roles import Role
 from logistics.db.models import AuditEvent
 from tests.web.conftest import csrf_token, login
+from tests.web.refusals import field_error
 
 GOOD_FORM = {
     "reference": "HG-2026-0101", "origin": "HG-SZ", "destination": "SIRIRAJ-PH",
@@ -110,9 +112,10 @@ def test_status_buttons_follow_the_lifecycle(client):
     client.post("/shipments/HG-2026-0047/status", data={"status": "in_transit", "csrf_token": token})
     page = client.get("/shipments/HG-2026-0047").get_data(as_text=True)
     assert "is now in transit." in page and "Mark arrived" in page
-    client.post("/shipments/HG-2026-0047/status", data={"status": "closed", "csrf_token": token})
-    page = client.get("/shipments/HG-2026-0047").get_data(as_text=True)
-    assert "cannot go from in_transit to closed" in page
+    refused = client.post("/shipments/HG-2026-0047/status", data={"status": "closed", "csrf_token": token})
+    assert refused.status_code == 422  # the page again, the refusal at the top of the status form
+    problems = refused.get_data(as_text=True).split('id="status-problems" role="alert">', 1)[1]
+    assert "cannot go from in_transit to closed" in problems.split("</div>", 1)[0]
 
 
 def test_a_viewer_cannot_change_status(client):
@@ -178,21 +181,20 @@ def test_lines_are_added_with_typed_quantities_checked_against_the_unit_of_issue
                         data={"lot": "MED-HSC/M26K05", "quantity": "6 bottles", "csrf_token": token})
     page = added.get_data(as_text=True)
     assert "MED-HSC/M26K05 added." in page and "6 bottle" in page
-    wrong = client.post("/shipments/HG-2026-0101/lines", follow_redirects=True,
-                        data={"lot": "SEL-CD34/SK2609-031", "quantity": "500 mL", "csrf_token": token})
-    assert "quantity: &#39;500 mL&#39; cannot be expressed in kit" in wrong.get_data(as_text=True)
     for typed, said in (
-            ("1.5 kit", "quantity: must be a whole number of kit (they are counted, not measured), got 1.5"),
-            ("1e3 kit", "quantity: write the number out in full, not in scientific notation "
-                        "(&#39;1e3 kit&#39;)"),
-            ("100000 kit", "quantity: must be at most 10,000 kit, the largest quantity of SEL-CD34 one entry "
+            ("500 mL", "&#39;500 mL&#39; cannot be expressed in kit"),
+            ("1.5 kit", "must be a whole number of kit (they are counted, not measured), got 1.5"),
+            ("1e3 kit", "write the number out in full, not in scientific notation (&#39;1e3 kit&#39;)"),
+            ("100000 kit", "must be at most 10,000 kit, the largest quantity of SEL-CD34 one entry "
                            "may hold")):
-        refused = client.post("/shipments/HG-2026-0101/lines", follow_redirects=True,
+        refused = client.post("/shipments/HG-2026-0101/lines",
                               data={"lot": "SEL-CD34/SK2609-031", "quantity": typed, "csrf_token": token})
-        assert said in refused.get_data(as_text=True), typed
-    twice = client.post("/shipments/HG-2026-0101/lines", follow_redirects=True,
+        assert refused.status_code == 422, typed
+        assert field_error(refused.get_data(as_text=True), "line-quantity") == html.unescape(said), typed
+    twice = client.post("/shipments/HG-2026-0101/lines",
                         data={"lot": "MED-HSC/M26K05", "quantity": "2", "csrf_token": token})
-    assert "is listed already" in twice.get_data(as_text=True)
+    assert twice.status_code == 422
+    assert "is listed already" in field_error(twice.get_data(as_text=True), "line-lot")
     line_id = page.split("/shipments/HG-2026-0101/lines/", 1)[1].split("/remove", 1)[0]
     removed = client.post(f"/shipments/HG-2026-0101/lines/{line_id}/remove", follow_redirects=True,
                           data={"csrf_token": token, "reason": "packed by mistake"}).get_data(as_text=True)
@@ -223,12 +225,16 @@ def test_legs_are_added_and_their_actual_times_recorded_in_local_time(client):
     recorded = client.post(f"/shipments/HG-2026-0048/legs/{sequence}/times", follow_redirects=True,
                            data={"record": "start", "at": "2026-12-05T13:52", "csrf_token": token})
     assert "Dec 5, 2026, 13:52 +08:00 – ongoing" in recorded.get_data(as_text=True)
-    backwards = client.post(f"/shipments/HG-2026-0048/legs/{sequence}/times", follow_redirects=True,
+    backwards = client.post(f"/shipments/HG-2026-0048/legs/{sequence}/times",
                             data={"record": "end", "at": "2026-12-05T11:00", "csrf_token": token})
-    assert "actual end: must not be before the actual start" in backwards.get_data(as_text=True)
-    wrong = client.post("/shipments/HG-2026-0048/legs", follow_redirects=True, data={
+    assert backwards.status_code == 422
+    problems = backwards.get_data(as_text=True).split(f'id="leg-{sequence}-times-problems"', 1)[1]
+    assert "actual end: must not be before the actual start" in problems.split("</div>", 1)[0]
+    wrong = client.post("/shipments/HG-2026-0048/legs", data={
         "mode": "boat", "origin": "HKG", "destination": "BKK", "csrf_token": token})
-    assert "mode: choose one of truck, air, customs, courier, storage" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422
+    assert field_error(wrong.get_data(as_text=True), "leg-mode") == (
+        "choose one of truck, air, customs, courier, storage")
 
 
 def test_a_milestone_is_added_at_its_sites_local_time(client):
@@ -239,9 +245,10 @@ def test_a_milestone_is_added_at_its_sites_local_time(client):
         "csrf_token": token}).get_data(as_text=True)
     assert "Milestone added." in page
     assert "Nov 24, 2026, 15:10 +07:00</time> <b>landed</b> at BKK — CX705 on blocks" in page
-    missing = client.post("/shipments/HG-2026-0045/milestones", follow_redirects=True, data={
-        "kind": "landed", "at": "", "csrf_token": token}).get_data(as_text=True)
-    assert "when: " in missing
+    missing = client.post("/shipments/HG-2026-0045/milestones", data={
+        "kind": "landed", "at": "", "csrf_token": token})
+    assert missing.status_code == 422
+    assert field_error(missing.get_data(as_text=True), "milestone-at")
 
 
 def test_a_logger_is_assigned_from_the_shipment_page_and_stopped(client):
@@ -250,16 +257,17 @@ def test_a_logger_is_assigned_from_the_shipment_page_and_stopped(client):
     page = client.get("/shipments/HG-2026-0048").get_data(as_text=True)
     free = page.split('id="assign-logger"', 1)[1].split("</select>", 1)[0]
     assert "LG-24003" not in free  # recording for HG-2026-0045
-    code = re.findall(r"<option>(LG-[0-9]+)</option>", free)[0]
+    code = re.findall(r'<option value="(LG-[0-9]+)">', free)[0]
     assigned = client.post("/shipments/HG-2026-0048/loggers", follow_redirects=True,
                            data={"logger": code, "starts_at": "", "csrf_token": token}).get_data(as_text=True)
     assert f"{code} assigned." in assigned and f"Stop {code} now" in assigned
     stopped = client.post(f"/shipments/HG-2026-0048/loggers/{code}/stop", follow_redirects=True,
                           data={"csrf_token": token}).get_data(as_text=True)
     assert f"{code} stopped." in stopped and f"Stop {code} now" not in stopped
+    # Its button is gone from the page: the refusal can only go to the banner.
     again = client.post("/shipments/HG-2026-0048/loggers/LG-24003/stop", follow_redirects=True,
-                        data={"csrf_token": token}).get_data(as_text=True)
-    assert "LG-24003 is not recording for HG-2026-0048" in again
+                        data={"csrf_token": token})
+    assert "logger: LG-24003 is not recording for HG-2026-0048" in again.get_data(as_text=True)
 
 
 IMPORT_HEADER = "reference,origin,destination,air_waybill,planned_departure,planned_arrival,lines\n"
