@@ -24,7 +24,7 @@ WHOLE_FORM = "form"  # the key of a refusal about the form as a whole, shown at 
 
 @dataclass(frozen=True)
 class Refusal:
-    """What a refused POST sent and why it was refused, field by field."""
+    """What a refused form sent and why it was refused, field by field."""
 
     action: str
     values: MultiDict[str, str]
@@ -77,8 +77,10 @@ class FormState:
 
 
 def refuse(errors: Mapping[str, object]) -> None:
-    """Remember this POST as refused, for the page drawn next in this request."""
-    g.refused_form = Refusal(request.path, request.form.copy(), dict(errors))
+    """Remember this submission as refused, for the page drawn next in this request. A form sent by GET
+    (a choice that leads to the next page) is read from the address."""
+    sent = request.form if request.method == "POST" else request.args
+    g.refused_form = Refusal(request.path, sent.copy(), dict(errors))
 
 
 def form_state(action: str | None = None) -> FormState:

@@ -1,11 +1,13 @@
 """Reads the lane form and the "new shipment from lane" form into the shapes the API uses.
 
-A leg's inputs are named `legs-INDEX-FIELD` (from 0); a refusal names it `legs.INDEX.FIELD`, as the API's
-errors do. A row left blank is no leg.
+A leg's inputs are named `legs-ROW-FIELD` (from 0); a refusal names it `legs.N.FIELD`, N counting the legs
+given, as the API's errors do. A row left blank is no leg. `errors_by_input` names each refusal by the
+input it is about, for the form drawn again (web/form_state.py).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +17,7 @@ from logistics.core.quantities import read_plain_number
 from logistics.core.units import QuantityError
 from logistics.schemas.lanes import LaneCreate, LaneFields, LaneShipment
 from logistics.services.errors import InputError, input_error_from
+from logistics.web.form_state import WHOLE_FORM
 from logistics.web.forms import read_local_time, shipment_values
 from logistics.web.i18n import gettext as _
 
@@ -22,6 +25,7 @@ MAX_ROWS = 12
 LANE_LEG_INPUTS = ("mode", "origin", "destination", "carrier", "wait_hours", "duration_hours")
 SHIPMENT_LEG_INPUTS = ("mode", "origin", "destination", "carrier", "transport_ref", "planned_start",
                        "planned_end")
+_COUNTED = re.compile(r"(?P<list>legs|loggers)\.(?P<number>\d+)(?:\.(?P<field>\w+))?")
 
 
 def read_lane_form(form: Any, *, creating: bool) -> LaneCreate | LaneFields:
@@ -82,6 +86,37 @@ def read_lane_shipment_form(form: Any, zones: Mapping[str, str]) -> LaneShipment
     except ValidationError as error:
         raise InputError({field.removeprefix("shipment."): message
                           for field, message in input_error_from(error).errors.items()}) from None
+
+
+def errors_by_input(errors: Mapping[str, object], form: Any, leg_inputs: tuple[str, ...]
+                    ) -> dict[str, object]:
+    """The refusals keyed by the inputs they are about: a leg's `legs.N.FIELD` goes to the row it was
+    typed in (`legs-ROW-FIELD`: blank rows above it count there, not in N), the N-th logger chosen to its
+    select (`loggers-PLACE`), a refusal of the whole request to the top of the form."""
+    rows, places = _rows(form, leg_inputs), _logger_places(form)
+    named: dict[str, object] = {}
+    for name, message in errors.items():
+        counted = _COUNTED.fullmatch(name)
+        number = int(counted["number"]) if counted else -1
+        if name == "request":
+            name = WHOLE_FORM
+        elif counted and counted["list"] == "legs" and counted["field"] and number < len(rows):
+            name = f"legs-{rows[number]}-{counted['field']}"
+        elif counted and counted["list"] == "loggers" and not counted["field"] and number < len(places):
+            name = f"loggers-{places[number]}"
+        named[name] = message
+    return named
+
+
+def _logger_places(form: Any) -> list[int]:
+    """Where each logger read by `read_lane_shipment_form` was chosen: the first select holding it."""
+    seen: set[str] = set()
+    places = []
+    for place, code in enumerate(code.strip() for code in form.getlist("loggers")):
+        if code and code not in seen:
+            seen.add(code)
+            places.append(place)
+    return places
 
 
 def _rows(form: Any, inputs: tuple[str, ...]) -> list[int]:

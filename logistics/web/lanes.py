@@ -13,11 +13,18 @@ from logistics.core.roles import Permission
 from logistics.schemas.lanes import LaneCreate, LanePublic, LaneShipment
 from logistics.services import catalogue, lanes, loggers
 from logistics.services.errors import InputError, NotFound
-from logistics.web import db
+from logistics.web import db, form_state
 from logistics.web.auth import require
 from logistics.web.forms import read_local_time
 from logistics.web.i18n import gettext as _
-from logistics.web.lane_forms import MAX_ROWS, read_lane_form, read_lane_shipment_form
+from logistics.web.lane_forms import (
+    LANE_LEG_INPUTS,
+    MAX_ROWS,
+    SHIPMENT_LEG_INPUTS,
+    errors_by_input,
+    read_lane_form,
+    read_lane_shipment_form,
+)
 
 blueprint = Blueprint("lanes", __name__)
 BLANK_ROWS = 2  # empty leg rows under a lane's legs, to add one
@@ -108,12 +115,18 @@ def _record_from_lane() -> Any:
 
 
 def _choose(errors: dict[str, str]) -> str:
-    return render_template("lanes/choose.html", lanes=lanes.list_lanes(db.session()).items, errors=errors,
-                           form=request.args)
+    """The choice of lane and departure (a GET form: the proposal's address says them), with `errors`."""
+    if errors:
+        form_state.refuse(errors)
+    choices = [(lane.code, f"{lane.code} — {lane.name} ({' → '.join(lane.route)})")
+               for lane in lanes.list_lanes(db.session()).items]
+    return render_template("lanes/choose.html", choices=choices, errors=errors, form=request.args)
 
 
 def _proposal(plan: LaneShipment | None, errors: dict[str, str], *, filled: bool) -> str:
     """The proposed shipment: from `plan`, or (`filled`) as the person last sent it, with `errors`."""
+    if errors:
+        form_state.refuse(errors_by_input(errors, request.form, SHIPMENT_LEG_INPUTS))
     session = db.session()
     code = plan.lane if plan else request.form.get("lane", "")
     try:
@@ -134,6 +147,9 @@ def _sent_rows() -> int:
 
 
 def _form(lane: LanePublic | None, errors: dict[str, str]) -> str:
+    """The create (no lane) or edit form, with the fields refused named in `errors`."""
+    if errors:
+        form_state.refuse(errors_by_input(errors, request.form, LANE_LEG_INPUTS))
     session = db.session()
     rows = (len(lane.legs) if lane else 0) + BLANK_ROWS
     if request.method == "POST":

@@ -28,7 +28,7 @@ class Refusal:
     """A submission the form refuses. `page`: where the form is; `post`: where it goes (both may hold
     {names} that `prepare` fills in); `fields`: the ids of the controls refused, the first one focused;
     `kept`: control id → what was typed, shown again; `problems`: the id prefix of the form's refusals
-    that belong to no field."""
+    that belong to no field; `method`: "get" for a form whose choice leads to the next page."""
 
     role: str
     page: str
@@ -39,6 +39,7 @@ class Refusal:
     problems: str = ""
     status: int = 422
     prepare: Callable[..., dict[str, str]] | None = None
+    method: str = "post"
 
 
 def first_line(app, client) -> dict[str, str]:
@@ -99,6 +100,35 @@ FORMS: dict[str, Refusal | str] = {
         "running the forecast: refused only without a plan or bill of materials, and then the page shows no "
         "button but the way to the recruitment page; a page gone stale has the banner say it "
         "(test_forecast_pages)"),
+    "lanes/choose.html#1": Refusal(  # a departure that is no time: the choice comes back, not a proposal
+        "logistics", "/shipments/from-lane", "/shipments/from-lane",
+        {"lane": "SZ-HKG-BKK-PH", "reference": "HG-2026-0900", "departure": "yesterday"},
+        fields=("departure",),
+        kept={"lane": "SZ-HKG-BKK-PH", "reference": "HG-2026-0900", "departure": "yesterday"}, method="get"),
+    "lanes/form.html#1": Refusal(  # the first leg row left blank: the refusal goes to the row typed in
+        "logistics", "/lanes/new", "/lanes/new",
+        {"code": "SZ-ROAD-CM", "name": "By road", "origin": "HG-SZ", "destination": "SIRIRAJ-PH",
+         "coolant": "gel_packs", "loggers_per_box": "1",
+         "legs-1-mode": "truck", "legs-1-origin": "HG-SZ", "legs-1-destination": "BKK",
+         "legs-1-duration_hours": "40",
+         "legs-2-mode": "courier", "legs-2-origin": "BKK", "legs-2-destination": "SIRIRAJ-PH",
+         "legs-2-duration_hours": "four"},
+        fields=("legs-2-duration_hours",),
+        kept={"code": "SZ-ROAD-CM", "legs-1-mode": "truck", "legs-1-duration_hours": "40",
+              "legs-2-origin": "BKK", "legs-2-duration_hours": "four", "coolant": "gel_packs"}),
+    "lanes/ship.html#1": Refusal(  # the second leg changed to start before the first ends
+        "logistics", "/shipments/from-lane?lane=SZ-HKG-BKK-PH&departure=2026-12-01T08:30",
+        "/shipments/from-lane",
+        {"lane": "SZ-HKG-BKK-PH", "origin": "HG-SZ", "destination": "SIRIRAJ-PH", "reference": "HG-2026-0901",
+         "planned_departure": "2026-12-01T08:30", "coolant": "gel_packs", "notes": "keep upright",
+         "legs-0-mode": "truck", "legs-0-origin": "HG-SZ", "legs-0-destination": "HKG",
+         "legs-0-planned_start": "2026-12-01T08:30", "legs-0-planned_end": "2026-12-01T12:30",
+         "legs-1-mode": "air", "legs-1-origin": "HKG", "legs-1-destination": "BKK",
+         "legs-1-transport_ref": "CX701",
+         "legs-1-planned_start": "2026-12-01T10:00", "legs-1-planned_end": "2026-12-01T12:00"},
+        fields=("legs-1-planned_start",),
+        kept={"reference": "HG-2026-0901", "notes": "keep upright", "legs-1-transport_ref": "CX701",
+              "legs-1-planned_start": "2026-12-01T10:00", "legs-1-destination": "BKK"}),
     "loggers/list.html#1": Refusal(  # retiring a logger still recording for a shipment
         "admin", "/loggers", "/loggers/LG-24003/retire", {}, problems="retire-LG-24003"),
     "loggers/list.html#2": Refusal(
@@ -288,8 +318,11 @@ def test_a_refused_form_comes_back_as_typed_with_its_refusal_beside_the_field(ap
         return text.format(**names)
 
     data = {key: filled(value) for key, value in case.data.items()}
-    data["csrf_token"] = csrf_token(client, filled(case.page))
-    response = client.post(filled(case.post), data=data)
+    if case.method == "get":
+        response = client.get(filled(case.post), query_string=data)
+    else:
+        data["csrf_token"] = csrf_token(client, filled(case.page))
+        response = client.post(filled(case.post), data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == case.status, (name, response.status_code, response.headers.get("Location"))
     for control in map(filled, case.fields):

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from logistics.db.models import AuditEvent, Lane
 from tests.web.conftest import csrf_token, login, web_app
+from tests.web.refusals import field_error, focused, kept_value
 
 NEW_LANE = {
     "code": "SZ-ROAD-PH", "name": "By road", "origin": "HG-SZ", "destination": "SIRIRAJ-PH",
@@ -58,6 +59,9 @@ def test_a_lane_is_added_from_its_form_and_changed_with_a_reason(pages, demo_run
     form.pop("code")
     refused = client.post("/lanes/SZ-ROAD-PH/edit", data=form)
     assert refused.status_code == 422 and "say why the record changes" in text(refused)
+    page = refused.get_data(as_text=True)
+    assert field_error(page, "reason") and focused(page) == ["reason"]
+    assert kept_value(page, "legs-0-duration_hours") == "50" and kept_value(page, "legs-1-mode") == "courier"
     changed = client.post("/lanes/SZ-ROAD-PH/edit", data={**form, "reason": "border queues"},
                           follow_redirects=True)
     assert "Lane SZ-ROAD-PH saved." in text(changed)
@@ -127,3 +131,32 @@ def test_a_proposal_changed_into_a_route_that_does_not_fit_comes_back_with_the_f
     assert client.get("/shipments/HG-2026-0401").status_code == 404
     bad = client.get("/shipments/from-lane?lane=SZ-HKG-BKK-PH&departure=yesterday")
     assert bad.status_code == 422 and "enter a date and time" in text(bad)
+
+
+def test_a_lane_without_legs_is_refused_at_the_top_of_its_form(pages):
+    client, token = pages
+    no_legs = {name: value for name, value in NEW_LANE.items() if not name.startswith("legs-")}
+    answer = client.post("/lanes/new", data={**no_legs, "csrf_token": token})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    top = re.search(r'<div class="form-problems" id="lane-problems" role="alert">(.*?)</div>', page, re.S)
+    assert top and "a lane needs at least one leg" in top.group(1), page
+    assert kept_value(page, "name") == "By road" and kept_value(page, "coolant") == "gel_packs"
+
+
+def test_a_logger_refused_on_a_proposal_is_named_beside_its_own_select(pages):
+    """Two loggers a box on this lane: the first left empty, the second one still recording elsewhere."""
+    client, token = pages
+    page = client.get("/shipments/from-lane?lane=SZ-SZX-BKK-CM&reference=HG-2026-0402"
+                      "&departure=2026-12-10T08:30").get_data(as_text=True)
+    form = dict(re.findall(r'<input[^>]* name="([\w-]+)"[^>]* value="([^"]*)"', page))
+    form |= {f"legs-{index}-{name}": value for index, name, value in re.findall(
+        r'<select name="legs-(\d)-(mode|origin|destination)"[^>]*>.*?<option value="([^"]*)" selected', page,
+        flags=re.S)}
+    answer = client.post("/shipments/from-lane", data={**form, "coolant": "dry_ice", "csrf_token": token,
+                                                       "loggers": ["", "LG-24003"]})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert field_error(page, "loggers-1") and not field_error(page, "loggers-0"), page
+    assert focused(page) == ["loggers-1"] and kept_value(page, "reference") == "HG-2026-0402"
+    assert client.get("/shipments/HG-2026-0402").status_code == 404
