@@ -23,6 +23,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from argon2 import profiles as argon2_profiles
 from click.testing import CliRunner
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -33,7 +35,7 @@ from logistics.cli import common as cli_common
 from logistics.cli import main
 from logistics.db import migrate
 from logistics.db.engine import unit_of_work
-from logistics.services import demo
+from logistics.services import demo, users
 from logistics.services.audit import verify_audit_trail
 from logistics.settings import Settings, load_settings
 
@@ -45,6 +47,13 @@ hypothesis_settings.register_profile("shared-machine", deadline=None,
                                      suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("shared-machine")
 
+# Argon2 at production cost takes about 0.2 s a hash and as long a check, and the tests sign in thousands
+# of times: in the test processes, passwords are hashed at argon2-cffi's cheapest cost. A check reads its
+# cost from the hash, so the users of the templates below check cheaply in a server process too. A real
+# `logistics` process hashes at production cost: tests/cli/test_cli.py proves it.
+PRODUCTION_HASHER = users._hasher
+users._hasher = PasswordHasher.from_parameters(argon2_profiles.CHEAPEST)
+
 PG_ADMIN_URL = os.environ.get("LOGISTICS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "coldchain-demo"
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
@@ -54,6 +63,18 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
     """Test settings: built-in defaults, this database, a fixed secret; no environment."""
     return load_settings(environ={}, overrides={"database_url": database_url,
                                                 "secret_key": "test-secret", **overrides})
+
+
+def password_at_production_cost(runtime: Runtime, username: str) -> None:
+    """Hash the user's password (the demo's) again at production cost, for the tests of concurrent guesses:
+    there, checks that take as long as in production overlap as they would in production."""
+    cheap = users._hasher
+    users._hasher = PRODUCTION_HASHER
+    try:
+        with unit_of_work(runtime.sessions, actor="admin", reason="production cost") as session:
+            users.set_password(session, username, DEMO_PASSWORD)
+    finally:
+        users._hasher = cheap
 
 
 def load_demo(runtime: Runtime, now: datetime = NOW) -> None:
