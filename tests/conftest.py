@@ -7,17 +7,19 @@ for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -406,6 +408,32 @@ def demo_today_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (commands work at the real time, not at NOW); built once, for the tests that start from it."""
     template = tmp_path_factory.mktemp("templates") / "demo-today.db"
     _prepare(f"sqlite:///{template}", partial(load_demo, now=datetime.now(UTC)))
+    return template
+
+
+@pytest.fixture(scope="session")
+def demo_history_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SQLite as `logistics init --demo` leaves it, made by the real command at the real time: the demo
+    scenario with the six months of past it records. Recording takes about 15 s, so the file is made once
+    for the whole run and shared by the parallel workers (under a lock, in the run's temporary folder above
+    theirs), for the tests that start from a demo the way the README starts one. tests/cli/test_cli.py runs
+    `init --demo` itself, on each database, and tests/integration/test_demo_command.py the `demo` command."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    template = shared / "demo-history.db"
+    with (shared / "demo-history.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not template.exists():
+            building = shared / "demo-history-building.db"
+            environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
+            made = subprocess.run([*logistics_command(), "init", "--demo"], cwd=shared, capture_output=True,
+                                  text=True, timeout=600,
+                                  env=environ | {"LOGISTICS_DATABASE_URL": f"sqlite:///{building}"})
+            assert made.returncode == 0 and "demo history recorded" in made.stdout, made.stdout + made.stderr
+            with closing(sqlite3.connect(building)) as connection:  # all in the file, none in a WAL
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            building.rename(template)
     return template
 
 
