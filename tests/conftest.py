@@ -216,6 +216,24 @@ def pg_templates(pg_drops: Drops) -> Iterator[dict[str, str]]:
         yield {"empty": empty, "demo": with_demo}
 
 
+@pytest.fixture(scope="session")
+def pg_demo_today_template(pg_drops: Drops) -> Iterator[str]:
+    """PostgreSQL with the demo scenario's records at the real time of the session (as demo_today_template
+    below, for SQLite); made when a test first asks for it."""
+    with _pg_template(partial(load_demo, now=datetime.now(UTC)), pg_drops) as name:
+        yield name
+
+
+@pytest.fixture
+def pg_demo_today(request: pytest.FixtureRequest, pg_drops: Drops,
+                  pg_demo_today_template: str) -> Iterator[str]:
+    """A PostgreSQL database of the test's own holding the demo scenario's records, as `init --demo` loads
+    them (without the past it records)."""
+    with _pg_database(pg_demo_today_template, drop=pg_drops) as url:
+        yield url
+        check_audit_chain_at(request, url)
+
+
 def pg_read_only(url: str, on: bool) -> None:
     """Make a database refuse every write, as a hot standby does, or accept them again; cut its sessions."""
     name = url.rsplit("/", 1)[1]
@@ -234,7 +252,7 @@ def pg_database(request: pytest.FixtureRequest, pg_drops: Drops) -> Iterator[str
 
 # --- Collection: the postgres marker, and the longest tests first ----------------------------
 
-POSTGRES_FIXTURES = {"pg_database", "pg_templates", "pg_drops"}
+POSTGRES_FIXTURES = {"pg_database", "pg_demo_today", "pg_templates", "pg_drops"}
 # The files whose tests take longest (each well over ten seconds on a 2-core machine, most of them real
 # processes and brokers), longest first. They start first, so that in a parallel run no worker is left
 # with one of them while the others have nothing more to do.
