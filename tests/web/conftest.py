@@ -42,10 +42,10 @@ _BUILDERS: dict[tuple[object, ...], object] = {}
 
 
 def _builder_compiled_once(rule: Rule, append_unknown: bool = True):  # type: ignore[no-untyped-def]
-    key = (rule.rule, tuple(rule._trace), tuple(sorted((rule.defaults or {}).items())), append_unknown)
     try:
+        key = (rule.rule, tuple(rule._trace), tuple(sorted((rule.defaults or {}).items())), append_unknown)
         built = _BUILDERS.get(key)
-    except TypeError:  # a default that cannot be a key: compiled as Werkzeug does
+    except TypeError:  # defaults that cannot be a key: compiled as Werkzeug does
         return _compile_builder(rule, append_unknown)
     if built is None:
         built = _BUILDERS[key] = _compile_builder(rule, append_unknown)
