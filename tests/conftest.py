@@ -7,22 +7,26 @@ for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from argon2 import profiles as argon2_profiles
 from click.testing import CliRunner
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -33,7 +37,7 @@ from logistics.cli import common as cli_common
 from logistics.cli import main
 from logistics.db import migrate
 from logistics.db.engine import unit_of_work
-from logistics.services import demo
+from logistics.services import demo, users
 from logistics.services.audit import verify_audit_trail
 from logistics.settings import Settings, load_settings
 
@@ -45,6 +49,13 @@ hypothesis_settings.register_profile("shared-machine", deadline=None,
                                      suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("shared-machine")
 
+# Argon2 at production cost takes about 0.2 s a hash and as long a check, and the tests sign in thousands
+# of times: in the test processes, passwords are hashed at argon2-cffi's cheapest cost. A check reads its
+# cost from the hash, so the users of the templates below check cheaply in a server process too. A real
+# `logistics` process hashes at production cost: tests/cli/test_cli.py proves it.
+PRODUCTION_HASHER = users._hasher
+users._hasher = PasswordHasher.from_parameters(argon2_profiles.CHEAPEST)
+
 PG_ADMIN_URL = os.environ.get("LOGISTICS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "coldchain-demo"
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
@@ -54,6 +65,18 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
     """Test settings: built-in defaults, this database, a fixed secret; no environment."""
     return load_settings(environ={}, overrides={"database_url": database_url,
                                                 "secret_key": "test-secret", **overrides})
+
+
+def password_at_production_cost(runtime: Runtime, username: str) -> None:
+    """Hash the user's password (the demo's) again at production cost, for the tests of concurrent guesses:
+    there, checks that take as long as in production overlap as they would in production."""
+    cheap = users._hasher
+    users._hasher = PRODUCTION_HASHER
+    try:
+        with unit_of_work(runtime.sessions, actor="admin", reason="production cost") as session:
+            users.set_password(session, username, DEMO_PASSWORD)
+    finally:
+        users._hasher = cheap
 
 
 def load_demo(runtime: Runtime, now: datetime = NOW) -> None:
@@ -138,6 +161,13 @@ def _pg_url(name: str) -> str:
     return f"{base}/{name}"
 
 
+def _create_now(template: str) -> str:
+    name = f"logistics_test_{uuid.uuid4().hex[:12]}"
+    with _pg_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return name
+
+
 def _drop_now(name: str) -> None:
     with _pg_admin() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -146,16 +176,33 @@ def _drop_now(name: str) -> None:
 class Drops:
     """Drops databases on threads of their own: DROP DATABASE waits for a checkpoint of the whole server,
     up to seconds on a busy one, and no test needs to wait for it. Drops waiting at the same time share
-    a checkpoint, hence several threads. `finish` waits for every drop."""
+    a checkpoint, hence several threads. `finish` waits for every drop.
+
+    It also makes each test's database ahead: CREATE DATABASE waits for the server to copy its template
+    to disk (a third of a second on a busy machine), so while a test runs, the next copy of the template
+    it started from is made, and the next test that asks for one takes it."""
 
     def __init__(self) -> None:
         self._threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="drop-database")
         self._pending: list[Future[None]] = []
+        self._makers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="create-database")
+        self._ahead: dict[str, Future[str]] = {}  # template -> its next copy
+
+    def create(self, template: str) -> str:
+        made = self._ahead.pop(template, None)
+        name = made.result() if made else _create_now(template)
+        self._ahead[template] = self._makers.submit(_create_now, template)
+        return name
 
     def __call__(self, name: str) -> None:
+        if spare := self._ahead.pop(name, None):  # a template going: first its copy made ahead
+            self._pending.append(self._threads.submit(_drop_now, spare.result()))
         self._pending.append(self._threads.submit(_drop_now, name))
 
     def finish(self) -> None:
+        for template in list(self._ahead):
+            self._pending.append(self._threads.submit(_drop_now, self._ahead.pop(template).result()))
+        self._makers.shutdown(wait=True)
         self._threads.shutdown(wait=True)
         for drop in self._pending:
             drop.result()  # a drop that failed fails the session
@@ -171,9 +218,7 @@ def pg_drops() -> Iterator[Drops]:
 @contextmanager
 def _pg_database(template: str = "template0", *,
                  drop: Callable[[str], None] = _drop_now) -> Iterator[str]:
-    name = f"logistics_test_{uuid.uuid4().hex[:12]}"
-    with _pg_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    name = drop.create(template) if isinstance(drop, Drops) else _create_now(template)
     try:
         yield _pg_url(name)
     finally:
@@ -191,6 +236,24 @@ def _pg_template(fill: Callable[[Runtime], None] | None, drop: Drops) -> Iterato
 def pg_templates(pg_drops: Drops) -> Iterator[dict[str, str]]:
     with _pg_template(None, pg_drops) as empty, _pg_template(load_demo, pg_drops) as with_demo:
         yield {"empty": empty, "demo": with_demo}
+
+
+@pytest.fixture(scope="session")
+def pg_demo_today_template(pg_drops: Drops) -> Iterator[str]:
+    """PostgreSQL with the demo scenario's records at the real time of the session (as demo_today_template
+    below, for SQLite); made when a test first asks for it."""
+    with _pg_template(partial(load_demo, now=datetime.now(UTC)), pg_drops) as name:
+        yield name
+
+
+@pytest.fixture
+def pg_demo_today(request: pytest.FixtureRequest, pg_drops: Drops,
+                  pg_demo_today_template: str) -> Iterator[str]:
+    """A PostgreSQL database of the test's own holding the demo scenario's records, as `init --demo` loads
+    them (without the past it records)."""
+    with _pg_database(pg_demo_today_template, drop=pg_drops) as url:
+        yield url
+        check_audit_chain_at(request, url)
 
 
 def pg_read_only(url: str, on: bool) -> None:
@@ -211,7 +274,7 @@ def pg_database(request: pytest.FixtureRequest, pg_drops: Drops) -> Iterator[str
 
 # --- Collection: the postgres marker, and the longest tests first ----------------------------
 
-POSTGRES_FIXTURES = {"pg_database", "pg_templates", "pg_drops"}
+POSTGRES_FIXTURES = {"pg_database", "pg_demo_today", "pg_templates", "pg_drops"}
 # The files whose tests take longest (each well over ten seconds on a 2-core machine, most of them real
 # processes and brokers), longest first. They start first, so that in a parallel run no worker is left
 # with one of them while the others have nothing more to do.
@@ -386,6 +449,32 @@ def demo_today_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (commands work at the real time, not at NOW); built once, for the tests that start from it."""
     template = tmp_path_factory.mktemp("templates") / "demo-today.db"
     _prepare(f"sqlite:///{template}", partial(load_demo, now=datetime.now(UTC)))
+    return template
+
+
+@pytest.fixture(scope="session")
+def demo_history_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SQLite as `logistics init --demo` leaves it, made by the real command at the real time: the demo
+    scenario with the six months of past it records. Recording takes about 15 s, so the file is made once
+    for the whole run and shared by the parallel workers (under a lock, in the run's temporary folder above
+    theirs), for the tests that start from a demo the way the README starts one. tests/cli/test_cli.py runs
+    `init --demo` itself, on each database, and tests/integration/test_demo_command.py the `demo` command."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    template = shared / "demo-history.db"
+    with (shared / "demo-history.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not template.exists():
+            building = shared / "demo-history-building.db"
+            environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
+            made = subprocess.run([*logistics_command(), "init", "--demo"], cwd=shared, capture_output=True,
+                                  text=True, timeout=600,
+                                  env=environ | {"LOGISTICS_DATABASE_URL": f"sqlite:///{building}"})
+            assert made.returncode == 0 and "demo history recorded" in made.stdout, made.stdout + made.stderr
+            with closing(sqlite3.connect(building)) as connection:  # all in the file, none in a WAL
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            building.rename(template)
     return template
 
 

@@ -9,7 +9,7 @@ import secrets
 from datetime import UTC, datetime
 from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -24,7 +24,7 @@ from logistics.services.errors import InputError, NotFound
 
 MIN_PASSWORD_LENGTH = 8  # NIST SP 800-63B minimum for user-chosen passwords
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-_hasher = PasswordHasher()
+_hasher = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)  # 64 MiB, 3 passes, 4 lanes
 
 
 class AttemptsLocked(Exception):

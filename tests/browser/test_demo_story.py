@@ -1,13 +1,15 @@
 """The README's story, step by step, in a real browser right after `logistics demo` starts on its own
-database and ports: the dashboard as `logistics`, the shipment in flight with its readings, the excursion
-on HG-2026-0046; the pharmacy receives it into quarantine; QA assesses the excursion and signs the
-release; the receipt report of HG-2026-0044 received two days before is complete."""
+database (as `logistics init --demo` leaves it, which `demo` does first) and ports: the dashboard as
+`logistics`, the shipment in flight with its readings, the excursion on HG-2026-0046; the pharmacy receives
+it into quarantine; QA assesses the excursion and signs the release; the receipt report of HG-2026-0044
+received two days before is complete."""
 
 from __future__ import annotations
 
 import io
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,10 +36,12 @@ CHECKS = ("Outer packaging intact", "Seals intact", "Coolant present", "Logger p
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[str]:
-    """`logistics demo` as the README starts it, in a folder of its own; nothing listens on its MQTT port,
-    so it starts its embedded broker."""
+def demo(tmp_path_factory, demo_history_template) -> Iterator[str]:
+    """`logistics demo` as the README starts it, in a folder of its own, on the database `logistics init
+    --demo` left there (the demo's past is recorded: tests/integration/test_demo_command.py shows the demo
+    recording it); nothing listens on its MQTT port, so it starts its embedded broker."""
     folder = tmp_path_factory.mktemp("demo")
+    shutil.copyfile(demo_history_template, folder / "shipments.db")
     web_port, mqtt_port = free_port(), free_port()
     environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
     environ.update(LOGISTICS_DATABASE_URL=f"sqlite:///{folder / 'shipments.db'}",

@@ -43,6 +43,16 @@ def test_init_demo_then_users_tokens_and_audit(run):
     assert "audit trail intact" in verified.stdout
 
 
+def test_the_installed_command_hashes_passwords_at_production_cost(run_installed):
+    """The tests hash at argon2-cffi's cheapest cost in their own process (tests/conftest.py); a real process
+    hashes as production does: Argon2id, 64 MiB, 3 passes, 4 lanes (RFC 9106's low-memory profile)."""
+    run_installed("init")
+    run_installed("users", "add", "nok", "--role", "qa", stdin="long-enough-1\n")
+    with sqlite3.connect(run_installed.database) as connection:
+        [(stored,)] = connection.execute("SELECT password_hash FROM users WHERE username = 'nok'").fetchall()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), stored
+
+
 def test_users_add_explains_bad_input(run, run_installed):
     run("init")
     short = run("users", "add", "nok", "--role", "qa", stdin="short\n", check=False)

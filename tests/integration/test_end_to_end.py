@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -76,7 +77,7 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, logs: l
 
 
 def test_a_simulated_excursion_reaches_the_webhook_and_the_mailbox_within_a_scan(
-        tmp_path, start_broker, receiver, mailbox):
+        tmp_path, start_broker, receiver, mailbox, demo_history_template):
     box, smtp_port = mailbox
     config = tmp_path / "config"
     config.mkdir()
@@ -84,7 +85,7 @@ def test_a_simulated_excursion_reaches_the_webhook_and_the_mailbox_within_a_scan
     tracker = Tracker(tmp_path, database_url=f"sqlite:///{tmp_path / 'tracker.db'}", config_dir=str(config),
                       smtp_url=f"smtp://127.0.0.1:{smtp_port}", scan_interval_seconds=str(SCAN_INTERVAL_S),
                       mqtt_url="mqtt://ingest:ingest-secret@127.0.0.1:1")
-    tracker.run("init", "--demo")
+    shutil.copyfile(demo_history_template, tmp_path / "tracker.db")  # as `logistics init --demo` leaves it
     secret = tracker.run("loggers", "add", "LG-E2E", "--serial", "E2E-1").strip()
     # In the demo's refrigerated shipment in transit, for longer than the simulated journey lasts.
     since = (datetime.now(UTC) - timedelta(days=4)).isoformat()

@@ -60,15 +60,15 @@ def stored_readings(runtime) -> int:
 
 
 def test_the_scaled_out_deployment_stores_each_reading_once_and_sends_each_alert_once(
-        tmp_path, pg_database, start_broker, make_probe, receiver):
+        tmp_path, pg_demo_today, start_broker, make_probe, receiver):
     config = tmp_path / "config"
     config.mkdir()
     (config / "alerts.toml").write_text(ROUTES.format(webhook=receiver.url))
-    tracker = Tracker(tmp_path, database_url=pg_database, config_dir=str(config),
+    tracker = Tracker(tmp_path, database_url=pg_demo_today, config_dir=str(config),
                       ingest_shared_group="ingest", scan_interval_seconds=str(SCAN_INTERVAL_S),
                       secret_key="scale-out-test-secret",
                       mqtt_url="mqtt://ingest:ingest-secret@127.0.0.1:1")  # broker-config hashes it
-    tracker.run("init", "--demo")
+    tracker.run("init")  # the schema, as docs/deploy.md has it created before anything starts
     since = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     secrets = {}
     for code in LOGGERS:
@@ -78,7 +78,7 @@ def test_the_scaled_out_deployment_stores_each_reading_once_and_sends_each_alert
                 "--ingest-client-id", "coldchain-ingest-1", "--ingest-client-id", "coldchain-ingest-2")
     broker = start_broker(include_dir=tmp_path / "broker-config")
     tracker.environ["LOGISTICS_MQTT_URL"] = f"mqtt://ingest:ingest-secret@{broker.host}:{broker.port}"
-    runtime = build_runtime(settings_for(pg_database))
+    runtime = build_runtime(settings_for(pg_demo_today))
     try:
         hooks, served = run_the_topology(tracker, runtime, broker, secrets, make_probe, receiver)
         assert stored_readings(runtime) == len(LOGGERS) * MINUTES  # the unique index: each reading once

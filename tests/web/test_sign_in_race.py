@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlmodel import col, select
 
 from logistics.db.models import LoginAttempt
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, password_at_production_cost
 from tests.web.live_server import form_session, web_server
 
 ATTEMPTS = 40
@@ -18,6 +18,7 @@ ATTEMPTS = 40
 
 def test_concurrent_wrong_passwords_check_no_more_than_the_limit(demo_runtime):
     limit = demo_runtime.settings.login_max_failures
+    password_at_production_cost(demo_runtime, "qa")
     with web_server(demo_runtime.settings.database_url) as url:
         forms = [form_session(url) for _ in range(ATTEMPTS)]
         start = threading.Barrier(ATTEMPTS)

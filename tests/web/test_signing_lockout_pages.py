@@ -11,7 +11,7 @@ import requests
 from sqlmodel import select
 
 from logistics.db.models import Alert, Signature, SigningFailure
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, password_at_production_cost
 from tests.services.test_receiving import quarantined_line_id, receive
 from tests.web.conftest import csrf_token, login
 from tests.web.live_server import csrf_token_of, form_session, web_server
@@ -53,6 +53,7 @@ def test_three_wrong_passwords_sign_the_user_out_and_lock_signing(app, client):
 
 def test_concurrent_guesses_record_no_more_failures_than_the_limit(demo_runtime):
     receive(demo_runtime)
+    password_at_production_cost(demo_runtime, "qa")
     page = f"/qa/lines/{quarantined_line_id(demo_runtime)}"
     with web_server(demo_runtime.settings.database_url) as url:
         signed_in, token = form_session(url)
