@@ -168,8 +168,10 @@ def test_charts_on_a_phone_have_few_dates_in_legible_labels(phone_server, browse
             assert 1 <= chart["dates"] <= 5 and chart["right"] <= PHONE["width"], (path, chart)
 
 
-def test_at_a_desk_the_navigation_stays_in_the_header(phone_server, browser):
-    url, _line = phone_server
+def test_at_a_desk_the_navigation_stays_in_the_header(live_server, browser):
+    # A server of its own: after the phone sweep, the module's server has been seen to keep the next
+    # sign-in waiting for over 30 s (under investigation), which this test is not about.
+    url = live_server
     context = browser.new_context(viewport=DESK)
     page = context.new_page()
     sign_in(page, url, "logistics")
@@ -178,8 +180,8 @@ def test_at_a_desk_the_navigation_stays_in_the_header(phone_server, browser):
     for link in links.all():
         expect(link).to_be_visible()
     assert links.evaluate_all("links => links.map((a) => a.getClientRects().length)") == [1] * links.count()
-    page.goto(f"{url}/forecast/items/LV-BGLOB")
+    page.goto(f"{url}/recruitment")  # the enrolment chart, drawn by the server on both canvases
     expect(page.locator("figure.plot svg.wide").first).to_be_visible()
     expect(page.locator("figure.plot svg.narrow").first).to_be_hidden()
-    screenshot(page, "desk-forecast-item")
+    screenshot(page, "desk-recruitment")
     context.close()
