@@ -8,8 +8,9 @@ from sensors.readings import ReadingFields
 from sensors.units import BadValue
 
 # What a decoder fills: "stamp" is (device_time, time_flagged), the rest are DecodedReading's fields in
-# its own order, so that a reading's fields are a slice of this list.
-TARGETS = ("stamp", "temperature_c", "shock_g", "humidity", "battery", "latitude", "longitude", "seq")
+# its own order.
+TARGETS = ("stamp", "temperature_c", "shock_g", "humidity", "battery", "latitude", "longitude", "seq",
+           "light_lux", "door_open")
 
 
 def empty_slots() -> list[Any]:
@@ -22,7 +23,7 @@ def reading_fields(values: list[Any]) -> ReadingFields:
     device_time, flagged = values[0] or (None, True)
     # tuple.__new__ skips the named tuple's own __new__, a Python call costing a tenth of decoding a reading.
     return tuple.__new__(ReadingFields, (device_time, values[1], values[2], values[3], values[4], values[5],
-                                         values[6], values[7], flagged))
+                                         values[6], values[7], flagged, values[8], values[9]))
 
 
 def reason(prefix: str, error: BadValue) -> str:

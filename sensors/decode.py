@@ -29,6 +29,7 @@ from sensors.units import (
     LARGEST_SEQUENCE,
     MILLISECONDS_ABOVE,
     BadValue,
+    as_door,
     as_number,
     as_sequence_number,
     convert,
@@ -301,6 +302,8 @@ _NATIVE = _Shape(
         _Field("battery", ("battery",), as_number),
         _Field("latitude", ("lat",), as_number),
         _Field("longitude", ("lon",), as_number),
+        _Field("light_lux", ("light",), as_number),
+        _Field("door_open", ("door",), as_door),
     ),
 )
 _CELLULAR_TRACKER = _Shape(

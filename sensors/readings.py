@@ -23,11 +23,13 @@ class ReadingFields(NamedTuple):
     longitude: float | None
     seq: int | None
     time_flagged: bool
+    light_lux: float | None = None
+    door_open: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class DecodedReading:
-    """One logger reading in canonical units (°C, g, %RH, % battery, degrees), time in UTC."""
+    """One logger reading in canonical units (°C, g, %RH, % battery, degrees, lux), time in UTC."""
 
     device_time: datetime | None  # aware, UTC; None when the payload carried no time at all
     temperature_c: float | None
@@ -38,11 +40,14 @@ class DecodedReading:
     longitude: float | None
     seq: int | None
     time_flagged: bool  # True when the time was missing, or had no zone/offset (taken as UTC)
+    light_lux: float | None = None  # light on the sensor: an opened shipper, where the logger measures it
+    door_open: bool | None = None  # a door or lid contact, where the logger has one
 
     def fields(self) -> ReadingFields:
         """The reading as a named tuple."""
         return ReadingFields(self.device_time, self.temperature_c, self.shock_g, self.humidity, self.battery,
-                             self.latitude, self.longitude, self.seq, self.time_flagged)
+                             self.latitude, self.longitude, self.seq, self.time_flagged, self.light_lux,
+                             self.door_open)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from sensors._fields import TARGETS, empty_slots, reading_fields, reason
 from sensors.readings import DecodedFields, ReadingProblem
-from sensors.units import BadValue, as_number, convert, shown, unix_seconds_to_utc
+from sensors.units import BadValue, as_door, as_number, convert, shown, unix_seconds_to_utc
 
 SENML_CONTENT_TYPE = "application/senml+json"
 SENML_VERSION = 10  # RFC 8428 §4.4: the Base Version this decoder understands
@@ -45,10 +45,12 @@ _BATTERY = _Measure("battery", "battery level", {"%EL": "percent", "%": "percent
                     "percent", "%EL")
 _LATITUDE = _Measure("latitude", "latitude", {"lat": "degree"}, "degree", "lat")
 _LONGITUDE = _Measure("longitude", "longitude", {"lon": "degree"}, "degree", "lon")
+_LIGHT = _Measure("light_lux", "illuminance", {"lx": "lux"}, "lux", "lx")
+_DOOR = _Measure("door_open", "door state", {}, "", None)  # a boolean (vb), or v 1 (open) / 0 (closed)
 _SENML_NAMES = {
     "temp": _TEMPERATURE, "temperature": _TEMPERATURE, "shock": _SHOCK, "acceleration": _SHOCK,
     "humidity": _HUMIDITY, "battery": _BATTERY, "lat": _LATITUDE, "latitude": _LATITUDE,
-    "lon": _LONGITUDE, "longitude": _LONGITUDE,
+    "lon": _LONGITUDE, "longitude": _LONGITUDE, "light": _LIGHT, "illuminance": _LIGHT, "door": _DOOR,
 }
 
 
@@ -67,7 +69,7 @@ class _Resolved(NamedTuple):
     logger_id: str | None
     measure: _Measure | None  # None for names this decoder does not store (ignored)
     time: datetime | None = None
-    value: float = 0.0
+    value: float | bool = 0.0
 
 
 def looks_like_senml_record(document: Mapping[str, object]) -> bool:
@@ -197,7 +199,13 @@ def _senml_time(record: Mapping[str, object], base: _SenmlBase) -> datetime | No
                    path=key)
 
 
-def _senml_value(record: Mapping[str, object], base: _SenmlBase, measure: _Measure) -> float:
+def _senml_value(record: Mapping[str, object], base: _SenmlBase, measure: _Measure) -> float | bool:
+    if measure is _DOOR:
+        key = "vb" if record.get("vb") is not None else "v"
+        try:
+            return as_door(record.get(key))
+        except BadValue as error:
+            raise BadValue(str(error), path=key) from None
     key = "v" if record.get("v") is not None else "vs"
     if record.get(key) is None:
         raise BadValue(f"no numeric value (v) for the {measure.kind}")

@@ -82,6 +82,20 @@ def as_number(raw: object) -> float:
     return number
 
 
+_DOOR_WORDS = {"open": True, "opened": True, "closed": False, "shut": False}
+
+
+def as_door(raw: object) -> bool:
+    """A door or lid contact: JSON true/false, 1/0, or "open"/"closed"."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):
+        return bool(raw)
+    if isinstance(raw, str) and raw.strip().lower() in _DOOR_WORDS:
+        return _DOOR_WORDS[raw.strip().lower()]
+    raise BadValue(f"{shown(raw)} is not a door state (true or false, 1 or 0, \"open\" or \"closed\")")
+
+
 def as_sequence_number(raw: object) -> int:
     """A non-negative 64-bit integer from a JSON integer, integral float or numeric string."""
     if isinstance(raw, int) and not isinstance(raw, bool):

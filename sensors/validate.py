@@ -16,7 +16,8 @@ DEFAULT_MAX_SHOCK_G = 500.0
 EARLIEST_DEVICE_TIME = datetime(2020, 1, 1, tzinfo=UTC)
 MAX_CLOCK_AHEAD = timedelta(days=1)
 
-_MEASUREMENTS = ("temperature_c", "shock_g", "humidity", "battery", "latitude", "longitude")
+_MEASUREMENTS = ("temperature_c", "shock_g", "humidity", "battery", "latitude", "longitude", "light_lux")
+MAX_LIGHT_LUX = 200_000.0  # direct tropical sunlight is about 120,000 lx
 _measurements_of = attrgetter(*_MEASUREMENTS)  # a reading's measurements, read by name
 _NOTHING = (None,) * len(_MEASUREMENTS)
 # The physical ranges that need no setting.
@@ -25,6 +26,7 @@ _FIXED_RANGES = (
     ("battery", 0.0, 100.0, "%"),
     ("latitude", -90.0, 90.0, "°"),
     ("longitude", -180.0, 180.0, "°"),
+    ("light_lux", 0.0, MAX_LIGHT_LUX, "lx"),
 )
 
 
@@ -56,16 +58,18 @@ def fields_problem(fields: ReadingFields, limits: ReadingLimits) -> str | None:
 
 def _measurement_problem(fields: ReadingFields, max_shock_g: float) -> str | None:
     temperature, shock, humidity = fields.temperature_c, fields.shock_g, fields.humidity
-    battery, latitude, longitude = fields.battery, fields.latitude, fields.longitude
+    battery, latitude, longitude, light = fields.battery, fields.latitude, fields.longitude, fields.light_lux
     # The hot path: one chain of comparisons, false for NaN and infinities as for anything out of range.
     if ((temperature is None or ABSOLUTE_ZERO_C <= temperature <= MAX_TEMPERATURE_C)
             and (shock is None or 0 <= shock <= max_shock_g)
             and (humidity is None or 0 <= humidity <= 100)
             and (battery is None or 0 <= battery <= 100)
             and (latitude is None or -90 <= latitude <= 90)
-            and (longitude is None or -180 <= longitude <= 180)):
-        if temperature is None and _measurements_of(fields) == _NOTHING:
-            return "no measurement: the reading has no temperature, shock, humidity, battery or position"
+            and (longitude is None or -180 <= longitude <= 180)
+            and (light is None or 0 <= light <= MAX_LIGHT_LUX)):
+        if temperature is None and _measurements_of(fields) == _NOTHING and fields.door_open is None:
+            return ("no measurement: the reading has no temperature, shock, humidity, battery, position, "
+                    "light or door")
         return None
     return _not_finite(fields) or _out_of_range(fields, max_shock_g)
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from logistics.core.geofence import fence_problems
 from logistics.core.limits import MAX_LINE_QUANTITY
 from logistics.core.profiles import StorageProfile
 from logistics.core.quantities import QuantityRule
@@ -25,9 +26,11 @@ Record = TypeVar("Record", Item, Logger, Site)
 
 
 def add_site(
-    session: Session, *, code: str, name: str, kind: str, country: str, timezone: str
+    session: Session, *, code: str, name: str, kind: str, country: str, timezone: str,
+    latitude: float | None = None, longitude: float | None = None, radius_m: float | None = None,
 ) -> Site:
-    errors = {}
+    """A site, with its geofence (centre and radius in metres, all three or none: core.geofence)."""
+    errors: dict[str, str] = dict(fence_problems(latitude, longitude, radius_m))
     if kind not in SITE_KINDS:
         errors["kind"] = f"must be one of {', '.join(SITE_KINDS)}"
     if len(country) != 2 or not country.isalpha():
@@ -38,7 +41,8 @@ def add_site(
         errors["timezone"] = f"{timezone!r} is not an IANA time zone (e.g. Asia/Bangkok)"
     if errors:
         raise InputError(errors)
-    site = Site(code=code, name=name, kind=kind, country=country.upper(), timezone=timezone)
+    site = Site(code=code, name=name, kind=kind, country=country.upper(), timezone=timezone,
+                latitude=latitude, longitude=longitude, radius_m=None if radius_m is None else float(radius_m))
     session.add(site)
     return site
 

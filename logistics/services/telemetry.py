@@ -39,7 +39,8 @@ from sensors.validate import DEFAULT_MAX_SHOCK_G
 log = logging.getLogger(__name__)
 PREVIEW_BYTES = 2000
 READING_COLUMNS = ("logger_id", "device_time", "received_at", "temperature_c", "shock_g", "humidity",
-                   "battery", "latitude", "longitude", "seq", "source", "time_flagged")
+                   "battery", "latitude", "longitude", "seq", "source", "time_flagged", "light_lux",
+                   "door_open")
 
 
 @dataclass(slots=True)
@@ -209,7 +210,8 @@ class TelemetryStore:
         received = to_db(message.received_at)
         return [(logger_id, received if reading.device_time is None else to_db(reading.device_time), received,
                  reading.temperature_c, reading.shock_g, reading.humidity, reading.battery, reading.latitude,
-                 reading.longitude, reading.seq, source, reading.time_flagged or reading.device_time is None)
+                 reading.longitude, reading.seq, source, reading.time_flagged or reading.device_time is None,
+                 reading.light_lux, reading.door_open)
                 for reading in valid]
 
     def _write(self, cursor: Any, item: _Writing) -> None:

@@ -22,7 +22,8 @@ def utc(text: str) -> datetime:
 
 def reading(time: str | None, *, flagged: bool = False, **fields: object) -> DecodedReading:
     values: dict[str, object] = dict.fromkeys(
-        ("temperature_c", "shock_g", "humidity", "battery", "latitude", "longitude", "seq"))
+        ("temperature_c", "shock_g", "humidity", "battery", "latitude", "longitude", "seq", "light_lux",
+         "door_open"))
     values.update(fields)
     return DecodedReading(device_time=utc(time) if time else None, time_flagged=flagged, **values)
 
@@ -83,6 +84,16 @@ CAPTURED = {
     "zigbee2mqtt-old-firmware.json": DecodedMessage(None, (
         reading(None, flagged=True, temperature_c=21.5, humidity=100.0, battery=100.0),
     ), ()),
+    "native-batch-light-door.json": DecodedMessage(None, (  # light in lux; the door as a flag, word or 0/1
+        reading("2026-03-01T02:00:00", seq=310, temperature_c=5.2, light_lux=0.0, door_open=False,
+                latitude=13.69, longitude=100.75),
+        reading("2026-03-01T02:05:00", seq=311, temperature_c=5.4, light_lux=412.5, door_open=True),
+        reading("2026-03-01T02:10:00", seq=312, temperature_c=5.6, light_lux=3.0, door_open=False),
+    ), ()),
+    "senml-light-door.json": DecodedMessage("LG-0020", (
+        reading("2026-03-01T02:00:00", temperature_c=5.2, light_lux=0.0, door_open=False),
+        reading("2026-03-01T02:05:00", temperature_c=5.4, light_lux=412.5, door_open=True),
+    ), ()),
     "wifi-sensor-gen2.json": DecodedMessage("shellyplusht-b8d61a8b17cc", (
         reading("2023-04-08T14:07:59.620000", temperature_c=19.8, humidity=42.2, battery=76.0),
     ), ()),
@@ -96,6 +107,16 @@ def test_captured_payload_decodes_to_the_whole_expected_message(name):
 
 def test_every_fixture_has_an_expected_message():
     assert sorted(path.name for path in PAYLOADS.glob("*.json")) == sorted(CAPTURED)
+
+
+@pytest.mark.parametrize(("payload", "problem"), [
+    (b'{"readings": [{"ts": 1772330400, "temp": 5, "door": "ajar"}]}', "readings[0].door: "),
+    (b'{"readings": [{"ts": 1772330400, "temp": 5, "light": "bright"}]}', "readings[0].light: "),
+    (b'[{"bn": "LG-1:", "bt": 1772330400, "n": "door", "vb": "maybe"}]', "records[0].vb: "),
+])
+def test_a_door_or_light_that_cannot_be_read_is_named(payload, problem):
+    message = decode(payload)
+    assert message.readings == () and message.problems[0].reason.startswith(problem)
 
 
 def test_senml_pack_decodes_the_same_with_its_content_type():

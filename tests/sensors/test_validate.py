@@ -34,6 +34,10 @@ def problem(**changes: object) -> str | None:
     {"temperature_c": None, "humidity": 41.0},
     {"temperature_c": None, "shock_g": 12.0},
     {"temperature_c": None, "latitude": 13.69, "longitude": 100.75},
+    {"temperature_c": None, "light_lux": 0.0},
+    {"temperature_c": None, "light_lux": 200_000.0},
+    {"temperature_c": None, "door_open": True},
+    {"temperature_c": None, "door_open": False},
 ])
 def test_valid_at_the_boundary(changes):
     assert problem(**changes) is None
@@ -64,6 +68,9 @@ def test_valid_at_the_boundary(changes):
     ({"latitude": -90.01, "longitude": 100.0}, "latitude: -90.01 ° is outside the range -90 to 90 °"),
     ({"latitude": 13.7, "longitude": -999.0}, "longitude: -999 ° is outside the range -180 to 180 °"),
     ({"latitude": 13.7, "longitude": 180.5}, "longitude: 180.5 ° is outside the range -180 to 180 °"),
+    ({"light_lux": -1.0}, "light_lux: -1 lx is outside the range 0 to 200000 lx"),
+    ({"light_lux": 200_001.0}, "light_lux: 200001 lx is outside the range 0 to 200000 lx"),
+    ({"light_lux": float("nan")}, "light_lux: NaN is not a finite number"),
     ({"device_time": NOW + timedelta(days=1, seconds=1)},
      "device_time: 2026-03-02T02:00:01+00:00 is more than 1 day ahead of the receive time "
      "2026-03-01T02:00:00+00:00; the logger's clock is wrong"),
@@ -71,7 +78,7 @@ def test_valid_at_the_boundary(changes):
      "device_time: 2019-12-31T23:59:59+00:00 is before 2020-01-01; "
      "the logger's clock was probably never set"),
     ({"temperature_c": None},
-     "no measurement: the reading has no temperature, shock, humidity, battery or position"),
+     "no measurement: the reading has no temperature, shock, humidity, battery, position, light or door"),
 ])
 def test_rejected_just_past_the_boundary_with_a_reason_naming_the_field(changes, reason):
     assert problem(**changes) == reason
@@ -93,7 +100,7 @@ def test_a_naive_now_is_a_programming_error():
 
 def test_no_measurement_is_reported_before_anything_else():
     assert reading_problem(replace(NOTHING, device_time=datetime(2001, 1, 1, tzinfo=UTC)), now=NOW) == (
-        "no measurement: the reading has no temperature, shock, humidity, battery or position")
+        "no measurement: the reading has no temperature, shock, humidity, battery, position, light or door")
 
 
 def test_the_writers_form_takes_the_limits_once_and_gives_the_same_answers():

@@ -26,12 +26,20 @@ from logistics.db.models.scheduling import JobRun
 from logistics.db.models.shipments import Leg, Milestone, Shipment, ShipmentLine
 from logistics.db.models.stock import ExcursionAssessment, Receipt, ReceiptLine, StockMovement
 from logistics.db.models.storage import StorageZone
-from logistics.db.models.telemetry import Reading, ReadingRollup, Rejection, RollupCursor
+from logistics.db.models.telemetry import (
+    GeofenceCursor,
+    GeofenceTrack,
+    Reading,
+    ReadingRollup,
+    Rejection,
+    RollupCursor,
+)
 from logistics.db.models.users import ApiToken, LoginAttempt, User
 
 __all__ = [
     "Alert", "AlertDelivery", "ApiToken", "AuditEvent", "Audited", "BomLine", "Enrolment", "EvaluationMark",
-    "EvaluationProgress", "ExcursionAssessment", "ExcursionRecord", "ForecastRun", "Item",
+    "EvaluationProgress", "ExcursionAssessment", "ExcursionRecord", "ForecastRun", "GeofenceCursor",
+    "GeofenceTrack", "Item",
     "ItemAllowanceVersion", "JobRun", "Lane", "LaneLeg", "Leg", "Logger", "LoggerAssignment", "LoginAttempt",
     "Lot", "Milestone", "Reading", "ReadingRollup", "Receipt", "ReceiptLine", "RecruitmentPlan",
     "RecruitmentPull", "RecruitmentSite", "Rejection", "RollupCursor", "Shipment", "ShipmentLine",

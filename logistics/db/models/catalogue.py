@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from logistics.core.geofence import MAX_RADIUS_M, MIN_RADIUS_M
 from logistics.core.profiles import DEFAULT_ACTIVATION_ENERGY_KJ
 from logistics.db.models.base import Audited
+
+FENCE_WHOLE = "(latitude IS NULL) = (longitude IS NULL) AND (latitude IS NULL) = (radius_m IS NULL)"
 
 
 class Site(Audited, SQLModel, table=True):
     __tablename__ = "sites"
+    # The geofence (core.geofence): all three or none, each within its plausible range.
+    __table_args__ = (
+        CheckConstraint(FENCE_WHOLE, name="ck_sites_fence_whole"),
+        CheckConstraint("latitude BETWEEN -90 AND 90", name="ck_sites_latitude"),
+        CheckConstraint("longitude BETWEEN -180 AND 180", name="ck_sites_longitude"),
+        CheckConstraint(f"radius_m BETWEEN {MIN_RADIUS_M:g} AND {MAX_RADIUS_M:g}", name="ck_sites_radius"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=20, unique=True)
@@ -20,6 +30,9 @@ class Site(Audited, SQLModel, table=True):
     kind: str = Field(max_length=20)  # warehouse, airport, customs, hospital
     country: str = Field(max_length=2)  # ISO 3166-1 alpha-2
     timezone: str = Field(max_length=64)  # IANA zone name
+    latitude: float | None = None  # the geofence's centre, WGS 84 degrees
+    longitude: float | None = None
+    radius_m: float | None = None
 
 
 class Item(Audited, SQLModel, table=True):

@@ -37,6 +37,8 @@ class Reading(SQLModel, table=True):
     seq: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite")))
     source: str = Field(sa_column=Column(String(8), nullable=False))  # mqtt, http, file
     time_flagged: bool = False  # device sent no time (or no zone); receive time was used
+    light_lux: float | None = None  # light on the sensor: a shipper opened (where the logger measures it)
+    door_open: bool | None = None  # the logger's door or lid contact, where it has one
 
 
 class ReadingRollup(SQLModel, table=True):
@@ -89,3 +91,26 @@ class Rejection(SQLModel, table=True):
     readings_rejected: int = 0  # readings lost from this message (an undecodable message counts 1)
     payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # first 64 KiB
     payload_size: int  # the whole message, in bytes
+
+
+class GeofenceCursor(SQLModel, table=True):
+    """How far the milestone detector has read the readings table: the highest reading id looked at."""
+
+    __tablename__ = "geofence_cursor"
+
+    id: int = Field(default=1, primary_key=True)
+    last_reading_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class GeofenceTrack(SQLModel, table=True):
+    """Where one logger is in one shipment, as its fixes say (core.geofence `Tracks` as JSON), and whether
+    its shipper is open (light or door). Derived from the readings, carried on batch by batch; not
+    audited (the milestones and leg times it leads to are)."""
+
+    __tablename__ = "geofence_tracks"
+
+    assignment_id: int = Field(foreign_key="logger_assignments.id", primary_key=True)
+    state: str = Field(sa_column=Column(Text, nullable=False))
+    opened: bool = False
+    light_checked_at: datetime | None = time_field()  # the newest light or door reading looked at
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
