@@ -22,7 +22,7 @@ from logistics.core.alerting import Route
 from logistics.core.forecast_inputs import ForecastError
 from logistics.db.engine import unit_of_work
 from logistics.outbound.recruitment_feed import FeedError, fetch_enrolments
-from logistics.services import alerts, forecasting, recruitment
+from logistics.services import alerts, forecasting, geofence, recruitment
 from logistics.services.excursions import scan
 from logistics.services.metrics import record_run
 from logistics.services.monitoring import MonitoringPolicy, run_checks
@@ -107,6 +107,23 @@ def roll_up_readings(context: JobContext) -> None:
             return
         # A backlog (a first run over a long history): say how far it has got.
         log.info("chart rollups: %d readings folded so far, continuing", total)
+
+
+@_recorded
+def detect_milestones(context: JobContext) -> None:
+    """Milestones from telemetry: geofence arrivals and departures (with the legs' actual times nobody
+    recorded), shippers opened, and stops held longer than planned; a batch per transaction, signed by
+    the system, until no reading is left."""
+    now, raised = datetime.now(UTC), 0
+    while True:
+        with unit_of_work(context.runtime.sessions, actor="system",
+                          reason="milestones from telemetry") as session:
+            report = geofence.detect(session, context.routes, now=now, public_url=context.policy.public_url)
+        raised += len(report.alerts)
+        if report.readings < geofence.BATCH:
+            break
+    if raised:
+        _dispatch(context)
 
 
 @_recorded

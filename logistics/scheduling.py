@@ -33,6 +33,7 @@ def job_intervals(settings: Settings) -> dict[str, tuple[str, int]]:
             "monitor": ("logistics.jobs:monitor", scan),
             "dispatch_alerts": ("logistics.jobs:dispatch_alerts", max(scan // 2, 5)),
             "roll_up_readings": ("logistics.jobs:roll_up_readings", scan),
+            "detect_milestones": ("logistics.jobs:detect_milestones", scan),
             "forecast_reorders": ("logistics.jobs:forecast_reorders", scan),
             "pull_recruitment": ("logistics.jobs:pull_recruitment", settings.recruitment_poll_minutes * 60)}
 

@@ -67,13 +67,21 @@ class Fix:
 
 @dataclass(frozen=True)
 class FenceEvent:
-    """A logger arrived at a site or left it, at the fix `at` (latitude, longitude)."""
+    """A logger arrived at a site or left it, at the fix `at` (latitude, longitude); on leaving, the stay
+    it ends (`since`, and the last fix that kept it there)."""
 
     site: str
     crossing: Crossing
     at: datetime
     latitude: float
     longitude: float
+    since: datetime | None = None
+    last_inside: datetime | None = None
+
+    @property
+    def stay(self) -> FenceTrack:
+        """The stay a departure ended, as the track stood before it (for its dwell)."""
+        return FenceTrack(True, self.since, self.last_inside)
 
 
 @dataclass(frozen=True)
@@ -150,10 +158,10 @@ def step(track: FenceTrack | None, fence: Fence, fix: Fix) -> tuple[FenceTrack, 
     start = track.run_start or fix
     if track.run + 1 < CONFIRM_FIXES:
         return replace(track, run=track.run + 1, run_start=start), None
-    crossing = Crossing.LEFT if track.inside else Crossing.ENTERED
-    event = FenceEvent(fence.site, crossing, start.at, start.latitude, start.longitude)
     if track.inside:
-        return FenceTrack(False), event
+        return FenceTrack(False), FenceEvent(fence.site, Crossing.LEFT, start.at, start.latitude,
+                                             start.longitude, track.since, track.last_inside)
+    event = FenceEvent(fence.site, Crossing.ENTERED, start.at, start.latitude, start.longitude)
     return FenceTrack(True, since=start.at, last_inside=fix.at), event
 
 

@@ -42,7 +42,8 @@ def add_site(
     if errors:
         raise InputError(errors)
     site = Site(code=code, name=name, kind=kind, country=country.upper(), timezone=timezone,
-                latitude=latitude, longitude=longitude, radius_m=None if radius_m is None else float(radius_m))
+                latitude=latitude, longitude=longitude,
+                radius_m=None if radius_m is None else float(radius_m))
     session.add(site)
     return site
 

@@ -99,7 +99,7 @@ def test_fence_problems(values, refused):
 distances = st.lists(st.floats(min_value=0, max_value=20_000), min_size=1, max_size=40)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(distances)
 def test_crossings_alternate(metres):
     tracks, events = track(metres)
@@ -110,7 +110,7 @@ def test_crossings_alternate(metres):
     assert [event.crossing for event in events] == [expected[index % 2] for index in range(len(events))]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(distances, st.integers(min_value=1, max_value=39))
 def test_taking_the_fixes_in_two_batches_gives_what_one_pass_gives(metres, cut):
     whole, events = track(metres)
@@ -120,7 +120,7 @@ def test_taking_the_fixes_in_two_batches_gives_what_one_pass_gives(metres, cut):
     assert rest == whole and first_events + later_events == events
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.floats(min_value=0, max_value=BKK.radius_m - 1),
        st.lists(st.floats(min_value=-BKK.margin_m + 1, max_value=BKK.margin_m - 1), min_size=1, max_size=40))
 def test_jitter_within_the_margin_never_leaves(centre, jitter):
@@ -129,7 +129,7 @@ def test_jitter_within_the_margin_never_leaves(centre, jitter):
     assert events == []
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.floats(min_value=0, max_value=20_000), min_size=2, max_size=40), st.booleans())
 def test_single_stray_fixes_never_cross(metres, inside):
     """Every other fix stray, the rest where the logger is: a lone stray fix confirms nothing."""

@@ -54,3 +54,4 @@ LANE = [PlannedLeg("HG-SZ", "HKG", 0, 4 * 3600), PlannedLeg("HKG", "BKK", 3.5 * 
 def test_planned_dwell(site, expected_h):
     found = planned_dwell_s(LANE, site, origin="HG-SZ", destination="SIRIRAJ-PH")
     assert found == (None if expected_h is None else expected_h * 3600)
+

@@ -66,7 +66,8 @@ def test_the_scheduler_runs_its_jobs_and_keeps_them_across_restarts(sqlite_demo_
             again.shutdown(wait=True)
     runtime.close()
     assert set(first) == set(kept) == {"evaluate_excursions", "monitor", "dispatch_alerts",
-                                         "roll_up_readings", "forecast_reorders", "pull_recruitment"}
+                                         "roll_up_readings", "forecast_reorders", "pull_recruitment",
+                                         "detect_milestones"}
 
 
 def test_a_job_stored_by_an_earlier_version_still_runs(sqlite_demo_runtime):
