@@ -10,7 +10,9 @@ touched, and none that the route has already gone past (a later leg has started)
 A stop is a site where the route arrives by one leg and leaves by a later one (the airports, customs on
 the way); its planned dwell is, on the lane the shipment was planned from, the waits before the legs
 leaving from it plus the legs kept at it (customs). The shipment's own origin and destination are no
-stops: goods wait there for packing and for receipt.
+stops: goods wait there for packing and for receipt. A stop is overstayed once it lasts longer than
+planned by more than `DWELL_GRACE_S` or `DWELL_GRACE_FRACTION` of the plan, whichever is more (a fence
+is crossed a little before the site is reached, and after it is left).
 
 Pure: no I/O, no clock.
 """
@@ -24,6 +26,8 @@ from datetime import datetime
 from logistics.core.geofence import Crossing
 
 FIELDS = ("actual_start", "actual_end")
+DWELL_GRACE_S = 3600.0
+DWELL_GRACE_FRACTION = 0.1
 
 
 @dataclass(frozen=True)
@@ -132,3 +136,8 @@ def planned_dwell_s(legs: Sequence[PlannedLeg], site: str, *, origin: str, desti
             break
         total += leg.duration_s  # kept at the stop (customs)
     return total if left else None
+
+
+def overstayed(stayed_s: float, planned_s: float) -> bool:
+    """Whether a stay of `stayed_s` at a stop planned for `planned_s` is too long (grace included)."""
+    return stayed_s > planned_s + max(DWELL_GRACE_S, DWELL_GRACE_FRACTION * planned_s)

@@ -30,7 +30,7 @@ from logistics.core.signatures import Meaning
 from logistics.core.stock import StockStatus
 from logistics.db.engine import unit_of_work
 from logistics.db.models import ExcursionRecord, Leg, ReceiptLine
-from logistics.services import demo, quality, receiving, shipments, stock
+from logistics.services import demo, geofence, quality, receiving, shipments, stock
 from logistics.services.assessments import assess_excursion, current_assessments, lot_evidence, shipped_lot
 from logistics.services.demo_journeys import LoggerJourney, shipment_journeys, zone_journeys
 from logistics.services.demo_story import Plan, batches, plans
@@ -84,6 +84,7 @@ def record_history(sessions: sessionmaker[Session], engine: Engine, profiles: di
         action(player)
     player.play_until(now, budgets=True)
     _roll_up(sessions)
+    _detect_milestones(sessions, routes, now)
     counts = demo.counts_of(scenario) | {"past shipments": len(history.get("shipments", []))}
     return HistoryLoad(counts=counts, readings=player.stored, receipts=player.receipts,
                        decisions=player.decisions)
@@ -271,6 +272,14 @@ def _holding(session: Session, item: str, amount: float, moment: datetime) -> st
             return site
     raise RuntimeError(f"the demo's stock has too little {item} on {moment.date()}: the scenario needs "
                        "another shipment before that batch")
+
+
+def _detect_milestones(sessions: sessionmaker[Session], routes: list[Route], now: datetime) -> None:
+    """What the loggers' GPS and light say of the shipments under way (as the scheduler's job would)."""
+    while True:
+        with unit_of_work(sessions, actor="system", reason="milestones from telemetry", at=now) as session:
+            if geofence.detect(session, routes, now=now).readings < geofence.BATCH:
+                return
 
 
 def _roll_up(sessions: sessionmaker[Session]) -> None:

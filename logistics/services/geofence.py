@@ -10,7 +10,7 @@ What a crossing writes, in the shipment of the logger's assignment and only for 
   the same crossing seen by another logger of the shipment within `SAME_CROSSING` is not written twice;
 - the legs' actual times that nobody has recorded (`core.stops`); a person may still record or change
   them on the shipment's page;
-- a dwell alert once a stop outlasts what the shipment's lane plans for it.
+- a dwell alert once a stop outlasts what the shipment's lane plans for it (`core.stops.overstayed`).
 An opening writes an `opened` milestone. The caller's session signs the changes (the job: "system"); each
 carries its own reason in the audit trail.
 """
@@ -41,7 +41,7 @@ from logistics.core.geofence import (
 )
 from logistics.core.lifecycle import ACTIVE
 from logistics.core.openings import LightReading, Opening, OpenState, openings
-from logistics.core.stops import LegAtStop, PlannedLeg, leg_changes, planned_dwell_s
+from logistics.core.stops import LegAtStop, PlannedLeg, leg_changes, overstayed, planned_dwell_s
 from logistics.db.models import (
     GeofenceCursor,
     GeofenceTrack,
@@ -240,7 +240,7 @@ def _dwell_alerts(world: _World, shipment: Shipment, stays: list[tuple[str, Fenc
     for site, track in stays:
         planned = planned_dwell_s(lane, site, origin=origin, destination=destination) if lane else None
         stayed = dwell_s(track)
-        if planned is None or track.since is None or stayed <= planned:
+        if planned is None or track.since is None or not overstayed(stayed, planned):
             continue
         zone = world.zones[site]
         found.append(AlertFacts(

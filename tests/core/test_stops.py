@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from logistics.core.geofence import Crossing
-from logistics.core.stops import LegAtStop, LegChange, PlannedLeg, leg_changes, planned_dwell_s
+from logistics.core.stops import LegAtStop, LegChange, PlannedLeg, leg_changes, overstayed, planned_dwell_s
 
 T = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -55,3 +55,11 @@ def test_planned_dwell(site, expected_h):
     found = planned_dwell_s(LANE, site, origin="HG-SZ", destination="SIRIRAJ-PH")
     assert found == (None if expected_h is None else expected_h * 3600)
 
+
+
+@pytest.mark.parametrize(("stayed_h", "planned_h", "expected"), [
+    (4.4, 3.5, False), (4.6, 3.5, True),  # an hour's grace
+    (31.8, 29, False), (32.0, 29, True),  # or a tenth of the plan
+])
+def test_overstayed(stayed_h, planned_h, expected):
+    assert overstayed(stayed_h * 3600, planned_h * 3600) is expected
