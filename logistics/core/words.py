@@ -47,6 +47,9 @@ LABELS = {
     "customs_cleared": N_("customs cleared"), "out_for_delivery": N_("out for delivery"),
     "delivered": N_("delivered"), "customs_hold": N_("customs hold"),
     "dry_ice_topped_up": N_("dry ice topped up"),
+    # milestones the loggers' telemetry writes (services.geofence), and the alert of a long stop
+    "gps_arrived": N_("arrived (GPS)"), "gps_left": N_("left (GPS)"), "opened": N_("shipper opened"),
+    "dwell": N_("stop longer than planned"),
     # roles
     "admin": N_("admin"), "logistics": N_("logistics"), "pharmacy": N_("pharmacy"), "qa": N_("QA"),
     "viewer": N_("viewer"),
@@ -67,6 +70,7 @@ LABELS = {
     "actual_departure": N_("actual departure"), "actual_arrival": N_("actual arrival"),
     "packaging_validated_s": N_("packaging validated for"), "created_at": N_("created"),
     "from_site": N_("from site"), "to_site": N_("to site"), "shipment": N_("shipment"),
+    "latitude": N_("latitude"), "longitude": N_("longitude"), "radius_m": N_("geofence radius (m)"),
     "sequence": N_("order"), "position": N_("position"), "note": N_("note"), "notes": N_("notes"),
     "language": N_("language"), "unit": N_("unit"), "ends_at": N_("until"),
     # receiving: the checklist, coolant, dispositions, why a line is quarantined, what differs
