@@ -140,3 +140,34 @@ def test_light_and_door_readings_say_when_the_shipper_was_opened(sqlite_demo_run
     with runtime.sessions() as session:
         notes = session.exec(select(Milestone.note).where(Milestone.kind == geofence.OPENED)).all()
     assert notes == ["LG-24006, light 350 lx", "LG-24006, door open"]
+
+
+def test_the_shipment_page_shows_the_automatic_milestones_in_the_readers_language(sqlite_demo_runtime):
+    from logistics.services import users
+    from tests.web.conftest import login, web_app
+
+    runtime = sqlite_demo_runtime
+    travel(runtime)
+    detect_all(runtime)
+    app = web_app(runtime)
+    page = login(app.test_client(), "pharmacy").get(f"/shipments/{REFERENCE}").get_data(as_text=True)
+    assert "<b>arrived (GPS)</b> at BKK — LG-24006, GPS " in page and "<b>left (GPS)</b> at HG-SZ" in page
+    with unit_of_work(runtime.sessions, actor="qa", reason="language") as session:
+        users.set_language(session, "qa", "th")
+    thai = login(app.test_client(), "qa").get(f"/shipments/{REFERENCE}").get_data(as_text=True)
+    assert "<b>มาถึง (GPS)</b>" in thai
+
+
+def test_a_sites_fence_is_refused_naming_the_field_and_the_database_keeps_the_ranges(sqlite_demo_runtime):
+    from sqlalchemy.exc import IntegrityError
+
+    from logistics.services import catalogue
+    from logistics.services.errors import InputError
+
+    with unit_of_work(sqlite_demo_runtime.sessions, actor="admin") as session:
+        with pytest.raises(InputError) as refused:
+            catalogue.add_site(session, code="DMK", name="Don Mueang", kind="airport", country="TH",
+                               timezone="Asia/Bangkok", latitude=13.91, longitude=100.6, radius_m=80_000)
+        assert set(refused.value.errors) == {"radius_m"}
+    with sqlite_demo_runtime.engine.begin() as connection, pytest.raises(IntegrityError):
+        connection.exec_driver_sql("UPDATE sites SET latitude = 95 WHERE code = 'BKK'")
