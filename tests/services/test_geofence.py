@@ -66,8 +66,8 @@ def leg_times(runtime):
                   for moment in (leg.actual_start, leg.actual_end)) for leg in rows]
 
 
-def test_geofence_entry_and_exit_from_the_simulated_gps_journey(sqlite_demo_runtime):
-    runtime = sqlite_demo_runtime
+def test_geofence_entry_and_exit_from_the_simulated_gps_journey(demo_runtime):
+    runtime = demo_runtime
     travel(runtime)
     reports = detect_all(runtime, batch=64)  # many small transactions: each carries on from the last
     assert len(reports) > 3
