@@ -198,7 +198,8 @@ def season_of(month: int) -> str:
 
 
 def departure_of(journey: Journey) -> datetime | None:
-    return journey.actual_departure or next((leg.actual_start for leg in journey.legs if leg.actual_start), None)
+    first = next((leg.actual_start for leg in journey.legs if leg.actual_start), None)
+    return journey.actual_departure or first
 
 
 def actual_transit_s(journey: Journey) -> float | None:
@@ -221,7 +222,9 @@ def counted_excursions(found: Iterable[FoundExcursion]) -> list[FoundExcursion]:
         if excursion.kind in NOT_COUNTED:
             continue
         last = kept[-1] if kept else None
-        if last is not None and last.rule == excursion.rule and (last.end is None or excursion.start <= last.end):
+        joins = last is not None and last.rule == excursion.rule and (last.end is None
+                                                                       or excursion.start <= last.end)
+        if last is not None and joins:
             if last.end is not None and (excursion.end is None or excursion.end > last.end):  # lasts longer
                 kept[-1] = FoundExcursion(last.logger, last.rule, last.kind, last.start, excursion.end)
             continue
@@ -302,8 +305,8 @@ def lane_figures(journeys: Sequence[Journey], zone: str) -> LaneFigures:
     seen = [_seen(journey) for journey in journeys]
     keys = sorted({leg.key for journey in journeys for leg in journey.legs if leg.done})
     legs = tuple(_leg_figures(seen, key) for key in keys)
-    stops = tuple(_stop_figures(seen, name) for name in sorted({part.name for one in seen for part in one.parts
-                                                              if isinstance(part.name, tuple)}))
+    stop_names = {part.name for one in seen for part in one.parts if isinstance(part.name, tuple)}
+    stops = tuple(_stop_figures(seen, name) for name in sorted(stop_names))
     planned = [value for value in map(planned_transit_s, journeys) if value is not None]
     on_time = sum(1 for journey in journeys if _on_time(journey))
     months = _periods(seen, keys, lambda moment: f"{in_zone(moment, zone):%Y-%m}", zone)
@@ -349,8 +352,10 @@ def _carrier_figures(seen: Sequence[_Seen]) -> tuple[CarrierFigures, ...]:
     carriers = sorted({leg.carrier for one in seen for leg in one.journey.legs if leg.carrier and leg.done})
     figures = []
     for carrier in carriers:
-        through = [one for one in seen if any(leg.carrier == carrier and leg.done for leg in one.journey.legs)]
-        names = [[leg.key for leg in one.journey.legs if leg.carrier == carrier and leg.done] for one in through]
+        keys_of = [[leg.key for leg in one.journey.legs if leg.carrier == carrier and leg.done]
+                   for one in seen]
+        through = [one for one, keys in zip(seen, keys_of, strict=True) if keys]
+        names = [keys for keys in keys_of if keys]
         figures.append(CarrierFigures(carrier, sum(map(len, names)), Exposure(
             len(through), sum(one.excursions_at.get(key, 0) for one, keys in zip(through, names, strict=True)
                               for key in keys),
@@ -373,7 +378,8 @@ def _periods(seen: Sequence[_Seen], keys: Sequence[LegKey], period_of: Callable[
         by_leg = tuple(_exposure(members, key).outside_mean_s for key in keys)
         periods.append(PeriodFigures(
             period, season_of(in_zone(departed, zone).month),
-            spread([value for value in (actual_transit_s(one.journey) for one in members) if value is not None]),
+            spread([value for value in (actual_transit_s(one.journey) for one in members)
+                    if value is not None]),
             _exposure(members, None), by_leg))
     return periods
 

@@ -31,7 +31,8 @@ def journey(reference, departed, legs, arrived_h, excursions=(), outside=()):
         actual_arrival=at(arrived_h),
         legs=(TravelledLeg(1, "truck", "HG-SZ", "HKG", "SZ Cold Express", at(0), at(4), at(legs[0][0]),
                            at(legs[0][1])),
-              TravelledLeg(2, "air", "HKG", "BKK", "Cathay Cargo", at(6), at(9), at(legs[1][0]), at(legs[1][1]))),
+              TravelledLeg(2, "air", "HKG", "BKK", "Cathay Cargo", at(6), at(9), at(legs[1][0]),
+                           at(legs[1][1]))),
         excursions=tuple(FoundExcursion(logger, rule, kind, at(start), None if end is None else at(end))
                          for logger, rule, kind, start, end in excursions),
         outside=tuple(OutsideReading(source, at(start), seconds) for source, start, seconds in outside))
