@@ -94,19 +94,19 @@ def _charts(figures: LaneFigures) -> dict[str, Any]:
         "times": bars([BarRow(row["label"], _hours(row["actual"].p50), _hours(row["actual"].p90),
                               _hours(row["planned"].p50), _spread_note(row["actual"])) for row in segments]),
         "excursions": bars([BarRow(row["label"], row["exposure"].per_100, note=_rate_note(row["exposure"]))
-                            for row in segments]),
+                            for row in segments], least=10),
         "carriers": bars([BarRow(carrier.carrier, carrier.exposure.per_100, note=_rate_note(carrier.exposure))
-                          for carrier in figures.carriers]),
+                          for carrier in figures.carriers], least=10),
         "outside": bars([BarRow(row["label"], (row["exposure"].outside_mean_s or 0.0) / 60,
                                 note=_("%(minutes)s min", minutes=number((row["exposure"].outside_mean_s
                                                                           or 0.0) / 60, 0)))
-                         for row in segments]),
+                         for row in segments], least=5),
         "transit_by_month": columns([ColumnRow(month(period.period), _hours(period.transit_s.p50),
                                                _hours(period.transit_s.p90), period.season == "hot_season")
                                      for period in months]),
         "excursions_by_month": columns([ColumnRow(month(period.period), period.exposure.per_100,
                                                   shaded=period.season == "hot_season")
-                                        for period in months]),
+                                        for period in months], least=10),
     }
 
 

@@ -25,7 +25,7 @@ class BarRow:
     value: float | None
     high: float | None = None
     planned: float | None = None
-    note: str = ""  # written after the bar: the value as people read it
+    note: str = ""  # written after the label: the value as people read it
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,15 @@ def _ticks(scale: Scale, step: float, high: float) -> tuple[Tick, ...]:
     return tuple(Tick(scale(index * step), round(index * step, 9)) for index in range(count + 1))
 
 
-def bars(rows: Sequence[BarRow]) -> tuple[BarChart, ...]:
-    """The bars on every canvas."""
-    return tuple(_bars(rows, canvas) for canvas in CANVASES)
+def bars(rows: Sequence[BarRow], *, least: float = 1.0) -> tuple[BarChart, ...]:
+    """The bars on every canvas; the scale reaches at least `least` (when every value is small or zero)."""
+    return tuple(_bars(rows, canvas, least) for canvas in CANVASES)
 
 
-def _bars(rows: Sequence[BarRow], canvas: Canvas) -> BarChart:
+def _bars(rows: Sequence[BarRow], canvas: Canvas, least: float) -> BarChart:
     values = [value for row in rows for value in (row.value, row.high, row.planned) if value is not None]
-    step, high = _scale_high(values)
-    left, right = 12.0, canvas.width - 70.0  # room after the bars for their notes
+    step, high = _scale_high([*values, least])
+    left, right = 12.0, canvas.width - 16.0
     x = Scale(0.0, high, left, right)
     top = 8.0
     drawn = []
@@ -120,14 +120,14 @@ class ColumnChart:
     columns: tuple[Column, ...]
 
 
-def columns(rows: Sequence[ColumnRow]) -> tuple[ColumnChart, ...]:
-    """The columns on every canvas."""
-    return tuple(_columns(rows, canvas) for canvas in CANVASES)
+def columns(rows: Sequence[ColumnRow], *, least: float = 1.0) -> tuple[ColumnChart, ...]:
+    """The columns on every canvas; the scale reaches at least `least`."""
+    return tuple(_columns(rows, canvas, least) for canvas in CANVASES)
 
 
-def _columns(rows: Sequence[ColumnRow], canvas: Canvas) -> ColumnChart:
+def _columns(rows: Sequence[ColumnRow], canvas: Canvas, least: float) -> ColumnChart:
     values = [value for row in rows for value in (row.value, row.high) if value is not None]
-    step, high = _scale_high(values)
+    step, high = _scale_high([*values, least])
     y = canvas.y_scale(0.0, high)
     left, right = float(canvas.left), float(canvas.width - canvas.right)
     slot = (right - left) / max(len(rows), 1)
