@@ -1,14 +1,20 @@
-"""A lane's analytics page, its CSV file and its API answer, on the history seeded in
-tests/services/test_lane_analytics.py: readable by every signed-in user, linked from the lanes."""
+"""A lane's analytics page (also in Thai), its CSV file and its API answer, on the history seeded in
+tests/services/test_lane_analytics.py: readable by every signed-in user, linked from the lanes; and the
+forecast item page naming the lanes its lead time was learned from."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 
+from logistics.db.engine import unit_of_work
+from logistics.services import forecasting, recruitment
+from tests.conftest import NOW
 from tests.services.test_lane_analytics import LANE, seed_history
-from tests.web.conftest import login
+from tests.web.conftest import login, web_app
 from tests.web.test_api import bearer
+from tests.web.test_languages import choose
 
 
 def test_the_page_shows_the_figures_and_draws_its_charts(app, client):
@@ -66,3 +72,28 @@ def test_the_api_answers_with_a_token_and_the_openapi_document_describes_it(app,
     assert missing.status_code == 404
     paths = client.get("/api/v1/openapi.json", headers=viewer).get_json()["paths"]
     assert "get" in paths["/api/v1/lanes/{code}/analytics"]
+
+
+def test_the_page_in_thai(app, client):
+    seed_history(app.extensions["logistics"])
+    login(client, "logistics")
+    choose(client, "th")
+    page = client.get(f"/lanes/{LANE}/analytics").get_data(as_text=True)
+    assert "เส้นทาง TEST-HKG-PH: การวิเคราะห์" in page and "ฤดูร้อน" in page
+    assert "12.0 ชม. (p90 18.4 ชม.)" in page
+
+
+def test_the_forecast_item_page_says_which_lanes_its_lead_time_comes_from(sqlite_demo_runtime):
+    settings = dataclasses.replace(sqlite_demo_runtime.settings, forecast_runs=500,
+                                   forecast_lead_time_shipments=3)
+    runtime = dataclasses.replace(sqlite_demo_runtime, settings=settings)
+    seed_history(runtime)
+    with unit_of_work(runtime.sessions, actor="test", reason="bill of materials") as session:
+        recruitment.add_bom_line(session, item="TEST-KIT", basis="patient", quantity="1 kit", offset_days=0)
+    with unit_of_work(runtime.sessions, actor="scheduler") as session:
+        forecasting.run_forecast(session, settings, now=NOW, trigger="manual")
+    client = login(web_app(runtime).test_client(), "viewer")
+    page = client.get("/forecast/items/TEST-KIT").get_data(as_text=True)
+    assert "p50 1 days, p90 1.8 days." in page
+    assert "the last 3 shipments on the lanes this item travels" in page
+    assert f'<a href="/lanes/{LANE}/analytics">{LANE}</a>' in page
