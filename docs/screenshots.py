@@ -3,11 +3,11 @@
 In a throw-away folder, `logistics init --demo` records the scenario with its past and `logistics web`
 serves it on a free port (no ingest, scheduler or simulated loggers: the pages hold still while they are
 photographed). Debian's Chromium, driven by Playwright, then follows the README's story as the demo's
-users: `logistics` sees the dashboard and HG-2026-0046's excursion, and runs the reorder forecast (which
-the scheduler of `logistics demo` would); `pharmacy` counts the box blind and records the receipt; `qa`
-sees the queue in Thai, the evidence on the vector's line, assesses the excursion and signs the release;
-then the stock, the audit trail of HG-2026-0046 and a phone with its menu open. The PNGs replace what
-docs/screenshots/ held.
+users: `logistics` sees the dashboard and HG-2026-0046's excursion, runs the reorder forecast (which
+the scheduler of `logistics demo` would) and looks at how a lane's shipments travelled; `pharmacy`
+counts the box blind and records the receipt; `qa` sees the queue in Thai, the evidence on the vector's
+line, assesses the excursion and signs the release; then the stock, the audit trail of HG-2026-0046 and
+a phone with its menu open. The PNGs replace what docs/screenshots/ held.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ PACKS = {"LV-BGLOB": ("LV-B-26-007", "4"), "QC-VCN": ("VCN-26-12", "2"), "QC-MYC
 CHECKS = ("Outer packaging intact", "Seals intact", "Coolant present", "Logger present",
           "Logger shows an alarm", "Documents complete", "Import permit present")
 FORECAST_ITEM = "QC-ENDO"  # one to order soon, and none the story receives
+ANALYSED_LANE = "SZ-HKG-BKK-PH"  # the lane with the most history, and an excursion on its flight
 
 
 def make_screenshots(folder: Path, browser: Browser) -> list[Path]:
@@ -181,6 +182,14 @@ def forecast_item(visit: Visit) -> Path:
     return save(page, visit.folder / "screenshot-forecast-item.png", height=bottom_of(fan) + 24)
 
 
+def lane_analytics(visit: Visit) -> Path:
+    """How the shipments of the lane via Hong Kong travelled, leg by leg, in the months before the demo."""
+    page = visit.open("logistics", f"/lanes/{ANALYSED_LANE}/analytics")
+    times = page.locator("figure#chart-times")
+    expect(times.locator("svg.wide rect.bar-actual")).to_have_count(7)  # four legs, three stops
+    return save(page, visit.folder / "screenshot-lane-analytics.png", height=bottom_of(times) + 8)
+
+
 def receiving(visit: Visit) -> Path:
     """The pharmacy's blind count of HG-2026-0046, photographed filled in, then recorded."""
     page = visit.open("pharmacy", "/receiving")
@@ -267,8 +276,8 @@ def phone_menu(visit: Visit) -> Path:
 
 
 STORY: tuple[Callable[[Visit], Path], ...] = (
-    dashboard, shipment, forecast_item, receiving, qa_queue_in_thai, qa_decision, qa_release, stock,
-    audit_trail, phone_menu)
+    dashboard, shipment, forecast_item, lane_analytics, receiving, qa_queue_in_thai, qa_decision, qa_release,
+    stock, audit_trail, phone_menu)
 
 
 def main() -> None:

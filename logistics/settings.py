@@ -115,7 +115,8 @@ class Settings:
     forecast_lead_time_days: int = _setting(
         "Door-to-door days from order to receipt, used until enough completed shipments teach it.")
     forecast_lead_time_shipments: int = _setting(
-        "Completed shipments needed before the forecast learns lead times from their door-to-door times.")
+        "Arrived shipments an item's lanes (or, failing them, all completed shipments) need before the "
+        "forecast learns lead times from their door-to-door times.")
     forecast_warning_days: int = _setting("An order-by date within this many days raises an alert.")
     recruitment_url: str = _setting(
         "JSON endpoint of the trial's registry or CTMS to pull enrolments from; empty: enrolments are "

@@ -136,6 +136,8 @@ def lead_times(item: ItemSupply, shared: LeadTime, what_if: WhatIf, runs: int, s
                 ) -> NDArray[np.int64]:
     if item.lead_time_days is not None:
         days = np.full(runs, item.lead_time_days, dtype=np.int64)
+    elif item.lead_time_samples:  # resample the door-to-door times of the item's lanes
+        days = streams(_LEADS).choice(np.asarray(item.lead_time_samples, dtype=np.int64), runs)
     elif len(shared.days) == 1:
         days = np.full(runs, shared.days[0], dtype=np.int64)
     else:  # resample the observed door-to-door times

@@ -84,6 +84,9 @@ class ItemSupply:
     minimum_order: float = 0.0
     overage: float = 1.0  # QC samples and overfill: demand is multiplied by this
     lead_time_days: int | None = None  # this item's own fixed lead time, else the shared one
+    # Door-to-door days of the lanes the item travels, resampled; else the shared lead time.
+    lead_time_samples: tuple[int, ...] = ()
+    lead_time_lanes: tuple[str, ...] = ()  # where those days were learned
 
 
 @dataclass(frozen=True)
@@ -182,4 +185,6 @@ def _item_problems(item: ItemSupply) -> list[str]:
         problems.append("a stock quantity is negative or beyond reason")
     if item.lead_time_days is not None and not 0 <= item.lead_time_days <= 365:
         problems.append("lead_time_days between 0 and 365")
+    if not all(0 <= days <= 365 for days in item.lead_time_samples):
+        problems.append("lead_time_samples between 0 and 365 days")
     return problems

@@ -37,7 +37,7 @@ _RECRUITMENT = {"target", "planned_rate", "prior_strength", "fixed_rate", "activ
                 "screen_failure_ratio", "batches_per_patient"}
 _SITE = {"code", "activated", "planned_rate", "enrolled"}
 _ITEM = {"code", "unit", "per_patient", "per_batch", "offset_days", "uses", "pack_size", "minimum_order",
-         "on_hand", "in_transit", "lead_time_days", "overage"}
+         "on_hand", "in_transit", "lead_time_days", "overage", "lead_time_samples", "lead_time_lanes"}
 _USE = {"quantity", "offset_days", "basis"}
 _LOT = {"quantity", "expiry"}
 _FORECAST = {"horizon_days", "service_level", "runs", "seed", "lead_time_days", "lead_time_samples",
@@ -114,7 +114,21 @@ def _item(table: Any, index: int) -> ItemSupply:
         pack_size=_number(table, "pack_size", where, 1.0),
         minimum_order=_number(table, "minimum_order", where, 0.0),
         overage=_number(table, "overage", where, 1.0),
-        lead_time_days=_int(table, "lead_time_days", where) if "lead_time_days" in table else None)
+        lead_time_days=_int(table, "lead_time_days", where) if "lead_time_days" in table else None,
+        lead_time_samples=_days(table.get("lead_time_samples", []), f"{where} lead_time_samples"),
+        lead_time_lanes=_names(table.get("lead_time_lanes", []), f"{where} lead_time_lanes"))
+
+
+def _days(value: Any, where: str) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        raise ForecastError(f"{where}: a list of whole days")
+    return tuple(_whole(day, where) for day in value)
+
+
+def _names(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ForecastError(f"{where}: a list of lane codes")
+    return tuple(value)
 
 
 def _uses(table: Mapping[str, Any], unit: str, where: str) -> tuple[Consumption, ...]:

@@ -134,6 +134,8 @@ LABELS = {
     "coolant": N_("coolant"), "coolant_kg": N_("coolant (net kg)"), "wait_hours": N_("wait before (h)"),
     "duration_hours": N_("duration (h)"), "none": N_("none"), "gel_packs": N_("gel packs"),
     "ln2_dry_shipper": N_("LN2 dry shipper"),
+    # Bangkok's seasons (lane analytics)
+    "hot_season": N_("hot season"), "rainy_season": N_("rainy season"), "cool_season": N_("cool season"),
 }
 
 

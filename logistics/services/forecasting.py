@@ -26,6 +26,7 @@ from logistics.core.alerting import AlertFacts, Route
 from logistics.core.forecast import Forecast, forecast
 from logistics.core.forecast_inputs import WhatIf
 from logistics.core.forecast_scenario import forecast_json, read_scenario
+from logistics.core.lane_analytics import percentile
 from logistics.core.lifecycle import ACTIVE, ShipmentStatus
 from logistics.core.limits import line_quantity_problem
 from logistics.core.stock import StockStatus
@@ -33,6 +34,7 @@ from logistics.db.models import BomLine, ForecastRun, Item, Lot, Shipment, Shipm
 from logistics.services.alerts import raise_alert
 from logistics.services.catalogue import find_item
 from logistics.services.errors import NotFound
+from logistics.services.lane_analytics import lead_times_by_item
 from logistics.services.recruitment import enrolments, sites, the_plan
 from logistics.services.stock import balances
 from logistics.settings import Settings
@@ -72,10 +74,12 @@ def inputs(session: Session, settings: Settings, *, as_of: date) -> dict[str, An
                                 "basis": line.basis})
         items[item.code] = item
     on_hand, on_order = usable_stock(session, as_of), stock_on_order(session)
+    lanes = lane_lead_times(session, settings)
     return {"as_of": as_of.isoformat(), "recruitment": recruitment,
             "items": [{"code": code, "unit": item.unit, "uses": uses[code], "pack_size": item.pack_size,
                        "minimum_order": item.minimum_order, "overage": item.overage,
-                       "on_hand": on_hand.get(code, []), "in_transit": on_order.get(code, [])}
+                       "on_hand": on_hand.get(code, []), "in_transit": on_order.get(code, []),
+                       **lanes.get(code, {})}
                       for code, item in items.items()],
             "forecast": {"horizon_days": settings.forecast_horizon_days,
                          "service_level": settings.forecast_service_level, "runs": settings.forecast_runs,
@@ -130,6 +134,14 @@ def door_to_door_days(session: Session) -> list[int]:
         .order_by(col(Shipment.actual_arrival).desc()).limit(LEAD_TIME_HISTORY)).all()
     return [max(math.ceil((arrival - departure).total_seconds() / 86400), 0)
             for departure, arrival in rows if arrival >= departure]
+
+
+def lane_lead_times(session: Session, settings: Settings) -> dict[str, dict[str, Any]]:
+    """Per item, the door-to-door days of the lanes its shipments travel, where those lanes have history
+    enough (`forecast_lead_time_shipments`); an item without is left to the shared lead time."""
+    return {code: {"lead_time_samples": list(learned.days), "lead_time_lanes": list(learned.lanes)}
+            for code, learned in lead_times_by_item(session, most=LEAD_TIME_HISTORY).items()
+            if len(learned.days) >= settings.forecast_lead_time_shipments}
 
 
 def _lead_time(session: Session, settings: Settings) -> dict[str, Any]:
@@ -265,6 +277,34 @@ class ForecastItem:
     @property
     def supply(self) -> dict[str, Any]:
         return next((row for row in self.forecast.inputs["items"] if row["code"] == self.figures["code"]), {})
+
+    @property
+    def lead_time(self) -> LeadTimeSource:
+        """Where the forecast took this item's lead time from, and its p50 and p90 in days."""
+        supply, shared = self.supply, self.forecast.inputs.get("forecast", {})
+        if "lead_time_days" in supply:
+            days, kind = [supply["lead_time_days"]], "item"
+        elif supply.get("lead_time_samples"):
+            days, kind = supply["lead_time_samples"], "lanes"
+        elif shared.get("lead_time_samples"):
+            days, kind = shared["lead_time_samples"], "shipments"
+        else:
+            days, kind = [shared.get("lead_time_days", 0)], "setting"
+        return LeadTimeSource(kind, tuple(supply.get("lead_time_lanes", ())) if kind == "lanes" else (),
+                              len(days) if kind in ("lanes", "shipments") else 0,
+                              percentile(days, 0.5) or 0.0, percentile(days, 0.9) or 0.0)
+
+
+@dataclass(frozen=True)
+class LeadTimeSource:
+    """An item's lead time: learned from its lanes' history, from all completed shipments, or set (for
+    the item or in the settings); over how many shipments, and its p50 and p90 in days."""
+
+    kind: str  # lanes, shipments, item, setting
+    lanes: tuple[str, ...]
+    shipments: int
+    p50_days: float
+    p90_days: float
 
 
 def item_view(session: Session, code: str) -> ForecastItem:

@@ -30,6 +30,7 @@ from logistics.web import (
     forecast,
     form_state,
     i18n,
+    lane_analytics,
     lanes,
     legs,
     pages,
@@ -92,6 +93,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(legs.blueprint)
     app.register_blueprint(lanes.blueprint)
+    app.register_blueprint(lane_analytics.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(telemetry.blueprint)
     app.register_blueprint(registry.blueprint)

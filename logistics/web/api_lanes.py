@@ -4,12 +4,14 @@ error handlers and the rule that writes need a bearer token)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint
 from pydantic import ValidationError
 
 from logistics.core.roles import Permission
+from logistics.schemas.lane_analytics import LaneAnalyticsPublic
 from logistics.schemas.lanes import (
     LaneCreate,
     LaneFields,
@@ -19,7 +21,7 @@ from logistics.schemas.lanes import (
     LaneShipmentRequest,
 )
 from logistics.schemas.shipments import ShipmentPublic
-from logistics.services import lanes, shipments
+from logistics.services import lane_analytics, lanes, shipments
 from logistics.services.errors import InputError, input_error_from
 from logistics.web import db
 from logistics.web.api_io import described, json_answer, read_body
@@ -35,6 +37,15 @@ def list_lanes() -> Any:
                      response=LanePublic)
 def get_lane(code: str) -> Any:
     return json_answer(lanes.describe_lane(db.session(), code))
+
+
+@described.operation("GET", "/lanes/{code}/analytics", "How the lane's arrived shipments travelled: transit "
+                     "and dwell planned against actual (p50, p90), excursions per 100 shipments by leg, stop "
+                     "and carrier, time out of range by leg, by month of departure and Bangkok's season",
+                     response=LaneAnalyticsPublic)
+def get_lane_analytics(code: str) -> Any:
+    shown = lane_analytics.lane_analytics(db.session(), code, db.runtime().profiles, now=datetime.now(UTC))
+    return json_answer(lane_analytics.public(shown))
 
 
 @described.operation("POST", "/lanes", "Record a lane: refused, naming the field, unless its legs join up "
@@ -87,6 +98,7 @@ def add_routes(api: Blueprint) -> None:
     """The lane routes on the API's blueprint."""
     api.add_url_rule("/lanes", view_func=list_lanes, methods=["GET"])
     api.add_url_rule("/lanes/<code>", view_func=get_lane, methods=["GET"])
+    api.add_url_rule("/lanes/<code>/analytics", view_func=get_lane_analytics, methods=["GET"])
     api.add_url_rule("/lanes", view_func=create_lane, methods=["POST"])
     api.add_url_rule("/lanes/<code>", view_func=update_lane, methods=["PUT"])
     api.add_url_rule("/lanes/<code>/shipments", view_func=ship_from_lane, methods=["POST"])

@@ -45,6 +45,12 @@ def short_day(value: date) -> str:
     return format_skeleton("MMMd", value, locale=locale())
 
 
+def month(period: str) -> str:
+    """A calendar month kept as "2026-04", as the reader's language writes it: "Apr 2026"."""
+    year, number = (int(part) for part in period.split("-"))
+    return format_skeleton("yMMM", date(year, number, 1), locale=locale())
+
+
 def input_time(value: datetime | None, zone: str) -> str:
     """A time as a datetime-local form value in `zone`."""
     return "" if value is None else in_zone(value, zone).strftime("%Y-%m-%dT%H:%M")
@@ -108,7 +114,7 @@ def age(value: datetime | None, now: datetime) -> str:
 def install_filters(app: Flask) -> None:
     for name, function in (("localtime", local_time), ("day", day), ("inputtime", input_time),
                            ("qty", quantity), ("number", number), ("celsius", celsius),
-                           ("percent", percent), ("short_day", short_day),
+                           ("percent", percent), ("short_day", short_day), ("month", month),
                            ("hours", hours), ("minutes", minutes), ("age", age),
                            ("plain", plain_number), ("value", value_shown)):
         app.add_template_filter(function, name)

@@ -25,7 +25,7 @@ from logistics.db.models import (
     StorageZone,
 )
 from logistics.readers.config_files import load_alert_routes, load_demo_scenario
-from logistics.services import forecasting, receiving, shipments, stock
+from logistics.services import forecasting, lane_analytics, receiving, shipments, stock
 from logistics.services.audit import verify_audit_trail
 from logistics.services.demo import DemoAlreadyLoaded
 from logistics.services.demo_history import record_history
@@ -156,6 +156,22 @@ def test_the_forecast_learns_lead_times_from_the_shipments_before(demo):
     with runtime.sessions() as session:
         days = forecasting.door_to_door_days(session)
     assert len(days) == 10 and all(2 <= day <= 4 for day in days)
+
+
+def test_the_lanes_analytics_read_the_months_before(demo):
+    runtime, _ = demo
+    with runtime.sessions() as session:
+        shown = lane_analytics.lane_analytics(session, "SZ-HKG-BKK-PH", runtime.profiles, now=NOW)
+        learned = lane_analytics.lead_times_by_item(session, most=50)
+    assert shown.references == ("HG-2026-0041", "HG-2026-0040", "HG-2026-0033", "HG-2026-0029")
+    # HG-2026-0033, left on the apron at BKK after unloading: the stop between the flight and customs
+    at_bkk = next(stop for stop in shown.figures.stops if stop.after == 2)
+    assert at_bkk.exposure.excursions == shown.figures.exposure.excursions == 1
+    assert at_bkk.exposure.outside_s + sum(leg.exposure.outside_s for leg in shown.figures.legs) == \
+        shown.figures.exposure.outside_s > 0
+    # an item's lead time from the lanes it travels: MED-HSC both to the pharmacy's, via HKG and SZX
+    assert learned["MED-HSC"].lanes == ("SZ-HKG-BKK-PH", "SZ-SZX-BKK-PH")
+    assert len(learned["MED-HSC"].days) == 6 and all(2 <= day <= 3 for day in learned["MED-HSC"].days)
 
 
 def test_the_loggers_go_on_from_where_the_history_stops(demo):

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from logistics.cli.telemetry import _export
 from logistics.db.engine import unit_of_work
-from logistics.db.models import Enrolment, ForecastRun, Lot, Shipment, StorageZone
+from logistics.db.models import Enrolment, ForecastRun, Leg, Lot, Shipment, StorageZone
 from tests.web.conftest import login
 from tests.web.test_api import bearer
 
@@ -26,8 +26,10 @@ EXPORTS = {  # the route, and the cells (column: value) that the planted values 
     "/forecast.csv": {"code": "'\tCRYO"},
     "/lots/<item>/<lot>/passport.csv": {"zone": "'" + CALC},
     "/audit.csv": {"record": "'" + SHORT_LINK, "new": "'" + CALC},
+    "/lanes/<code>/analytics.csv": {"name": "'" + CALC},
 }
-FETCHED = {"/lots/<item>/<lot>/passport.csv": "/lots/QC-ENDO/LAL-26-3341/passport.csv"}  # in SIR-FRIDGE-1
+FETCHED = {"/lots/<item>/<lot>/passport.csv": "/lots/QC-ENDO/LAL-26-3341/passport.csv",  # in SIR-FRIDGE-1
+           "/lanes/<code>/analytics.csv": "/lanes/SZ-HKG-BKK-PH/analytics.csv"}  # HG-2026-0041 arrived
 
 
 def plant(app, token_for):
@@ -45,6 +47,8 @@ def plant(app, token_for):
         s.exec(select(Lot).where(Lot.lot_number == "RC-2501")).one().lot_number = CALC
         s.exec(select(StorageZone).where(StorageZone.code == "SIR-FRIDGE-1")).one().code = CALC
         s.exec(select(Enrolment).where(Enrolment.patient_code == "TDT-001")).one().patient_code = "-2+3"
+        arrived = s.exec(select(Shipment.id).where(Shipment.reference == "HG-2026-0041")).one()
+        s.exec(select(Leg).where(Leg.shipment_id == arrived, Leg.sequence == 1)).one().carrier = CALC
         run = s.exec(select(ForecastRun)).one()
         result = json.loads(run.result)
         result["items"][0]["code"] = "\tCRYO"
