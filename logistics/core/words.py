@@ -130,6 +130,11 @@ LABELS = {
     "coolant": N_("coolant"), "coolant_kg": N_("coolant (net kg)"), "wait_hours": N_("wait before (h)"),
     "duration_hours": N_("duration (h)"), "none": N_("none"), "gel_packs": N_("gel packs"),
     "ln2_dry_shipper": N_("LN2 dry shipper"),
+    # hand-overs: the parties, the record and its fields ("carrier", "courier", "pharmacy" as above)
+    "shipper": N_("shipper"), "customs_broker": N_("customs broker"), "handovers": N_("hand-over"),
+    "from_party": N_("handed over by"), "to_party": N_("taken by"), "place": N_("place"),
+    "coolant_state": N_("coolant"), "leg_sequence": N_("leg"), "recorded_via": N_("recorded through"),
+    "recorded_at": N_("recorded"), "handover_links": N_("hand-over links"), "link": N_("hand-over link"),
 }
 
 
