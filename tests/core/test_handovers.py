@@ -34,8 +34,9 @@ def test_a_plausible_hand_over_has_no_problem():
 
 
 def test_each_implausible_field_is_named():
-    bad = HandoverDraft(from_party="pharmacy", to_party="someone", name=" ", place="", at=NOW + timedelta(hours=1),
-                        seals_intact=None, packaging_intact=None, coolant_state="warm", note="x" * 1001, leg=9)
+    bad = HandoverDraft(from_party="pharmacy", to_party="someone", name=" ", place="",
+                        at=NOW + timedelta(hours=1), seals_intact=None, packaging_intact=None,
+                        coolant_state="warm", note="x" * 1001, leg=9)
     problems = handover_problems(bad, legs=LEGS, now=NOW)
     assert set(problems) == {"from_party", "to_party", "name", "place", "at", "seals_intact",
                              "packaging_intact", "coolant_state", "note", "leg"}

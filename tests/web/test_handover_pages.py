@@ -54,14 +54,15 @@ def test_a_courier_records_a_hand_over_through_the_link_without_an_account(app, 
     listed = app.test_client().get(f"/api/v1/shipments/{UNDER_WAY}/handovers", headers=api).get_json()
     [entry] = listed["items"]
     assert entry | {"at": None} == {
-        "kind": "handover", "id": entry["id"], "at": None, "from_party": "carrier", "to_party": "customs_broker",
-        "name": "Siriporn K.", "site": "BKK", "place": None, "leg": 3, "seals_intact": True,
-        "packaging_intact": False, "coolant_state": "cold", "note": "Outer box dented at one corner",
-        "recorded_via": "link"}
+        "kind": "handover", "id": entry["id"], "at": None, "from_party": "carrier",
+        "to_party": "customs_broker", "name": "Siriporn K.", "site": "BKK", "place": None, "leg": 3,
+        "seals_intact": True, "packaging_intact": False, "coolant_state": "cold",
+        "note": "Outer box dented at one corner", "recorded_via": "link"}
     recorded = datetime.fromisoformat(entry["at"])
     assert abs(recorded - datetime.now(UTC)) < timedelta(minutes=5)  # empty: now
     trail = app.test_client().get("/api/v1/audit?entity=handovers", headers=api).get_json()["items"]
-    assert [(event["actor"], event["action"]) for event in trail] == [("Siriporn K. (hand-over link)", "create")]
+    assert [(event["actor"], event["action"]) for event in trail] == [
+        ("Siriporn K. (hand-over link)", "create")]
 
     shown = staff.get(f"/shipments/{UNDER_WAY}").get_data(as_text=True)
     timeline = shown.split('id="handovers"', 1)[1].split("</ol>", 1)[0]
@@ -95,7 +96,8 @@ def test_a_tampered_link_is_refused_with_a_clear_page(app, spoil):
 def test_expired_ended_and_closed_links_are_refused(app):
     runtime = app.extensions["logistics"]
     with runtime.sessions() as session:
-        old = handovers.make_link(session, UNDER_WAY, secret=SECRET, now=datetime.now(UTC) - timedelta(days=60))
+        long_ago = datetime.now(UTC) - timedelta(days=60)
+        old = handovers.make_link(session, UNDER_WAY, secret=SECRET, now=long_ago)
     expired = app.test_client().get(f"/handover/{old.token}")
     assert expired.status_code == 403 and "has expired" in expired.get_data(as_text=True)
 
