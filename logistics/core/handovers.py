@@ -93,13 +93,13 @@ def handover_problems(draft: HandoverDraft, *, legs: frozenset[int], now: dateti
     if not draft.name.strip():
         problems["name"] = Refusal(N_("write your name"))
     elif len(draft.name.strip()) > NAME_CHARACTERS:
-        problems["name"] = Refusal(N_("at most %(most)d characters"), most=NAME_CHARACTERS)
+        problems["name"] = Refusal(N_("at most %(count)d characters"), count=NAME_CHARACTERS)
     if not draft.place.strip():
         problems["place"] = Refusal(N_("say where the box changes hands"))
     elif len(draft.place.strip()) > PLACE_CHARACTERS:
-        problems["place"] = Refusal(N_("at most %(most)d characters"), most=PLACE_CHARACTERS)
+        problems["place"] = Refusal(N_("at most %(count)d characters"), count=PLACE_CHARACTERS)
     if len(draft.note) > NOTE_CHARACTERS:
-        problems["note"] = Refusal(N_("at most %(most)d characters"), most=NOTE_CHARACTERS)
+        problems["note"] = Refusal(N_("at most %(count)d characters"), count=NOTE_CHARACTERS)
     if draft.at > now + LATEST_AHEAD:
         problems["at"] = Refusal(N_("a hand-over cannot be recorded before it happens"))
     elif draft.at < now - EARLIEST_BEFORE:
