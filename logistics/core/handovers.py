@@ -59,7 +59,10 @@ def link_expiry(planned_arrival: datetime | None, now: datetime) -> datetime:
     """When a link made at `now` stops working."""
     if planned_arrival is None:
         return now + LINK_WITHOUT_ARRIVAL
-    return min(max(planned_arrival + LINK_MARGIN, now + LINK_SHORTEST), now + LINK_LONGEST)
+    latest = now + LINK_LONGEST
+    if planned_arrival >= latest - LINK_MARGIN:  # compared, not added to: a stored time may be year 9999
+        return latest
+    return max(planned_arrival + LINK_MARGIN, now + LINK_SHORTEST)
 
 
 @dataclass(frozen=True)

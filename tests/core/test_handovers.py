@@ -26,6 +26,8 @@ def test_a_link_lasts_until_the_planned_arrival_and_a_margin_within_a_day_and_a_
     assert link_expiry(NOW - timedelta(days=10), NOW) == NOW + timedelta(days=1)  # late: still a day
     assert link_expiry(NOW + timedelta(days=90), NOW) == NOW + timedelta(days=30)
     assert link_expiry(None, NOW) == NOW + timedelta(days=14)
+    assert link_expiry(datetime.max.replace(tzinfo=UTC), NOW) == NOW + timedelta(days=30)
+    assert link_expiry(datetime.min.replace(tzinfo=UTC), NOW) == NOW + timedelta(days=1)
 
 
 def test_a_plausible_hand_over_has_no_problem():
