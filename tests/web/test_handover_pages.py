@@ -14,6 +14,7 @@ from logistics.core.lifecycle import ShipmentStatus
 from logistics.db.engine import unit_of_work
 from logistics.services import handovers, shipments
 from tests.web.conftest import csrf_token, login
+from tests.web.test_qa_decision_pages import received
 
 UNDER_WAY = "HG-2026-0045"  # in transit in the demo, four legs from HG-SZ to SIRIRAJ-PH
 SECRET = "test-secret"  # tests.conftest.settings_for
@@ -162,3 +163,20 @@ def test_the_packing_list_of_logistics_staff_carries_the_link(app):
         return sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
 
     assert images("logistics") == 2 and images("viewer") == 1
+
+
+def test_the_receipt_closes_the_timeline_and_the_link(app):
+    link = "/handover/" + a_handover_link(app)["token"]
+    courier = app.test_client()
+    form = FORM | {"from_party": "customs_broker", "to_party": "courier", "leg": "4",
+                   "place": "BKK cargo gate"}
+    assert courier.post(link, data=form | {"csrf_token": csrf_token(courier, link)}).status_code == 200
+    client = app.test_client()
+    received(app, client)  # by the pharmacy, then QA signs in
+    page = client.get(f"/shipments/{UNDER_WAY}").get_data(as_text=True)
+    entries = re.findall(r'<li class="handover-(\w+)">(.*?)</li>', page.split('id="handovers"', 1)[1], re.S)
+    assert [kind for kind, _text in entries] == ["handover", "receipt"]
+    assert "at BKK cargo gate" in entries[0][1] and "Received by the pharmacy" in entries[1][1]
+    assert "Hand-over link</a>" not in page
+    refused = courier.get(link)
+    assert refused.status_code == 403 and "takes no more hand-overs" in refused.get_data(as_text=True)
