@@ -136,6 +136,11 @@ LABELS = {
     "ln2_dry_shipper": N_("LN2 dry shipper"),
     # Bangkok's seasons (lane analytics)
     "hot_season": N_("hot season"), "rainy_season": N_("rainy season"), "cool_season": N_("cool season"),
+    # hand-overs: the parties, the record and its fields ("carrier", "courier", "pharmacy" as above)
+    "shipper": N_("shipper"), "customs_broker": N_("customs broker"), "handovers": N_("hand-over"),
+    "from_party": N_("handed over by"), "to_party": N_("taken by"), "place": N_("place"),
+    "coolant_state": N_("coolant"), "leg_sequence": N_("leg"), "recorded_via": N_("recorded through"),
+    "recorded_at": N_("recorded"), "handover_links": N_("hand-over links"), "link": N_("hand-over link"),
 }
 
 

@@ -1,7 +1,8 @@
 """The packing list: printed where the goods are packed and put in the box, read where they arrive.
 
 Its QR code opens the shipment's receiving page, so the pharmacy's scanner or tablet starts the receipt
-from the box itself.
+from the box itself. Printed by logistics staff, it carries a second QR code, "Hand-over": the shipment's
+one-shipment link, with which each carrier, customs broker and courier records their hand-over on a phone.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from logistics.schemas.shipments import ShipmentPublic
 
 TITLE = "Packing list"
 QR_SIZE_MM = 38.0
+HANDOVER_QR_MM = 30.0
 CONTENTS_COLUMNS = (Column("Item code"), Column("Item"), Column("Lot"), Column("Expiry"),
                     Column("Quantity", align="RIGHT"), Column("Storage"))
 LOGGER_COLUMNS = (Column("Logger"), Column("Model"), Column("Recording from"))
@@ -57,6 +59,9 @@ class PackingList:
     profiles: Mapping[str, StorageProfile]
     receiving_url: str
     generated_at: datetime
+    # The shipment's hand-over link and when it stops working (None: printed without one).
+    handover_url: str | None = None
+    handover_until: datetime | None = None
     # The reader's gettext: units and storage profiles print in their language (the records keep English).
     translate: Callable[[str], str] = str
 
@@ -72,6 +77,8 @@ def render(content: PackingList, fonts: FontChoice) -> bytes:
     _storage(doc, content)
     _contents(doc, content)
     _loggers(doc, content)
+    if content.handover_url:
+        _handover(doc, content, content.handover_url)
     heading(doc, "Signatures", keep_with_next_mm=30)
     signature_lines(doc, SIGNING_ROLES)
     return doc.to_bytes()
@@ -173,6 +180,22 @@ def _loggers(doc: Document, content: PackingList) -> None:
         return
     table(doc, LOGGER_COLUMNS, ([row.logger, row.model or "—", _when(row.starts_at, content.origin)]
                                 for row in assigned))
+
+
+def _handover(doc: Document, content: PackingList, url: str) -> None:
+    """What to do with the hand-over link on the left, its QR code on the right (as the receiving one)."""
+    heading(doc, "Hand-overs on the way", keep_with_next_mm=HANDOVER_QR_MM + LINE_MM + 2)
+    top = doc.get_y()
+    bottom = qr_code(doc, url, caption="Hand-over", x=doc.w - doc.r_margin - HANDOVER_QR_MM, y=top,
+                     size=HANDOVER_QR_MM)
+    doc.set_xy(doc.l_margin, top)
+    until = _when(content.handover_until, content.destination)
+    told = (f"Carrier, customs broker, courier: at each hand-over, scan this code with a phone and record "
+            f"the time, place, condition of seals, packaging and coolant, and your name. No account is "
+            f"needed; the link is for {content.shipment.reference} only and works until {until}. The "
+            f"pharmacy records its receipt with the code at the top.")
+    key_values(doc, [("Hand-over", told)], width=doc.epw - HANDOVER_QR_MM - 6, label_width=24)
+    doc.set_y(max(doc.get_y(), bottom + 2))
 
 
 def _when(moment: datetime | None, place: Place) -> str:

@@ -16,6 +16,7 @@ from logistics.core.audit import AuditRecord, ChainBreak, first_break
 from logistics.core.audit_display import AuditRow
 from logistics.db.models import (
     AuditEvent,
+    Handover,
     Item,
     Leg,
     LoggerAssignment,
@@ -34,7 +35,8 @@ from logistics.services.paging import one_page
 
 ACTIONS = ("create", "update", "delete")
 # The records that belong to a shipment, whose changes its own trail shows with its own.
-SHIPMENT_PARTS = ("shipment_lines", "legs", "milestones", "logger_assignments", "receipts", "receipt_lines")
+SHIPMENT_PARTS = ("shipment_lines", "legs", "milestones", "logger_assignments", "receipts", "receipt_lines",
+                  "handovers")
 # The kinds of record found by a name of their own (the column that holds it); other kinds by their id.
 NAMED_BY = {"shipments": "reference", "sites": "code", "items": "code", "loggers": "code",
             "storage_zones": "code", "users": "username", "recruitment_sites": "code",
@@ -128,7 +130,7 @@ def selection(session: Session, filters: AuditFilter, *, most: int) -> list[Audi
 
 def shipment_trail(session: Session, shipment_id: int) -> list[AuditRow]:
     """The changes to a shipment and to its parts (lines, legs, milestones, logger assignments, receipts
-    and their lines), removed parts included, oldest first."""
+    and their lines, hand-overs), removed parts included, oldest first."""
     scope = {"shipments": {str(shipment_id)}, **shipment_parts(session, shipment_id)}
     events = session.exec(select(AuditEvent).where(_within(scope)).order_by(col(AuditEvent.id))).all()
     return shown(session, events)
@@ -144,6 +146,7 @@ def shipment_parts(session: Session, shipment_id: int) -> dict[str, set[str]]:
         "receipts": select(Receipt.id).where(Receipt.shipment_id == shipment_id),
         "receipt_lines": select(ReceiptLine.id).join(Receipt, col(Receipt.id) == ReceiptLine.receipt_id)
         .where(Receipt.shipment_id == shipment_id),
+        "handovers": select(Handover.id).where(Handover.shipment_id == shipment_id),
     }
     parts = {kind: {str(record_id) for record_id in session.exec(query).all()}
              for kind, query in found.items()}

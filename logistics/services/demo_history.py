@@ -24,21 +24,24 @@ from sqlmodel import Session, select
 
 from logistics.core.alerting import Route
 from logistics.core.excursion_assessment import AssessmentDraft, Outcome
+from logistics.core.handovers import LEG_PARTY, HandoverDraft, Party
 from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.profiles import StorageProfile
+from logistics.core.receiving import CoolantState
 from logistics.core.signatures import Meaning
 from logistics.core.stock import StockStatus
 from logistics.db.engine import unit_of_work
 from logistics.db.models import ExcursionRecord, Leg, ReceiptLine
-from logistics.services import demo, geofence, quality, receiving, shipments, stock
+from logistics.services import demo, geofence, handovers, quality, receiving, shipments, stock
 from logistics.services.assessments import assess_excursion, current_assessments, lot_evidence, shipped_lot
 from logistics.services.demo_journeys import LoggerJourney, shipment_journeys, zone_journeys
-from logistics.services.demo_story import Plan, batches, plans
+from logistics.services.demo_story import COOLANT, HANDLERS, Plan, batches, plans
 from logistics.services.excursions import scan
 from logistics.services.series import roll_up
 from logistics.services.stability import check_budgets
 from logistics.services.telemetry import TelemetryStore
 from sensors.intake import IncomingMessage
+from sensors.itinerary import shipper_profile
 from sensors.journey import SimReading
 from sensors.simulator import MAX_BATCH_READINGS, native_reading, upload_times
 
@@ -102,6 +105,9 @@ def _events(planned: list[Plan], used: list[tuple[datetime, str, list[dict[str, 
         events.append((min(plan.enters, now), order, lambda player, plan=plan: player.book(plan)))
         for moment in plan.checks:
             events.append((moment, order, lambda player: None))  # a scan right after a mishap
+        for moment, sequence in plan.handovers:
+            events.append((moment, order, lambda player, plan=plan, sequence=sequence:
+                           player.hand_over(plan, sequence)))
         for moment, step in ((plan.received, _Player.receive), (plan.released, _Player.release),
                              (plan.closed, _Player.close)):
             if moment is not None:
@@ -152,6 +158,23 @@ class _Player:
             journeys = shipment_journeys(session, shipment, until=plan.received, mishaps=plan.mishaps)
         for journey in journeys:
             self.follow(journey)
+
+    def hand_over(self, plan: Plan, sequence: int) -> None:
+        """The box onto leg `sequence`, recorded through the shipment's link by whoever takes it."""
+        assert self.moment is not None
+        legs = plan.spec["legs"]
+        leg, before = legs[sequence - 1], legs[sequence - 2] if sequence > 1 else None
+        reason = "hand-over recorded through the shipment's link"
+        with unit_of_work(self.sessions, actor="demo", reason=reason, at=self.moment) as session:
+            lines = shipments.describe_shipment(session, plan.reference).lines
+            coolant = COOLANT.get(shipper_profile([line.storage_profile for line in lines]),
+                                  CoolantState.NOT_USED)
+            draft = HandoverDraft(
+                from_party=LEG_PARTY[before["mode"]] if before else Party.SHIPPER,
+                to_party=LEG_PARTY[leg["mode"]], name=HANDLERS.get(leg.get("carrier", ""), "Li Wei"),
+                place=leg["from"], at=self.moment, seals_intact=True, packaging_intact=True,
+                coolant_state=coolant.value, leg=sequence)
+            handovers.demo_handover(session, plan.reference, draft, now=self.moment)
 
     def receive(self, plan: Plan) -> None:
         assert plan.received is not None

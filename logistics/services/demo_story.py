@@ -28,6 +28,9 @@ COOLANT = {"refrigerated": CoolantState.COLD, "frozen": CoolantState.FROZEN,
            "dry_ice": CoolantState.DRY_ICE_PRESENT, "crt": CoolantState.NOT_USED}
 # A scan soon after a mishap has passed, as the scheduler's would be.
 SCANNED_AFTER = timedelta(minutes=15)
+# Who takes the box at each hand-over, and records it through the shipment's link: by the leg's carrier.
+HANDLERS = {"SZ Cold Express": "Wang Lei", "Cathay Cargo": "Kelvin Lau", "China Southern Cargo": "Zhou Min",
+            "Thai customs / Thai FDA": "Siriporn K.", "BKK MedCourier": "Anan T."}
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,18 @@ class Plan:
         """When the scheduler's scan has seen each mishap through."""
         return [mishap.at + timedelta(minutes=DROP_MINUTES if mishap.kind == "drop" else mishap.minutes * 1.5)
                 + SCANNED_AFTER for _logger, mishap in self.mishaps]
+
+    @property
+    def handovers(self) -> list[tuple[datetime, int]]:
+        """(when, leg sequence) of each hand-over so far: the box changes hands as each leg starts."""
+        found = []
+        for sequence, leg in enumerate(self.spec.get("legs", []), start=1):
+            actual = leg.get("actual", [])
+            moment = self.now + timedelta(hours=actual[0]) if actual else None
+            before_receipt = self.received is None or (moment is not None and moment < self.received)
+            if moment is not None and moment <= self.now and before_receipt:
+                found.append((moment, sequence))
+        return found
 
     @property
     def release_comment(self) -> str:

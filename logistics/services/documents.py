@@ -27,7 +27,16 @@ from logistics.db.models import (
 from logistics.documents import audit_report, packing_list, receipt_report
 from logistics.documents.fonts import choose_fonts
 from logistics.schemas.records import ExcursionPublic
-from logistics.services import assessments, audit, excursions, quality, receiving, series, stability
+from logistics.services import (
+    assessments,
+    audit,
+    excursions,
+    handovers,
+    quality,
+    receiving,
+    series,
+    stability,
+)
 from logistics.services.catalogue import get_site
 from logistics.services.shipments import describe_shipment, get_shipment
 from logistics.settings import Settings
@@ -45,21 +54,34 @@ def packing_list_file_name(reference: str) -> str:
 
 def packing_list_pdf(session: Session, reference: str, *, settings: Settings,
                      profiles: Mapping[str, StorageProfile], now: datetime,
-                     translate: Callable[[str], str] = str) -> bytes:
+                     translate: Callable[[str], str] = str, handover_secret: str | None = None) -> bytes:
     """The packing list of shipment `reference` (NotFound when there is none), generated at `now`; its
-    units and storage profiles in the language of `translate` (a gettext)."""
-    content = packing_list_content(session, reference, settings=settings, profiles=profiles, now=now)
+    units and storage profiles in the language of `translate` (a gettext). With `handover_secret` (the
+    application's secret) it carries a hand-over link while the shipment is on its way."""
+    content = packing_list_content(session, reference, settings=settings, profiles=profiles, now=now,
+                                   handover_secret=handover_secret)
     return packing_list.render(replace(content, translate=translate), choose_fonts(settings.pdf_fonts))
 
 
 def packing_list_content(session: Session, reference: str, *, settings: Settings,
-                         profiles: Mapping[str, StorageProfile], now: datetime) -> packing_list.PackingList:
+                         profiles: Mapping[str, StorageProfile], now: datetime,
+                         handover_secret: str | None = None) -> packing_list.PackingList:
     """What the packing list of shipment `reference` prints."""
     shipment = describe_shipment(session, reference)
+    link = None
+    if handover_secret and shipment.status in handovers.HANDING_OVER:
+        link = handovers.make_link(session, reference, secret=handover_secret, now=now)
     return packing_list.PackingList(
         shipment=shipment, origin=_place(session, shipment.origin),
         destination=_place(session, shipment.destination), profiles=profiles,
-        receiving_url=receiving_url(settings.public_url, reference), generated_at=now)
+        receiving_url=receiving_url(settings.public_url, reference), generated_at=now,
+        handover_url=handover_url(settings.public_url, link.token) if link else None,
+        handover_until=link.expires_at if link else None)
+
+
+def handover_url(public_url: str, token: str) -> str:
+    """A hand-over link's address: the page where a party on the way records a hand-over."""
+    return f"{public_url.rstrip('/')}/handover/{quote(token, safe='')}"
 
 
 def _place(session: Session, code: str) -> packing_list.Place:

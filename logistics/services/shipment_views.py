@@ -14,8 +14,19 @@ from logistics.core.receiving import count_difference
 from logistics.core.refusals import Refusal
 from logistics.db.models import Receipt, ReceiptLine, Site
 from logistics.schemas.shipments import ShipmentPage, ShipmentPublic
-from logistics.services import audit, catalogue, excursions, loggers, receiving, series, shipments, stability
+from logistics.services import (
+    audit,
+    catalogue,
+    excursions,
+    handovers,
+    loggers,
+    receiving,
+    series,
+    shipments,
+    stability,
+)
 from logistics.services.excursions import ExcursionRow, LoggerSummary
+from logistics.services.handovers import TimelineEntry
 from logistics.services.receiving import Journey
 from logistics.services.series import Chart
 from logistics.services.shipments import ShipmentFilter
@@ -59,6 +70,8 @@ class ShipmentView:
     summaries: list[LoggerSummary]
     lots: list[LotRow]
     charts: list[Chart]
+    handovers: list[TimelineEntry]  # the chain of custody, the receipt last
+    handing_over: bool  # hand-over links may be made for it
 
     @property
     def contents_open(self) -> bool:
@@ -129,7 +142,8 @@ def shipment_view(session: Session, reference: str, profiles: dict[str, StorageP
         excursions=excursions.listing(session, record.id),
         summaries=excursions.summaries(session, record, profiles, now=now),
         lots=stability.shipment_lots(session, record, profiles, now=now),
-        charts=series.shipment_charts(session, record, profiles, now=now))
+        charts=series.shipment_charts(session, record, profiles, now=now),
+        handovers=handovers.timeline(session, record), handing_over=record.status in handovers.HANDING_OVER)
 
 
 def receipt_view(session: Session, reference: str, profiles: dict[str, StorageProfile], *,

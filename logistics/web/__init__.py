@@ -29,6 +29,7 @@ from logistics.web import (
     documents,
     forecast,
     form_state,
+    handovers,
     i18n,
     lane_analytics,
     lanes,
@@ -99,6 +100,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(registry.blueprint)
     app.register_blueprint(records.blueprint)
     app.register_blueprint(receiving.blueprint)
+    app.register_blueprint(handovers.blueprint)
     app.register_blueprint(stock.blueprint)
     app.register_blueprint(storage.blueprint)
     app.register_blueprint(forecast.blueprint)

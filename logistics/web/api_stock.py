@@ -1,4 +1,5 @@
-"""The JSON API for goods at the hospital: a shipment's receipt, the QA queue, stock and its ledger.
+"""The JSON API for goods at the hospital: a shipment's receipt and chain of custody, the QA queue, stock
+and its ledger.
 
 `add_routes` puts the routes on the API blueprint of `logistics.web.api`, so they share its prefix, error
 handlers and the rule that writes need a bearer token.
@@ -16,6 +17,7 @@ from logistics.core.limits import MAX_PAGE
 from logistics.core.receiving import stored_codes
 from logistics.core.roles import Permission
 from logistics.core.stock import shown_status
+from logistics.schemas.handovers import HandoverList
 from logistics.schemas.stock import (
     BalanceList,
     BalancePublic,
@@ -29,7 +31,7 @@ from logistics.schemas.stock import (
     ReceiptPublic,
     StabilityLeft,
 )
-from logistics.services import quality, receiving, stock
+from logistics.services import handovers, quality, receiving, stock
 from logistics.web import db
 from logistics.web.api_io import described, json_answer, read_body, read_paging
 from logistics.web.auth import require
@@ -43,6 +45,14 @@ PAGING = (("page", "integer", f"Page number, from 1 to {MAX_PAGE:,}"),
                      "signed decision (404 until it is received)", response=ReceiptPublic)
 def get_receipt(reference: str) -> Any:
     return json_answer(receiving.receipt_public(db.session(), reference))
+
+
+@described.operation("GET", "/shipments/{reference}/handovers",
+                     "The shipment's chain of custody: each hand-over recorded through its one-shipment "
+                     "link, oldest first, and the pharmacy's receipt last once it is received",
+                     response=HandoverList)
+def list_handovers(reference: str) -> Any:
+    return json_answer(handovers.handover_list(db.session(), reference))
 
 
 @described.operation("GET", "/qa/queue",
@@ -114,8 +124,9 @@ def _movement(row: stock.LedgerRow) -> MovementPublic:
 
 
 def add_routes(api: Blueprint) -> None:
-    """The goods routes (receipts, the QA queue, stock and its ledger) on the API's blueprint."""
+    """The goods routes (receipts, hand-overs, the QA queue, stock and its ledger) on the API's blueprint."""
     api.add_url_rule("/shipments/<reference>/receipt", view_func=get_receipt)
+    api.add_url_rule("/shipments/<reference>/handovers", view_func=list_handovers)
     api.add_url_rule("/qa/queue", view_func=qa_queue)
     api.add_url_rule("/stock", view_func=list_stock)
     api.add_url_rule("/stock/movements", view_func=list_movements)

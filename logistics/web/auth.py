@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 
 blueprint = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health", "favicon"})
-# Endpoints that check a credential of their own (a logger's secret) instead of a user login.
-SELF_AUTHENTICATED = frozenset({"telemetry.post_readings"})
+# Endpoints that check a credential of their own (a logger's secret, a one-shipment hand-over link)
+# instead of a user login.
+SELF_AUTHENTICATED = frozenset({"telemetry.post_readings", "handover.link_page", "handover.link_record"})
 # Read-only data that pages fetch, outside /api/: a script may fetch it with a bearer token, as it reads
 # the API (the routes answer GET only, so a token changes nothing there).
 TOKEN_READABLE = frozenset({"pages.shipment_charts", "storage.zone_charts"})
@@ -156,7 +157,7 @@ def login() -> Any:
     if request.method == "GET":
         return render_template("login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip().lower()[:64]
-    address, now, policy = request.remote_addr or "unknown", datetime.now(UTC), _throttle_policy()
+    address, now, policy = request.remote_addr or "unknown", datetime.now(UTC), throttle_policy()
     try:  # counted before the password is looked at, so that concurrent guesses are counted too
         attempt = users.start_sign_in(db.writing("sign-in"), username, address, policy, now)
     except users.AttemptsLocked as locked:  # refused without looking at the password
@@ -180,7 +181,7 @@ def login() -> Any:
     return redirect(same_site_path(request.form.get("next")) or url_for("pages.index"))
 
 
-def _throttle_policy() -> ThrottlePolicy:
+def throttle_policy() -> ThrottlePolicy:
     settings = db.runtime().settings
     return ThrottlePolicy(failures_per_name=settings.login_max_failures,
                           failures_per_address=settings.login_max_failures * 4,

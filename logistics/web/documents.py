@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, current_app
+from flask_login import current_user
 
+from logistics.core.roles import Permission
 from logistics.services import documents
 from logistics.services.errors import NotFound
 from logistics.web import db
@@ -19,7 +21,10 @@ blueprint = Blueprint("documents", __name__)
 
 @blueprint.route("/shipments/<reference>/packing-list.pdf")
 def packing_list(reference: str) -> Any:
-    return _pdf(reference, partial(documents.packing_list_pdf, translate=catalog().ugettext),
+    """The packing list; printed by someone who edits shipments, with the hand-over link's QR code too."""
+    secret = str(current_app.config["SECRET_KEY"]) if current_user.can(Permission.EDIT_SHIPMENTS) else None
+    return _pdf(reference, partial(documents.packing_list_pdf, translate=catalog().ugettext,
+                                   handover_secret=secret),
                 documents.packing_list_file_name(reference))
 
 

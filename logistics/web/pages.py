@@ -139,7 +139,8 @@ def shipment_detail(reference: str) -> Any:
                            sites=shown.choices.sites, trail=shown.trail, route_warnings=shown.route_warnings,
                            excursions=shown.excursions,
                            dispositions=DISPOSITIONS, summaries=shown.summaries,
-                           **chart_context(shown.charts, shown.zone, now), lots=shown.lots)
+                           **chart_context(shown.charts, shown.zone, now), lots=shown.lots,
+                           handovers=shown.handovers, handing_over=shown.handing_over)
 
 
 def chart_context(charts: list[series.Chart], zone: str, now: datetime) -> dict[str, Any]:

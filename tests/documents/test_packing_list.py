@@ -29,7 +29,7 @@ from logistics.documents.pdf import (
     table,
 )
 from logistics.schemas.shipments import ShipmentCreate, ShipmentUpdate
-from logistics.services import catalogue, documents, shipments
+from logistics.services import catalogue, documents, handovers, shipments
 from logistics.services.errors import NotFound
 from logistics.settings import SettingsError, load_settings
 from tests.conftest import NOW
@@ -216,3 +216,21 @@ def test_the_command_writes_a_pdf(sqlite_demo_runtime, tmp_path, monkeypatch):
 def test_the_command_has_help():
     result = CliRunner().invoke(main, ["documents", "packing-list", "--help"], prog_name="logistics")
     assert result.exit_code == 0 and "Usage: logistics documents packing-list" in result.output
+
+
+def test_printed_with_the_secret_it_carries_the_hand_over_link_as_a_second_qr_code(sqlite_demo_runtime):
+    runtime = sqlite_demo_runtime
+    public = "https://coldchain.example.org"
+    with runtime.sessions() as session:
+        settings = replace(runtime.settings, public_url=public)
+        content = documents.packing_list_pdf(session, REFERENCE, settings=settings, profiles=runtime.profiles,
+                                             now=NOW, handover_secret="test-secret")
+        link = handovers.make_link(session, REFERENCE, secret="test-secret", now=NOW)
+    url = documents.handover_url(public, link.token)
+    assert url.startswith(f"{public}/handover/")
+    images = [image for page in PdfReader(io.BytesIO(content)).pages for image in page.images]
+    assert len(images) == 2
+    assert modules_of(images[1].image, size=len(qr_symbol(url).matrix)) == dark_modules(url)
+    text = " ".join(page_texts(content))
+    assert "Hand-overs on the way" in text and f"the link is for {REFERENCE} only" in text
+    assert "works until 2026-11-29 05:00 +07:00" in text  # the planned arrival (in 40 h) and three days

@@ -25,7 +25,7 @@ from logistics.db.models import (
     StorageZone,
 )
 from logistics.readers.config_files import load_alert_routes, load_demo_scenario
-from logistics.services import forecasting, lane_analytics, receiving, shipments, stock
+from logistics.services import forecasting, handovers, lane_analytics, receiving, shipments, stock
 from logistics.services.audit import verify_audit_trail
 from logistics.services.demo import DemoAlreadyLoaded
 from logistics.services.demo_history import record_history
@@ -222,3 +222,24 @@ def test_the_audit_trail_of_the_past_is_stamped_when_each_thing_happened(demo):
             assert created == received_at
     assert stamps == sorted(stamps)  # in the order the story happened
     assert stamps[0] < NOW - timedelta(days=150) and stamps[-1] <= NOW
+
+
+def test_each_shipment_under_way_or_past_has_its_hand_overs_and_the_receipt_last(demo):
+    runtime, _ = demo
+    with runtime.sessions() as session:
+        def chain(reference):
+            return [(entry.kind, entry.from_party, entry.to_party, entry.site, entry.leg)
+                    for entry in handovers.handover_list(session, reference).items]
+
+        # In the air since take-off: handed to the truck at the warehouse, to the airline at HKG.
+        assert chain("HG-2026-0045") == [("handover", "shipper", "carrier", "HG-SZ", 1),
+                                         ("handover", "carrier", "carrier", "HKG", 2)]
+        for reference in [*PAST, "HG-2026-0041", "HG-2026-0044"]:  # four legs, then the pharmacy
+            assert [entry[:3] for entry in chain(reference)] == [
+                ("handover", "shipper", "carrier"), ("handover", "carrier", "carrier"),
+                ("handover", "carrier", "customs_broker"), ("handover", "customs_broker", "courier"),
+                ("receipt", "courier", "pharmacy")], reference
+        assert chain("HG-2026-0047") == []  # packed, not collected yet
+        actors = set(session.exec(select(AuditEvent.actor).where(AuditEvent.entity == "handovers")).all())
+    assert actors == {"Wang Lei (hand-over link)", "Kelvin Lau (hand-over link)", "Zhou Min (hand-over link)",
+                      "Siriporn K. (hand-over link)", "Anan T. (hand-over link)"}

@@ -9,6 +9,8 @@ from tests.conftest import DEMO_PASSWORD
 from tests.web.conftest import csrf_token, login, web_app
 
 PUBLIC = {"auth.login", "static", "health", "favicon"}
+# Authenticated by a one-shipment link instead of a login (tests/web/test_handover_pages.py).
+BY_LINK = {"handover.link_page", "handover.link_record"}
 SAMPLE_ARGS = {"reference": "HG-2026-0045", "filename": "style.css", "logger_id": "LG-24003"}
 
 
@@ -24,6 +26,9 @@ def test_every_route_except_the_public_ones_refuses_anonymous_requests(app, clie
     assert len(routes) >= 10
     for endpoint, method, path in routes:
         if endpoint in PUBLIC:
+            continue
+        if endpoint in BY_LINK:  # "1" is no link: refused, never served
+            assert client.open(path, method=method).status_code in (400, 403), (method, path)
             continue
         response = client.open(path, method=method)
         if path.startswith("/api/"):

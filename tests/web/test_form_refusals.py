@@ -17,6 +17,7 @@ import pytest
 from tests.web.conftest import csrf_token, login
 from tests.web.refusals import field_error, focused, kept_value
 from tests.web.test_excursion_review import with_an_excursion
+from tests.web.test_handover_pages import a_handover_link
 from tests.web.test_qa_decision_pages import line_of, received
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "logistics" / "web" / "templates"
@@ -100,6 +101,12 @@ FORMS: dict[str, Refusal | str] = {
         "running the forecast: refused only without a plan or bill of materials, and then the page shows no "
         "button but the way to the recruitment page; a page gone stale has the banner say it "
         "(test_forecast_pages)"),
+    "handover/link.html#1": Refusal(  # a courier without an account, through the shipment's link
+        "", "/handover/{token}", "/handover/{token}",
+        {"from_party": "courier", "to_party": "courier", "name": "", "place": "BKK", "seals_intact": "yes",
+         "packaging_intact": "yes", "coolant_state": "cold", "note": "handed at the dock"},
+        fields=("name",), kept={"place": "BKK", "from_party": "courier", "coolant_state": "cold"},
+        prepare=a_handover_link),
     "lanes/choose.html#1": Refusal(  # a departure that is no time: the choice comes back, not a proposal
         "logistics", "/shipments/from-lane", "/shipments/from-lane",
         {"lane": "SZ-HKG-BKK-PH", "reference": "HG-2026-0900", "departure": "yesterday"},
@@ -203,6 +210,7 @@ FORMS: dict[str, Refusal | str] = {
         {"assessment": "Within the budget", "disposition": "throw_away"},
         fields=("disposition-{x}",), kept={"assessment-{x}": "Within the budget"},
         prepare=an_acknowledged_excursion),
+    "shipments/detail.html#9": "ending the hand-over links: a button, nothing to refuse",
     "shipments/detail.html#1": Refusal(  # *Remove…* without a reason
         "logistics", f"/shipments/{OPEN}", f"/shipments/{OPEN}/lines/{{line}}/remove", {"reason": "  "},
         fields=("remove-line-{line}-reason",), prepare=first_line),

@@ -266,7 +266,9 @@ def find_forms(client):
     """endpoint -> (the page showing it, the path it posts to, its fields)."""
     forms = {}
     signing = re.findall(r'href="(/qa/lines/\d+)"', client.get("/qa").get_data(as_text=True))
-    for page in (*PAGES_WITH_FORMS, *signing[:1]):
+    link = client.get("/shipments/HG-2026-0046/handover-link").get_data(as_text=True)  # a courier's form
+    handover = re.findall(r'id="handover-url">[^<]*?(/handover/[^<]+)</p>', link)
+    for page in (*PAGES_WITH_FORMS, *signing[:1], *handover):
         response = client.get(page)
         assert response.status_code == 200, page
         reader = FormReader(page)

@@ -35,7 +35,7 @@ NEEDS: dict[str, Permission | None] = {
     "recruitment.enrol": P.RECORD_ENROLMENTS, "recruitment.import_enrolments": P.RECORD_ENROLMENTS,
     "profiles.profile_save": P.MANAGE_PROFILES, "profiles.allowance_save": P.MANAGE_PROFILES,
     "lanes.lane_new": P.EDIT_SHIPMENTS, "lanes.lane_edit": P.EDIT_SHIPMENTS,
-    "lanes.shipment_from_lane": P.EDIT_SHIPMENTS,
+    "lanes.shipment_from_lane": P.EDIT_SHIPMENTS, "handover.end_links": P.EDIT_SHIPMENTS,
     # API
     "api.create_shipment": P.EDIT_SHIPMENTS, "api.update_shipment": P.EDIT_SHIPMENTS,
     "api.add_line": P.EDIT_SHIPMENTS, "api.remove_line": P.EDIT_SHIPMENTS, "api.add_leg": P.EDIT_SHIPMENTS,
@@ -49,8 +49,9 @@ NEEDS: dict[str, Permission | None] = {
     "api.consume": P.RECEIVE, "api.run_forecast": P.PLAN_SUPPLY, "api.add_enrolment": P.RECORD_ENROLMENTS,
     # open to every signed-in user (or to anyone): they change no record
     "auth.login": None, "auth.logout": None, "i18n.choose": None,
-    # authenticated by the logger's own credentials (tests/ingest/test_http_ingest.py)
-    "telemetry.post_readings": None,
+    # authenticated by the logger's own credentials (tests/ingest/test_http_ingest.py), or by a
+    # one-shipment hand-over link (tests/web/test_handover_pages.py)
+    "telemetry.post_readings": None, "handover.link_record": None,
 }
 
 

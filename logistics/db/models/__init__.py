@@ -23,7 +23,7 @@ from logistics.db.models.loggers import Logger, LoggerAssignment
 from logistics.db.models.profiles import ItemAllowanceVersion, StorageProfileVersion
 from logistics.db.models.records import AuditEvent, Signature, SigningFailure
 from logistics.db.models.scheduling import JobRun
-from logistics.db.models.shipments import Leg, Milestone, Shipment, ShipmentLine
+from logistics.db.models.shipments import Handover, Leg, Milestone, Shipment, ShipmentLine
 from logistics.db.models.stock import ExcursionAssessment, Receipt, ReceiptLine, StockMovement
 from logistics.db.models.storage import StorageZone
 from logistics.db.models.telemetry import (
@@ -39,7 +39,7 @@ from logistics.db.models.users import ApiToken, LoginAttempt, User
 __all__ = [
     "Alert", "AlertDelivery", "ApiToken", "AuditEvent", "Audited", "BomLine", "Enrolment", "EvaluationMark",
     "EvaluationProgress", "ExcursionAssessment", "ExcursionRecord", "ForecastRun", "GeofenceCursor",
-    "GeofenceTrack", "Item",
+    "GeofenceTrack", "Handover", "Item",
     "ItemAllowanceVersion", "JobRun", "Lane", "LaneLeg", "Leg", "Logger", "LoggerAssignment", "LoginAttempt",
     "Lot", "Milestone", "Reading", "ReadingRollup", "Receipt", "ReceiptLine", "RecruitmentPlan",
     "RecruitmentPull", "RecruitmentSite", "Rejection", "RollupCursor", "Shipment", "ShipmentLine",

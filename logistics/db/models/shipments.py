@@ -32,6 +32,8 @@ class Shipment(Audited, SQLModel, table=True):
     coolant_kg: float | None = None
     notes: str | None = Field(default=None, max_length=4000)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    # The generation of its hand-over links: a link made before the number last went up no longer works.
+    handover_links: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ShipmentLine(Audited, SQLModel, table=True):
@@ -60,6 +62,28 @@ class Leg(Audited, SQLModel, table=True):
     planned_end: datetime | None = time_field()
     actual_start: datetime | None = time_field()
     actual_end: datetime | None = time_field()
+
+
+class Handover(Audited, SQLModel, table=True):
+    """The box changing hands on its way (core.handovers); the pharmacy's hand-over is its receipt."""
+
+    __tablename__ = "handovers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    from_party: str = Field(max_length=20)  # core.handovers.Party
+    to_party: str = Field(max_length=20)
+    name: str = Field(max_length=64)  # who recorded it, as they wrote it
+    site_id: int | None = Field(default=None, foreign_key="sites.id")  # where, when it is a site
+    place: str | None = Field(default=None, max_length=200)  # where, in words, when it is not
+    leg_sequence: int | None = None  # the leg the box goes onto, as numbered when recorded
+    seals_intact: bool
+    packaging_intact: bool
+    coolant_state: str = Field(max_length=20)  # core.receiving.CoolantState
+    note: str | None = Field(default=None, max_length=1000)
+    recorded_via: str = Field(max_length=10)  # link: through a one-shipment link
+    recorded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
 class Milestone(Audited, SQLModel, table=True):
