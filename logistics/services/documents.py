@@ -25,9 +25,19 @@ from logistics.db.models import (
     Signature,
 )
 from logistics.documents import audit_report, packing_list, receipt_report
+from logistics.documents import import_papers as papers_document
 from logistics.documents.fonts import choose_fonts
 from logistics.schemas.records import ExcursionPublic
-from logistics.services import assessments, audit, excursions, quality, receiving, series, stability
+from logistics.services import (
+    assessments,
+    audit,
+    excursions,
+    import_papers,
+    quality,
+    receiving,
+    series,
+    stability,
+)
 from logistics.services.catalogue import get_site
 from logistics.services.shipments import describe_shipment, get_shipment
 from logistics.settings import Settings
@@ -59,7 +69,16 @@ def packing_list_content(session: Session, reference: str, *, settings: Settings
     return packing_list.PackingList(
         shipment=shipment, origin=_place(session, shipment.origin),
         destination=_place(session, shipment.destination), profiles=profiles,
-        receiving_url=receiving_url(settings.public_url, reference), generated_at=now)
+        receiving_url=receiving_url(settings.public_url, reference), generated_at=now,
+        coolant_marking=import_papers.marking(session, get_shipment(session, reference)))
+
+
+def import_papers_pdf(session: Session, reference: str, *, settings: Settings, now: datetime) -> bytes:
+    """The import papers of shipment `reference` for the customs broker (NotFound when there is none)."""
+    papers = import_papers.import_papers(session, reference, today=now.date())
+    zone = get_site(session, papers.destination).timezone
+    content = papers_document.ImportPapers(papers=papers, destination_zone=zone, generated_at=now)
+    return papers_document.render(content, choose_fonts(settings.pdf_fonts))
 
 
 def _place(session: Session, code: str) -> packing_list.Place:

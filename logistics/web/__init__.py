@@ -33,6 +33,7 @@ from logistics.web import (
     lanes,
     legs,
     pages,
+    permits,
     profiles,
     receiving,
     records,
@@ -92,6 +93,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(legs.blueprint)
     app.register_blueprint(lanes.blueprint)
+    app.register_blueprint(permits.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(telemetry.blueprint)
     app.register_blueprint(registry.blueprint)
