@@ -19,7 +19,6 @@ The rules here, in the order a person meets them:
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ EARLIEST_PERMIT_DAY = date(2000, 1, 1)
 LATEST_PERMIT_DAY = date(2099, 12, 31)
 MAX_NET_WEIGHT_KG = 1000.0  # one line of an air shipment of reagents
 INVOICE_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9./_-]{0,39}$"
-_HS_CODE = re.compile(r"^\d+(?:\.\d+)*$")
+_HS_CODE = re.compile(r"^[0-9]+(?:\.[0-9]+)*$")
 
 
 class PermitProblemCode(StrEnum):
@@ -126,15 +125,6 @@ def hs_code_problem(code: str) -> Refusal | None:
         return None
     return Refusal(N_("an HS code is 6 to 10 digits, dots allowed between them (e.g. %(example)s)"),
                    example="3002.12")
-
-
-def net_weight_problem(kg: float) -> Refusal | None:
-    """Why `kg` is no net weight of a line, or None."""
-    if not math.isfinite(kg) or kg <= 0:
-        return Refusal(N_("must be more than 0 kg"))
-    if kg > MAX_NET_WEIGHT_KG:
-        return Refusal(N_("must be at most %(most)s kg for one line"), most=f"{MAX_NET_WEIGHT_KG:g}")
-    return None
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,14 @@ LABELS = {
     "coolant": N_("coolant"), "coolant_kg": N_("coolant (net kg)"), "wait_hours": N_("wait before (h)"),
     "duration_hours": N_("duration (h)"), "none": N_("none"), "gel_packs": N_("gel packs"),
     "ln2_dry_shipper": N_("LN2 dry shipper"),
+    # import papers: the permit register, its fields, and the licence per invoice's
+    "import_permits": N_("import permit"), "import_permit_items": N_("item covered by a permit"),
+    "permit": N_("import permit"), "item": N_("item"), "number": N_("number"),
+    "holder": N_("holder"), "issued": N_("issued"), "expires": N_("expires"),
+    "protocol_number": N_("protocol number"), "hs_code": N_("HS code"),
+    "invoice_number": N_("invoice number"), "net_weight_kg": N_("net weight (kg)"),
+    "manufactured": N_("manufactured"),
+    "no_free_liquid": N_("no free liquid"),
 }
 
 
