@@ -26,7 +26,8 @@ def codes(problems):
 
 def test_a_permit_valid_on_the_arrival_day_covering_every_item_has_no_problem():
     for day in (date(2026, 1, 1), date(2026, 6, 1), date(2026, 12, 31)):  # both end days count
-        assert permit_problems(PERMIT.number, PERMIT, arrival_day=day, item_codes=["SEL-CD34", "MED-HSC"]) == []
+        carried = ["SEL-CD34", "MED-HSC"]
+        assert permit_problems(PERMIT.number, PERMIT, arrival_day=day, item_codes=carried) == []
 
 
 @pytest.mark.parametrize(("named", "permit", "arrival", "items", "expected"), [

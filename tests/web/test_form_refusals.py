@@ -141,7 +141,8 @@ FORMS: dict[str, Refusal | str] = {
         "logistics", "/permits/new", "/permits/new",
         {"number": "TFDA-CT-2027-0003", "holder": "Siriraj", "protocol_number": "HG-TDT-302",
          "issued": "2027-01-01", "expires": "2027-01-01", "items": "QC-VCN", "notes": "renewal"},
-        fields=("expires",), kept={"number": "TFDA-CT-2027-0003", "expires": "2027-01-01", "notes": "renewal"}),
+        fields=("expires",),
+        kept={"number": "TFDA-CT-2027-0003", "expires": "2027-01-01", "notes": "renewal"}),
     "permits/list.html#1": Refusal(
         "logistics", "/permits", "/permits/hs-codes", {"item": "QC-VCN", "hs_code": "3822-19"},
         fields=("hs-code",), kept={"hs-item": "QC-VCN", "hs-code": "3822-19"}),
@@ -253,7 +254,8 @@ FORMS: dict[str, Refusal | str] = {
         {"line_ids": "{line}", "lines-0-net_weight_kg": "heavy", "lines-0-manufactured": "2026-01-15",
          "invoice_number": "INV-1"},
         fields=("lines-0-net_weight_kg",),
-        kept={"lines-0-net_weight_kg": "heavy", "lines-0-manufactured": "2026-01-15", "papers-invoice": "INV-1"},
+        kept={"lines-0-net_weight_kg": "heavy", "lines-0-manufactured": "2026-01-15",
+              "papers-invoice": "INV-1"},
         prepare=lambda app, client: {"line": re.search(r'name="line_ids" value="(\d+)"', client.get(
             "/shipments/HG-2026-0045/import-papers").get_data(as_text=True)).group(1)}),
     "shipments/import.html#1": Refusal(  # a file cannot be offered again: there is nothing typed
