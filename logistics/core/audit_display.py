@@ -47,10 +47,13 @@ NAME_TEMPLATES: dict[str, str] = {
     "item_allowance_versions": "{item_id} allowance v{version}",
     "lanes": "{code}",
     "lane_legs": "{lane_id} leg {sequence}",
+    "import_permits": "{number}",
+    "import_permit_items": "{permit_id} covers {item_id}",
 }
 # The kinds of record a printed report names otherwise than by their table's name in the singular (pages
 # translate their own: web/i18n.py).
-KIND_NAMES = {"legs": "route leg", "receipt_lines": "received line", "signatures": "electronic signature",
+KIND_NAMES = {"legs": "route leg", "import_permit_items": "permit item",
+              "receipt_lines": "received line", "signatures": "electronic signature",
               "bom_lines": "bill of materials line", "signing_failures": "refused signature"}
 NOTHING = "—"
 ARROW = "→"

@@ -141,6 +141,14 @@ LABELS = {
     "from_party": N_("handed over by"), "to_party": N_("taken by"), "place": N_("place"),
     "coolant_state": N_("coolant"), "leg_sequence": N_("leg"), "recorded_via": N_("recorded through"),
     "recorded_at": N_("recorded"), "handover_links": N_("hand-over links"), "link": N_("hand-over link"),
+    # import papers: the permit register, its fields, and the licence per invoice's
+    "import_permits": N_("import permit"), "import_permit_items": N_("item covered by a permit"),
+    "permit": N_("import permit"), "item": N_("item"), "number": N_("number"),
+    "holder": N_("holder"), "issued": N_("issued"), "expires": N_("expires"),
+    "protocol_number": N_("protocol number"), "hs_code": N_("HS code"),
+    "invoice_number": N_("invoice number"), "net_weight_kg": N_("net weight (kg)"),
+    "manufactured": N_("manufactured"),
+    "no_free_liquid": N_("no free liquid"),
 }
 
 

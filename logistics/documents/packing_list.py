@@ -64,6 +64,9 @@ class PackingList:
     handover_until: datetime | None = None
     # The reader's gettext: units and storage profiles print in their language (the records keep English).
     translate: Callable[[str], str] = str
+    # The coolant's dangerous-goods line (UN 1845 for dry ice) or an LN2 dry shipper's "not restricted"
+    # (core.import_papers.coolant_marking); None when the coolant needs none.
+    coolant_marking: str | None = None
 
 
 def render(content: PackingList, fonts: FontChoice) -> bytes:
@@ -127,6 +130,7 @@ def _facts(content: PackingList) -> list[tuple[str, str]]:
         ("Planned arrival", _when(shipment.planned_arrival, destination)),
         ("Packaging", _packaging(shipment)),
         ("Import permit", shipment.import_permit or "—"),
+        *([("Dangerous goods", content.coolant_marking)] if content.coolant_marking else []),
     ]
 
 

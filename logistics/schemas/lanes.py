@@ -47,6 +47,9 @@ class LaneFields(Schema):
     coolant: str = Field(default="none", description="none, gel_packs, dry_ice or ln2_dry_shipper")
     coolant_kg: float | None = Field(default=None, ge=0, le=1000,
                                      description="Net kg of coolant (required for dry ice, UN 1845)")
+    no_free_liquid: bool = Field(default=False, description=(
+        "An LN2 dry shipper charged so that no free liquid remains: its packing list marks it not restricted "
+        "(IATA special provision A152)"))
     notes: str | None = Field(default=None, max_length=4000)
     legs: list[LaneLegFields] = Field(max_length=20)
     reason: str | None = Field(default=None, max_length=1000, description="Why, for the audit trail")
@@ -93,6 +96,7 @@ class LaneSummary(Schema):
     storage_profiles: list[str]
     coolant: str
     coolant_kg: float | None
+    no_free_liquid: bool = False
     transit_hours: float = Field(description="Planned from departure to arrival, waits included")
     route: list[str] = Field(description="The sites the legs pass, in order")
     warnings: list[str] = Field(default_factory=list, description=(

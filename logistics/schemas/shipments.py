@@ -147,6 +147,8 @@ class ShipmentPublic(ShipmentSummary):
     packaging: str | None
     packaging_validated_hours: float | None
     import_permit: str | None
+    invoice_number: str | None = Field(default=None, description="The commercial invoice's number (set with "
+                                                                 "the import papers)")
     lane: str | None = Field(default=None, description="The code of the lane it was planned from")
     coolant: str | None = None
     coolant_kg: float | None = None

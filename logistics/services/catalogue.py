@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from logistics.core.geofence import fence_problems
+from logistics.core.import_papers import hs_code_problem
 from logistics.core.limits import MAX_LINE_QUANTITY
 from logistics.core.profiles import StorageProfile
 from logistics.core.quantities import QuantityRule
@@ -64,6 +65,7 @@ def add_item(
     stability_limit_c: float | None = None,
     gtin: str | None = None,
     max_quantity: float | None = None,
+    hs_code: str | None = None,
 ) -> Item:
     errors = {}
     if category not in ITEM_CATEGORIES:
@@ -79,6 +81,8 @@ def add_item(
     gtin = _gtin(session, gtin, errors)
     if max_quantity is not None and (problem := max_quantity_problem(max_quantity)):
         errors["max_quantity"] = problem
+    if hs_code is not None and (refusal := hs_code_problem(hs_code.strip())):
+        errors["hs_code"] = refusal
     if errors:
         raise InputError(errors)
     item = Item(
@@ -86,6 +90,7 @@ def add_item(
         pack_size=pack_size, shelf_life_days=shelf_life_days, shock_sensitive=shock_sensitive,
         stability_budget_s=None if stability_budget_hours is None else stability_budget_hours * 3600,
         stability_limit_c=stability_limit_c, max_quantity=max_quantity,
+        hs_code=hs_code.strip() if hs_code else None,
     )
     session.add(item)
     if item.stability_budget_s is not None and item.stability_limit_c is not None:
@@ -146,9 +151,10 @@ def get_item(session: Session, code: str) -> Item:
     return _by_code(session, Item, code)
 
 
-def add_lot(session: Session, *, item_code: str, lot_number: str, expiry: date) -> Lot:
+def add_lot(session: Session, *, item_code: str, lot_number: str, expiry: date,
+            manufactured: date | None = None) -> Lot:
     item = get_item(session, item_code)
-    lot = Lot(item_id=item.id, lot_number=lot_number, expiry=expiry)
+    lot = Lot(item_id=item.id, lot_number=lot_number, expiry=expiry, manufactured=manufactured)
     session.add(lot)
     return lot
 

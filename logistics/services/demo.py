@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -14,8 +14,19 @@ from logistics.core.profiles import StorageProfile
 from logistics.core.units import parse_quantity
 from logistics.db.models import Leg, LoggerAssignment, Milestone, Shipment, ShipmentLine, Site
 from logistics.readers.config_files import load_demo_scenario, load_lanes
+from logistics.schemas.permits import PermitCreate
 from logistics.schemas.shipments import ShipmentCreate
-from logistics.services import catalogue, lanes, loggers, recruitment, shipments, stock, storage, users
+from logistics.services import (
+    catalogue,
+    lanes,
+    loggers,
+    permits,
+    recruitment,
+    shipments,
+    stock,
+    storage,
+    users,
+)
 
 # The order a shipment passes through on its way to a demo status.
 PATH = [ShipmentStatus.PACKED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.ARRIVED,
@@ -60,9 +71,13 @@ def load_catalogue(session: Session, profiles: dict[str, StorageProfile], *, now
     for item in scenario["items"]:
         catalogue.add_item(session, profiles, **item)
     session.flush()
+    shelf_lives = {item["code"]: item.get("shelf_life_days") for item in scenario["items"]}
     for lot in [*scenario["lots"], *lots]:
-        catalogue.add_lot(session, item_code=lot["item"], lot_number=lot["lot_number"],
-                          expiry=today + timedelta(days=lot["expiry_days"]))
+        expiry = today + timedelta(days=lot["expiry_days"])
+        shelf_life = shelf_lives.get(lot["item"])
+        made = expiry - timedelta(days=shelf_life) if shelf_life else None
+        catalogue.add_lot(session, item_code=lot["item"], lot_number=lot["lot_number"], expiry=expiry,
+                          manufactured=made if made and made <= today else None)
     secrets = {}
     for logger in scenario["loggers"]:
         _, secrets[logger["code"]] = loggers.register_logger(
@@ -71,11 +86,21 @@ def load_catalogue(session: Session, profiles: dict[str, StorageProfile], *, now
     for zone in scenario.get("zones", []):
         _add_zone(session, profiles, zone, now)
     lanes.load_lanes(session, lanes.lane_drafts(load_lanes()), profiles)
+    permits.load_permits(session, [_permit(spec, scenario, today)
+                                   for spec in scenario.get("import_permits", [])])
     went_live = now + timedelta(days=scenario.get("went_live_days", 0))
     for held in scenario.get("stock", []):
         stock.open_balance(session, **held, by="demo", now=went_live)
     _add_trial(session, scenario, now)
     return secrets
+
+
+def _permit(spec: dict[str, Any], scenario: dict[str, Any], today: date) -> PermitCreate:
+    """An import permit of the scenario (days from today); without `items` it covers every item."""
+    return PermitCreate(number=spec["number"], holder=spec["holder"], protocol_number=spec["protocol_number"],
+                        issued=today + timedelta(days=spec["issued_days"]),
+                        expires=today + timedelta(days=spec["expiry_days"]),
+                        items=spec.get("items") or [item["code"] for item in scenario["items"]])
 
 
 def counts_of(scenario: dict[str, Any]) -> dict[str, int]:
@@ -131,9 +156,11 @@ def add_shipment(session: Session, spec: dict[str, Any], now: datetime, *,
         air_waybill=spec.get("air_waybill"), packaging=spec.get("packaging"),
         packaging_validated_hours=spec.get("packaging_validated_hours"),
         import_permit=spec.get("import_permit"), notes=spec.get("notes"),
+        coolant=spec.get("coolant"), coolant_kg=spec.get("coolant_kg"),
         planned_departure=at(spec.get("planned_departure_h")),
         planned_arrival=at(spec.get("planned_arrival_h")),
     ))
+    shipment.invoice_number = spec.get("invoice_number")
     _walk_to(shipment, status or ShipmentStatus(spec["status"]))
     shipment.actual_departure = at(spec.get("actual_departure_h"))
     shipment.actual_arrival = at(spec.get("actual_arrival_h"))
@@ -141,7 +168,8 @@ def add_shipment(session: Session, spec: dict[str, Any], now: datetime, *,
         item_code, lot_number = line["lot"].split("/", 1)
         lot, item = catalogue.get_lot(session, item_code, lot_number)
         session.add(ShipmentLine(shipment_id=shipment.id, lot_id=lot.id, unit=item.unit,
-                                 quantity=parse_quantity(line["quantity"], item.unit)))
+                                 quantity=parse_quantity(line["quantity"], item.unit),
+                                 net_weight_kg=line.get("net_kg")))
     for sequence, leg in enumerate(spec.get("legs", []), start=1):
         planned, actual = leg["planned"], leg.get("actual", [])
         session.add(Leg(

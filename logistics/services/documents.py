@@ -25,6 +25,7 @@ from logistics.db.models import (
     Signature,
 )
 from logistics.documents import audit_report, packing_list, receipt_report
+from logistics.documents import import_papers as papers_document
 from logistics.documents.fonts import choose_fonts
 from logistics.schemas.records import ExcursionPublic
 from logistics.services import (
@@ -32,6 +33,7 @@ from logistics.services import (
     audit,
     excursions,
     handovers,
+    import_papers,
     quality,
     receiving,
     series,
@@ -76,12 +78,21 @@ def packing_list_content(session: Session, reference: str, *, settings: Settings
         destination=_place(session, shipment.destination), profiles=profiles,
         receiving_url=receiving_url(settings.public_url, reference), generated_at=now,
         handover_url=handover_url(settings.public_url, link.token) if link else None,
-        handover_until=link.expires_at if link else None)
+        handover_until=link.expires_at if link else None,
+        coolant_marking=import_papers.marking(session, get_shipment(session, reference)))
 
 
 def handover_url(public_url: str, token: str) -> str:
     """A hand-over link's address: the page where a party on the way records a hand-over."""
     return f"{public_url.rstrip('/')}/handover/{quote(token, safe='')}"
+
+
+def import_papers_pdf(session: Session, reference: str, *, settings: Settings, now: datetime) -> bytes:
+    """The import papers of shipment `reference` for the customs broker (NotFound when there is none)."""
+    papers = import_papers.import_papers(session, reference, today=now.date())
+    zone = get_site(session, papers.destination).timezone
+    content = papers_document.ImportPapers(papers=papers, destination_zone=zone, generated_at=now)
+    return papers_document.render(content, choose_fonts(settings.pdf_fonts))
 
 
 def _place(session: Session, code: str) -> packing_list.Place:

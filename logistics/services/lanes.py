@@ -16,9 +16,10 @@ from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from logistics.core.lanes import Coolant, LanePlan, check_lane, plan_legs, transit_s
 from logistics.core.lanes import LaneLeg as RuleLeg
-from logistics.core.lanes import LanePlan, check_lane, plan_legs, transit_s
 from logistics.core.profiles import StorageProfile
+from logistics.core.refusals import N_, Refusal
 from logistics.db.models import Lane, LaneLeg, Leg, Shipment, Site
 from logistics.schemas.lanes import (
     LaneCreate,
@@ -201,6 +202,8 @@ def _apply(session: Session, lane: Lane, draft: LaneFields, profiles: dict[str, 
                                       f"(one of {', '.join(sorted(profiles))})")
     errors.update({field: message for field, message in check_lane(_plan(draft)).refusals.items()
                    if field not in errors})
+    if draft.no_free_liquid and draft.coolant != Coolant.LN2_DRY_SHIPPER:
+        errors.setdefault("no_free_liquid", Refusal(N_("only an LN2 dry shipper holds liquid nitrogen")))
     if errors:
         raise InputError(errors)
     lane.name = draft.name.strip()
@@ -210,6 +213,7 @@ def _apply(session: Session, lane: Lane, draft: LaneFields, profiles: dict[str, 
     lane.storage_profiles = ",".join(dict.fromkeys(draft.storage_profiles))
     lane.loggers_per_box = draft.loggers_per_box
     lane.coolant, lane.coolant_kg = draft.coolant, draft.coolant_kg
+    lane.no_free_liquid = draft.no_free_liquid
     lane.notes = (draft.notes or "").strip() or None
 
 
@@ -247,7 +251,8 @@ def _summary(lane: Lane, legs: list[LaneLeg], codes: dict[int, str]) -> LaneSumm
         code=lane.code, name=lane.name, origin=plan.origin, destination=plan.destination,
         packaging=lane.packaging, packaging_hold_hours=_hours(lane.packaging_hold_s),
         storage_profiles=[name for name in lane.storage_profiles.split(",") if name],
-        coolant=lane.coolant, coolant_kg=lane.coolant_kg, transit_hours=transit_s(rule_legs) / HOUR_S,
+        coolant=lane.coolant, coolant_kg=lane.coolant_kg, no_free_liquid=lane.no_free_liquid,
+        transit_hours=transit_s(rule_legs) / HOUR_S,
         route=route, warnings=check_lane(plan).warnings)
 
 

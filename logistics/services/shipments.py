@@ -263,6 +263,7 @@ def describe_shipment(session: Session, reference: str) -> ShipmentPublic:
         packaging=shipment.packaging,
         packaging_validated_hours=_hours(shipment.packaging_validated_s),
         import_permit=shipment.import_permit,
+        invoice_number=shipment.invoice_number,
         lane=_lane_code(session, shipment),
         coolant=shipment.coolant,
         coolant_kg=shipment.coolant_kg,

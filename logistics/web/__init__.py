@@ -35,6 +35,7 @@ from logistics.web import (
     lanes,
     legs,
     pages,
+    permits,
     profiles,
     receiving,
     records,
@@ -95,6 +96,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(legs.blueprint)
     app.register_blueprint(lanes.blueprint)
     app.register_blueprint(lane_analytics.blueprint)
+    app.register_blueprint(permits.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(telemetry.blueprint)
     app.register_blueprint(registry.blueprint)

@@ -51,6 +51,7 @@ from logistics.web import (
     api_lanes,
     api_legs,
     api_metrics,
+    api_permits,
     api_readings,
     api_stock,
     api_storage,
@@ -370,5 +371,6 @@ def list_audit() -> Any:
 
 
 # The API's other routes, on this blueprint: its prefix, its error handlers and the token rule for writes.
-for part in (api_legs, api_lanes, api_forecast, api_metrics, api_readings, api_stock, api_storage):
+for part in (api_legs, api_lanes, api_forecast, api_metrics, api_permits, api_readings, api_stock,
+             api_storage):
     part.add_routes(blueprint)

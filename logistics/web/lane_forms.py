@@ -35,6 +35,7 @@ def read_lane_form(form: Any, *, creating: bool) -> LaneCreate | LaneFields:
     values |= {name: form.get(name, "").strip() or None for name in ("packaging", "notes")}
     values["coolant"] = form.get("coolant", "").strip() or "none"
     values["storage_profiles"] = [name for name in form.getlist("storage_profiles") if name]
+    values["no_free_liquid"] = form.get("no_free_liquid") == "yes"
     for name in ("packaging_hold_hours", "coolant_kg", "loggers_per_box"):
         values[name] = _number(form.get(name, ""), name, errors)
     if values["loggers_per_box"] is None:

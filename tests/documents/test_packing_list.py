@@ -53,7 +53,7 @@ def page_texts(content: bytes) -> list[str]:
 def test_the_packing_list_carries_what_the_receiver_checks(sqlite_demo_runtime):
     [text] = page_texts(make_pdf(sqlite_demo_runtime))
     for expected in (REFERENCE, "Packing list", "160-48123880", "HG-SZ — Hemogen warehouse, Shenzhen",
-                     "SIRIRAJ-PH — Siriraj Hospital pharmacy, Bangkok", "TFDA-IMP-2026-00481",
+                     "SIRIRAJ-PH — Siriraj Hospital pharmacy, Bangkok", "TFDA-CT-2026-0031",
                      "validated for 120 h", "LG-24003", "LG-24004", "TempTrack 4G (probe, shock)",
                      "Packed by", "Checked by", "Generated 2026-11-24 06:00 UTC", "page 1 of 1"):
         assert expected in text

@@ -144,6 +144,15 @@ FORMS: dict[str, Refusal | str] = {
     "login.html#1": Refusal(  # which of the two is wrong is not said: at the top of the form
         "", "/login", "/login", {"username": "logistics", "password": "not-the-password"},
         kept={"username": "logistics"}, problems="sign-in", status=401),
+    "permits/form.html#1": Refusal(  # expiring the day it is issued
+        "logistics", "/permits/new", "/permits/new",
+        {"number": "TFDA-CT-2027-0003", "holder": "Siriraj", "protocol_number": "HG-TDT-302",
+         "issued": "2027-01-01", "expires": "2027-01-01", "items": "QC-VCN", "notes": "renewal"},
+        fields=("expires",),
+        kept={"number": "TFDA-CT-2027-0003", "expires": "2027-01-01", "notes": "renewal"}),
+    "permits/list.html#1": Refusal(
+        "logistics", "/permits", "/permits/hs-codes", {"item": "QC-VCN", "hs_code": "3822-19"},
+        fields=("hs-code",), kept={"hs-item": "QC-VCN", "hs-code": "3822-19"}),
     "profiles/allowance.html#1": Refusal(
         "qa", "/allowances/SEL-CD34", "/allowances/SEL-CD34",
         {"budget_hours": "seventy", "limit_c": "8", "activation_energy_kj": "83.144", "reason": "new data"},
@@ -248,6 +257,15 @@ FORMS: dict[str, Refusal | str] = {
          "packaging_validated_hours": "ninety", "notes": "keep upright"},
         fields=("packaging_validated_hours",),
         kept={"reference": "HG-2026-0777", "destination": "SIRIRAJ-PH", "notes": "keep upright"}),
+    "shipments/import_papers.html#1": Refusal(
+        "logistics", "/shipments/HG-2026-0045/import-papers", "/shipments/HG-2026-0045/import-papers",
+        {"line_ids": "{line}", "lines-0-net_weight_kg": "heavy", "lines-0-manufactured": "2026-01-15",
+         "invoice_number": "INV-1"},
+        fields=("lines-0-net_weight_kg",),
+        kept={"lines-0-net_weight_kg": "heavy", "lines-0-manufactured": "2026-01-15",
+              "papers-invoice": "INV-1"},
+        prepare=lambda app, client: {"line": re.search(r'name="line_ids" value="(\d+)"', client.get(
+            "/shipments/HG-2026-0045/import-papers").get_data(as_text=True)).group(1)}),
     "shipments/import.html#1": Refusal(  # a file cannot be offered again: there is nothing typed
         "logistics", "/shipments/import", "/shipments/import", {}, fields=("file",)),
     "shipments/leg_delete.html#1": Refusal(

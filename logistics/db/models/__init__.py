@@ -20,6 +20,7 @@ from logistics.db.models.forecast import (
 )
 from logistics.db.models.lanes import Lane, LaneLeg
 from logistics.db.models.loggers import Logger, LoggerAssignment
+from logistics.db.models.permits import ImportPermit, ImportPermitItem
 from logistics.db.models.profiles import ItemAllowanceVersion, StorageProfileVersion
 from logistics.db.models.records import AuditEvent, Signature, SigningFailure
 from logistics.db.models.scheduling import JobRun
@@ -39,7 +40,7 @@ from logistics.db.models.users import ApiToken, LoginAttempt, User
 __all__ = [
     "Alert", "AlertDelivery", "ApiToken", "AuditEvent", "Audited", "BomLine", "Enrolment", "EvaluationMark",
     "EvaluationProgress", "ExcursionAssessment", "ExcursionRecord", "ForecastRun", "GeofenceCursor",
-    "GeofenceTrack", "Handover", "Item",
+    "GeofenceTrack", "Handover", "ImportPermit", "ImportPermitItem", "Item",
     "ItemAllowanceVersion", "JobRun", "Lane", "LaneLeg", "Leg", "Logger", "LoggerAssignment", "LoginAttempt",
     "Lot", "Milestone", "Reading", "ReadingRollup", "Receipt", "ReceiptLine", "RecruitmentPlan",
     "RecruitmentPull", "RecruitmentSite", "Rejection", "RollupCursor", "Shipment", "ShipmentLine",

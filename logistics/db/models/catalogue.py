@@ -60,6 +60,8 @@ class Item(Audited, SQLModel, table=True):
     overage: float = 1.0  # QC samples and overfill on top of the bill of materials (1.1: 10 % more)
     # The largest quantity one entry may hold, in the unit of issue; None: the max_quantity setting.
     max_quantity: float | None = None
+    # Harmonized System code the customs broker declares it under (6 to 10 digits, dots allowed).
+    hs_code: str | None = Field(default=None, max_length=16)
 
 
 class Lot(Audited, SQLModel, table=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from logistics.db.models.base import Audited, utc_now
@@ -25,6 +25,8 @@ class Lane(Audited, SQLModel, table=True):
     loggers_per_box: int = 1
     coolant: str = Field(default="none", max_length=20)  # core.lanes.Coolant
     coolant_kg: float | None = None  # net kg (dry ice: UN 1845)
+    # An LN2 dry shipper charged so that no free liquid remains: "not restricted" (IATA DGR A152).
+    no_free_liquid: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     notes: str | None = Field(default=None, max_length=4000)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
 

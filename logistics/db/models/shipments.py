@@ -26,7 +26,8 @@ class Shipment(Audited, SQLModel, table=True):
     actual_arrival: datetime | None = time_field()
     packaging: str | None = Field(default=None, max_length=200)
     packaging_validated_s: float | None = None  # qualified duration of the passive shipper
-    import_permit: str | None = Field(default=None, max_length=60)
+    import_permit: str | None = Field(default=None, max_length=60)  # a number of the permit register
+    invoice_number: str | None = Field(default=None, max_length=40)  # the commercial invoice's
     lane_id: int | None = Field(default=None, foreign_key="lanes.id", index=True)  # planned from
     coolant: str | None = Field(default=None, max_length=20)  # core.lanes.Coolant
     coolant_kg: float | None = None
@@ -44,6 +45,7 @@ class ShipmentLine(Audited, SQLModel, table=True):
     lot_id: int = Field(foreign_key="lots.id", index=True)
     quantity: float  # in `unit`, which is the item's unit of issue
     unit: str = Field(max_length=20)
+    net_weight_kg: float | None = None  # for the licence per invoice
 
 
 class Leg(Audited, SQLModel, table=True):
