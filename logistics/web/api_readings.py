@@ -8,11 +8,12 @@ in the API.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request
 
 from logistics.core.limits import MAX_READINGS_PAGE, business_time_problem
 from logistics.core.reading_selection import Position, decode_cursor, encode_cursor
@@ -52,7 +53,7 @@ def list_readings(reference: str) -> Any:
         as_csv = _wants_csv()
         selection = readings.shipment_selection(session, query)  # before the answer starts: 4xx not CSV
         if as_csv:
-            return _csv_answer(reference, query.logger, readings.read_all(session, selection))
+            return _csv_answer(reference, query.logger, selection)
         limit = _limit()
         page = readings.read_page(session, selection, after=_cursor(), limit=limit)
     except InputError as error:
@@ -69,9 +70,17 @@ def _address_with(cursor: str) -> str:
     return f"{request.script_root}{request.path}?{urlencode(arguments, doseq=True)}"
 
 
-def _csv_answer(reference: str, logger: str | None, rows: Any) -> Response:
+def _csv_answer(reference: str, logger: str | None, selection: readings.Selection) -> Response:
     name = re.sub(r"[^A-Za-z0-9._-]", "_", "-".join(filter(None, (reference, logger, "readings.csv"))))
-    return Response(stream_with_context(readings.csv_chunks(rows)), mimetype="text/csv",
+    sessions = db.runtime().sessions
+
+    def chunks() -> Iterator[str]:
+        # A session of the stream's own: the request's is closed when the view returns, before the first
+        # chunk is sent, and one used after that would hold its connection with nobody to give it back.
+        with sessions() as streaming:
+            yield from readings.csv_chunks(readings.read_all(streaming, selection))
+
+    return Response(chunks(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

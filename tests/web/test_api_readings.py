@@ -99,6 +99,7 @@ def test_csv_has_every_reading_selected_as_the_command_line_exports_them(app, cl
     assert by_header.status_code == 200 and by_header.mimetype == "text/csv"
     assert by_header.headers["Content-Disposition"] == f'attachment; filename="{SHIPMENT}-readings.csv"'
     rows = list(csv.DictReader(io.StringIO(by_header.get_data(as_text=True))))
+    assert app.extensions["logistics"].engine.pool.checkedout() == 0  # the stream gave its connection back
     assert [(row["logger"], row["device_time"]) for row in rows] == [
         (logger, time.replace("Z", "+00:00")) for logger, time in expected("LG-24003") + expected("LG-24004")]
     one = client.get(f"{ADDRESS}?format=csv&logger=LG-24003", headers=viewer)
