@@ -72,7 +72,8 @@ def test_a_departure_is_refused_with_every_reason_until_qa_overrides_them(demo_r
     with runtime.sessions() as session:
         shipment = shipments.get_shipment(session, PACKED)
         assert shipment.status == "in_transit" and shipment.actual_departure == NOW
-        record = session.exec(select(DispatchOverride).where(DispatchOverride.shipment_id == shipment.id)).one()
+        record = session.exec(select(DispatchOverride)
+                              .where(DispatchOverride.shipment_id == shipment.id)).one()
         assert record.by == "napat.s" and len(json.loads(record.reasons)) == 2
         audited = session.exec(select(AuditEvent.actor, AuditEvent.reason)
                                .where(AuditEvent.entity == "dispatch_overrides")).all()
