@@ -63,8 +63,8 @@ class DispatchBlocked(InputError):
 
     def __init__(self, reasons: list[GateReason]) -> None:
         super().__init__({"status": Refusal(N_(
-            "it may not leave yet: the dispatch gate holds it (%(count)d reasons, listed under Ready to "
-            "dispatch); resolve them, or QA may override them"), count=len(reasons))})
+            "it may not leave yet: the dispatch gate holds it for the reasons listed under Ready to "
+            "dispatch; resolve them, or QA may override them"))})
         self.reasons = reasons
 
 
