@@ -118,7 +118,8 @@ def detect_milestones(context: JobContext) -> None:
     while True:
         with unit_of_work(context.runtime.sessions, actor="system",
                           reason="milestones from telemetry") as session:
-            report = geofence.detect(session, context.routes, now=now, public_url=context.policy.public_url)
+            report = geofence.detect(session, context.routes, now=now, public_url=context.policy.public_url,
+                                     profiles=context.runtime.profiles)
         raised += len(report.alerts)
         if report.readings < geofence.BATCH:
             break

@@ -89,6 +89,24 @@ def route_warnings(legs: Sequence[RouteLeg], *, shipment_origin: str, shipment_d
     return warnings
 
 
+def route_breaks(legs: Sequence[RouteLeg], *, shipment_origin: str, shipment_destination: str
+                 ) -> list[Refusal]:
+    """Where the legs do not join up from the shipment's origin to its destination: no leg at all, a first
+    leg from elsewhere, a leg starting where the one before did not end, a last leg short of the
+    destination (the dispatch gate's route check)."""
+    ordered = sorted(legs, key=_number)
+    if not ordered:
+        return [Refusal(N_("The route has no legs: add those from %(origin)s to %(destination)s."),
+                        origin=shipment_origin, destination=shipment_destination)]
+    breaks: list[Refusal] = []
+    for index, leg in enumerate(ordered):
+        breaks += _gaps(leg, [ordered[index - 1]] if index else [], [], shipment_origin)
+    if ordered[-1].destination != shipment_destination:
+        breaks.append(Refusal(N_("The route ends at %(site)s, but the shipment goes to %(destination)s."),
+                              site=ordered[-1].destination, destination=shipment_destination))
+    return breaks
+
+
 def change_problem(leg: RouteLeg, *, deleting: bool) -> Refusal | None:
     """Why `leg` may not be corrected (or, `deleting`, deleted), or None: once started, it is history."""
     started = leg.started

@@ -149,6 +149,10 @@ LABELS = {
     "invoice_number": N_("invoice number"), "net_weight_kg": N_("net weight (kg)"),
     "manufactured": N_("manufactured"),
     "no_free_liquid": N_("no free liquid"),
+    # the dispatch gate: QA's override and its fields, the alert of goods leaving while it holds them
+    "dispatch_overrides": N_("dispatch override"), "why": N_("why"), "by": N_("by"),
+    "reasons": N_("reasons"), "dispatch_blocked": N_("left while the dispatch gate held it"),
+    "do_not_ship_days": N_("do-not-ship window (days)"),
 }
 
 

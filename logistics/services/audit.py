@@ -16,6 +16,7 @@ from logistics.core.audit import AuditRecord, ChainBreak, first_break
 from logistics.core.audit_display import AuditRow
 from logistics.db.models import (
     AuditEvent,
+    DispatchOverride,
     Handover,
     Item,
     Leg,
@@ -36,7 +37,7 @@ from logistics.services.paging import one_page
 ACTIONS = ("create", "update", "delete")
 # The records that belong to a shipment, whose changes its own trail shows with its own.
 SHIPMENT_PARTS = ("shipment_lines", "legs", "milestones", "logger_assignments", "receipts", "receipt_lines",
-                  "handovers")
+                  "handovers", "dispatch_overrides")
 # The kinds of record found by a name of their own (the column that holds it); other kinds by their id.
 NAMED_BY = {"shipments": "reference", "sites": "code", "items": "code", "loggers": "code",
             "storage_zones": "code", "users": "username", "recruitment_sites": "code",
@@ -147,6 +148,7 @@ def shipment_parts(session: Session, shipment_id: int) -> dict[str, set[str]]:
         "receipt_lines": select(ReceiptLine.id).join(Receipt, col(Receipt.id) == ReceiptLine.receipt_id)
         .where(Receipt.shipment_id == shipment_id),
         "handovers": select(Handover.id).where(Handover.shipment_id == shipment_id),
+        "dispatch_overrides": select(DispatchOverride.id).where(DispatchOverride.shipment_id == shipment_id),
     }
     parts = {kind: {str(record_id) for record_id in session.exec(query).all()}
              for kind, query in found.items()}

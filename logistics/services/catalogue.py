@@ -23,6 +23,7 @@ from logistics.services.errors import InputError, NotFound
 
 SITE_KINDS = ("warehouse", "airport", "customs", "hospital")
 ITEM_CATEGORIES = ("reagent", "consumable")
+MAX_DO_NOT_SHIP_DAYS = 3650  # days before expiry a lot no longer leaves: ten years is a typo
 Record = TypeVar("Record", Item, Logger, Site)
 
 
@@ -66,6 +67,7 @@ def add_item(
     gtin: str | None = None,
     max_quantity: float | None = None,
     hs_code: str | None = None,
+    do_not_ship_days: int = 0,
 ) -> Item:
     errors = {}
     if category not in ITEM_CATEGORIES:
@@ -83,6 +85,8 @@ def add_item(
         errors["max_quantity"] = problem
     if hs_code is not None and (refusal := hs_code_problem(hs_code.strip())):
         errors["hs_code"] = refusal
+    if not 0 <= do_not_ship_days <= MAX_DO_NOT_SHIP_DAYS:
+        errors["do_not_ship_days"] = f"from 0 to {MAX_DO_NOT_SHIP_DAYS} days"
     if errors:
         raise InputError(errors)
     item = Item(
@@ -90,7 +94,7 @@ def add_item(
         pack_size=pack_size, shelf_life_days=shelf_life_days, shock_sensitive=shock_sensitive,
         stability_budget_s=None if stability_budget_hours is None else stability_budget_hours * 3600,
         stability_limit_c=stability_limit_c, max_quantity=max_quantity,
-        hs_code=hs_code.strip() if hs_code else None,
+        hs_code=hs_code.strip() if hs_code else None, do_not_ship_days=do_not_ship_days,
     )
     session.add(item)
     if item.stability_budget_s is not None and item.stability_limit_c is not None:

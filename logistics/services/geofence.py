@@ -10,7 +10,10 @@ What a crossing writes, in the shipment of the logger's assignment and only for 
   the same crossing seen by another logger of the shipment within `SAME_CROSSING` is not written twice;
 - the legs' actual times that nobody has recorded (`core.stops`); a person may still record or change
   them on the shipment's page;
-- a dwell alert once a stop outlasts what the shipment's lane plans for it (`core.stops.overstayed`).
+- a dwell alert once a stop outlasts what the shipment's lane plans for it (`core.stops.overstayed`);
+- a critical `dispatch_blocked` alert when a packed shipment leaves its origin while the dispatch gate
+  holds it (`services.dispatch_gate`). GPS never marks a shipment departed: a person does, through the
+  gate; what the fixes show is recorded all the same.
 An opening writes an `opened` milestone. The caller's session signs the changes (the job: "system"); each
 carries its own reason in the audit trail.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -39,8 +43,9 @@ from logistics.core.geofence import (
     tracks_from_json,
     tracks_to_json,
 )
-from logistics.core.lifecycle import ACTIVE
+from logistics.core.lifecycle import ACTIVE, ShipmentStatus
 from logistics.core.openings import LightReading, Opening, OpenState, openings
+from logistics.core.profiles import StorageProfile
 from logistics.core.stops import LegAtStop, PlannedLeg, leg_changes, overstayed, planned_dwell_s
 from logistics.db.models import (
     GeofenceCursor,
@@ -55,12 +60,14 @@ from logistics.db.models import (
     Site,
 )
 from logistics.services.alerts import raise_alert
+from logistics.services.dispatch_gate import gate_state
 
 BATCH = 5000  # readings per transaction
 SAME_CROSSING = timedelta(hours=2)  # two loggers in one box cross a fence at about the same time
 ARRIVED, LEFT, OPENED = "gps_arrived", "gps_left", "opened"
 KIND = {Crossing.ENTERED: ARRIVED, Crossing.LEFT: LEFT}
 DWELL = "dwell"  # the alert kind
+DISPATCH_BLOCKED = "dispatch_blocked"  # the alert of goods leaving while the dispatch gate holds them
 
 
 @dataclass
@@ -83,8 +90,10 @@ class _Row:
 
 
 def detect(session: Session, routes: list[Route], *, now: datetime, public_url: str = "",
-           batch: int = BATCH) -> DetectReport:
-    """Follow the next batch of readings after the cursor; write what they show and move the cursor."""
+           batch: int = BATCH, profiles: Mapping[str, StorageProfile] | None = None) -> DetectReport:
+    """Follow the next batch of readings after the cursor; write what they show and move the cursor
+    (`profiles`: the current storage profiles the dispatch gate reads; None reads them from the
+    database)."""
     report = DetectReport()
     cursor = session.get(GeofenceCursor, 1) or GeofenceCursor(id=1, last_reading_id=0)
     ids = session.exec(select(Reading.id).where(col(Reading.id) > cursor.last_reading_id)
@@ -93,7 +102,7 @@ def detect(session: Session, routes: list[Route], *, now: datetime, public_url: 
         return report
     low, high = cursor.last_reading_id, int(ids[-1])  # type: ignore[arg-type]
     report.readings = len(ids)
-    world = _World(session, public_url)
+    world = _World(session, public_url, profiles)
     for assignment_id, rows in _readings_by_assignment(session, low, high).items():
         _follow(session, world, assignment_id, rows, now, report)
     cursor.last_reading_id = high
@@ -106,8 +115,9 @@ def detect(session: Session, routes: list[Route], *, now: datetime, public_url: 
 class _World:
     """The sites with a fence, and each shipment's route and lane, read once per batch."""
 
-    def __init__(self, session: Session, public_url: str) -> None:
-        self.session, self.public_url = session, public_url
+    def __init__(self, session: Session, public_url: str,
+                 profiles: Mapping[str, StorageProfile] | None = None) -> None:
+        self.session, self.public_url, self.profiles = session, public_url, profiles
         sites = session.exec(select(Site)).all()
         self.codes = {site.id: site.code for site in sites}
         self.ids = {site.code: site.id for site in sites}
@@ -210,6 +220,30 @@ def _crossed(session: Session, world: _World, shipment: Shipment, logger: str, c
         session.add(by_sequence[change.sequence])
         report.leg_times += 1
     session.flush()  # the audit events take this crossing's reason
+    if crossing.crossing is Crossing.LEFT and site_id == shipment.origin_id:
+        report.alerts += _left_while_held(session, world, shipment, crossing)
+
+
+def _left_while_held(session: Session, world: _World, shipment: Shipment, crossing: FenceEvent
+                     ) -> list[AlertFacts]:
+    """Goods seen leaving their origin before anyone marked them departed, while the dispatch gate holds
+    them: the status stays as it is (the gate is not passed by a GPS fix), and QA and logistics hear of it
+    once per shipment."""
+    if shipment.status != ShipmentStatus.PACKED:
+        return []
+    state = gate_state(session, shipment, now=crossing.at, profiles=world.profiles)
+    if state.ready:
+        return []
+    reasons = "; ".join(str(reason.refusal) for reason in state.blocking)
+    zone = world.zones[crossing.site]
+    return [AlertFacts(
+        key=f"{DISPATCH_BLOCKED}:{shipment.reference}", kind=DISPATCH_BLOCKED, severity="critical",
+        site=crossing.site, subject=shipment.reference,
+        title=f"{shipment.reference} left {crossing.site} while the dispatch gate holds it",
+        body=(f"{shipment.reference}'s loggers left {crossing.site} at {local_text(crossing.at, zone)}, but "
+              f"it is still {shipment.status} and the dispatch gate holds it: {reasons}. Stop the goods, or "
+              "resolve the reasons (QA may override them) and mark it in transit."),
+        raised_at=crossing.at, link=f"{world.public_url}/shipments/{shipment.reference}")]
 
 
 def _opened(session: Session, shipment: Shipment, logger: str, opening: Opening,

@@ -17,6 +17,7 @@ from logistics.schemas.shipments import ShipmentPage, ShipmentPublic
 from logistics.services import (
     audit,
     catalogue,
+    dispatch_gate,
     excursions,
     handovers,
     loggers,
@@ -25,6 +26,7 @@ from logistics.services import (
     shipments,
     stability,
 )
+from logistics.services.dispatch_gate import GateState
 from logistics.services.excursions import ExcursionRow, LoggerSummary
 from logistics.services.handovers import TimelineEntry
 from logistics.services.receiving import Journey
@@ -72,6 +74,7 @@ class ShipmentView:
     charts: list[Chart]
     handovers: list[TimelineEntry]  # the chain of custody, the receipt last
     handing_over: bool  # hand-over links may be made for it
+    gate: GateState  # whether it may be marked departed, and why not
 
     @property
     def contents_open(self) -> bool:
@@ -143,7 +146,8 @@ def shipment_view(session: Session, reference: str, profiles: dict[str, StorageP
         summaries=excursions.summaries(session, record, profiles, now=now),
         lots=stability.shipment_lots(session, record, profiles, now=now),
         charts=series.shipment_charts(session, record, profiles, now=now),
-        handovers=handovers.timeline(session, record), handing_over=record.status in handovers.HANDING_OVER)
+        handovers=handovers.timeline(session, record), handing_over=record.status in handovers.HANDING_OVER,
+        gate=dispatch_gate.gate_state(session, record, now=now, profiles=profiles))
 
 
 def receipt_view(session: Session, reference: str, profiles: dict[str, StorageProfile], *,

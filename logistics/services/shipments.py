@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from logistics.core.legs import RouteLeg, route_warnings
 from logistics.core.lifecycle import InvalidTransition, ShipmentStatus, next_statuses, transition
+from logistics.core.profiles import StorageProfile
 from logistics.core.quantities import DEFAULT_MAX_QUANTITY, read_quantity
 from logistics.core.refusals import N_, Refusal, Term
 from logistics.core.units import QuantityError
@@ -71,9 +73,12 @@ def create_shipment(session: Session, draft: ShipmentCreate) -> Shipment:
 
 
 def update_shipment(
-    session: Session, reference: str, changes: ShipmentUpdate, *, now: datetime
+    session: Session, reference: str, changes: ShipmentUpdate, *, now: datetime,
+    profiles: Mapping[str, StorageProfile] | None = None,
 ) -> Shipment:
-    """Apply the fields that were sent; a status change goes through the lifecycle."""
+    """Apply the fields that were sent; a status change goes through the lifecycle, and a departure
+    through the dispatch gate (`profiles`: the current storage profiles; None reads them from the
+    database)."""
     shipment = get_shipment(session, reference)
     sent = changes.model_dump(exclude_unset=True, exclude={"reason"})
     for end in ("origin", "destination"):
@@ -87,19 +92,28 @@ def update_shipment(
         if shipment.planned_arrival < shipment.planned_departure:
             raise InputError({"planned_arrival": Refusal(N_("must not be before the planned departure"))})
     if status is not None and status != shipment.status:
-        change_status(session, shipment, status, now=now)
+        change_status(session, shipment, status, now=now, profiles=profiles)
     session.flush()
     return shipment
 
 
 def change_status(
-    session: Session, shipment: Shipment, target: ShipmentStatus | str, *, now: datetime
+    session: Session, shipment: Shipment, target: ShipmentStatus | str, *, now: datetime,
+    profiles: Mapping[str, StorageProfile] | None = None,
 ) -> None:
-    """Move along the lifecycle; departing and arriving stamp the actual times."""
+    """Move along the lifecycle; departing passes the dispatch gate (DispatchBlocked, naming every reason
+    no QA override covers); departing and arriving stamp the actual times."""
     try:
-        shipment.status = transition(shipment.status, target)
+        goal = transition(shipment.status, target)
     except InvalidTransition as error:
         raise InputError({"status": str(error)}) from None
+    if goal == ShipmentStatus.IN_TRANSIT:
+        # Imported here: the gate reads the import papers, whose service reads shipments through this one.
+        from logistics.services.dispatch_gate import check_departure
+
+        session.flush()  # the gate reads the fields changed with the status as they are now
+        check_departure(session, shipment, now=now, profiles=profiles)
+    shipment.status = goal
     if shipment.status == ShipmentStatus.IN_TRANSIT and shipment.actual_departure is None:
         shipment.actual_departure = now
     if shipment.status == ShipmentStatus.ARRIVED and shipment.actual_arrival is None:

@@ -56,6 +56,7 @@ from logistics.web import (
     api_stock,
     api_storage,
     db,
+    dispatch,
 )
 from logistics.web.api_io import described, json_answer, read_body, read_paging
 from logistics.web.auth import require
@@ -120,13 +121,15 @@ def create_shipment() -> Any:
 
 @blueprint.route("/shipments/<reference>", methods=["PATCH"])
 @described.operation("PATCH", "/shipments/{reference}",
-                     "Change fields or status of a shipment (send `reason`)",
+                     "Change fields or status of a shipment (send `reason`); marking it in_transit passes "
+                     "the dispatch gate: refused with 422 and every reason (`reasons`) no QA override covers",
                      body=ShipmentUpdate, response=ShipmentPublic)
 @require(Permission.EDIT_SHIPMENTS)
 def update_shipment(reference: str) -> Any:
     changes = read_body(ShipmentUpdate)
     session = db.writing(changes.reason or "changed through the API")
-    shipments.update_shipment(session, reference, changes, now=datetime.now(UTC))
+    shipments.update_shipment(session, reference, changes, now=datetime.now(UTC),
+                              profiles=db.runtime().profiles)
     db.commit()
     return json_answer(shipments.describe_shipment(db.session(), reference))
 
@@ -374,3 +377,4 @@ def list_audit() -> Any:
 for part in (api_legs, api_lanes, api_forecast, api_metrics, api_permits, api_readings, api_stock,
              api_storage):
     part.add_routes(blueprint)
+dispatch.add_api_routes(blueprint)

@@ -220,6 +220,9 @@ FORMS: dict[str, Refusal | str] = {
         fields=("disposition-{x}",), kept={"assessment-{x}": "Within the budget"},
         prepare=an_acknowledged_excursion),
     "shipments/detail.html#9": "ending the hand-over links: a button, nothing to refuse",
+    "shipments/detail.html#10": Refusal(  # QA's override of the dispatch gate without a reason
+        "qa", f"/shipments/{OPEN}", f"/shipments/{OPEN}/dispatch-override", {"why": "  "},
+        fields=("override-why",)),
     "shipments/detail.html#1": Refusal(  # *Remove…* without a reason
         "logistics", f"/shipments/{OPEN}", f"/shipments/{OPEN}/lines/{{line}}/remove", {"reason": "  "},
         fields=("remove-line-{line}-reason",), prepare=first_line),

@@ -24,7 +24,14 @@ from logistics.db.models.permits import ImportPermit, ImportPermitItem
 from logistics.db.models.profiles import ItemAllowanceVersion, StorageProfileVersion
 from logistics.db.models.records import AuditEvent, Signature, SigningFailure
 from logistics.db.models.scheduling import JobRun
-from logistics.db.models.shipments import Handover, Leg, Milestone, Shipment, ShipmentLine
+from logistics.db.models.shipments import (
+    DispatchOverride,
+    Handover,
+    Leg,
+    Milestone,
+    Shipment,
+    ShipmentLine,
+)
 from logistics.db.models.stock import ExcursionAssessment, Receipt, ReceiptLine, StockMovement
 from logistics.db.models.storage import StorageZone
 from logistics.db.models.telemetry import (
@@ -38,7 +45,8 @@ from logistics.db.models.telemetry import (
 from logistics.db.models.users import ApiToken, LoginAttempt, User
 
 __all__ = [
-    "Alert", "AlertDelivery", "ApiToken", "AuditEvent", "Audited", "BomLine", "Enrolment", "EvaluationMark",
+    "Alert", "AlertDelivery", "ApiToken", "AuditEvent", "Audited", "BomLine", "DispatchOverride", "Enrolment",
+    "EvaluationMark",
     "EvaluationProgress", "ExcursionAssessment", "ExcursionRecord", "ForecastRun", "GeofenceCursor",
     "GeofenceTrack", "Handover", "ImportPermit", "ImportPermitItem", "Item",
     "ItemAllowanceVersion", "JobRun", "Lane", "LaneLeg", "Leg", "Logger", "LoggerAssignment", "LoginAttempt",

@@ -62,6 +62,9 @@ class Item(Audited, SQLModel, table=True):
     max_quantity: float | None = None
     # Harmonized System code the customs broker declares it under (6 to 10 digits, dots allowed).
     hs_code: str | None = Field(default=None, max_length=16)
+    # Days before its expiry that a lot no longer leaves: the dispatch gate refuses a lot expiring before
+    # the planned arrival plus these days (core.dispatch_gate).
+    do_not_ship_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Lot(Audited, SQLModel, table=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from logistics.db.models.base import Audited, time_field, utc_now
@@ -97,3 +97,17 @@ class Milestone(Audited, SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     site_id: int | None = Field(default=None, foreign_key="sites.id")
     note: str | None = Field(default=None, max_length=1000)
+
+
+class DispatchOverride(Audited, SQLModel, table=True):
+    """QA letting a shipment leave despite the dispatch gate's reasons: it covers the reasons it names
+    (as they read when it was given), and no reason found later (core.dispatch_gate)."""
+
+    __tablename__ = "dispatch_overrides"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    reasons: str = Field(sa_column=Column(Text, nullable=False))  # JSON: the reasons covered, in English
+    why: str = Field(max_length=1000)
+    by: str = Field(max_length=64)  # the QA user's name
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
