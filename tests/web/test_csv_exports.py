@@ -82,7 +82,8 @@ def test_the_readings_export_of_the_command_line_neutralises_formulas_too():
     out = io.StringIO()
     _export([{"logger": "=LG-1", "device_time": None, "received_at": None, "temperature_c": -18.5,
               "shock_g": None, "humidity": None, "battery": None, "latitude": -13.7, "longitude": 100.5,
-              "seq": 1, "source": "@mqtt", "time_flagged": False}], "csv", out)
+              "seq": 1, "source": "@mqtt", "time_flagged": False, "light_lux": None,
+              "door_open": None}], "csv", out)
     row = next(csv.DictReader(io.StringIO(out.getvalue())))
     assert (row["logger"], row["source"], row["temperature_c"], row["latitude"]) == ("'=LG-1", "'@mqtt",
                                                                                     "-18.5", "-13.7")
