@@ -179,6 +179,15 @@ def matching_lane(session: Session, shipment: Shipment) -> Lane | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
+def lanes_between(session: Session, origin: str, destination: str) -> list[tuple[str, str]]:
+    """(code, name) of the lanes from `origin` to `destination` (site codes), for a shipment's choice."""
+    sites = {code: site_id for site_id, code in _site_codes(session).items()}
+    rows = session.exec(select(Lane.code, Lane.name).where(
+        Lane.origin_id == sites.get(origin, -1), Lane.destination_id == sites.get(destination, -1))
+        .order_by(col(Lane.code))).all()
+    return [(code, name) for code, name in rows]
+
+
 def lane_codes(session: Session) -> list[tuple[str, str]]:
     """(code, name) of every lane, for choosing one."""
     rows = session.exec(select(Lane.code, Lane.name).order_by(col(Lane.code))).all()

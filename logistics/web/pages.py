@@ -347,7 +347,8 @@ def _form(reference: str | None, errors: dict[str, str]) -> str:
         form_state.refuse(errors)
     shown = shipment_views.form_view(db.session(), reference)
     return render_template("shipments/form.html", shipment=shown.shipment, errors=errors,
-                           form=request.form, sites=shown.choices.sites, zones=shown.choices.zones)
+                           form=request.form, sites=shown.choices.sites, zones=shown.choices.zones,
+                           lanes=shown.lanes)
 
 
 shipment_removals.add_routes(blueprint)  # removing a line, leg or logger: on this blueprint, with a reason
