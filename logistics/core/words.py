@@ -128,7 +128,10 @@ LABELS = {
     "recruitment_sites": N_("recruitment site"), "enrolments": N_("enrolment"),
     "bom_lines": N_("bill of materials line"),
     # lanes: their records, fields and coolants ("dry_ice" reads as the profile of that name)
-    "lanes": N_("lane"), "lane_legs": N_("lane leg"), "lane_id": N_("lane"), "code": N_("code"),
+    "lanes": N_("lane"), "lane_legs": N_("lane leg"), "lane_id": N_("lane"), "lane": N_("lane"),
+    "code": N_("code"), "timezone": N_("time zone"),
+    # the kinds of site ("customs" as above)
+    "warehouse": N_("warehouse"), "airport": N_("airport"), "hospital": N_("hospital"),
     "name": N_("name"), "packaging_hold_hours": N_("qualified hold time (h)"),
     "storage_profiles": N_("storage profiles"), "loggers_per_box": N_("loggers per box"),
     "coolant": N_("coolant"), "coolant_kg": N_("coolant (net kg)"), "wait_hours": N_("wait before (h)"),

@@ -24,6 +24,10 @@ class ReadingPublic(Schema):
     seq: int | None = Field(description="The logger's sequence number, if it sends one")
     source: str = Field(description="mqtt, http or file")
     time_flagged: bool = Field(description="The logger sent no time: the receive time stands in for it")
+    light_lux: float | None = Field(default=None, description="Light on the logger's sensor, lux (null where "
+                                                              "it does not measure light)")
+    door_open: bool | None = Field(default=None, description="The logger's door or lid contact: true open, "
+                                                             "false closed (null where it has none)")
 
 
 class ReadingPage(Schema):

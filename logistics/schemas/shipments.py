@@ -32,6 +32,9 @@ class ShipmentFields(Schema):
     coolant_kg: float | None = Field(default=None, ge=0, le=1000, description="Net kg of coolant (dry ice: "
                                                                              "UN 1845)")
     notes: str | None = Field(default=None, max_length=4000)
+    lane: str | None = Field(default=None, max_length=40, description=(
+        "The code of the lane (route template) it follows, from the shipment's origin to its destination; "
+        "null for none"))
 
     @field_validator("coolant")
     @classmethod

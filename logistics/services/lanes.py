@@ -9,6 +9,7 @@ its legs or that link is a GxP record in the audit trail, with the reason the wr
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,9 +33,11 @@ from logistics.schemas.lanes import (
     LaneSummary,
 )
 from logistics.schemas.shipments import LegCreate, ShipmentCreate
+from logistics.services import lane_rows, loggers, shipments
 from logistics.services import legs as routes
-from logistics.services import loggers, shipments
+from logistics.services.csv_rows import CsvError, read_rows
 from logistics.services.errors import InputError, NotFound, input_error_from
+from logistics.services.shipment_rows import RowProblem
 
 HOUR_S = 3600.0
 
@@ -92,8 +95,20 @@ def update_lane(session: Session, code: str, draft: LaneFields, profiles: dict[s
 def load_lanes(session: Session, drafts: Iterable[LaneCreate], profiles: dict[str, StorageProfile]
                ) -> tuple[int, int]:
     """Record each lane of a seed file, or set an existing one (by code) as the file has it: (created,
-    updated). An error names the lane's code and field."""
+    updated). An error names each lane's code and field, of every lane refused."""
+    created, updated, refused = record_lanes(session, drafts, profiles)
+    if refused:
+        raise InputError({f"{code}.{field}": message for code, errors in refused.items()
+                          for field, message in errors.items()})
+    return created, updated
+
+
+def record_lanes(session: Session, drafts: Iterable[LaneCreate], profiles: dict[str, StorageProfile]
+                 ) -> tuple[int, int, dict[str, dict[str, str]]]:
+    """Each lane recorded, or set as `drafts` has it by its code: (created, updated, the refusals of each
+    lane refused, by code and field). The caller keeps all of it, or rolls back when any was refused."""
     created = updated = 0
+    refused: dict[str, dict[str, str]] = {}
     for draft in drafts:
         try:
             if session.exec(select(Lane.id).where(Lane.code == draft.code)).first() is None:
@@ -102,10 +117,40 @@ def load_lanes(session: Session, drafts: Iterable[LaneCreate], profiles: dict[st
             else:
                 update_lane(session, draft.code, draft, profiles)
                 updated += 1
-        except InputError as error:
-            raise InputError({f"{draft.code}.{field}": message for field, message in error.errors.items()}
-                             ) from None
-    return created, updated
+        except InputError as error:  # refused before anything of the lane was written: go on to the next
+            refused[draft.code] = dict(error.errors)
+    return created, updated, refused
+
+
+@dataclass(frozen=True)
+class CsvLoad:
+    """What loading a lanes CSV did: lanes created and updated, or every problem by row and column."""
+
+    created: int = 0
+    updated: int = 0
+    problems: tuple[RowProblem, ...] = ()
+
+
+def load_csv(session: Session, text: str, profiles: dict[str, StorageProfile]) -> CsvLoad:
+    """Record the lanes of a CSV file (see `lane_rows`), each lane already there (by code) set as the file
+    has it; on any problem nothing is kept (the caller rolls back) and each is named by row and column."""
+    try:
+        header, rows = read_rows(text)
+    except CsvError as error:
+        return CsvLoad(problems=(RowProblem(error.row, "file", error.problem),))
+    checked = lane_rows.check_file(header, rows)
+    created, updated, refused = record_lanes(session, checked.drafts, profiles)
+    problems = [*checked.problems, *(problem for code, errors in refused.items()
+                                     for problem in lane_rows.place(checked.lanes[code], errors))]
+    if problems:
+        return CsvLoad(problems=tuple(sorted(problems, key=lambda problem: problem.row)))
+    return CsvLoad(created, updated)
+
+
+def export_csv(session: Session) -> str:
+    """Every lane, by code, as a lanes CSV file that loads again as the same lanes."""
+    codes = session.exec(select(Lane.code).order_by(col(Lane.code))).all()
+    return lane_rows.lanes_csv(describe_lane(session, code) for code in codes)
 
 
 def lane_drafts(raw: Iterable[dict[str, Any]]) -> list[LaneCreate]:
@@ -177,6 +222,15 @@ def matching_lane(session: Session, shipment: Shipment) -> Lane | None:
     if len(candidates) > 1:
         candidates = [lane for lane in candidates if lane.packaging == shipment.packaging]
     return candidates[0] if len(candidates) == 1 else None
+
+
+def lanes_between(session: Session, origin: str, destination: str) -> list[tuple[str, str]]:
+    """(code, name) of the lanes from `origin` to `destination` (site codes), for a shipment's choice."""
+    sites = {code: site_id for site_id, code in _site_codes(session).items()}
+    rows = session.exec(select(Lane.code, Lane.name).where(
+        Lane.origin_id == sites.get(origin, -1), Lane.destination_id == sites.get(destination, -1))
+        .order_by(col(Lane.code))).all()
+    return [(code, name) for code, name in rows]
 
 
 def lane_codes(session: Session) -> list[tuple[str, str]]:

@@ -24,9 +24,11 @@ from logistics.services.errors import InputError
 from logistics.services.shipments import get_shipment
 
 # The columns of every readings export (`logistics readings export`, the API's CSV), units in the names
-# where they have one; humidity is % RH, battery % charge, latitude and longitude WGS 84 degrees.
+# where they have one; humidity is % RH, battery % charge, latitude and longitude WGS 84 degrees, light lux,
+# door_open the logger's door or lid contact (each empty where the logger does not report it).
 EXPORT_COLUMNS = ("logger", "device_time", "received_at", "temperature_c", "shock_g", "humidity",
-                  "battery", "latitude", "longitude", "seq", "source", "time_flagged")
+                  "battery", "latitude", "longitude", "seq", "source", "time_flagged", "light_lux",
+                  "door_open")
 CSV_ROWS_PER_CHUNK = 1000
 
 
@@ -110,7 +112,7 @@ def shipment_selection(session: Session, query: ShipmentReadings) -> Selection:
 # an ORM object per row cost more than the whole query.
 READING_COLUMNS = (Reading.device_time, Reading.received_at, Reading.temperature_c, Reading.shock_g,
                    Reading.humidity, Reading.battery, Reading.latitude, Reading.longitude, Reading.seq,
-                   Reading.source, Reading.time_flagged)
+                   Reading.source, Reading.time_flagged, Reading.light_lux, Reading.door_open)
 
 
 def _in_range(logger_id: int, time_range: TimeRange):  # type: ignore[no-untyped-def]

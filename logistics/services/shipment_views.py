@@ -3,7 +3,7 @@ shipment's own page and its receiving page. The views render these and query not
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
@@ -20,6 +20,7 @@ from logistics.services import (
     dispatch_gate,
     excursions,
     handovers,
+    lanes,
     loggers,
     receiving,
     series,
@@ -56,6 +57,8 @@ class ShipmentListView:
 class ShipmentFormView:
     shipment: ShipmentPublic | None  # None for a new shipment
     choices: SiteChoices
+    # (code, "code — name") of the lanes between the shipment's ends, and the lane it names if not one
+    lanes: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +131,14 @@ def list_view(session: Session, filters: ShipmentFilter, *, page: int, per_page:
 
 def form_view(session: Session, reference: str | None) -> ShipmentFormView:
     """The form for a new shipment (no reference) or for editing one; NotFound for an unknown one."""
-    shipment = shipments.describe_shipment(session, reference) if reference is not None else None
-    return ShipmentFormView(shipment, site_choices(session))
+    if reference is None:
+        return ShipmentFormView(None, site_choices(session))
+    shipment = shipments.describe_shipment(session, reference)
+    choices = [(code, f"{code} — {name}")
+               for code, name in lanes.lanes_between(session, shipment.origin, shipment.destination)]
+    if shipment.lane is not None and shipment.lane not in {code for code, _ in choices}:
+        choices.append((shipment.lane, shipment.lane))  # shown, so that saving says what is wrong with it
+    return ShipmentFormView(shipment, site_choices(session), choices)
 
 
 def shipment_view(session: Session, reference: str, profiles: dict[str, StorageProfile], *,

@@ -66,7 +66,8 @@ def create_shipment(session: Session, draft: ShipmentCreate) -> Shipment:
         destination_id=_site_id(session, "destination", draft.destination),
         status=ShipmentStatus.PLANNED,
     )
-    _apply_fields(shipment, draft.model_dump(exclude={"reference", "origin", "destination"}))
+    _apply_fields(shipment, draft.model_dump(exclude={"reference", "origin", "destination", "lane"}))
+    shipment.lane_id = _lane_id(session, draft.lane, shipment)
     session.add(shipment)
     session.flush()
     return shipment
@@ -86,6 +87,11 @@ def update_shipment(
             setattr(shipment, f"{end}_id", _site_id(session, end, sent.pop(end)))
     if shipment.origin_id == shipment.destination_id:
         raise InputError({"destination": Refusal(N_("must differ from the origin"))})
+    if "lane" in sent:
+        shipment.lane_id = _lane_id(session, sent.pop("lane"), shipment)
+    elif shipment.lane_id is not None and ("origin" in changes.model_fields_set
+                                           or "destination" in changes.model_fields_set):
+        _lane_fits(session, session.get(Lane, shipment.lane_id), shipment)
     status = sent.pop("status", None)
     _apply_fields(shipment, sent)
     if shipment.planned_departure and shipment.planned_arrival:
@@ -367,6 +373,30 @@ def _site_id(session: Session, field: str, code: str) -> int:
     if site_id is None:
         raise InputError({field: Refusal(N_("no site with code %(code)s"), code=repr(code))})
     return site_id
+
+
+def _lane_id(session: Session, code: str | None, shipment: Shipment) -> int | None:
+    """The id of lane `code` (None for none), refused unless it runs between the shipment's ends."""
+    if code is None or not code.strip():
+        return None
+    lane = session.exec(select(Lane).where(Lane.code == code.strip())).first()
+    if lane is None:
+        raise InputError({"lane": Refusal(N_("no lane %(code)s"), code=repr(code.strip()))})
+    _lane_fits(session, lane, shipment)
+    return lane.id
+
+
+def _lane_fits(session: Session, lane: Lane | None, shipment: Shipment) -> None:
+    """Refuse a lane that does not run from the shipment's origin to its destination, naming its ends."""
+    if lane is None or (lane.origin_id, lane.destination_id) == (shipment.origin_id, shipment.destination_id):
+        return
+    ends = [session.get(Site, site_id) for site_id in (lane.origin_id, lane.destination_id,
+                                                       shipment.origin_id, shipment.destination_id)]
+    codes = [site.code if site else "?" for site in ends]
+    raise InputError({"lane": Refusal(
+        N_("lane %(lane)s runs from %(origin)s to %(destination)s, not from %(from)s to %(to)s: choose a "
+           "lane between the shipment's ends, or none"),
+        lane=lane.code, origin=codes[0], destination=codes[1], **{"from": codes[2], "to": codes[3]})})
 
 
 def _apply_fields(shipment: Shipment, values: dict[str, Any]) -> None:

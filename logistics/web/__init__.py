@@ -43,6 +43,7 @@ from logistics.web import (
     registry,
     replay,
     request_log,
+    sites,
     stock,
     storage,
     telemetry,
@@ -97,6 +98,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Flask:
     app.register_blueprint(lanes.blueprint)
     app.register_blueprint(lane_analytics.blueprint)
     app.register_blueprint(permits.blueprint)
+    app.register_blueprint(sites.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(telemetry.blueprint)
     app.register_blueprint(registry.blueprint)

@@ -60,7 +60,10 @@ def read_create_form(form: Any, zones: Mapping[str, str]) -> ShipmentCreate:
 
 
 def read_update_form(form: Any, zones: Mapping[str, str]) -> ShipmentUpdate:
+    """The edit form's fields; its lane (empty: none) only where the form has the choice."""
     values = shipment_values(form, zones)
+    if "lane" in form:
+        values["lane"] = form.get("lane", "").strip() or None
     try:
         return ShipmentUpdate(**values)
     except ValidationError as error:

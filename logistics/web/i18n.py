@@ -101,7 +101,10 @@ def install(app: Flask) -> None:
     Babel(app, locale_selector=select_language, default_translation_directories=str(TRANSLATIONS))
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda text: catalog().ugettext(text),
-        ngettext=lambda singular, plural, n: catalog().ungettext(singular, plural, n), newstyle=True)
+        ngettext=lambda singular, plural, n: catalog().ungettext(singular, plural, n), newstyle=True,
+        # A word that says two things in other languages ("Sites": places goods travel, or a trial's
+        # recruiting centres) carries its context: pgettext("places", "Sites").
+        pgettext=lambda context, text: catalog().upgettext(context, text))
     app.register_blueprint(blueprint)
     app.context_processor(lambda: {"languages": LANGUAGES, "language": current_language(), "label": label})
     app.add_template_filter(label, "label")  # `{{ line.unit | label }}`: the same words as label(…)

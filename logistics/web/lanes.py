@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from logistics.core.lanes import COOLANTS, LANE_LEG_MODES
 from logistics.core.roles import Permission
@@ -33,6 +33,13 @@ BLANK_ROWS = 2  # empty leg rows under a lane's legs, to add one
 @blueprint.route("/lanes")
 def lane_list() -> Any:
     return render_template("lanes/list.html", lanes=lanes.list_lanes(db.session()).items)
+
+
+@blueprint.route("/lanes.csv")
+def lane_export() -> Any:
+    """Every lane as CSV, a row per leg: the file `logistics lanes load` reads."""
+    return Response(lanes.export_csv(db.session()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=lanes.csv"})
 
 
 @blueprint.route("/lanes/<code>")

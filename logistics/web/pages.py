@@ -15,7 +15,12 @@ from pydantic import ValidationError
 
 from logistics.core.excursion_review import DISPOSITIONS
 from logistics.core.lifecycle import ShipmentStatus
-from logistics.core.limits import BUSINESS_TIME_EARLIEST, BUSINESS_TIME_LATEST, MAX_SEARCH_CHARACTERS
+from logistics.core.limits import (
+    BUSINESS_TIME_EARLIEST,
+    BUSINESS_TIME_LATEST,
+    MAX_REASON_CHARACTERS,
+    MAX_SEARCH_CHARACTERS,
+)
 from logistics.core.profiles import StorageProfile
 from logistics.core.roles import Permission
 from logistics.schemas.shipments import LEG_MODES, ShipmentUpdate
@@ -260,6 +265,8 @@ def shipment_edit(reference: str) -> Any:
     try:
         if not reason:
             raise InputError({"reason": _("say why the record changes (kept in the audit trail)")})
+        if len(reason) > MAX_REASON_CHARACTERS:  # the audit trail keeps as much
+            raise InputError({"reason": _("at most %(count)d characters", count=MAX_REASON_CHARACTERS)})
         changes = read_update_form(request.form, catalogue.site_zones(session))
         shipments.update_shipment(db.writing(reason), reference, changes, now=datetime.now(UTC))
         db.commit()
@@ -354,7 +361,8 @@ def _form(reference: str | None, errors: dict[str, str]) -> str:
         form_state.refuse(errors)
     shown = shipment_views.form_view(db.session(), reference)
     return render_template("shipments/form.html", shipment=shown.shipment, errors=errors,
-                           form=request.form, sites=shown.choices.sites, zones=shown.choices.zones)
+                           form=request.form, sites=shown.choices.sites, zones=shown.choices.zones,
+                           lanes=shown.lanes)
 
 
 shipment_removals.add_routes(blueprint)  # removing a line, leg or logger: on this blueprint, with a reason

@@ -181,3 +181,17 @@ def test_the_charts_data_answers_a_bearer_token_as_the_api_does(client, viewer):
     assert missing.status_code == 404 and missing.get_json() == {"error": "no shipment 'NOPE'"}
     assert client.get(f"/shipments/{SHIPMENT}/charts").location.startswith("/login")  # no token: sign in
     assert client.get(f"/shipments/{SHIPMENT}", headers=viewer).location.startswith("/login")  # pages: never
+
+
+def test_light_and_door_appear_where_the_logger_reports_them(app, client, viewer):
+    at = NOW - timedelta(minutes=5)
+    payload = json.dumps({"ts": at.isoformat(), "temp": 5.5, "light": 412.5, "door": "open"})
+    TelemetryStore(app.extensions["logistics"].engine).store([IncomingMessage(
+        source="mqtt", logger_code="LG-24004", payload=payload.encode(), received_at=NOW)])
+    items = client.get(f"{ADDRESS}?logger=LG-24004&since={(NOW - timedelta(minutes=65)).isoformat()}"
+                       .replace("+", "%2B"), headers=viewer).get_json()["items"]
+    assert [(item["light_lux"], item["door_open"]) for item in items] == [(None, None), (412.5, True)]
+    text = client.get(f"{ADDRESS}?format=csv&logger=LG-24004", headers=viewer).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert (rows[0]["light_lux"], rows[0]["door_open"]) == ("", "")
+    assert (rows[-1]["light_lux"], rows[-1]["door_open"]) == ("412.5", "True")

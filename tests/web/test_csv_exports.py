@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from logistics.cli.telemetry import _export
 from logistics.db.engine import unit_of_work
-from logistics.db.models import Enrolment, ForecastRun, Leg, Lot, Shipment, StorageZone
+from logistics.db.models import Enrolment, ForecastRun, LaneLeg, Leg, Lot, Shipment, StorageZone
 from tests.web.conftest import login
 from tests.web.test_api import bearer
 
@@ -27,9 +27,12 @@ EXPORTS = {  # the route, and the cells (column: value) that the planted values 
     "/lots/<item>/<lot>/passport.csv": {"zone": "'" + CALC},
     "/audit.csv": {"record": "'" + SHORT_LINK, "new": "'" + CALC},
     "/lanes/<code>/analytics.csv": {"name": "'" + CALC},
+    "/lanes.csv": {"leg_carrier": "'" + CALC},
+    "/shipments/<reference>/import-papers.csv": {"invoice_number": "'" + CALC},
 }
 FETCHED = {"/lots/<item>/<lot>/passport.csv": "/lots/QC-ENDO/LAL-26-3341/passport.csv",  # in SIR-FRIDGE-1
-           "/lanes/<code>/analytics.csv": "/lanes/SZ-HKG-BKK-PH/analytics.csv"}  # HG-2026-0041 arrived
+           "/lanes/<code>/analytics.csv": "/lanes/SZ-HKG-BKK-PH/analytics.csv",  # HG-2026-0041 arrived
+           "/shipments/<reference>/import-papers.csv": "/shipments/HG-2026-0045/import-papers.csv"}
 
 
 def plant(app, token_for):
@@ -49,6 +52,8 @@ def plant(app, token_for):
         s.exec(select(Enrolment).where(Enrolment.patient_code == "TDT-001")).one().patient_code = "-2+3"
         arrived = s.exec(select(Shipment.id).where(Shipment.reference == "HG-2026-0041")).one()
         s.exec(select(Leg).where(Leg.shipment_id == arrived, Leg.sequence == 1)).one().carrier = CALC
+        s.exec(select(LaneLeg).where(LaneLeg.sequence == 1)).first().carrier = CALC
+        s.exec(select(Shipment).where(Shipment.reference == "HG-2026-0045")).one().invoice_number = CALC
         run = s.exec(select(ForecastRun)).one()
         result = json.loads(run.result)
         result["items"][0]["code"] = "\tCRYO"
@@ -82,7 +87,8 @@ def test_the_readings_export_of_the_command_line_neutralises_formulas_too():
     out = io.StringIO()
     _export([{"logger": "=LG-1", "device_time": None, "received_at": None, "temperature_c": -18.5,
               "shock_g": None, "humidity": None, "battery": None, "latitude": -13.7, "longitude": 100.5,
-              "seq": 1, "source": "@mqtt", "time_flagged": False}], "csv", out)
+              "seq": 1, "source": "@mqtt", "time_flagged": False, "light_lux": None,
+              "door_open": None}], "csv", out)
     row = next(csv.DictReader(io.StringIO(out.getvalue())))
     assert (row["logger"], row["source"], row["temperature_c"], row["latitude"]) == ("'=LG-1", "'@mqtt",
                                                                                     "-18.5", "-13.7")

@@ -287,6 +287,13 @@ FORMS: dict[str, Refusal | str] = {
         prepare=open_leg),
     "shipments/list.html#1": SEARCH,
     "shipments/replay.html#1": SEARCH,
+    "sites/form.html#1": Refusal(  # a fence's centre without its longitude
+        "logistics", "/sites/BKK/edit", "/sites/BKK/edit",
+        {"name": "Suvarnabhumi cargo", "timezone": "Asia/Bangkok", "latitude": "13.69", "longitude": "",
+         "radius_m": "4000", "reason": "cargo terminal"},
+        fields=("longitude",),
+        kept={"name": "Suvarnabhumi cargo", "latitude": "13.69", "radius_m": "4000",
+              "reason": "cargo terminal"}),
     "stock/overview.html#1": SEARCH,
     "stock/overview.html#2": Refusal(
         "qa", "/stock", "/stock/recall", {"lot": "SEL-CD34/NO-SUCH", "reason": "supplier notice"},

@@ -51,7 +51,9 @@ PAGES_WITH_FORMS = ("/shipments/new", "/shipments/import", "/shipments/HG-2026-0
                     "/receiving/HG-2026-0046", "/stock", "/recruitment", "/forecast", "/loggers", "/qa",
                     "/profiles/refrigerated", "/allowances/SEL-CD34", "/storage", "/storage/SIR-FRIDGE-1",
                     "/shipments/HG-2026-0048/legs/3/edit", "/lanes/new", "/lanes/SZ-HKG-BKK-PH/edit",
-                    "/shipments/from-lane?lane=SZ-HKG-BKK-PH&departure=2026-12-01T08:30")
+                    "/shipments/from-lane?lane=SZ-HKG-BKK-PH&departure=2026-12-01T08:30",
+                    "/permits", "/permits/new", "/permits/TFDA-CT-2026-0031/edit",
+                    "/shipments/HG-2026-0045/import-papers", "/sites/BKK/edit")
 API_REFERENCES = {"api.record_leg": "HG-2026-0045", "api.add_milestone": "HG-2026-0045"}
 # Sensible values, so that an extreme in one field is not refused for a mistake in another. Optional: a
 # route missing here is fuzzed all the same.

@@ -160,3 +160,14 @@ def test_a_logger_refused_on_a_proposal_is_named_beside_its_own_select(pages):
     assert field_error(page, "loggers-1") and not field_error(page, "loggers-0"), page
     assert focused(page) == ["loggers-1"] and kept_value(page, "reference") == "HG-2026-0402"
     assert client.get("/shipments/HG-2026-0402").status_code == 404
+
+
+def test_the_lanes_list_downloads_every_lane_as_the_csv_the_command_line_loads(app):
+    from logistics.services import lanes
+
+    client = login(app.test_client(), "viewer")
+    assert 'href="/lanes.csv"' in client.get("/lanes").get_data(as_text=True)
+    download = client.get("/lanes.csv")
+    assert download.mimetype == "text/csv" and "attachment" in download.headers["Content-Disposition"]
+    with app.extensions["logistics"].sessions() as session:
+        assert download.get_data(as_text=True) == lanes.export_csv(session)

@@ -39,6 +39,7 @@ NEEDS: dict[str, Permission | None] = {
     "permits.permit_new": P.EDIT_SHIPMENTS, "permits.permit_edit": P.EDIT_SHIPMENTS,
     "permits.hs_code_set": P.EDIT_SHIPMENTS, "permits.papers_save": P.EDIT_SHIPMENTS,
     "pages.dispatch_override": P.OVERRIDE_DISPATCH,
+    "sites.site_edit": P.EDIT_SHIPMENTS,
     # API
     "api.create_shipment": P.EDIT_SHIPMENTS, "api.update_shipment": P.EDIT_SHIPMENTS,
     "api.add_line": P.EDIT_SHIPMENTS, "api.remove_line": P.EDIT_SHIPMENTS, "api.add_leg": P.EDIT_SHIPMENTS,
@@ -52,6 +53,7 @@ NEEDS: dict[str, Permission | None] = {
     "api.create_permit": P.EDIT_SHIPMENTS, "api.update_permit": P.EDIT_SHIPMENTS,
     "api.set_hs_code": P.EDIT_SHIPMENTS, "api.update_papers": P.EDIT_SHIPMENTS,
     "api.override_gate": P.OVERRIDE_DISPATCH,
+    "api.update_site": P.EDIT_SHIPMENTS,
     "api.consume": P.RECEIVE, "api.run_forecast": P.PLAN_SUPPLY, "api.add_enrolment": P.RECORD_ENROLMENTS,
     # open to every signed-in user (or to anyone): they change no record
     "auth.login": None, "auth.logout": None, "i18n.choose": None,

@@ -15,7 +15,8 @@ from logistics.web.i18n import LANGUAGES, catalog_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "_l": None,
+            "lazy_gettext": None, "N_": None}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|\{\w+\}")
 
 
@@ -75,8 +76,9 @@ def test_translations_keep_the_placeholders(code):
 def test_the_compiled_catalog_is_up_to_date(code):
     """The app reads messages.mo: after editing a .po, run `pybabel compile -d logistics/web/translations`."""
     with open(catalog_folder(code) / "messages.mo", "rb") as mo:
-        compiled = {key(entry.id): key(entry.string) for entry in read_mo(mo) if entry.id}
-    written = {key(entry.id): key(entry.string) for entry in catalog(code) if entry.id and not entry.fuzzy}
+        compiled = {(entry.context, key(entry.id)): key(entry.string) for entry in read_mo(mo) if entry.id}
+    written = {(entry.context, key(entry.id)): key(entry.string) for entry in catalog(code)
+               if entry.id and not entry.fuzzy}
     assert compiled == written
 
 
