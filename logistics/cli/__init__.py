@@ -36,7 +36,8 @@ COMMANDS = {
                                    "alert delivery."),
     "demo": Listed("serving", "Everything on one machine with the demo scenario: web, ingest and "
                               "simulated loggers."),
-    "lanes": Listed("lanes", "Lanes (route templates): load them from a TOML seed file."),
+    "lanes": Listed("lanes", "Lanes (route templates): load them from a seed file (TOML or CSV), export "
+                             "them as CSV."),
     "loggers": Listed("telemetry", "The logger registry: credentials and assignments to shipments and "
                                    "storage zones."),
     "broker-config": Listed("telemetry", "Write Mosquitto's dynamic security file from the registry: each "

@@ -238,9 +238,9 @@ def _moment(text: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):  # not a time, or one whose UTC falls outside years 1 to 9999
         return None
-    return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
 def utc_text(moment: datetime) -> str:

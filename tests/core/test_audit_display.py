@@ -131,3 +131,8 @@ def test_a_redacted_change_stays_redacted():
                          reason=None, prev_hash="0" * 64, hash="1" * 64)
     [row] = display_rows([hidden], BOOK)
     assert row.changes[0].text() == "password hash: [redacted] → [redacted]"
+
+
+def test_a_time_whose_utc_falls_outside_the_calendar_is_shown_as_written():
+    assert plain_value("0001-01-01T00:00:00+08:00") == "0001-01-01T00:00:00+08:00"
+    assert plain_value("9999-12-31T23:59:00-14:00") == "9999-12-31T23:59:00-14:00"

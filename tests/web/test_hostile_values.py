@@ -45,7 +45,9 @@ SET_ASIDE = {  # routes whose hostile input belongs to other tests
     "i18n.choose": "tests/web/test_languages.py: the language switch and its return address",
     "telemetry.post_readings": "tests/ingest/test_http_ingest.py: loggers' own credentials and payloads",
 }
-OWN_SESSION = {"receiving.qa_sign": "qa"}  # routes posted by another user, in a session of their own
+# Routes posted by another user, in a session of their own; the dispatch override is shown to QA alone.
+OWN_SESSION = {"receiving.qa_sign": "qa", "pages.dispatch_override": "qa"}
+ONLY_QA_SEES = ("/shipments/HG-2026-0048",)  # held at the dispatch gate: QA's override form
 PAGES_WITH_FORMS = ("/shipments/new", "/shipments/import", "/shipments/HG-2026-0048",
                     "/shipments/HG-2026-0045", "/shipments/HG-2026-0046", "/shipments/HG-2026-0048/edit",
                     "/receiving/HG-2026-0046", "/stock", "/recruitment", "/forecast", "/loggers", "/qa",
@@ -130,7 +132,9 @@ def prepare(app, client, token_for):
     number = record_id(client.get("/shipments/HG-2026-0045").get_data(as_text=True))
     assert app.test_client().post(f"/api/v1/excursions/{number}/acknowledge", json={"comment": "kept cold"},
                                   headers=bearer(token_for("logistics"))).status_code == 200
-    return find_forms(client) | forms
+    qa_forms = forms_on(login(app.test_client(), "qa"), ONLY_QA_SEES)
+    return find_forms(client) | forms | {endpoint: form for endpoint, form in qa_forms.items()
+                                         if OWN_SESSION.get(endpoint) == "qa"}
 
 
 def test_hostile_values_never_make_a_5xx_nor_break_a_page(app, token_for):
@@ -266,11 +270,16 @@ class FormReader(HTMLParser):
 
 def find_forms(client):
     """endpoint -> (the page showing it, the path it posts to, its fields)."""
-    forms = {}
     signing = re.findall(r'href="(/qa/lines/\d+)"', client.get("/qa").get_data(as_text=True))
     link = client.get("/shipments/HG-2026-0046/handover-link").get_data(as_text=True)  # a courier's form
     handover = re.findall(r'id="handover-url">[^<]*?(/handover/[^<]+)</p>', link)
-    for page in (*PAGES_WITH_FORMS, *signing[:1], *handover):
+    return forms_on(client, (*PAGES_WITH_FORMS, *signing[:1], *handover))
+
+
+def forms_on(client, pages):
+    """endpoint -> (the page showing it, the path it posts to, its fields) of the forms on `pages`."""
+    forms = {}
+    for page in pages:
         response = client.get(page)
         assert response.status_code == 200, page
         reader = FormReader(page)
