@@ -148,6 +148,7 @@ def test_the_shipment_chart_draws_the_range_an_excursion_and_zooms(live_server, 
     expect(summary.locator("td").last).to_have_text("120 min")  # the 2 h before the first reading
     line = chart.locator("path.reading-line").get_attribute("d")
     assert line.count("M") == 1 and line.count("L") > 20, "the readings are not joined into one line"
+    chart.locator("svg").scroll_into_view_if_needed()  # the mouse reaches only what is on the screen
     box = chart.locator("svg").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
     expect(chart.locator("output.readout")).to_contain_text("°C")

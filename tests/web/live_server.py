@@ -8,10 +8,12 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import requests
 
@@ -33,24 +35,25 @@ def web_server(database_url: str, *, command_name: str = "web", **settings: str)
     environ.update(LOGISTICS_DATABASE_URL=database_url, LOGISTICS_SECRET_KEY=SECRET_KEY)
     environ.update({f"LOGISTICS_{name.upper()}": value for name, value in settings.items()})
     command = [str(Path(sys.executable).parent / "logistics"), command_name, "--port", str(port)]
-    process = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        if process.stdout:
-            process.stdout.close()
+    # Its console goes to a file, not a pipe: nobody reads a pipe while the test runs, and once its 64 KiB
+    # are full of request lines every thread of the server that logs would wait for a reader.
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as console:
+        process = subprocess.Popen(command, env=environ, stdout=console, stderr=subprocess.STDOUT, text=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_healthy(url, process, console)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen[str]) -> None:
+def _wait_until_healthy(url: str, process: subprocess.Popen[str], console: IO[str]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
+            console.seek(0)
+            raise RuntimeError(f"server exited: {console.read()}")
         try:
             if requests.get(f"{url}/health", timeout=2).status_code == 200:
                 return
