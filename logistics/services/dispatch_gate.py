@@ -50,11 +50,10 @@ from logistics.db.models import LaneLeg as LaneLegRow
 from logistics.schemas.dispatch import DispatchGatePublic, GateReasonPublic, OverridePublic
 from logistics.services.errors import InputError
 from logistics.services.import_papers import permit_problems
+from logistics.services.lane_analytics import door_to_door_s
 from logistics.services.profiles import current_profiles
 
 BEFORE_LEAVING = frozenset({ShipmentStatus.PLANNED.value, ShipmentStatus.PACKED.value})
-FINISHED = (ShipmentStatus.ARRIVED.value, ShipmentStatus.RECEIVED.value, ShipmentStatus.CLOSED.value)
-HISTORY = 200  # the most recent finished shipments of the lane whose transit the p90 reads
 MAX_WHY_CHARACTERS = 1000
 
 
@@ -203,13 +202,7 @@ def _transit(session: Session, shipment: Shipment, lane: Lane | None) -> Transit
         planned = transit_s([LaneLeg(row.mode, "", "", row.duration_s, row.wait_s) for row in rows]) or None
     if lane is None:
         return Transit(planned_s=planned)
-    times = session.exec(
-        select(Shipment.actual_departure, Shipment.actual_arrival)
-        .where(Shipment.lane_id == lane.id, col(Shipment.status).in_(FINISHED),
-               col(Shipment.actual_departure).is_not(None), col(Shipment.actual_arrival).is_not(None))
-        .order_by(col(Shipment.actual_arrival).desc()).limit(HISTORY)).all()
-    spans = [(arrival - departure).total_seconds() for departure, arrival in times
-             if departure is not None and arrival is not None and arrival >= departure]
+    spans = door_to_door_s(session, frozenset({lane.code}))
     return Transit(percentile(spans, 0.9), len(spans), planned)
 
 

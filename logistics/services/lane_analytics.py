@@ -254,11 +254,16 @@ def lead_times_by_item(session: Session, *, most: int) -> dict[str, LaneLeadTime
 
 
 def _lane_days(session: Session, lanes: frozenset[str], most: int) -> list[int]:
+    return lead_days(door_to_door_s(session, lanes, most))
+
+
+def door_to_door_s(session: Session, lanes: frozenset[str], most: int = HISTORY) -> list[float]:
+    """Door-to-door seconds of the `most` finished shipments of `lanes` (by code) that arrived last."""
     rows = session.exec(
         select(Shipment.actual_departure, Shipment.actual_arrival).join(Lane, Lane.id == Shipment.lane_id)
         .where(col(Lane.code).in_(sorted(lanes)), col(Shipment.status).in_(FINISHED),
                col(Shipment.actual_departure).is_not(None), col(Shipment.actual_arrival).is_not(None))
         .order_by(col(Shipment.actual_arrival).desc()).limit(most)).all()
-    return lead_days((arrival - departure).total_seconds() for departure, arrival in rows
-                     if departure is not None and arrival is not None and arrival >= departure)
+    return [(arrival - departure).total_seconds() for departure, arrival in rows
+            if departure is not None and arrival is not None and arrival >= departure]
 
