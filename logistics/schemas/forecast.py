@@ -69,6 +69,12 @@ class FanPublic(Schema):
                                                  "P5, P25, P50, P75 and P95")
 
 
+class ExcludedLotPublic(Schema):
+    quantity: float
+    expiry: date | None
+    reason: str = Field(description="do-not-ship, do-not-count or expired")
+
+
 class ItemForecastPublic(Schema):
     code: str
     unit: str
@@ -88,6 +94,8 @@ class ItemForecastPublic(Schema):
     order_by: date | None
     stockout_probability: float
     fan: FanPublic
+    excluded: list[ExcludedLotPublic] = Field(
+        default_factory=list, description="Lots left out of the stock for their expiry cut-offs")
 
 
 class OutlookPublic(Schema):
@@ -99,6 +107,14 @@ class OutlookPublic(Schema):
     enrolments_p95: int
 
 
+class SlotPublic(Schema):
+    patient: str = Field(description='"P" and the enrolment number overall: P042')
+    slot_date: date
+    probability: float = Field(description="Share of futures in which every item is ready by the slot day")
+    limiting_item: str | None
+    enrolled: bool
+
+
 class ForecastPublic(Schema):
     id: int
     run_at: datetime
@@ -106,6 +122,42 @@ class ForecastPublic(Schema):
     trigger: str = Field(description="schedule, manual or cli")
     recruitment: OutlookPublic
     items: list[ItemForecastPublic]
+    slots: list[SlotPublic] = Field(default_factory=list, description="The next manufacturing slots")
+
+
+class ScenarioItemPublic(Schema):
+    code: str
+    unit: str
+    order_quantity: float
+    order_by: date | None
+    stockout_probability: float
+    expected_waste: float = Field(description="Units expected to expire unused")
+
+
+class SlotRiskPublic(Schema):
+    patient: str
+    slot_date: date
+    probability: float
+    limiting_item: str | None
+
+
+class ScenarioPublic(Schema):
+    scenario: str = Field(description="planned, faster, slower or customs_hold")
+    recruitment_factor: float
+    extra_lead_days: int
+    rate_per_30d: float
+    slot_risk: SlotRiskPublic | None = Field(description="The least likely of the listed slots; null "
+                                                         "when the forecast lists none")
+    items: list[ScenarioItemPublic]
+
+
+class ComparisonPublic(Schema):
+    """The latest forecast's inputs computed in each scenario, side by side (not stored)."""
+
+    run_id: int
+    as_of: date
+    seconds: float = Field(description="How long the four forecasts took")
+    scenarios: list[ScenarioPublic]
 
 
 class ForecastInputs(Schema):

@@ -10,14 +10,16 @@ runs one as soon as its inputs change.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -45,6 +47,7 @@ SEED = 1  # a fixed seed: the same inputs give the same recommendation
 ON_ORDER = frozenset({ShipmentStatus.PLANNED, *ACTIVE})
 COMPLETED = (ShipmentStatus.RECEIVED.value, ShipmentStatus.CLOSED.value)
 LEAD_TIME_HISTORY = 50  # the most recent completed shipments teach the lead time
+Progress = Callable[[int, int], None]  # (steps done, steps in all)
 
 
 class NoPlan(LookupError):
@@ -167,15 +170,29 @@ def today(settings: Settings, now: datetime) -> date:
     return now.astimezone(ZoneInfo(settings.display_timezone)).date()
 
 
-def run_forecast(session: Session, settings: Settings, *, now: datetime, trigger: str) -> ForecastRun:
-    """Compute today's forecast and store it with its inputs."""
+def run_forecast(session: Session, settings: Settings, *, now: datetime, trigger: str,
+                 progress: Progress | None = None) -> ForecastRun:
+    """Compute today's forecast and store it with its inputs; `progress(done, total)` hears how far it is."""
     document = inputs(session, settings, as_of=today(settings, now))
-    return _store(session, document, now=now, trigger=trigger)
+    return _store(session, document, now=now, trigger=trigger, progress=progress)
 
 
-def _store(session: Session, document: dict[str, Any], *, now: datetime, trigger: str) -> ForecastRun:
-    started = time.perf_counter()
+def _computed(document: dict[str, Any], progress: Progress | None) -> Forecast:
+    """`compute`, telling `progress` how far it is: step by step where compute takes the core's callback,
+    else once, when it is done."""
+    if progress is None:
+        return compute(document)
+    if "progress" in inspect.signature(compute).parameters:
+        return cast(Any, compute)(document, progress=progress)  # type: ignore[no-any-return]
     result = compute(document)
+    progress(1, 1)
+    return result
+
+
+def _store(session: Session, document: dict[str, Any], *, now: datetime, trigger: str,
+           progress: Progress | None = None) -> ForecastRun:
+    started = time.perf_counter()
+    result = _computed(document, progress)
     run = ForecastRun(run_at=now, as_of=result.as_of, trigger=trigger, fingerprint=fingerprint(document),
                       inputs=json.dumps(document, sort_keys=True), result=json.dumps(result_record(result)),
                       seconds=round(time.perf_counter() - started, 3))

@@ -18,6 +18,7 @@ from logistics.core.roles import Permission
 from logistics.schemas.forecast import (
     BomLinePublic,
     BomList,
+    ComparisonPublic,
     EnrolmentCreate,
     EnrolmentList,
     EnrolmentPublic,
@@ -25,10 +26,14 @@ from logistics.schemas.forecast import (
     ForecastPublic,
     PlanPublic,
     RecruitmentPublic,
+    ScenarioItemPublic,
+    ScenarioPublic,
     SitePublic,
+    SlotRiskPublic,
 )
 from logistics.services import forecasting, recruitment
 from logistics.services.errors import InputError, NotFound
+from logistics.services.forecast_comparison import compare
 from logistics.web import db
 from logistics.web.api_io import described, json_answer, read_body
 from logistics.web.auth import require
@@ -109,6 +114,30 @@ def run_forecast() -> Any:
     return json_answer(_forecast(run), 201)
 
 
+@described.operation("GET", "/forecast/compare", "The latest forecast's inputs computed again as planned, "
+                     "with recruitment 1.5 and 0.5 times as fast and with 14 more days at customs: each "
+                     "item's order, order-by date, stock-out risk and expected waste, and each scenario's "
+                     "slot risk (computed on request, not stored; 404 before the first forecast)",
+                     response=ComparisonPublic)
+def compare_forecast() -> Any:
+    run = forecasting.latest(db.session())
+    if run is None:
+        raise NotFound("no forecast yet: enter the recruitment plan and bill of materials, then run one")
+    try:
+        comparison = compare(run)
+    except ForecastError as error:
+        raise InputError({"forecast": str(error)}) from None
+    return json_answer(ComparisonPublic(run_id=comparison.run_id, as_of=comparison.as_of,
+                                        seconds=comparison.seconds, scenarios=[
+        ScenarioPublic(scenario=outcome.scenario.key,
+                       recruitment_factor=outcome.scenario.what_if.recruitment_factor,
+                       extra_lead_days=outcome.scenario.what_if.extra_lead_days,
+                       rate_per_30d=outcome.rate_per_30d,
+                       slot_risk=SlotRiskPublic(**vars(outcome.slot_risk)) if outcome.slot_risk else None,
+                       items=[ScenarioItemPublic(**vars(item)) for item in outcome.items])
+        for outcome in comparison.outcomes]))
+
+
 @described.operation("GET", "/forecast/runs/{run_id}", "A stored forecast", response=ForecastPublic)
 def get_forecast(run_id: int) -> Any:
     return json_answer(_forecast(forecasting.get_run(db.session(), run_id)))
@@ -124,7 +153,8 @@ def forecast_inputs(run_id: int) -> Any:
 def _forecast(run: ForecastRun) -> ForecastPublic:
     result = json.loads(run.result)
     return ForecastPublic(id=run.id, run_at=run.run_at, as_of=run.as_of, trigger=run.trigger,
-                          recruitment=result["recruitment"], items=result["items"])
+                          recruitment=result["recruitment"], items=result["items"],
+                          slots=result.get("slots", []))
 
 
 def add_routes(api: Blueprint) -> None:
@@ -135,5 +165,6 @@ def add_routes(api: Blueprint) -> None:
     api.add_url_rule("/recruitment/bom", view_func=list_bom)
     api.add_url_rule("/forecast", view_func=latest_forecast)
     api.add_url_rule("/forecast", view_func=run_forecast, methods=["POST"])
+    api.add_url_rule("/forecast/compare", view_func=compare_forecast)
     api.add_url_rule("/forecast/runs/<int:run_id>", view_func=get_forecast)
     api.add_url_rule("/forecast/runs/<int:run_id>/inputs", view_func=forecast_inputs)

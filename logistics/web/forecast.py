@@ -7,26 +7,42 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 
 from logistics.core.forecast_inputs import ForecastError
 from logistics.core.roles import Permission
 from logistics.core.spreadsheet import safe_record
 from logistics.services import forecasting
 from logistics.services.errors import InputError, NotFound
-from logistics.web import db, form_state, svg_chart
+from logistics.services.forecast_background import BackgroundForecasts, RunStatus
+from logistics.web import db, forecast_compare, svg_chart
 from logistics.web.auth import require
-from logistics.web.formatting import day, percent, quantity
+from logistics.web.formatting import day, local_time, percent, quantity
 from logistics.web.i18n import gettext as _
 
 blueprint = Blueprint("forecast", __name__)
 PACES = {"plan": 1.0, "faster": 1.5, "slower": 0.5}  # recruitment_factor of each pace offered
 MAX_HOLD_DAYS = 60
 RECENT_RUNS = 10
+DEFAULT_SLOT_ALERT = 0.95  # forecast_slot_alert_probability's default
+BACKGROUND = "forecast_background"  # the app's runs started from the page (app.extensions)
+OUTCOME_SHOWN_FOR = timedelta(minutes=10)  # how long the page tells how the last run ended
 CSV_COLUMNS = ("run", "as_of", "code", "unit", "order_quantity", "order_by", "position", "on_hand",
                "in_transit", "expected_waste", "reorder_point", "order_up_to", "stockout_probability",
                "lead_time_days", "window_days", "demand_mean", "demand_p50", "demand_p90", "demand_p95")
@@ -39,8 +55,25 @@ def overview() -> Any:
     shown = forecasting.overview(db.session(), settings, today=today, recent=RECENT_RUNS)
     items = shown.forecast.result["items"] if shown.forecast else []
     rows = [_row(item, today, settings.forecast_warning_days) for item in items]
-    return render_template("forecast/overview.html", forecast=shown.forecast, rows=rows,
-                           no_plan=shown.no_plan, runs=shown.runs)
+    slots = [_slot(slot, slot_alert(settings)) for slot in shown.forecast.result.get("slots", [])] \
+        if shown.forecast else []
+    return render_template("forecast/overview.html", forecast=shown.forecast, rows=rows, slots=slots,
+                           slot_alert=slot_alert(settings), no_plan=shown.no_plan, runs=shown.runs,
+                           **_job_context(_job_shown(background().status())))
+
+
+def _job_context(job: RunStatus | None) -> dict[str, Any]:
+    return {"job": job, "job_problem": _job_problem(job) if job and job.state == "failed" else None}
+
+
+def slot_alert(settings: Any) -> float:
+    """Below this probability a manufacturing slot is at risk (the setting, once it exists)."""
+    return float(getattr(settings, "forecast_slot_alert_probability", DEFAULT_SLOT_ALERT))
+
+
+def _slot(slot: dict[str, Any], alert: float) -> dict[str, Any]:
+    return {**slot, "slot_date": date.fromisoformat(slot["slot_date"]),
+            "at_risk": slot["probability"] < alert}
 
 
 def _row(item: dict[str, Any], today: date, warning_days: int) -> dict[str, Any]:
@@ -57,17 +90,49 @@ def _row(item: dict[str, Any], today: date, warning_days: int) -> dict[str, Any]
 @blueprint.route("/forecast/run", methods=["POST"])
 @require(Permission.PLAN_SUPPLY)
 def run_now() -> Any:
-    try:
-        made = forecasting.run_forecast(db.writing("reorder forecast run from the page"),
-                                        db.runtime().settings, now=datetime.now(UTC), trigger="manual")
-        as_of = made.as_of
-        db.commit()
-    except (forecasting.NoPlan, ForecastError) as error:
-        db.session().rollback()
-        problem = _("The forecast could not run: %(problem)s", problem=str(error))
-        return form_state.page_again(url_for("forecast.overview"), {form_state.WHOLE_FORM: problem})
-    flash(_("Forecast run as of %(day)s.", day=day(as_of)), "info")
-    return redirect(url_for("forecast.overview"))
+    """Start a run in the background; the page shows how far it is, then the new forecast."""
+    runtime = db.runtime()
+    if not background().start(runtime.sessions, runtime.settings, by=current_user.username,
+                              now=datetime.now(UTC)):
+        running = background().status()
+        flash(_("A forecast is running already (started by %(name)s at %(time)s): wait for it to finish.",
+                name=running.by if running else "?", time=local_time(running.started_at) if running else "?"),
+              "warning")
+    return redirect(url_for("forecast.overview", _anchor="progress"))
+
+
+@blueprint.route("/forecast/run/progress")
+def progress() -> Any:
+    """How far the run started from the page is, for the page's script: state, done, total, problem."""
+    job = background().status()
+    if job is None:
+        return jsonify({"state": "idle"})
+    return jsonify({"state": job.state, "done": job.done, "total": job.total,
+                    "shown": "" if job.share is None else percent(job.share),
+                    "run_id": job.run_id, "problem": _job_problem(job) if job.state == "failed" else None})
+
+
+def background() -> BackgroundForecasts:
+    return current_app.extensions[BACKGROUND]  # type: ignore[no-any-return]
+
+
+@blueprint.record_once
+def _install_background(state: Any) -> None:
+    state.app.extensions[BACKGROUND] = BackgroundForecasts()
+
+
+def _job_shown(job: RunStatus | None) -> RunStatus | None:
+    """The run started from the page while it runs, and its outcome for a while after."""
+    if job is None or job.running:
+        return job
+    finished = job.finished_at or job.started_at
+    return job if datetime.now(UTC) - finished <= OUTCOME_SHOWN_FOR else None
+
+
+def _job_problem(job: RunStatus) -> str:
+    if job.problem:
+        return _("The forecast could not run: %(problem)s", problem=job.problem)
+    return _("The forecast could not run: an unexpected error (the server log has the details).")
 
 
 @blueprint.route("/forecast.csv")
@@ -148,9 +213,21 @@ def item(code: str) -> Any:
         figures=_row(figures, today, settings.forecast_warning_days),
         other=_row(other, today, settings.forecast_warning_days) if other else None,
         item=shown.item, lead=shown.lead_time, paces=pace_labels(), max_hold=MAX_HOLD_DAYS,
-        reasons=reasons(figures, supply, policy),
+        reasons=reasons(figures, supply, policy), excluded=excluded_lots(figures),
         other_reasons=reasons(other, supply, policy) if other else [], **_charts(figures, other))
     return page, 400 if errors else 200
+
+
+def excluded_lots(figures: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The lots the forecast left out of the item's stock, each with its reason in words; None from a
+    forecast made before lots were left out for their expiry cut-offs (it does not say)."""
+    if "excluded" not in figures:
+        return None
+    said = {"do-not-ship": _("do not ship: it would arrive with too little shelf life left"),
+            "do-not-count": _("do not count: it expires within the item's do-not-count days"),
+            "expired": _("expired")}
+    return [{**lot, "expiry": _day_or_none(lot.get("expiry")), "why": said.get(lot["reason"], lot["reason"])}
+            for lot in figures["excluded"]]
 
 
 def _scenario(
@@ -251,3 +328,6 @@ def fan_summary(figures: dict[str, Any]) -> str:
         said += " " + _("The vertical line marks the order-by date, %(day)s.",
                         day=day(_day_or_none(figures["order_by"])))
     return said
+
+
+forecast_compare.add_routes(blueprint)

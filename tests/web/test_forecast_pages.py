@@ -8,6 +8,7 @@ import io
 import json
 import re
 import shutil
+import time
 
 import pytest
 from sqlmodel import select
@@ -33,8 +34,22 @@ def app(sqlite_templates, tmp_path):
 
 
 def run_forecast(client):
-    return client.post("/forecast/run", data={"csrf_token": csrf_token(client, "/forecast")},
-                       follow_redirects=True)
+    """Start a run from the page, wait for it to end (as the page's script does) and show the page again."""
+    started = client.post("/forecast/run", data={"csrf_token": csrf_token(client, "/forecast")})
+    assert started.status_code == 302 and started.location == "/forecast#progress"
+    wait_for_the_run(client)
+    return client.get("/forecast")
+
+
+def wait_for_the_run(client, seconds=30):
+    """The progress the page's script polls, once the run has ended."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = client.get("/forecast/run/progress").get_json()
+        if job["state"] != "running":
+            return job
+        time.sleep(0.05)
+    raise AssertionError("the forecast run did not end")
 
 
 def sign_out(client):
