@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from logistics.core.forecast_inputs import ForecastError
 from logistics.db.engine import unit_of_work
@@ -22,10 +24,12 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import sessionmaker
     from sqlmodel import Session
 
+    from logistics.core.forecast import Forecast
     from logistics.settings import Settings
 
 log = logging.getLogger(__name__)
 REASON = "reorder forecast run from the page"
+Compute = Callable[[dict[str, Any], forecasting.Progress], "Forecast"]  # a scenario document's forecast
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,8 @@ class BackgroundForecasts:
     """Runs the forecast in a thread, one at a time, each in a database session of its own (the request's
     is closed when the view returns)."""
 
-    def __init__(self) -> None:
+    def __init__(self, compute: Compute = forecasting.computed) -> None:
+        self._compute = compute  # tests hand in one they can hold
         self._lock = threading.Lock()
         self._status: RunStatus | None = None
 
@@ -76,10 +81,7 @@ class BackgroundForecasts:
 
     def _run(self, sessions: sessionmaker[Session], settings: Settings, by: str, now: datetime) -> None:
         try:
-            with unit_of_work(sessions, actor=by, reason=REASON) as session:
-                run = forecasting.run_forecast(session, settings, now=now, trigger="manual",
-                                               progress=self._report)
-                run_id, as_of = run.id, run.as_of
+            run_id, as_of = self._forecast(sessions, settings, by, now)
         except (forecasting.NoPlan, ForecastError) as error:
             self._finish(state="failed", problem=str(error))
         except Exception:  # a thread has nobody to raise to: the page says it failed, the log says why
@@ -87,6 +89,19 @@ class BackgroundForecasts:
             self._finish(state="failed")
         else:
             self._finish(state="done", run_id=run_id, as_of=as_of)
+
+    def _forecast(self, sessions: sessionmaker[Session], settings: Settings, by: str,
+                  now: datetime) -> tuple[int | None, date]:
+        """Read the inputs, compute outside any transaction (a write transaction held for minutes would
+        hold up every other writer), then store the result in a short one."""
+        with sessions() as session:
+            document = forecasting.inputs(session, settings, as_of=forecasting.today(settings, now))
+        started = time.perf_counter()
+        result = self._compute(document, self._report)
+        with unit_of_work(sessions, actor=by, reason=REASON) as session:
+            run = forecasting.keep(session, document, result, now=now, trigger="manual",
+                                   seconds=time.perf_counter() - started)
+            return run.id, run.as_of
 
     def _report(self, done: int, total: int) -> None:
         with self._lock:

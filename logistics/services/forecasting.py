@@ -177,7 +177,7 @@ def run_forecast(session: Session, settings: Settings, *, now: datetime, trigger
     return _store(session, document, now=now, trigger=trigger, progress=progress)
 
 
-def _computed(document: dict[str, Any], progress: Progress | None) -> Forecast:
+def computed(document: dict[str, Any], progress: Progress | None = None) -> Forecast:
     """`compute`, telling `progress` how far it is: step by step where compute takes the core's callback,
     else once, when it is done."""
     if progress is None:
@@ -192,10 +192,16 @@ def _computed(document: dict[str, Any], progress: Progress | None) -> Forecast:
 def _store(session: Session, document: dict[str, Any], *, now: datetime, trigger: str,
            progress: Progress | None = None) -> ForecastRun:
     started = time.perf_counter()
-    result = _computed(document, progress)
+    result = computed(document, progress)
+    return keep(session, document, result, now=now, trigger=trigger, seconds=time.perf_counter() - started)
+
+
+def keep(session: Session, document: dict[str, Any], result: Forecast, *, now: datetime, trigger: str,
+         seconds: float) -> ForecastRun:
+    """Store a computed forecast beside the inputs it was computed from."""
     run = ForecastRun(run_at=now, as_of=result.as_of, trigger=trigger, fingerprint=fingerprint(document),
                       inputs=json.dumps(document, sort_keys=True), result=json.dumps(result_record(result)),
-                      seconds=round(time.perf_counter() - started, 3))
+                      seconds=round(seconds, 3))
     session.add(run)
     session.flush()
     return run

@@ -168,3 +168,23 @@ def test_the_session_cookie_is_http_only_same_site_and_secure_when_served_over_t
     flags = {flag.strip().split("=")[0].lower(): flag.strip() for flag in cookie.split(";")[1:]}
     assert "httponly" in flags and flags["samesite"] == "SameSite=Lax"
     assert ("secure" in flags) == secure
+
+
+FORECAST_READS = ("/forecast/compare", "/forecast/compare.csv", "/forecast/run/progress")
+
+
+def test_the_forecast_comparison_and_a_run_s_progress_need_a_sign_in(app, client):
+    paths = {path for _endpoint, _method, path in all_routes(app)}
+    assert {*FORECAST_READS, "/api/v1/forecast/compare"} <= paths
+    for path in FORECAST_READS:
+        answer = client.get(path)
+        assert answer.status_code == 302 and answer.location.startswith("/login"), path
+    assert client.get("/api/v1/forecast/compare").status_code == 401
+
+
+@pytest.mark.parametrize("username", ["admin", "logistics", "pharmacy", "qa", "viewer"])
+def test_every_role_may_read_the_comparison_and_a_run_s_progress(client, username):
+    login(client, username)
+    assert "Forecast scenarios compared" in client.get("/forecast/compare").get_data(as_text=True)
+    assert client.get("/forecast/compare.csv").status_code == 404  # no forecast yet: nothing to compare
+    assert client.get("/forecast/run/progress").get_json() == {"state": "idle"}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
 from logistics.db.models import AuditEvent
 from tests.web.test_api import bearer
+from tests.web.test_forecast_pages import slots_from, store_run
 
 
 def test_the_plan_its_sites_enrolments_and_bill_of_materials_are_readable(client, token_for):
@@ -61,6 +62,43 @@ def test_a_forecast_is_run_stored_and_explained_by_its_inputs(client, token_for)
 def test_the_openapi_document_describes_the_new_routes(client, token_for):
     paths = client.get("/api/v1/openapi.json", headers=bearer(token_for("viewer"))).get_json()["paths"]
     ours = {"/recruitment", "/recruitment/enrolments", "/recruitment/bom", "/forecast",
-            "/forecast/runs/{run_id}", "/forecast/runs/{run_id}/inputs"}
+            "/forecast/runs/{run_id}", "/forecast/runs/{run_id}/inputs", "/forecast/compare"}
     assert {f"/api/v1{path}" for path in ours} <= set(paths)
     assert set(paths["/api/v1/forecast"]) == {"get", "post"}
+    assert set(paths["/api/v1/forecast/compare"]) == {"get"}
+
+
+def test_the_scenarios_compare_as_json(app, client, token_for):
+    viewer, planner = bearer(token_for("viewer")), bearer(token_for("logistics"))
+    missing = client.get("/api/v1/forecast/compare", headers=viewer)
+    assert missing.status_code == 404 and "no forecast yet" in missing.get_json()["error"]
+    run = client.post("/api/v1/forecast", headers=planner).get_json()
+    answer = client.get("/api/v1/forecast/compare", headers=viewer)
+    assert answer.status_code == 200
+    comparison = answer.get_json()
+    assert comparison["run_id"] == run["id"] and comparison["as_of"] == run["as_of"]
+    scenarios = {scenario["scenario"]: scenario for scenario in comparison["scenarios"]}
+    assert [(s["scenario"], s["recruitment_factor"], s["extra_lead_days"]) for s in comparison["scenarios"]] \
+        == [("planned", 1.0, 0), ("faster", 1.5, 0), ("slower", 0.5, 0), ("customs_hold", 1.0, 14)]
+    assert scenarios["faster"]["rate_per_30d"] > scenarios["planned"]["rate_per_30d"] \
+        > scenarios["slower"]["rate_per_30d"]
+    # As planned, the figures are the stored run's: the same inputs, the same seed.
+    planned = {item["code"]: item for item in scenarios["planned"]["items"]}
+    assert len(planned) == 14 and set(planned["LV-BGLOB"]) == {
+        "code", "unit", "order_quantity", "order_by", "stockout_probability", "expected_waste"}
+    for item in run["items"]:
+        assert planned[item["code"]] == {key: item[key] for key in planned[item["code"]]}
+    assert all(scenario["slot_risk"] is None or 0 <= scenario["slot_risk"]["probability"] <= 1
+               for scenario in comparison["scenarios"])
+
+
+def test_a_stored_forecast_with_slots_and_lots_left_out_reads_back(app, client, token_for):
+    run_id, as_of = store_run(app, slots=slots_from(date(2027, 1, 4)), excluded={
+        "QC-ENDO": [{"quantity": 2.0, "expiry": "2027-01-05", "reason": "do-not-count"}]})
+    answer = client.get(f"/api/v1/forecast/runs/{run_id}", headers=bearer(token_for("viewer")))
+    assert answer.status_code == 200
+    forecast = answer.get_json()
+    assert forecast["slots"][1] == {"patient": "P007", "slot_date": "2027-02-13", "probability": 0.62,
+                                    "limiting_item": "QC-ENDO", "enrolled": False}
+    endo = next(item for item in forecast["items"] if item["code"] == "QC-ENDO")
+    assert endo["excluded"] == [{"quantity": 2.0, "expiry": "2027-01-05", "reason": "do-not-count"}]

@@ -4,19 +4,26 @@ the downloads, and who may run a forecast."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
 import shutil
+import threading
 import time
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from logistics.app import build_runtime
+from logistics.core.forecast_inputs import ForecastError
 from logistics.db.engine import unit_of_work
 from logistics.db.models import BomLine, ForecastRun
-from logistics.web.forecast import CSV_COLUMNS
+from logistics.services import forecast_comparison, forecasting
+from logistics.services.forecast_background import BackgroundForecasts
+from logistics.web.forecast import BACKGROUND, CSV_COLUMNS
+from logistics.web.forecast_compare import COMPARE_CSV_COLUMNS
 from tests.conftest import settings_for
 from tests.web.conftest import csrf_token, login, web_app
 
@@ -168,3 +175,227 @@ def test_without_a_bill_of_materials_the_page_points_to_recruitment_and_a_run_fa
     assert "There is nothing to forecast from yet" in page and 'href="/recruitment"' in page
     answer = run_forecast(client)
     assert answer.status_code == 200 and "The forecast could not run" in answer.get_data(as_text=True)
+
+
+# -- manufacturing slots, lots left out, scenarios compared, a run in the background ---------------------
+
+def store_run(app, *, slots=None, excluded=None):
+    """A forecast of the demo stored as a run, its answer given `slots` and, per item code, `excluded`
+    lots (as the core's answer will hold them); returns the run's id and day."""
+    runtime = app.extensions["logistics"]
+    now = datetime.now(UTC)
+    with unit_of_work(runtime.sessions, actor="test") as session:
+        today = forecasting.today(runtime.settings, now)
+        document = forecasting.inputs(session, runtime.settings, as_of=today)
+        record = forecasting.result_record(forecasting.compute(document))
+        if slots is not None:
+            record["slots"] = slots
+        for item in record["items"]:
+            if excluded is not None:
+                item["excluded"] = excluded.get(item["code"], [])
+        run = ForecastRun(run_at=now, as_of=date.fromisoformat(record["as_of"]), trigger="manual",
+                          fingerprint=forecasting.fingerprint(document), inputs=json.dumps(document),
+                          result=json.dumps(record), seconds=0.1)
+        session.add(run)
+        session.flush()
+        return run.id, run.as_of
+
+
+def slots_from(as_of):
+    return [{"patient": "P006", "slot_date": (as_of + timedelta(days=9)).isoformat(), "probability": 0.991,
+             "limiting_item": "LV-BGLOB", "enrolled": True},
+            {"patient": "P007", "slot_date": (as_of + timedelta(days=40)).isoformat(), "probability": 0.62,
+             "limiting_item": "QC-ENDO", "enrolled": False},
+            {"patient": "P008", "slot_date": (as_of + timedelta(days=75)).isoformat(), "probability": 1.0,
+             "limiting_item": None, "enrolled": False}]
+
+
+def table_rows(page, css_class):
+    table = page[page.index(f'<table class="list cards {css_class}">'):]
+    table = table[:table.index("</table>")]
+    return [html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip())
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)[1:]]
+
+
+def test_the_page_lists_the_next_slots_and_marks_those_at_risk(app, client):
+    as_of = forecasting.today(app.extensions["logistics"].settings, datetime.now(UTC))
+    store_run(app, slots=slots_from(as_of))
+    login(client, "viewer")
+    page = client.get("/forecast").get_data(as_text=True)
+    assert "Next manufacturing slots" in page
+    rows = table_rows(page, "slots")
+    day = (as_of + timedelta(days=40)).strftime("%b %-d, %Y")
+    assert rows[1] == f"P007 {day} 62% at risk QC-ENDO predicted", rows
+    assert rows[0].startswith("P006") and rows[0].endswith("99% LV-BGLOB enrolled")
+    assert "at risk" not in rows[0]
+    assert rows[2].endswith("100% — predicted")
+    assert page.count('<tr class="at-risk">') == 1 and 'href="/forecast/items/QC-ENDO"' in page
+    assert "Below 95% a slot is marked at risk" in page
+
+
+def test_without_upcoming_slots_the_page_says_so(app, client):
+    store_run(app, slots=[])
+    login(client, "viewer")
+    page = client.get("/forecast").get_data(as_text=True)
+    assert "No upcoming manufacturing slots in this forecast." in page
+    assert 'class="list cards slots"' not in page
+
+
+def test_the_item_page_lists_the_lots_left_out_and_why(app, client):
+    store_run(app, excluded={"LV-BGLOB": [
+        {"quantity": 2.0, "expiry": "2027-01-05", "reason": "do-not-count"},
+        {"quantity": 4.0, "expiry": "2027-02-01", "reason": "do-not-ship"},
+        {"quantity": 1.0, "expiry": "2026-01-01", "reason": "expired"}]})
+    login(client, "viewer")
+    page = client.get(ITEM).get_data(as_text=True)
+    assert table_rows(page, "excluded") == [
+        "2 vial Jan 5, 2027 do not count: it expires within the item's do-not-count days",
+        "4 vial Feb 1, 2027 do not ship: it would arrive with too little shelf life left",
+        "1 vial Jan 1, 2026 expired"]
+    other = client.get("/forecast/items/SEL-CD34").get_data(as_text=True)
+    assert "Every lot on hand and on its way counts" in other and 'class="list cards excluded"' not in other
+
+
+def test_an_older_forecast_says_nothing_of_lots_left_out(app, client):
+    store_run(app)  # stored before the forecast left lots out: it has no "excluded"
+    login(client, "viewer")
+    page = client.get(ITEM).get_data(as_text=True)
+    assert "Lots left out" not in page and "Every lot on hand" not in page
+
+
+def test_the_scenarios_compare_side_by_side_with_a_chart(app, client):
+    store_run(app)
+    login(client, "viewer")
+    answer = client.get("/forecast/compare")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Computed now from the inputs of the forecast run" in page
+    scenarios = table_rows(page, "scenarios")
+    assert [row.split(" ")[:2] for row in scenarios] == [["as", "planned"], ["recruitment", "50%"],
+                                                         ["recruitment", "50%"], ["14", "more"]]
+    items = table_rows(page, "compare")
+    assert len(items) == 14 * 5  # each item's heading row and its four scenarios
+    assert items[0] == "CRYO-BAG" and items[1].startswith("as planned")
+    assert items[4].startswith("14 more days at customs")
+    svg = page[page.index('<figure class="plot lane-bars" id="chart-stockout">'):]
+    svg = svg[:svg.index("</svg>")]
+    assert '<title id="chart-stockout-title">Highest stock-out risk by scenario</title>' in svg
+    assert len(re.findall(r'<rect class="bar-actual"', svg)) == 4
+    assert "The highest stock-out risk of any item in each scenario. as planned: " in page
+    # Slot risk: the least likely slot, or a dash while the forecast lists none.
+    for row in table_rows(page, "scenarios"):
+        assert re.search(r"(—|\d+% \(P\d{3}, .+\))$", row), row
+
+
+def test_the_comparison_csv_has_a_row_per_scenario_and_item(app, client):
+    run_id, as_of = store_run(app)
+    login(client, "viewer")
+    download = client.get("/forecast/compare.csv")
+    assert download.mimetype == "text/csv"
+    assert download.headers["Content-Disposition"] == f"attachment; filename=forecast-{as_of}-scenarios.csv"
+    reader = csv.DictReader(io.StringIO(download.get_data(as_text=True)))
+    rows = list(reader)
+    assert tuple(reader.fieldnames) == COMPARE_CSV_COLUMNS and len(rows) == 4 * 14
+    assert {row["run"] for row in rows} == {str(run_id)} and {row["as_of"] for row in rows} == {str(as_of)}
+    by = {(row["scenario"], row["code"]): row for row in rows}
+    planned = {code: float(row["order_quantity"]) for (scenario, code), row in by.items()
+               if scenario == "planned"}
+    total = {key: sum(float(row["order_quantity"]) for (scenario, _c), row in by.items() if scenario == key)
+             for key in ("planned", "faster", "slower", "customs_hold")}
+    assert total["faster"] >= total["planned"] >= total["slower"]
+    assert total["customs_hold"] >= total["planned"]
+    assert by[("customs_hold", "LV-BGLOB")]["extra_lead_days"] == "14"
+    assert by[("faster", "LV-BGLOB")]["recruitment_factor"] == "1.5"
+    # The planned scenario is the stored forecast computed again: the same figures.
+    with app.extensions["logistics"].sessions() as session:
+        result = json.loads(session.get(ForecastRun, run_id).result)
+    assert planned == {item["code"]: item["order_quantity"] for item in result["items"]}
+
+
+def test_before_the_first_forecast_there_is_nothing_to_compare(client):
+    login(client, "viewer")
+    page = client.get("/forecast/compare").get_data(as_text=True)
+    assert "No forecast has been run yet: the scenarios are computed from the latest forecast" in page
+    assert client.get("/forecast/compare.csv").status_code == 404
+
+
+def test_slot_risk_is_the_least_likely_slot_and_none_without_slots():
+    risk = forecast_comparison.slot_risk(slots_from(date(2027, 1, 4)))
+    assert (risk.patient, risk.slot_date, risk.probability, risk.limiting_item) == (
+        "P007", date(2027, 2, 13), 0.62, "QC-ENDO")
+    assert forecast_comparison.slot_risk([]) is None
+
+
+class HeldRun:
+    """The forecast run, held after its first report until the test releases it: a run as long as the test
+    needs to look at it. It may then fail with `failure` instead."""
+
+    def __init__(self, failure=None):
+        self.release = threading.Event()
+        self.failure = failure
+
+    def __call__(self, document, progress):
+        progress(1, 4)
+        assert self.release.wait(10)
+        if self.failure:
+            raise self.failure
+        return forecasting.computed(document, progress)
+
+
+def hold_runs(app, failure=None):
+    held = HeldRun(failure)
+    app.extensions[BACKGROUND] = BackgroundForecasts(held)
+    return held
+
+
+def progress_once_reported(client):
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        job = client.get("/forecast/run/progress").get_json()
+        if job.get("total"):
+            return job
+        time.sleep(0.02)
+    raise AssertionError("no progress reported")
+
+
+def test_a_run_shows_its_progress_until_the_new_forecast_and_a_second_waits(app, client):
+    held = hold_runs(app)
+    login(client, "logistics")
+    assert client.get("/forecast/run/progress").get_json() == {"state": "idle"}
+    token = csrf_token(client, "/forecast")
+    assert client.post("/forecast/run", data={"csrf_token": token}).status_code == 302
+    assert progress_once_reported(client) == {"state": "running", "done": 1, "total": 4, "shown": "25%",
+                                              "run_id": None, "problem": None}
+    page = client.get("/forecast").get_data(as_text=True)
+    assert '<progress id="forecast-progress" aria-labelledby="progress-label" max="4" value="1">' in page
+    assert "Running the forecast, started by logistics at" in page and "forecast_progress.js" in page
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
+    again = client.post("/forecast/run", data={"csrf_token": token}, follow_redirects=True)
+    assert "A forecast is running already (started by logistics at" in again.get_data(as_text=True)
+    sign_out(client)
+    login(client, "viewer")  # everyone sees it run
+    assert "Running the forecast, started by logistics" in client.get("/forecast").get_data(as_text=True)
+    held.release.set()
+    job = wait_for_the_run(client)
+    with app.extensions["logistics"].sessions() as session:
+        runs = session.exec(select(ForecastRun)).all()
+    assert job["state"] == "done" and [run.id for run in runs] == [job["run_id"]]  # one run, not two
+    page = client.get("/forecast").get_data(as_text=True)
+    assert "Forecast run as of" in page and "<progress" not in page and "What to order" in page
+
+
+@pytest.mark.parametrize(("failure", "said"), [
+    (ForecastError("recruitment: target must be at least 1"),
+     "The forecast could not run: recruitment: target must be at least 1"),
+    (RuntimeError("disk full"), "The forecast could not run: an unexpected error (the server log has the "
+                                "details)."),
+])
+def test_a_failed_run_ends_with_its_problem_shown(app, client, failure, said, caplog):
+    hold_runs(app, failure).release.set()
+    login(client, "logistics")
+    client.post("/forecast/run", data={"csrf_token": csrf_token(client, "/forecast")})
+    job = wait_for_the_run(client)
+    assert job["state"] == "failed" and job["problem"] == said
+    answer = client.get("/forecast")
+    assert answer.status_code == 200
+    assert f'<p class="flash error" role="alert">{html.escape(said)}</p>' in answer.get_data(as_text=True)
+    assert ("disk full" in caplog.text) == isinstance(failure, RuntimeError)
