@@ -19,6 +19,7 @@ from logistics.db.models import ReceiptLine, ShipmentLine
 from logistics.web.i18n import TRANSLATIONS
 from tests.conftest import settings_for
 from tests.web.conftest import csrf_token, login, web_app
+from tests.web.test_forecast_pages import wait_for_the_run
 from tests.web.test_languages import choose
 from tests.web.test_quantity_entry import field_error, kit_line
 from tests.web.test_receiving_pages import PAGE as RECEIPT
@@ -82,9 +83,12 @@ def test_the_forecast_says_its_units_in_thai(sqlite_templates, tmp_path):
         app = web_app(runtime)
         client = reader(app, "logistics", "th")
         client.post("/forecast/run", data={"csrf_token": csrf_token(client, "/forecast")})
-        page = main(client.get("/forecast").get_data(as_text=True))
-        assert re.search(rf"\d {said('th', 'vial')}", page)
-        assert_no_english_units_or_profiles("/forecast", page)
+        assert wait_for_the_run(client)["state"] == "done"  # it runs in the background
+        for path in ("/forecast", "/forecast/compare"):
+            page = main(client.get(path).get_data(as_text=True))
+            assert re.search(rf"\d {said('th', 'vial')}", page), path
+            assert_no_english_units_or_profiles(path, page)
+        assert said("th", "as planned") in page and said("th", "Slot risk") in page
     finally:
         runtime.close()
 
