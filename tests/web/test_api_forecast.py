@@ -93,8 +93,9 @@ def test_the_scenarios_compare_as_json(app, client, token_for):
 
 
 def test_a_stored_forecast_with_slots_and_lots_left_out_reads_back(app, client, token_for):
-    run_id, as_of = store_run(app, slots=slots_from(date(2027, 1, 4)), excluded={
-        "QC-ENDO": [{"quantity": 2.0, "expiry": "2027-01-05", "reason": "do-not-count"}]})
+    excluded = {"QC-ENDO": [{"quantity": 2.0, "expiry": "2027-01-05", "reason": "do-not-count"}]}
+    run_id, _as_of = store_run(app.extensions["logistics"], slots=slots_from(date(2027, 1, 4)),
+                               excluded=excluded)
     answer = client.get(f"/api/v1/forecast/runs/{run_id}", headers=bearer(token_for("viewer")))
     assert answer.status_code == 200
     forecast = answer.get_json()

@@ -179,10 +179,9 @@ def test_without_a_bill_of_materials_the_page_points_to_recruitment_and_a_run_fa
 
 # -- manufacturing slots, lots left out, scenarios compared, a run in the background ---------------------
 
-def store_run(app, *, slots=None, excluded=None):
+def store_run(runtime, *, slots=None, excluded=None):
     """A forecast of the demo stored as a run, its answer given `slots` and, per item code, `excluded`
     lots (as the core's answer will hold them); returns the run's id and day."""
-    runtime = app.extensions["logistics"]
     now = datetime.now(UTC)
     with unit_of_work(runtime.sessions, actor="test") as session:
         today = forecasting.today(runtime.settings, now)
@@ -219,7 +218,7 @@ def table_rows(page, css_class):
 
 def test_the_page_lists_the_next_slots_and_marks_those_at_risk(app, client):
     as_of = forecasting.today(app.extensions["logistics"].settings, datetime.now(UTC))
-    store_run(app, slots=slots_from(as_of))
+    store_run(app.extensions["logistics"], slots=slots_from(as_of))
     login(client, "viewer")
     page = client.get("/forecast").get_data(as_text=True)
     assert "Next manufacturing slots" in page
@@ -234,7 +233,7 @@ def test_the_page_lists_the_next_slots_and_marks_those_at_risk(app, client):
 
 
 def test_without_upcoming_slots_the_page_says_so(app, client):
-    store_run(app, slots=[])
+    store_run(app.extensions["logistics"], slots=[])
     login(client, "viewer")
     page = client.get("/forecast").get_data(as_text=True)
     assert "No upcoming manufacturing slots in this forecast." in page
@@ -242,7 +241,7 @@ def test_without_upcoming_slots_the_page_says_so(app, client):
 
 
 def test_the_item_page_lists_the_lots_left_out_and_why(app, client):
-    store_run(app, excluded={"LV-BGLOB": [
+    store_run(app.extensions["logistics"], excluded={"LV-BGLOB": [
         {"quantity": 2.0, "expiry": "2027-01-05", "reason": "do-not-count"},
         {"quantity": 4.0, "expiry": "2027-02-01", "reason": "do-not-ship"},
         {"quantity": 1.0, "expiry": "2026-01-01", "reason": "expired"}]})
@@ -257,14 +256,14 @@ def test_the_item_page_lists_the_lots_left_out_and_why(app, client):
 
 
 def test_an_older_forecast_says_nothing_of_lots_left_out(app, client):
-    store_run(app)  # stored before the forecast left lots out: it has no "excluded"
+    store_run(app.extensions["logistics"])  # from before lots were left out: it has no "excluded"
     login(client, "viewer")
     page = client.get(ITEM).get_data(as_text=True)
     assert "Lots left out" not in page and "Every lot on hand" not in page
 
 
 def test_the_scenarios_compare_side_by_side_with_a_chart(app, client):
-    store_run(app)
+    store_run(app.extensions["logistics"])
     login(client, "viewer")
     answer = client.get("/forecast/compare")
     page = answer.get_data(as_text=True)
@@ -287,7 +286,7 @@ def test_the_scenarios_compare_side_by_side_with_a_chart(app, client):
 
 
 def test_the_comparison_csv_has_a_row_per_scenario_and_item(app, client):
-    run_id, as_of = store_run(app)
+    run_id, as_of = store_run(app.extensions["logistics"])
     login(client, "viewer")
     download = client.get("/forecast/compare.csv")
     assert download.mimetype == "text/csv"
