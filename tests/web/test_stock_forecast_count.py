@@ -15,6 +15,7 @@ from logistics.db.models import Item, Lot
 from logistics.services import catalogue
 from tests.web.conftest import login
 from tests.web.test_api import bearer
+from tests.web.test_languages import choose
 
 
 def lot_expiry(app, item):
@@ -68,3 +69,13 @@ def test_an_expired_lot_is_not_counted_and_stock_not_available_is_not_judged(app
         "expired", "no", "expired")
     assert "not counted: expired" in client.get("/stock?item=QC-ENDO").get_data(as_text=True)
     assert {row["forecast_counts"] for row in rows if row["status"] not in ("available", "expired")} <= {""}
+
+
+def test_why_a_lot_is_not_counted_reads_in_the_readers_language(app):
+    today = datetime.now(UTC).date()
+    cut_offs(app, "CRYO-CS10", CutOffs(do_not_count_days=(lot_expiry(app, "CRYO-CS10") - today).days + 1))
+    client = login(app.test_client(), "pharmacy")
+    choose(client, "th")
+    assert "ไม่นับรวม: อยู่ในช่วงไม่นับเป็นสต็อก" in client.get("/stock?item=CRYO-CS10").get_data(as_text=True)
+    choose(client, "zh_CN")
+    assert "不计入：处于效期前不计库存期内" in client.get("/stock?item=CRYO-CS10").get_data(as_text=True)
