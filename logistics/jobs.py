@@ -130,7 +130,7 @@ def detect_milestones(context: JobContext) -> None:
 @_recorded
 def forecast_reorders(context: JobContext) -> None:
     """Forecast again whenever the inputs changed (a new day, an enrolment, a receipt, the plan) and
-    announce order-by dates inside the warning window."""
+    announce order-by dates inside the warning window and patient slots at risk."""
     settings, now, public_url = context.runtime.settings, datetime.now(UTC), context.policy.public_url
     with unit_of_work(context.runtime.sessions, actor="scheduler", reason="reorder forecast") as session:
         try:
@@ -140,9 +140,11 @@ def forecast_reorders(context: JobContext) -> None:
             raised = alerts.raise_alert(session, context.routes, alerts.forecast_failed(
                 str(error), now=now, public_url=public_url)) is not None
         else:
-            raised = run is not None and forecasting.reorder_alerts(
+            raised = run is not None and (forecasting.reorder_alerts(
                 session, context.routes, run, warning_days=settings.forecast_warning_days,
-                public_url=public_url) > 0
+                public_url=public_url) + forecasting.slot_alerts(
+                session, context.routes, run, threshold=settings.forecast_slot_alert_probability,
+                public_url=public_url)) > 0
     if raised:
         _dispatch(context)
 

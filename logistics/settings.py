@@ -118,6 +118,13 @@ class Settings:
         "Arrived shipments an item's lanes (or, failing them, all completed shipments) need before the "
         "forecast learns lead times from their door-to-door times.")
     forecast_warning_days: int = _setting("An order-by date within this many days raises an alert.")
+    forecast_slot_offset_days: int = _setting(
+        "Days from a patient's enrolment to their manufacturing slot (apheresis): the forecast asks whether "
+        "every item is ready by each upcoming slot.")
+    forecast_slots: int = _setting("How many upcoming patient slots the forecast reports (0: none).")
+    forecast_slot_alert_probability: float = _setting(
+        "A slot whose chance of having every item ready is below this raises an alert (0.95: more than a "
+        "1 in 20 risk).")
     recruitment_url: str = _setting(
         "JSON endpoint of the trial's registry or CTMS to pull enrolments from; empty: enrolments are "
         "entered on the recruitment page, through the API or from CSV.")
@@ -177,8 +184,17 @@ class Settings:
             raise SettingsError("forecast_lead_time_shipments: must be at least 1")
         if self.forecast_warning_days < 0:
             raise SettingsError("forecast_warning_days: must be zero or more")
+        self._check_slots()
         if self.recruitment_poll_minutes < 1:
             raise SettingsError("recruitment_poll_minutes: must be at least 1")
+
+    def _check_slots(self) -> None:
+        if not -3650 <= self.forecast_slot_offset_days <= 3650:
+            raise SettingsError("forecast_slot_offset_days: must be between -3,650 and 3,650")
+        if not 0 <= self.forecast_slots <= 1000:
+            raise SettingsError("forecast_slots: must be between 0 and 1,000")
+        if not 0 < self.forecast_slot_alert_probability <= 1:
+            raise SettingsError("forecast_slot_alert_probability: must be more than 0 and at most 1")
 
     def masked(self) -> dict[str, Any]:
         """The effective settings with secrets hidden, for `logistics config`."""

@@ -41,10 +41,25 @@ def test_an_operators_config_dir_overrides_the_defaults(tmp_path):
     ({"LOGISTICS_SESSION_COOKIE_SECURE": "perhaps"}, "expected true or false"),
     ({"LOGISTICS_DISPLAY_TIMEZONE": "Mars/Olympus"}, "not an IANA time zone"),
     ({"LOGISTICS_LOG_LEVEL": "loud"}, "log_level: 'loud' is not one of DEBUG, INFO, WARNING, ERROR"),
+    ({"LOGISTICS_FORECAST_SLOT_OFFSET_DAYS": "3651"}, "forecast_slot_offset_days: must be between -3,650"),
+    ({"LOGISTICS_FORECAST_SLOTS": "-1"}, "forecast_slots: must be between 0 and 1,000"),
+    ({"LOGISTICS_FORECAST_SLOTS": "1001"}, "forecast_slots: must be between 0 and 1,000"),
+    ({"LOGISTICS_FORECAST_SLOT_ALERT_PROBABILITY": "0"}, "forecast_slot_alert_probability: must be more"),
+    ({"LOGISTICS_FORECAST_SLOT_ALERT_PROBABILITY": "1.01"}, "forecast_slot_alert_probability: must be more"),
 ])
 def test_bad_values_are_named(environ, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(environ=environ)
+
+
+def test_the_slot_settings_take_their_bounds():
+    settings = load_settings(environ={"LOGISTICS_FORECAST_SLOT_OFFSET_DAYS": "-3650",
+                                      "LOGISTICS_FORECAST_SLOTS": "0",
+                                      "LOGISTICS_FORECAST_SLOT_ALERT_PROBABILITY": "1"})
+    assert (settings.forecast_slot_offset_days, settings.forecast_slots,
+            settings.forecast_slot_alert_probability) == (-3650, 0, 1.0)
+    defaults = load_settings(environ={})
+    assert (defaults.forecast_slot_offset_days, defaults.forecast_slots) == (7, 10)
 
 
 def test_unknown_settings_in_a_file_are_refused(tmp_path):

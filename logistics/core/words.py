@@ -156,6 +156,11 @@ LABELS = {
     "dispatch_overrides": N_("dispatch override"), "why": N_("why"), "by": N_("by"),
     "reasons": N_("reasons"), "dispatch_blocked": N_("left while the dispatch gate held it"),
     "do_not_ship_days": N_("do-not-ship window (days)"),
+    # expiry cut-offs (core.expiry_cut_offs): the item's other two windows, and why a lot does not count
+    "do_not_count_days": N_("do-not-count window (days)"),
+    "do_not_dispense_days": N_("do-not-dispense window (days)"),
+    "do-not-ship": N_("arrives too close to expiry to ship"),
+    "do-not-count": N_("within the do-not-count window"),
 }
 
 

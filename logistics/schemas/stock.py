@@ -126,6 +126,12 @@ class BalancePublic(Schema):
                                     "on_hold (evidence changed after release, or a recall) or rejected")
     quantity: float
     unit: str
+    forecast_counts: bool | None = Field(default=None, description=(
+        "Whether the reorder forecast counts this available stock as usable (null for stock not available)"))
+    not_counted_because: str | None = Field(default=None, description=(
+        "expired, or do-not-count (within the item's do-not-count days of expiry); null when counted"))
+    last_usable_day: date | None = Field(default=None, description=(
+        "The last day it may be dispensed: its expiry less the item's do-not-dispense days (null: none set)"))
 
 
 class BalanceList(Schema):

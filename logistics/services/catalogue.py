@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from logistics.core.expiry_cut_offs import MAX_CUT_OFF_DAYS, CutOffs
 from logistics.core.geofence import fence_problems
 from logistics.core.import_papers import hs_code_problem
 from logistics.core.limits import MAX_LINE_QUANTITY
@@ -23,7 +24,6 @@ from logistics.services.errors import InputError, NotFound
 
 SITE_KINDS = ("warehouse", "airport", "customs", "hospital")
 ITEM_CATEGORIES = ("reagent", "consumable")
-MAX_DO_NOT_SHIP_DAYS = 3650  # days before expiry a lot no longer leaves: ten years is a typo
 Record = TypeVar("Record", Item, Logger, Site)
 
 
@@ -68,6 +68,8 @@ def add_item(
     max_quantity: float | None = None,
     hs_code: str | None = None,
     do_not_ship_days: int = 0,
+    do_not_count_days: int = 0,
+    do_not_dispense_days: int = 0,
 ) -> Item:
     errors = {}
     if category not in ITEM_CATEGORIES:
@@ -85,8 +87,7 @@ def add_item(
         errors["max_quantity"] = problem
     if hs_code is not None and (refusal := hs_code_problem(hs_code.strip())):
         errors["hs_code"] = refusal
-    if not 0 <= do_not_ship_days <= MAX_DO_NOT_SHIP_DAYS:
-        errors["do_not_ship_days"] = f"from 0 to {MAX_DO_NOT_SHIP_DAYS} days"
+    errors.update(cut_off_problems(CutOffs(do_not_ship_days, do_not_count_days, do_not_dispense_days)))
     if errors:
         raise InputError(errors)
     item = Item(
@@ -95,6 +96,7 @@ def add_item(
         stability_budget_s=None if stability_budget_hours is None else stability_budget_hours * 3600,
         stability_limit_c=stability_limit_c, max_quantity=max_quantity,
         hs_code=hs_code.strip() if hs_code else None, do_not_ship_days=do_not_ship_days,
+        do_not_count_days=do_not_count_days, do_not_dispense_days=do_not_dispense_days,
     )
     session.add(item)
     if item.stability_budget_s is not None and item.stability_limit_c is not None:
@@ -134,6 +136,32 @@ def set_max_quantity(session: Session, *, item: str, most: float | None) -> Item
     if most is not None and (problem := max_quantity_problem(most)):
         raise InputError({"max_quantity": problem})
     found.max_quantity = most
+    session.add(found)
+    session.flush()
+    return found
+
+
+def cut_off_problems(cut_offs: CutOffs) -> dict[str, Refusal]:
+    """The cut-offs out of range, by field (core.expiry_cut_offs decides, a page words it)."""
+    refusal = Refusal(N_("between 0 and %(most)s days"), most=f"{MAX_CUT_OFF_DAYS:,}")
+    return {problem.partition(":")[0]: refusal for problem in cut_offs.problems()}
+
+
+def item_cut_offs(item: Item) -> CutOffs:
+    """The item's do-not-ship, do-not-count and do-not-dispense days."""
+    return CutOffs(item.do_not_ship_days, item.do_not_count_days, item.do_not_dispense_days)
+
+
+def set_cut_offs(session: Session, *, item: str, cut_offs: CutOffs) -> Item:
+    """Set the item's three expiry cut-offs at once (each change is audited with the session's reason)."""
+    found = find_item(session, item)
+    if found is None:
+        raise InputError({"item": Refusal(N_("no item %(item)s"), item=repr(item))})
+    if errors := cut_off_problems(cut_offs):
+        raise InputError(errors)
+    found.do_not_ship_days = cut_offs.do_not_ship_days
+    found.do_not_count_days = cut_offs.do_not_count_days
+    found.do_not_dispense_days = cut_offs.do_not_dispense_days
     session.add(found)
     session.flush()
     return found

@@ -18,7 +18,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -29,25 +29,24 @@ from logistics.core.forecast import Forecast, forecast
 from logistics.core.forecast_inputs import WhatIf
 from logistics.core.forecast_scenario import forecast_json, read_scenario
 from logistics.core.lane_analytics import percentile
-from logistics.core.lifecycle import ACTIVE, ShipmentStatus
-from logistics.core.limits import line_quantity_problem
-from logistics.core.stock import StockStatus
-from logistics.db.models import BomLine, ForecastRun, Item, Lot, Shipment, ShipmentLine, Site
+from logistics.core.lifecycle import ShipmentStatus
+from logistics.db.models import BomLine, ForecastRun, Item, Shipment, Site
 from logistics.services.alerts import raise_alert
 from logistics.services.catalogue import find_item
 from logistics.services.errors import NotFound
+from logistics.services.forecast_pipeline import release_days_input, stock_on_order, usable_stock
 from logistics.services.lane_analytics import lead_times_by_item
 from logistics.services.recruitment import enrolments, sites, the_plan
-from logistics.services.stock import balances
 from logistics.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SEED = 1  # a fixed seed: the same inputs give the same recommendation
-ON_ORDER = frozenset({ShipmentStatus.PLANNED, *ACTIVE})
 COMPLETED = (ShipmentStatus.RECEIVED.value, ShipmentStatus.CLOSED.value)
 LEAD_TIME_HISTORY = 50  # the most recent completed shipments teach the lead time
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
+SLOT_SOON_DAYS = 14  # a slot at risk this close is a major alert: little time is left to expedite
+CUT_OFFS = ("do_not_ship_days", "do_not_count_days", "do_not_dispense_days")
 
 
 class NoPlan(LookupError):
@@ -76,55 +75,24 @@ def inputs(session: Session, settings: Settings, *, as_of: date) -> dict[str, An
         uses[item.code].append({"quantity": line.quantity, "offset_days": line.offset_days,
                                 "basis": line.basis})
         items[item.code] = item
-    on_hand, on_order = usable_stock(session, as_of), stock_on_order(session)
+    on_hand, on_order = usable_stock(session, as_of), stock_on_order(session, settings, as_of)
     lanes = lane_lead_times(session, settings)
     return {"as_of": as_of.isoformat(), "recruitment": recruitment,
             "items": [{"code": code, "unit": item.unit, "uses": uses[code], "pack_size": item.pack_size,
                        "minimum_order": item.minimum_order, "overage": item.overage,
                        "on_hand": on_hand.get(code, []), "in_transit": on_order.get(code, []),
-                       **lanes.get(code, {})}
+                       **lanes.get(code, {}), **_cut_offs(item)}
                       for code, item in items.items()],
             "forecast": {"horizon_days": settings.forecast_horizon_days,
                          "service_level": settings.forecast_service_level, "runs": settings.forecast_runs,
-                         "seed": SEED, **_lead_time(session, settings)}}
+                         "seed": SEED, **_lead_time(session, settings), **release_days_input(session),
+                         "slot_offset_days": settings.forecast_slot_offset_days,
+                         "slots": settings.forecast_slots}}
 
 
-def usable_stock(session: Session, as_of: date) -> dict[str, list[dict[str, Any]]]:
-    """Available, unexpired stock at every site, per item, by lot: {quantity, expiry}."""
-    lots: dict[str, dict[str, Any]] = {}
-    for balance in balances(session):
-        held = balance.holding
-        if held.status != StockStatus.AVAILABLE or held.expiry < as_of or held.quantity <= 0:
-            continue
-        lot = lots.setdefault(f"{held.item_code}/{held.lot_id}",
-                              {"item": held.item_code, "quantity": 0.0, "expiry": held.expiry.isoformat()})
-        lot["quantity"] += held.quantity
-    return _by_item(lots.values())
-
-
-def stock_on_order(session: Session) -> dict[str, list[dict[str, Any]]]:
-    """What shipments planned or under way will bring to a hospital, per item, by lot."""
-    rows = session.exec(
-        select(Item.code, Lot.expiry, ShipmentLine.quantity)
-        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
-        .join(Site, Site.id == Shipment.destination_id)
-        .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
-        .where(col(Shipment.status).in_([status.value for status in ON_ORDER]), Site.kind == "hospital")
-        .order_by(col(Item.code), col(Lot.expiry))).all()
-    # A line stored before quantities were bounded (1e308 bottle) is no stock anyone will receive: left
-    # out, so that it cannot stop the forecast for everyone.
-    implausible = [(code, quantity) for code, _expiry, quantity in rows if line_quantity_problem(quantity)]
-    if implausible:
-        log.warning("forecast: left out shipment lines with implausible quantities: %s", implausible)
-    return _by_item({"item": code, "quantity": quantity, "expiry": expiry.isoformat()}
-                    for code, expiry, quantity in rows if not line_quantity_problem(quantity))
-
-
-def _by_item(lots: Any) -> dict[str, list[dict[str, Any]]]:
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for lot in lots:
-        found[lot["item"]].append({"quantity": lot["quantity"], "expiry": lot["expiry"]})
-    return dict(found)
+def _cut_offs(item: Item) -> dict[str, int]:
+    """The item's expiry cut-offs that are set: an item without keeps the inputs (and fingerprint) it had."""
+    return {name: getattr(item, name) for name in CUT_OFFS if getattr(item, name)}
 
 
 def door_to_door_days(session: Session) -> list[int]:
@@ -365,3 +333,29 @@ def reorder_alerts(session: Session, routes: list[Route], run: ForecastRun, *, w
         raised += raise_alert(session, routes, facts) is not None
     return raised
 
+
+
+def slot_alerts(session: Session, routes: list[Route], run: ForecastRun, *, threshold: float,
+                public_url: str) -> int:
+    """An alert for each upcoming patient slot whose chance of having every item ready by its day is below
+    `threshold` (once per patient and slot day); a run stored before slots were forecast raises none."""
+    raised = 0
+    for slot in json.loads(run.result).get("slots", []):
+        if slot["probability"] >= threshold:
+            continue
+        slot_date = date.fromisoformat(slot["slot_date"])
+        percent = math.floor(slot["probability"] * 100)  # rounded down: a risk never reads as none
+        limiting = slot.get("limiting_item")
+        facts = AlertFacts(
+            key=f"slot:{slot['patient']}:{slot_date.isoformat()}", kind="slot",
+            severity="major" if slot_date - run.as_of <= timedelta(days=SLOT_SOON_DAYS) else "minor",
+            site=None, subject=slot["patient"],
+            title=f"Slot {slot['patient']} on {slot_date.isoformat()} at risk: {percent} %",
+            body=(f"Every item is ready for the manufacturing slot of {slot['patient']} on "
+                  f"{slot_date.isoformat()} in {percent} % of the forecast's futures"
+                  + (f"; {limiting} is the item most likely to be missing." if limiting else ".")
+                  + " Stock, lots on their way (with their arrival and QC release) and expiry cut-offs "
+                    "count; orders not placed yet do not."),
+            raised_at=run.run_at, link=f"{public_url}/forecast")
+        raised += raise_alert(session, routes, facts) is not None
+    return raised

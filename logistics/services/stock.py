@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from logistics.core.expiry_cut_offs import NO_CUT_OFFS, CutOffs, Exclusion, exclusion, last_usable_day
 from logistics.core.quantities import DEFAULT_MAX_QUANTITY, read_quantity
 from logistics.core.refusals import N_, Refusal
 from logistics.core.stock import Holding, InsufficientStock, StockStatus, expiring, pick_fefo
@@ -33,24 +34,47 @@ class Balance:
     site: str
     item_name: str
     unit: str
+    cut_offs: CutOffs = NO_CUT_OFFS  # the item's
+
+
+@dataclass(frozen=True)
+class ForecastCount:
+    """Whether the reorder forecast counts an available lot as usable stock, why not, and the last day it
+    may be dispensed (only when the item has do-not-dispense days)."""
+
+    counted: bool
+    not_counted_because: Exclusion | None
+    last_usable_day: date | None
+
+
+def forecast_count(balance: Balance, today: date) -> ForecastCount | None:
+    """How the forecast treats available stock on `today` (core.expiry_cut_offs); None for other stock."""
+    holding = balance.holding
+    if holding.status != StockStatus.AVAILABLE:
+        return None
+    cut_offs = balance.cut_offs
+    why = exclusion(holding.expiry, today, cut_offs)
+    return ForecastCount(why is None, why,
+                         last_usable_day(holding.expiry, cut_offs) if cut_offs.do_not_dispense_days else None)
 
 
 def balances(session: Session, *, site: str | None = None, item: str | None = None) -> list[Balance]:
     """What each site holds of each lot in each status (nothing shown for what nets to zero)."""
+    cut_offs = (Item.do_not_ship_days, Item.do_not_count_days, Item.do_not_dispense_days)
     query = (select(Site.code, Item.code, Item.name, Item.unit, Lot.id, Lot.lot_number, Lot.expiry,
-                    StockMovement.status, func.sum(StockMovement.quantity))
+                    StockMovement.status, func.sum(StockMovement.quantity), *cut_offs)
              .join(Site, Site.id == StockMovement.site_id).join(Lot, Lot.id == StockMovement.lot_id)
              .join(Item, Item.id == Lot.item_id)
              .group_by(Site.code, Item.code, Item.name, Item.unit, Lot.id, Lot.lot_number, Lot.expiry,
-                       StockMovement.status)
+                       StockMovement.status, *cut_offs)
              .order_by(Item.code, Lot.expiry, Lot.lot_number))
     if site:
         query = query.where(Site.code == site)
     if item:
         query = query.where(Item.code == item)
     return [Balance(Holding(lot_id, item_code, lot_number, expiry, StockStatus(status), float(total)),
-                    site_code, item_name, unit)
-            for site_code, item_code, item_name, unit, lot_id, lot_number, expiry, status, total
+                    site_code, item_name, unit, CutOffs(*days))
+            for site_code, item_code, item_name, unit, lot_id, lot_number, expiry, status, total, *days
             in session.exec(query).all() if total and abs(total) > 1e-9]
 
 

@@ -48,6 +48,7 @@ from logistics.services import alerts, audit, epcis, excursions, loggers, shipme
 from logistics.services.errors import InputError, NotFound
 from logistics.web import (
     api_forecast,
+    api_items,
     api_lanes,
     api_legs,
     api_metrics,
@@ -375,7 +376,7 @@ def list_audit() -> Any:
 
 
 # The API's other routes, on this blueprint: its prefix, its error handlers and the token rule for writes.
-for part in (api_legs, api_lanes, api_forecast, api_metrics, api_permits, api_readings, api_sites,
-             api_stock, api_storage):
+for part in (api_items, api_legs, api_lanes, api_forecast, api_metrics, api_permits, api_readings,
+             api_sites, api_stock, api_storage):
     part.add_routes(blueprint)
 dispatch.add_api_routes(blueprint)

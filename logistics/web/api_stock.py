@@ -7,7 +7,7 @@ handlers and the rule that writes need a bearer token.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, request
@@ -82,11 +82,18 @@ def list_stock() -> Any:
     today = datetime.now(UTC).date()
     balances = stock.balances(db.session(), site=request.args.get("site") or None,
                               item=request.args.get("item") or None)
-    return json_answer(BalanceList(items=[BalancePublic(
+    return json_answer(BalanceList(items=[_balance(balance, today) for balance in balances]))
+
+
+def _balance(balance: stock.Balance, today: date) -> BalancePublic:
+    count = stock.forecast_count(balance, today)
+    return BalancePublic(
         site=balance.site, item=balance.holding.item_code, item_name=balance.item_name,
         lot=balance.holding.lot_number, expiry=balance.holding.expiry,
         status=shown_status(balance.holding, today).value, quantity=balance.holding.quantity,
-        unit=balance.unit) for balance in balances]))
+        unit=balance.unit, forecast_counts=None if count is None else count.counted,
+        not_counted_because=count.not_counted_because if count else None,
+        last_usable_day=count.last_usable_day if count else None)
 
 
 @described.operation("GET", "/stock/movements", "The stock ledger, newest first", response=MovementPage,

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import ngettext
 from flask_login import current_user
 
+from logistics.core.expiry_cut_offs import CutOffs
 from logistics.core.forecast_inputs import Basis
 from logistics.core.quantities import read_plain_number
 from logistics.core.roles import Permission
@@ -32,6 +33,7 @@ from logistics.web.i18n import typed_quantity
 blueprint = Blueprint("recruitment", __name__)
 MAX_UPLOAD_BYTES = 1024 * 1024
 EXPORT_COLUMNS = ("patient_code", "site", "enrolled_on", "source", "recorded_by")
+CUT_OFF_FIELDS = ("do_not_ship_days", "do_not_count_days", "do_not_dispense_days")
 
 
 def _today() -> date:
@@ -93,7 +95,7 @@ def _number(form: Any, name: str, errors: dict[str, str], *, whole: bool = False
         value = int(text) if whole else float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value):
+    if not isinstance(value, int) and not math.isfinite(value):  # a whole number of any size is one
         errors[name] = _("enter a whole number") if whole else _("enter a number, e.g. 1.5")
         return 0
     return value
@@ -245,3 +247,16 @@ def set_max_quantity() -> Any:
     return _apply("largest", f"largest quantity per entry of {item} set to {text or 'the default'}",
                   lambda session: catalogue.set_max_quantity(session, item=item, most=most),
                   _("Largest quantity per entry of %(item)s saved.", item=item), errors)
+
+
+@blueprint.route("/recruitment/cut-offs", methods=["POST"])
+@require(Permission.PLAN_SUPPLY)
+def set_cut_offs() -> Any:
+    """An item's expiry cut-offs: the days before expiry a lot is not shipped, counted or dispensed."""
+    form, errors = request.form, {}
+    item = form.get("item", "")
+    cut_offs = CutOffs(*(int(_number(form, name, errors, whole=True)) for name in CUT_OFF_FIELDS))
+    errors = {**catalogue.cut_off_problems(cut_offs), **errors}  # every field wrong at once, not one by one
+    return _apply("cutoffs", f"expiry cut-offs of {item} changed",
+                  lambda session: catalogue.set_cut_offs(session, item=item, cut_offs=cut_offs),
+                  _("Expiry cut-offs of %(item)s saved.", item=item), errors)

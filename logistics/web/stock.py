@@ -88,14 +88,17 @@ def _overview(errors: dict[str, str], form: Any) -> Any:
 
 
 def _table(balances: list[stock.Balance], today: Any) -> list[dict[str, Any]]:
-    """One row per site and lot, with a column per status shown (available past expiry shows as expired)."""
+    """One row per site and lot, with a column per status shown (available past expiry shows as expired)
+    and whether the reorder forecast counts its available stock."""
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     for balance in balances:
         holding = balance.holding
         row = rows.setdefault((balance.site, holding.lot_id), {
             "site": balance.site, "item": holding.item_code, "name": balance.item_name,
-            "lot": holding.lot_number, "expiry": holding.expiry, "unit": balance.unit, "quantities": {}})
+            "lot": holding.lot_number, "expiry": holding.expiry, "unit": balance.unit, "quantities": {},
+            "count": None})
         row["quantities"][shown_status(holding, today)] = holding.quantity
+        row["count"] = row["count"] or stock.forecast_count(balance, today)
     return list(rows.values())
 
 
@@ -104,14 +107,23 @@ def export() -> Any:
     today = datetime.now(UTC).date()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["site", "item", "lot", "expiry", "status", "quantity", "unit"])
+    writer.writerow(["site", "item", "lot", "expiry", "status", "quantity", "unit", "forecast_counts",
+                     "not_counted_because", "last_usable_day"])
     for balance in stock.balances(db.session()):
-        holding = balance.holding
+        holding, count = balance.holding, stock.forecast_count(balance, today)
         writer.writerow(safe_row([balance.site, holding.item_code, holding.lot_number,
                                   holding.expiry.isoformat(), shown_status(holding, today).value,
-                                  number_cell(holding.quantity), balance.unit]))
+                                  number_cell(holding.quantity), balance.unit, *_count_cells(count)]))
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=stock.csv"})
+
+
+def _count_cells(count: stock.ForecastCount | None) -> list[str]:
+    """Whether the forecast counts the row (yes/no; empty for stock not available), why not, last day."""
+    if count is None:
+        return ["", "", ""]
+    return ["yes" if count.counted else "no", count.not_counted_because or "",
+            count.last_usable_day.isoformat() if count.last_usable_day else ""]
 
 
 @blueprint.route("/stock/ledger")

@@ -10,10 +10,11 @@ import pytest
 from sqlmodel import select
 
 from logistics.core.alerting import parse_routes
+from logistics.core.expiry_cut_offs import CutOffs
 from logistics.core.signatures import Meaning
 from logistics.db.engine import unit_of_work
-from logistics.db.models import Alert, ForecastRun
-from logistics.services import forecasting, recruitment
+from logistics.db.models import Alert, ForecastRun, Lane, ReceiptLine, Shipment
+from logistics.services import catalogue, forecasting, recruitment
 from logistics.services.forecasting import NoPlan
 from tests.conftest import NOW
 from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
@@ -86,7 +87,8 @@ def test_stock_quarantined_at_receipt_leaves_the_position_and_comes_back_when_re
 def test_lead_times_are_learned_once_enough_shipments_are_complete(demo_runtime):
     configured = forecast_now(demo_runtime, forecast_lead_time_shipments=5)
     assert configured.inputs["forecast"] == {"horizon_days": 90, "service_level": 0.95, "runs": 2000,
-                                             "seed": 1, "lead_time_days": 21}
+                                             "seed": 1, "lead_time_days": 21, "slot_offset_days": 7,
+                                             "slots": 10}
     learned = forecast_now(demo_runtime, at=NOW + timedelta(minutes=1), forecast_lead_time_shipments=2)
     samples = learned.inputs["forecast"]["lead_time_samples"]
     assert len(samples) == 2 and all(2 <= days <= 4 for days in samples)  # the demo's two completed trips
@@ -123,3 +125,116 @@ def test_the_stored_inputs_run_as_a_scenario_file(demo_runtime, run, tmp_path):
     stored_items = [{key: value for key, value in item.items() if key in printed["items"][0]}
                     for item in result.result["items"]]
     assert printed["items"] == stored_items
+
+
+# -- the scenario document's expiry cut-offs, pipeline timing and slots ---------------------------------
+
+def document(runtime, **changes):
+    with runtime.sessions() as session:
+        return forecasting.inputs(session, quick(runtime, **changes), as_of=NOW.date())
+
+
+def item_of(document, code):
+    return next(item for item in document["items"] if item["code"] == code)
+
+
+def test_an_items_cut_offs_are_in_the_document_only_where_set(demo_runtime):
+    with unit_of_work(demo_runtime.sessions, actor="logistics", reason="cut-offs") as session:
+        catalogue.set_cut_offs(session, item="SEL-CD34", cut_offs=CutOffs(30, 14, 3))
+        catalogue.set_cut_offs(session, item="QC-ENDO", cut_offs=CutOffs(0, 0, 5))
+    found = document(demo_runtime)
+    cut_offs = {item["code"]: {name: item[name] for name in forecasting.CUT_OFFS if name in item}
+                for item in found["items"]}
+    assert cut_offs["SEL-CD34"] == {"do_not_ship_days": 30, "do_not_count_days": 14,
+                                    "do_not_dispense_days": 3}
+    assert cut_offs["QC-ENDO"] == {"do_not_dispense_days": 5}
+    assert cut_offs["MED-HSC"] == {"do_not_ship_days": 30}  # the demo's
+    assert cut_offs["CRYO-BAG"] == {}  # none set: its entry reads as it did before cut-offs
+
+
+def set_shipment(runtime, reference, **fields):
+    with unit_of_work(runtime.sessions, actor="logistics", reason="test") as session:
+        shipment = session.exec(select(Shipment).where(Shipment.reference == reference)).one()
+        for name, value in fields.items():
+            setattr(shipment, name, value)
+        session.add(shipment)
+
+
+def lane_id(runtime, code):
+    with runtime.sessions() as session:
+        return session.exec(select(Lane.id).where(Lane.code == code)).one()
+
+
+def test_lots_on_their_way_carry_the_day_they_are_expected_on_site(demo_runtime):
+    found = document(demo_runtime)
+    # in transit, planned to land 22:00 UTC on the 25th: the 26th in Bangkok
+    assert item_of(found, "SEL-CD34")["in_transit"] == [{"quantity": 6.0, "expiry": "2027-09-30",
+                                                         "arrives": "2026-11-26"}]
+    # arrived on site, not received yet: from the forecast's day
+    assert item_of(found, "LV-BGLOB")["in_transit"][0]["arrives"] == NOW.date().isoformat()
+    assert item_of(found, "CRYO-BAG")["on_hand"] == [{"quantity": 20.0, "expiry": "2029-08-20"}]  # on site
+    # without a planned arrival: its departure plus its lane's median door-to-door days, once the lane
+    # has history enough (SZ-HKG-BKK-PH: one trip of 2.75 days, 3 whole days), else the shared lead time
+    set_shipment(demo_runtime, "HG-2026-0048", planned_arrival=None,
+                 lane_id=lane_id(demo_runtime, "SZ-HKG-BKK-PH"))
+    learned = document(demo_runtime, forecast_lead_time_shipments=1)
+    # 2026-12-01 06:00 UTC + 3 days: 13:00 on the 4th in Bangkok
+    assert {lot["arrives"] for lot in item_of(learned, "CRYO-BAG")["in_transit"]} == {"2026-12-04"}
+    shared = document(demo_runtime, forecast_lead_time_shipments=2, forecast_lead_time_days=12)
+    assert {lot["arrives"] for lot in item_of(shared, "CRYO-BAG")["in_transit"]} == {"2026-12-06"}
+    set_shipment(demo_runtime, "HG-2026-0048", lane_id=None)  # no lane: the shared lead time too
+    no_lane = document(demo_runtime, forecast_lead_time_shipments=1, forecast_lead_time_days=30)
+    assert {lot["arrives"] for lot in item_of(no_lane, "CRYO-BAG")["in_transit"]} == {"2026-12-24"}
+
+
+def test_the_sites_release_times_and_the_slot_settings_are_in_the_document(demo_runtime):
+    before = document(demo_runtime, forecast_slot_offset_days=14, forecast_slots=3)["forecast"]
+    assert "release_days" not in before  # no receipt released yet
+    assert (before["slot_offset_days"], before["slots"]) == (14, 3)
+    receive(demo_runtime)  # no telemetry: every line goes to quarantine
+    with demo_runtime.sessions() as session:
+        lines = session.exec(select(ReceiptLine.id).order_by(ReceiptLine.id)).all()
+    for line_id in lines[:-1]:
+        sign(demo_runtime, line_id, Meaning.REJECTED)  # QA decides two hours after the receipt
+    assert "release_days" not in document(demo_runtime)["forecast"]  # one line still waits
+    sign(demo_runtime, lines[-1], Meaning.REJECTED)
+    assert document(demo_runtime)["forecast"]["release_days"] == [1]  # two hours: the first day
+
+
+def stored_run(runtime, result):
+    with unit_of_work(runtime.sessions, actor="scheduler") as session:
+        run = ForecastRun(run_at=NOW, as_of=NOW.date(), trigger="schedule", fingerprint="f", inputs="{}",
+                          result=json.dumps(result), seconds=0.1)
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def slot(patient, days_ahead, probability, limiting="QC-ENDO", enrolled=True):
+    return {"patient": patient, "slot_date": (NOW.date() + timedelta(days=days_ahead)).isoformat(),
+            "probability": probability, "limiting_item": limiting, "enrolled": enrolled}
+
+
+def raise_slot_alerts(runtime, run_id, threshold=0.95):
+    with unit_of_work(runtime.sessions, actor="scheduler") as session:
+        return forecasting.slot_alerts(session, ROUTES, session.get(ForecastRun, run_id), threshold=threshold,
+                                       public_url="http://x")
+
+
+def test_slots_below_the_threshold_raise_one_alert_each_and_soon_ones_are_major(sqlite_runtime):
+    run_id = stored_run(sqlite_runtime, {"items": [], "slots": [
+        slot("P006", 5, 0.826), slot("P007", 14, 0.95), slot("P008", 15, 0.9499, "SEL-CD34", enrolled=False),
+        slot("P009", 40, 1.0, None, enrolled=False)]})
+    assert (raise_slot_alerts(sqlite_runtime, run_id), raise_slot_alerts(sqlite_runtime, run_id)) == (2, 0)
+    with sqlite_runtime.sessions() as session:
+        alerts = session.exec(select(Alert).where(Alert.kind == "slot").order_by(Alert.subject)).all()
+    assert [(alert.key, alert.severity, alert.title) for alert in alerts] == [
+        ("slot:P006:2026-11-29", "major", "Slot P006 on 2026-11-29 at risk: 82 %"),
+        ("slot:P008:2026-12-09", "minor", "Slot P008 on 2026-12-09 at risk: 94 %")]  # never rounded up
+    assert "SEL-CD34 is the item most likely to be missing" in alerts[1].body
+    assert all(alert.link == "http://x/forecast" for alert in alerts)
+    assert raise_slot_alerts(sqlite_runtime, run_id, threshold=1.0) == 1  # P007 too; P009 is certain
+
+
+def test_a_run_stored_before_slots_were_forecast_raises_no_slot_alert(sqlite_runtime):
+    assert raise_slot_alerts(sqlite_runtime, stored_run(sqlite_runtime, {"items": []})) == 0

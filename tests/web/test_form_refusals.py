@@ -210,6 +210,13 @@ FORMS: dict[str, Refusal | str] = {
     "recruitment/overview.html#8": Refusal(
         "logistics", "/recruitment", "/recruitment/max-quantity", {"item": "SEL-CD34", "max_quantity": "2e1"},
         fields=("largest-max_quantity",), kept={"largest-max_quantity": "2e1", "largest-item": "SEL-CD34"}),
+    "recruitment/overview.html#9": Refusal(
+        "logistics", "/recruitment", "/recruitment/cut-offs",
+        {"item": "SEL-CD34", "do_not_ship_days": "30", "do_not_count_days": "4000",
+         "do_not_dispense_days": "a week"},
+        fields=("cutoffs-do_not_count_days", "cutoffs-do_not_dispense_days"),
+        kept={"cutoffs-do_not_ship_days": "30", "cutoffs-do_not_dispense_days": "a week",
+              "cutoffs-item": "SEL-CD34"}),
     "rejections.html#1": SEARCH,
     "shipments/_excursions.html#1": Refusal(
         "pharmacy", f"/shipments/{UNDER_WAY}", f"/shipments/{UNDER_WAY}/excursions/{{x}}/acknowledge",

@@ -31,6 +31,7 @@ NEEDS: dict[str, Permission | None] = {
     "recruitment.save_plan": P.PLAN_SUPPLY, "recruitment.save_site": P.PLAN_SUPPLY,
     "recruitment.add_bom_line": P.PLAN_SUPPLY, "recruitment.remove_bom_line": P.PLAN_SUPPLY,
     "recruitment.set_supply_terms": P.PLAN_SUPPLY, "recruitment.set_max_quantity": P.PLAN_SUPPLY,
+    "recruitment.set_cut_offs": P.PLAN_SUPPLY,
     "forecast.run_now": P.PLAN_SUPPLY,
     "recruitment.enrol": P.RECORD_ENROLMENTS, "recruitment.import_enrolments": P.RECORD_ENROLMENTS,
     "profiles.profile_save": P.MANAGE_PROFILES, "profiles.allowance_save": P.MANAGE_PROFILES,
@@ -54,7 +55,8 @@ NEEDS: dict[str, Permission | None] = {
     "api.set_hs_code": P.EDIT_SHIPMENTS, "api.update_papers": P.EDIT_SHIPMENTS,
     "api.override_gate": P.OVERRIDE_DISPATCH,
     "api.update_site": P.EDIT_SHIPMENTS,
-    "api.consume": P.RECEIVE, "api.run_forecast": P.PLAN_SUPPLY, "api.add_enrolment": P.RECORD_ENROLMENTS,
+    "api.consume": P.RECEIVE, "api.run_forecast": P.PLAN_SUPPLY,
+    "api.set_cut_offs": P.PLAN_SUPPLY, "api.add_enrolment": P.RECORD_ENROLMENTS,
     # open to every signed-in user (or to anyone): they change no record
     "auth.login": None, "auth.logout": None, "i18n.choose": None,
     # authenticated by the logger's own credentials (tests/ingest/test_http_ingest.py), or by a

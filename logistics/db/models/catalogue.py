@@ -65,6 +65,10 @@ class Item(Audited, SQLModel, table=True):
     # Days before its expiry that a lot no longer leaves: the dispatch gate refuses a lot expiring before
     # the planned arrival plus these days (core.dispatch_gate).
     do_not_ship_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Days before its expiry that a lot no longer counts as usable stock, and that it is no longer
+    # dispensed (its last usable day is expiry - these): core.expiry_cut_offs.
+    do_not_count_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    do_not_dispense_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Lot(Audited, SQLModel, table=True):
