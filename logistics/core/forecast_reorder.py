@@ -76,13 +76,15 @@ def item_forecast(as_of: date, item: ItemSupply, stock: Stock, leads: NDArray[np
         reorder_point=quantile(over_lead, level), order_up_to=order_up_to,
         order_quantity=order_quantity(order_up_to - position, item.pack_size, item.minimum_order),
         order_by=_order_by(as_of, position, cumulative, leads, level, policy.horizon_days),
-        stockout_probability=_stockout_probability(stock.path_at_end, window),
+        stockout_probability=_stockout_probability(stock, window),
         fan=_fan(as_of, stock.path(policy.horizon_days)), excluded=sort_lots(as_of, item)[1])
 
 
-def _stockout_probability(path_at_end: Matrix, window: NDArray[np.int64]) -> float:
+def _stockout_probability(stock: Stock, window: NDArray[np.int64]) -> float:
     """The share of runs in which demand waits on some day within their window."""
-    lowest = np.minimum.accumulate(path_at_end[:, :int(window.max())], axis=1)
+    path = stock.path_at_end[:, :int(window.max())]
+    # With every lot usable from day 0 the path only falls: its last day is its lowest.
+    lowest = np.minimum.accumulate(path, axis=1) if stock.timed else path
     return float((lowest[np.arange(len(window)), window - 1] < -1e-9).mean())
 
 

@@ -75,26 +75,30 @@ class Stock:
         """Per run, the waste of the lots gone by `days[run]`."""
         return np.asarray((self.left * (self.gone[None, :] <= days[:, None])).sum(axis=1), dtype=np.float64)
 
+    @property
+    def timed(self) -> bool:
+        """Some lot becomes usable after day 0 (else the path only falls)."""
+        return bool(self.first.any())
+
     def path(self, days: int) -> Matrix:
         """Usable stock less the demand waiting, at the start of each day 0…days, with no new order."""
-        return self._steps(days + 1) - self.cumulative[:, :days + 1]
+        cumulative = self.cumulative
+        return self.path_at_end[:, :days + 1] + (cumulative[:, 1:days + 2] - cumulative[:, :days + 1])
 
     @cached_property
     def path_at_end(self) -> Matrix:
         """The same at the end of each simulated day: below zero where demand up to that day waits."""
-        span = self.cumulative.shape[1] - 1
-        return self._steps(span) - self.cumulative[:, 1:]
-
-    def _steps(self, width: int) -> Matrix:
-        """Each lot's quantity from its first usable day less its waste from its `gone` day (runs × width)."""
-        runs = self.first.shape[0]
-        starts = np.arange(runs)[:, None] * width
+        runs, span = self.cumulative.shape[0], self.cumulative.shape[1] - 1
+        starts = np.arange(runs)[:, None] * span
         gone = np.broadcast_to(self.gone, self.left.shape)
-        arrived, expired = self.first < width, gone < width
-        deltas = (np.bincount((starts + self.first)[arrived],
-                              np.broadcast_to(self.quantities, self.first.shape)[arrived], runs * width)
-                  - np.bincount((starts + gone)[expired], self.left[expired], runs * width))
-        return np.cumsum(deltas.reshape(runs, width), axis=1)
+        arrived, expired = self.first < span, gone < span
+        # each lot's quantity from its first usable day, less its waste from its `gone` day
+        steps = (np.bincount((starts + self.first)[arrived],
+                             np.broadcast_to(self.quantities, self.first.shape)[arrived], runs * span)
+                 - np.bincount((starts + gone)[expired], self.left[expired], runs * span))
+        path = np.cumsum(steps.reshape(runs, span), axis=1, dtype=np.float64)
+        path -= self.cumulative[:, 1:]
+        return path
 
 
 def simulate_stock(as_of: date, item: ItemSupply, cumulative: Matrix, release_days: Sequence[int],
