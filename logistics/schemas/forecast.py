@@ -69,6 +69,12 @@ class FanPublic(Schema):
                                                  "P5, P25, P50, P75 and P95")
 
 
+class ExcludedLotPublic(Schema):
+    quantity: float
+    expiry: date | None
+    reason: str = Field(description="Why it is left out: expired, do-not-ship or do-not-count")
+
+
 class ItemForecastPublic(Schema):
     code: str
     unit: str
@@ -87,6 +93,7 @@ class ItemForecastPublic(Schema):
     order_quantity: float
     order_by: date | None
     stockout_probability: float
+    excluded: list[ExcludedLotPublic] = Field(default=[], description="Lots the expiry cut-offs leave out")
     fan: FanPublic
 
 
