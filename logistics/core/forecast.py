@@ -2,8 +2,9 @@
 time and expiry, and a periodic-review policy on top of it.
 
 forecast_inputs.py holds what it works from and the checks on it, forecast_demand.py the simulation and
-the demand it makes, forecast_reorder.py the policy's arithmetic, forecast_scenario.py the same inputs as
-one plain document.
+the demand it makes, forecast_stock.py how that demand uses each lot (arrival, release, expiry cut-offs),
+forecast_reorder.py the policy's arithmetic, forecast_slots.py the patients' slots, forecast_scenario.py
+the same inputs as one plain document.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from logistics.core.forecast_demand import (
 )
 from logistics.core.forecast_inputs import ItemSupply, LeadTime, Policy, Recruitment, WhatIf, check_inputs
 from logistics.core.forecast_reorder import ItemForecast, item_forecast
+from logistics.core.forecast_slots import Readiness, Slot, slots, upcoming_slots
+from logistics.core.forecast_stock import RELEASE_STREAM, simulate_stock
 
 DEFAULT_POLICY = Policy()
 AS_PLANNED = WhatIf()  # no what-if: recruitment and lead times as planned
@@ -35,19 +38,27 @@ class Forecast:
     what_if: WhatIf
     recruitment: RecruitmentOutlook
     items: tuple[ItemForecast, ...]
+    slots: tuple[Slot, ...] = ()
 
 
 def forecast(as_of: date, recruitment: Recruitment, items: Sequence[ItemSupply], lead_time: LeadTime,
              policy: Policy = DEFAULT_POLICY, what_if: WhatIf = AS_PLANNED) -> Forecast:
-    """Simulate recruitment `policy.runs` times and derive each item's demand and reorder figures."""
+    """Simulate recruitment `policy.runs` times and derive each item's demand and reorder figures, and
+    how likely each upcoming patient slot is to have every item it needs."""
     check_inputs(recruitment, items, lead_time, policy, what_if)
     streams = Streams(policy.seed)
     leads = {item.code: lead_times(item, lead_time, what_if, policy.runs, streams) for item in items}
     longest = max((int(days.max()) for days in leads.values()), default=0)
-    span = policy.horizon_days + longest + 1
+    # The slots of patients enrolling up to the end of the longest window fall within the simulated days.
+    span = policy.horizon_days + longest + max(policy.slot_offset_days, 0) + 1
     daily = daily_counts(enrolment_times(as_of, recruitment, what_if, policy.runs, span, streams), span)
     past = [(day - as_of).days for site in recruitment.sites for day in site.enrolled]
     outlook = recruitment_outlook(as_of, recruitment, what_if, daily, policy)
-    results = tuple(item_forecast(as_of, item, cumulative_demand(item, recruitment, daily, past),
-                                  leads[item.code], policy) for item in items)
-    return Forecast(as_of, policy, what_if, outlook, results)
+    upcoming = upcoming_slots(as_of, recruitment, daily, policy)
+    readiness, results = Readiness.start(upcoming), []
+    for index, item in enumerate(items):
+        stock = simulate_stock(as_of, item, cumulative_demand(item, recruitment, daily, past),
+                               policy.release_days, streams(RELEASE_STREAM, index))
+        results.append(item_forecast(as_of, item, stock, leads[item.code], policy))
+        readiness = readiness.add(item.code, upcoming, stock.path_at_end)
+    return Forecast(as_of, policy, what_if, outlook, tuple(results), slots(as_of, upcoming, readiness))

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from logistics.core.expiry_cut_offs import CutOffs
+
 DAYS_PER_RATE = 30  # planned rates are patients per 30 days
 MAX_TARGET = 10_000
 BIGGEST = 1e12  # any quantity beyond this is a typing mistake, and would overflow the sums
@@ -71,6 +73,7 @@ class Consumption:
 class StockLot:
     quantity: float
     expiry: date | None = None  # None: does not expire within any horizon that matters
+    arrives: date | None = None  # the day it is expected on site; None: there already
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,13 @@ class ItemSupply:
     # Door-to-door days of the lanes the item travels, resampled; else the shared lead time.
     lead_time_samples: tuple[int, ...] = ()
     lead_time_lanes: tuple[str, ...] = ()  # where those days were learned
+    do_not_ship_days: int = 0  # the expiry cut-offs (DNS, DNC, DND), in days before expiry
+    do_not_count_days: int = 0
+    do_not_dispense_days: int = 0
+
+    @property
+    def cut_offs(self) -> CutOffs:
+        return CutOffs(self.do_not_ship_days, self.do_not_count_days, self.do_not_dispense_days)
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,10 @@ class Policy:
     service_level: float = 0.95
     runs: int = 10_000
     seed: int = 1
+    # QC release at the site (receipt to QA release) of a lot on its way, whole days resampled per run
+    release_days: tuple[int, ...] = ()
+    slot_offset_days: int = 0  # from enrolment to the patient's manufacturing slot (apheresis)
+    slots: int = 10  # how many upcoming slots to report
 
 
 @dataclass(frozen=True)
@@ -158,12 +172,24 @@ def _policy_problems(lead_time: LeadTime, policy: Policy, what_if: WhatIf) -> li
         problems.append("runs: between 1 and 1,000,000")
     if not 0 <= policy.seed < 2**128:  # what numpy's SeedSequence takes
         problems.append("seed: a whole number from 0 to 2**128 - 1")
+    problems += _slot_problems(policy)
     if not lead_time.days or not all(0 <= days <= 365 for days in lead_time.days):
         problems.append("lead_time_days: between 0 and 365")
     if not 0 < what_if.recruitment_factor <= 100:
         problems.append("recruitment_factor: more than zero, at most 100")
     if not 0 <= what_if.extra_lead_days <= 365:
         problems.append("extra_lead_days: between 0 and 365")
+    return problems
+
+
+def _slot_problems(policy: Policy) -> list[str]:
+    problems = []
+    if not all(0 <= days <= 365 for days in policy.release_days):
+        problems.append("release_days: each between 0 and 365")
+    if not -3650 <= policy.slot_offset_days <= 3650:
+        problems.append("slot_offset_days: between -3650 and 3650")
+    if not 0 <= policy.slots <= 1000:
+        problems.append("slots: between 0 and 1,000")
     return problems
 
 
@@ -187,4 +213,4 @@ def _item_problems(item: ItemSupply) -> list[str]:
         problems.append("lead_time_days between 0 and 365")
     if not all(0 <= days <= 365 for days in item.lead_time_samples):
         problems.append("lead_time_samples between 0 and 365 days")
-    return problems
+    return problems + item.cut_offs.problems()

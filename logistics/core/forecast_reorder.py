@@ -1,8 +1,10 @@
 """The forecast's reorder arithmetic (SPEC §8): from each run's cumulative demand and lead time to a
 periodic-review policy's reorder point, order-up-to level, order quantity and last day to order.
 
-Stock is used first expiry first out; a lot is usable through its expiry date, and what is left of it
-then is waste.
+The position counts the lots on hand and on their way that the expiry cut-offs leave in, less what is
+expected to be left of them unused at their last usable day within the window; the stock-out probability
+and the fan follow each run's stock as forecast_stock.py simulates it (lots usable from their arrival and
+release, first expiry first out, demand waiting for stock).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from logistics.core.forecast_demand import Matrix, quantile
-from logistics.core.forecast_inputs import ItemSupply, Policy, StockLot
+from logistics.core.forecast_inputs import ItemSupply, Policy
+from logistics.core.forecast_stock import ExcludedLot, Stock, sort_lots
 
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -46,22 +49,20 @@ class ItemForecast:
     order_up_to: float
     order_quantity: float
     order_by: date | None
-    stockout_probability: float
+    stockout_probability: float  # that demand waits for stock on some day within the window
     fan: Fan = field(repr=False)
+    excluded: tuple[ExcludedLot, ...] = ()  # lots the expiry cut-offs leave out
 
 
-def item_forecast(as_of: date, item: ItemSupply, cumulative: Matrix, leads: NDArray[np.int64],
+def item_forecast(as_of: date, item: ItemSupply, stock: Stock, leads: NDArray[np.int64],
                   policy: Policy) -> ItemForecast:
-    """What to order, given each run's demand in days [0, d) (`cumulative`) and lead time (`leads`)."""
+    """What to order, given each run's stock and demand (`stock`) and lead time (`leads`)."""
+    cumulative = stock.cumulative
     runs = np.arange(cumulative.shape[0])
     window = leads + policy.horizon_days
     over_lead, over_window = cumulative[runs, leads], cumulative[runs, window]
-    lots = sorted((lot for lot in (*item.on_hand, *item.in_transit)
-                   if lot.expiry is None or lot.expiry >= as_of), key=lambda lot: lot.expiry or date.max)
-    expiries = _fefo_waste(as_of, lots, cumulative)
-    waste = sum((np.where(day <= window, wasted, 0.0) for day, wasted in expiries), np.zeros(len(runs)))
-    usable = sum(lot.quantity for lot in lots) - waste
-    position = float(usable.mean())
+    waste = stock.waste_by(window)
+    position = float(stock.quantities.sum() - waste.mean())
     level = policy.service_level
     order_up_to = quantile(over_window, level)
     return ItemForecast(
@@ -75,36 +76,16 @@ def item_forecast(as_of: date, item: ItemSupply, cumulative: Matrix, leads: NDAr
         reorder_point=quantile(over_lead, level), order_up_to=order_up_to,
         order_quantity=order_quantity(order_up_to - position, item.pack_size, item.minimum_order),
         order_by=_order_by(as_of, position, cumulative, leads, level, policy.horizon_days),
-        stockout_probability=float((over_window > usable + 1e-9).mean()),
-        fan=_fan(as_of, _stock_path(lots, cumulative, expiries, policy.horizon_days)))
+        stockout_probability=_stockout_probability(stock, window),
+        fan=_fan(as_of, stock.path(policy.horizon_days)), excluded=sort_lots(as_of, item)[1])
 
 
-Expiries = list[tuple[int, NDArray[np.float64]]]  # (first day a lot may not be used, what is left then)
-
-
-def _fefo_waste(as_of: date, lots: list[StockLot], cumulative: Matrix) -> Expiries:
-    """For each lot that expires within the simulated days: the first day it may no longer be used and
-    what is left of it then, per run. Lots are used first expiry first out."""
-    span = cumulative.shape[1] - 1
-    used = np.zeros(cumulative.shape[0])
-    found = []
-    for lot in lots:  # soonest expiry first
-        if lot.expiry is None or (lot.expiry - as_of).days + 1 > span:
-            break  # this and every later lot outlast the simulation
-        gone = (lot.expiry - as_of).days + 1
-        served = np.clip(cumulative[:, gone] - used, 0.0, lot.quantity)
-        used += served
-        found.append((gone, lot.quantity - served))
-    return found
-
-
-def _stock_path(lots: list[StockLot], cumulative: Matrix, expiries: Expiries, horizon: int) -> Matrix:
-    """Usable stock at the start of each day 0…horizon with no new order (negative: demand unmet)."""
-    path = sum(lot.quantity for lot in lots) - cumulative[:, :horizon + 1]
-    for gone, left in expiries:
-        if gone <= horizon:
-            path[:, gone:] -= left[:, None]
-    return path
+def _stockout_probability(stock: Stock, window: NDArray[np.int64]) -> float:
+    """The share of runs in which demand waits on some day within their window."""
+    path = stock.path_at_end[:, :int(window.max())]
+    # With every lot usable from day 0 the path only falls: its last day is its lowest.
+    lowest = np.minimum.accumulate(path, axis=1) if stock.timed else path
+    return float((lowest[np.arange(len(window)), window - 1] < -1e-9).mean())
 
 
 def _order_by(as_of: date, position: float, cumulative: Matrix, leads: NDArray[np.int64], level: float,

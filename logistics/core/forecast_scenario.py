@@ -37,11 +37,12 @@ _RECRUITMENT = {"target", "planned_rate", "prior_strength", "fixed_rate", "activ
                 "screen_failure_ratio", "batches_per_patient"}
 _SITE = {"code", "activated", "planned_rate", "enrolled"}
 _ITEM = {"code", "unit", "per_patient", "per_batch", "offset_days", "uses", "pack_size", "minimum_order",
-         "on_hand", "in_transit", "lead_time_days", "overage", "lead_time_samples", "lead_time_lanes"}
+         "on_hand", "in_transit", "lead_time_days", "overage", "lead_time_samples", "lead_time_lanes",
+         "do_not_ship_days", "do_not_count_days", "do_not_dispense_days"}
 _USE = {"quantity", "offset_days", "basis"}
-_LOT = {"quantity", "expiry"}
+_LOT = {"quantity", "expiry", "arrives"}
 _FORECAST = {"horizon_days", "service_level", "runs", "seed", "lead_time_days", "lead_time_samples",
-             "recruitment_factor", "extra_lead_days"}
+             "recruitment_factor", "extra_lead_days", "release_days", "slot_offset_days", "slots"}
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,10 @@ def _item(table: Any, index: int) -> ItemSupply:
         overage=_number(table, "overage", where, 1.0),
         lead_time_days=_int(table, "lead_time_days", where) if "lead_time_days" in table else None,
         lead_time_samples=_days(table.get("lead_time_samples", []), f"{where} lead_time_samples"),
-        lead_time_lanes=_names(table.get("lead_time_lanes", []), f"{where} lead_time_lanes"))
+        lead_time_lanes=_names(table.get("lead_time_lanes", []), f"{where} lead_time_lanes"),
+        do_not_ship_days=_int(table, "do_not_ship_days", where, 0),
+        do_not_count_days=_int(table, "do_not_count_days", where, 0),
+        do_not_dispense_days=_int(table, "do_not_dispense_days", where, 0))
 
 
 def _days(value: Any, where: str) -> tuple[int, ...]:
@@ -153,7 +157,7 @@ def _uses(table: Mapping[str, Any], unit: str, where: str) -> tuple[Consumption,
 
 
 def _lots(value: Any, unit: str, where: str) -> tuple[StockLot, ...]:
-    """A plain quantity, or a list of lots {quantity, expiry}."""
+    """A plain quantity, or a list of lots {quantity, expiry, arrives}."""
     if not isinstance(value, list):
         amount = _amount(value, unit, where)
         return (StockLot(amount),) if amount else ()
@@ -161,10 +165,11 @@ def _lots(value: Any, unit: str, where: str) -> tuple[StockLot, ...]:
     for number, entry in enumerate(value, start=1):
         spot = f"{where} #{number}"
         if not isinstance(entry, Mapping):
-            raise ForecastError(f"{spot}: a table {{quantity, expiry}} is expected")
+            raise ForecastError(f"{spot}: a table {{quantity, expiry, arrives}} is expected")
         _known(entry, _LOT, spot)
-        expiry = _date(entry["expiry"], f"{spot} expiry") if entry.get("expiry") is not None else None
-        lots.append(StockLot(_amount(entry.get("quantity"), unit, f"{spot} quantity"), expiry))
+        expiry, arrives = (_date(entry[key], f"{spot} {key}") if entry.get(key) is not None else None
+                           for key in ("expiry", "arrives"))
+        lots.append(StockLot(_amount(entry.get("quantity"), unit, f"{spot} quantity"), expiry, arrives))
     return tuple(lots)
 
 
@@ -188,7 +193,10 @@ def _policy(table: Mapping[str, Any]) -> Policy:
     return Policy(horizon_days=_int(table, "horizon_days", "[forecast]", default.horizon_days),
                   service_level=_number(table, "service_level", "[forecast]", default.service_level),
                   runs=_int(table, "runs", "[forecast]", default.runs),
-                  seed=_int(table, "seed", "[forecast]", default.seed))
+                  seed=_int(table, "seed", "[forecast]", default.seed),
+                  release_days=_days(table.get("release_days", []), "[forecast] release_days"),
+                  slot_offset_days=_int(table, "slot_offset_days", "[forecast]", default.slot_offset_days),
+                  slots=_int(table, "slots", "[forecast]", default.slots))
 
 
 def _what_if(table: Mapping[str, Any]) -> WhatIf:
@@ -197,7 +205,8 @@ def _what_if(table: Mapping[str, Any]) -> WhatIf:
 
 
 def forecast_json(result: Forecast) -> dict[str, Any]:
-    """The answer in SPEC §8's shape (plus the stock expected to expire unused)."""
+    """The answer in SPEC §8's shape, plus the stock expected to expire unused, the lots the expiry
+    cut-offs leave out and the upcoming patient slots."""
     outlook = result.recruitment
     return {
         "as_of": result.as_of.isoformat(),
@@ -212,8 +221,14 @@ def forecast_json(result: Forecast) -> dict[str, Any]:
                    "order_up_to": round(item.order_up_to, 6), "order_quantity": round(item.order_quantity, 6),
                    "order_by": item.order_by.isoformat() if item.order_by else None,
                    "stockout_probability": round(item.stockout_probability, 6),
-                   "expected_waste": round(item.expected_waste, 6)}
-                  for item in result.items]}
+                   "expected_waste": round(item.expected_waste, 6),
+                   "excluded": [{"quantity": round(lot.quantity, 6),
+                                 "expiry": lot.expiry.isoformat() if lot.expiry else None,
+                                 "reason": lot.reason.value} for lot in item.excluded]}
+                  for item in result.items],
+        "slots": [{"patient": slot.patient, "slot_date": slot.slot_date.isoformat(),
+                   "probability": round(slot.probability, 6), "limiting_item": slot.limiting_item,
+                   "enrolled": slot.enrolled} for slot in result.slots]}
 
 
 # -- reading values -----------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ class FanPublic(Schema):
 class ExcludedLotPublic(Schema):
     quantity: float
     expiry: date | None
-    reason: str = Field(description="do-not-ship, do-not-count or expired")
+    reason: str = Field(description="Why it is left out: expired, do-not-ship or do-not-count")
 
 
 class ItemForecastPublic(Schema):

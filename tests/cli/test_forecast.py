@@ -15,7 +15,7 @@ from logistics.cli.forecast import forecast_command
 SPEC_EXAMPLE = Path(__file__).parents[1] / "fixtures" / "forecast" / "spec-example.toml"
 ITEM_KEYS = {"code", "unit", "window_days", "demand_mean", "demand_p50", "demand_p90", "demand_p95",
              "position", "reorder_point", "order_up_to", "order_quantity", "order_by", "stockout_probability",
-             "expected_waste"}
+             "expected_waste", "excluded"}
 
 
 def test_the_spec_example_gives_the_spec_shape_and_the_same_answer_twice(run):
@@ -29,6 +29,8 @@ def test_the_spec_example_gives_the_spec_shape_and_the_same_answer_twice(run):
     assert set(kit) == ITEM_KEYS and kit["code"] == "SEL-KIT" and kit["window_days"] == 111
     assert kit["position"] == 2 and kit["order_quantity"] == kit["order_up_to"] - 2
     assert kit["demand_p50"] <= kit["demand_p90"] <= kit["demand_p95"] <= 7  # 7 patients are left
+    assert kit["excluded"] == [] and [slot["patient"] for slot in answer["slots"]] == [f"P{n:03d}"
+                                                                                     for n in range(4, 11)]
     assert run("forecast", "--scenario", str(SPEC_EXAMPLE), "--json").stdout == first.stdout
     assert not run.database.exists()  # no database was needed, or made
 
