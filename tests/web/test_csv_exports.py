@@ -24,6 +24,7 @@ EXPORTS = {  # the route, and the cells (column: value) that the planted values 
     "/stock/ledger.csv": {"note": "'" + LINK, "lot": "'" + CALC},
     "/recruitment/enrolments.csv": {"patient_code": "'-2+3"},
     "/forecast.csv": {"code": "'\tCRYO"},
+    "/forecast/compare.csv": {"code": "'\tCRYO"},
     "/lots/<item>/<lot>/passport.csv": {"zone": "'" + CALC},
     "/audit.csv": {"record": "'" + SHORT_LINK, "new": "'" + CALC},
     "/lanes/<code>/analytics.csv": {"name": "'" + CALC},
@@ -58,6 +59,9 @@ def plant(app, token_for):
         result = json.loads(run.result)
         result["items"][0]["code"] = "\tCRYO"
         run.result = json.dumps(result)
+        inputs = json.loads(run.inputs)  # the comparison computes again from the stored inputs
+        inputs["items"][0]["code"] = "\tCRYO"
+        run.inputs = json.dumps(inputs)
 
 
 def test_every_csv_export_neutralises_formulas_and_keeps_numbers(app, token_for):
