@@ -8,7 +8,7 @@ one plain document.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,16 +16,18 @@ from logistics.core.forecast_demand import (
     RecruitmentOutlook,
     Streams,
     cumulative_demand,
-    daily_counts,
-    enrolment_times,
     lead_times,
     recruitment_outlook,
+    simulate_enrolments,
+    simulation_steps,
 )
 from logistics.core.forecast_inputs import ItemSupply, LeadTime, Policy, Recruitment, WhatIf, check_inputs
 from logistics.core.forecast_reorder import ItemForecast, item_forecast
 
 DEFAULT_POLICY = Policy()
 AS_PLANNED = WhatIf()  # no what-if: recruitment and lead times as planned
+
+Progress = Callable[[int, int], None]  # (steps done, steps in all)
 
 
 @dataclass(frozen=True)
@@ -38,16 +40,29 @@ class Forecast:
 
 
 def forecast(as_of: date, recruitment: Recruitment, items: Sequence[ItemSupply], lead_time: LeadTime,
-             policy: Policy = DEFAULT_POLICY, what_if: WhatIf = AS_PLANNED) -> Forecast:
-    """Simulate recruitment `policy.runs` times and derive each item's demand and reorder figures."""
+             policy: Policy = DEFAULT_POLICY, what_if: WhatIf = AS_PLANNED,
+             progress: Progress | None = None) -> Forecast:
+    """Simulate recruitment `policy.runs` times and derive each item's demand and reorder figures;
+    `progress` hears of each chunk of runs simulated and each item done."""
     check_inputs(recruitment, items, lead_time, policy, what_if)
     streams = Streams(policy.seed)
     leads = {item.code: lead_times(item, lead_time, what_if, policy.runs, streams) for item in items}
     longest = max((int(days.max()) for days in leads.values()), default=0)
     span = policy.horizon_days + longest + 1
-    daily = daily_counts(enrolment_times(as_of, recruitment, what_if, policy.runs, span, streams), span)
+    simulated = simulation_steps(policy.runs)
+    steps = simulated + len(items)
+    report = progress or _unheard
+    enrolled = simulate_enrolments(as_of, recruitment, what_if, policy.runs, span, streams,
+                                   lambda done: report(done, steps))
     past = [(day - as_of).days for site in recruitment.sites for day in site.enrolled]
-    outlook = recruitment_outlook(as_of, recruitment, what_if, daily, policy)
-    results = tuple(item_forecast(as_of, item, cumulative_demand(item, recruitment, daily, past),
-                                  leads[item.code], policy) for item in items)
-    return Forecast(as_of, policy, what_if, outlook, results)
+    outlook = recruitment_outlook(as_of, recruitment, what_if, enrolled, policy)
+    results = []
+    for done, item in enumerate(items, start=simulated + 1):
+        results.append(item_forecast(as_of, item, cumulative_demand(item, recruitment, enrolled, past),
+                                     leads[item.code], policy))
+        report(done, steps)
+    return Forecast(as_of, policy, what_if, outlook, tuple(results))
+
+
+def _unheard(done: int, steps: int) -> None:
+    """No one is listening for progress."""

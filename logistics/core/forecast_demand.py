@@ -3,10 +3,12 @@ for each item that the simulated and past enrolments make.
 
 Recruitment at each site is a Poisson process whose rate has a gamma prior centred on the planned rate
 (Anisimov & Fedorov 2007); after k enrolments in t days the rate is Gamma(α + k, α/planned + t) per day.
-Each run draws a rate per site, then the site's enrolment times from unit-rate exponential gaps scaled
-by that rate, and keeps the earliest enrolments up to the target. Drawing times this way (rather than
-Poisson counts) means the same seed gives every scenario the same underlying randomness: a faster rate
-only moves the same enrolments earlier, so what-if comparisons differ by their cause, not by noise.
+Each run draws a rate per site, then the site's enrolments on each day as a Poisson count with that rate,
+and stops the total at the target. The cost is runs × simulated days, whatever the target (a million
+patients cost what ten do). Counts are drawn by inverting the Poisson distribution at uniforms that do
+not depend on the rate, so the same seed gives every scenario the same underlying randomness: a faster
+rate can only add enrolments on a day, never remove them, and what-if comparisons differ by their cause,
+not by noise.
 
 Days are counted from `as_of` (day 0). Demand on day d is the consumption of every enrolment (past or
 simulated) whose bill-of-materials offset lands on d.
@@ -14,6 +16,8 @@ simulated) whose bill-of-materials offset lands on d.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,10 +35,20 @@ from logistics.core.forecast_inputs import (
     WhatIf,
 )
 
-MAX_CELLS = 40_000_000  # runs × enrolments drawn at one site: the simulation's largest matrix, 320 MB
-_CHUNK = 16  # enrolments drawn per site at a time; a fixed size keeps the random streams reproducible
+# The memory budget: runs × (simulated days + 1) cells in each of the simulation's largest matrices. At
+# the peak about 20 bytes a cell are held (the enrolments in float32, an item's cumulative demand and its
+# stock path in float64; float32 would round demands such as 1.1 × 10 off the stock they meet), so the
+# budget is about 800 MB: 10,000 runs over ten years fit.
+MAX_CELLS = 40_000_000
+BYTES_PER_CELL = 20
+# Runs and days drawn at a time. Fixed sizes keep the random streams reproducible: each block of days
+# has its own stream, so a longer span (a longer lead time) leaves the earlier days' enrolments as they were.
+RUN_CHUNK = 1024
+DAY_BLOCK = 64
+_TAIL_SDS = 10  # a Poisson table reaches this many standard deviations (plus 10) either side of the rate
 
 Matrix = NDArray[np.float64]
+Counts = NDArray[np.float32]  # whole numbers of enrolments: exact in float32 up to 2**24, above any target
 
 
 @dataclass(frozen=True)
@@ -57,7 +71,7 @@ class Streams:
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self._seed, spawn_key=key)))
 
 
-_RATES, _GAPS, _LEADS = 1, 2, 3
+_RATES, _DAYS, _LEADS = 1, 2, 3
 
 
 def posterior(site: SitePlan, recruitment: Recruitment, as_of: date) -> tuple[float, float]:
@@ -76,55 +90,122 @@ def expected_rate(site: SitePlan, recruitment: Recruitment, as_of: date) -> floa
     return shape / rate
 
 
-def enrolment_times(as_of: date, recruitment: Recruitment, what_if: WhatIf, runs: int, span: int,
-                     streams: Streams) -> Matrix:
-    """Future enrolment times in days from `as_of`, the earliest up to the target (runs × remaining,
-    inf where a run has fewer within `span` days)."""
-    remaining = recruitment.remaining
-    if remaining == 0:
-        return np.full((runs, 0), np.inf)
-    per_site = [_site_times(index, site, recruitment, as_of, what_if, runs, span, streams)
-                for index, site in enumerate(recruitment.sites)]
-    merged = np.sort(np.concatenate(per_site, axis=1), axis=1)[:, :remaining]
-    return np.where(merged < span, merged, np.inf)
+def simulation_steps(runs: int) -> int:
+    """How many progress steps the recruitment simulation reports: one per chunk of runs."""
+    return -(-runs // RUN_CHUNK)
 
 
-def _site_times(index: int, site: SitePlan, recruitment: Recruitment, as_of: date, what_if: WhatIf,
-                runs: int, span: int, streams: Streams) -> Matrix:
-    start = max((site.activated - as_of).days, 0)
-    if site.planned_rate == 0 or start >= span:
-        return np.full((runs, 0), np.inf)
+def check_cost(runs: int, span: int) -> None:
+    """Refuse a simulation whose matrices would not fit the memory budget, naming the figures."""
+    cells = runs * (span + 1)
+    if cells > MAX_CELLS:
+        raise ForecastError(
+            f"{runs:,} runs over {span:,} simulated days (the horizon, the longest lead time and a day) need "
+            f"{cells:,} cells per matrix, more than the budget of {MAX_CELLS:,} (about "
+            f"{MAX_CELLS * BYTES_PER_CELL // 1_000_000:,} MB); use fewer runs or a shorter horizon")
+
+
+def simulate_enrolments(as_of: date, recruitment: Recruitment, what_if: WhatIf, runs: int, span: int,
+                        streams: Streams, progress: Callable[[int], None] | None = None) -> Counts:
+    """Future enrolments in days [0, d) from `as_of` for each run and d = 0…span (runs × span + 1),
+    stopped at the target; `progress` hears how many chunks of runs are done."""
+    check_cost(runs, span)
+    enrolled = np.zeros((runs, span + 1), dtype=np.float32)
+    rates = [(index, max((site.activated - as_of).days, 0), _site_rates(index, site, recruitment, as_of,
+                                                                        what_if, runs, streams))
+             for index, site in enumerate(recruitment.sites) if site.planned_rate > 0]
+    for chunk, first in enumerate(range(0, runs, RUN_CHUNK)):
+        rows = slice(first, min(first + RUN_CHUNK, runs))
+        sites = [(index, start, PoissonTable(per_run[rows])) for index, start, per_run in rates
+                 if start < span]
+        if sites and recruitment.remaining:
+            _fill_chunk(enrolled[rows], chunk, sites, recruitment.remaining, streams)
+        if progress:
+            progress(chunk + 1)
+    return enrolled
+
+
+def _site_rates(index: int, site: SitePlan, recruitment: Recruitment, as_of: date, what_if: WhatIf,
+                runs: int, streams: Streams) -> Matrix:
+    """Each run's enrolment rate per day at the site."""
     if recruitment.fixed_rate:
         rates = np.full(runs, site.planned_rate / DAYS_PER_RATE)
     else:
         shape, rate = posterior(site, recruitment, as_of)
         rates = streams(_RATES, index).gamma(shape, 1.0, runs) / rate
-    rates = rates * what_if.recruitment_factor
-    chunks: list[Matrix] = []
-    reached = np.zeros(runs)
-    while len(chunks) * _CHUNK < recruitment.remaining and (start + reached < span).any():
-        if runs * (len(chunks) + 1) * _CHUNK > MAX_CELLS:
-            raise ForecastError(f"site {site.code}: so many enrolments within the horizon that "
-                                f"{runs:,} runs do not fit in memory; use fewer runs")
-        gaps = streams(_GAPS, index, len(chunks)).exponential(1.0, (runs, _CHUNK))
-        chunks.append(reached[:, None] + np.cumsum(gaps / rates[:, None], axis=1))
-        reached = chunks[-1][:, -1]
-    return start + np.concatenate(chunks, axis=1)[:, :recruitment.remaining]
+    return rates * what_if.recruitment_factor
 
 
-def daily_counts(times: Matrix, span: int) -> Matrix:
-    """Enrolments per run and day (runs × span)."""
-    runs = times.shape[0]
-    counts = np.zeros(runs * span)
-    finite = np.isfinite(times)
-    rows = np.broadcast_to(np.arange(runs)[:, None], times.shape)[finite]
-    np.add.at(counts, rows * span + times[finite].astype(np.int64), 1.0)
-    return counts.reshape(runs, span)
+def _fill_chunk(enrolled: Counts, chunk: int, sites: list[tuple[int, int, PoissonTable]], remaining: int,
+                streams: Streams) -> None:
+    """Cumulative enrolments of one chunk of runs, a block of days at a time, stopped at `remaining`."""
+    runs, span = enrolled.shape[0], enrolled.shape[1] - 1
+    reached = np.zeros((runs, 1), dtype=np.int64)
+    for block, first in enumerate(range(0, span, DAY_BLOCK)):
+        width = min(DAY_BLOCK, span - first)
+        counts = np.zeros((runs, width), dtype=np.int64)
+        for index, start, table in sites:
+            if start < first + width:
+                uniforms = streams(_DAYS, index, chunk, block).random((runs, DAY_BLOCK))[:, :width]
+                drawn = table.quantiles(uniforms)
+                drawn[:, :max(start - first, 0)] = 0  # the site is not recruiting yet
+                counts += drawn
+        # Stopping a running total at the target keeps it stopped: min(min(a, R) + b, R) = min(a + b, R).
+        totals = np.minimum(reached + np.cumsum(counts, axis=1), remaining)
+        enrolled[:, first + 1:first + 1 + width] = totals
+        reached = totals[:, -1:]
 
 
-def recruitment_outlook(as_of: date, recruitment: Recruitment, what_if: WhatIf, daily: Matrix,
+class PoissonTable:
+    """Poisson quantiles for one rate per run: the count a uniform stands for (inverse transform sampling).
+
+    Each run's table covers its rate ± 10 standard deviations (and 10 more), beyond which lies less
+    probability than a float64 uniform resolves, so a large rate costs its table's width, not its size.
+    """
+
+    def __init__(self, rates: Matrix) -> None:
+        rates = np.maximum(rates, np.finfo(np.float64).tiny)  # a rate of zero is no rate: log(0)
+        spread = _TAIL_SDS * np.sqrt(rates) + 10
+        self.lowest: NDArray[np.int64] = np.floor(np.maximum(rates - spread, 0.0)).astype(np.int64)
+        width = int(np.ceil((rates + spread - self.lowest).max())) + 1
+        counts = self.lowest[:, None] + np.arange(width)
+        log_factorials = _log_factorials(int(counts.max()))
+        log_pmf = counts * np.log(rates)[:, None] - rates[:, None] - log_factorials[counts]
+        self.cdf: Matrix = np.cumsum(np.exp(log_pmf), axis=1)  # runs × width: P(N ≤ lowest + j)
+
+    def quantiles(self, uniforms: Matrix) -> NDArray[np.int64]:
+        """For each run's uniforms (runs × n): the smallest count whose cdf reaches each."""
+        if self.cdf.shape[1] <= _COMPARED:
+            return self.lowest[:, None] + self._steps_below(uniforms)
+        # Run r's cdf shifted by r makes one sorted array, so one search answers every run.
+        runs, width = self.cdf.shape
+        offsets = np.arange(runs, dtype=np.float64)[:, None]
+        below = np.searchsorted((self.cdf + offsets).ravel(), (uniforms + offsets).ravel(), side="left")
+        within: NDArray[np.int64] = below.reshape(uniforms.shape) - np.arange(runs)[:, None] * width
+        return self.lowest[:, None] + within
+
+    def _steps_below(self, uniforms: Matrix) -> NDArray[np.int64]:
+        """How many of each run's cdf steps lie below its uniforms, counted step by step until none do
+        (a few steps at the low rates trials recruit at, quicker than a search)."""
+        counts = np.zeros(uniforms.shape, dtype=np.int64)
+        for step in self.cdf.T:
+            beyond = uniforms > step[:, None]
+            if not beyond.any():
+                break
+            counts += beyond
+        return counts
+
+
+_COMPARED = 64  # tables up to this wide are counted step by step; wider ones searched
+
+
+def _log_factorials(largest: int) -> Matrix:
+    return np.array([math.lgamma(n + 1.0) for n in range(largest + 1)])
+
+
+def recruitment_outlook(as_of: date, recruitment: Recruitment, what_if: WhatIf, enrolled: Counts,
                         policy: Policy) -> RecruitmentOutlook:
-    within = daily[:, :policy.horizon_days].sum(axis=1)
+    within = enrolled[:, policy.horizon_days].astype(np.float64)
     rate = sum(expected_rate(site, recruitment, as_of) for site in recruitment.sites)
     return RecruitmentOutlook(
         rate_per_30d=rate * what_if.recruitment_factor * DAYS_PER_RATE, remaining=recruitment.remaining,
@@ -145,23 +226,45 @@ def lead_times(item: ItemSupply, shared: LeadTime, what_if: WhatIf, runs: int, s
     return days + what_if.extra_lead_days
 
 
-def cumulative_demand(item: ItemSupply, recruitment: Recruitment, daily: Matrix, past: list[int]) -> Matrix:
+def cumulative_demand(item: ItemSupply, recruitment: Recruitment, enrolled: Counts, past: list[int]
+                      ) -> Matrix:
     """Demand in days [0, d) for each run (runs × span + 1), from simulated and past enrolments."""
-    runs, span = daily.shape
-    demand = np.zeros((runs, span))
+    span = enrolled.shape[1] - 1
+    demand = np.zeros(enrolled.shape)
     for use in item.uses:
         each = use.quantity * recruitment.per_enrolment(use.basis) * item.overage
-        offset = use.offset_days
-        if offset >= span or -offset >= span:
-            pass  # no simulated enrolment's consumption falls inside the simulated days
-        elif offset >= 0:
-            demand[:, offset:] += each * daily[:, :span - offset]
-        else:  # consumed before enrolment (screening): only what still lies ahead of as_of
-            demand[:, :span + offset] += each * daily[:, -offset:]
-        for enrolled in past:  # patients enrolled already still consume at their later offsets
-            if 0 <= enrolled + offset < span:
-                demand[:, enrolled + offset] += each
-    return np.concatenate([np.zeros((runs, 1)), np.cumsum(demand, axis=1)], axis=1)
+        step = max(_CELLS_AT_ONCE // (span + 1), 1)  # a few runs at a time: no second matrix in float64
+        for first in range(0, len(demand), step):
+            rows = slice(first, first + step)
+            _add_simulated(demand[rows], enrolled[rows], each, use.offset_days)
+        demand += each * _past_cumulative(past, use.offset_days, span)  # the same in every run
+    return demand
+
+
+_CELLS_AT_ONCE = 1_000_000
+
+
+def _add_simulated(demand: Matrix, enrolled: Counts, each: float, offset: int) -> None:
+    """Add what simulated enrolments consume `offset` days after enrolling, cumulated."""
+    span = enrolled.shape[1] - 1
+    if offset > span:
+        return  # no simulated enrolment's consumption falls inside the simulated days
+    if offset >= 0:
+        demand[:, offset:] += each * enrolled[:, :span + 1 - offset].astype(np.float64)
+        return
+    # Consumed before enrolment (screening): only by those enrolling from day -offset on, whose use still
+    # lies ahead of as_of; past the simulated days the total stays where it got.
+    ahead = min(-offset, span)
+    used = enrolled[:, ahead:].astype(np.float64) - enrolled[:, ahead:ahead + 1]
+    demand[:, :used.shape[1]] += each * used
+    demand[:, used.shape[1]:] += each * used[:, -1:]
+
+
+def _past_cumulative(past: list[int], offset: int, span: int) -> NDArray[np.int64]:
+    """Patients enrolled already, by the days [0, d) in which their use `offset` days on falls."""
+    days = np.asarray(past, dtype=np.int64) + offset
+    days = days[(days >= 0) & (days < span)]
+    return np.concatenate([[0], np.cumsum(np.bincount(days, minlength=span))])
 
 
 def quantile(values: NDArray[np.float64], level: float) -> float:
