@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from logistics.core.alerting import AlertFacts, Route
-from logistics.core.forecast import Forecast, forecast
+from logistics.core.forecast import Forecast, Progress, forecast
 from logistics.core.forecast_inputs import WhatIf
 from logistics.core.forecast_scenario import forecast_json, read_scenario
 from logistics.core.lane_analytics import percentile
@@ -155,11 +155,13 @@ def fingerprint(document: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def compute(document: dict[str, Any], what_if: WhatIf | None = None) -> Forecast:
-    """The forecast of a scenario document; ForecastError names what it cannot use."""
+def compute(document: dict[str, Any], what_if: WhatIf | None = None,
+            progress: Progress | None = None) -> Forecast:
+    """The forecast of a scenario document; ForecastError names what it cannot use. `progress` hears
+    (steps done, steps in all) as it goes."""
     scenario = read_scenario(document)
     return forecast(scenario.as_of, scenario.recruitment, scenario.items, scenario.lead_time, scenario.policy,
-                    what_if or scenario.what_if)
+                    what_if or scenario.what_if, progress)
 
 
 def today(settings: Settings, now: datetime) -> date:
@@ -167,15 +169,17 @@ def today(settings: Settings, now: datetime) -> date:
     return now.astimezone(ZoneInfo(settings.display_timezone)).date()
 
 
-def run_forecast(session: Session, settings: Settings, *, now: datetime, trigger: str) -> ForecastRun:
+def run_forecast(session: Session, settings: Settings, *, now: datetime, trigger: str,
+                 progress: Progress | None = None) -> ForecastRun:
     """Compute today's forecast and store it with its inputs."""
     document = inputs(session, settings, as_of=today(settings, now))
-    return _store(session, document, now=now, trigger=trigger)
+    return _store(session, document, now=now, trigger=trigger, progress=progress)
 
 
-def _store(session: Session, document: dict[str, Any], *, now: datetime, trigger: str) -> ForecastRun:
+def _store(session: Session, document: dict[str, Any], *, now: datetime, trigger: str,
+           progress: Progress | None = None) -> ForecastRun:
     started = time.perf_counter()
-    result = compute(document)
+    result = compute(document, progress=progress)
     run = ForecastRun(run_at=now, as_of=result.as_of, trigger=trigger, fingerprint=fingerprint(document),
                       inputs=json.dumps(document, sort_keys=True), result=json.dumps(result_record(result)),
                       seconds=round(time.perf_counter() - started, 3))

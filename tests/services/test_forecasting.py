@@ -123,3 +123,19 @@ def test_the_stored_inputs_run_as_a_scenario_file(demo_runtime, run, tmp_path):
     stored_items = [{key: value for key, value in item.items() if key in printed["items"][0]}
                     for item in result.result["items"]]
     assert printed["items"] == stored_items
+
+
+def test_a_forecast_reports_its_progress_and_a_ten_year_one_stores_a_fan_of_400_days(demo_runtime):
+    heard, again = [], []
+    ten_years = quick(demo_runtime, forecast_horizon_days=3650, forecast_runs=500)
+    with unit_of_work(demo_runtime.sessions, actor="scheduler") as session:
+        run = forecasting.run_forecast(session, ten_years, now=NOW, trigger="schedule",
+                                       progress=lambda *step: heard.append(step))
+        stored = forecasting.stored(run)
+    steps = heard[-1][1]
+    assert heard == [(done, steps) for done in range(1, steps + 1)] and steps > 14  # at least one per item
+    item = stored.result["items"][0]
+    assert len(item["fan"]["days"]) <= 400 and len(item["fan"]["bands"][0]) == len(item["fan"]["days"])
+    assert item["fan"]["days"][-1] == (NOW.date() + timedelta(days=3650)).isoformat()
+    recomputed = forecasting.compute(stored.inputs, progress=lambda *step: again.append(step))
+    assert forecasting.result_record(recomputed) == stored.result and again == heard
