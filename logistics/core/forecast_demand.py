@@ -250,14 +250,18 @@ def _add_simulated(demand: Matrix, enrolled: Counts, each: float, offset: int) -
     if offset > span:
         return  # no simulated enrolment's consumption falls inside the simulated days
     if offset >= 0:
-        demand[:, offset:] += each * enrolled[:, :span + 1 - offset].astype(np.float64)
+        used = enrolled[:, :span + 1 - offset].astype(np.float64)
+        used *= each
+        demand[:, offset:] += used
         return
     # Consumed before enrolment (screening): only by those enrolling from day -offset on, whose use still
     # lies ahead of as_of; past the simulated days the total stays where it got.
     ahead = min(-offset, span)
-    used = enrolled[:, ahead:].astype(np.float64) - enrolled[:, ahead:ahead + 1]
-    demand[:, :used.shape[1]] += each * used
-    demand[:, used.shape[1]:] += each * used[:, -1:]
+    used = enrolled[:, ahead:].astype(np.float64)
+    used -= enrolled[:, ahead:ahead + 1]
+    used *= each
+    demand[:, :used.shape[1]] += used
+    demand[:, used.shape[1]:] += used[:, -1:]
 
 
 def _past_cumulative(past: list[int], offset: int, span: int) -> NDArray[np.int64]:
