@@ -38,13 +38,14 @@ from logistics.core.forecast_inputs import (
 # The memory budget: runs × (simulated days + 1) cells in each of the simulation's largest matrices. At
 # the peak about 20 bytes a cell are held (the enrolments in float32, an item's cumulative demand and its
 # stock path in float64; float32 would round demands such as 1.1 × 10 off the stock they meet), so the
-# budget is about 800 MB: 10,000 runs over ten years fit.
+# budget is about 800 MB: 10,000 runs over ten years (with lead times under 11 months) fit.
 MAX_CELLS = 40_000_000
 BYTES_PER_CELL = 20
 # Runs and days drawn at a time. Fixed sizes keep the random streams reproducible: each block of days
 # has its own stream, so a longer span (a longer lead time) leaves the earlier days' enrolments as they were.
-RUN_CHUNK = 1024
+RUN_CHUNK = 256
 DAY_BLOCK = 64
+_CELLS_AT_ONCE = 1_000_000  # the most cells a temporary matrix holds
 _TAIL_SDS = 10  # a Poisson table reaches this many standard deviations (plus 10) either side of the rate
 
 Matrix = NDArray[np.float64]
@@ -111,15 +112,15 @@ def simulate_enrolments(as_of: date, recruitment: Recruitment, what_if: WhatIf, 
     stopped at the target; `progress` hears how many chunks of runs are done."""
     check_cost(runs, span)
     enrolled = np.zeros((runs, span + 1), dtype=np.float32)
-    rates = [(index, max((site.activated - as_of).days, 0), _site_rates(index, site, recruitment, as_of,
-                                                                        what_if, runs, streams))
+    sites = [(max((site.activated - as_of).days, 0),
+              _site_rates(index, site, recruitment, as_of, what_if, runs, streams))
              for index, site in enumerate(recruitment.sites) if site.planned_rate > 0]
+    phases = _phases([(start, rates) for start, rates in sites if start < span])
     for chunk, first in enumerate(range(0, runs, RUN_CHUNK)):
         rows = slice(first, min(first + RUN_CHUNK, runs))
-        sites = [(index, start, PoissonTable(per_run[rows])) for index, start, per_run in rates
-                 if start < span]
-        if sites and recruitment.remaining:
-            _fill_chunk(enrolled[rows], chunk, sites, recruitment.remaining, streams)
+        if phases and recruitment.remaining:
+            _fill_chunk(enrolled[rows], chunk, [(start, rates[rows]) for start, rates in phases],
+                        recruitment.remaining, streams)
         if progress:
             progress(chunk + 1)
     return enrolled
@@ -136,23 +137,37 @@ def _site_rates(index: int, site: SitePlan, recruitment: Recruitment, as_of: dat
     return rates * what_if.recruitment_factor
 
 
-def _fill_chunk(enrolled: Counts, chunk: int, sites: list[tuple[int, int, PoissonTable]], remaining: int,
+def _phases(sites: list[tuple[int, Matrix]]) -> list[tuple[int, Matrix]]:
+    """From each day on which more sites start recruiting: each run's rate summed over the sites recruiting
+    by then. Independent Poisson counts add up to a Poisson count at the summed rate, so one draw a day
+    serves every site."""
+    phases: list[tuple[int, Matrix]] = []
+    for start in sorted({start for start, _ in sites}):
+        starting = [rates for begins, rates in sites if begins == start]
+        phases.append((start, sum(starting, phases[-1][1] if phases else np.zeros_like(starting[0]))))
+    return phases
+
+
+def _fill_chunk(enrolled: Counts, chunk: int, phases: list[tuple[int, Matrix]], remaining: int,
                 streams: Streams) -> None:
     """Cumulative enrolments of one chunk of runs, a block of days at a time, stopped at `remaining`."""
     runs, span = enrolled.shape[0], enrolled.shape[1] - 1
+    ends = [start for start, _ in phases[1:]] + [span]
     reached = np.zeros((runs, 1), dtype=np.int64)
+    table: tuple[int, PoissonTable] | None = None  # the phase drawn from, and its table
     for block, first in enumerate(range(0, span, DAY_BLOCK)):
-        width = min(DAY_BLOCK, span - first)
-        counts = np.zeros((runs, width), dtype=np.int64)
-        for index, start, table in sites:
-            if start < first + width:
-                uniforms = streams(_DAYS, index, chunk, block).random((runs, DAY_BLOCK))[:, :width]
-                drawn = table.quantiles(uniforms)
-                drawn[:, :max(start - first, 0)] = 0  # the site is not recruiting yet
-                counts += drawn
+        last = min(first + DAY_BLOCK, span)
+        uniforms = streams(_DAYS, chunk, block).random((runs, DAY_BLOCK))
+        counts = np.zeros((runs, last - first), dtype=np.int64)  # none before the first site starts
+        for phase, ((start, rates), end) in enumerate(zip(phases, ends, strict=True)):
+            days = slice(max(start, first) - first, min(end, last) - first)
+            if days.start < days.stop:
+                if table is None or table[0] != phase:
+                    table = (phase, PoissonTable(rates, most=remaining))
+                counts[:, days] = table[1].quantiles(uniforms[:, days])
         # Stopping a running total at the target keeps it stopped: min(min(a, R) + b, R) = min(a + b, R).
         totals = np.minimum(reached + np.cumsum(counts, axis=1), remaining)
-        enrolled[:, first + 1:first + 1 + width] = totals
+        enrolled[:, first + 1:last + 1] = totals
         reached = totals[:, -1:]
 
 
@@ -160,36 +175,47 @@ class PoissonTable:
     """Poisson quantiles for one rate per run: the count a uniform stands for (inverse transform sampling).
 
     Each run's table covers its rate ± 10 standard deviations (and 10 more), beyond which lies less
-    probability than a float64 uniform resolves, so a large rate costs its table's width, not its size.
+    probability than a float64 uniform resolves, so a table costs its width, not the rate. Only counts up
+    to `most` matter (the target stops the total there): a rate that would draw more than `most` from
+    every uniform but a vanishing share is drawn at such a ceiling, keeping the table narrow.
     """
 
-    def __init__(self, rates: Matrix) -> None:
-        rates = np.maximum(rates, np.finfo(np.float64).tiny)  # a rate of zero is no rate: log(0)
+    def __init__(self, rates: Matrix, most: int = 2**62) -> None:
+        ceiling = most + (_TAIL_SDS + 2) * math.sqrt(most) + 20
+        rates = np.clip(rates, np.finfo(np.float64).tiny, ceiling)  # a rate of zero is no rate: log(0)
         spread = _TAIL_SDS * np.sqrt(rates) + 10
         self.lowest: NDArray[np.int64] = np.floor(np.maximum(rates - spread, 0.0)).astype(np.int64)
         width = int(np.ceil((rates + spread - self.lowest).max())) + 1
-        counts = self.lowest[:, None] + np.arange(width)
-        log_factorials = _log_factorials(int(counts.max()))
-        log_pmf = counts * np.log(rates)[:, None] - rates[:, None] - log_factorials[counts]
-        self.cdf: Matrix = np.cumsum(np.exp(log_pmf), axis=1)  # runs × width: P(N ≤ lowest + j)
+        # Run r's cdf is shifted by r: one sorted array, so that one search answers every run.
+        self._shifted = np.empty((len(rates), width))
+        part = max(_CELLS_AT_ONCE // width, 1)
+        for first in range(0, len(rates), part):  # a part at a time: a wide table needs no wide temporaries
+            rows = slice(first, first + part)
+            # The pmf from one count to the next is multiplied by rate / count: summed in logarithms from
+            # the window's start, and scaled to add up to one, it needs no factorial (nor its rounding).
+            steps = np.log(rates[rows])[:, None] - np.log(self.lowest[rows, None] + np.arange(1, width))
+            relative = np.concatenate([np.zeros((len(steps), 1)), np.cumsum(steps, axis=1)], axis=1)
+            cdf = np.cumsum(np.exp(relative - relative.max(axis=1, keepdims=True)), axis=1)
+            cdf /= cdf[:, -1:]  # the window holds all but 1e-20 of the distribution
+            self._shifted[rows] = cdf + np.arange(first, first + len(cdf), dtype=np.float64)[:, None]
 
     def quantiles(self, uniforms: Matrix) -> NDArray[np.int64]:
         """For each run's uniforms (runs × n): the smallest count whose cdf reaches each."""
-        if self.cdf.shape[1] <= _COMPARED:
-            return self.lowest[:, None] + self._steps_below(uniforms)
-        # Run r's cdf shifted by r makes one sorted array, so one search answers every run.
-        runs, width = self.cdf.shape
-        offsets = np.arange(runs, dtype=np.float64)[:, None]
-        below = np.searchsorted((self.cdf + offsets).ravel(), (uniforms + offsets).ravel(), side="left")
-        within: NDArray[np.int64] = below.reshape(uniforms.shape) - np.arange(runs)[:, None] * width
-        return self.lowest[:, None] + within
+        runs, width = self._shifted.shape
+        shifted = uniforms + np.arange(runs, dtype=np.float64)[:, None]
+        if width <= _COMPARED:
+            below = self._steps_below(shifted)
+        else:
+            found = np.searchsorted(self._shifted.ravel(), shifted.ravel(), side="left")
+            below = found.reshape(uniforms.shape) - np.arange(runs)[:, None] * width
+        return self.lowest[:, None] + below
 
-    def _steps_below(self, uniforms: Matrix) -> NDArray[np.int64]:
+    def _steps_below(self, shifted: Matrix) -> NDArray[np.int64]:
         """How many of each run's cdf steps lie below its uniforms, counted step by step until none do
         (a few steps at the low rates trials recruit at, quicker than a search)."""
-        counts = np.zeros(uniforms.shape, dtype=np.int64)
-        for step in self.cdf.T:
-            beyond = uniforms > step[:, None]
+        counts = np.zeros(shifted.shape, dtype=np.int64)
+        for step in self._shifted.T:
+            beyond = shifted > step[:, None]
             if not beyond.any():
                 break
             counts += beyond
@@ -197,10 +223,6 @@ class PoissonTable:
 
 
 _COMPARED = 64  # tables up to this wide are counted step by step; wider ones searched
-
-
-def _log_factorials(largest: int) -> Matrix:
-    return np.array([math.lgamma(n + 1.0) for n in range(largest + 1)])
 
 
 def recruitment_outlook(as_of: date, recruitment: Recruitment, what_if: WhatIf, enrolled: Counts,
@@ -241,7 +263,6 @@ def cumulative_demand(item: ItemSupply, recruitment: Recruitment, enrolled: Coun
     return demand
 
 
-_CELLS_AT_ONCE = 1_000_000
 
 
 def _add_simulated(demand: Matrix, enrolled: Counts, each: float, offset: int) -> None:

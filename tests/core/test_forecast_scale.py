@@ -97,21 +97,33 @@ def test_progress_is_heard_for_each_chunk_of_runs_and_each_item():
 
 @pytest.mark.parametrize("rate", [0.002, 0.3, 5.0, 40.0, 300.0, 30_000.0])
 def test_a_poisson_table_gives_each_uniform_its_exact_quantile(rate):
-    uniforms = np.array([[1e-9, 0.001, 0.1, 0.37, 0.5, 0.9, 0.999, 1 - 1e-12]])
+    uniforms = np.array([[1e-9, 0.001, 0.1, 0.37, 0.5, 0.9, 0.999, 1 - 1e-9, 1 - 1e-12]])
     drawn = PoissonTable(np.array([rate])).quantiles(uniforms)[0]
     assert list(drawn) == [poisson_quantile(rate, level) for level in uniforms[0]]
 
 
+def test_a_rate_far_beyond_the_most_needed_draws_beyond_it_from_a_narrow_table():
+    uniforms = np.array([[1e-9, 0.001, 0.5, 0.999], [1e-9, 0.001, 0.5, 0.999]])
+    table = PoissonTable(np.array([300.0, 1e9]), most=310)
+    drawn = table.quantiles(uniforms)
+    assert drawn[0].tolist() == [poisson_quantile(300.0, u) for u in uniforms[0]]
+    assert drawn[1].min() > 310 and table._shifted.shape[1] < 1000  # not a billion wide
+
+
 def poisson_quantile(rate, level):
-    """The smallest n with P(N ≤ n) ≥ level, summed term by term from far enough below the rate that
-    what lies below is far less than any level asked for."""
-    n = max(math.floor(rate - 20 * math.sqrt(rate)) - 50, 0)
-    total = 0.0
-    while True:
-        total += math.exp(n * math.log(rate) - rate - math.lgamma(n + 1))
-        if total >= level:
-            return n
-        n += 1
+    """The smallest n with P(N ≤ n) ≥ level, summed from the near end (the lower tail upwards, or the
+    upper one downwards: P(N > n) ≤ 1 - level) so that a tail of 1e-12 is not lost in rounding."""
+    def pmf(n):
+        return math.exp(n * math.log(rate) - rate - math.lgamma(n + 1))
+    if level <= 0.5:
+        n, below = max(math.floor(rate - 20 * math.sqrt(rate)) - 50, 0), 0.0
+        while below + pmf(n) < level:
+            below, n = below + pmf(n), n + 1
+        return n
+    n, above = math.ceil(rate + 20 * math.sqrt(rate)) + 50, 0.0  # above: P(N > n)
+    while n > 0 and above + pmf(n) <= 1 - level:
+        above, n = above + pmf(n), n - 1
+    return n
 
 
 def test_a_higher_rate_never_draws_fewer_from_the_same_uniforms():
