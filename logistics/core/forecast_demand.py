@@ -3,8 +3,9 @@ for each item that the simulated and past enrolments make.
 
 Recruitment at each site is a Poisson process whose rate has a gamma prior centred on the planned rate
 (Anisimov & Fedorov 2007); after k enrolments in t days the rate is Gamma(α + k, α/planned + t) per day.
-Each run draws a rate per site, then the site's enrolments on each day as a Poisson count with that rate,
-and stops the total at the target. The cost is runs × simulated days, whatever the target (a million
+Each run draws a rate per site, then each day's enrolments as one Poisson count at the rates of the
+sites recruiting that day, summed (independent Poisson counts add up to a Poisson count at the summed
+rate), and stops the total at the target. The cost is runs × simulated days, whatever the target (a million
 patients cost what ten do). Counts are drawn by inverting the Poisson distribution at uniforms that do
 not depend on the rate, so the same seed gives every scenario the same underlying randomness: a faster
 rate can only add enrolments on a day, never remove them, and what-if comparisons differ by their cause,

@@ -22,7 +22,7 @@ from logistics.core.forecast_demand import (
 )
 from logistics.core.forecast_inputs import ForecastError, LeadTime, Policy, Recruitment, SitePlan, WhatIf
 from logistics.core.forecast_reorder import FAN_POINTS, _fan, _order_by
-from tests.core.test_forecast import AS_OF, KIT, POLICY, assert_matches, negative_binomial, one_site
+from tests.core.test_forecast import AS_OF, KIT, POLICY, assert_matches, negative_binomial, one_site, poisson
 
 
 def accrual_example() -> Recruitment:
@@ -68,6 +68,17 @@ def test_a_million_patients_recruited_within_the_horizon_stop_at_the_target():
     assert result.recruitment.remaining == 999_990
     assert result.recruitment.enrolments_p50 == result.recruitment.enrolments_mean == 999_990
     assert result.items[0].demand_p95 == result.items[0].order_up_to == 999_990
+
+
+def test_sites_starting_on_different_days_add_up_to_one_poisson_count():
+    """A site recruiting 3 a month from today and one recruiting 6 a month from day 30: over 90 days,
+    Poisson with mean 0.1 × 90 + 0.2 × 60 = 21."""
+    sites = (SitePlan("TH-01", AS_OF - timedelta(days=10), 3.0),
+             SitePlan("TH-02", AS_OF + timedelta(days=30), 6.0))
+    recruitment = Recruitment(target=10_000, sites=sites, fixed_rate=True)
+    outlook = forecast(AS_OF, recruitment, [KIT], LeadTime.fixed(21), POLICY).recruitment
+    assert_matches((outlook.enrolments_mean, outlook.enrolments_p50, outlook.enrolments_p90,
+                    outlook.enrolments_p95), poisson(21.0), 21.0)
 
 
 def test_a_forecast_beyond_the_memory_budget_is_refused_naming_its_figures():
