@@ -14,6 +14,7 @@ from logistics.core.signatures import Meaning
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Alert, ForecastRun
 from logistics.services import forecasting, recruitment
+from logistics.services.errors import InputError
 from logistics.services.forecasting import NoPlan
 from tests.conftest import NOW
 from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
@@ -139,3 +140,16 @@ def test_a_forecast_reports_its_progress_and_a_ten_year_one_stores_a_fan_of_400_
     assert item["fan"]["days"][-1] == (NOW.date() + timedelta(days=3650)).isoformat()
     recomputed = forecasting.compute(stored.inputs, progress=lambda *step: again.append(step))
     assert forecasting.result_record(recomputed) == stored.result and again == heard
+
+
+def test_a_plan_for_a_million_patients_is_saved_and_forecast_and_one_more_is_refused(demo_runtime):
+    with unit_of_work(demo_runtime.sessions, actor="logistics") as session:
+        plan = recruitment.the_plan(session)
+        terms = {name: getattr(plan, name) for name in ("trial", "prior_strength", "fixed_rate",
+                                                        "screen_failure_ratio", "batches_per_patient")}
+        with pytest.raises(InputError) as refused:
+            recruitment.save_plan(session, target=1_000_001, **terms)
+        assert refused.value.errors == {"target": "a whole number of patients, from 1 to 1,000,000"}
+        recruitment.save_plan(session, target=1_000_000, **terms)
+    result = forecast_now(demo_runtime, forecast_runs=500)
+    assert result.result["recruitment"]["remaining"] == 1_000_000 - 5  # the demo has enrolled five
