@@ -143,3 +143,15 @@ def test_a_long_forecast_shows_a_progress_bar_and_a_short_one_none():
     quick(1, 1)
     quick.close()
     assert quick.file.getvalue() == ""
+
+
+def test_a_scenario_beyond_the_memory_budget_is_refused_in_one_line_naming_its_figures(tmp_path):
+    scenario = tmp_path / "ten-years.toml"
+    scenario.write_text(ACCRUAL_EXAMPLE.read_text().replace("horizon_days = 856", "horizon_days = 3650")
+                        .replace("runs = 10000", "runs = 100000"))
+    refused = CliRunner().invoke(forecast_command, ["--scenario", str(scenario), "--json"])
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert refused.stderr.splitlines() == [
+        "Error: 100,000 runs over 3,672 simulated days (the horizon, the longest lead time and a day) need "
+        "367,300,000 cells per matrix, more than the budget of 40,000,000 (about 800 MB); use fewer runs or "
+        "a shorter horizon"]
