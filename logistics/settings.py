@@ -172,12 +172,12 @@ class Settings:
         self._check_forecast()
 
     def _check_forecast(self) -> None:
-        if not 1 <= self.forecast_horizon_days <= 730:
-            raise SettingsError("forecast_horizon_days: must be between 1 and 730")
+        if not 1 <= self.forecast_horizon_days <= 3650:
+            raise SettingsError("forecast_horizon_days: must be between 1 and 3,650")
         if not 0 < self.forecast_service_level < 1:
             raise SettingsError("forecast_service_level: must be more than 0 and less than 1")
-        if not 100 <= self.forecast_runs <= 1_000_000:
-            raise SettingsError("forecast_runs: must be between 100 and 1,000,000")
+        if not 100 <= self.forecast_runs <= 100_000:
+            raise SettingsError("forecast_runs: must be between 100 and 100,000")
         if not 0 <= self.forecast_lead_time_days <= 365:
             raise SettingsError("forecast_lead_time_days: must be between 0 and 365")
         if self.forecast_lead_time_shipments < 1:

@@ -89,3 +89,14 @@ def test_defaults_are_found_without_the_working_directory(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     assert paths.builtin_config_dir().joinpath("settings.toml").is_file()
     assert load_settings(environ={}).mqtt_topic_prefix == "coldchain"
+
+
+def test_the_forecast_reaches_ten_years_and_100000_runs_and_no_further():
+    settings = load_settings(environ={"LOGISTICS_FORECAST_HORIZON_DAYS": "3650",
+                                      "LOGISTICS_FORECAST_RUNS": "100000"})
+    assert (settings.forecast_horizon_days, settings.forecast_runs) == (3650, 100_000)
+    horizon, runs = "between 1 and 3,650", "forecast_runs: must be between 100 and 100,000"
+    for name, value, message in (("HORIZON_DAYS", "3651", f"forecast_horizon_days: must be {horizon}"),
+                                 ("RUNS", "100001", runs), ("RUNS", "99", runs)):
+        with pytest.raises(SettingsError, match=message):
+            load_settings(environ={f"LOGISTICS_FORECAST_{name}": value})

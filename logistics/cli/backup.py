@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from logistics.cli.common import open_runtime, upgrade_database
+from logistics.cli.common import ProgressBar, open_runtime, upgrade_database
 from logistics.outbound.backup import BackupError, back_up, default_name, restore
 from logistics.settings import SettingsError, load_settings
 
@@ -27,24 +26,6 @@ def _database_url() -> str:
         raise click.ClickException(f"configuration: {error}") from None
 
 
-class _Bar:
-    """A progress bar on standard error that learns its length from the first report (SQLite pages)."""
-
-    def __init__(self, label: str) -> None:
-        self.label, self.bar, self.done = label, None, 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(done - self.done)
-        self.done = done
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-
-
 @click.command(name="backup")
 @click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write here (default: backups/shipments-TIME.db for SQLite, .dump for PostgreSQL).")
@@ -53,7 +34,7 @@ def backup_command(out_file: Path | None) -> None:
     check), or pg_dump's custom format for PostgreSQL (checked by listing it)."""
     url = _database_url()
     target = out_file or Path("backups") / default_name(url, datetime.now(UTC))
-    bar = _Bar("backing up")
+    bar = ProgressBar("backing up")
     try:
         made = back_up(url, target, progress=bar)
     except BackupError as error:
@@ -72,7 +53,7 @@ def restore_command(backup_file: Path, yes: bool) -> None:
     if not yes:
         raise Refused("restoring replaces every record in the database: add --yes to confirm")
     url = _database_url()
-    bar = _Bar("restoring")
+    bar = ProgressBar("restoring")
     try:
         restore(url, backup_file, progress=bar)
     except BackupError as error:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import IO, Any
 
 import click
 from sqlalchemy.exc import OperationalError
@@ -18,6 +21,30 @@ from logistics.services.errors import InputError, NotFound
 from logistics.settings import Settings, SettingsError, load_settings
 
 CLI_ACTOR = "cli"
+
+
+class ProgressBar:
+    """A progress bar on standard error fed with (done, total) reports: it learns its length from the
+    first report it shows, and shows none for work that is over within `after_seconds`."""
+
+    def __init__(self, label: str, *, after_seconds: float = 0.0, file: IO[str] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.label, self.after_seconds, self.file, self.clock = label, after_seconds, file, clock
+        self.started, self.done = clock(), 0
+        self.bar: Any = None  # a click ProgressBar once shown
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if self.clock() - self.started < self.after_seconds:
+                return
+            self.bar = click.progressbar(length=total, label=self.label, file=self.file or sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 def current_settings() -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,8 +11,8 @@ from typing import Any
 
 import click
 
-from logistics.cli.common import CLI_ACTOR, open_runtime
-from logistics.core.forecast import Forecast, forecast
+from logistics.cli.common import CLI_ACTOR, ProgressBar, open_runtime
+from logistics.core.forecast import Forecast, Progress, forecast
 from logistics.core.forecast_inputs import ForecastError
 from logistics.core.forecast_scenario import Scenario, forecast_json, read_scenario
 from logistics.db.engine import unit_of_work
@@ -24,6 +25,9 @@ class Refused(click.ClickException):
     exit_code = 2
 
 
+SLOW_SECONDS = 1.0  # a forecast that takes longer shows a progress bar on a terminal
+
+
 @click.command(name="forecast")
 @click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Compute from this scenario instead of the database, for what-if work: TOML as in the "
@@ -32,19 +36,24 @@ class Refused(click.ClickException):
 def forecast_command(scenario_file: Path | None, as_json: bool) -> None:
     """Forecast demand and recommend orders: from the database (the result is stored, as the
     scheduler's are), or from a scenario file without one."""
-    if scenario_file is None:
-        answer = _from_database()
-    else:
-        result = run_scenario(load_scenario(scenario_file))
-        answer = forecast_json(result)
+    bar = ProgressBar("forecasting", after_seconds=SLOW_SECONDS)
+    progress = bar if sys.stderr.isatty() else None  # a file or a pipe reads the answer, not a bar
+    try:
+        if scenario_file is None:
+            answer = _from_database(progress)
+        else:
+            answer = forecast_json(run_scenario(load_scenario(scenario_file), progress))
+    finally:
+        bar.close()
     click.echo(json.dumps(answer, indent=2) if as_json else table(answer))
 
 
-def _from_database() -> dict[str, Any]:
+def _from_database(progress: Progress | None = None) -> dict[str, Any]:
     runtime = open_runtime()
     try:
         with unit_of_work(runtime.sessions, actor=CLI_ACTOR, reason="reorder forecast") as session:
-            run = forecasting.run_forecast(session, runtime.settings, now=datetime.now(UTC), trigger="cli")
+            run = forecasting.run_forecast(session, runtime.settings, now=datetime.now(UTC), trigger="cli",
+                                           progress=progress)
             return {key: value for key, value in json.loads(run.result).items()
                     if key in {"as_of", "recruitment", "items"}} | {"forecast_id": run.id}
     except (forecasting.NoPlan, ForecastError) as error:
@@ -73,10 +82,10 @@ def load_scenario(path: Path) -> Scenario:
         raise Refused(f"{path}: {error}") from None
 
 
-def run_scenario(scenario: Scenario) -> Forecast:
+def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Forecast:
     try:
         return forecast(scenario.as_of, scenario.recruitment, scenario.items, scenario.lead_time,
-                        scenario.policy, scenario.what_if)
+                        scenario.policy, scenario.what_if, progress)
     except ForecastError as error:
         raise Refused(str(error)) from None
 

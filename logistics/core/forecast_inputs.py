@@ -12,7 +12,11 @@ from enum import StrEnum
 from logistics.core.expiry_cut_offs import CutOffs
 
 DAYS_PER_RATE = 30  # planned rates are patients per 30 days
-MAX_TARGET = 10_000
+# Caps on what the model can mean, not on its cost: the simulation's cost is runs × simulated days, whatever
+# the target, and forecast_demand.check_cost refuses what would not fit its memory budget.
+MAX_TARGET = 1_000_000
+MAX_HORIZON_DAYS = 36_500  # a century: a scenario's dates stay in 2000-2099, so its horizon ends before 2200
+MAX_RUNS = 100_000
 BIGGEST = 1e12  # any quantity beyond this is a typing mistake, and would overflow the sums
 
 
@@ -164,12 +168,12 @@ def _recruitment_problems(recruitment: Recruitment) -> list[str]:
 
 def _policy_problems(lead_time: LeadTime, policy: Policy, what_if: WhatIf) -> list[str]:
     problems = []
-    if not 1 <= policy.horizon_days <= 730:
-        problems.append("horizon_days: between 1 and 730")
+    if not 1 <= policy.horizon_days <= MAX_HORIZON_DAYS:
+        problems.append(f"horizon_days: between 1 and {MAX_HORIZON_DAYS:,}")
     if not 0 < policy.service_level < 1:
         problems.append("service_level: more than 0 and less than 1")
-    if not 1 <= policy.runs <= 1_000_000:
-        problems.append("runs: between 1 and 1,000,000")
+    if not 1 <= policy.runs <= MAX_RUNS:
+        problems.append(f"runs: between 1 and {MAX_RUNS:,}")
     if not 0 <= policy.seed < 2**128:  # what numpy's SeedSequence takes
         problems.append("seed: a whole number from 0 to 2**128 - 1")
     problems += _slot_problems(policy)

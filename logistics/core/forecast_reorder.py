@@ -21,6 +21,7 @@ from logistics.core.forecast_inputs import ItemSupply, Policy
 from logistics.core.forecast_stock import ExcludedLot, Stock, sort_lots
 
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+FAN_POINTS = 400  # the most days a fan keeps
 
 
 @dataclass(frozen=True)
@@ -91,21 +92,44 @@ def _stockout_probability(stock: Stock, window: NDArray[np.int64]) -> float:
 def _order_by(as_of: date, position: float, cumulative: Matrix, leads: NDArray[np.int64], level: float,
               horizon: int) -> date | None:
     """The last day an order can be placed while the expected position still covers the demand over a
-    lead time from then at the service level; None when it does throughout the horizon."""
-    days = np.arange(horizon + 1)
-    runs = np.arange(cumulative.shape[0])[:, None]
-    expected = position - cumulative[:, :horizon + 1].mean(axis=0)
-    during_lead = cumulative[runs, days[None, :] + leads[:, None]] - cumulative[:, :horizon + 1]
-    reorder_points = np.quantile(during_lead, level, axis=0, method="inverted_cdf")
-    short = np.flatnonzero(expected < reorder_points - 1e-9)
-    if short.size == 0:
-        return None
-    return as_of + timedelta(days=max(int(short[0]) - 1, 0))
+    lead time from then at the service level; None when it does throughout the horizon.
+
+    The position falls short of that quantile exactly when fewer than level × runs runs need no more
+    than it, so runs are counted, not sorted; a block of days at a time, runs grouped by lead time."""
+    runs = cumulative.shape[0]
+    needed = math.ceil(runs * level)  # the rank of the inverted-cdf quantile, as `quantile` takes it
+    lead_times = np.unique(leads)
+    by_lead = [(int(lead), np.flatnonzero(leads == lead) if len(lead_times) > 1 else slice(None))
+               for lead in lead_times]
+    step = max(_DAYS_AT_ONCE // runs, 1)
+    for first in range(0, horizon + 1, step):
+        days = slice(first, min(first + step, horizon + 1))
+        expected = position - cumulative[:, days].mean(axis=0) + 1e-9
+        covered = np.zeros(days.stop - first, dtype=np.int64)
+        for lead, rows in by_lead:
+            later = slice(first + lead, days.stop + lead)
+            covered += (cumulative[rows, later] - cumulative[rows, days] <= expected).sum(axis=0)
+        short = np.flatnonzero(covered < needed)
+        if short.size:
+            return as_of + timedelta(days=max(first + int(short[0]) - 1, 0))
+    return None
+
+
+_DAYS_AT_ONCE = 1_000_000  # runs × days looked at at a time in _order_by
 
 
 def _fan(as_of: date, path: Matrix) -> Fan:
-    bands = np.quantile(path, FAN_QUANTILES, axis=0, method="inverted_cdf")
-    return Fan(tuple(as_of + timedelta(days=day) for day in range(path.shape[1])),
+    """The fan at every day, or over a long horizon at most FAN_POINTS days spread evenly over it (the
+    last one kept): a ten-year fan need not hold 3,651 days for each item."""
+    days = path.shape[1]
+    shown = np.arange(days) if days <= FAN_POINTS else np.unique(
+        np.append(np.arange(0, days - 1, math.ceil((days - 1) / (FAN_POINTS - 1))), days - 1))
+    step = max(_DAYS_AT_ONCE // path.shape[0], 1)
+    # A few days at a time, each day's runs side by side: a small copy, partitioned in place.
+    bands = np.concatenate([np.quantile(path.T[shown[first:first + step]], FAN_QUANTILES, axis=1,
+                                        method="inverted_cdf", overwrite_input=True)
+                            for first in range(0, len(shown), step)], axis=1)
+    return Fan(tuple(as_of + timedelta(days=int(day)) for day in shown),
                tuple(tuple(float(value) for value in row) for row in bands))
 
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from logistics.core.forecast_demand import quantile
+from logistics.core.forecast_demand import Counts, quantile
 from logistics.core.forecast_inputs import Policy, Recruitment
 from logistics.core.forecast_stock import Days, Matrix
 
@@ -46,15 +46,16 @@ class SlotDays:
         return np.asarray(path_at_end[rows, np.maximum(self.days, 0)] >= -1e-9)
 
 
-def upcoming_slots(as_of: date, recruitment: Recruitment, daily: Matrix, policy: Policy) -> SlotDays:
-    """The next `policy.slots` slots, from each run's enrolments per day (`daily`, runs × days)."""
-    runs, span = daily.shape
+def upcoming_slots(as_of: date, recruitment: Recruitment, enrolled: Counts, policy: Policy) -> SlotDays:
+    """The next `policy.slots` slots, from each run's future enrolments in days [0, d) (`enrolled`, runs ×
+    days + 1)."""
+    runs, span = enrolled.shape[0], enrolled.shape[1] - 1
     offset = policy.slot_offset_days
     enrolments = sorted(day for site in recruitment.sites for day in site.enrolled)
     known = [(number, (day - as_of).days + offset) for number, day in enumerate(enrolments, start=1)
              if (day - as_of).days + offset >= 0][:policy.slots]
     predicted = max(min(policy.slots - len(known), recruitment.remaining), 0)
-    enrolled_on = _enrolment_days(daily, predicted)
+    enrolled_on = _enrolment_days(enrolled, predicted)
     slot = enrolled_on + offset
     predicted_days = np.where((enrolled_on < span) & (slot >= 0) & (slot < span), slot, -1)
     known_days = np.array([day if day < span else -1 for _, day in known], dtype=np.int64)
@@ -65,12 +66,13 @@ def upcoming_slots(as_of: date, recruitment: Recruitment, daily: Matrix, policy:
         days=np.concatenate([np.broadcast_to(known_days, (runs, len(known))), predicted_days], axis=1))
 
 
-def _enrolment_days(daily: Matrix, count: int) -> Days:
+def _enrolment_days(enrolled: Counts, count: int) -> Days:
     """The day of each run's 1st…count-th future enrolment (runs × count; the number of days if none)."""
-    runs, span = daily.shape
+    runs, span = enrolled.shape[0], enrolled.shape[1] - 1
     if count == 0 or span == 0:
         return np.full((runs, count), span, dtype=np.int64)
-    reached = np.cumsum(daily, axis=1)
+    # Enrolments on days 0…d, exact in 64 bits: the lift below exceeds what float32 counts hold exactly.
+    reached = enrolled[:, 1:].astype(np.int64)
     # One sorted row after another, each lifted above the last, so one search finds every run's days.
     lift = np.arange(runs)[:, None] * (max(float(reached[:, -1].max()), count) + 1)
     found = np.searchsorted((reached + lift).ravel(), (lift + np.arange(1, count + 1)).ravel())

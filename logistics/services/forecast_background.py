@@ -60,7 +60,7 @@ class BackgroundForecasts:
     """Runs the forecast in a thread, one at a time, each in a database session of its own (the request's
     is closed when the view returns)."""
 
-    def __init__(self, compute: Compute = forecasting.computed) -> None:
+    def __init__(self, compute: Compute = forecasting.compute_with_progress) -> None:
         self._compute = compute  # tests hand in one they can hold
         self._lock = threading.Lock()
         self._status: RunStatus | None = None

@@ -10,22 +10,20 @@ runs one as soon as its inputs change.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from logistics.core.alerting import AlertFacts, Route
-from logistics.core.forecast import Forecast, forecast
+from logistics.core.forecast import Forecast, Progress, forecast
 from logistics.core.forecast_inputs import WhatIf
 from logistics.core.forecast_scenario import forecast_json, read_scenario
 from logistics.core.lane_analytics import percentile
@@ -44,7 +42,6 @@ log = logging.getLogger(__name__)
 SEED = 1  # a fixed seed: the same inputs give the same recommendation
 COMPLETED = (ShipmentStatus.RECEIVED.value, ShipmentStatus.CLOSED.value)
 LEAD_TIME_HISTORY = 50  # the most recent completed shipments teach the lead time
-Progress = Callable[[int, int], None]  # (steps done, steps in all)
 SLOT_SOON_DAYS = 14  # a slot at risk this close is a major alert: little time is left to expedite
 CUT_OFFS = ("do_not_ship_days", "do_not_count_days", "do_not_dispense_days")
 
@@ -126,11 +123,18 @@ def fingerprint(document: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def compute(document: dict[str, Any], what_if: WhatIf | None = None) -> Forecast:
-    """The forecast of a scenario document; ForecastError names what it cannot use."""
+def compute(document: dict[str, Any], what_if: WhatIf | None = None,
+            progress: Progress | None = None) -> Forecast:
+    """The forecast of a scenario document; ForecastError names what it cannot use. `progress` hears
+    (steps done, steps in all) as it goes."""
     scenario = read_scenario(document)
     return forecast(scenario.as_of, scenario.recruitment, scenario.items, scenario.lead_time, scenario.policy,
-                    what_if or scenario.what_if)
+                    what_if or scenario.what_if, progress)
+
+
+def compute_with_progress(document: dict[str, Any], progress: Progress) -> Forecast:
+    """The forecast of a scenario document as planned, telling `progress` how far it is."""
+    return compute(document, progress=progress)
 
 
 def today(settings: Settings, now: datetime) -> date:
@@ -145,22 +149,10 @@ def run_forecast(session: Session, settings: Settings, *, now: datetime, trigger
     return _store(session, document, now=now, trigger=trigger, progress=progress)
 
 
-def computed(document: dict[str, Any], progress: Progress | None = None) -> Forecast:
-    """`compute`, telling `progress` how far it is: step by step where compute takes the core's callback,
-    else once, when it is done."""
-    if progress is None:
-        return compute(document)
-    if "progress" in inspect.signature(compute).parameters:
-        return cast(Any, compute)(document, progress=progress)  # type: ignore[no-any-return]
-    result = compute(document)
-    progress(1, 1)
-    return result
-
-
 def _store(session: Session, document: dict[str, Any], *, now: datetime, trigger: str,
            progress: Progress | None = None) -> ForecastRun:
     started = time.perf_counter()
-    result = computed(document, progress)
+    result = compute(document, progress=progress)
     return keep(session, document, result, now=now, trigger=trigger, seconds=time.perf_counter() - started)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from logistics.core.forecast_inputs import Basis
+from logistics.core.forecast_inputs import MAX_TARGET, Basis
 from logistics.core.refusals import N_, Refusal
 from logistics.core.units import QuantityError, parse_quantity
 from logistics.db.models import BomLine, Enrolment, Item, RecruitmentPlan, RecruitmentPull, RecruitmentSite
@@ -34,8 +34,8 @@ def save_plan(session: Session, *, trial: str, target: int, prior_strength: floa
     errors = {}
     if not trial.strip():
         errors["trial"] = "name the trial (its protocol number)"
-    if not 0 < target <= 100_000:
-        errors["target"] = "a whole number of patients, at least 1"
+    if not 0 < target <= MAX_TARGET:
+        errors["target"] = f"a whole number of patients, from 1 to {MAX_TARGET:,}"
     if not fixed_rate and not 0 < prior_strength <= 1000:
         errors["prior_strength"] = "more than 0 (how many patients' worth of belief the plan carries)"
     if not 0 <= screen_failure_ratio < 1:

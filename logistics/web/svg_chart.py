@@ -151,11 +151,12 @@ def fan_span(bands: Sequence[Sequence[float]], reorder_point: float) -> list[flo
 
 def fan(days: Sequence[date], bands: Sequence[Sequence[float]], *, reorder_point: float,
         order_by: date | None, span: tuple[float, float] | None = None, canvas: Canvas = WIDE) -> FanChart:
-    """The fan of projected stock: `bands` are the P5, P25, P50, P75 and P95 rows, one value per day."""
-    last = max(len(days) - 1, 1)
+    """The fan of projected stock: `bands` are the P5, P25, P50, P75 and P95 rows, one value per day in
+    `days` (every day, or over a long horizon days spread over it)."""
+    last = max((days[-1] - days[0]).days, 1)
     x = canvas.x_scale(0, last)
     y = canvas.y_scale(*(span or value_span(fan_span(bands, reorder_point))))
-    xs = [x(day) for day in range(len(days))]
+    xs = [x((day - days[0]).days) for day in days]
     p5, p25, p50, p75, p95 = ([y(value) for value in band] for band in bands)
     marker = None
     if order_by is not None and 0 <= (order_by - days[0]).days <= last:

@@ -3,16 +3,21 @@ recruitment`. Refusals also from the installed command."""
 
 from __future__ import annotations
 
+import io
 import json
+import math
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from logistics.cli.common import ProgressBar
 from logistics.cli.forecast import forecast_command
+from tests.core.test_forecast import negative_binomial, quantile
 
 SPEC_EXAMPLE = Path(__file__).parents[1] / "fixtures" / "forecast" / "spec-example.toml"
+ACCRUAL_EXAMPLE = Path(__file__).parents[1] / "fixtures" / "forecast" / "accrual-three-years.toml"
 ITEM_KEYS = {"code", "unit", "window_days", "demand_mean", "demand_p50", "demand_p90", "demand_p95",
              "position", "reorder_point", "order_up_to", "order_quantity", "order_by", "stockout_probability",
              "expected_waste", "excluded"}
@@ -101,3 +106,54 @@ def test_enrolments_import_from_csv_all_or_nothing(run, cli_demo, run_installed,
     assert run("recruitment", "import", str(good)).stdout == "0 enrolments recorded, 1 already known\n"
     pulled = run("recruitment", "pull", check=False)
     assert pulled.returncode == 2 and "recruitment_url is not set" in pulled.stderr
+
+
+def test_the_three_year_accrual_example_gives_the_negative_binomial_to_the_end_of_the_trial(run):
+    """Gajewski, Simon & Carlson (2008): 41 of 350 patients enrolled by day 239 of 1,095, prior strength
+    175: the enrolments over the last 856 days are NB(α + k, β / (β + w))."""
+    answered = run("forecast", "--scenario", str(ACCRUAL_EXAMPLE), "--json")
+    assert answered.stderr == ""  # no progress bar where no terminal shows it
+    outlook = json.loads(answered.stdout)["recruitment"]
+    alpha, k, w = 175, 41, 856
+    beta = alpha / (350 / 1095) + 239
+    p = beta / (beta + w)
+    closed_form = negative_binomial(alpha + k, p)
+    assert outlook["remaining"] == 309
+    for key, level in (("enrolments_p50", 0.5), ("enrolments_p90", 0.9), ("enrolments_p95", 0.95)):
+        assert abs(outlook[key] - quantile(closed_form, level)) <= 1, key
+    assert math.isclose(outlook["enrolments_mean"], (alpha + k) * (1 - p) / p, rel_tol=0.02)
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_long_forecast_shows_a_progress_bar_and_a_short_one_none():
+    clock = iter([0.0, 0.3, 0.6, 1.2, 1.5]).__next__
+    terminal = Terminal()
+    bar = ProgressBar("forecasting", after_seconds=1.0, file=terminal, clock=clock)
+    bar(1, 4)  # 0.3 s in: too soon to show
+    bar(2, 4)
+    assert terminal.getvalue() == ""
+    bar(3, 4)  # 1.2 s in
+    bar(4, 4)
+    bar.close()
+    shown = terminal.getvalue()
+    assert "forecasting" in shown and "75%" in shown and "100%" in shown
+    quick = ProgressBar("forecasting", after_seconds=1.0, file=Terminal(), clock=iter([0.0, 0.2]).__next__)
+    quick(1, 1)
+    quick.close()
+    assert quick.file.getvalue() == ""
+
+
+def test_a_scenario_beyond_the_memory_budget_is_refused_in_one_line_naming_its_figures(tmp_path):
+    scenario = tmp_path / "ten-years.toml"
+    scenario.write_text(ACCRUAL_EXAMPLE.read_text().replace("horizon_days = 856", "horizon_days = 3650")
+                        .replace("runs = 10000", "runs = 100000"))
+    refused = CliRunner().invoke(forecast_command, ["--scenario", str(scenario), "--json"])
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert refused.stderr.splitlines() == [
+        "Error: 100,000 runs over 3,672 simulated days (the horizon, the longest lead time and a day) need "
+        "367,300,000 cells per matrix, more than the budget of 40,000,000 (about 800 MB); use fewer runs or "
+        "a shorter horizon"]

@@ -225,5 +225,6 @@ def test_offsets_beyond_the_simulated_days_consume_nothing_in_them():
 
 
 def test_a_simulation_too_large_for_memory_is_refused_with_advice():
-    with pytest.raises(ForecastError, match="use fewer runs"):
-        forecast(AS_OF, one_site(9000.0), [KIT], LeadTime.fixed(21), POLICY)
+    with pytest.raises(ForecastError, match="use fewer runs or a shorter horizon"):
+        forecast(AS_OF, one_site(9000.0), [KIT], LeadTime.fixed(21), replace(POLICY, runs=100_000,
+                                                                             horizon_days=3650))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from logistics.core.forecast import forecast
-from logistics.core.forecast_demand import Streams, daily_counts, enrolment_times
+from logistics.core.forecast_demand import Streams, simulate_enrolments
 from logistics.core.forecast_inputs import (
     Consumption,
     ItemSupply,
@@ -112,8 +112,10 @@ def test_faster_recruitment_brings_slots_earlier_and_makes_them_riskier():
 
 def test_enrolment_days_are_the_days_the_counts_reach_each_patient():
     runs, span = 500, 60
-    times = enrolment_times(AS_OF, RECRUITMENT, WhatIf(), runs, span, Streams(4))
-    days = _enrolment_days(daily_counts(times, span), 40)
-    expected = np.where(np.isfinite(times[:, :40]), np.floor(np.nan_to_num(times[:, :40], posinf=span)), span)
-    assert np.array_equal(days, expected.astype(np.int64))
+    enrolled = simulate_enrolments(AS_OF, RECRUITMENT, WhatIf(), runs, span, Streams(4))
+    days = _enrolment_days(enrolled, 40)
+    # The k-th enrolment falls on the first day by the end of which k have enrolled: after every day
+    # whose count is still below k (span where the run never gets there).
+    expected = np.stack([(enrolled[:, 1:] < k).sum(axis=1) for k in range(1, 41)], axis=1)
+    assert np.array_equal(days, expected)
     assert (days == span).any() and (days < span).any()  # some runs reach 40 patients within 60 days

@@ -15,6 +15,7 @@ from logistics.core.signatures import Meaning
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Alert, ForecastRun, Lane, ReceiptLine, Shipment
 from logistics.services import catalogue, forecasting, recruitment
+from logistics.services.errors import InputError
 from logistics.services.forecasting import NoPlan
 from tests.conftest import NOW
 from tests.services.test_excursions import run_scan, send, trace_with_a_40_minute_excursion
@@ -238,3 +239,31 @@ def test_slots_below_the_threshold_raise_one_alert_each_and_soon_ones_are_major(
 
 def test_a_run_stored_before_slots_were_forecast_raises_no_slot_alert(sqlite_runtime):
     assert raise_slot_alerts(sqlite_runtime, stored_run(sqlite_runtime, {"items": []})) == 0
+
+def test_a_forecast_reports_its_progress_and_a_ten_year_one_stores_a_fan_of_400_days(demo_runtime):
+    heard, again = [], []
+    ten_years = quick(demo_runtime, forecast_horizon_days=3650, forecast_runs=500)
+    with unit_of_work(demo_runtime.sessions, actor="scheduler") as session:
+        run = forecasting.run_forecast(session, ten_years, now=NOW, trigger="schedule",
+                                       progress=lambda *step: heard.append(step))
+        stored = forecasting.stored(run)
+    steps = heard[-1][1]
+    assert heard == [(done, steps) for done in range(1, steps + 1)] and steps > 14  # at least one per item
+    item = stored.result["items"][0]
+    assert len(item["fan"]["days"]) <= 400 and len(item["fan"]["bands"][0]) == len(item["fan"]["days"])
+    assert item["fan"]["days"][-1] == (NOW.date() + timedelta(days=3650)).isoformat()
+    recomputed = forecasting.compute(stored.inputs, progress=lambda *step: again.append(step))
+    assert forecasting.result_record(recomputed) == stored.result and again == heard
+
+
+def test_a_plan_for_a_million_patients_is_saved_and_forecast_and_one_more_is_refused(demo_runtime):
+    with unit_of_work(demo_runtime.sessions, actor="logistics") as session:
+        plan = recruitment.the_plan(session)
+        terms = {name: getattr(plan, name) for name in ("trial", "prior_strength", "fixed_rate",
+                                                        "screen_failure_ratio", "batches_per_patient")}
+        with pytest.raises(InputError) as refused:
+            recruitment.save_plan(session, target=1_000_001, **terms)
+        assert refused.value.errors == {"target": "a whole number of patients, from 1 to 1,000,000"}
+        recruitment.save_plan(session, target=1_000_000, **terms)
+    result = forecast_now(demo_runtime, forecast_runs=500)
+    assert result.result["recruitment"]["remaining"] == 1_000_000 - 5  # the demo has enrolled five

@@ -340,7 +340,7 @@ class HeldRun:
         assert self.release.wait(10)
         if self.failure:
             raise self.failure
-        return forecasting.computed(document, progress)
+        return forecasting.compute(document, progress=progress)
 
 
 def hold_runs(app, failure=None):
