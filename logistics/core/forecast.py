@@ -25,7 +25,7 @@ from logistics.core.forecast_demand import (
 from logistics.core.forecast_inputs import ItemSupply, LeadTime, Policy, Recruitment, WhatIf, check_inputs
 from logistics.core.forecast_reorder import ItemForecast, item_forecast
 from logistics.core.forecast_slots import Readiness, Slot, slots, upcoming_slots
-from logistics.core.forecast_stock import RELEASE_STREAM, simulate_stock
+from logistics.core.forecast_stock import RELEASE_STREAM, held_longer, simulate_stock
 
 DEFAULT_POLICY = Policy()
 AS_PLANNED = WhatIf()  # no what-if: recruitment and lead times as planned
@@ -64,7 +64,8 @@ def forecast(as_of: date, recruitment: Recruitment, items: Sequence[ItemSupply],
     outlook = recruitment_outlook(as_of, recruitment, what_if, enrolled, policy)
     upcoming = upcoming_slots(as_of, recruitment, enrolled, policy)
     readiness, results = Readiness.start(upcoming), []
-    for done, (index, item) in enumerate(enumerate(items), start=simulated + 1):
+    for done, (index, listed) in enumerate(enumerate(items), start=simulated + 1):
+        item = held_longer(as_of, listed, what_if.extra_lead_days)
         stock = simulate_stock(as_of, item, cumulative_demand(item, recruitment, enrolled, past),
                                policy.release_days, streams(RELEASE_STREAM, index))
         results.append(item_forecast(as_of, item, stock, leads[item.code], policy))

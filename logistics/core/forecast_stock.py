@@ -15,8 +15,8 @@ Days are counted from `as_of` (day 0); `cumulative[:, d]` is the demand in days 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from functools import cached_property
 
 import numpy as np
@@ -43,6 +43,16 @@ class ExcludedLot:
 class CountedLot:
     lot: StockLot
     on_its_way: bool
+
+
+def held_longer(as_of: date, item: ItemSupply, days: int) -> ItemSupply:
+    """The item with its lots on their way arriving `days` later: a longer hold at customs holds what is
+    travelling now as well as the orders yet to be placed."""
+    if days == 0 or not item.in_transit:
+        return item
+    later = tuple(replace(lot, arrives=max(lot.arrives or as_of, as_of) + timedelta(days=days))
+                  for lot in item.in_transit)
+    return replace(item, in_transit=later)
 
 
 def sort_lots(as_of: date, item: ItemSupply) -> tuple[list[CountedLot], tuple[ExcludedLot, ...]]:

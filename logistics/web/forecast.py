@@ -31,6 +31,7 @@ from logistics.core.spreadsheet import safe_record
 from logistics.services import forecasting
 from logistics.services.errors import InputError, NotFound
 from logistics.services.forecast_background import BackgroundForecasts, RunStatus
+from logistics.settings import Settings
 from logistics.web import db, forecast_compare, svg_chart
 from logistics.web.auth import require
 from logistics.web.formatting import day, local_time, percent, quantity
@@ -40,7 +41,6 @@ blueprint = Blueprint("forecast", __name__)
 PACES = {"plan": 1.0, "faster": 1.5, "slower": 0.5}  # recruitment_factor of each pace offered
 MAX_HOLD_DAYS = 60
 RECENT_RUNS = 10
-DEFAULT_SLOT_ALERT = 0.95  # forecast_slot_alert_probability's default
 BACKGROUND = "forecast_background"  # the app's runs started from the page (app.extensions)
 OUTCOME_SHOWN_FOR = timedelta(minutes=10)  # how long the page tells how the last run ended
 CSV_COLUMNS = ("run", "as_of", "code", "unit", "order_quantity", "order_by", "position", "on_hand",
@@ -66,9 +66,9 @@ def _job_context(job: RunStatus | None) -> dict[str, Any]:
     return {"job": job, "job_problem": _job_problem(job) if job and job.state == "failed" else None}
 
 
-def slot_alert(settings: Any) -> float:
-    """Below this probability a manufacturing slot is at risk (the setting, once it exists)."""
-    return float(getattr(settings, "forecast_slot_alert_probability", DEFAULT_SLOT_ALERT))
+def slot_alert(settings: Settings) -> float:
+    """Below this probability a manufacturing slot is at risk."""
+    return settings.forecast_slot_alert_probability
 
 
 def _slot(slot: dict[str, Any], alert: float) -> dict[str, Any]:

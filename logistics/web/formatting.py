@@ -84,6 +84,12 @@ def percent(share: float) -> str:
     return format_percent(share, locale=locale()) if math.isfinite(share) else "—"
 
 
+def percent_down(share: float) -> str:
+    """A chance of being ready as a whole percentage rounded down: 94.9 % short of a 95 % threshold
+    reads 94 %, never the 95 % it falls short of."""
+    return percent(math.floor(share * 100 + 1e-9) / 100) if math.isfinite(share) else "—"
+
+
 def celsius(value: float | None) -> str:
     return "—" if value is None else f"{number(value)} °C"
 
@@ -114,7 +120,7 @@ def age(value: datetime | None, now: datetime) -> str:
 def install_filters(app: Flask) -> None:
     for name, function in (("localtime", local_time), ("day", day), ("inputtime", input_time),
                            ("qty", quantity), ("number", number), ("celsius", celsius),
-                           ("percent", percent), ("short_day", short_day), ("month", month),
-                           ("hours", hours), ("minutes", minutes), ("age", age),
+                           ("percent", percent), ("percent_down", percent_down), ("short_day", short_day),
+                           ("month", month), ("hours", hours), ("minutes", minutes), ("age", age),
                            ("plain", plain_number), ("value", value_shown)):
         app.add_template_filter(function, name)

@@ -20,6 +20,7 @@ from logistics.core.forecast_inputs import (
     Recruitment,
     SitePlan,
     StockLot,
+    WhatIf,
 )
 from logistics.core.forecast_scenario import forecast_json, read_scenario
 from logistics.core.forecast_stock import NEVER, ExcludedLot, Stock, _timed_left, _untimed_left
@@ -83,6 +84,15 @@ def test_release_times_are_drawn_per_run_and_lot():
     p002 = forecast(AS_OF, PATIENTS, [KIT], LeadTime.fixed(21), policy).slots[1]
     assert p002.patient == "P002" and p002.probability == pytest.approx(0.5, abs=0.04)
     assert p002.limiting_item == "KIT"
+
+
+def test_a_longer_hold_at_customs_holds_the_lots_on_their_way_too():
+    held = forecast(AS_OF, PATIENTS, [KIT], LeadTime.fixed(21), replace(POLICY, release_days=()),
+                    WhatIf(extra_lead_days=7))
+    # D now arrives on day 15 and F on day 21: only day 5's patient is ready by their slot; F (expiring
+    # on day 24, last usable day 22) now arrives with 3 days left, under the do-not-ship 8.
+    assert [slot.probability for slot in held.slots] == [1, 0, 0, 0, 0]
+    assert ExcludedLot(3, day(24), Exclusion.DO_NOT_SHIP) in held.items[0].excluded
 
 
 def test_an_enrolled_patient_whose_slot_has_passed_is_not_listed():

@@ -209,7 +209,9 @@ def slots_from(as_of):
             {"patient": "P007", "slot_date": (as_of + timedelta(days=40)).isoformat(), "probability": 0.62,
              "limiting_item": "QC-ENDO", "enrolled": False},
             {"patient": "P008", "slot_date": (as_of + timedelta(days=75)).isoformat(), "probability": 1.0,
-             "limiting_item": None, "enrolled": False}]
+             "limiting_item": None, "enrolled": False},
+            {"patient": "P009", "slot_date": (as_of + timedelta(days=90)).isoformat(), "probability": 0.9499,
+             "limiting_item": "QC-ENDO", "enrolled": False}]
 
 
 def table_rows(page, css_class):
@@ -231,7 +233,8 @@ def test_the_page_lists_the_next_slots_and_marks_those_at_risk(app, client):
     assert rows[0].startswith("P006") and rows[0].endswith("99% LV-BGLOB enrolled")
     assert "at risk" not in rows[0]
     assert rows[2].endswith("100% — predicted")
-    assert page.count('<tr class="at-risk">') == 1 and 'href="/forecast/items/QC-ENDO"' in page
+    assert rows[3].endswith("94% at risk QC-ENDO predicted")  # short of 95 %: never shown as 95 %
+    assert page.count('<tr class="at-risk">') == 2 and 'href="/forecast/items/QC-ENDO"' in page
     assert "Below 95% a slot is marked at risk" in page
 
 
