@@ -286,9 +286,9 @@ def test_the_scenarios_compare_side_by_side_with_a_chart(app, client):
     assert '<title id="chart-stockout-title">Highest stock-out risk by scenario</title>' in svg
     assert len(re.findall(r'<rect class="bar-actual"', svg)) == 4
     assert "The highest stock-out risk of any item in each scenario. as planned: " in page
-    # Slot risk: the least likely slot, or a dash while the forecast lists none.
+    # The least ready slot, or a dash while the forecast lists none.
     for row in table_rows(page, "scenarios"):
-        assert re.search(r"(—|\d+% \(P\d{3}, .+\))$", row), row
+        assert re.search(r"(—|\d+% ready: P\d{3} on .+)$", row), row
 
 
 def test_the_comparison_csv_has_a_row_per_scenario_and_item(app, client):

@@ -88,7 +88,7 @@ def test_the_forecast_says_its_units_in_thai(sqlite_templates, tmp_path):
             page = main(client.get(path).get_data(as_text=True))
             assert re.search(rf"\d {said('th', 'vial')}", page), path
             assert_no_english_units_or_profiles(path, page)
-        assert said("th", "as planned") in page and said("th", "Slot risk") in page
+        assert said("th", "as planned") in page and said("th", "Least ready slot") in page
     finally:
         runtime.close()
 
