@@ -277,6 +277,21 @@ class ForecastItem:
                               len(days) if kind in ("lanes", "shipments") else 0,
                               percentile(days, 0.5) or 0.0, percentile(days, 0.9) or 0.0)
 
+    @property
+    def release_time(self) -> ReleaseTimeSource:
+        """The QC release times the forecast drew from for lots on their way: how many, p50 and p90."""
+        days = self.forecast.inputs.get("forecast", {}).get("release_days", [])
+        return ReleaseTimeSource(len(days), percentile(days, 0.5) or 0.0, percentile(days, 0.9) or 0.0)
+
+
+@dataclass(frozen=True)
+class ReleaseTimeSource:
+    """Receipt-to-release days at the site that the forecast resampled (none: lots usable on arrival)."""
+
+    receipts: int
+    p50_days: float
+    p90_days: float
+
 
 @dataclass(frozen=True)
 class LeadTimeSource:

@@ -212,7 +212,8 @@ def item(code: str) -> Any:
         "forecast/item.html", forecast=shown.forecast, scenario=scenario, choice=choice, errors=errors,
         figures=_row(figures, today, settings.forecast_warning_days),
         other=_row(other, today, settings.forecast_warning_days) if other else None,
-        item=shown.item, lead=shown.lead_time, paces=pace_labels(), max_hold=MAX_HOLD_DAYS,
+        item=shown.item, lead=shown.lead_time, release=shown.release_time, paces=pace_labels(),
+        max_hold=MAX_HOLD_DAYS,
         reasons=reasons(figures, supply, policy), excluded=excluded_lots(figures),
         other_reasons=reasons(other, supply, policy) if other else [], **_charts(figures, other))
     return page, 400 if errors else 200

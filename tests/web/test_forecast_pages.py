@@ -404,3 +404,23 @@ def test_a_failed_run_ends_with_its_problem_shown(app, client, failure, said, ca
     assert answer.status_code == 200
     assert f'<p class="flash error" role="alert">{html.escape(said)}</p>' in answer.get_data(as_text=True)
     assert ("disk full" in caplog.text) == isinstance(failure, RuntimeError)
+
+
+def test_the_item_page_says_which_qc_release_times_the_forecast_drew(app, client):
+    runtime = app.extensions["logistics"]
+    run_id, _as_of = store_run(runtime)
+    with unit_of_work(runtime.sessions, actor="test") as session:
+        run = session.get(ForecastRun, run_id)
+        document = json.loads(run.inputs)
+        document["forecast"]["release_days"] = [1, 2, 2, 3, 6]
+        run.inputs = json.dumps(document)
+    login(client, "viewer")
+    page = client.get(ITEM).get_data(as_text=True)
+    assert "p50 2 days, p90 4.8 days over the last 5 receipts" in html.unescape(page)
+    with unit_of_work(runtime.sessions, actor="test") as session:
+        run = session.get(ForecastRun, run_id)
+        document = json.loads(run.inputs)
+        del document["forecast"]["release_days"]
+        run.inputs = json.dumps(document)
+    page = client.get(ITEM).get_data(as_text=True)
+    assert "No receipt has been released yet: lots on their way count as usable on the day they arrive." in page
