@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -41,13 +42,18 @@ FORECAST_ITEM = "QC-ENDO"  # one to order soon, and none the story receives
 ANALYSED_LANE = "SZ-HKG-BKK-PH"  # the lane with the most history, and an excursion on its flight
 
 
-def make_screenshots(folder: Path, browser: Browser) -> list[Path]:
-    """Every screenshot, made with `browser` from a fresh demo, into `folder`; the files written."""
+def make_screenshots(folder: Path, browser: Browser, demo: Path | None = None) -> list[Path]:
+    """Every screenshot, made with `browser` from a fresh demo, into `folder`; the files written. `demo`:
+    a SQLite file as `logistics init --demo` left it, copied instead of recording the demo again."""
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        environ = demo_environment(f"sqlite:///{Path(scratch) / 'shipments.db'}")
-        subprocess.run([LOGISTICS, "init", "--demo"], env=environ, cwd=scratch, check=True,
-                       stdout=subprocess.DEVNULL)
+        database = Path(scratch) / "shipments.db"
+        environ = demo_environment(f"sqlite:///{database}")
+        if demo:
+            shutil.copyfile(demo, database)
+        else:
+            subprocess.run([LOGISTICS, "init", "--demo"], env=environ, cwd=scratch, check=True,
+                           stdout=subprocess.DEVNULL)
         with serving(environ, scratch) as url:
             visit = Visit(browser, url, folder)
             try:

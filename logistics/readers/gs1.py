@@ -18,10 +18,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from biip import ParseError, parse
-from biip.gs1_messages import GS1Message
-from biip.gtin import Gtin
+if TYPE_CHECKING:
+    from biip.gs1_messages import GS1Message
+
+# biip is imported where a code is read: importing it builds GS1's prefix tables, a tenth of a second that
+# every `logistics` process would otherwise spend at start, most of them never reading a code.
 
 # What a scanner's suffix (Enter, Tab) or a person adds around a code; not str.strip(), which would also
 # take the group separator (\x1d is whitespace to Python).
@@ -66,6 +69,8 @@ def read_pack_code(scanned: str) -> PackCode:
     text = scanned.strip(AROUND)
     if not text:
         raise BarcodeError(Problem.EMPTY, text)
+    from biip import ParseError, parse
+
     body = SYMBOLOGY_IDENTIFIER.sub("", text)
     if body.startswith("("):
         return _from_message(_human_readable(body, text), text)
@@ -84,6 +89,9 @@ def read_pack_code(scanned: str) -> PackCode:
 
 def normalise_gtin(text: str) -> str:
     """A GTIN-8, -12, -13 or -14 as the 14 digits a GS1 code carries; BarcodeError for a bad one."""
+    from biip import ParseError
+    from biip.gtin import Gtin
+
     try:
         return Gtin.parse(text.strip(AROUND)).as_gtin_14()
     except ParseError:
@@ -91,6 +99,9 @@ def normalise_gtin(text: str) -> str:
 
 
 def _human_readable(body: str, text: str) -> GS1Message:
+    from biip import ParseError
+    from biip.gs1_messages import GS1Message
+
     try:
         return GS1Message.parse_hri(re.sub(r"\s+", "", body))
     except ParseError as error:

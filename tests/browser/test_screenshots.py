@@ -1,5 +1,7 @@
 """docs/screenshots.py, run on a fresh demo into a folder of the test's own: it still finds its way through
-the pages, and it makes exactly the images the README shows, each of a plausible size."""
+the pages, and it makes exactly the images the README shows, each of a plausible size. The demo is a copy of
+the one `logistics init --demo` made for the run (tests/conftest.py, demo_history_template): the script's
+own `init --demo` is the same command, and recording the demo's past again would take a quarter minute."""
 
 from __future__ import annotations
 
@@ -36,9 +38,9 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-def test_the_script_makes_every_screenshot_the_readme_shows(browser, tmp_path):
+def test_the_script_makes_every_screenshot_the_readme_shows(browser, tmp_path, demo_history_template):
     script = screenshots_script()
-    made = script.make_screenshots(tmp_path, browser)
+    made = script.make_screenshots(tmp_path, browser, demo=demo_history_template)
 
     assert {path.name for path in made} == shown_in_the_readme()
     assert sorted(tmp_path.iterdir()) == sorted(made)
