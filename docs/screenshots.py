@@ -188,6 +188,14 @@ def forecast_item(visit: Visit) -> Path:
     return save(page, visit.folder / "screenshot-forecast-item.png", height=bottom_of(fan) + 24)
 
 
+def forecast_slots(visit: Visit) -> Path:
+    """The same forecast's next manufacturing slots: how likely each has everything on site and released."""
+    page = visit.open("logistics", "/forecast")
+    slots = page.locator("table.slots")
+    expect(slots.locator("tbody tr").first).to_be_visible()
+    return save(page, visit.folder / "screenshot-forecast-slots.png", height=bottom_of(slots) + 56)
+
+
 def lane_analytics(visit: Visit) -> Path:
     """How the shipments of the lane via Hong Kong travelled, leg by leg, in the months before the demo."""
     page = visit.open("logistics", f"/lanes/{ANALYSED_LANE}/analytics")
@@ -282,8 +290,8 @@ def phone_menu(visit: Visit) -> Path:
 
 
 STORY: tuple[Callable[[Visit], Path], ...] = (
-    dashboard, shipment, forecast_item, lane_analytics, receiving, qa_queue_in_thai, qa_decision, qa_release,
-    stock, audit_trail, phone_menu)
+    dashboard, shipment, forecast_item, forecast_slots, lane_analytics, receiving, qa_queue_in_thai,
+    qa_decision, qa_release, stock, audit_trail, phone_menu)
 
 
 def main() -> None:

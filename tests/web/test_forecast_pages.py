@@ -423,4 +423,5 @@ def test_the_item_page_says_which_qc_release_times_the_forecast_drew(app, client
         del document["forecast"]["release_days"]
         run.inputs = json.dumps(document)
     page = client.get(ITEM).get_data(as_text=True)
-    assert "No receipt has been released yet: lots on their way count as usable on the day they arrive." in page
+    assert "No receipt has been released yet: lots on their way count as usable on the day they arrive." \
+        in page
