@@ -41,6 +41,7 @@ PREVIEW_BYTES = 2000
 READING_COLUMNS = ("logger_id", "device_time", "received_at", "temperature_c", "shock_g", "humidity",
                    "battery", "latitude", "longitude", "seq", "source", "time_flagged", "light_lux",
                    "door_open")
+TIME_AT, TEMPERATURE_AT = READING_COLUMNS.index("device_time"), READING_COLUMNS.index("temperature_c")
 
 
 @dataclass(slots=True)
@@ -108,6 +109,14 @@ class TelemetryStore:
             f"UPDATE loggers SET last_seen_at = {marker}, battery = COALESCE({marker}, battery) "
             f"WHERE id = {marker} AND (last_seen_at IS NULL OR last_seen_at < {marker})"
         )
+        # Only forwards (a backfill of older readings leaves it), and copied from the stored reading:
+        # a reading dropped as a duplicate of one stored without a temperature is not named.
+        self._latest_sql = (
+            "UPDATE loggers SET (latest_at, latest_temperature_c) = (SELECT device_time, temperature_c "
+            f"FROM readings WHERE logger_id = {marker} AND temperature_c IS NOT NULL "
+            "ORDER BY device_time DESC LIMIT 1) "
+            f"WHERE id = {marker} AND (latest_at IS NULL OR latest_at < {marker})"
+        )
 
     def store(self, messages: Sequence[IncomingMessage]) -> list[StoreResult]:
         """Store a batch; raises (storing nothing more) only when the database cannot take changes.
@@ -145,6 +154,7 @@ class TelemetryStore:
                 for item in writing:
                     self._write(cursor, item)
                 self._mark_seen(cursor, writing)
+                self._mark_latest(cursor, writing)
             finally:
                 cursor.close()
             rejected = [_rejection_row(rejection(item.prepared)) for item in writing
@@ -233,6 +243,21 @@ class TelemetryStore:
         for logger_id, contact in latest.items():
             stamp = self._time_to_db(contact.seen)
             cursor.execute(self._seen_sql, (stamp, contact.battery, logger_id, stamp))
+
+    def _mark_latest(self, cursor: Any, writing: list[_Writing]) -> None:
+        """One update per logger per batch: its latest reading with a temperature, if the batch brought
+        a newer one than the row names (times compare as stored: text on SQLite, of one form)."""
+        newest: dict[int, Any] = {}
+        for item in writing:
+            if item.logger_id is None:
+                continue
+            times = [row[TIME_AT] for row in item.rows if row[TEMPERATURE_AT] is not None]
+            if times:
+                found = max(times)
+                if item.logger_id not in newest or newest[item.logger_id] < found:
+                    newest[item.logger_id] = found
+        for logger_id, stamp in newest.items():
+            cursor.execute(self._latest_sql, (logger_id, logger_id, stamp))
 
     def _sender_id(self, connection: Connection, prepared: Prepared) -> int | None:
         """The id of the logger the message came from, or None once the message is rejected for it."""
