@@ -67,6 +67,28 @@ class _Contact(NamedTuple):
 
 # How long the writer trusts what it read about a logger: retiring one takes effect within this.
 LOGGER_CACHE_SECONDS = 30.0
+# PostgreSQL takes a batch's readings by COPY into this per-connection table, emptied at each commit;
+# `ordinal` keeps the batch's order, so the first of two equal readings is the one stored. Made inside
+# the transaction, so a rolled-back batch that made it leaves no half-made table.
+STAGING_SQL = (
+    "DO $$ BEGIN IF to_regclass('pg_temp.reading_batch') IS NULL THEN "
+    "CREATE TEMPORARY TABLE reading_batch ON COMMIT DELETE ROWS AS "
+    f"SELECT {', '.join(READING_COLUMNS)} FROM readings WITH NO DATA; "
+    "ALTER TABLE reading_batch ADD COLUMN ordinal bigint GENERATED ALWAYS AS IDENTITY; "
+    "END IF; END $$"
+)
+COPY_SQL = f"COPY reading_batch ({', '.join(READING_COLUMNS)}) FROM STDIN"
+# Stored readings per message (1-based by its first ordinal among `starts`, the batch positions where
+# each message's rows begin): a reading repeated in the batch is stored from its first message only.
+INSERT_STAGED_SQL = (
+    "WITH batch AS (SELECT *, ordinal - min(ordinal) OVER () AS position FROM reading_batch), "
+    f"stored AS (INSERT INTO readings ({', '.join(READING_COLUMNS)}) "
+    f"SELECT {', '.join(READING_COLUMNS)} FROM batch ORDER BY position "
+    "ON CONFLICT (logger_id, device_time) DO NOTHING RETURNING logger_id, device_time) "
+    "SELECT width_bucket(first, %(starts)s::bigint[]), count(*) FROM ("
+    "SELECT min(batch.position) AS first FROM stored JOIN batch USING (logger_id, device_time) "
+    "GROUP BY logger_id, device_time) AS firsts GROUP BY 1"
+)
 READINGS_LOCK = 0x636F6C64  # "cold": the advisory lock that orders reading inserts on PostgreSQL
 
 
@@ -96,7 +118,8 @@ class TelemetryStore:
         self._loggers_read_at = time.monotonic()
         dialect = engine.dialect
         self._bind_time = Reading.__table__.c.device_time.type.bind_processor(dialect)
-        self._time_to_db = self._sqlite_time if dialect.name == "sqlite" else self._bind_time
+        self._time_to_db = self._sqlite_time if dialect.name == "sqlite" else self._postgres_time
+        self._write_all = self._executemany if dialect.name == "sqlite" else self._copy
         marker = "?" if dialect.paramstyle == "qmark" else "%s"
         # The hot path speaks to the driver directly: SQLAlchemy's per-statement work costs more
         # than the insert itself.
@@ -151,8 +174,7 @@ class TelemetryStore:
                 serialise_reading_inserts(connection)
             cursor = connection.connection.cursor()
             try:
-                for item in writing:
-                    self._write(cursor, item)
+                self._write_all(cursor, [item for item in writing if item.rows])
                 self._mark_seen(cursor, writing)
                 self._mark_latest(cursor, writing)
             finally:
@@ -180,6 +202,10 @@ class TelemetryStore:
             begin_writing(connection)
             connection.execute(insert(Rejection), [row])
         return refused.result
+
+    def _postgres_time(self, moment: datetime) -> datetime:
+        """The time as psycopg takes it: aware UTC, as decoded already (the bind processor otherwise)."""
+        return moment if moment.tzinfo is UTC else self._bind_time(moment)
 
     def _sqlite_time(self, moment: datetime) -> str:
         """The text SQLAlchemy itself stores for a time on SQLite, always with six fractional digits,
@@ -224,12 +250,30 @@ class TelemetryStore:
                  reading.light_lux, reading.door_open)
                 for reading in valid]
 
-    def _write(self, cursor: Any, item: _Writing) -> None:
-        if item.rows:
-            result = item.prepared.result
+    def _executemany(self, cursor: Any, writing: list[_Writing]) -> None:
+        """SQLite: one executemany per message, whose row count is the message's stored readings."""
+        for item in writing:
             cursor.executemany(self._insert_sql, item.rows)
-            result.accepted = max(cursor.rowcount, 0)
-            result.duplicates = len(item.rows) - result.accepted
+            _count(item, max(cursor.rowcount, 0))
+
+    def _copy(self, cursor: Any, writing: list[_Writing]) -> None:
+        """PostgreSQL: COPY every row of the batch into a staging table, then insert them in the batch's
+        order with the same conflict rule; counted per message in the database, as executemany would."""
+        if not writing:
+            return
+        cursor.execute(STAGING_SQL)
+        with cursor.copy(COPY_SQL) as copy:
+            write_row = copy.write_row
+            for item in writing:
+                for row in item.rows:
+                    write_row(row)
+        starts, first = [], 0
+        for item in writing:
+            starts.append(first)
+            first += len(item.rows)
+        accepted = dict(cursor.execute(INSERT_STAGED_SQL, {"starts": starts}).fetchall())
+        for position, item in enumerate(writing, start=1):
+            _count(item, accepted.get(position, 0))
 
     def _mark_seen(self, cursor: Any, writing: list[_Writing]) -> None:
         """One update per logger per batch: the latest contact, and its latest battery level."""
@@ -283,6 +327,12 @@ class TelemetryStore:
                 return None
             self._loggers[code] = _Sender(found.id, found.status == "retired")
         return self._loggers[code]
+
+
+def _count(item: _Writing, accepted: int) -> None:
+    result = item.prepared.result
+    result.accepted = accepted
+    result.duplicates = len(item.rows) - accepted
 
 
 def list_rejections(session: Session, *, page: int = 1, per_page: int = 25,
