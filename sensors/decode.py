@@ -213,6 +213,7 @@ _PLAIN_SLOTS = {key: TARGETS.index(target) for key, target in (
     ("temp", "temperature_c"), ("shock_g", "shock_g"), ("humidity", "humidity"), ("battery", "battery"),
     ("lat", "latitude"), ("lon", "longitude"))}
 _SEQ_SLOT = TARGETS.index("seq")
+_SLOTS = len(TARGETS)
 _FLOAT_SAFE = 2**1023  # any integer nearer to 0 than this becomes a float without overflow
 
 
@@ -226,7 +227,7 @@ def _plain_native(item: dict[str, object]) -> ReadingFields | None:
     ts = item.get("ts")
     if type(ts) is not int or not 0 <= ts <= MILLISECONDS_ABOVE:
         return None
-    values = empty_slots()
+    values: list[Any] = [None] * _SLOTS  # empty_slots and reading_fields inlined: once per reading
     for key, raw in item.items():
         slot = _PLAIN_SLOTS.get(key)
         if slot is not None and type(raw) is float and -math.inf < raw < math.inf:
@@ -237,8 +238,9 @@ def _plain_native(item: dict[str, object]) -> ReadingFields | None:
             values[_SEQ_SLOT] = raw
         elif key != "ts":
             return None
-    values[0] = (datetime.fromtimestamp(ts, UTC), False)
-    return reading_fields(values)
+    return tuple.__new__(ReadingFields, (datetime.fromtimestamp(ts, UTC), values[1], values[2], values[3],
+                                         values[4], values[5], values[6], values[7], False, values[8],
+                                         values[9]))
 
 
 def _fahrenheit(raw: object) -> float:

@@ -1,7 +1,7 @@
 """The live picture of active shipments: where each is, what its loggers say now, what needs attention.
 
-Built with a handful of queries whatever the number of shipments (one per kind of fact, and one index
-seek per logger for its latest reading), so the dashboard stays quick with hundreds in transit. A logger
+Built with a handful of queries whatever the number of shipments, one per kind of fact: each logger's
+latest reading comes with its window, from the logger's row (`Logger.latest_at`, kept by ingest). A logger
 is judged only by its readings inside its window in the shipment, the window its excursions are
 evaluated over (`excursions.logger_window`): what it said before the goods were in its care, or after,
 is not theirs.
@@ -42,6 +42,8 @@ from logistics.services.monitoring import MonitoringPolicy, no_logger
 SEVERITIES = ("critical", "major", "minor")
 # Each logger's newest reading with a temperature in its window (by logger id and window), if any.
 Latest = dict[tuple[int, Window], tuple[datetime, float | None] | None]
+# A logger's window in a shipment, and the newest reading with a temperature it ever sent (if any).
+Watch = tuple[int, str, Window, tuple[datetime, float] | None]
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,7 @@ def overview(session: Session, profiles: dict[str, StorageProfile], policy: Moni
                                        .order_by(col(Leg.shipment_id), col(Leg.sequence))).all()),
         ranges=_profiles_by_shipment(session, ids, profiles), excursions=_open_excursions(session, ids),
         windows=windows, latest=_latest_readings(session, [
-            (logger_id, window) for rows in windows.values() for logger_id, _, window in rows
-            if not _ended(window, now)]))
+            watch for watches in windows.values() for watch in watches if not _ended(watch[2], now)]))
     rows = [_row(shipment, facts, policy, now) for shipment in shipments]
     return sorted(rows, key=lambda row: (urgency(row.standing), row.reference))
 
@@ -133,7 +134,7 @@ class _Facts:
     legs: dict[int, list[Leg]]
     ranges: dict[int, tuple[StorageProfile, ...]]
     excursions: dict[int, dict[str, tuple[int, datetime | None]]]
-    windows: dict[int, list[tuple[int, str, Window]]]
+    windows: dict[int, list[Watch]]
     latest: Latest
 
 
@@ -144,8 +145,8 @@ def _row(shipment: Shipment, facts: _Facts, policy: MonitoringPolicy, now: datet
     air = [AirLeg(leg.planned_start, leg.planned_end, leg.actual_start, leg.actual_end)
            for leg in legs if leg.mode == LegMode.AIR]
     loggers = tuple(_logger_now(code, facts.latest[logger_id, window], window.start, ranges, air, now, policy)
-                    for logger_id, code, window in windows if not _ended(window, now))
-    unwatched = no_logger(shipment, [window for *_, window in windows], now=now)
+                    for logger_id, code, window, _ in windows if not _ended(window, now))
+    unwatched = no_logger(shipment, [window for _, _, window, _ in windows], now=now)
     found = facts.excursions.get(shipment.id, {})
     destination = facts.sites[shipment.destination_id]
     return ShipmentNow(
@@ -205,38 +206,47 @@ def _open_excursions(session: Session,
             for shipment_id, of in found.items()}
 
 
-def _windows(session: Session, shipments: list[Shipment]) -> dict[int, list[tuple[int, str, Window]]]:
-    """Per shipment, each logger's window in it (ended ones too: when the last ended matters)."""
+def _windows(session: Session, shipments: list[Shipment]) -> dict[int, list[Watch]]:
+    """Per shipment, each logger's window in it (ended ones too: when the last ended matters), with the
+    logger's latest reading."""
     by_id = {shipment.id: shipment for shipment in shipments}
     rows = session.exec(
         select(LoggerAssignment.shipment_id, LoggerAssignment.logger_id, Logger.code,
-               LoggerAssignment.starts_at, LoggerAssignment.ends_at)
+               LoggerAssignment.starts_at, LoggerAssignment.ends_at, Logger.latest_at,
+               Logger.latest_temperature_c)
         .join(Logger, Logger.id == LoggerAssignment.logger_id)
         .where(col(LoggerAssignment.shipment_id).in_(list(by_id)))
         .order_by(col(Logger.code), col(LoggerAssignment.starts_at))).all()
-    grouped: dict[int, list[tuple[int, str, Window]]] = defaultdict(list)
-    for shipment_id, logger_id, code, starts_at, ends_at in rows:
+    grouped: dict[int, list[Watch]] = defaultdict(list)
+    for shipment_id, logger_id, code, starts_at, ends_at, latest_at, temperature in rows:
         window = logger_window_from(starts_at, ends_at, by_id[shipment_id])
-        grouped[shipment_id].append((logger_id, code, window))
+        latest = (latest_at, temperature) if latest_at is not None else None
+        grouped[shipment_id].append((logger_id, code, window, latest))
     return grouped
 
 
-# The newest reading with a temperature in the logger's window, one index seek on (logger, time) per
-# logger; built once, as building a statement costs more than running it.
-_LATEST_SINCE = (select(Reading.device_time, Reading.temperature_c)
-                 .where(Reading.logger_id == bindparam("logger"), Reading.device_time >= bindparam("start"),
-                        col(Reading.temperature_c).is_not(None))
-                 .order_by(col(Reading.device_time).desc()).limit(1))
-_LATEST_BETWEEN = _LATEST_SINCE.where(Reading.device_time < bindparam("end"))
+# The newest reading with a temperature in a window that ends, one index seek on (logger, time); built
+# once, as building a statement costs more than running it.
+_LATEST_BETWEEN = (select(Reading.device_time, Reading.temperature_c)
+                   .where(Reading.logger_id == bindparam("logger"), Reading.device_time >= bindparam("start"),
+                          Reading.device_time < bindparam("end"), col(Reading.temperature_c).is_not(None))
+                   .order_by(col(Reading.device_time).desc()).limit(1))
 
 
-def _latest_readings(session: Session, windows: list[tuple[int, Window]]) -> Latest:
+def _latest_readings(session: Session, watches: list[Watch]) -> Latest:
+    """Each logger's newest reading in its window: the logger's latest reading, when that is in the
+    window; none, when it is older than the window; a seek only when it is stamped after the end of a
+    window still open (a clock running ahead of a hand-over planned for later)."""
     latest: Latest = {}
-    for logger_id, window in windows:
-        statement = _LATEST_SINCE if window.end is None else _LATEST_BETWEEN
-        bounds = {"logger": logger_id, "start": window.start, "end": window.end}
-        row = session.execute(statement, bounds).first()
-        latest[logger_id, window] = (row[0], row[1]) if row else None
+    for logger_id, _, window, newest in watches:
+        if newest is None or newest[0] < window.start:
+            latest[logger_id, window] = None
+        elif window.end is None or newest[0] < window.end:
+            latest[logger_id, window] = newest
+        else:
+            bounds = {"logger": logger_id, "start": window.start, "end": window.end}
+            row = session.execute(_LATEST_BETWEEN, bounds).first()
+            latest[logger_id, window] = (row[0], row[1]) if row else None
     return latest
 
 

@@ -41,6 +41,7 @@ PREVIEW_BYTES = 2000
 READING_COLUMNS = ("logger_id", "device_time", "received_at", "temperature_c", "shock_g", "humidity",
                    "battery", "latitude", "longitude", "seq", "source", "time_flagged", "light_lux",
                    "door_open")
+TIME_AT, TEMPERATURE_AT = READING_COLUMNS.index("device_time"), READING_COLUMNS.index("temperature_c")
 
 
 @dataclass(slots=True)
@@ -66,6 +67,28 @@ class _Contact(NamedTuple):
 
 # How long the writer trusts what it read about a logger: retiring one takes effect within this.
 LOGGER_CACHE_SECONDS = 30.0
+# PostgreSQL takes a batch's readings by COPY into this per-connection table, emptied at each commit;
+# `ordinal` keeps the batch's order, so the first of two equal readings is the one stored. Made inside
+# the transaction, so a rolled-back batch that made it leaves no half-made table.
+STAGING_SQL = (
+    "DO $$ BEGIN IF to_regclass('pg_temp.reading_batch') IS NULL THEN "
+    "CREATE TEMPORARY TABLE reading_batch ON COMMIT DELETE ROWS AS "
+    f"SELECT {', '.join(READING_COLUMNS)} FROM readings WITH NO DATA; "
+    "ALTER TABLE reading_batch ADD COLUMN ordinal bigint GENERATED ALWAYS AS IDENTITY; "
+    "END IF; END $$"
+)
+COPY_SQL = f"COPY reading_batch ({', '.join(READING_COLUMNS)}) FROM STDIN"
+# Stored readings per message (1-based by its first ordinal among `starts`, the batch positions where
+# each message's rows begin): a reading repeated in the batch is stored from its first message only.
+INSERT_STAGED_SQL = (
+    "WITH batch AS (SELECT *, ordinal - min(ordinal) OVER () AS position FROM reading_batch), "
+    f"stored AS (INSERT INTO readings ({', '.join(READING_COLUMNS)}) "
+    f"SELECT {', '.join(READING_COLUMNS)} FROM batch ORDER BY position "
+    "ON CONFLICT (logger_id, device_time) DO NOTHING RETURNING logger_id, device_time) "
+    "SELECT width_bucket(first, %(starts)s::bigint[]), count(*) FROM ("
+    "SELECT min(batch.position) AS first FROM stored JOIN batch USING (logger_id, device_time) "
+    "GROUP BY logger_id, device_time) AS firsts GROUP BY 1"
+)
 READINGS_LOCK = 0x636F6C64  # "cold": the advisory lock that orders reading inserts on PostgreSQL
 
 
@@ -95,7 +118,8 @@ class TelemetryStore:
         self._loggers_read_at = time.monotonic()
         dialect = engine.dialect
         self._bind_time = Reading.__table__.c.device_time.type.bind_processor(dialect)
-        self._time_to_db = self._sqlite_time if dialect.name == "sqlite" else self._bind_time
+        self._time_to_db = self._sqlite_time if dialect.name == "sqlite" else self._postgres_time
+        self._write_all = self._executemany if dialect.name == "sqlite" else self._copy
         marker = "?" if dialect.paramstyle == "qmark" else "%s"
         # The hot path speaks to the driver directly: SQLAlchemy's per-statement work costs more
         # than the insert itself.
@@ -107,6 +131,14 @@ class TelemetryStore:
         self._seen_sql = (
             f"UPDATE loggers SET last_seen_at = {marker}, battery = COALESCE({marker}, battery) "
             f"WHERE id = {marker} AND (last_seen_at IS NULL OR last_seen_at < {marker})"
+        )
+        # Only forwards (a backfill of older readings leaves it), and copied from the stored reading:
+        # a reading dropped as a duplicate of one stored without a temperature is not named.
+        self._latest_sql = (
+            "UPDATE loggers SET (latest_at, latest_temperature_c) = (SELECT device_time, temperature_c "
+            f"FROM readings WHERE logger_id = {marker} AND temperature_c IS NOT NULL "
+            "ORDER BY device_time DESC LIMIT 1) "
+            f"WHERE id = {marker} AND (latest_at IS NULL OR latest_at < {marker})"
         )
 
     def store(self, messages: Sequence[IncomingMessage]) -> list[StoreResult]:
@@ -142,9 +174,9 @@ class TelemetryStore:
                 serialise_reading_inserts(connection)
             cursor = connection.connection.cursor()
             try:
-                for item in writing:
-                    self._write(cursor, item)
+                self._write_all(cursor, [item for item in writing if item.rows])
                 self._mark_seen(cursor, writing)
+                self._mark_latest(cursor, writing)
             finally:
                 cursor.close()
             rejected = [_rejection_row(rejection(item.prepared)) for item in writing
@@ -170,6 +202,10 @@ class TelemetryStore:
             begin_writing(connection)
             connection.execute(insert(Rejection), [row])
         return refused.result
+
+    def _postgres_time(self, moment: datetime) -> datetime:
+        """The time as psycopg takes it: aware UTC, as decoded already (the bind processor otherwise)."""
+        return moment if moment.tzinfo is UTC else self._bind_time(moment)
 
     def _sqlite_time(self, moment: datetime) -> str:
         """The text SQLAlchemy itself stores for a time on SQLite, always with six fractional digits,
@@ -208,18 +244,36 @@ class TelemetryStore:
         """One row per reading, in READING_COLUMNS order; a reading without time takes the receive time."""
         to_db, source = self._time_to_db, message.source
         received = to_db(message.received_at)
-        return [(logger_id, received if reading.device_time is None else to_db(reading.device_time), received,
-                 reading.temperature_c, reading.shock_g, reading.humidity, reading.battery, reading.latitude,
-                 reading.longitude, reading.seq, source, reading.time_flagged or reading.device_time is None,
-                 reading.light_lux, reading.door_open)
-                for reading in valid]
+        # Unpacked by position: a named field read costs more than the row's other work.
+        return [(logger_id, received if moment is None else to_db(moment), received, temperature, shock,
+                 humidity, battery, latitude, longitude, seq, source, flagged or moment is None, light, door)
+                for (moment, temperature, shock, humidity, battery, latitude, longitude, seq, flagged, light,
+                     door) in valid]
 
-    def _write(self, cursor: Any, item: _Writing) -> None:
-        if item.rows:
-            result = item.prepared.result
+    def _executemany(self, cursor: Any, writing: list[_Writing]) -> None:
+        """SQLite: one executemany per message, whose row count is the message's stored readings."""
+        for item in writing:
             cursor.executemany(self._insert_sql, item.rows)
-            result.accepted = max(cursor.rowcount, 0)
-            result.duplicates = len(item.rows) - result.accepted
+            _count(item, max(cursor.rowcount, 0))
+
+    def _copy(self, cursor: Any, writing: list[_Writing]) -> None:
+        """PostgreSQL: COPY every row of the batch into a staging table, then insert them in the batch's
+        order with the same conflict rule; counted per message in the database, as executemany would."""
+        if not writing:
+            return
+        cursor.execute(STAGING_SQL)
+        with cursor.copy(COPY_SQL) as copy:
+            write_row = copy.write_row
+            for item in writing:
+                for row in item.rows:
+                    write_row(row)
+        starts, first = [], 0
+        for item in writing:
+            starts.append(first)
+            first += len(item.rows)
+        accepted = dict(cursor.execute(INSERT_STAGED_SQL, {"starts": starts}).fetchall())
+        for position, item in enumerate(writing, start=1):
+            _count(item, accepted.get(position, 0))
 
     def _mark_seen(self, cursor: Any, writing: list[_Writing]) -> None:
         """One update per logger per batch: the latest contact, and its latest battery level."""
@@ -233,6 +287,21 @@ class TelemetryStore:
         for logger_id, contact in latest.items():
             stamp = self._time_to_db(contact.seen)
             cursor.execute(self._seen_sql, (stamp, contact.battery, logger_id, stamp))
+
+    def _mark_latest(self, cursor: Any, writing: list[_Writing]) -> None:
+        """One update per logger per batch: its latest reading with a temperature, if the batch brought
+        a newer one than the row names (times compare as stored: text on SQLite, of one form)."""
+        newest: dict[int, Any] = {}
+        for item in writing:
+            if item.logger_id is None:
+                continue
+            times = [row[TIME_AT] for row in item.rows if row[TEMPERATURE_AT] is not None]
+            if times:
+                found = max(times)
+                if item.logger_id not in newest or newest[item.logger_id] < found:
+                    newest[item.logger_id] = found
+        for logger_id, stamp in newest.items():
+            cursor.execute(self._latest_sql, (logger_id, logger_id, stamp))
 
     def _sender_id(self, connection: Connection, prepared: Prepared) -> int | None:
         """The id of the logger the message came from, or None once the message is rejected for it."""
@@ -258,6 +327,12 @@ class TelemetryStore:
                 return None
             self._loggers[code] = _Sender(found.id, found.status == "retired")
         return self._loggers[code]
+
+
+def _count(item: _Writing, accepted: int) -> None:
+    result = item.prepared.result
+    result.accepted = accepted
+    result.duplicates = len(item.rows) - accepted
 
 
 def list_rejections(session: Session, *, page: int = 1, per_page: int = 25,

@@ -1,6 +1,9 @@
 """Migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -9,6 +12,7 @@ from sqlmodel import SQLModel
 
 from logistics.app import build_runtime
 from logistics.db import migrate
+from logistics.db.types import UTCDateTime
 from tests.conftest import settings_for
 
 
@@ -27,6 +31,41 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(database_url)
         assert set(inspect(runtime.engine).get_table_names()) <= {"alembic_version"}
         migrate.upgrade(runtime.engine)  # and back up again
         assert migrate.current_revision(runtime.engine) == migrate.head_revision(runtime.engine)
+    finally:
+        runtime.close()
+
+
+def test_each_logger_gets_its_newest_reading_with_a_temperature_from_those_stored(database_url):
+    """Migration 0025 fills the latest reading the dashboard reads from the logger's row."""
+    loggers = sa.table("loggers", *(sa.column(name) for name in ("id", "code", "serial", "status")))
+    readings = sa.table("readings", sa.column("logger_id"), sa.column("device_time", UTCDateTime()),
+                        sa.column("received_at", UTCDateTime()), sa.column("temperature_c"),
+                        sa.column("source"), sa.column("time_flagged"))
+    at = datetime(2026, 3, 1, 2, 0, 0, 250_000, tzinfo=UTC)
+    # Logger 1's newest reading has no temperature, nor has logger 2's only one; logger 3 has none.
+    rows = [(1, at, 5.0), (1, at + timedelta(minutes=2), 7.5), (1, at + timedelta(minutes=1), 9.0),
+            (1, at + timedelta(minutes=3), None), (2, at, None)]
+    runtime = build_runtime(settings_for(database_url))
+    try:
+        migrate.upgrade(runtime.engine, "0023")
+        with runtime.engine.begin() as connection:
+            connection.execute(sa.insert(loggers), [dict(id=n, code=f"LG-{n}", serial=str(n), status="active")
+                                                    for n in (1, 2, 3)])
+            connection.execute(sa.insert(readings), [
+                dict(logger_id=logger, device_time=time, received_at=at, temperature_c=temperature,
+                     source="file", time_flagged=False) for logger, time, temperature in rows])
+        migrate.upgrade(runtime.engine)
+        with runtime.engine.connect() as connection:
+            latest = sa.table("loggers", sa.column("id"), sa.column("latest_at", UTCDateTime()),
+                              sa.column("latest_temperature_c"))
+            found = connection.execute(sa.select(latest).order_by(latest.c.id)).all()
+            # Stored as ingest stores times: the dashboard compares them with window bounds as stored.
+            as_text = connection.execute(sa.text("SELECT count(*) FROM loggers JOIN readings ON "
+                                                 "readings.logger_id = loggers.id AND "
+                                                 "readings.device_time = loggers.latest_at")).scalar()
+        assert [tuple(row) for row in found] == [(1, at + timedelta(minutes=2), 7.5), (2, None, None),
+                                                 (3, None, None)]
+        assert as_text == 1
     finally:
         runtime.close()
 

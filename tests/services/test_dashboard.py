@@ -3,15 +3,21 @@ the most urgent shipment first, goods under way with no logger needing attention
 
 from __future__ import annotations
 
+import json
+import random
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlalchemy import event
+from sqlmodel import col, select
 
 from logistics.db.engine import unit_of_work
-from logistics.db.models import Logger, LoggerAssignment
+from logistics.db.models import Logger, LoggerAssignment, Reading, Shipment
 from logistics.services import loggers
 from logistics.services.dashboard import overview
+from logistics.services.excursions import logger_window
 from logistics.services.monitoring import MonitoringPolicy
+from logistics.services.telemetry import TelemetryStore
+from sensors.intake import IncomingMessage
 from tests.conftest import NOW
 from tests.services.test_excursions import run_scan, send
 
@@ -94,3 +100,75 @@ def test_goods_still_in_the_warehouse_need_no_logger_yet(demo_runtime):
     packed = row(demo_runtime, "HG-2026-0047")
     assert packed.loggers == () and packed.unwatched is None and not packed.attention
     assert packed.level == "none"
+
+
+def statements_of_overview(runtime):
+    profiles, statements = runtime.profiles, []
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(runtime.engine, "before_cursor_execute", count)
+    try:
+        with runtime.sessions() as session:
+            overview(session, profiles, MonitoringPolicy(), now=NOW)
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", count)
+    return statements
+
+
+def test_the_loggers_latest_readings_come_with_their_windows_whatever_their_number(demo_runtime):
+    quiet = len(statements_of_overview(demo_runtime))
+    for code in ("LG-24003", "LG-24004", "LG-24005", "LG-24006", "LG-24007"):
+        send(demo_runtime, [(NOW - timedelta(minutes=20 + i), 5.0) for i in range(3)], code)
+    # The shipments, the sites, the legs, the goods' ranges, the open excursions, and the loggers' windows
+    # with their latest readings: no query per logger.
+    assert len(statements_of_overview(demo_runtime)) == quiet == 6
+    with unit_of_work(demo_runtime.sessions, actor="somchai", reason="hand-over planned") as session:
+        handed_over = select(LoggerAssignment).join(Logger).where(Logger.code == "LG-24004")
+        session.exec(handed_over).one().ends_at = NOW + H
+    send(demo_runtime, [(NOW + 2 * H, 12.0)], "LG-24004")  # stamped after its window: one seek for it
+    assert len(statements_of_overview(demo_runtime)) == 7
+
+
+def newest_in_windows(runtime):
+    """Per logger code, its newest reading with a temperature in its window in an active shipment, found
+    by a seek of its own (the way the dashboard read it before loggers kept their latest reading)."""
+    found = {}
+    with runtime.sessions() as session:
+        rows = session.exec(select(LoggerAssignment, Shipment, Logger.code)
+                            .join(Shipment, col(Shipment.id) == LoggerAssignment.shipment_id)
+                            .join(Logger, col(Logger.id) == LoggerAssignment.logger_id)).all()
+        for assignment, shipment, code in rows:
+            window = logger_window(assignment, shipment)
+            if window.end is not None and window.end <= NOW:
+                continue
+            query = (select(Reading.device_time, Reading.temperature_c)
+                     .where(Reading.logger_id == assignment.logger_id, Reading.device_time >= window.start,
+                            col(Reading.temperature_c).is_not(None))
+                     .order_by(col(Reading.device_time).desc()).limit(1))
+            if window.end is not None:
+                query = query.where(Reading.device_time < window.end)
+            newest = session.exec(query).first()
+            found[code] = tuple(newest) if newest else (None, None)
+    return found
+
+
+def test_the_dashboard_shows_each_loggers_newest_reading_in_its_window_as_a_seek_finds_it(demo_runtime):
+    with unit_of_work(demo_runtime.sessions, actor="somchai", reason="hand-over planned") as session:
+        handed_over = select(LoggerAssignment).join(Logger).where(Logger.code == "LG-24004")
+        session.exec(handed_over).one().ends_at = NOW + H
+    store, rng = TelemetryStore(demo_runtime.engine), random.Random(2025)
+    for _ in range(12):  # live readings, flight backfills, clocks ahead, readings without a temperature
+        batch = []
+        for code in rng.sample(["LG-24003", "LG-24004", "LG-24005", "LG-24006"], 2):
+            readings = [{"ts": (NOW + timedelta(minutes=rng.randrange(-14 * 60, 3 * 60))).isoformat(),
+                         **({"temp": round(rng.uniform(-2, 12), 1)} if rng.random() < 0.8
+                            else {"shock_g": 1})} for _ in range(rng.randrange(1, 6))]
+            batch.append(IncomingMessage(source="mqtt", logger_code=code, received_at=NOW,
+                                         payload=json.dumps({"readings": readings}).encode()))
+        store.store(batch)
+        expected = newest_in_windows(demo_runtime)
+        shown = {logger.code: (logger.last_time, logger.temperature_c)
+                 for row in rows(demo_runtime) for logger in row.loggers}
+        assert shown == expected

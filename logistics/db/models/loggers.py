@@ -28,6 +28,11 @@ class Logger(Audited, SQLModel, table=True):
     battery: float | None = None
     online: bool | None = None
     last_seen_at: datetime | None = time_field()
+    # Its newest reading with a temperature (by device time), kept by ingest in the transaction that
+    # stores it so that the dashboard reads every logger's in one query. Readings are never deleted or
+    # rewritten (see Reading), so it always names a stored reading.
+    latest_at: datetime | None = time_field()
+    latest_temperature_c: float | None = None
 
 
 class LoggerAssignment(Audited, SQLModel, table=True):
