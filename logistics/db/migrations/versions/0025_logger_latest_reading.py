@@ -1,12 +1,11 @@
 """Each logger's latest reading on its row, for the dashboard
 
 Revision ID: 0025
-Revises: 0023
-Create Date: 2027-01-12 10:00:00.000000
+Revises: 0024
+Create Date: 2026-12-07 10:00:00.000000
 
 The time and temperature of a logger's newest reading with a temperature, which ingest keeps from now
-on; filled here from the readings already stored. It touches the loggers table alone and reads nothing
-another revision adds, so it can follow any revision that leaves loggers and readings as they are.
+on; filled here from the readings already stored.
 """
 from collections.abc import Sequence
 
@@ -17,7 +16,7 @@ import logistics.db.types
 
 
 revision: str = '0025'
-down_revision: str | None = '0023'
+down_revision: str | None = '0024'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
