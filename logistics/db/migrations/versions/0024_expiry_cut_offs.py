@@ -2,7 +2,7 @@
 
 Revision ID: 0024
 Revises: 0023
-Create Date: 2027-01-12 10:00:00.000000
+Create Date: 2026-12-07 09:00:00.000000
 
 The expiry cut-offs (core.expiry_cut_offs): stock within an item's do-not-count days of expiry is not
 counted as usable, and a lot is not dispensed within its do-not-dispense days (0 for the items there are).
