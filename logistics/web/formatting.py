@@ -13,8 +13,8 @@ from flask import Flask
 from logistics.core.clock import in_zone
 from logistics.core.quantities import plain_number
 from logistics.web import db
+from logistics.web.i18n import catalog, locale
 from logistics.web.i18n import gettext as _
-from logistics.web.i18n import locale
 
 
 def local_time(value: datetime | None, zone: str | None = None) -> str:
@@ -84,6 +84,12 @@ def percent(share: float) -> str:
     return format_percent(share, locale=locale()) if math.isfinite(share) else "—"
 
 
+def day_count(value: float) -> str:
+    """A number of days with its noun in the reader's language: 1 day, 1.5 days."""
+    template = catalog().ungettext("%(num)s day", "%(num)s days", 1 if value == 1 else 2)
+    return template % {"num": quantity(value)}
+
+
 def percent_down(share: float) -> str:
     """A chance of being ready as a whole percentage rounded down: 94.9 % short of a 95 % threshold
     reads 94 %, never the 95 % it falls short of."""
@@ -120,7 +126,8 @@ def age(value: datetime | None, now: datetime) -> str:
 def install_filters(app: Flask) -> None:
     for name, function in (("localtime", local_time), ("day", day), ("inputtime", input_time),
                            ("qty", quantity), ("number", number), ("celsius", celsius),
-                           ("percent", percent), ("percent_down", percent_down), ("short_day", short_day),
+                           ("percent", percent), ("percent_down", percent_down), ("days", day_count),
+                           ("short_day", short_day),
                            ("month", month), ("hours", hours), ("minutes", minutes), ("age", age),
                            ("plain", plain_number), ("value", value_shown)):
         app.add_template_filter(function, name)

@@ -94,6 +94,6 @@ def test_the_forecast_item_page_says_which_lanes_its_lead_time_comes_from(sqlite
         forecasting.run_forecast(session, settings, now=NOW, trigger="manual")
     client = login(web_app(runtime).test_client(), "viewer")
     page = client.get("/forecast/items/TEST-KIT").get_data(as_text=True)
-    assert "p50 1 days, p90 1.8 days." in page
+    assert "p50 1 day, p90 1.8 days." in page
     assert "the last 3 shipments on the lanes this item travels" in page
     assert f'<a href="/lanes/{LANE}/analytics">{LANE}</a>' in page
