@@ -9,12 +9,13 @@ from datetime import date, datetime
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal, format_percent, format_scientific
 from flask import Flask
+from flask_babel import ngettext
 
 from logistics.core.clock import in_zone
 from logistics.core.quantities import plain_number
 from logistics.web import db
-from logistics.web.i18n import catalog, locale
 from logistics.web.i18n import gettext as _
+from logistics.web.i18n import locale
 
 
 def local_time(value: datetime | None, zone: str | None = None) -> str:
@@ -86,8 +87,7 @@ def percent(share: float) -> str:
 
 def day_count(value: float) -> str:
     """A number of days with its noun in the reader's language: 1 day, 1.5 days."""
-    template = catalog().ungettext("%(num)s day", "%(num)s days", 1 if value == 1 else 2)
-    return template % {"num": quantity(value)}
+    return ngettext("%(days)s day", "%(days)s days", 1 if value == 1 else 2, days=quantity(value))
 
 
 def percent_down(share: float) -> str:

@@ -37,6 +37,15 @@ ARRIVED = "HG-2026-0045"  # on its way in the demo; landed before the tests begi
 HELD = "HG-2026-0048"  # held at the dispatch gate: QA sees its override form
 THAI_BREAKS = Path(__file__).with_name("thai_breaks.js").read_text(encoding="utf-8")
 PAGE_WIDTH = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+# What sticks out past the screen's right edge: the innermost such elements, named by tag, class and text,
+# so that a page too wide says why.
+STICKING_OUT = """() => { const edge = document.documentElement.clientWidth;
+  const out = Array.from(document.body.querySelectorAll("*")).filter((element) =>
+    element.getBoundingClientRect().right > edge + 1 && element.getClientRects().length);
+  return out.filter((element) => !out.some((other) => other !== element && element.contains(other)))
+    .slice(0, 5).map((element) => `${element.tagName.toLowerCase()}.${element.className} ` +
+      `(${Math.round(element.getBoundingClientRect().right)} px): ` +
+      element.textContent.trim().slice(0, 60)); }"""
 # Each visible chart's axis labels: the size their text is drawn at on the screen (the font size in the
 # SVG's units times the SVG's scale), the height of their box, and how many dates run along the bottom.
 AXIS_LABELS = """() => Array.from(document.querySelectorAll("figure svg"))
