@@ -264,8 +264,6 @@ def cumulative_demand(item: ItemSupply, recruitment: Recruitment, enrolled: Coun
     return demand
 
 
-
-
 def _add_simulated(demand: Matrix, enrolled: Counts, each: float, offset: int) -> None:
     """Add what simulated enrolments consume `offset` days after enrolling, cumulated."""
     span = enrolled.shape[1] - 1
