@@ -16,6 +16,9 @@ def sign_in(page, url, username, password="coldchain-demo"):
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    # Back on the page asked for: callers read it at once, so not while the sign-in form still shows.
+    expect(page).not_to_have_url(re.compile(r"/login"))
+    page.wait_for_load_state()
 
 
 def test_sign_in_and_see_the_demo_shipments(live_server, page):
