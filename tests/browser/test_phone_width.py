@@ -115,6 +115,7 @@ def choose(page, language: str, name: str) -> None:
     if button.is_enabled():
         button.click()
     expect(page.locator("html")).to_have_attribute("lang", language)
+    page.wait_for_load_state("load")  # measured next: with its styles and scripts (charts size themselves)
 
 
 def check_the_menu(page) -> None:
