@@ -3,10 +3,12 @@
 The topology of docs/deploy.md: PostgreSQL as the database, the workers on one shared subscription
 (`$share/ingest/...`) on Mosquitto, each the real command in a process of its own. A publisher pushes one
 reading per message (as loggers do) while the workers run; throughput is readings stored per second, from
-the first publish to the last reading stored. The baseline is one worker, measured in the same run,
-alternating with two; the figure is two workers' throughput over one's. Also printed: the publisher's own
-rate (the ceiling either can reach), each worker's share, and the loss count (published minus stored),
-which must be 0.
+the first publish to the last reading stored. Each round measures, in turn, one worker on SQLite (the
+single-machine path), one worker on PostgreSQL and two; the figures are PostgreSQL's one worker over
+SQLite's (target >= 0.5x) and two workers over one (target >= 1.6x), medians over the rounds. Also
+printed: the publisher's own rate (the ceiling any topology can reach), each worker's share, the CPU
+each worker and the database used (in cores: CPU seconds per second of the run, from /proc), and the
+loss count (published minus stored), which must be 0.
 
 Run: .venv/bin/python bench/scale.py [--messages 20000] [--loggers 20] [--rounds 3]
      [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
@@ -20,6 +22,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -81,13 +84,62 @@ def fresh_database(admin_url: str, name: str, loggers: int) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def stored(counter: psycopg.Connection) -> int:
+@contextmanager
+def fresh_sqlite(folder: Path, loggers: int) -> Iterator[str]:
+    """A new SQLite file at the current schema with the bench's loggers."""
+    url = f"sqlite:///{folder / 'bench.db'}"
+    runtime = build_runtime(load_settings(environ={}, overrides={
+        "database_url": url, "secret_key": "bench", "log_level": "WARNING"}))
+    try:
+        migrate.upgrade(runtime.engine)
+        with unit_of_work(runtime.sessions, actor="bench") as session:
+            session.add_all(Logger(code=logger_code(n), serial=f"BENCH-{n}") for n in range(loggers))
+    finally:
+        runtime.close()
+    yield url
+
+
+def stored(counter: psycopg.Connection | sqlite3.Connection) -> int:
     row = counter.execute("SELECT count(*) FROM readings").fetchone()
     return int(row[0]) if row else 0
 
 
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 once it is gone (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a process and its descendants (a worker stores through a writer process)."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children += [int(child) for child in task.read_text().split()]
+        except OSError:
+            continue
+    return process_cpu_s(pid) + sum(tree_cpu_s(child) for child in children)
+
+
+def postgres_cpu_s() -> dict[int, float]:
+    """CPU seconds so far of every PostgreSQL server process (the database's share of the machine)."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text.split("(", 1)[1].startswith("postgres"):
+            found[int(stat.parent.name)] = process_cpu_s(int(stat.parent.name))
+    return found
+
+
 @contextmanager
-def workers(count: int, database_url: str, broker: BenchBroker, folder: Path) -> Iterator[list[Path]]:
+def workers(count: int, database_url: str, broker: BenchBroker,
+            folder: Path) -> Iterator[list[tuple[Path, int]]]:
     """`count` real `logistics ingest` processes on one shared subscription; SIGTERM at the end."""
     command = shutil.which("logistics", path=str(Path(sys.executable).parent))
     argv = [command] if command else [sys.executable, "-m", "logistics"]
@@ -109,7 +161,7 @@ def workers(count: int, database_url: str, broker: BenchBroker, folder: Path) ->
                 raise SystemExit("an ingest worker did not connect:\n" +
                                  "\n".join(log.read_text()[-1500:] for log in logs))
             time.sleep(0.05)
-        yield logs
+        yield [(log, process.pid) for log, process in zip(logs, processes, strict=True)]
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -141,29 +193,41 @@ def publish(broker: BenchBroker, messages: list[tuple[str, bytes]]) -> float:
     return elapsed
 
 
-def measure(worker_count: int, args: argparse.Namespace, folder: Path,
+def measure(database: str, worker_count: int, args: argparse.Namespace, folder: Path,
             messages: list[tuple[str, bytes]]) -> Run:
+    """One topology: `worker_count` workers on a fresh `database` ("sqlite" or "postgresql")."""
     name = f"bench_scale_{os.getpid()}_{worker_count}"
     # A broker of its own: a worker's persistent session outlives it and keeps taking its share of the
     # shared subscription, so one worker after two on the same broker would wait for an absent peer.
     broker = BenchBroker(inflight=args.inflight)
-    with closing(broker), fresh_database(args.admin_url, name, args.loggers) as url:
+    fresh = fresh_sqlite(folder, args.loggers) if database == "sqlite" else \
+        fresh_database(args.admin_url, name, args.loggers)
+    with closing(broker), fresh as url:
         # One connection for every count: a new one per poll would fork a PostgreSQL backend 20 times
         # a second on the machine being measured.
-        with psycopg.connect(f"{args.admin_url.rsplit('/', 1)[0]}/{name}", autocommit=True) as counter:
-            with workers(worker_count, url, broker, folder) as logs:
-                busy_before, total_before = cpu_ticks()
-                began = time.perf_counter()
-                published_in = publish(broker, messages)
-                deadline = time.monotonic() + 600
-                while stored(counter) < len(messages) and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                elapsed = time.perf_counter() - began
-                busy_after, total_after = cpu_ticks()
+        counter = sqlite3.connect(folder / "bench.db") if database == "sqlite" else \
+            psycopg.connect(f"{args.admin_url.rsplit('/', 1)[0]}/{name}", autocommit=True)
+        with closing(counter), workers(worker_count, url, broker, folder) as started:
+            pids = [pid for _, pid in started]
+            workers_before, database_before = [tree_cpu_s(pid) for pid in pids], postgres_cpu_s()
+            busy_before, total_before = cpu_ticks()
+            began = time.perf_counter()
+            published_in = publish(broker, messages)
+            deadline = time.monotonic() + 600
+            while stored(counter) < len(messages) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - began
+            busy_after, total_after = cpu_ticks()
+            workers_cpu = [(tree_cpu_s(pid) - before) / elapsed
+                           for pid, before in zip(pids, workers_before, strict=True)]
+            database_after = postgres_cpu_s()
             count = stored(counter)
-        shares = [int(match.group(2)) for log in logs if (match := SHARE.search(log.read_text()))]
+        database_cpu = sum(spent - database_before.get(pid, 0.0)
+                           for pid, spent in database_after.items()) / elapsed
+        shares = [int(match.group(2)) for log, _ in started if (match := SHARE.search(log.read_text()))]
     return Run(count / elapsed, len(messages) / published_in, shares, len(messages) - count,
-               (busy_after - busy_before) / max(total_after - total_before, 1))
+               (busy_after - busy_before) / max(total_after - total_before, 1), workers_cpu,
+               database_cpu if database == "postgresql" else 0.0)
 
 
 class Run(NamedTuple):
@@ -172,6 +236,11 @@ class Run(NamedTuple):
     shares: list[int]  # readings each worker says it stored
     lost: int
     cpu_busy: float  # of the whole machine, 0..1, while the run lasted
+    workers_cpu: list[float]  # cores each worker (with its writer process) used, CPU s per s of the run
+    database_cpu: float  # cores PostgreSQL's processes used (SQLite runs inside the worker)
+
+
+TOPOLOGIES = (("sqlite", 1), ("postgresql", 1), ("postgresql", 2))
 
 
 def main() -> None:
@@ -187,24 +256,30 @@ def main() -> None:
         help="a PostgreSQL role that may create databases")
     args = parser.parse_args()
     messages = payloads(args.messages, args.loggers)
-    print(f"{args.messages} messages over {args.loggers} loggers, PostgreSQL, broker max_inflight_messages "
-          f"{args.inflight}, {args.rounds} rounds")
-    ratios, lost = [], 0
+    print(f"{args.messages} messages over {args.loggers} loggers, SQLite and PostgreSQL, broker "
+          f"max_inflight_messages {args.inflight}, {args.rounds} rounds")
+    ratios: dict[str, list[float]] = {"postgresql vs sqlite, one worker": [], "two workers vs one": []}
+    lost = 0
     with tempfile.TemporaryDirectory() as folder:
         for round_number in range(args.rounds):
             rates = {}
-            for worker_count in (1, 2):
-                run_folder = Path(folder) / f"r{round_number}w{worker_count}"
+            for database, worker_count in TOPOLOGIES:
+                run_folder = Path(folder) / f"r{round_number}{database}{worker_count}"
                 run_folder.mkdir()
-                run = measure(worker_count, args, run_folder, messages)
-                rates[worker_count], lost = run.readings_per_s, lost + run.lost
-                print(f"  round {round_number + 1}, {worker_count} worker(s): {run.readings_per_s:,.0f} "
-                      f"readings/s (publisher {run.published_per_s:,.0f} msg/s); shares {run.shares}; "
-                      f"CPU {run.cpu_busy:.0%} busy on {os.cpu_count()} cores; lost {run.lost}")
-            ratios.append(rates[2] / rates[1])
-    print(f"two workers vs one: median ratio {statistics.median(ratios):.2f} (rounds "
-          f"{', '.join(f'{ratio:.2f}' for ratio in sorted(ratios))}); lost {lost}")
-
+                run = measure(database, worker_count, args, run_folder, messages)
+                rates[database, worker_count], lost = run.readings_per_s, lost + run.lost
+                print(f"  round {round_number + 1}, {database}, {worker_count} worker(s): "
+                      f"{run.readings_per_s:,.0f} readings/s (publisher {run.published_per_s:,.0f} msg/s); "
+                      f"shares {run.shares}; CPU cores used: workers "
+                      f"{', '.join(f'{cores:.2f}' for cores in run.workers_cpu)}, database "
+                      f"{run.database_cpu:.2f}; machine {run.cpu_busy:.0%} busy on {os.cpu_count()} cores; "
+                      f"lost {run.lost}", flush=True)
+            ratios["postgresql vs sqlite, one worker"].append(rates["postgresql", 1] / rates["sqlite", 1])
+            ratios["two workers vs one"].append(rates["postgresql", 2] / rates["postgresql", 1])
+    for title, values in ratios.items():
+        print(f"{title}: median ratio {statistics.median(values):.2f} "
+              f"(rounds {', '.join(f'{ratio:.2f}' for ratio in sorted(values))})")
+    print(f"lost {lost}")
 
 if __name__ == "__main__":
     main()

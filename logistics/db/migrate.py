@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -11,6 +13,20 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+NOT_OURS = {"apscheduler_jobs"}  # the scheduler's job store creates and owns this table
+
+
+def schema_filter(dialect: str) -> Callable[..., bool]:
+    """Alembic's `include_object` for comparing the models with a database of `dialect`: what the models
+    make only on another database (`ddl_if`, e.g. PostgreSQL's index on readings' xid) is not expected."""
+
+    def include_object(obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+        if type_ == "table" and name in NOT_OURS:
+            return False
+        condition = getattr(obj, "_ddl_if", None)
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include_object
 
 
 def _config(engine: Engine) -> Config:

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -55,3 +57,21 @@ def driver_time(dialect: Dialect) -> Callable[[datetime | None], Any]:
             moment = moment.astimezone(UTC)
         return moment.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
     return as_text
+
+
+class InsertingTransaction(FunctionElement[int]):
+    """The server default of `readings.xid`: the inserting transaction's 64-bit id on PostgreSQL (epoch and
+    xid: it never wraps), 0 on SQLite, where reading ids alone give the order (logistics.db.reading_order)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(InsertingTransaction)
+def _no_transaction_id(_element: InsertingTransaction, _compiler: Any, **_kw: Any) -> str:
+    return "0"
+
+
+@compiles(InsertingTransaction, "postgresql")
+def _transaction_id(_element: InsertingTransaction, _compiler: Any, **_kw: Any) -> str:
+    return "(pg_current_xact_id()::text::bigint)"

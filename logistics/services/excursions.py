@@ -36,6 +36,7 @@ from logistics.db.models import (
     Site,
     StorageZone,
 )
+from logistics.db.reading_order import Position, ReadingFeed, newest, open_feed, past, position_of
 from logistics.services.alerts import raise_alert, release_withheld, withhold_unsent
 from logistics.services.errors import InputError, NotFound
 from logistics.services.evidence import shipments_changed, zones_changed
@@ -82,10 +83,11 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
     """Evaluate every logger with readings newer than its mark, or with a window that closed since it
     was evaluated, in every shipment it is judged in."""
     report = ScanReport()
-    due: dict[int, tuple[int | None, datetime | None]] = dict(_loggers_with_new_readings(session))
+    feed = open_feed(session)  # first: the watermark is read before anything is written
+    due: dict[int, tuple[Position | None, datetime | None]] = dict(_loggers_with_new_readings(session, feed))
     for logger_id in _loggers_with_windows_closed_since_evaluated(session):
         due.setdefault(logger_id, (None, None))
-    for logger_id, (newest, earliest) in due.items():
+    for logger_id, (last, earliest) in due.items():
         report.loggers += 1
         this_logger = ScanReport()  # merged only if its savepoint commits
         try:
@@ -98,8 +100,8 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
                     _evaluate_zone_window(session, assignment, profiles[zone.storage_profile], now, earliest,
                                           this_logger)
                     this_logger.zones.add(zone.id)
-                if newest is not None:
-                    _mark(session, logger_id, newest, now)
+                if last is not None:
+                    _mark(session, logger_id, last, now)
         except Exception:  # logged loudly; its mark stays, so the next scan tries it again
             report.failed += 1
             log.exception("evaluating logger %s failed; it will be tried again", logger_id)
@@ -113,16 +115,17 @@ def scan(session: Session, profiles: dict[str, StorageProfile], routes: list[Rou
     return report
 
 
-def _loggers_with_new_readings(session: Session) -> dict[int, tuple[int, datetime]]:
-    """Per logger with readings newer than its mark: the newest reading's id, and the earliest device
-    time among them (a backfill can reach back before what was evaluated)."""
+def _loggers_with_new_readings(session: Session, feed: ReadingFeed) -> dict[int, tuple[Position, datetime]]:
+    """Per logger with readings past its mark (and the watermark): the newest one's position, and the
+    earliest device time among them (a backfill can reach back before what was evaluated)."""
     rows = session.exec(
-        select(Reading.logger_id, func.max(Reading.id), func.min(Reading.device_time))
+        select(Reading.logger_id, newest(feed), func.min(Reading.device_time))
         .join(EvaluationMark, EvaluationMark.logger_id == Reading.logger_id, isouter=True)
-        .where(col(Reading.id) > func.coalesce(EvaluationMark.last_reading_id, 0))
+        .where(past(feed, func.coalesce(EvaluationMark.last_xid, 0),
+                    func.coalesce(EvaluationMark.last_reading_id, 0)))
         .group_by(Reading.logger_id)
     ).all()
-    return {logger_id: (int(newest), _as_utc(earliest)) for logger_id, newest, earliest in rows}
+    return {logger_id: (position_of(feed, last), _as_utc(earliest)) for logger_id, last, earliest in rows}
 
 
 def _loggers_with_windows_closed_since_evaluated(session: Session) -> set[int]:
@@ -285,13 +288,14 @@ def summaries(session: Session, shipment: Shipment, profiles: dict[str, StorageP
 
 
 def earliest_unscanned(session: Session, logger_id: int) -> datetime | None:
-    """The earliest device time among the logger's readings no scan has seen yet."""
+    """The earliest device time among the logger's visible readings no scan has seen yet."""
     mark = session.get(EvaluationMark, logger_id)
     query = select(func.min(Reading.device_time))
     if mark is None:  # never scanned: all its readings are new
         query = query.where(Reading.logger_id == logger_id)
-    else:  # "+ 0": find the new readings by id (few), not by logger (its whole history)
-        query = query.where(col(Reading.id) > mark.last_reading_id, col(Reading.logger_id) + 0 == logger_id)
+    else:  # "+ 0": find the new readings by position (few), not by logger (its whole history)
+        query = query.where(past(open_feed(session, settled=False), mark.last_xid, mark.last_reading_id),
+                            col(Reading.logger_id) + 0 == logger_id)
     earliest = session.exec(query).one()
     return _as_utc(earliest) if earliest is not None else None
 
@@ -430,12 +434,14 @@ def _with_link(facts: AlertFacts, public_url: str) -> AlertFacts:
     return facts
 
 
-def _mark(session: Session, logger_id: int, newest: int, now: datetime) -> None:
+def _mark(session: Session, logger_id: int, last: Position, now: datetime) -> None:
     mark = session.get(EvaluationMark, logger_id)
     if mark is None:
-        session.add(EvaluationMark(logger_id=logger_id, last_reading_id=newest, evaluated_at=now))
+        session.add(EvaluationMark(logger_id=logger_id, last_xid=last.xid, last_reading_id=last.reading_id,
+                                   evaluated_at=now))
     else:
-        mark.last_reading_id, mark.evaluated_at = max(mark.last_reading_id, newest), now
+        mark.last_xid, mark.last_reading_id = max(Position(mark.last_xid, mark.last_reading_id), last)
+        mark.evaluated_at = now
 
 
 def get_record(session: Session, record_id: int) -> ExcursionRecord:

@@ -59,6 +59,16 @@ from logistics.db.models import (
     Shipment,
     Site,
 )
+from logistics.db.reading_order import (
+    START,
+    Position,
+    ReadingFeed,
+    in_order,
+    open_feed,
+    past,
+    row_position,
+    up_to,
+)
 from logistics.services.alerts import raise_alert
 from logistics.services.dispatch_gate import gate_state
 
@@ -95,17 +105,20 @@ def detect(session: Session, routes: list[Route], *, now: datetime, public_url: 
     (`profiles`: the current storage profiles the dispatch gate reads; None reads them from the
     database)."""
     report = DetectReport()
-    cursor = session.get(GeofenceCursor, 1) or GeofenceCursor(id=1, last_reading_id=0)
-    ids = session.exec(select(Reading.id).where(col(Reading.id) > cursor.last_reading_id)
-                       .order_by(col(Reading.id)).limit(batch)).all()
-    if not ids:
+    feed = open_feed(session)  # first: the watermark is read before anything is written
+    cursor = session.get(GeofenceCursor, 1) or GeofenceCursor(id=1, last_reading_id=START.reading_id,
+                                                              last_xid=START.xid)
+    low = Position(cursor.last_xid, cursor.last_reading_id)
+    found = session.exec(select(Reading.xid, Reading.id).where(past(feed, *low))
+                         .order_by(*in_order(feed)).limit(batch)).all()
+    if not found:
         return report
-    low, high = cursor.last_reading_id, int(ids[-1])  # type: ignore[arg-type]
-    report.readings = len(ids)
+    high = row_position(feed, *found[-1])
+    report.readings = len(found)
     world = _World(session, public_url, profiles)
-    for assignment_id, rows in _readings_by_assignment(session, low, high).items():
+    for assignment_id, rows in _readings_by_assignment(session, feed, low, high).items():
         _follow(session, world, assignment_id, rows, now, report)
-    cursor.last_reading_id = high
+    cursor.last_xid, cursor.last_reading_id = high
     session.add(cursor)
     for facts in report.alerts:
         raise_alert(session, routes, facts)
@@ -148,15 +161,16 @@ class _World:
         return self._lanes[shipment.lane_id]
 
 
-def _readings_by_assignment(session: Session, low: int, high: int) -> dict[int, list[_Row]]:
-    """The readings in (low, high] that fall in a logger's assignment to a shipment under way and carry a
-    position, light or door, by assignment."""
+def _readings_by_assignment(session: Session, feed: ReadingFeed, low: Position,
+                            high: Position) -> dict[int, list[_Row]]:
+    """The readings at positions in (low, high] that fall in a logger's assignment to a shipment under
+    way and carry a position, light or door, by assignment."""
     rows = session.exec(
         select(LoggerAssignment.id, Reading.device_time, Reading.latitude, Reading.longitude,
                Reading.light_lux, Reading.door_open)
         .join(LoggerAssignment, LoggerAssignment.logger_id == Reading.logger_id)
         .join(Shipment, Shipment.id == LoggerAssignment.shipment_id)
-        .where(col(Reading.id) > low, col(Reading.id) <= high,
+        .where(past(feed, *low), up_to(feed, high),
                col(Shipment.status).in_([status.value for status in ACTIVE]),
                LoggerAssignment.starts_at <= Reading.device_time,
                or_(col(LoggerAssignment.ends_at).is_(None),

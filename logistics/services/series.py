@@ -1,7 +1,8 @@
 """Chart series of loggers: rollups kept up to date from new readings, and read back for a window.
 
-The rollup job reads readings by id past its cursor (cost follows new readings, late ones included)
-and merges them into the buckets of every level. A chart reads the buckets of the finest level that
+The rollup job reads readings past its cursor in the order of their positions (cost follows new
+readings, late ones included; see logistics.db.reading_order) and merges them into the buckets of
+every level. A chart reads the buckets of the finest level that
 fits its window, plus the readings not rolled up yet, so what it shows is never behind the database.
 """
 
@@ -38,6 +39,7 @@ from logistics.db.models import (
     RollupCursor,
     Shipment,
 )
+from logistics.db.reading_order import START, in_order, open_feed, past, row_position
 from logistics.db.types import driver_time
 from logistics.services.excursions import earliest_unscanned, logger_window, profiles_in, window_evaluation
 
@@ -48,20 +50,26 @@ _SUMMARY_TIMES = [index for index, name in enumerate(_SUMMARY) if name.endswith(
 
 
 def roll_up(session: Session, *, batch: int = ROLLUP_BATCH) -> int:
-    """Fold the next `batch` new readings into the rollups; how many were folded (0: up to date)."""
-    cursor = session.get(RollupCursor, 1) or RollupCursor(id=1, last_reading_id=0)
+    """Fold the next `batch` new readings into the rollups; how many were folded (0: up to date).
+    Call it first in its transaction: the watermark is read before anything is written."""
+    feed = open_feed(session)
+    cursor = session.get(RollupCursor, 1) or RollupCursor(id=1, last_reading_id=START.reading_id,
+                                                          last_xid=START.xid)
     rows = session.exec(
-        select(Reading.id, Reading.logger_id, Reading.device_time, Reading.temperature_c, Reading.shock_g)
-        .where(col(Reading.id) > cursor.last_reading_id).order_by(col(Reading.id)).limit(batch)).all()
+        select(Reading.id, Reading.xid, Reading.logger_id, Reading.device_time, Reading.temperature_c,
+               Reading.shock_g)
+        .where(past(feed, cursor.last_xid, cursor.last_reading_id)).order_by(*in_order(feed))
+        .limit(batch)).all()
     if not rows:
         return 0
     by_logger: dict[int, list[tuple[datetime, float | None, float | None]]] = {}
-    for _, logger_id, time, temperature, shock in rows:
+    for _, _, logger_id, time, temperature, shock in rows:
         by_logger.setdefault(logger_id, []).append((time, temperature, shock))
     for logger_id, readings in by_logger.items():
         for level in LEVELS_S:
             _merge_into_store(session, logger_id, level, summarise(readings, level))
-    cursor.last_reading_id = rows[-1][0]
+    last = row_position(feed, rows[-1][1], rows[-1][0])
+    cursor.last_xid, cursor.last_reading_id = last.xid, last.reading_id
     session.add(cursor)
     return len(rows)
 
@@ -204,8 +212,10 @@ def _not_rolled_up(session: Session, logger_id: int, start: datetime,
         col(Reading.device_time) >= start, col(Reading.device_time) < end)
     if cursor is None:  # nothing rolled up yet: every reading of the logger
         return session.exec(query.where(Reading.logger_id == logger_id)).all()
-    # "+ 0": find the few readings past the cursor by id, not by logger (its whole history).
-    return session.exec(query.where(col(Reading.id) > cursor.last_reading_id,
+    # Every visible reading past the cursor, whatever the watermark: a chart shows what is committed.
+    # "+ 0": find the few readings past the cursor by position, not by logger (its whole history).
+    visible = open_feed(session, settled=False)
+    return session.exec(query.where(past(visible, cursor.last_xid, cursor.last_reading_id),
                                     col(Reading.logger_id) + 0 == logger_id)).all()
 
 

@@ -2,7 +2,9 @@
 sensors/intake.py).
 
 The one writer path for readings, shared by MQTT and HTTP ingest. A batch of messages is one
-transaction, so the caller can acknowledge every message of it once `store` has returned.
+transaction, so the caller can acknowledge every message of it once `store` has returned. Writers do
+not take turns: on PostgreSQL the database stamps each reading with its transaction's id (`xid`), and
+consumers read new readings by that below a watermark (logistics.db.reading_order).
 """
 
 from __future__ import annotations
@@ -89,23 +91,6 @@ INSERT_STAGED_SQL = (
     "SELECT min(batch.position) AS first FROM stored JOIN batch USING (logger_id, device_time) "
     "GROUP BY logger_id, device_time) AS firsts GROUP BY 1"
 )
-READINGS_LOCK = 0x636F6C64  # "cold": the advisory lock that orders reading inserts on PostgreSQL
-
-
-def serialise_reading_inserts(connection: Connection) -> None:
-    """Make reading ids become visible in the order they were drawn.
-
-    Scans and chart rollups pick up "readings with an id above my mark". With several ingest workers on
-    PostgreSQL, a transaction could draw id 100, another draw 101 and commit first; a scan in between
-    would move its mark past 100 before 100 was visible, and never see it. Holding one transaction-wide
-    advisory lock from the first insert to the commit makes the inserting transactions take turns, so
-    every id a scan can miss is above its mark. Decoding and validation stay parallel. SQLite has one
-    writer at a time already (BEGIN IMMEDIATE).
-    """
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({READINGS_LOCK})")
-
-
 class TelemetryStore:
     """Decodes and stores telemetry messages; keeps a cache of logger ids."""
 
@@ -170,8 +155,6 @@ class TelemetryStore:
             begin_writing(connection)
             for item in writing:
                 self._stage(connection, item)
-            if any(item.rows for item in writing):
-                serialise_reading_inserts(connection)
             cursor = connection.connection.cursor()
             try:
                 self._write_all(cursor, [item for item in writing if item.rows])

@@ -4,14 +4,9 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import logistics.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from logistics.db.migrate import schema_filter
 
 engine = context.config.attributes["engine"]
-NOT_OURS = {"apscheduler_jobs"}  # the scheduler's job store creates and owns this table
-
-
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201
-    return not (type_ == "table" and name in NOT_OURS)
-
 
 with engine.begin() as connection:
     context.configure(
@@ -19,6 +14,6 @@ with engine.begin() as connection:
         target_metadata=SQLModel.metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table
         compare_type=True,
-        include_object=include_object,
+        include_object=schema_filter(engine.dialect.name),
     )
     context.run_migrations()

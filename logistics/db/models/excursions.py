@@ -51,12 +51,14 @@ class ExcursionRecord(Audited, SQLModel, table=True):
 
 
 class EvaluationMark(SQLModel, table=True):
-    """How far each logger's readings have been evaluated: the newest reading id seen."""
+    """How far each logger's readings have been evaluated: the position (xid, id) of the last reading
+    seen (logistics.db.reading_order)."""
 
     __tablename__ = "evaluation_marks"
 
     logger_id: int = Field(foreign_key="loggers.id", primary_key=True)
     last_reading_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_xid: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     evaluated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 

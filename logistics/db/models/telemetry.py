@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, LargeBina
 from sqlmodel import Field, SQLModel
 
 from logistics.db.models.base import time_field
-from logistics.db.types import UTCDateTime
+from logistics.db.types import InsertingTransaction, UTCDateTime
 
 
 class Reading(SQLModel, table=True):
@@ -18,6 +18,8 @@ class Reading(SQLModel, table=True):
     __table_args__ = (
         Index("ux_readings_logger_time", "logger_id", "device_time", unique=True),
         Index("ix_readings_received", "received_at"),
+        # Consumers read new readings in (xid, id) order (logistics.db.reading_order); SQLite's xid is 0.
+        Index("ix_readings_xid_id", "xid", "id").ddl_if(dialect="postgresql"),
     )
 
     id: int | None = Field(
@@ -39,6 +41,10 @@ class Reading(SQLModel, table=True):
     time_flagged: bool = False  # device sent no time (or no zone); receive time was used
     light_lux: float | None = None  # light on the sensor: a shipper opened (where the logger measures it)
     door_open: bool | None = None  # the logger's door or lid contact, where it has one
+    # The inserting transaction's id, filled by the database (never written by the ingest): with the id,
+    # the order in which consumers read new readings; 0 on SQLite and for readings stored before it.
+    xid: int | None = Field(default=None, sa_column=Column(
+        BigInteger, nullable=False, server_default=InsertingTransaction()))
 
 
 class ReadingRollup(SQLModel, table=True):
@@ -66,12 +72,14 @@ class ReadingRollup(SQLModel, table=True):
 
 
 class RollupCursor(SQLModel, table=True):
-    """How far the rollup job has read the readings table: the highest reading id folded in."""
+    """How far the rollup job has read the readings table: the position (xid, id) of the last reading
+    folded in (logistics.db.reading_order)."""
 
     __tablename__ = "rollup_cursor"
 
     id: int = Field(default=1, primary_key=True)
     last_reading_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_xid: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
 class Rejection(SQLModel, table=True):
@@ -94,12 +102,14 @@ class Rejection(SQLModel, table=True):
 
 
 class GeofenceCursor(SQLModel, table=True):
-    """How far the milestone detector has read the readings table: the highest reading id looked at."""
+    """How far the milestone detector has read the readings table: the position (xid, id) of the last
+    reading looked at (logistics.db.reading_order)."""
 
     __tablename__ = "geofence_cursor"
 
     id: int = Field(default=1, primary_key=True)
     last_reading_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_xid: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
 class GeofenceTrack(SQLModel, table=True):
