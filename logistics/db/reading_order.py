@@ -28,12 +28,14 @@ from logistics.db.models import Reading
 # Read before the transaction writes: its own xid would hold the watermark back.
 SNAPSHOT_SQL = "SELECT pg_stat_clear_snapshot(), pg_current_snapshot()::text"
 # The oldest xid the snapshot saw running that a backend of this database still holds (pg_stat_activity
-# shows 32-bit xids: matched modulo 2**32, exact within the snapshot's window); else the snapshot's xmax.
+# shows 32-bit xids: matched modulo 2**32, exact within the snapshot's window), or a prepared transaction
+# here (held by no backend until it is committed); else the snapshot's xmax. Every role sees backend_xid.
 WATERMARK_SQL = (
     "SELECT coalesce(min(running::text::bigint), pg_snapshot_xmax(%(snapshot)s::pg_snapshot)::text::bigint) "
     "FROM pg_snapshot_xip(%(snapshot)s::pg_snapshot) AS running "
     "WHERE running::text::bigint %% 4294967296 IN (SELECT backend_xid::text::bigint FROM pg_stat_activity "
-    "WHERE datname = current_database() AND backend_xid IS NOT NULL)"
+    "WHERE datname = current_database() AND backend_xid IS NOT NULL "
+    "UNION ALL SELECT transaction::text::bigint FROM pg_prepared_xacts WHERE database = current_database())"
 )
 
 
