@@ -20,6 +20,9 @@ import paho.mqtt.client as mqtt
 from sensors.writer import WRITER_GONE, Batching, BatchTally, StoreFailure, StoreOpener, WriterProcess
 
 log = logging.getLogger(__name__)
+# A batch goes to the writer in this many pipe writes: few enough to keep the subscriber's share small
+# (one reading per message), enough for the writer to decode most of a batch while it stores the last.
+CHUNKS_PER_BATCH = 5
 
 
 @dataclass
@@ -74,6 +77,7 @@ class InFlight:
         self._connection = 0  # counts connects
         self._writer = WriterProcess.start(open_store, batching)
         self.last_received_at = 0.0  # monotonic
+        self._chunk = max(1, batching.batch_size // CHUNKS_PER_BATCH)
 
     @property
     def writer_pid(self) -> int:
@@ -96,8 +100,9 @@ class InFlight:
             self._received.append(entry)
             self._unsent.append(entry)
             # Messages go to the writer in chunks (one pipe write each): at once when the writer has
-            # nothing else to do or a batch is full, otherwise when its next report comes back.
-            if len(self._unsent) == len(self._received) or len(self._unsent) >= self._batching.batch_size:
+            # nothing else to do, otherwise a chunk at a time, which its decoding thread decodes while it
+            # stores the batch before, and what is left when its next report comes back.
+            if len(self._unsent) == len(self._received) or len(self._unsent) >= self._chunk:
                 self._send_unsent()
 
     def acknowledge_committed(self, client: Acknowledging, wait: float) -> None:
