@@ -69,6 +69,7 @@ class _Contact(NamedTuple):
 
 # How long the writer trusts what it read about a logger: retiring one takes effect within this.
 LOGGER_CACHE_SECONDS = 30.0
+SQLITE_ROWS_PER_INSERT = 100  # a native batch's readings, or a slice of a backfill: one statement
 # PostgreSQL takes a batch's readings by COPY into this per-connection table, emptied at each commit;
 # `ordinal` keeps the batch's order, so the first of two equal readings is the one stored. Made inside
 # the transaction, so a rolled-back batch that made it leaves no half-made table.
@@ -91,7 +92,6 @@ INSERT_STAGED_SQL = (
     "SELECT min(batch.position) AS first FROM stored JOIN batch USING (logger_id, device_time) "
     "GROUP BY logger_id, device_time) AS firsts GROUP BY 1"
 )
-SQLITE_ROWS_PER_INSERT = 100  # a native batch's readings, or a slice of a backfill: one statement
 READINGS_LOCK = 0x636F6C64  # "cold": the advisory lock that orders reading inserts on PostgreSQL
 
 
