@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from logistics.jobs import JobContext
     from sensors.ingest import MqttIngest
-    from sensors.intake import Store
+    from sensors.intake import StagedStore
 
 
 @dataclass(frozen=True)
@@ -87,13 +87,13 @@ def build_ingest(runtime: Runtime, *, retiring: bool = False) -> MqttIngest:
                       open_store=partial(open_telemetry_store, settings), options=options)
 
 
-def open_telemetry_store(settings: Settings) -> Store:
+def open_telemetry_store(settings: Settings) -> StagedStore:
     """The ingest writer's store, opened in the writer's own process (see sensors.ingest)."""
     from logistics.services.telemetry import TelemetryStore
 
     configure_logging(settings)
     engine = make_engine(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    return TelemetryStore(engine, max_shock_g=settings.telemetry_max_shock_g).store
+    return TelemetryStore(engine, max_shock_g=settings.telemetry_max_shock_g)
 
 
 def build_job_context(runtime: Runtime, http: requests.Session) -> JobContext:

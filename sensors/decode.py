@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from sensors._fields import TARGETS, empty_slots, reading_fields, reason
 from sensors.json_text import parse_json_text
+from sensors.plain_batch import decode_plain_batch
 from sensors.readings import DecodedFields, DecodedMessage, DecodeError, ReadingFields, ReadingProblem
 from sensors.senml import (
     SENML_ABSOLUTE_FROM,
@@ -96,6 +97,10 @@ def decode(payload: bytes, *, content_type: str | None = None) -> DecodedMessage
 def decode_fields(payload: bytes, *, content_type: str | None = None) -> DecodedFields:
     """`decode`, with each reading left as a ReadingFields tuple (the writer's hot path)."""
     media_type = content_type.split(";")[0].strip().lower() if content_type else ""
+    if media_type != SENML_CONTENT_TYPE and "cbor" not in media_type and len(payload) <= MAX_PAYLOAD_BYTES:
+        usual = decode_plain_batch(payload)  # a backfill of plain readings, in one pass
+        if usual is not None:
+            return usual
     document = _parse_json(payload, media_type)
     if isinstance(document, list):
         return decode_senml(document)

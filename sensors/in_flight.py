@@ -20,6 +20,10 @@ import paho.mqtt.client as mqtt
 from sensors.writer import WRITER_GONE, Batching, BatchTally, StoreFailure, StoreOpener, WriterProcess
 
 log = logging.getLogger(__name__)
+# While the writer stores a batch, messages go to it every this many bytes of payload (a few backfill
+# messages), so that its decoding thread decodes them meanwhile; small messages still go a batch at a time,
+# which keeps the subscriber's pipe writes few when it is the busier process (one reading per message).
+CHUNK_BYTES = 16 * 1024
 
 
 @dataclass
@@ -74,6 +78,7 @@ class InFlight:
         self._connection = 0  # counts connects
         self._writer = WriterProcess.start(open_store, batching)
         self.last_received_at = 0.0  # monotonic
+        self._unsent_bytes = 0
 
     @property
     def writer_pid(self) -> int:
@@ -95,9 +100,12 @@ class InFlight:
                               bytes(message.payload))
             self._received.append(entry)
             self._unsent.append(entry)
+            self._unsent_bytes += len(entry.payload)
             # Messages go to the writer in chunks (one pipe write each): at once when the writer has
-            # nothing else to do or a batch is full, otherwise when its next report comes back.
-            if len(self._unsent) == len(self._received) or len(self._unsent) >= self._batching.batch_size:
+            # nothing else to do; otherwise each CHUNK_BYTES of payload or full batch, and what is left
+            # when its next report comes back.
+            if (len(self._unsent) == len(self._received) or len(self._unsent) >= self._batching.batch_size
+                    or self._unsent_bytes >= CHUNK_BYTES):
                 self._send_unsent()
 
     def acknowledge_committed(self, client: Acknowledging, wait: float) -> None:
@@ -125,6 +133,7 @@ class InFlight:
         # flight and go to the writer that replaces it.
         self._writer.send([(entry.topic, entry.payload) for entry in self._unsent])
         self._unsent = []
+        self._unsent_bytes = 0
 
     def _committed(self, count: int) -> list[_Received]:
         """The `count` oldest messages: the writer commits them in the order they came."""

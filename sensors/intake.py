@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from sensors.decode import decode_fields
 from sensors.readings import DecodedFields, DecodeError, ReadingFields
@@ -56,6 +56,19 @@ class Store(Protocol):
     """
 
     def __call__(self, messages: Sequence[IncomingMessage], /) -> list[StoreResult]: ...
+
+
+@runtime_checkable
+class StagedStore(Store, Protocol):
+    """A Store that also works in two steps, so that the writer decodes the next batch while the database
+    stores this one: `prepare` is pure and may run in another thread; `store_prepared` writes.
+
+    `store_prepared(map(prepare, messages))` stores what `store(messages)` would.
+    """
+
+    def prepare(self, message: IncomingMessage, /) -> Prepared: ...
+
+    def store_prepared(self, prepared: Sequence[Prepared], /) -> list[StoreResult]: ...
 
 
 @dataclass(slots=True)

@@ -1,9 +1,10 @@
 """The ingest's writer process: stores what it is handed in batches, and reports each commit (SPEC §4).
 
-The subscriber (sensors/ingest.py) sends messages down one pipe in chunks; the writer stores what has
-arrived as one batch, one transaction, and reports what became of it up the other pipe, or the failure. A
-database failure keeps the batch: the writer retries it with back-off, reading the pipe ahead meanwhile so
-the subscriber never blocks.
+The subscriber (sensors/ingest.py) sends messages down one pipe in chunks; a thread of the writer decodes
+them as they come (sensors/decoding.py), and the writer stores what has been decoded as one batch, one
+transaction, and reports what became of it up the other pipe, or the failure. A database failure keeps the
+batch: the writer retries it with back-off while the thread reads the pipe ahead, so the subscriber never
+blocks.
 """
 
 from __future__ import annotations
@@ -11,15 +12,14 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
 
-from sensors.intake import IncomingMessage, Store, StoreResult
-from sensors.topics import LoggerTopic, MessageKind, parse_topic
+from sensors.decoding import Decoded, DecodedQueue, Stages, stages_of, start_decoding
+from sensors.intake import Store, StoreResult
 
 log = logging.getLogger(__name__)
 # Called in the writer process, so it must be picklable: a module-level function or a partial of one.
@@ -144,42 +144,39 @@ def write_batches(open_store: StoreOpener, messages: Connection, reports: Connec
     # what the writer loaded to start (pint, SQLAlchemy) is not walked by each of those again.
     gc.freeze()
     inbox = WriterInbox(messages)
+    stages = stages_of(store)
+    decoded = start_decoding(partial(inbox.next_batch, batching.batch_size), stages, batching.prefix)
     try:
-        while (batch := inbox.next_batch(batching.batch_size)) is not None:
-            if not _store_with_retry(store, batch, inbox, reports, batching):
+        while (batch := decoded.take(batching.batch_size)) is not None:
+            if not _store_with_retry(stages, batch, decoded, reports, batching):
                 return
     except (BrokenPipeError, EOFError):
         return  # the subscriber has gone; what it did not acknowledge will be redelivered
 
 
-def _store_with_retry(store: Store, batch: list[Delivery], inbox: WriterInbox, reports: Connection,
+def _store_with_retry(stages: Stages, batch: list[Decoded], decoded: DecodedQueue, reports: Connection,
                       batching: Batching) -> bool:
-    received_at = datetime.now(UTC)  # taken once: the batch was read within the linger time
-    incoming = [_incoming(batching.prefix, topic, payload, received_at) for topic, payload in batch]
+    prepared = [item.prepared for item in batch]
     backoff = 0.5
     while True:
         try:
-            results = store(incoming)
+            results = stages.store(prepared)
         except Exception as error:  # any storage failure: keep the batch, it is not acknowledged
             log.exception("storing %d telemetry message(s) failed; not acknowledged, retrying in "
                           "%.1f s", len(batch), backoff)
             reports.send(StoreFailure(f"{type(error).__name__}: {error}"))
-            if not inbox.hold_for(backoff):
+            if decoded.ends_within(backoff):
                 return False
             backoff = min(backoff * 2, batching.max_backoff_s)
+            # Prepared again: the failed attempt may have marked them (a logger it found unknown).
+            prepared = [stages.prepare(item.message) for item in batch]
             continue
         reports.send(BatchTally.of(results))
         return True
 
 
-def _incoming(prefix: str, topic: str, payload: bytes, received_at: datetime) -> IncomingMessage:
-    parsed = parse_topic(prefix, topic) or LoggerTopic(logger_code="", kind=MessageKind.TELEMETRY)
-    return IncomingMessage(source="mqtt", logger_code=parsed.logger_code, payload=payload,
-                           received_at=received_at, topic=topic, kind=parsed.kind)
-
-
 class WriterInbox:
-    """The writer's end of the message pipe: chunks in, messages out, read ahead while retrying."""
+    """The writer's end of the message pipe: chunks in, messages out (read by the decoding thread)."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -198,15 +195,6 @@ class WriterInbox:
             batch.append(message)
             self._held.popleft()
         return batch
-
-    def hold_for(self, seconds: float) -> bool:
-        """Wait `seconds`, reading ahead so the sender never blocks; False if told to stop meanwhile."""
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            self._receive(timeout=left)
-            if None in self._held:
-                return False
-        return True
 
     def _receive(self, timeout: float | None) -> bool:
         """Read one chunk if one comes within `timeout` (None: wait); raises EOFError if the sender died."""

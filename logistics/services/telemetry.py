@@ -10,10 +10,12 @@ consumers read new readings by that below a watermark (logistics.db.reading_orde
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any, NamedTuple
 
 from sqlalchemy import insert, update
@@ -69,6 +71,7 @@ class _Contact(NamedTuple):
 
 # How long the writer trusts what it read about a logger: retiring one takes effect within this.
 LOGGER_CACHE_SECONDS = 30.0
+SQLITE_ROWS_PER_INSERT = 100  # a native batch's readings, or a slice of a backfill: one statement
 # PostgreSQL takes a batch's readings by COPY into this per-connection table, emptied at each commit;
 # `ordinal` keeps the batch's order, so the first of two equal readings is the one stored. Made inside
 # the transaction, so a rolled-back batch that made it leaves no half-made table.
@@ -105,6 +108,7 @@ class TelemetryStore:
         self._bind_time = Reading.__table__.c.device_time.type.bind_processor(dialect)
         self._time_to_db = self._sqlite_time if dialect.name == "sqlite" else self._postgres_time
         self._write_all = self._executemany if dialect.name == "sqlite" else self._copy
+        self._sqlite_many_rows: tuple[int, str] | None = None  # from the first connection's limits
         marker = "?" if dialect.paramstyle == "qmark" else "%s"
         # The hot path speaks to the driver directly: SQLAlchemy's per-statement work costs more
         # than the insert itself.
@@ -133,8 +137,17 @@ class TelemetryStore:
         the reason, and the others are stored: one bad message never holds the rest back.
         """
         # The pure work, before the transaction.
-        writing = [_Writing(prepare(message, max_shock_g=self._max_shock_g)) for message in messages]
-        return self._store_isolating(writing)
+        return self.store_prepared([self.prepare(message) for message in messages])
+
+    __call__ = store  # the Store of sensors/intake.py
+
+    def prepare(self, message: IncomingMessage) -> Prepared:
+        """The pure first step of `store`: the message decoded and validated (safe in another thread)."""
+        return prepare(message, max_shock_g=self._max_shock_g)
+
+    def store_prepared(self, prepared: Sequence[Prepared]) -> list[StoreResult]:
+        """The second step of `store`: write messages prepared by `prepare`, in one transaction."""
+        return self._store_isolating([_Writing(item) for item in prepared])
 
     def _store_isolating(self, writing: list[_Writing]) -> list[StoreResult]:
         """Store in one transaction; when that fails for a reason other than an outage, find the
@@ -234,10 +247,31 @@ class TelemetryStore:
                      door) in valid]
 
     def _executemany(self, cursor: Any, writing: list[_Writing]) -> None:
-        """SQLite: one executemany per message, whose row count is the message's stored readings."""
+        """SQLite: a message's rows by INSERTs of many rows each, the rest by executemany; their row
+        counts add up to the message's stored readings."""
+        per_insert, many_rows_sql = self._many_rows_insert(cursor)
         for item in writing:
-            cursor.executemany(self._insert_sql, item.rows)
-            _count(item, max(cursor.rowcount, 0))
+            rows, stored, whole = item.rows, 0, len(item.rows) - len(item.rows) % per_insert
+            # sqlite3 binds the many rows in one call, SQLite inserts them in one step, and the GIL is let
+            # go once for the lot, not once a row (the writer's decoding thread runs meanwhile).
+            for start in range(0, whole, per_insert):
+                cursor.execute(many_rows_sql, list(chain.from_iterable(rows[start:start + per_insert])))
+                stored += max(cursor.rowcount, 0)
+            if whole < len(rows):
+                cursor.executemany(self._insert_sql, rows[whole:])
+                stored += max(cursor.rowcount, 0)
+            _count(item, stored)
+
+    def _many_rows_insert(self, cursor: Any) -> tuple[int, str]:
+        """How many rows go in one INSERT (up to SQLITE_ROWS_PER_INSERT, fewer where SQLite takes fewer
+        values in one statement: 999 before SQLite 3.32), and that INSERT."""
+        if self._sqlite_many_rows is None:
+            values = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            rows = max(1, min(SQLITE_ROWS_PER_INSERT, values // len(READING_COLUMNS)))
+            one_row = f"({', '.join(['?'] * len(READING_COLUMNS))})"
+            self._sqlite_many_rows = rows, self._insert_sql.replace(
+                f"VALUES {one_row}", "VALUES " + ", ".join([one_row] * rows))
+        return self._sqlite_many_rows
 
     def _copy(self, cursor: Any, writing: list[_Writing]) -> None:
         """PostgreSQL: COPY every row of the batch into a staging table, then insert them in the batch's

@@ -52,22 +52,6 @@ def test_stop_ends_the_writer_after_the_messages_sent_before_it(pipe):
     assert inbox.next_batch(4) is None
 
 
-def test_while_a_batch_is_retried_the_pipe_is_read_ahead_and_nothing_is_lost(pipe):
-    inbox, sending = pipe
-    sending.send([message(1)])
-    assert numbers(inbox.next_batch(4)) == [1]
-    sending.send([message(2), message(3)])
-    assert inbox.hold_for(0.05)
-    sending.send([message(4)])
-    assert numbers(inbox.next_batch(4)) == [2, 3, 4]
-
-
-def test_stop_during_a_retry_is_noticed(pipe):
-    inbox, sending = pipe
-    sending.send(None)
-    assert inbox.hold_for(5) is False
-
-
 def test_a_subscriber_that_died_ends_the_writer(pipe):
     inbox, sending = pipe
     sending.close()

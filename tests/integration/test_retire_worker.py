@@ -80,7 +80,9 @@ def test_retiring_a_worker_stores_its_held_share_and_leaves_the_group(start_brok
 
         publish(publisher, 200, 200)  # all of it now goes to the worker that stays
         assert wait_until(lambda: stored(sqlite_runtime) == 400, timeout=30), stored(sqlite_runtime)
-        assert staying.ingest.counters.messages == 400 - held
+        # Counted once the worker has read its writer's report, which comes just after the commit.
+        assert wait_until(lambda: staying.ingest.counters.messages == 400 - held, timeout=30), \
+            staying.ingest.counters
     finally:
         staying.halt()
     assert staying.ingest.counters.duplicates == 0
