@@ -17,8 +17,9 @@ import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -121,7 +122,7 @@ def read_logger_csv(lines: Iterable[str]) -> LoggerFile:
     return LoggerFile(columns=columns, offset=_written_offset(first_timestamp))
 
 
-_UNSEEN, _REFUSED = object(), object()  # a value not read yet; one the careful path has to word
+_UNSEEN, _REFUSED = object(), object()  # values not read yet; values the careful path has to word
 
 
 def _columns(reader: Any, layout: _Layout) -> tuple[ReadingColumns, str]:
@@ -133,17 +134,18 @@ def _columns(reader: Any, layout: _Layout) -> tuple[ReadingColumns, str]:
     values). Any other row goes the careful way (`_sample`), which reads it or names its problem: the
     quick path accepts nothing it refuses, and reads alike.
     """
-    # Four lists, not a tuple per row: tuples would be watched by the garbage collector, which
-    # would walk all of them again and again as the lists grow.
-    rows = _Rows([], [], [])
-    add_text = rows.local_texts.append
-    add_temperature, add_shock = rows.temperatures_c.append, rows.shocks_g.append
+    local_texts: list[str] = []
+    # Each row's (°C, g) as the number of the pair in `pairs`, one per distinct set of cells: a list
+    # of half a million small numbers becomes an array at once, and gives the garbage collector
+    # nothing new to walk as it grows.
+    pairs: list[tuple[float | None, float | None]] = []
+    numbers: list[int] = []
+    add_text, add_number = local_texts.append, numbers.append
     exact_us: dict[int, int] = {}  # the times of rows read the careful way, by position
     first_timestamp = ""
-    temperatures: dict[object, object] = {}
-    shocks: dict[str, object] = {}
-    stamp, temperature_at, unit_at, shock_at = layout.timestamp, layout.temperature, layout.unit, layout.shock
-    columns = layout.columns
+    known: dict[object, object] = {}
+    cells = itemgetter(*(at for at in (layout.temperature, layout.unit, layout.shock) if at is not None))
+    stamp, columns = layout.timestamp, layout.columns
     suffix, cut, offset, earliest, latest = "", 0, timedelta(0), _PLACEHOLDER_TIME, _PLACEHOLDER_TIME
     from_text = datetime.fromisoformat
     for row in reader:
@@ -166,54 +168,50 @@ def _columns(reader: Any, layout: _Layout) -> tuple[ReadingColumns, str]:
                     if local.tzinfo is not None or not earliest <= local < latest:
                         local = None
         if local is not None:
-            key = row[temperature_at] if unit_at is None else (row[temperature_at], row[unit_at])
-            temperature = temperatures.get(key, _UNSEEN)
-            if temperature is _UNSEEN:
-                temperature = temperatures[key] = _read_or_refuse(_temperature_c, row, layout)
-            shock_text = "" if shock_at is None else row[shock_at]
-            shock = shocks.get(shock_text, _UNSEEN)
-            if shock is _UNSEEN:
-                shock = shocks[shock_text] = _read_or_refuse(_shock_g, shock_text.strip())
-            if temperature is _REFUSED or shock is _REFUSED or (temperature is None and shock is None):
-                local = None
-        if local is not None:
-            add_text(local_text)
-            add_temperature(temperature)  # type: ignore[arg-type]
-            add_shock(shock)  # type: ignore[arg-type]
-        elif not _blank(row):
+            key = cells(row)
+            number = known.get(key, _UNSEEN)
+            if number is _UNSEEN:
+                number = known[key] = _number_of(_quick_values(row, layout), pairs)
+            if number is not _REFUSED:
+                add_text(local_text)
+                add_number(number)  # type: ignore[arg-type]
+                first_timestamp = first_timestamp or text.strip()
+                continue
+        if not _blank(row):
             sample = _sample(row, layout, reader.line_num)
-            exact_us[len(rows.local_texts)] = microseconds_of(sample.time)
+            exact_us[len(local_texts)] = microseconds_of(sample.time)
             add_text(_PLACEHOLDER_TEXT)
-            add_temperature(sample.temperature_c)
-            add_shock(sample.shock_g)
-        else:
-            continue
-        first_timestamp = first_timestamp or row[stamp].strip()
-    return _in_columns(rows, offset, exact_us), first_timestamp
+            add_number(_number_of((sample.temperature_c, sample.shock_g), pairs))  # type: ignore[arg-type]
+            first_timestamp = first_timestamp or row[stamp].strip()
+    return _in_columns(local_texts, numbers, pairs, offset, exact_us), first_timestamp
 
 
-def _read_or_refuse(read: Any, *arguments: Any) -> object:
+def _number_of(pair: object, pairs: list[tuple[float | None, float | None]]) -> object:
+    """Where `pair` is in `pairs`, put there now; _REFUSED stays so."""
+    if pair is _REFUSED:
+        return _REFUSED
+    pairs.append(pair)  # type: ignore[arg-type]
+    return len(pairs) - 1
+
+
+def _quick_values(row: Sequence[str], layout: _Layout) -> object:
+    """A row's (°C, g) as `_sample` reads them; _REFUSED for what it refuses (and names)."""
     try:
-        return read(*arguments)
+        pair = _temperature_c(row, layout), _shock_g(_cell(row, layout.shock))
     except BadValue:
         return _REFUSED
+    return _REFUSED if pair == (None, None) else pair
 
 
-class _Rows(NamedTuple):
-    """The rows read so far: local times as written (less their UTC offset), °C, g."""
-
-    local_texts: list[str]
-    temperatures_c: list[float | None]
-    shocks_g: list[float | None]
-
-
-def _in_columns(rows: _Rows, offset: timedelta, exact_us: dict[int, int]) -> ReadingColumns:
+def _in_columns(local_texts: list[str], numbers: list[int], pairs: list[tuple[float | None, float | None]],
+                offset: timedelta, exact_us: dict[int, int]) -> ReadingColumns:
     """The rows as columns: local times less their offset, and the exact times of careful rows."""
-    times_us = _local_microseconds(rows.local_texts) - offset // MICROSECOND
+    times_us = _local_microseconds(local_texts) - offset // MICROSECOND
     for index, microseconds in exact_us.items():
         times_us[index] = microseconds
-    return ReadingColumns(times_us, np.array(rows.temperatures_c, dtype=np.float64),
-                          np.array(rows.shocks_g, dtype=np.float64))
+    values = np.array(pairs, dtype=np.float64).reshape(len(pairs), 2)
+    rows = np.array(numbers, dtype=np.intp)
+    return ReadingColumns(times_us, values[rows, 0], values[rows, 1])
 
 
 def _offset_suffix(text: str) -> tuple[str, timedelta] | None:
@@ -250,31 +248,38 @@ def _canonical_microseconds(texts: list[str]) -> NDArray[np.int64] | None:
         characters = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8).reshape(len(texts), width)
     except UnicodeEncodeError:
         return None
-    digits = characters - np.uint8(ord("0"))  # anything else wraps around above 9
     separators = {4: b"-", 7: b"-", 10: b"T ", 13: b":", 16: b":", _SECONDS_WIDTH: b"."}
-    for position in range(width):
-        expected = separators.get(position)
-        column = characters[:, position]
-        if expected is None and np.any(digits[:, position] > 9):
+    for position, allowed in separators.items():
+        if position < width and not np.isin(characters[:, position], list(allowed)).all():
             return None
-        if expected is not None and not np.all(np.isin(column, np.frombuffer(expected, dtype=np.uint8))):
-            return None
-    numbers = digits.astype(np.int64)
+    digits = characters - np.uint8(ord("0"))  # anything but a digit wraps around above 9
+    if (digits[:, [position for position in range(width) if position not in separators]] > 9).any():
+        return None
 
     def number(start: int, end: int) -> NDArray[np.int64]:
-        value = np.zeros(len(texts), dtype=np.int64)
-        for position in range(start, end):
-            value = value * 10 + numbers[:, position]
+        value = digits[:, start].astype(np.int64)
+        for position in range(start + 1, end):
+            value = value * 10 + digits[:, position]
         return value
 
-    days = ((number(0, 4) - 1970).astype("datetime64[Y]").astype("datetime64[M]")
-            + (number(5, 7) - 1).astype("timedelta64[M]")).astype("datetime64[D]") \
-        + (number(8, 10) - 1).astype("timedelta64[D]")
-    seconds = (number(11, 13) * 60 + number(14, 16)) * 60 + number(17, 19)
+    days = _days_since_1970(number(0, 4), number(5, 7), number(8, 10))
+    seconds = (days * 24 + number(11, 13)) * 3600 + number(14, 16) * 60 + number(17, 19)
     decimals = width - _SECONDS_WIDTH - 1
     fraction = number(_SECONDS_WIDTH + 1, width) * 10 ** (6 - decimals) if decimals > 0 else 0
-    counted: NDArray[np.int64] = days.astype(np.int64) * 86_400_000_000 + seconds * 1_000_000 + fraction
+    counted: NDArray[np.int64] = seconds * 1_000_000 + fraction
     return counted
+
+
+def _days_since_1970(year: NDArray[np.int64], month: NDArray[np.int64],
+                     day: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Days from 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's days_from_civil)."""
+    year = year - (month <= 2)
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    days: NDArray[np.int64] = era * 146_097 + day_of_era - 719_468
+    return days
 
 
 def _blank(row: Sequence[str]) -> bool:
