@@ -162,11 +162,10 @@ def _columns(reader: Any, layout: _Layout) -> tuple[ReadingColumns, str]:
                 local_text = text[:cut]
                 try:
                     local = from_text(local_text)
-                except ValueError:
-                    pass
-                else:
-                    if local.tzinfo is not None or not earliest <= local < latest:
+                    if not earliest <= local < latest:
                         local = None
+                except (ValueError, TypeError):  # TypeError: it had an offset of its own
+                    local = None
         if local is not None:
             key = cells(row)
             number = known.get(key, _UNSEEN)
