@@ -11,7 +11,9 @@ change Δ (the median interval), `resume` declines and the whole window must be 
 
 This module orders the readings, finds Δ and H, and starts or resumes the fold. The rest of the engine:
 excursion_types.py (what goes in and comes out), excursion_rules.py (a temperature against the profile's
-range and rules), excursion_progress.py (what is kept between scans), excursion_fold.py (the fold itself).
+range and rules), excursion_progress.py (what is kept between scans), excursion_fold.py (the fold itself),
+reading_columns.py (many readings as arrays: the fold sums the quiet ones in bulk and judges the others
+one at a time, with every sum added in the same order, so the result is the same to the last bit).
 
 Choices where SPEC §2.1 leaves room, fixed here:
 
