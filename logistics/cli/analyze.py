@@ -107,7 +107,7 @@ def analyze(file: Path, profile_name: str | None, min_c: float | None, max_c: fl
         loaded = read_logger_file(file)
     except LoggerFileError as error:
         raise BadLoggerFile(f"{file.name}: {error}") from None
-    evaluation = evaluate(loaded.samples, profile)
+    evaluation = evaluate(loaded.columns, profile)
     if as_json:
         click.echo(json.dumps(analysis_report(evaluation, zone or UTC)))
     else:

@@ -8,6 +8,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import pairwise
 
+import numpy as np
+from numpy.typing import NDArray
+
 from logistics.core.excursion_progress import Budget, OpenRun, Progress
 from logistics.core.excursion_rules import (
     GAP_RULE_NAME,
@@ -29,8 +32,9 @@ from logistics.core.excursion_types import (
     TimePartition,
     Window,
 )
-from logistics.core.mkt import RunningMeans
+from logistics.core.mkt import RunningMeans, bulk_extremes
 from logistics.core.profiles import ExcursionKind, ExcursionMode, Rule, StorageProfile
+from logistics.core.reading_columns import ReadingColumns
 
 _MICROSECONDS_PER_SECOND = 1_000_000
 
@@ -55,9 +59,11 @@ class Fold:
         self.weights: list[int] = []  # the time each covers
         self.covering = not progress.weighted.empty  # whether any reading covers time yet
 
-    def run(self, unique: Sequence[Sample], duplicates: int,
+    def run(self, unique: Sequence[Sample] | ReadingColumns, duplicates: int,
             live_until: datetime | None) -> tuple[Evaluation, Progress]:
         """Fold `unique` (in time order, no time twice); the evaluation, and the progress to resume from."""
+        if isinstance(unique, ReadingColumns):
+            return self._run_columns(unique, duplicates, live_until)
         points = [(time, temperature_c) for time, temperature_c, _ in unique if temperature_c is not None]
         self._shock_events(unique)
         progress = self.progress
@@ -65,16 +71,42 @@ class Fold:
             self._leading_gap(points[0][0])
         self._fold_all_but_last(points)
         if points:
-            (first_time, _), (last_time, _) = points[0], points[-1]
-            progress.first = progress.first or first_time
-            progress.resume_at = last_time
+            last_time = points[-1][0]
             before_last = sum(1 for time, _, _ in unique if time < last_time)
-            progress.readings += before_last
-            checkpoint = Progress.from_json(progress.to_json())
-            evaluation = self._finish(points[-1], len(unique) - before_last, duplicates, live_until)
-            return evaluation, checkpoint
+            return self._finish_points(points[0][0], points[-1], before_last, len(unique), duplicates,
+                                       live_until)
         progress.readings += len(unique)
         return self._without_temperatures(duplicates, live_until), progress
+
+    def _run_columns(self, unique: ReadingColumns, duplicates: int,
+                     live_until: datetime | None) -> tuple[Evaluation, Progress]:
+        """`run` over columns: the same folds, readings where nothing happens added up in bulk."""
+        shocks = np.flatnonzero(unique.shocks_g >= self.profile.shock_g)
+        self._shock_events((unique.time_at(index), None, unique.shocks_g[index].item())
+                           for index in shocks.tolist())
+        points = np.flatnonzero(~np.isnan(unique.temperatures_c))
+        if not len(points):
+            self.progress.readings += len(unique)
+            return self._without_temperatures(duplicates, live_until), self.progress
+        first, last = points[0].item(), points[-1].item()
+        if self.progress.first is None:
+            self._leading_gap(unique.time_at(first))
+        self._fold_in_bulk(unique, points)
+        # The times are distinct and sorted, so the readings before the last one are those before it.
+        return self._finish_points(unique.time_at(first),
+                                   (unique.time_at(last), unique.temperatures_c[last].item()),
+                                   last, len(unique), duplicates, live_until)
+
+    def _finish_points(self, first_time: datetime, last: tuple[datetime, float], before_last: int,
+                       readings: int, duplicates: int,
+                       live_until: datetime | None) -> tuple[Evaluation, Progress]:
+        progress = self.progress
+        progress.first = progress.first or first_time
+        progress.resume_at = last[0]
+        progress.readings += before_last
+        checkpoint = Progress.from_json(progress.to_json())
+        evaluation = self._finish(last, readings - before_last, duplicates, live_until)
+        return evaluation, checkpoint
 
     def _leading_gap(self, first: datetime) -> None:
         """[a, t₁) of a window is no data; longer than H, it is a no-data excursion from a to t₁."""
@@ -140,9 +172,44 @@ class Fold:
         temperatures.clear()
         weights.clear()
 
+    def _fold_in_bulk(self, unique: ReadingColumns, points: NDArray[np.intp]) -> None:
+        """`_fold_all_but_last` over columns. A quiet reading (as there) that follows another quiet one
+        only adds its time to the time in range, so those are summed at once; every other reading (the
+        first, one not quiet, the one after it, which closes its runs) is judged one by one. Then all of
+        them are weighed in their order, each covering min(step, H): the sums come out the same."""
+        times, temperatures = unique.times_us[points], unique.temperatures_c[points]
+        if len(points) < 2:
+            return
+        progress = self.progress
+        hold_us, quiet_limits = progress.hold_us, quiet_range(self.profile)
+        low, high = quiet_limits if quiet_limits is not None else (math.inf, -math.inf)
+        steps, folded = np.diff(times), temperatures[:-1]
+        quiet = (steps > 0) & (steps <= hold_us) & (folded >= low) & (folded <= high)
+        judged = ~quiet
+        judged[1:] |= ~quiet[:-1]
+        judged[0] = True
+        progress.covered_us[RangeState.IN_RANGE] += int(steps[~judged].sum())
+        held = np.minimum(steps, hold_us)
+        for index in np.flatnonzero(judged).tolist():
+            step_us, held_us = steps[index].item(), held[index].item()
+            self._judge(unique.time_at(points[index]), folded[index].item(), held_us, step_us - held_us,
+                        unique.time_at(points[index + 1]))
+        lowest, highest = bulk_extremes(folded)
+        progress.lowest = lowest if progress.lowest is None else min(progress.lowest, lowest)
+        progress.highest = highest if progress.highest is None else max(progress.highest, highest)
+        assert progress.weighted is not None
+        progress.weighted.extend(folded, held)
+
     def _fold(self, time: datetime, temperature: float, covered_us: int, gap_us: int,
               following: datetime | None) -> None:
         """Account for one temperature reading covering `covered_us`, then `gap_us` without data."""
+        self.temperatures.append(temperature)
+        self.weights.append(covered_us)
+        self._judge(time, temperature, covered_us, gap_us, following)
+
+    def _judge(self, time: datetime, temperature: float, covered_us: int, gap_us: int,
+               following: datetime | None) -> None:
+        """`_fold` but for weighing the reading: its time in its state, against each rule, and a gap."""
         progress, profile = self.progress, self.profile
         state = range_state(temperature, profile)
         progress.covered_us[state] += covered_us
@@ -154,8 +221,6 @@ class Fold:
         if not self.covering:  # the unweighted means serve only while no reading covers time
             progress.counted.add(temperature, 1)
         self.covering = self.covering or covered_us > 0
-        self.temperatures.append(temperature)
-        self.weights.append(covered_us)
         end = time + covered_us * MICROSECOND
         for rule, delay_us in self.single:
             self._single(rule, delay_us, time, end, temperature, covered_us, gap_us)
@@ -259,7 +324,7 @@ class Fold:
             gaps.append(self.trailing)
         return tuple(gaps)
 
-    def _shock_events(self, samples: Iterable[Sample]) -> None:
+    def _shock_events(self, samples: Iterable[tuple[datetime, float | None, float | None]]) -> None:
         """Each reading whose shock magnitude is at or over the threshold, as an instant."""
         threshold_g = self.profile.shock_g
         for time, _, shock_g in samples:

@@ -11,7 +11,9 @@ change Δ (the median interval), `resume` declines and the whole window must be 
 
 This module orders the readings, finds Δ and H, and starts or resumes the fold. The rest of the engine:
 excursion_types.py (what goes in and comes out), excursion_rules.py (a temperature against the profile's
-range and rules), excursion_progress.py (what is kept between scans), excursion_fold.py (the fold itself).
+range and rules), excursion_progress.py (what is kept between scans), excursion_fold.py (the fold itself),
+reading_columns.py (many readings as arrays: the fold sums the quiet ones in bulk and judges the others
+one at a time, with every sum added in the same order, so the result is the same to the last bit).
 
 Choices where SPEC §2.1 leaves room, fixed here:
 
@@ -59,13 +61,20 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
 
+import numpy as np
+
+from logistics.core import reading_columns as columns
 from logistics.core.excursion_fold import Fold
 from logistics.core.excursion_progress import Intervals, Progress, profile_key
 from logistics.core.excursion_types import MICROSECOND, Cadence, Evaluation, Sample, Window, time_of
 from logistics.core.profiles import StorageProfile
+from logistics.core.reading_columns import ReadingColumns, Times
+
+BULK_FROM = 512  # fewer readings are folded one by one: making arrays of them costs more than it saves
 
 
-def evaluate(samples: Iterable[Sample], profile: StorageProfile, *, live_until: datetime | None = None,
+def evaluate(samples: Iterable[Sample] | ReadingColumns, profile: StorageProfile, *,
+             live_until: datetime | None = None,
              window: Window | None = None, cadence: Cadence | None = None) -> Evaluation:
     """Judge one logger's readings by `profile`: over its `window` if given, else over their own span;
     `live_until` (now) while the window is open, or for readings of a shipment still travelling."""
@@ -74,15 +83,15 @@ def evaluate(samples: Iterable[Sample], profile: StorageProfile, *, live_until: 
     return evaluation
 
 
-def evaluate_with_progress(samples: Iterable[Sample], profile: StorageProfile, *,
+def evaluate_with_progress(samples: Iterable[Sample] | ReadingColumns, profile: StorageProfile, *,
                            live_until: datetime | None = None, window: Window | None = None,
                            cadence: Cadence | None = None) -> tuple[Evaluation, Progress]:
     """`evaluate`, and the progress to `resume` from when more readings come."""
     _check_window(window, live_until)
-    unique, duplicates = unique_in_time_order(_within(samples, window))
-    times = _temperature_times(unique)
+    unique, duplicates = _unique_within(samples, window)
+    times = _temperature_times_us(unique)
     if cadence is None:
-        cadence = cadence_of(times, profile)
+        cadence = _cadence(columns.median_difference_us(times), profile)
     interval_us = cadence.interval // MICROSECOND
     progress = Progress(profile_key=profile_key(profile), interval_us=interval_us,
                         hold_us=cadence.hold // MICROSECOND, intervals=_intervals(times, interval_us),
@@ -90,7 +99,7 @@ def evaluate_with_progress(samples: Iterable[Sample], profile: StorageProfile, *
     return Fold(progress, profile, since=None, window=window).run(unique, duplicates, live_until)
 
 
-def resume(progress: Progress, later: Iterable[Sample], profile: StorageProfile, *,
+def resume(progress: Progress, later: Iterable[Sample] | ReadingColumns, profile: StorageProfile, *,
            live_until: datetime | None = None,
            window: Window | None = None) -> tuple[Evaluation, Progress] | None:
     """Carry `progress` on with the readings from its `resume_at` on (that reading included).
@@ -103,10 +112,11 @@ def resume(progress: Progress, later: Iterable[Sample], profile: StorageProfile,
         return None
     if progress.window_start != (window.start if window else None):
         return None
-    unique, duplicates = unique_in_time_order(_within(later, window))
-    times = _temperature_times(unique)
+    unique, duplicates = _unique_within(later, window)
+    times = _temperature_times_us(unique)
     if progress.resume_at is not None:
-        if not times or times[0] != progress.resume_at or time_of(unique[0]) < progress.resume_at:
+        if not len(times) or _first_temperature_time(unique) != progress.resume_at \
+                or _time_at(unique, 0) < progress.resume_at:
             return None
     elif progress.readings:
         return None  # it saw shock-only readings, which `later` may or may not repeat
@@ -126,7 +136,28 @@ def _check_window(window: Window | None, live_until: datetime | None) -> None:
         raise ValueError("an open window runs until live_until (now); a closed one has its own end")
 
 
-def _within(samples: Iterable[Sample], window: Window | None) -> Iterable[Sample]:
+def _unique_within(samples: Iterable[Sample] | ReadingColumns,
+                   window: Window | None) -> tuple[list[Sample] | ReadingColumns, int]:
+    """The readings in `window` in time order, each time once, and how many repeated ones were dropped.
+
+    Many readings are taken as columns, which the fold adds up in bulk; a few are folded one by one."""
+    readings = _as_columns(samples)
+    if isinstance(readings, ReadingColumns):
+        return columns.unique_in_time_order(readings if window is None else
+                                            columns.within(readings, (window.start, window.end)))
+    return unique_in_time_order(_within(readings, window))
+
+
+def _as_columns(samples: Iterable[Sample] | ReadingColumns) -> list[Sample] | ReadingColumns:
+    if isinstance(samples, ReadingColumns):
+        return samples
+    rows = samples if isinstance(samples, list) else list(samples)
+    if len(rows) < BULK_FROM:
+        return rows
+    return ReadingColumns.from_samples(rows) or rows
+
+
+def _within(samples: list[Sample], window: Window | None) -> list[Sample]:
     """The samples the logger answers for in `window`: all of them when there is none."""
     if window is None:
         return samples
@@ -143,8 +174,28 @@ def unique_in_time_order(samples: Iterable[Sample]) -> tuple[list[Sample], int]:
     return unique, len(ordered) - len(unique)
 
 
-def _temperature_times(samples: Iterable[Sample]) -> list[datetime]:
-    return [time for time, temperature_c, _ in samples if temperature_c is not None]
+def _temperature_times_us(unique: list[Sample] | ReadingColumns) -> Times:
+    """The times of the readings with a temperature, in microseconds from the first reading's."""
+    if isinstance(unique, ReadingColumns):
+        return unique.times_us[~np.isnan(unique.temperatures_c)]
+    times = [time for time, temperature_c, _ in unique if temperature_c is not None]
+    if not times:
+        return np.zeros(0, dtype=np.int64)
+    origin = times[0]
+    return np.array([(time - origin) // MICROSECOND for time in times], dtype=np.int64)
+
+
+def _first_temperature_time(unique: list[Sample] | ReadingColumns) -> datetime:
+    if isinstance(unique, ReadingColumns):
+        return unique.time_at(int(np.argmax(~np.isnan(unique.temperatures_c))))
+    return next(time for time, temperature_c, _ in unique if temperature_c is not None)
+
+
+def _time_at(unique: list[Sample] | ReadingColumns, index: int) -> datetime:
+    if isinstance(unique, ReadingColumns):
+        return unique.time_at(index)
+    moment: datetime = time_of(unique[index])
+    return moment
 
 
 def cadence_of(times: Sequence[datetime], profile: StorageProfile) -> Cadence:
@@ -157,22 +208,19 @@ def cadence_of(times: Sequence[datetime], profile: StorageProfile) -> Cadence:
         interval = differences[middle]
     else:
         interval = (differences[middle - 1] + differences[middle]) // 2
+    return _cadence(interval // MICROSECOND, profile)
+
+
+def _cadence(interval_us: int, profile: StorageProfile) -> Cadence:
+    interval = interval_us * MICROSECOND
     if profile.max_hold_minutes is None:
         return Cadence(interval=interval, hold=2 * interval)
     return Cadence(interval=interval, hold=timedelta(minutes=profile.max_hold_minutes))
 
 
-def _intervals(times: Sequence[datetime], interval_us: int) -> Intervals:
-    """How many differences between consecutive `times` fall below, on and above Δ."""
-    interval = interval_us * MICROSECOND
-    below = equal = 0
-    for earlier, later in pairwise(times):
-        difference = later - earlier
-        if difference < interval:
-            below += 1
-        elif difference == interval:
-            equal += 1
-    return Intervals(below, equal, max(len(times) - 1, 0) - below - equal)
+def _intervals(times_us: Times, interval_us: int) -> Intervals:
+    """How many differences between consecutive times fall below, on and above Δ."""
+    return Intervals(*columns.interval_counts(times_us, interval_us))
 
 
 def _median_is(counts: Intervals, interval_us: int) -> bool:

@@ -8,11 +8,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+from numpy.typing import NDArray
 
 from logistics.core.profiles import DEFAULT_ACTIVATION_ENERGY_KJ
 
 GAS_CONSTANT_J_PER_MOL_K = 8.3144  # R as SPEC §2.1 and USP <1079.2> fix it
 KELVIN_OFFSET = 273.15
+_BULK_FROM = 64  # fewer readings are added in a loop: arrays cost more than they save there
+_MOST_RECORDS = 64  # rescalings to a new largest exponent beyond which the loop is quicker
+Values = NDArray[np.float64]
 
 
 def _checked_weights(temperatures_c: Sequence[float], weights: Sequence[float]) -> float:
@@ -86,11 +93,17 @@ class RunningMeans:
     def add(self, temperature_c: float, weight: float) -> None:
         self.extend((temperature_c,), (weight,))
 
-    def extend(self, temperatures_c: Iterable[float], weights: Iterable[float]) -> None:
+    def extend(self, temperatures_c: Iterable[float] | Values, weights: Iterable[float] | Values) -> None:
         """`add` each reading in turn: the same sums in the same order, without a call per reading.
 
         Nothing is added when a weight is negative or a temperature at or below absolute zero.
         """
+        if isinstance(temperatures_c, np.ndarray) and len(temperatures_c) >= _BULK_FROM:
+            self._extend_in_bulk(temperatures_c, np.asarray(weights, dtype=np.float64))
+        else:
+            self._extend_one_by_one(temperatures_c, weights)
+
+    def _extend_one_by_one(self, temperatures_c: Iterable[float], weights: Iterable[float]) -> None:
         ratio_k, largest, scaled_sum = self.ratio_k, self.largest_exponent, self.scaled_sum
         total_weight, weighted_sum, low, high = self.total_weight, self.weighted_sum, self.low, self.high
         for temperature_c, weight in zip(temperatures_c, weights, strict=True):
@@ -115,6 +128,37 @@ class RunningMeans:
         self.largest_exponent, self.scaled_sum = largest, scaled_sum
         self.total_weight, self.weighted_sum, self.low, self.high = total_weight, weighted_sum, low, high
 
+    def _extend_in_bulk(self, temperatures_c: Values, weights: Values) -> None:
+        """`_extend_one_by_one` with arrays, bit for bit: a running sum (cumsum) adds in the same order
+        as the loop, and each distinct e^(x) is taken once with math.exp, as the loop takes it."""
+        if len(weights) != len(temperatures_c):
+            raise ValueError("temperatures and weights differ in length")
+        if np.any(weights < 0):
+            raise ValueError("weights must not be negative")
+        weighing = weights > 0
+        temperatures_c, weights = temperatures_c[weighing], weights[weighing]
+        if not len(weights):
+            return
+        kelvin = temperatures_c + KELVIN_OFFSET
+        if np.any(kelvin <= 0):
+            _kelvin(temperatures_c[np.argmax(kelvin <= 0)].item())
+        exponents = -self.ratio_k / kelvin
+        records = _new_records(exponents, self.largest_exponent)
+        if len(records) > _MOST_RECORDS:  # a steady climb: the loop is quicker than so many pieces
+            self._extend_one_by_one(temperatures_c.tolist(), weights.tolist())
+            return
+        largest, scaled_sum, rescaled_at = self.largest_exponent, self.scaled_sum, set(records.tolist())
+        for begin, end in pairwise(sorted({0, *rescaled_at}) + [len(exponents)]):
+            if begin in rescaled_at:  # a new largest exponent: the sum so far is rescaled to it
+                scaled_sum = scaled_sum * math.exp(largest - exponents[begin].item()) + weights[begin].item()
+                largest, begin = exponents[begin].item(), begin + 1
+            scaled_sum = _running_sum(scaled_sum, weights[begin:end] * _exp(exponents[begin:end] - largest))
+        self.largest_exponent, self.scaled_sum = largest, scaled_sum
+        self.total_weight = _running_sum(self.total_weight, weights)
+        self.weighted_sum = _running_sum(self.weighted_sum, weights * temperatures_c)
+        low, high = bulk_extremes(temperatures_c)
+        self.low, self.high = min(self.low, low), max(self.high, high)
+
     @property
     def empty(self) -> bool:
         return not self.total_weight > 0
@@ -133,3 +177,46 @@ class RunningMeans:
 
     def _within(self, value: float) -> float:
         return min(max(value, self.low), self.high)
+
+
+def bulk_extremes(values: Values) -> tuple[float, float]:
+    """min(values) and max(values) of a non-empty array as Python's min and max give them: the first
+    of equal ones, which tells 0.0 from -0.0."""
+    low, high = values.min().item(), values.max().item()
+    if low == 0 or high == 0:  # numpy may give either zero
+        listed = values.tolist()
+        return min(listed), max(listed)
+    return low, high
+
+
+def _new_records(exponents: Values, largest: float) -> NDArray[np.intp]:
+    """Where an exponent exceeds every one before it (and `largest`)."""
+    before = np.empty_like(exponents)
+    before[0] = largest
+    np.maximum.accumulate(exponents[:-1], out=before[1:])
+    np.maximum(before, largest, out=before)
+    return np.flatnonzero(exponents > before)
+
+
+def _running_sum(start: float, values: Values) -> float:
+    """start + values[0] + values[1] + …, added left to right as a loop adds them (np.sum pairs them)."""
+    if not len(values):
+        return start
+    return float(np.cumsum(np.concatenate(([start], values)))[-1])
+
+
+def _exp(exponents: Values) -> Values:
+    """math.exp of each exponent: each distinct one once (readings repeat a few hundred values).
+
+    Grouped by their bits, which numpy sorts by radix, far quicker than floats; no exponent is NaN, and
+    ±0.0, the only equal floats with other bits, have the same e^x."""
+    bits = exponents.view(np.int64)
+    order = np.argsort(bits, kind="stable")
+    ordered = bits[order]
+    first = np.empty(len(bits), dtype=bool)
+    first[:1] = True
+    first[1:] = ordered[1:] != ordered[:-1]
+    where = np.empty(len(bits), dtype=np.intp)
+    where[order] = np.cumsum(first) - 1
+    distinct = exponents[order[first]]
+    return np.array([math.exp(exponent) for exponent in distinct.tolist()], dtype=np.float64)[where]

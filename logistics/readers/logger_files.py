@@ -17,10 +17,15 @@ import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from logistics.core.excursion_types import Sample
+import numpy as np
+from numpy.typing import NDArray
+
+from logistics.core.excursion_types import MICROSECOND, Sample
+from logistics.core.reading_columns import ReadingColumns, microseconds_of
 from sensors.units import BadValue, as_number, convert, parse_time
 from sensors.validate import ABSOLUTE_ZERO_C, MAX_TEMPERATURE_C
 
@@ -31,6 +36,9 @@ TEMPERATURE_COLUMNS = (*FIXED_UNIT_COLUMNS, "temperature")
 # coverage to it would leave the calendar.
 EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_TIME = datetime(2100, 1, 1, tzinfo=UTC)
+# What stands in the local times for a row read the careful way, whose time is kept exactly beside them.
+_PLACEHOLDER_TEXT, _PLACEHOLDER_TIME = "1970-01-01T00:00:00", datetime(1970, 1, 1)
+_SECONDS_WIDTH = len(_PLACEHOLDER_TEXT)  # YYYY-MM-DDTHH:MM:SS
 
 
 class LoggerFileError(ValueError):
@@ -50,12 +58,40 @@ class _Layout:
     columns: int  # up to the last named one: a row must reach it
 
 
-@dataclass(frozen=True)
 class LoggerFile:
-    """A logger file's readings in file order, and the UTC offset its first row was written with."""
+    """A logger file's readings in file order, and the UTC offset its first row was written with.
 
-    samples: list[Sample]
-    offset: timedelta
+    Read as columns (what the excursion engine takes); `samples` gives them as rows when asked."""
+
+    def __init__(self, samples: list[Sample] | None = None, offset: timedelta = timedelta(0), *,
+                 columns: ReadingColumns | None = None) -> None:
+        if (samples is None) == (columns is None):
+            raise ValueError("give the readings as samples or as columns")
+        self._samples, self._columns, self.offset = samples, columns, offset
+
+    @property
+    def samples(self) -> list[Sample]:
+        if self._samples is None:
+            assert self._columns is not None
+            self._samples = self._columns.samples()
+        return self._samples
+
+    @property
+    def columns(self) -> ReadingColumns:
+        if self._columns is None:
+            self._columns = ReadingColumns.from_samples(self.samples)
+        assert self._columns is not None
+        return self._columns
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LoggerFile):
+            return NotImplemented
+        return (self.samples, self.offset) == (other.samples, other.offset)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LoggerFile(samples={self.samples!r}, offset={self.offset!r})"
 
 
 def read_logger_file(path: Path) -> LoggerFile:
@@ -76,66 +112,173 @@ def read_logger_csv(lines: Iterable[str]) -> LoggerFile:
         header = next(reader, None)
         if header is None or _blank(header):
             raise LoggerFileError("the file is empty" if header is None else "row 1: the header is empty")
-        samples, first_timestamp = _samples(reader, _layout(header))
+        columns, first_timestamp = _columns(reader, _layout(header))
     except csv.Error as error:
         raise LoggerFileError(f"row {reader.line_num}: {error}") from None
-    if not samples:
+    if not len(columns):
         raise LoggerFileError("the file has a header but no data rows")
-    if all(sample.temperature_c is None for sample in samples):
+    if np.isnan(columns.temperatures_c).all():
         raise LoggerFileError("the file has no temperature readings")
-    return LoggerFile(samples, offset=_written_offset(first_timestamp))
+    return LoggerFile(columns=columns, offset=_written_offset(first_timestamp))
 
 
-def _samples(reader: Any, layout: _Layout) -> tuple[list[Sample], str]:
-    """The samples of the rows left in `reader`, and the first one's timestamp as written.
+_UNSEEN, _REFUSED = object(), object()  # values not read yet; values the careful path has to word
+
+
+def _columns(reader: Any, layout: _Layout) -> tuple[ReadingColumns, str]:
+    """The readings of the rows left in `reader`, and the first one's timestamp as written.
 
     A year of one-minute readings is half a million rows, so plain rows take a quick path: a time in
-    extended ISO 8601 with an offset (`_quick_time`), numbers as the careful path read them the first
-    time (a logger repeats the same few hundred values). Any other row goes the careful way (`_sample`),
-    which reads it or names its problem: the quick path accepts nothing it refuses, and reads alike.
+    extended ISO 8601 ending in the UTC offset of the first such row (`_offset_suffix`), read without
+    it, numbers as the careful path read them the first time (a logger repeats the same few hundred
+    values). Any other row goes the careful way (`_sample`), which reads it or names its problem: the
+    quick path accepts nothing it refuses, and reads alike.
     """
-    samples: list[Sample] = []
+    local_texts: list[str] = []
+    # Each row's (°C, g) as the number of the pair in `pairs`, one per distinct set of cells: a list
+    # of half a million small numbers becomes an array at once, and gives the garbage collector
+    # nothing new to walk as it grows.
+    pairs: list[tuple[float | None, float | None]] = []
+    numbers: list[int] = []
+    add_text, add_number = local_texts.append, numbers.append
+    exact_us: dict[int, int] = {}  # the times of rows read the careful way, by position
     first_timestamp = ""
-    temperatures: dict[tuple[str, str], float | None] = {}
-    shocks: dict[str, float | None] = {}
-    stamp, shock_at, columns = layout.timestamp, layout.shock, layout.columns
+    known: dict[object, object] = {}
+    cells = itemgetter(*(at for at in (layout.temperature, layout.unit, layout.shock) if at is not None))
+    stamp, columns = layout.timestamp, layout.columns
+    suffix, cut, offset, earliest, latest = "", 0, timedelta(0), _PLACEHOLDER_TIME, _PLACEHOLDER_TIME
+    from_text = datetime.fromisoformat
     for row in reader:
-        sample = None
-        moment = _quick_time(row[stamp]) if len(row) >= columns else None
-        if moment is not None:
-            try:
-                key = (row[layout.temperature], "" if layout.unit is None else row[layout.unit])
-                if key not in temperatures:
-                    temperatures[key] = _temperature_c(row, layout)
-                shock_text = "" if shock_at is None else row[shock_at]
-                if shock_text not in shocks:
-                    shocks[shock_text] = _shock_g(shock_text.strip())
-            except BadValue:
-                pass  # the careful path names it
-            else:
-                if temperatures[key] is not None or shocks[shock_text] is not None:
-                    sample = Sample(moment, temperatures[key], shocks[shock_text])
-        if sample is None and not _blank(row):
+        local = None
+        if len(row) >= columns:
+            text = row[stamp]
+            if not suffix and (written := _offset_suffix(text)) is not None:
+                suffix, offset = written
+                cut = -len(suffix)
+                # The years a logger file holds, as local times at that offset.
+                earliest, latest = ((EARLIEST_TIME + offset).replace(tzinfo=None),
+                                    (LATEST_TIME + offset).replace(tzinfo=None))
+            if text[cut:] == suffix and len(text) + cut > len("2020-01-01"):
+                local_text = text[:cut]
+                try:
+                    local = from_text(local_text)
+                    if not earliest <= local < latest:
+                        local = None
+                except (ValueError, TypeError):  # TypeError: it had an offset of its own
+                    local = None
+        if local is not None:
+            key = cells(row)
+            number = known.get(key, _UNSEEN)
+            if number is _UNSEEN:
+                number = known[key] = _number_of(_quick_values(row, layout), pairs)
+            if number is not _REFUSED:
+                add_text(local_text)
+                add_number(number)  # type: ignore[arg-type]
+                first_timestamp = first_timestamp or text.strip()
+                continue
+        if not _blank(row):
             sample = _sample(row, layout, reader.line_num)
-        if sample is not None:
+            exact_us[len(local_texts)] = microseconds_of(sample.time)
+            add_text(_PLACEHOLDER_TEXT)
+            add_number(_number_of((sample.temperature_c, sample.shock_g), pairs))  # type: ignore[arg-type]
             first_timestamp = first_timestamp or row[stamp].strip()
-            samples.append(sample)
-    return samples, first_timestamp
+    return _in_columns(local_texts, numbers, pairs, offset, exact_us), first_timestamp
 
 
-def _quick_time(text: str) -> datetime | None:
-    """A time `_time` would read as this one: extended ISO 8601 (never a number: "2026-" can only begin
-    a date) with an offset, within the years a logger file holds; else None."""
-    if len(text) <= len("2020-01-01") or text[4] != "-" or text[-1] == "z":
+def _number_of(pair: object, pairs: list[tuple[float | None, float | None]]) -> object:
+    """Where `pair` is in `pairs`, put there now; _REFUSED stays so."""
+    if pair is _REFUSED:
+        return _REFUSED
+    pairs.append(pair)  # type: ignore[arg-type]
+    return len(pairs) - 1
+
+
+def _quick_values(row: Sequence[str], layout: _Layout) -> object:
+    """A row's (°C, g) as `_sample` reads them; _REFUSED for what it refuses (and names)."""
+    try:
+        pair = _temperature_c(row, layout), _shock_g(_cell(row, layout.shock))
+    except BadValue:
+        return _REFUSED
+    return _REFUSED if pair == (None, None) else pair
+
+
+def _in_columns(local_texts: list[str], numbers: list[int], pairs: list[tuple[float | None, float | None]],
+                offset: timedelta, exact_us: dict[int, int]) -> ReadingColumns:
+    """The rows as columns: local times less their offset, and the exact times of careful rows."""
+    times_us = _local_microseconds(local_texts) - offset // MICROSECOND
+    for index, microseconds in exact_us.items():
+        times_us[index] = microseconds
+    values = np.array(pairs, dtype=np.float64).reshape(len(pairs), 2)
+    rows = np.array(numbers, dtype=np.intp)
+    return ReadingColumns(times_us, values[rows, 0], values[rows, 1])
+
+
+def _offset_suffix(text: str) -> tuple[str, timedelta] | None:
+    """The UTC offset a time ends with as written ("Z" or such as "+07:00"), and what it stands for."""
+    suffix = "Z" if text.endswith("Z") else text[-6:]
+    if suffix != "Z" and not (len(suffix) == 6 and suffix[0] in "+-" and suffix[3] == ":"):
         return None
     try:
-        written = datetime.fromisoformat(text)
-        if written.tzinfo is None:
-            return None
-        moment = written.astimezone(UTC)  # first: comparing times in two zones costs four times as much
-    except (ValueError, OverflowError):
+        offset = datetime.fromisoformat(text).utcoffset()
+    except ValueError:
         return None
-    return moment if EARLIEST_TIME <= moment < LATEST_TIME else None
+    return None if offset is None else (suffix, offset)
+
+
+def _local_microseconds(texts: list[str]) -> NDArray[np.int64]:
+    """Microseconds from 1970-01-01T00:00 to each local time that datetime.fromisoformat read."""
+    counted = _canonical_microseconds(texts)
+    if counted is not None:
+        return counted
+    from_text = datetime.fromisoformat
+    return np.array([(from_text(text) - _PLACEHOLDER_TIME) // MICROSECOND for text in texts], dtype=np.int64)
+
+
+def _canonical_microseconds(texts: list[str]) -> NDArray[np.int64] | None:
+    """`_local_microseconds` at once, from the digits, when every text is written alike as
+    YYYY-MM-DDTHH:MM:SS (or with a space for T) and the same number of decimals after a point; else None.
+    Written so, a text that fromisoformat read can mean only what its digits say."""
+    if not texts or len(set(map(len, texts))) != 1:
+        return None
+    width = len(texts[0])
+    if width != _SECONDS_WIDTH and not _SECONDS_WIDTH + 2 <= width <= _SECONDS_WIDTH + 7:
+        return None
+    try:
+        characters = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8).reshape(len(texts), width)
+    except UnicodeEncodeError:
+        return None
+    separators = {4: b"-", 7: b"-", 10: b"T ", 13: b":", 16: b":", _SECONDS_WIDTH: b"."}
+    for position, allowed in separators.items():
+        if position < width and not np.isin(characters[:, position], list(allowed)).all():
+            return None
+    digits = characters - np.uint8(ord("0"))  # anything but a digit wraps around above 9
+    if (digits[:, [position for position in range(width) if position not in separators]] > 9).any():
+        return None
+
+    def number(start: int, end: int) -> NDArray[np.int64]:
+        value = digits[:, start].astype(np.int64)
+        for position in range(start + 1, end):
+            value = value * 10 + digits[:, position]
+        return value
+
+    days = _days_since_1970(number(0, 4), number(5, 7), number(8, 10))
+    seconds = (days * 24 + number(11, 13)) * 3600 + number(14, 16) * 60 + number(17, 19)
+    decimals = width - _SECONDS_WIDTH - 1
+    fraction = number(_SECONDS_WIDTH + 1, width) * 10 ** (6 - decimals) if decimals > 0 else 0
+    counted: NDArray[np.int64] = seconds * 1_000_000 + fraction
+    return counted
+
+
+def _days_since_1970(year: NDArray[np.int64], month: NDArray[np.int64],
+                     day: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Days from 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's days_from_civil)."""
+    year = year - (month <= 2)
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    days: NDArray[np.int64] = era * 146_097 + day_of_era - 719_468
+    return days
 
 
 def _blank(row: Sequence[str]) -> bool:

@@ -67,3 +67,22 @@ def test_a_short_row_and_a_blank_line_among_plain_ones():
     refused = ("row 4: 2 columns, but the header has 3; give every column a cell, an empty one if it has "
                "no value")
     assert read(text) == careful(text) == refused
+
+
+# Times that the quick path reads without their offset, and counts from their digits when all are
+# written alike: each must read as the careful path reads it, or be left to it.
+OFFSET_TIMES = ["2026-03-01T02:00:00+07:00", "2026-03-01T02:00:00+07:00", "2026-03-01T23:59:59+07:00",
+                "2024-02-29T12:00:00+07:00", "2026-02-29T12:00:00+07:00", "2026-03-01 02:00:00+07:00",
+                "2026-03-01T02:00:00.250+07:00", "2026-03-01T02:00:00.5+07:00", "2026-03-01T02+07:00",
+                "2026-03-01T02:00:00,5+07:00", "2026-03-01+07:00", "2026-03-01T02:00:00+07:00+07:00",
+                "2026-03-01T02:00:00+08:00", "2026-03-01T02:00:00Z", "1970-01-01T06:59:59+07:00",
+                "2100-01-01T06:59:59+07:00", "0001-01-01T00:00:00+07:00", "2026-03-01T02:00:00-03:30",
+                "２026-03-01T02:00:00+07:00"]
+
+
+@given(st.lists(st.sampled_from(OFFSET_TIMES), min_size=1, max_size=8), st.sampled_from(["", "-03:30", "Z"]))
+def test_times_read_without_their_offset_read_as_the_careful_path_reads_them(times, other_offset):
+    rows = [time.replace("+07:00", other_offset) if other_offset and index % 2 else time
+            for index, time in enumerate(times)]
+    text = "timestamp,temperature_c\n" + "".join(f"{time},5.0\n" for time in rows)
+    assert read(text) == careful(text)
