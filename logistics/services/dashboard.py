@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from logistics.core.attention import Attention, Standing, Unwatched, standing, unwatched, urgency
 from logistics.core.dashboard_pages import DashboardPage, paged
-from logistics.core.excursion_rules import RangeState, watched_state
+from logistics.core.excursion_rules import RangeState, bounded_state
 from logistics.core.excursion_types import Window
 from logistics.core.legs import LegMode
 from logistics.core.lifecycle import ACTIVE
@@ -60,6 +60,17 @@ class _Active(NamedTuple):
     planned_departure: datetime | None
     actual_departure: datetime | None
     actual_arrival: datetime | None
+
+
+Bounds = tuple[float | None, float | None]  # a profile's watched range (StorageProfile.watched_range)
+
+
+class _Goods(NamedTuple):
+    profiles: tuple[StorageProfile, ...]
+    watched: tuple[Bounds, ...]  # each profile's watched range, worked out once per kind of goods
+
+
+_NO_GOODS = _Goods((), ())
 
 
 class _Place(NamedTuple):
@@ -189,7 +200,7 @@ class _Facts:
 
     sites: dict[int, _Place]
     legs: dict[int, list[_Leg]]
-    ranges: dict[int, tuple[StorageProfile, ...]]
+    ranges: dict[int, _Goods]
     excursions: dict[int, dict[str, tuple[int, datetime | None]]]
     windows: dict[int, list[Watch]]
     latest: Latest
@@ -230,12 +241,12 @@ def _judge_all(session: Session, profiles: dict[str, StorageProfile], policy: Mo
 
 
 def _judge(shipment: _Active, facts: _Facts, policy: MonitoringPolicy, now: datetime) -> _Judged:
-    legs, ranges = facts.legs.get(shipment.id, []), facts.ranges.get(shipment.id, ())
+    legs, goods = facts.legs.get(shipment.id, []), facts.ranges.get(shipment.id, _NO_GOODS)
     windows = facts.windows.get(shipment.id, [])
     air = [AirLeg(leg.planned_start, leg.planned_end, leg.actual_start, leg.actual_end)
            for leg in legs if leg.mode == LegMode.AIR]
-    loggers = tuple(_logger_now(code, facts.latest[logger_id, window], window.start, ranges, air, now, policy)
-                    for logger_id, code, window, _ in windows if not _ended(window, now))
+    loggers = tuple(_logger_now(code, facts.latest[logger_id, window], window.start, goods.watched, air, now,
+                                policy) for logger_id, code, window, _ in windows if not _ended(window, now))
     departed = shipment.actual_departure or shipment.planned_departure
     unwatched_since = unwatched(shipment.status, [window for _, _, window, _ in windows], departed=departed,
                                 now=now)
@@ -252,8 +263,8 @@ def _row(judged: _Judged, facts: _Facts, now: datetime) -> ShipmentNow:
         origin=facts.sites[shipment.origin_id].code, destination=destination.code,
         destination_zone=destination.timezone, leg=_current_leg(legs, facts.sites, now),
         legs_done=sum(1 for leg in legs if leg.actual_end is not None), legs_total=len(legs),
-        ranges=facts.ranges.get(shipment.id, ()), loggers=judged.loggers, standing=judged.standing,
-        unwatched=judged.unwatched,
+        ranges=facts.ranges.get(shipment.id, _NO_GOODS).profiles, loggers=judged.loggers,
+        standing=judged.standing, unwatched=judged.unwatched,
         open_excursions={severity: count
                          for severity, (count, _) in facts.excursions.get(shipment.id, {}).items()})
 
@@ -278,14 +289,18 @@ def _by_shipment(legs: list[_Leg]) -> dict[int, list[_Leg]]:
     return grouped
 
 
-def _profiles_by_shipment(session: Session,
-                          profiles: dict[str, StorageProfile]) -> dict[int, tuple[StorageProfile, ...]]:
+def _profiles_by_shipment(session: Session, profiles: dict[str, StorageProfile]) -> dict[int, _Goods]:
+    """Per shipment, its goods' profiles; shipments carrying the same profiles share one `_Goods` (with
+    thousands of shipments, a few kinds of goods)."""
     rows = session.execute(_PROFILE_NAMES).all()
     names: dict[int, set[str]] = defaultdict(set)
     for shipment_id, name in rows:
         names[shipment_id].add(name)
-    return {shipment_id: tuple(profiles[name] for name in sorted(found) if name in profiles)
-            for shipment_id, found in names.items()}
+    kinds: dict[tuple[str, ...], _Goods] = {}
+    for found in {tuple(sorted(found)) for found in names.values()}:
+        known = tuple(profiles[name] for name in found if name in profiles)
+        kinds[found] = _Goods(known, tuple(profile.watched_range for profile in known))
+    return {shipment_id: kinds[tuple(sorted(found))] for shipment_id, found in names.items()}
 
 
 def _open_excursions(session: Session) -> dict[int, dict[str, tuple[int, datetime | None]]]:
@@ -339,7 +354,7 @@ def _latest_readings(session: Session, watches: list[Watch]) -> Latest:
 
 
 def _logger_now(code: str, latest: tuple[datetime, float | None] | None, assigned_at: datetime,
-                ranges: tuple[StorageProfile, ...], air: list[AirLeg], now: datetime,
+                watched: tuple[Bounds, ...], air: list[AirLeg], now: datetime,
                 policy: MonitoringPolicy) -> LoggerNow:
     last_time, temperature = latest if latest else (None, None)
     allowed, grace = policy.silent_after, policy.flight_grace
@@ -347,16 +362,16 @@ def _logger_now(code: str, latest: tuple[datetime, float | None] | None, assigne
     flying = quiet is None and in_flight(air, now, grace) is not None and (
         last_time is None or now - last_time > allowed)
     return LoggerNow(code=code, last_time=last_time, temperature_c=temperature,
-                     state=_state(temperature, ranges), silent_since=quiet.since if quiet else None,
+                     state=_state(temperature, watched), silent_since=quiet.since if quiet else None,
                      flight_mode=flying)
 
 
-def _state(temperature: float | None, ranges: tuple[StorageProfile, ...]) -> str:
+def _state(temperature: float | None, watched: tuple[Bounds, ...]) -> str:
     """Out of range if beyond a side of any of the goods' ranges that a rule watches (the strictest wins):
     frozen kits packed in dry ice beside the vector are not flagged "below" for the cold they may take."""
     if temperature is None:
         return "unknown"
-    states = [watched_state(temperature, profile) for profile in ranges]
+    states = [bounded_state(temperature, bounds) for bounds in watched]
     return next((state for state in states if state != RangeState.IN_RANGE), RangeState.IN_RANGE)
 
 
