@@ -32,7 +32,12 @@ def range_state(temperature_c: float, profile: StorageProfile) -> RangeState:
 
 def watched_state(temperature_c: float, profile: StorageProfile) -> RangeState:
     """As `range_state`, but only on the sides of the range that a rule of the profile watches."""
-    low, high = profile.watched_range
+    return bounded_state(temperature_c, profile.watched_range)
+
+
+def bounded_state(temperature_c: float, bounds: tuple[float | None, float | None]) -> RangeState:
+    """As `range_state` within (min °C, max °C), None for a side not watched (`watched_range`)."""
+    low, high = bounds
     if high is not None and temperature_c > high:
         return RangeState.ABOVE
     if low is not None and temperature_c < low:

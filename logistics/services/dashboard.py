@@ -9,15 +9,20 @@ is not theirs.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, type_coerce
 from sqlmodel import Session, col, select
 
-from logistics.core.attention import Attention, Standing, Unwatched, standing, urgency
-from logistics.core.excursion_rules import RangeState, watched_state
+from logistics.core.attention import Attention, Standing, Unwatched, standing, unwatched, urgency
+from logistics.core.dashboard_pages import DashboardPage, paged
+from logistics.core.excursion_rules import RangeState, bounded_state
 from logistics.core.excursion_types import Window
 from logistics.core.legs import LegMode
 from logistics.core.lifecycle import ACTIVE
@@ -37,13 +42,81 @@ from logistics.db.models import (
 )
 from logistics.db.types import UTCDateTime
 from logistics.services.excursions import logger_window_from
-from logistics.services.monitoring import MonitoringPolicy, no_logger
+from logistics.services.monitoring import MonitoringPolicy
 
 SEVERITIES = ("critical", "major", "minor")
 # Each logger's newest reading with a temperature in its window (by logger id and window), if any.
 Latest = dict[tuple[int, Window], tuple[datetime, float | None] | None]
 # A logger's window in a shipment, and the newest reading with a temperature it ever sent (if any).
 Watch = tuple[int, str, Window, tuple[datetime, float] | None]
+
+
+class _Active(NamedTuple):
+    """An active shipment's columns the dashboard reads (plain rows: building ORM objects for a thousand
+    shipments cost more than the queries)."""
+
+    id: int
+    reference: str
+    status: str
+    origin_id: int
+    destination_id: int
+    planned_departure: datetime | None
+    actual_departure: datetime | None
+    actual_arrival: datetime | None
+
+
+Bounds = tuple[float | None, float | None]  # a profile's watched range (StorageProfile.watched_range)
+
+
+class _Goods(NamedTuple):
+    profiles: tuple[StorageProfile, ...]
+    watched: tuple[Bounds, ...]  # each profile's watched range, worked out once per kind of goods
+
+
+_NO_GOODS = _Goods((), ())
+
+
+class _Place(NamedTuple):
+    code: str
+    timezone: str
+
+
+class _Leg(NamedTuple):
+    shipment_id: int
+    mode: str
+    from_site_id: int
+    to_site_id: int
+    carrier: str | None
+    transport_ref: str | None
+    planned_start: datetime | None
+    planned_end: datetime | None
+    actual_start: datetime | None
+    actual_end: datetime | None
+
+
+_ACTIVE_STATUSES = sorted(status.value for status in ACTIVE)
+_ACTIVE_SHIPMENTS = (select(*(getattr(Shipment, name) for name in _Active._fields))
+                     .where(col(Shipment.status).in_(_ACTIVE_STATUSES)).order_by(col(Shipment.reference)))
+# The other queries name the active shipments by this subquery rather than by thousands of bound ids.
+_ACTIVE_IDS = select(Shipment.id).where(col(Shipment.status).in_(_ACTIVE_STATUSES)).scalar_subquery()
+_SITES = select(Site.id, Site.code, Site.timezone)
+_LEGS = (select(*(getattr(Leg, name) for name in _Leg._fields)).where(col(Leg.shipment_id).in_(_ACTIVE_IDS))
+         .order_by(col(Leg.shipment_id), col(Leg.sequence)))
+_PROFILE_NAMES = (select(ShipmentLine.shipment_id, Item.storage_profile)
+                  .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
+                  .where(col(ShipmentLine.shipment_id).in_(_ACTIVE_IDS)).distinct())
+_OPEN_EXCURSIONS = (
+    select(ExcursionRecord.shipment_id, ExcursionRecord.severity, func.count(),
+           type_coerce(func.max(ExcursionRecord.start), UTCDateTime))  # SQLite's max() is untyped
+    .where(col(ExcursionRecord.shipment_id).in_(_ACTIVE_IDS),
+           col(ExcursionRecord.status).in_(["open", "acknowledged"]))
+    .group_by(ExcursionRecord.shipment_id, ExcursionRecord.severity))
+_WINDOWS = (select(LoggerAssignment.shipment_id, LoggerAssignment.logger_id, Logger.code,
+                   LoggerAssignment.starts_at, LoggerAssignment.ends_at, Logger.latest_at,
+                   Logger.latest_temperature_c)
+            .join(Logger, Logger.id == LoggerAssignment.logger_id)
+            .where(col(LoggerAssignment.shipment_id).in_(_ACTIVE_IDS))
+            .order_by(col(Logger.code), col(LoggerAssignment.starts_at)))
 
 
 @dataclass(frozen=True)
@@ -110,95 +183,152 @@ class ShipmentNow:
 def overview(session: Session, profiles: dict[str, StorageProfile], policy: MonitoringPolicy, *,
              now: datetime) -> list[ShipmentNow]:
     """Every active shipment, the most urgent first (core.attention), then by reference."""
-    active = [status.value for status in ACTIVE]
-    shipments = session.exec(select(Shipment).where(col(Shipment.status).in_(active))
-                             .order_by(col(Shipment.reference))).all()
-    ids = [shipment.id for shipment in shipments]
-    windows = _windows(session, shipments)
-    facts = _Facts(
-        sites={site.id: site for site in session.exec(select(Site)).all()},
-        legs=_by_shipment(session.exec(select(Leg).where(col(Leg.shipment_id).in_(ids))
-                                       .order_by(col(Leg.shipment_id), col(Leg.sequence))).all()),
-        ranges=_profiles_by_shipment(session, ids, profiles), excursions=_open_excursions(session, ids),
-        windows=windows, latest=_latest_readings(session, [
-            watch for watches in windows.values() for watch in watches if not _ended(watch[2], now)]))
-    rows = [_row(shipment, facts, policy, now) for shipment in shipments]
-    return sorted(rows, key=lambda row: (urgency(row.standing), row.reference))
+    judged, facts = _judge_all(session, profiles, policy, now)
+    return [_row(shipment, facts, now) for shipment in judged]
+
+
+def overview_page(session: Session, profiles: dict[str, StorageProfile], policy: MonitoringPolicy, *,
+                  now: datetime, page: int, per_page: int, level: str | None = None,
+                  status: str | None = None) -> DashboardPage[ShipmentNow]:
+    """A page of `overview` (see `paged`): every active shipment is judged and counted, but only the
+    page's rows are spelt out."""
+    judged, facts = _judge_all(session, profiles, policy, now)
+    shown = paged(judged, page=page, per_page=per_page, level=level, status=status)
+    return replace(shown, rows=tuple(_row(shipment, facts, now) for shipment in shown.rows))
 
 
 @dataclass(frozen=True)
 class _Facts:
     """What the dashboard's queries found, per shipment id (sites by id)."""
 
-    sites: dict[int | None, Site]
-    legs: dict[int, list[Leg]]
-    ranges: dict[int, tuple[StorageProfile, ...]]
+    sites: dict[int, _Place]
+    legs: dict[int, list[_Leg]]
+    ranges: dict[int, _Goods]
     excursions: dict[int, dict[str, tuple[int, datetime | None]]]
     windows: dict[int, list[Watch]]
     latest: Latest
 
 
-def _row(shipment: Shipment, facts: _Facts, policy: MonitoringPolicy, now: datetime) -> ShipmentNow:
-    assert shipment.id is not None
-    legs, ranges = facts.legs.get(shipment.id, []), facts.ranges.get(shipment.id, ())
+@dataclass(frozen=True)
+class _Judged:
+    """An active shipment with what decides its place on the dashboard (the rest is spelt out only for
+    the rows a page shows)."""
+
+    shipment: _Active
+    loggers: tuple[LoggerNow, ...]
+    unwatched: Unwatched | None
+    standing: Standing
+
+    @property
+    def level(self) -> str:
+        return self.standing.level.word
+
+    @property
+    def status(self) -> str:
+        return self.shipment.status
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused (as it was before, after). Judging 10,000 shipments keeps some
+    200,000 small objects alive until the page is built, enough to set off full collections of the whole
+    heap that cost as much as the judging itself; they hold no cycles, and reference counting frees them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _judge_all(session: Session, profiles: dict[str, StorageProfile], policy: MonitoringPolicy,
+               now: datetime) -> tuple[list[_Judged], _Facts]:
+    """Every active shipment judged, the most urgent first, then by reference; and the facts read."""
+    with _without_cycle_collection():
+        return _judged(session, profiles, policy, now)
+
+
+def _judged(session: Session, profiles: dict[str, StorageProfile], policy: MonitoringPolicy,
+            now: datetime) -> tuple[list[_Judged], _Facts]:
+    shipments = [_Active(*row) for row in session.execute(_ACTIVE_SHIPMENTS)]
+    windows = _windows(session, shipments)
+    facts = _Facts(
+        sites={site_id: _Place(code, zone) for site_id, code, zone in session.execute(_SITES)},
+        legs=_by_shipment([_Leg(*row) for row in session.execute(_LEGS)]),
+        ranges=_profiles_by_shipment(session, profiles), excursions=_open_excursions(session),
+        windows=windows, latest=_latest_readings(session, [
+            watch for watches in windows.values() for watch in watches if not _ended(watch[2], now)]))
+    judged = [_judge(shipment, facts, policy, now) for shipment in shipments]
+    return sorted(judged, key=lambda row: (urgency(row.standing), row.shipment.reference)), facts
+
+
+def _judge(shipment: _Active, facts: _Facts, policy: MonitoringPolicy, now: datetime) -> _Judged:
+    legs, goods = facts.legs.get(shipment.id, []), facts.ranges.get(shipment.id, _NO_GOODS)
     windows = facts.windows.get(shipment.id, [])
     air = [AirLeg(leg.planned_start, leg.planned_end, leg.actual_start, leg.actual_end)
            for leg in legs if leg.mode == LegMode.AIR]
-    loggers = tuple(_logger_now(code, facts.latest[logger_id, window], window.start, ranges, air, now, policy)
-                    for logger_id, code, window, _ in windows if not _ended(window, now))
-    unwatched = no_logger(shipment, [window for _, _, window, _ in windows], now=now)
+    loggers = tuple(_logger_now(code, facts.latest[logger_id, window], window.start, goods.watched, air, now,
+                                policy) for logger_id, code, window, _ in windows if not _ended(window, now))
+    departed = shipment.actual_departure or shipment.planned_departure
+    unwatched_since = unwatched(shipment.status, [window for _, _, window, _ in windows], departed=departed,
+                                now=now)
     found = facts.excursions.get(shipment.id, {})
+    return _Judged(shipment, loggers, unwatched_since, _standing(found, loggers, unwatched_since, departed))
+
+
+def _row(judged: _Judged, facts: _Facts, now: datetime) -> ShipmentNow:
+    shipment = judged.shipment
+    legs = facts.legs.get(shipment.id, [])
     destination = facts.sites[shipment.destination_id]
     return ShipmentNow(
         reference=shipment.reference, status=str(shipment.status),
         origin=facts.sites[shipment.origin_id].code, destination=destination.code,
         destination_zone=destination.timezone, leg=_current_leg(legs, facts.sites, now),
         legs_done=sum(1 for leg in legs if leg.actual_end is not None), legs_total=len(legs),
-        ranges=ranges, loggers=loggers, standing=_standing(found, loggers, unwatched, shipment),
-        unwatched=unwatched, open_excursions={severity: count for severity, (count, _) in found.items()})
+        ranges=facts.ranges.get(shipment.id, _NO_GOODS).profiles, loggers=judged.loggers,
+        standing=judged.standing, unwatched=judged.unwatched,
+        open_excursions={severity: count
+                         for severity, (count, _) in facts.excursions.get(shipment.id, {}).items()})
 
 
 def _standing(excursions: dict[str, tuple[int, datetime | None]], loggers: tuple[LoggerNow, ...],
-              unwatched: Unwatched | None, shipment: Shipment) -> Standing:
+              unwatched: Unwatched | None, departed: datetime | None) -> Standing:
     concerns = [logger.silent_since for logger in loggers if logger.silent]
     concerns += [logger.last_time for logger in loggers if logger.out_of_range]
     concerns += [unwatched.since] if unwatched is not None else []
     return standing({severity: newest for severity, (_, newest) in excursions.items()}, concerns,
-                    departed=shipment.actual_departure or shipment.planned_departure)
+                    departed=departed)
 
 
 def _ended(window: Window, now: datetime) -> bool:
     return window.end is not None and window.end <= now
 
 
-def _by_shipment(legs: list[Leg]) -> dict[int, list[Leg]]:
-    grouped: dict[int, list[Leg]] = defaultdict(list)
+def _by_shipment(legs: list[_Leg]) -> dict[int, list[_Leg]]:
+    grouped: dict[int, list[_Leg]] = defaultdict(list)
     for leg in legs:
         grouped[leg.shipment_id].append(leg)
     return grouped
 
 
-def _profiles_by_shipment(session: Session, ids: list[int | None],
-                          profiles: dict[str, StorageProfile]) -> dict[int, tuple[StorageProfile, ...]]:
-    rows = session.exec(
-        select(ShipmentLine.shipment_id, Item.storage_profile).join(Lot, Lot.id == ShipmentLine.lot_id)
-        .join(Item, Item.id == Lot.item_id).where(col(ShipmentLine.shipment_id).in_(ids)).distinct()).all()
+def _profiles_by_shipment(session: Session, profiles: dict[str, StorageProfile]) -> dict[int, _Goods]:
+    """Per shipment, its goods' profiles; shipments carrying the same profiles share one `_Goods` (with
+    thousands of shipments, a few kinds of goods)."""
+    rows = session.execute(_PROFILE_NAMES).all()
     names: dict[int, set[str]] = defaultdict(set)
     for shipment_id, name in rows:
         names[shipment_id].add(name)
-    return {shipment_id: tuple(profiles[name] for name in sorted(found) if name in profiles)
-            for shipment_id, found in names.items()}
+    kinds: dict[tuple[str, ...], _Goods] = {}
+    for found in {tuple(sorted(found)) for found in names.values()}:
+        known = tuple(profiles[name] for name in found if name in profiles)
+        kinds[found] = _Goods(known, tuple(profile.watched_range for profile in known))
+    return {shipment_id: kinds[tuple(sorted(found))] for shipment_id, found in names.items()}
 
 
-def _open_excursions(session: Session,
-                     ids: list[int | None]) -> dict[int, dict[str, tuple[int, datetime | None]]]:
+def _open_excursions(session: Session) -> dict[int, dict[str, tuple[int, datetime | None]]]:
     """Per shipment and severity (most severe first): how many are open, and when the newest began."""
-    newest = type_coerce(func.max(ExcursionRecord.start), UTCDateTime)  # SQLite's max() is untyped
-    rows = session.exec(
-        select(ExcursionRecord.shipment_id, ExcursionRecord.severity, func.count(), newest)
-        .where(col(ExcursionRecord.shipment_id).in_(ids),
-               col(ExcursionRecord.status).in_(["open", "acknowledged"]))
-        .group_by(ExcursionRecord.shipment_id, ExcursionRecord.severity)).all()
+    rows = session.execute(_OPEN_EXCURSIONS).all()
     found: dict[int, dict[str, tuple[int, datetime | None]]] = defaultdict(dict)
     for shipment_id, severity, count, began in rows:
         found[shipment_id][severity] = (count, began)
@@ -206,19 +336,15 @@ def _open_excursions(session: Session,
             for shipment_id, of in found.items()}
 
 
-def _windows(session: Session, shipments: list[Shipment]) -> dict[int, list[Watch]]:
+def _windows(session: Session, shipments: list[_Active]) -> dict[int, list[Watch]]:
     """Per shipment, each logger's window in it (ended ones too: when the last ended matters), with the
     logger's latest reading."""
     by_id = {shipment.id: shipment for shipment in shipments}
-    rows = session.exec(
-        select(LoggerAssignment.shipment_id, LoggerAssignment.logger_id, Logger.code,
-               LoggerAssignment.starts_at, LoggerAssignment.ends_at, Logger.latest_at,
-               Logger.latest_temperature_c)
-        .join(Logger, Logger.id == LoggerAssignment.logger_id)
-        .where(col(LoggerAssignment.shipment_id).in_(list(by_id)))
-        .order_by(col(Logger.code), col(LoggerAssignment.starts_at))).all()
+    rows = session.execute(_WINDOWS).all()
     grouped: dict[int, list[Watch]] = defaultdict(list)
     for shipment_id, logger_id, code, starts_at, ends_at, latest_at, temperature in rows:
+        if shipment_id not in by_id:
+            continue  # became active after the shipments were read (PostgreSQL reads each statement anew)
         window = logger_window_from(starts_at, ends_at, by_id[shipment_id])
         latest = (latest_at, temperature) if latest_at is not None else None
         grouped[shipment_id].append((logger_id, code, window, latest))
@@ -251,7 +377,7 @@ def _latest_readings(session: Session, watches: list[Watch]) -> Latest:
 
 
 def _logger_now(code: str, latest: tuple[datetime, float | None] | None, assigned_at: datetime,
-                ranges: tuple[StorageProfile, ...], air: list[AirLeg], now: datetime,
+                watched: tuple[Bounds, ...], air: list[AirLeg], now: datetime,
                 policy: MonitoringPolicy) -> LoggerNow:
     last_time, temperature = latest if latest else (None, None)
     allowed, grace = policy.silent_after, policy.flight_grace
@@ -259,20 +385,20 @@ def _logger_now(code: str, latest: tuple[datetime, float | None] | None, assigne
     flying = quiet is None and in_flight(air, now, grace) is not None and (
         last_time is None or now - last_time > allowed)
     return LoggerNow(code=code, last_time=last_time, temperature_c=temperature,
-                     state=_state(temperature, ranges), silent_since=quiet.since if quiet else None,
+                     state=_state(temperature, watched), silent_since=quiet.since if quiet else None,
                      flight_mode=flying)
 
 
-def _state(temperature: float | None, ranges: tuple[StorageProfile, ...]) -> str:
+def _state(temperature: float | None, watched: tuple[Bounds, ...]) -> str:
     """Out of range if beyond a side of any of the goods' ranges that a rule watches (the strictest wins):
     frozen kits packed in dry ice beside the vector are not flagged "below" for the cold they may take."""
     if temperature is None:
         return "unknown"
-    states = [watched_state(temperature, profile) for profile in ranges]
+    states = [bounded_state(temperature, bounds) for bounds in watched]
     return next((state for state in states if state != RangeState.IN_RANGE), RangeState.IN_RANGE)
 
 
-def _current_leg(legs: list[Leg], sites: dict[int | None, Site], now: datetime) -> LegNow | None:
+def _current_leg(legs: list[_Leg], sites: dict[int, _Place], now: datetime) -> LegNow | None:
     """The leg under way: started and not ended, else the next one due to start."""
     under_way = [leg for leg in legs if leg.actual_start is not None and leg.actual_end is None]
     due = [leg for leg in legs if leg.actual_start is None and leg.actual_end is None]

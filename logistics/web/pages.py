@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from pydantic import ValidationError
 
+from logistics.core.dashboard_pages import LEVELS, STATUSES
 from logistics.core.excursion_review import DISPOSITIONS
 from logistics.core.lifecycle import ShipmentStatus
 from logistics.core.limits import (
@@ -51,21 +52,29 @@ LATEST_MS = int(BUSINESS_TIME_LATEST.timestamp() * 1000)
 
 @blueprint.route("/")
 def index() -> Any:
-    """The dashboard: active shipments as they are now; the table refreshes itself (see live.js)."""
+    """The dashboard: active shipments as they are now, the most urgent first, a page at a time; the
+    counts and the table refresh themselves (see live.js)."""
     return render_template("dashboard.html", **_dashboard())
 
 
 @blueprint.route("/dashboard/live")
 def dashboard_live() -> Any:
-    """The dashboard's table alone, for the page to swap in without a reload."""
+    """The dashboard's counts, table and pager alone, for the page to swap in without a reload."""
     return render_template("dashboard/_table.html", **_dashboard())
 
 
 def _dashboard() -> dict[str, Any]:
     runtime, now = db.runtime(), datetime.now(UTC)
-    rows = dashboard.overview(db.session(), runtime.profiles, MonitoringPolicy.of(runtime.settings), now=now)
+    level, status = request.args.get("attention"), request.args.get("status")
+    chosen = {"attention": level if level in LEVELS else None,  # nonsense shows every shipment
+              "status": status if status in STATUSES else None}
+    shown = dashboard.overview_page(
+        db.session(), runtime.profiles, MonitoringPolicy.of(runtime.settings), now=now,
+        page=page_number(request.args), per_page=runtime.settings.page_size, level=chosen["attention"],
+        status=chosen["status"])
     every = request.args.get("every", DASHBOARD_REFRESH_SECONDS, type=int) or DASHBOARD_REFRESH_SECONDS
-    return {"rows": rows, "now": now, "refresh_seconds": min(max(every, 5), 300)}  # ?every=N seconds
+    return {"shown": shown, "rows": shown.rows, "now": now, "refresh_seconds": min(max(every, 5), 300),
+            "chosen": {name: value for name, value in chosen.items() if value}}  # ?every=N seconds
 
 
 @blueprint.route("/shipments")

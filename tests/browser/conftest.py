@@ -20,16 +20,17 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @contextmanager
-def serving(demo: Path, folder: Path) -> Iterator[str]:
-    """`logistics serve` on a copy of the demo database in `folder`, on a free port; its ingest subscribes at
-    a broker of its own, not at one that other tests (or other runs) share."""
+def serving(demo: Path, folder: Path, **settings: str) -> Iterator[str]:
+    """`logistics serve` on a copy of the demo database in `folder`, on a free port, with these further
+    settings; its ingest subscribes at a broker of its own, not at one that other tests (or other runs)
+    share."""
     database = folder / "shipments.db"
     shutil.copyfile(demo, database)
     credentials = broker_credentials(logger_ids=[])
     with PrivateBroker(folder / "broker", password_file_text=credentials.password_file_text,
                        acl_file_text=credentials.acl_file_text) as broker:
         mqtt_url = f"mqtt://ingest:{credentials.secrets['ingest']}@{broker.host}:{broker.port}"
-        with web_server(f"sqlite:///{database}", command_name="serve", mqtt_url=mqtt_url) as url:
+        with web_server(f"sqlite:///{database}", command_name="serve", mqtt_url=mqtt_url, **settings) as url:
             yield url
 
 

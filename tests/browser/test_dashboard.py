@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, serving
 from tests.browser.test_pages import sign_in
 
 pytestmark = pytest.mark.browser
@@ -58,3 +58,28 @@ def test_the_critical_shipment_comes_first_and_goods_with_no_logger_need_attenti
     assert badge.evaluate("b => getComputedStyle(b).fontWeight") == "700"  # a badge, not small grey text
     expect(page.locator("table.dashboard caption")).to_contain_text("3 of 3 need attention")
     screenshot(page, "dashboard-attention")
+
+
+def test_a_page_of_the_dashboard_keeps_its_place_when_it_refreshes_and_its_counts_list_what_they_count(
+        sqlite_templates, page, tmp_path):
+    with serving(sqlite_templates["demo"], tmp_path, page_size="1") as server:
+        sign_in(page, server, "logistics")
+        page.goto(f"{server}/?page=2")
+        rows = page.locator("table.dashboard tbody tr")
+        expect(rows).to_have_count(1)
+        second = rows.first.get_attribute("data-reference")
+        expect(page.locator("nav.pager")).to_contain_text("3 shipments · page 2 of 3")
+        expect(page.locator("table.dashboard caption")).to_contain_text("3 of 3 need attention")
+        page.locator("#live table").evaluate("table => table.dataset.before = 'refresh'")
+        with page.expect_response(lambda response: "/dashboard/live?page=2" in response.url):
+            page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # live.js refreshes now
+        expect(page.locator("#live table[data-before]")).to_have_count(0)  # swapped for the new fragment
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_have_attribute("data-reference", second)
+        screenshot(page, "dashboard-paged")
+        page.get_by_role("link", name="Next →").click()
+        expect(page).to_have_url(re.compile(r"/\?page=3$"))
+        page.locator("nav.dashboard-counts a", has_text="packed").click()
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_have_attribute("data-reference", "HG-2026-0047")
+        expect(page.locator("nav.dashboard-counts a.chosen")).to_contain_text("packed 1")

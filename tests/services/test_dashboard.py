@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import event
 from sqlmodel import col, select
 
+from logistics.core.dashboard_pages import paged
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Logger, LoggerAssignment, Reading, Shipment
 from logistics.services import loggers
@@ -172,3 +173,29 @@ def test_the_dashboard_shows_each_loggers_newest_reading_in_its_window_as_a_seek
         shown = {logger.code: (logger.last_time, logger.temperature_c)
                  for row in rows(demo_runtime) for logger in row.loggers}
         assert shown == expected
+
+
+def test_a_page_holds_the_most_urgent_first_and_the_counts_cover_every_shipment(demo_runtime):
+    send(demo_runtime, [(NOW - timedelta(minutes=60 - 5 * i), -5.0) for i in range(12)], "LG-24005")
+    run_scan(demo_runtime)  # HG-2026-0046 critical; HG-2026-0047 silent; HG-2026-0045 quiet on its flight
+    every = rows(demo_runtime)
+    first = paged(every, page=1, per_page=1)
+    assert [row.reference for row in first.rows] == ["HG-2026-0046"]
+    assert (first.page, first.pages, first.matching, first.active, first.attention) == (1, 3, 3, 3, 2)
+    assert first.by_level == {"critical": 1, "major": 0, "other": 1, "none": 1}
+    assert first.by_status == {"arrived": 1, "in_transit": 1, "packed": 1}
+    pages = [paged(every, page=number, per_page=1).rows[0].reference for number in (1, 2, 3)]
+    assert pages == [row.reference for row in every]  # the pages in turn: the whole list, in its order
+    beyond = paged(every, page=9, per_page=1)
+    assert (beyond.page, beyond.rows) == (3, (every[2],))  # past the end: the last page
+
+
+def test_a_filter_chooses_by_level_or_status_and_the_counts_stay_over_all(demo_runtime):
+    every = rows(demo_runtime)
+    looked_at = paged(every, page=1, per_page=10, level="other")
+    assert looked_at.rows == tuple(row for row in every if row.level == "other")
+    packed = paged(every, page=1, per_page=10, status="packed")
+    assert [row.reference for row in packed.rows] == ["HG-2026-0047"] and packed.matching == 1
+    assert packed.active == 3 and sum(packed.by_level.values()) == 3
+    nothing = paged(every, page=2, per_page=10, level="critical")
+    assert (nothing.rows, nothing.matching, nothing.page, nothing.pages) == ((), 0, 1, 1)

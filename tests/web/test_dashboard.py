@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from logistics.services.telemetry import TelemetryStore
 from sensors.intake import IncomingMessage
-from tests.web.conftest import login
+from tests.web.conftest import login, web_app
 
 
 def send(app, logger, *readings):
@@ -68,3 +72,44 @@ def test_goods_under_way_with_no_logger_need_attention_and_the_caption_counts_th
     total_rows = page.count("data-reference=")
     assert f"{attention_rows} of {total_rows} need attention" in page
     assert attention_rows == 3 and total_rows == 3  # each active demo shipment: silent loggers, or none
+
+
+@pytest.fixture
+def one_a_page(sqlite_demo_runtime):
+    """The demo's three active shipments, one to a page."""
+    settings = dataclasses.replace(sqlite_demo_runtime.settings, page_size=1)
+    return web_app(dataclasses.replace(sqlite_demo_runtime, settings=settings)).test_client()
+
+
+def references(page):
+    return re.findall(r'data-reference="([^"]+)"', page)
+
+
+def test_the_dashboard_pages_its_rows_in_urgency_order_and_counts_every_shipment(client, one_a_page):
+    login(client, "viewer")
+    everything = references(client.get("/").get_data(as_text=True))
+    login(one_a_page, "viewer")
+    first = one_a_page.get("/").get_data(as_text=True)
+    assert references(first) == everything[:1] and len(everything) == 3
+    assert "3 of 3 need attention" in first and "3 shipments · page 1 of 3" in first
+    assert re.search(r'needs a look <b>3</b>', first) and re.search(r'fine <b>0</b>', first)
+    assert 'href="/?page=2">Next →' in first and "← Previous" not in first
+    second = one_a_page.get("/?page=2").get_data(as_text=True)
+    assert references(second) == everything[1:2] and "3 of 3 need attention" in second
+    assert 'data-live-url="/dashboard/live?page=2"' in second  # the refresh keeps the page
+    assert references(one_a_page.get("/dashboard/live?page=3").get_data(as_text=True)) == everything[2:]
+    assert references(one_a_page.get("/?page=70").get_data(as_text=True)) == everything[2:]  # the last
+
+
+def test_the_counts_filter_the_rows_and_the_filter_survives_paging_and_refresh(client):
+    login(client, "viewer")
+    packed = client.get("/?status=packed").get_data(as_text=True)
+    assert references(packed) == ["HG-2026-0047"] and "3 of 3 need attention" in packed
+    assert "1 shipment · page 1 of 1" in packed and 'data-live-url="/dashboard/live?status=packed"' in packed
+    assert 'class="count chosen" href="/?status=packed"' in packed and ">Show all</a>" in packed
+    looked_at = client.get("/?attention=other").get_data(as_text=True)  # a count lists what it counts
+    assert 'href="/?attention=other">needs a look <b>3</b>' in packed and len(references(looked_at)) == 3
+    fine = client.get("/?attention=none").get_data(as_text=True)
+    assert references(fine) == [] and "No shipment matches." in fine and "3 of 3 need attention" in fine
+    nonsense = client.get("/?attention=bogus&status=delivered").get_data(as_text=True)
+    assert len(references(nonsense)) == 3 and "Show all" not in nonsense
