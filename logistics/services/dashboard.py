@@ -10,6 +10,7 @@ is not theirs.
 from __future__ import annotations
 
 import gc
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -228,18 +229,36 @@ class _Judged:
         return self.shipment.status
 
 
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused (as it was before, after). Judging 10,000 shipments keeps some
-    200,000 small objects alive until the page is built, enough to set off full collections of the whole
-    heap that cost as much as the judging itself; they hold no cycles, and reference counting frees them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+class _CollectorPause:
+    """The cyclic garbage collector paused while any thread is inside, and back as it was when the last
+    one leaves: the collector is one per process, and requests overlap in a threaded server (a plain
+    disable and enable per request could leave it off for good)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._was_enabled = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._inside == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._inside += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._inside -= 1
+                if self._inside == 0 and self._was_enabled:
+                    gc.enable()
+
+
+# Judging 10,000 shipments keeps some 200,000 small objects alive until the page is built, enough to set
+# off full collections of the whole heap that cost as much as the judging itself; they hold no cycles,
+# and reference counting frees them.
+_without_cycle_collection = _CollectorPause()
 
 
 def _judge_all(session: Session, profiles: dict[str, StorageProfile], policy: MonitoringPolicy,

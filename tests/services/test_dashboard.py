@@ -3,6 +3,7 @@ the most urgent shipment first, goods under way with no logger needing attention
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 from datetime import timedelta
@@ -13,7 +14,7 @@ from sqlmodel import col, select
 from logistics.core.dashboard_pages import paged
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Logger, LoggerAssignment, Reading, Shipment
-from logistics.services import loggers
+from logistics.services import dashboard, loggers
 from logistics.services.dashboard import overview
 from logistics.services.excursions import logger_window
 from logistics.services.monitoring import MonitoringPolicy
@@ -199,3 +200,16 @@ def test_a_filter_chooses_by_level_or_status_and_the_counts_stay_over_all(demo_r
     assert packed.active == 3 and sum(packed.by_level.values()) == 3
     nothing = paged(every, page=2, per_page=10, level="critical")
     assert (nothing.rows, nothing.matching, nothing.page, nothing.pages) == ((), 0, 1, 1)
+
+
+def test_overlapping_requests_leave_the_collector_as_they_found_it():
+    # Two requests in a threaded server: the first to leave must not switch it back on under the second,
+    # nor the second, having found it off, leave it off for good.
+    assert gc.isenabled()
+    first, second = dashboard._without_cycle_collection(), dashboard._without_cycle_collection()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
