@@ -40,12 +40,15 @@ def test_help_lists_the_commands_without_importing_them_or_any_heavy_library(tmp
     assert [name for name in loaded if name.startswith("logistics.cli.")] == []
 
 
-@pytest.mark.parametrize("command", [["users", "list"], ["loggers", "list"], ["epcis", "export", "X"]],
-                         ids=" ".join)
-def test_a_database_command_loads_no_web_framework_units_numerics_or_pdf(tmp_path, command):
+# An EPCIS export summarises each logger's readings with the excursion engine, which folds them as numpy
+# columns: the one heavy library its own work needs.
+@pytest.mark.parametrize(("command", "needed"), [(["users", "list"], set()), (["loggers", "list"], set()),
+                                                 (["epcis", "export", "X"], {"numpy"})],
+                         ids=lambda value: " ".join(value) if isinstance(value, list) else "")
+def test_a_database_command_loads_no_web_framework_units_numerics_or_pdf(tmp_path, command, needed):
     loaded = {name.split(".")[0] for name in loaded_by(*command, folder=tmp_path)}
     assert "alembic" in loaded  # it did reach the database, and found no schema there
-    assert loaded & (HEAVY - DATABASE) == set()
+    assert loaded & (HEAVY - DATABASE) == needed
 
 
 def test_the_command_list_shows_what_each_commands_own_help_starts_with():
