@@ -62,13 +62,8 @@ def logger_code(index: int) -> str:
     return f"LG-B{index:03d}"
 
 
-@contextmanager
-def fresh_database(admin_url: str, name: str, loggers: int) -> Iterator[str]:
-    """A new PostgreSQL database at the current schema with the bench's loggers; dropped afterwards."""
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{re.sub(r'^postgresql:', 'postgresql+psycopg:', admin_url).rsplit('/', 1)[0]}/{name}"
+def seed(url: str, loggers: int) -> None:
+    """The database at `url` brought to the current schema, with the bench's loggers."""
     runtime = build_runtime(load_settings(environ={}, overrides={
         "database_url": url, "secret_key": "bench", "log_level": "WARNING"}))
     try:
@@ -77,6 +72,16 @@ def fresh_database(admin_url: str, name: str, loggers: int) -> Iterator[str]:
             session.add_all(Logger(code=logger_code(n), serial=f"BENCH-{n}") for n in range(loggers))
     finally:
         runtime.close()
+
+
+@contextmanager
+def fresh_database(admin_url: str, name: str, loggers: int) -> Iterator[str]:
+    """A new PostgreSQL database at the current schema with the bench's loggers; dropped afterwards."""
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{re.sub(r'^postgresql:', 'postgresql+psycopg:', admin_url).rsplit('/', 1)[0]}/{name}"
+    seed(url, loggers)
     try:
         yield url
     finally:
@@ -88,14 +93,7 @@ def fresh_database(admin_url: str, name: str, loggers: int) -> Iterator[str]:
 def fresh_sqlite(folder: Path, loggers: int) -> Iterator[str]:
     """A new SQLite file at the current schema with the bench's loggers."""
     url = f"sqlite:///{folder / 'bench.db'}"
-    runtime = build_runtime(load_settings(environ={}, overrides={
-        "database_url": url, "secret_key": "bench", "log_level": "WARNING"}))
-    try:
-        migrate.upgrade(runtime.engine)
-        with unit_of_work(runtime.sessions, actor="bench") as session:
-            session.add_all(Logger(code=logger_code(n), serial=f"BENCH-{n}") for n in range(loggers))
-    finally:
-        runtime.close()
+    seed(url, loggers)
     yield url
 
 
