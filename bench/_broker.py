@@ -4,6 +4,7 @@ what to load for access control."""
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -43,7 +44,30 @@ class BenchBroker:
                 time.sleep(0.05)
         raise SystemExit("mosquitto did not start")
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def pause(self) -> None:
+        """Stop the broker (SIGSTOP): clients that connect meanwhile wait in its listening socket's
+        accept queue, their CONNECT sent, until `resume`."""
+        self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self._process.send_signal(signal.SIGCONT)
+
+    def waiting_connections(self) -> int:
+        """Connections the kernel has accepted that the broker has not yet taken (Linux /proc/net/tcp:
+        a listening socket's rx_queue is its accept queue)."""
+        local = f"0100007F:{self.port:04X}"
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[1] == local and fields[3] == "0A":  # 0A: LISTEN
+                return int(fields[4].split(":")[1], 16)
+        return 0
+
     def close(self) -> None:
+        self.resume()  # a stopped process would not act on SIGTERM
         self._process.terminate()
         self._process.wait(10)
         self._dir.cleanup()

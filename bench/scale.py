@@ -1,14 +1,21 @@
 """Scale-out: ingest throughput with one and with two `logistics ingest` workers (issue: scale-out).
 
 The topology of docs/deploy.md: PostgreSQL as the database, the workers on one shared subscription
-(`$share/ingest/...`) on Mosquitto, each the real command in a process of its own. A publisher pushes one
-reading per message (as loggers do) while the workers run; throughput is readings stored per second, from
-the first publish to the last reading stored. Each round measures, in turn, one worker on SQLite (the
+(`$share/ingest/...`) on Mosquitto, each the real command in a process of its own. Loggers publish from
+elsewhere, so the bench measures how fast the workers drain a queue, with no publisher in the window. Each
+topology has a broker of its own. Its workers start once and stop (SIGTERM): their persistent sessions
+(fixed client ids, clean_session=False) stay in the shared subscription. Then one reading per message (as
+loggers send) is published at QoS 1 while no worker runs; Mosquitto (2.0) queues every message for one
+offline member of the group, in turn, so two workers get half each. The broker is then held stopped
+(SIGSTOP) while the workers start again, and resumed once each has connected: throughput is readings
+stored per second from then until the last one is stored, so neither Python's start-up nor one worker
+starting later than the other counts. Each round measures, in turn, one worker on SQLite (the
 single-machine path), one worker on PostgreSQL and two; the figures are PostgreSQL's one worker over
 SQLite's (target >= 0.5x) and two workers over one (target >= 1.6x), medians over the rounds. Also
-printed: the publisher's own rate (the ceiling any topology can reach), each worker's share, the CPU
-each worker and the database used (in cores: CPU seconds per second of the run, from /proc), and the
-loss count (published minus stored), which must be 0.
+printed: the publisher's rate (for information: it is not in the window), each worker's share, the CPU
+each worker (with its writer process), the database and the broker used (in cores: CPU seconds per
+second of the run, from /proc; the database's counts every PostgreSQL process on the machine), how busy
+the whole machine was, and the loss count (published minus stored), which must be 0.
 
 Run: .venv/bin/python bench/scale.py [--messages 20000] [--loggers 20] [--rounds 3]
      [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
@@ -28,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -136,35 +143,48 @@ def postgres_cpu_s() -> dict[int, float]:
 
 
 @contextmanager
-def workers(count: int, database_url: str, broker: BenchBroker,
-            folder: Path) -> Iterator[list[tuple[Path, int]]]:
-    """`count` real `logistics ingest` processes on one shared subscription; SIGTERM at the end."""
+def workers(count: int, database_url: str, broker: BenchBroker, folder: Path, phase: str,
+            ready: Callable[[list[Path]], bool]) -> Iterator[list[tuple[Path, int]]]:
+    """`count` real `logistics ingest` processes on one shared subscription, yielded once `ready(logs)`;
+    SIGTERM at the end, and each must exit cleanly (0)."""
     command = shutil.which("logistics", path=str(Path(sys.executable).parent))
     argv = [command] if command else [sys.executable, "-m", "logistics"]
     environ = {key: value for key, value in os.environ.items() if not key.startswith("LOGISTICS_")}
     environ |= {"LOGISTICS_DATABASE_URL": database_url, "LOGISTICS_SECRET_KEY": "bench",
                 "LOGISTICS_MQTT_URL": f"mqtt://{broker.host}:{broker.port}",
                 "LOGISTICS_INGEST_SHARED_GROUP": "ingest", "LOGISTICS_LOG_LEVEL": "INFO"}
-    logs = [folder / f"ingest-{n}.log" for n in range(1, count + 1)]
+    logs = [folder / f"ingest-{phase}-{n}.log" for n in range(1, count + 1)]
     processes = []
     for n, log in enumerate(logs, start=1):
-        client = {"LOGISTICS_INGEST_CLIENT_ID": f"bench-ingest-{n}"}
+        client = {"LOGISTICS_INGEST_CLIENT_ID": f"bench-ingest-{n}"}  # the same session in each phase
         with log.open("wb") as out:
             processes.append(subprocess.Popen([*argv, "ingest"], cwd=folder, stdout=out,
                                               stderr=subprocess.STDOUT, env=environ | client))
     try:
         deadline = time.monotonic() + 60
-        while not all("ingest connected" in log.read_text() for log in logs):
+        while not ready(logs):
             if time.monotonic() > deadline or any(process.poll() is not None for process in processes):
-                raise SystemExit("an ingest worker did not connect:\n" +
+                raise SystemExit(f"ingest workers not ready ({phase}):\n" +
                                  "\n".join(log.read_text()[-1500:] for log in logs))
-            time.sleep(0.05)
+            time.sleep(0.02)
         yield [(log, process.pid) for log, process in zip(logs, processes, strict=True)]
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(60)
+        if any(process.wait(60) != 0 for process in processes):
+            raise SystemExit(f"an ingest worker did not exit cleanly ({phase}):\n" +
+                             "\n".join(log.read_text()[-1500:] for log in logs))
+
+
+def subscribed(logs: list[Path]) -> bool:
+    return all("ingest connected" in log.read_text() for log in logs)
+
+
+def join_group(count: int, database_url: str, broker: BenchBroker, folder: Path) -> None:
+    """Start the workers once and stop them: the broker keeps their persistent sessions in the shared
+    subscription, and queues for them, round-robin, what is published while they are away."""
+    with workers(count, database_url, broker, folder, "join", subscribed):
+        pass
 
 
 def cpu_ticks() -> tuple[int, int]:
@@ -193,7 +213,8 @@ def publish(broker: BenchBroker, messages: list[tuple[str, bytes]]) -> float:
 
 def measure(database: str, worker_count: int, args: argparse.Namespace, folder: Path,
             messages: list[tuple[str, bytes]]) -> Run:
-    """One topology: `worker_count` workers on a fresh `database` ("sqlite" or "postgresql")."""
+    """One topology: `worker_count` workers on a fresh `database` ("sqlite" or "postgresql") draining
+    the messages queued for them while they were away."""
     name = f"bench_scale_{os.getpid()}_{worker_count}"
     # A broker of its own: a worker's persistent session outlives it and keeps taking its share of the
     # shared subscription, so one worker after two on the same broker would wait for an absent peer.
@@ -201,41 +222,53 @@ def measure(database: str, worker_count: int, args: argparse.Namespace, folder: 
     fresh = fresh_sqlite(folder, args.loggers) if database == "sqlite" else \
         fresh_database(args.admin_url, name, args.loggers)
     with closing(broker), fresh as url:
+        join_group(worker_count, url, broker, folder)
+        published_in = publish(broker, messages)
         # One connection for every count: a new one per poll would fork a PostgreSQL backend 20 times
         # a second on the machine being measured.
         counter = sqlite3.connect(folder / "bench.db") if database == "sqlite" else \
             psycopg.connect(f"{args.admin_url.rsplit('/', 1)[0]}/{name}", autocommit=True)
-        with closing(counter), workers(worker_count, url, broker, folder) as started:
-            pids = [pid for _, pid in started]
-            workers_before, database_before = [tree_cpu_s(pid) for pid in pids], postgres_cpu_s()
-            busy_before, total_before = cpu_ticks()
-            began = time.perf_counter()
-            published_in = publish(broker, messages)
-            deadline = time.monotonic() + 600
-            while stored(counter) < len(messages) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            elapsed = time.perf_counter() - began
-            busy_after, total_after = cpu_ticks()
-            workers_cpu = [(tree_cpu_s(pid) - before) / elapsed
-                           for pid, before in zip(pids, workers_before, strict=True)]
-            database_after = postgres_cpu_s()
-            count = stored(counter)
+        # The broker is held stopped while the workers start, until each has connected: the clock runs
+        # from when it takes their connections, so neither Python's start-up nor a slower starter counts.
+        broker.pause()
+        try:
+            with closing(counter), workers(worker_count, url, broker, folder, "drain",
+                                           lambda _: broker.waiting_connections() >= worker_count) as started:
+                pids = [pid for _, pid in started]
+                workers_before, database_before = [tree_cpu_s(pid) for pid in pids], postgres_cpu_s()
+                broker_before = process_cpu_s(broker.pid)
+                busy_before, total_before = cpu_ticks()
+                began = time.perf_counter()
+                broker.resume()
+                deadline = time.monotonic() + 600
+                while stored(counter) < len(messages) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                elapsed = time.perf_counter() - began
+                busy_after, total_after = cpu_ticks()
+                workers_cpu = [(tree_cpu_s(pid) - before) / elapsed
+                               for pid, before in zip(pids, workers_before, strict=True)]
+                database_after = postgres_cpu_s()
+                broker_cpu = (process_cpu_s(broker.pid) - broker_before) / elapsed
+                count = stored(counter)
+        finally:
+            broker.resume()
         database_cpu = sum(spent - database_before.get(pid, 0.0)
                            for pid, spent in database_after.items()) / elapsed
         shares = [int(match.group(2)) for log, _ in started if (match := SHARE.search(log.read_text()))]
     return Run(count / elapsed, len(messages) / published_in, shares, len(messages) - count,
                (busy_after - busy_before) / max(total_after - total_before, 1), workers_cpu,
-               database_cpu if database == "postgresql" else 0.0)
+               database_cpu if database == "postgresql" else 0.0, broker_cpu)
 
 
 class Run(NamedTuple):
     readings_per_s: float
-    published_per_s: float  # the publisher's own rate: the ceiling either topology could reach
+    published_per_s: float  # the publisher's own rate, before the workers start (for information)
     shares: list[int]  # readings each worker says it stored
     lost: int
     cpu_busy: float  # of the whole machine, 0..1, while the run lasted
     workers_cpu: list[float]  # cores each worker (with its writer process) used, CPU s per s of the run
     database_cpu: float  # cores PostgreSQL's processes used (SQLite runs inside the worker)
+    broker_cpu: float  # cores Mosquitto used
 
 
 TOPOLOGIES = (("sqlite", 1), ("postgresql", 1), ("postgresql", 2))
@@ -270,8 +303,9 @@ def main() -> None:
                       f"{run.readings_per_s:,.0f} readings/s (publisher {run.published_per_s:,.0f} msg/s); "
                       f"shares {run.shares}; CPU cores used: workers "
                       f"{', '.join(f'{cores:.2f}' for cores in run.workers_cpu)}, database "
-                      f"{run.database_cpu:.2f}; machine {run.cpu_busy:.0%} busy on {os.cpu_count()} cores; "
-                      f"lost {run.lost}", flush=True)
+                      f"{run.database_cpu:.2f}, broker {run.broker_cpu:.2f}; "
+                      f"machine {run.cpu_busy:.0%} busy on {os.cpu_count()} cores; lost {run.lost}",
+                      flush=True)
             ratios["postgresql vs sqlite, one worker"].append(rates["postgresql", 1] / rates["sqlite", 1])
             ratios["two workers vs one"].append(rates["postgresql", 2] / rates["postgresql", 1])
     for title, values in ratios.items():
