@@ -17,7 +17,8 @@ each worker (with its writer process), the database and the broker used (in core
 second of the run, from /proc; the database's counts every PostgreSQL process on the machine), how busy
 the whole machine was, and the loss count (published minus stored), which must be 0.
 
-Run: .venv/bin/python bench/scale.py [--messages 20000] [--loggers 20] [--rounds 3]
+Run: .venv/bin/python bench/scale.py [--messages 20000] [--loggers 20] [--rounds 3] [--inflight 100]
+     [--batch-size N]
      [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -144,7 +145,8 @@ def postgres_cpu_s() -> dict[int, float]:
 
 @contextmanager
 def workers(count: int, database_url: str, broker: BenchBroker, folder: Path, phase: str,
-            ready: Callable[[list[Path]], bool]) -> Iterator[list[tuple[Path, int]]]:
+            ready: Callable[[list[Path]], bool],
+            batch_size: int | None = None) -> Iterator[list[tuple[Path, int]]]:
     """`count` real `logistics ingest` processes on one shared subscription, yielded once `ready(logs)`;
     SIGTERM at the end, and each must exit cleanly (0)."""
     command = shutil.which("logistics", path=str(Path(sys.executable).parent))
@@ -153,6 +155,8 @@ def workers(count: int, database_url: str, broker: BenchBroker, folder: Path, ph
     environ |= {"LOGISTICS_DATABASE_URL": database_url, "LOGISTICS_SECRET_KEY": "bench",
                 "LOGISTICS_MQTT_URL": f"mqtt://{broker.host}:{broker.port}",
                 "LOGISTICS_INGEST_SHARED_GROUP": "ingest", "LOGISTICS_LOG_LEVEL": "INFO"}
+    if batch_size:
+        environ["LOGISTICS_INGEST_BATCH_SIZE"] = str(batch_size)
     logs = [folder / f"ingest-{phase}-{n}.log" for n in range(1, count + 1)]
     processes = []
     for n, log in enumerate(logs, start=1):
@@ -233,7 +237,8 @@ def measure(database: str, worker_count: int, args: argparse.Namespace, folder: 
         broker.pause()
         try:
             with closing(counter), workers(worker_count, url, broker, folder, "drain",
-                                           lambda _: broker.waiting_connections() >= worker_count) as started:
+                                           lambda _: broker.waiting_connections() >= worker_count,
+                                           args.batch_size) as started:
                 pids = [pid for _, pid in started]
                 workers_before, database_before = [tree_cpu_s(pid) for pid in pids], postgres_cpu_s()
                 broker_before = process_cpu_s(broker.pid)
@@ -280,6 +285,8 @@ def main() -> None:
     parser.add_argument("--loggers", type=int, default=20, help="loggers the messages are spread over")
     parser.add_argument("--inflight", type=int, default=100,
                         help="broker max_inflight_messages (default 100, as broker-config writes)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="the workers' ingest_batch_size (default: the setting's default)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="one and two workers measured alternately this many times; the median counts")
     parser.add_argument("--admin-url", default=os.environ.get(
@@ -288,7 +295,8 @@ def main() -> None:
     args = parser.parse_args()
     messages = payloads(args.messages, args.loggers)
     print(f"{args.messages} messages over {args.loggers} loggers, SQLite and PostgreSQL, broker "
-          f"max_inflight_messages {args.inflight}, {args.rounds} rounds")
+          f"max_inflight_messages {args.inflight}, ingest_batch_size {args.batch_size or 'default'}, "
+          f"{args.rounds} rounds")
     ratios: dict[str, list[float]] = {"postgresql vs sqlite, one worker": [], "two workers vs one": []}
     lost = 0
     with tempfile.TemporaryDirectory() as folder:
