@@ -1,14 +1,18 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.exc import StatementError
 from sqlmodel import select
 
 from logistics.db.engine import unit_of_work
 from logistics.db.models import Logger, Site
-from logistics.db.types import NaiveDatetimeError
+from logistics.db.types import NaiveDatetimeError, UTCDateTime, sqlite_time_text
 
 BANGKOK = timezone(timedelta(hours=7))
+ZONES = [UTC, BANGKOK, timezone(-timedelta(hours=9, minutes=30))]
 
 
 def test_times_are_stored_in_utc_and_read_back_aware(runtime):
@@ -40,3 +44,16 @@ def test_foreign_keys_are_enforced(runtime):
             session.add(Lot(item_id=999, lot_number="L1", expiry=datetime(2027, 1, 1).date()))
     with runtime.sessions() as session:
         assert session.exec(select(Site)).all() == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(moment=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+                           timezones=st.sampled_from(ZONES)))
+def test_the_ingest_writes_a_time_as_the_text_sqlalchemy_stores(moment):
+    dialect = SQLiteDialect_pysqlite()
+    assert sqlite_time_text(moment) == UTCDateTime().dialect_impl(dialect).bind_processor(dialect)(moment)
+
+
+def test_the_ingest_refuses_a_naive_time_as_the_column_does():
+    with pytest.raises(NaiveDatetimeError):
+        sqlite_time_text(datetime(2026, 11, 24, 12))
