@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from sensors.decode import decode_fields
 from sensors.readings import DecodedFields, DecodeError, ReadingFields
@@ -61,14 +61,15 @@ class Store(Protocol):
 @runtime_checkable
 class StagedStore(Store, Protocol):
     """A Store that also works in two steps, so that the writer decodes the next batch while the database
-    stores this one: `prepare` is pure and may run in another thread; `store_prepared` writes.
+    stores this one: `prepare` is pure and may run in another thread; `store_prepared` writes. What
+    `prepare` makes is the store's own (a Prepared message and whatever else it can work out ahead).
 
     `store_prepared(map(prepare, messages))` stores what `store(messages)` would.
     """
 
-    def prepare(self, message: IncomingMessage, /) -> Prepared: ...
+    def prepare(self, message: IncomingMessage, /) -> Any: ...
 
-    def store_prepared(self, prepared: Sequence[Prepared], /) -> list[StoreResult]: ...
+    def store_prepared(self, prepared: Sequence[Any], /) -> list[StoreResult]: ...
 
 
 @dataclass(slots=True)

@@ -5,6 +5,12 @@ The one writer path for readings, shared by MQTT and HTTP ingest. A batch of mes
 transaction, so the caller can acknowledge every message of it once `store` has returned. Writers do
 not take turns: on PostgreSQL the database stamps each reading with its transaction's id (`xid`), and
 consumers read new readings by that below a watermark (logistics.db.reading_order).
+
+Readings are nearly always new, so a batch's readings go in together, in a few INSERTs of many rows on
+SQLite and one binary COPY on PostgreSQL, inside a savepoint; only when one of them is stored already (a
+redelivery) is that undone and the batch written the careful way, which skips duplicates and counts them
+per message. The pure work, decoding, checking and turning readings into column values, happens before
+the transaction (`prepare`), in the writer's decoding thread.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -23,7 +29,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from logistics.db.engine import begin_writing, is_outage
-from logistics.db.models import Logger, Reading, Rejection
+from logistics.db.models import Logger, Rejection
+from logistics.db.types import driver_time
 from logistics.schemas.loggers import RejectionPage, RejectionPublic
 from logistics.services.paging import one_page
 from sensors.intake import (
@@ -42,19 +49,23 @@ from sensors.validate import DEFAULT_MAX_SHOCK_G
 
 log = logging.getLogger(__name__)
 PREVIEW_BYTES = 2000
-READING_COLUMNS = ("logger_id", "device_time", "received_at", "temperature_c", "shock_g", "humidity",
-                   "battery", "latitude", "longitude", "seq", "source", "time_flagged", "light_lux",
-                   "door_open")
-TIME_AT, TEMPERATURE_AT = READING_COLUMNS.index("device_time"), READING_COLUMNS.index("temperature_c")
+# Every reading of a message shares these columns, known once its logger is found in the transaction ...
+MESSAGE_COLUMNS = ("logger_id", "received_at", "source")
+# ... and has its own values of these, in ReadingFields' order, worked out before the transaction.
+VALUE_COLUMNS = ("device_time", "temperature_c", "shock_g", "humidity", "battery", "latitude", "longitude",
+                 "seq", "time_flagged", "light_lux", "door_open")
+READING_COLUMNS = MESSAGE_COLUMNS + VALUE_COLUMNS
+TIME_AT, TEMPERATURE_AT = VALUE_COLUMNS.index("device_time"), VALUE_COLUMNS.index("temperature_c")
 
 
 @dataclass(slots=True)
 class _Writing:
-    """A prepared message on its way into the database: its logger, and a row for each valid reading."""
+    """A message on its way into the database: decoded and checked, each valid reading's VALUE_COLUMNS as
+    the driver takes them, and its logger once the transaction has found it."""
 
     prepared: Prepared
+    values: list[tuple[Any, ...]] = field(default_factory=list)
     logger_id: int | None = None
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 class _Sender(NamedTuple):
@@ -71,8 +82,9 @@ class _Contact(NamedTuple):
 
 # How long the writer trusts what it read about a logger: retiring one takes effect within this.
 LOGGER_CACHE_SECONDS = 30.0
-SQLITE_ROWS_PER_INSERT = 100  # a native batch's readings, or a slice of a backfill: one statement
-# PostgreSQL takes a batch's readings by COPY into this per-connection table, emptied at each commit;
+SQLITE_ROWS_PER_INSERT = 1024  # the most rows one INSERT takes (a batch of ten native messages)
+# With a duplicate in the batch, PostgreSQL takes its readings by COPY into this per-connection table,
+# emptied at each commit;
 # `ordinal` keeps the batch's order, so the first of two equal readings is the one stored. Made inside
 # the transaction, so a rolled-back batch that made it leaves no half-made table.
 STAGING_SQL = (
@@ -82,7 +94,13 @@ STAGING_SQL = (
     "ALTER TABLE reading_batch ADD COLUMN ordinal bigint GENERATED ALWAYS AS IDENTITY; "
     "END IF; END $$"
 )
-COPY_SQL = f"COPY reading_batch ({', '.join(READING_COLUMNS)}) FROM STDIN"
+# Binary COPY: psycopg writes a row five times faster than as text (it must be told the columns' types).
+COPY_SQL = f"COPY reading_batch ({', '.join(READING_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+# A batch without duplicates goes straight into the table (and any duplicate makes it fail).
+DIRECT_COPY_SQL = f"COPY readings ({', '.join(READING_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+COLUMN_TYPES_SQL = ("SELECT attname, atttypid::int FROM pg_attribute "
+                    "WHERE attrelid = 'readings'::regclass AND attnum > 0 AND NOT attisdropped")
 # Stored readings per message (1-based by its first ordinal among `starts`, the batch positions where
 # each message's rows begin): a reading repeated in the batch is stored from its first message only.
 INSERT_STAGED_SQL = (
@@ -105,10 +123,10 @@ class TelemetryStore:
         self._loggers: dict[str, _Sender] = {}
         self._loggers_read_at = time.monotonic()
         dialect = engine.dialect
-        self._bind_time = Reading.__table__.c.device_time.type.bind_processor(dialect)
-        self._time_to_db = self._sqlite_time if dialect.name == "sqlite" else self._postgres_time
+        self._time_to_db = driver_time(dialect)
         self._write_all = self._executemany if dialect.name == "sqlite" else self._copy
-        self._sqlite_many_rows: tuple[int, str] | None = None  # from the first connection's limits
+        self._sqlite_inserts: list[tuple[int, str]] | None = None  # from the first connection's limits
+        self._copy_types: list[int] | None = None  # PostgreSQL's type of each of READING_COLUMNS
         marker = "?" if dialect.paramstyle == "qmark" else "%s"
         # The hot path speaks to the driver directly: SQLAlchemy's per-statement work costs more
         # than the insert itself.
@@ -141,13 +159,15 @@ class TelemetryStore:
 
     __call__ = store  # the Store of sensors/intake.py
 
-    def prepare(self, message: IncomingMessage) -> Prepared:
-        """The pure first step of `store`: the message decoded and validated (safe in another thread)."""
-        return prepare(message, max_shock_g=self._max_shock_g)
+    def prepare(self, message: IncomingMessage) -> _Writing:
+        """The pure first step of `store`: the message decoded and validated, and its valid readings as the
+        database takes them (safe in another thread: the writer's decoding thread runs it)."""
+        prepared = prepare(message, max_shock_g=self._max_shock_g)
+        return _Writing(prepared, self._values(prepared.valid, message))
 
-    def store_prepared(self, prepared: Sequence[Prepared]) -> list[StoreResult]:
-        """The second step of `store`: write messages prepared by `prepare`, in one transaction."""
-        return self._store_isolating([_Writing(item) for item in prepared])
+    def store_prepared(self, writing: Sequence[_Writing]) -> list[StoreResult]:
+        """The second step of `store`: write messages made by `prepare`, in one transaction."""
+        return self._store_isolating(list(writing))
 
     def _store_isolating(self, writing: list[_Writing]) -> list[StoreResult]:
         """Store in one transaction; when that fails for a reason other than an outage, find the
@@ -170,7 +190,7 @@ class TelemetryStore:
                 self._stage(connection, item)
             cursor = connection.connection.cursor()
             try:
-                self._write_all(cursor, [item for item in writing if item.rows])
+                self._write_all(cursor, [item for item in writing if item.values])
                 self._mark_seen(cursor, writing)
                 self._mark_latest(cursor, writing)
             finally:
@@ -199,17 +219,6 @@ class TelemetryStore:
             connection.execute(insert(Rejection), [row])
         return refused.result
 
-    def _postgres_time(self, moment: datetime) -> datetime:
-        """The time as psycopg takes it: aware UTC, as decoded already (the bind processor otherwise)."""
-        return moment if moment.tzinfo is UTC else self._bind_time(moment)
-
-    def _sqlite_time(self, moment: datetime) -> str:
-        """The text SQLAlchemy itself stores for a time on SQLite, always with six fractional digits,
-        so that queries comparing times match what was stored (built here: it is the hot path)."""
-        if moment.tzinfo is not UTC:
-            moment = self._bind_time(moment)  # refuses a naive time, converts to UTC (naive)
-        return moment.date().isoformat() + " " + moment.time().isoformat(timespec="microseconds")
-
     def _stage(self, connection: Connection, item: _Writing) -> None:
         """Find the message's logger; turn its valid readings into rows, or apply its status."""
         prepared = item.prepared
@@ -219,8 +228,8 @@ class TelemetryStore:
         if prepared.decoded is None:
             return
         item.logger_id = self._sender_id(connection, prepared)
-        if item.logger_id is not None:
-            item.rows = self._rows(item.logger_id, prepared.valid, prepared.message)
+        if item.logger_id is None:
+            item.values = []
 
     def _apply_status(self, connection: Connection, item: _Writing) -> None:
         status = item.prepared.status
@@ -235,90 +244,139 @@ class TelemetryStore:
             connection.execute(update(Logger).where(Logger.id == item.logger_id)  # type: ignore[arg-type]
                                .values(**values))
 
-    def _rows(self, logger_id: int, valid: list[ReadingFields],
-              message: IncomingMessage) -> list[tuple[Any, ...]]:
-        """One row per reading, in READING_COLUMNS order; a reading without time takes the receive time."""
-        to_db, source = self._time_to_db, message.source
+    def _values(self, valid: list[ReadingFields], message: IncomingMessage) -> list[tuple[Any, ...]]:
+        """Each reading's VALUE_COLUMNS; a reading without time takes the receive time, flagged."""
+        to_db = self._time_to_db
         received = to_db(message.received_at)
         # Unpacked by position: a named field read costs more than the row's other work.
-        return [(logger_id, received if moment is None else to_db(moment), received, temperature, shock,
-                 humidity, battery, latitude, longitude, seq, source, flagged or moment is None, light, door)
+        return [(received if moment is None else to_db(moment), temperature, shock, humidity, battery,
+                 latitude, longitude, seq, flagged or moment is None, light, door)
                 for (moment, temperature, shock, humidity, battery, latitude, longitude, seq, flagged, light,
                      door) in valid]
 
-    def _executemany(self, cursor: Any, writing: list[_Writing]) -> None:
-        """SQLite: a message's rows by INSERTs of many rows each, the rest by executemany; their row
-        counts add up to the message's stored readings."""
-        per_insert, many_rows_sql = self._many_rows_insert(cursor)
-        for item in writing:
-            rows, stored, whole = item.rows, 0, len(item.rows) - len(item.rows) % per_insert
-            # sqlite3 binds the many rows in one call, SQLite inserts them in one step, and the GIL is let
-            # go once for the lot, not once a row (the writer's decoding thread runs meanwhile).
-            for start in range(0, whole, per_insert):
-                cursor.execute(many_rows_sql, list(chain.from_iterable(rows[start:start + per_insert])))
-                stored += max(cursor.rowcount, 0)
-            if whole < len(rows):
-                cursor.executemany(self._insert_sql, rows[whole:])
-                stored += max(cursor.rowcount, 0)
-            _count(item, stored)
+    def _shared(self, item: _Writing) -> tuple[Any, ...]:
+        """The message's MESSAGE_COLUMNS."""
+        message = item.prepared.message
+        return item.logger_id, self._time_to_db(message.received_at), message.source
 
-    def _many_rows_insert(self, cursor: Any) -> tuple[int, str]:
-        """How many rows go in one INSERT (up to SQLITE_ROWS_PER_INSERT, fewer where SQLite takes fewer
-        values in one statement: 999 before SQLite 3.32), and that INSERT."""
-        if self._sqlite_many_rows is None:
-            values = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-            rows = max(1, min(SQLITE_ROWS_PER_INSERT, values // len(READING_COLUMNS)))
+    def _executemany(self, cursor: Any, writing: list[_Writing]) -> None:
+        """SQLite: the batch's readings in a few INSERTs of many rows; if one of them was there already (a
+        redelivery), undo that and insert them message by message, each message's stored ones counted."""
+        rows = [[shared + row for row in item.values] for item, shared in
+                zip(writing, map(self._shared, writing), strict=True)]
+        expected = sum(map(len, rows))
+        cursor.execute("SAVEPOINT whole_batch")
+        if self._insert_rows(cursor, list(chain.from_iterable(rows))) == expected:
+            cursor.execute("RELEASE whole_batch")
+            for item in writing:
+                _count(item, len(item.values))
+            return
+        cursor.execute("ROLLBACK TO whole_batch")
+        cursor.execute("RELEASE whole_batch")
+        for item, message_rows in zip(writing, rows, strict=True):
+            _count(item, self._insert_rows(cursor, message_rows))
+
+    def _insert_rows(self, cursor: Any, rows: list[tuple[Any, ...]]) -> int:
+        """Insert `rows` (conflicts skipped) by INSERTs of many rows, their sizes powers of two, so that a
+        few statements, prepared once, take any number; how many were stored. sqlite3 binds a statement's
+        rows in one call, SQLite inserts them in one step, and the GIL is let go once for the lot (the
+        writer's decoding thread runs meanwhile)."""
+        stored, start = 0, 0
+        for size, sql in self._many_rows_inserts(cursor):
+            while len(rows) - start >= size:
+                cursor.execute(sql, list(chain.from_iterable(rows[start:start + size])))
+                stored += max(cursor.rowcount, 0)
+                start += size
+        return stored
+
+    def _many_rows_inserts(self, cursor: Any) -> list[tuple[int, str]]:
+        """The INSERTs of many rows, largest first: 1024 rows down to one, fewer where SQLite takes fewer
+        values in one statement (999 before SQLite 3.32)."""
+        if self._sqlite_inserts is None:
+            limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            largest = min(SQLITE_ROWS_PER_INSERT, limit // len(READING_COLUMNS))
             one_row = f"({', '.join(['?'] * len(READING_COLUMNS))})"
-            self._sqlite_many_rows = rows, self._insert_sql.replace(
-                f"VALUES {one_row}", "VALUES " + ", ".join([one_row] * rows))
-        return self._sqlite_many_rows
+            sizes = [1 << power for power in reversed(range(largest.bit_length()))]
+            self._sqlite_inserts = [(size, self._insert_sql.replace(
+                f"VALUES {one_row}", "VALUES " + ", ".join([one_row] * size))) for size in sizes]
+        return self._sqlite_inserts
 
     def _copy(self, cursor: Any, writing: list[_Writing]) -> None:
-        """PostgreSQL: COPY every row of the batch into a staging table, then insert them in the batch's
-        order with the same conflict rule; counted per message in the database, as executemany would."""
+        """PostgreSQL: COPY the batch's readings into the table; if one of them is there already, undo
+        that and take them through the staging table, which skips and counts duplicates."""
         if not writing:
             return
-        cursor.execute(STAGING_SQL)
-        with cursor.copy(COPY_SQL) as copy:
+        cursor.execute("SAVEPOINT direct_copy")
+        try:
+            self._copy_rows(cursor, DIRECT_COPY_SQL, writing)
+        except Exception as error:
+            if getattr(error, "sqlstate", None) != UNIQUE_VIOLATION:
+                raise
+            cursor.execute("ROLLBACK TO SAVEPOINT direct_copy")
+            self._copy_staged(cursor, writing)
+            return
+        cursor.execute("RELEASE SAVEPOINT direct_copy")
+        for item in writing:
+            _count(item, len(item.values))
+
+    def _copy_rows(self, cursor: Any, sql: str, writing: list[_Writing]) -> None:
+        """COPY the rows of every message of the batch, in order, by `sql`."""
+        if self._copy_types is None:
+            types = dict(cursor.execute(COLUMN_TYPES_SQL).fetchall())
+            self._copy_types = [types[column] for column in READING_COLUMNS]
+        with cursor.copy(sql) as copy:
+            copy.set_types(self._copy_types)
             write_row = copy.write_row
             for item in writing:
-                for row in item.rows:
-                    write_row(row)
+                shared = self._shared(item)
+                for row in item.values:
+                    write_row(shared + row)
+
+    def _copy_staged(self, cursor: Any, writing: list[_Writing]) -> None:
+        """COPY the readings into a staging table, then insert them in the batch's order with the
+        conflict rule; counted per message in the database, as executemany would."""
+        cursor.execute(STAGING_SQL)
+        self._copy_rows(cursor, COPY_SQL, writing)
         starts, first = [], 0
         for item in writing:
             starts.append(first)
-            first += len(item.rows)
+            first += len(item.values)
         accepted = dict(cursor.execute(INSERT_STAGED_SQL, {"starts": starts}).fetchall())
         for position, item in enumerate(writing, start=1):
             _count(item, accepted.get(position, 0))
 
+    # The two below update each logger of the batch once, in one executemany (psycopg sends it as one
+    # pipeline: a round trip per logger cost more than the batch's COPY), in id order, so that two
+    # workers updating the same loggers lock them in the same order and never deadlock.
     def _mark_seen(self, cursor: Any, writing: list[_Writing]) -> None:
-        """One update per logger per batch: the latest contact, and its latest battery level."""
+        """The latest contact of each logger of the batch, and its latest battery level."""
         latest: dict[int, _Contact] = {}
         for item in writing:
-            if item.rows and item.logger_id is not None:
+            if item.values and item.logger_id is not None:
                 battery, earlier = item.prepared.last_battery, latest.get(item.logger_id)
                 if battery is None and earlier is not None:
                     battery = earlier.battery
                 latest[item.logger_id] = _Contact(item.prepared.message.received_at, battery)
-        for logger_id, contact in latest.items():
-            stamp = self._time_to_db(contact.seen)
-            cursor.execute(self._seen_sql, (stamp, contact.battery, logger_id, stamp))
+        updates = []
+        for logger_id in sorted(latest):
+            stamp = self._time_to_db(latest[logger_id].seen)
+            updates.append((stamp, latest[logger_id].battery, logger_id, stamp))
+        cursor.executemany(self._seen_sql, updates)
 
     def _mark_latest(self, cursor: Any, writing: list[_Writing]) -> None:
-        """One update per logger per batch: its latest reading with a temperature, if the batch brought
-        a newer one than the row names (times compare as stored: text on SQLite, of one form)."""
+        """Each logger's latest reading with a temperature, if the batch brought a newer one than the row
+        names (times compare as stored: text on SQLite, of one form)."""
         newest: dict[int, Any] = {}
         for item in writing:
             if item.logger_id is None:
                 continue
-            times = [row[TIME_AT] for row in item.rows if row[TEMPERATURE_AT] is not None]
+            times = [row[TIME_AT] for row in item.values if row[TEMPERATURE_AT] is not None]
             if times:
                 found = max(times)
                 if item.logger_id not in newest or newest[item.logger_id] < found:
                     newest[item.logger_id] = found
-        for logger_id, stamp in newest.items():
-            cursor.execute(self._latest_sql, (logger_id, logger_id, stamp))
+        cursor.executemany(self._latest_sql, [(logger_id, logger_id, newest[logger_id])
+                                              for logger_id in sorted(newest)])
 
     def _sender_id(self, connection: Connection, prepared: Prepared) -> int | None:
         """The id of the logger the message came from, or None once the message is rejected for it."""
@@ -349,7 +407,7 @@ class TelemetryStore:
 def _count(item: _Writing, accepted: int) -> None:
     result = item.prepared.result
     result.accepted = accepted
-    result.duplicates = len(item.rows) - accepted
+    result.duplicates = len(item.values) - accepted
 
 
 def list_rejections(session: Session, *, page: int = 1, per_page: int = 25,

@@ -1,5 +1,6 @@
-"""A batch's readings written together (COPY through a staging table on PostgreSQL, executemany on SQLite):
-duplicates counted per message as before, and one refused message found and kept apart."""
+"""A batch's readings written together (one COPY on PostgreSQL, INSERTs of many rows on SQLite), and
+written the careful way when one of them is stored already: duplicates counted per message as before,
+and one refused message found and kept apart."""
 
 import json
 from datetime import UTC, datetime, timedelta
