@@ -4,7 +4,7 @@
     QoS 1 messages vs a raw paho subscriber that only counts them.           target >= 0.8x
 (b) 100 readings per message, on SQLite and on PostgreSQL: readings stored per second by the ingest vs
     bare writes of the same rows into the same table, committed as often as the ingest committed
-    (sqlite3 executemany; PostgreSQL COPY)                                                 target >= 0.8x
+    (sqlite3 executemany; PostgreSQL binary COPY)                                          target >= 0.8x
     and vs the database's own limit, one executemany of every row (200,000) in one transaction.
                                                                                            target >= 0.5x
 All report the loss count (published minus stored), which must be 0.
