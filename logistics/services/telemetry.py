@@ -84,9 +84,8 @@ class _Contact(NamedTuple):
 LOGGER_CACHE_SECONDS = 30.0
 SQLITE_ROWS_PER_INSERT = 1024  # the most rows one INSERT takes (a batch of ten native messages)
 # With a duplicate in the batch, PostgreSQL takes its readings by COPY into this per-connection table,
-# emptied at each commit;
-# `ordinal` keeps the batch's order, so the first of two equal readings is the one stored. Made inside
-# the transaction, so a rolled-back batch that made it leaves no half-made table.
+# emptied at each commit; `ordinal` keeps the batch's order, so the first of two equal readings is the
+# one stored. Made inside the transaction, so a rolled-back batch that made it leaves no half-made table.
 STAGING_SQL = (
     "DO $$ BEGIN IF to_regclass('pg_temp.reading_batch') IS NULL THEN "
     "CREATE TEMPORARY TABLE reading_batch ON COMMIT DELETE ROWS AS "
