@@ -3,9 +3,11 @@ written the careful way when one of them is stored already: duplicates counted p
 and one refused message found and kept apart."""
 
 import json
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import create_engine, event
 from sqlmodel import col, select
 
 from logistics.db.engine import unit_of_work
@@ -65,3 +67,36 @@ def test_a_refused_backfill_is_kept_apart_and_the_next_batch_is_written(demo_run
         temperatures = session.exec(select(Reading.temperature_c).order_by(col(Reading.device_time))
                                     .where(col(Reading.device_time) >= START)).all()
     assert temperatures.count(6.0) == 60 and len(temperatures) == 310
+
+
+def test_only_a_batch_holding_a_stored_reading_is_written_message_by_message(demo_runtime):
+    with watched(demo_runtime) as (engine, wrote_carefully):
+        store = TelemetryStore(engine)
+        assert [result.accepted for result in store.store([backfill(range(5), 5.0)])] == [5]
+        assert not wrote_carefully()  # all new: in one go
+        results = store.store([backfill(range(3, 8), 6.0)])
+        assert [(result.accepted, result.duplicates) for result in results] == [(3, 2)]
+        assert wrote_carefully()
+
+
+@contextmanager
+def watched(runtime):
+    """An engine on the runtime's database, and a probe: has the store taken the careful way (message by
+    message on SQLite, through the staging table on PostgreSQL) since it was made?"""
+    if runtime.engine.dialect.name == "sqlite":
+        statements: list[str] = []
+        event.listen(runtime.engine, "checkout",
+                     lambda dbapi_connection, *_: dbapi_connection.set_trace_callback(statements.append))
+        yield runtime.engine, lambda: "ROLLBACK TO whole_batch" in statements
+        return
+    # One connection, so that the probe sees the session's temporary staging table if it was made.
+    engine = create_engine(runtime.engine.url, pool_size=1, max_overflow=0)
+
+    def staged() -> bool:
+        with engine.connect() as connection:
+            table = connection.exec_driver_sql("SELECT to_regclass('pg_temp.reading_batch')").scalar()
+        return table is not None
+    try:
+        yield engine, staged
+    finally:
+        engine.dispose()
