@@ -21,10 +21,11 @@ from sensors.intake import IncomingMessage, StagedStore, Store, StoreResult
 from sensors.topics import LoggerTopic, MessageKind, parse_topic
 
 log = logging.getLogger(__name__)
-# The writer's thread gives up the GIL at every row SQLite steps and takes it back a few microseconds
-# later; with the default switch interval (5 ms) it would wait that long each time for the decoding thread
-# to let go. A short interval keeps both moving (bench/ingest.py: the default made the writer slower).
-WRITER_SWITCH_INTERVAL_S = 0.0002
+# The writer's thread gives up the GIL at every statement and takes it back when the database answers; it
+# then waits up to the switch interval (5 ms by default) for the decoding thread to let go. At one reading
+# per message a batch is a few statements of a few rows, so that wait is most of its time: bench/ingest.py
+# (a) gave 0.67-0.73x a counting subscriber at 10 us against 0.51-0.60x at 200 us, batches alike.
+WRITER_SWITCH_INTERVAL_S = 0.00001
 
 
 class Stages(NamedTuple):
