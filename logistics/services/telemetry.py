@@ -189,7 +189,9 @@ class TelemetryStore:
                 self._stage(connection, item)
             cursor = connection.connection.cursor()
             try:
-                self._write_all(cursor, [item for item in writing if item.values])
+                with_readings = [item for item in writing if item.values]
+                if with_readings:  # a batch of status messages or rejections has none to write
+                    self._write_all(cursor, with_readings)
                 self._mark_seen(cursor, writing)
                 self._mark_latest(cursor, writing)
             finally:
@@ -303,8 +305,6 @@ class TelemetryStore:
     def _copy(self, cursor: Any, writing: list[_Writing]) -> None:
         """PostgreSQL: COPY the batch's readings into the table; if one of them is there already, undo
         that and take them through the staging table, which skips and counts duplicates."""
-        if not writing:
-            return
         cursor.execute("SAVEPOINT direct_copy")
         try:
             self._copy_rows(cursor, DIRECT_COPY_SQL, writing)
